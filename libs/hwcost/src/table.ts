@@ -1,0 +1,90 @@
+/** Text renderings of cost rows and of the calibration: an aligned table, CSV, or JSON. */
+import type { Calibration, Fit } from "./calibrate.js";
+import type { CostRow } from "./cost.js";
+
+export type TableFormat = "table" | "csv" | "json";
+export const TABLE_FORMATS: readonly TableFormat[] = Object.freeze(["table", "csv", "json"]);
+
+const COLUMNS: readonly (keyof CostRow)[] = [
+  "network", "setting", "propagation", "update", "accumulator",
+  "forwardMacsPerExample", "backwardMacsPerExample", "updateMultipliesPerStep",
+  "macPicojoules", "macSquareMicrometres", "macAlms", "macDsps",
+  "parameterBytes", "activationBytesPerExample",
+  "stepMacJoules", "stepMemoryJoules", "stepJoules", "epochJoules",
+  "energyVsBaseline", "macAreaVsBaseline", "memoryLevel", "extrapolated",
+];
+
+function csvCell(v: string | number): string {
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function sig(x: number, digits = 3): string {
+  if (x === 0) return "0";
+  return Math.abs(x) >= 10 ** digits ? Math.round(x).toLocaleString("en-US") : Number(x.toPrecision(digits)).toString();
+}
+
+function alignTable(header: readonly string[], body: readonly (readonly string[])[], leftColumns: number): string {
+  const widths = header.map((h, j) => Math.max(h.length, ...body.map((r) => r[j]!.length)));
+  const line = (cells: readonly string[]) => cells.map((c, j) => (j < leftColumns ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join("  ").trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+/**
+ * Renders cost rows. `table` shows a digest (3 significant digits, energies in mJ per step and J per
+ * epoch, storage in kB, `*` marking an extrapolated row); `csv` and `json` carry every field, SI units.
+ */
+export function formatCostRows(rows: readonly CostRow[], format: TableFormat): string {
+  if (format === "json") return JSON.stringify(rows, null, 2);
+  if (format === "csv") return [COLUMNS.join(","), ...rows.map((r) => COLUMNS.map((c) => csvCell(r[c])).join(","))].join("\n");
+  if (format !== "table") throw new RangeError(`formatCostRows: unknown format "${String(format)}" (known: ${TABLE_FORMATS.join(", ")})`);
+  const header = [
+    "network", "setting", "prop/update/acc", "fwd MACs/ex", "bwd MACs/ex", "MAC pJ", "MAC µm²", "MAC ALMs", "DSPs",
+    "params kB", "act kB/ex", "step mJ", "mem %", "epoch J", "energy ×base", "area ×base",
+  ];
+  const notes: string[] = [];
+  const body = rows.map((r) => {
+    let mark = "";
+    if (r.extrapolated) {
+      let k = notes.indexOf(r.extrapolated);
+      if (k < 0) k = notes.push(r.extrapolated) - 1;
+      mark = `*${k + 1}`;
+    }
+    return [
+      r.network, r.setting + mark, `${r.propagation}/${r.update}/${r.accumulator}`,
+      Math.round(r.forwardMacsPerExample).toLocaleString("en-US"), Math.round(r.backwardMacsPerExample).toLocaleString("en-US"),
+      sig(r.macPicojoules), sig(r.macSquareMicrometres), sig(r.macAlms), String(r.macDsps),
+      sig(r.parameterBytes / 1e3), sig(r.activationBytesPerExample / 1e3),
+      sig(r.stepJoules * 1e3), sig((100 * r.stepMemoryJoules) / r.stepJoules, 2), sig(r.epochJoules),
+      sig(r.energyVsBaseline), sig(r.macAreaVsBaseline),
+    ];
+  });
+  const memory = [...new Set(rows.map((r) => r.memoryLevel))].join(", ");
+  const foot = [
+    `ASIC figures: 45 nm (Horowitz ISSCC 2014, as widely reproduced); FPGA figures: Stratix V (paper Table 1, transcribed, unverified).`,
+    `Memory traffic priced at ${memory}; storage bit-packed; ×base = ratio to the first setting of the same network.`,
+    ...notes.map((n, i) => `*${i + 1} extrapolated beyond the reference data: ${n}`),
+  ];
+  return `${alignTable(header, body, 3)}\n\n${foot.join("\n")}`;
+}
+
+function fitBlock(title: string, f: Fit): string[] {
+  const unit = f.quantity;
+  const coeffs = Object.entries(f.coefficients).map(([k, v]) => `${k} = ${sig(v, 4)}`).join(", ");
+  const body = f.rows.map((r) => [r.label, sig(r.measured, 4), sig(r.modelled, 4), `${(100 * r.relativeError).toFixed(1)}%`]);
+  return [
+    `${title} (${unit}; ${f.freeParameters} fitted constant${f.freeParameters === 1 ? "" : "s"}, ${f.rows.length} rows; largest |error| ${(100 * f.maxAbsRelativeError).toFixed(1)}%)`,
+    `  ${coeffs}`,
+    alignTable(["row", "measured", "model", "error"], body, 1).replace(/^/gm, "  "),
+  ];
+}
+
+/** The calibration as text: constants and, per reference row, measured vs modelled. */
+export function formatCalibration(c: Calibration): string {
+  return [
+    ...fitBlock("ASIC energy per operation, 45 nm", c.fits.asicEnergy), "",
+    ...fitBlock("ASIC area per operator, 45 nm", c.fits.asicArea), "",
+    ...fitBlock("FPGA ALMs per MAC, Stratix V (Table 1)", c.fits.fpgaAlms), "",
+    ...fitBlock("FPGA DSP blocks per MAC, Stratix V (Table 1)", c.fits.fpgaDsps),
+  ].join("\n");
+}
