@@ -1,0 +1,380 @@
+/**
+ * WHERE THE PAPER ROUNDS (NOTES.md §1.3 and §2): the precision policy of the Maxout trainer.
+ *
+ * Every layer has ten groups of values, each with its own format state (the authors' `dropout_layer`):
+ *
+ *   w         weights W       stored at the UPDATE width, multiplied as Ŵ = Q_p(W) (same integer bits)
+ *   b         biases b        same as W
+ *   z         weighted sums   (conv: the conv output before pooling and the pooled + bias value)
+ *   y         layer outputs   (after maxout / softmax)
+ *   dEdy      gradient w.r.t. the output
+ *   dEdz      gradient w.r.t. the weighted sum (conv: after the bias add and before pooling)
+ *   dEdw      weight gradient
+ *   dEdb      bias gradient
+ *   update_w  momentum velocity of W (stored at the PROPAGATION width)
+ *   update_b  momentum velocity of b
+ *
+ * A training step of one layer rounds at these named points, in this order (Q_p = propagation width,
+ * Q_u = update width; products and sums are float32, only operands and stored results are rounded):
+ *
+ *   forward   1. Ŵ = Q_p(W; w), b̂ = Q_p(b; b)                    weightsForMultiply, biasesForMultiply
+ *             2. x̃ = x ⊙ mask (not rounded: x is the previous layer's ŷ; the raw input is never rounded)
+ *             3. FC:   ẑ = Q_p(x̃·Ŵ + b̂; z)                        weightedSum
+ *                conv: ĉ = Q_p(conv(x̃, Ŵ); z) → pool →           convOutput
+ *                      û = Q_p(pool + b̂; z)                       pooledSum
+ *             4. ŷ = Q_p(act(ẑ or û); y)                          output
+ *   backward  5. top: δ = (ŷ_softmax − t) / n_classes, summed over the batch
+ *             6. ĝ_y = Q_p(δ; dEdy)                               outputGradient
+ *                ĝ_z = Q_p(∂E/∂z; dEdz) (softmax: Q_p(ĝ_y; dEdz)) weightedSumGradient
+ *                conv: ĝ_u = Q_p(maxout⁻¹ ĝ_y; dEdz)              pooledSumGradient
+ *                      ĝ_c = Q_p(pool⁻¹ ĝ_u; dEdz)                convOutputGradient
+ *                ĝ_W = Q_p(x̃ᵀ·ĝ_z; dEdw), ĝ_b = Q_p(Σ ĝ_z; dEdb)   weightGradient, biasGradient
+ *                δ_in = (ĝ_z·Ŵᵀ) ⊙ mask (not rounded here: it is the lower layer's dEdy)
+ *   update    7. v ← Q_p(M·v − LR·lr_scale·ĝ_W; update_w)         weightVelocity (b: biasVelocity)
+ *             8. W ← Q_u(W + v; w), b ← Q_u(b + v_b; b)           storedWeights, storedBiases
+ *             9. W ← Q_u(W · min(‖W‖₀, c)/(1e-7 + ‖W‖₀); w)        storedWeightsAfterMaxNorm
+ *   test      Ŵ, b̂ = Q_p(·) then × the layer's scale; Q_p(z), Q_p(y) (conv: only the pooled sum and y)
+ *
+ * Overflow rates for the scaling policy are observed once per step per group, as the authors count
+ * them: w and b on the stored (update-width) values, every other group on its propagation-width pass
+ * (conv z and dEdz: the pre-pooling tensors). `ROUNDING_POINTS` below is this table as data; the
+ * layers consult the policy by point name, and a recorder can list every rounding a step performs.
+ */
+import type { Format, GroupScale, GroupScaleState, QuantizeStats, RandomStream, RoundingMode, ScalingPolicySpec } from "@lowprec/formats";
+import { binary16, createScale, dynamicFixed, fixed } from "@lowprec/formats";
+import type { QuantizeSpec } from "@lowprec/tensor";
+
+// ** the ten groups of a layer **
+
+export const GROUPS = ["w", "b", "z", "y", "dEdy", "dEdz", "dEdw", "dEdb", "update_w", "update_b"] as const;
+export type GroupName = (typeof GROUPS)[number];
+
+/** Which bit-width a rounding uses: the propagation width (Q_p) or the parameter-update width (Q_u). */
+export type Width = "propagation" | "update";
+
+/** Where a rounding happens in a training step. */
+export type Step = "forward" | "backward" | "update" | "test";
+
+export interface RoundingPoint {
+  readonly step: Step;
+  readonly group: GroupName;
+  readonly width: Width;
+  /** whether this pass feeds the group's overflow statistics (one observed pass per group and step) */
+  readonly observe: boolean;
+  /** the formula, in the notation of NOTES.md §2 */
+  readonly what: string;
+}
+
+/** The method of NOTES.md §2 as data: every place a value is rounded. */
+export const ROUNDING_POINTS = {
+  weightsForMultiply: { step: "forward", group: "w", width: "propagation", observe: false, what: "Ŵ = Q_p(W)" },
+  biasesForMultiply: { step: "forward", group: "b", width: "propagation", observe: false, what: "b̂ = Q_p(b)" },
+  weightedSum: { step: "forward", group: "z", width: "propagation", observe: true, what: "ẑ = Q_p(x̃·Ŵ + b̂)" },
+  convOutput: { step: "forward", group: "z", width: "propagation", observe: true, what: "ĉ = Q_p(conv(x̃, Ŵ))" },
+  pooledSum: { step: "forward", group: "z", width: "propagation", observe: false, what: "û = Q_p(pool(ĉ) + b̂)" },
+  output: { step: "forward", group: "y", width: "propagation", observe: true, what: "ŷ = Q_p(act(ẑ))" },
+  outputGradient: { step: "backward", group: "dEdy", width: "propagation", observe: true, what: "ĝ_y = Q_p(δ)" },
+  weightedSumGradient: { step: "backward", group: "dEdz", width: "propagation", observe: true, what: "ĝ_z = Q_p(∂E/∂z)" },
+  pooledSumGradient: { step: "backward", group: "dEdz", width: "propagation", observe: false, what: "ĝ_u = Q_p(∂E/∂u)" },
+  convOutputGradient: { step: "backward", group: "dEdz", width: "propagation", observe: true, what: "ĝ_c = Q_p(pool⁻¹ ĝ_u)" },
+  weightGradient: { step: "backward", group: "dEdw", width: "propagation", observe: true, what: "ĝ_W = Q_p(x̃ᵀ·ĝ_z)" },
+  biasGradient: { step: "backward", group: "dEdb", width: "propagation", observe: true, what: "ĝ_b = Q_p(Σ ĝ_z)" },
+  weightVelocity: { step: "update", group: "update_w", width: "propagation", observe: true, what: "v ← Q_p(M·v − LR·ĝ_W)" },
+  biasVelocity: { step: "update", group: "update_b", width: "propagation", observe: true, what: "v_b ← Q_p(M·v_b − LR·ĝ_b)" },
+  storedWeights: { step: "update", group: "w", width: "update", observe: false, what: "W ← Q_u(W + v)" },
+  storedWeightsAfterMaxNorm: { step: "update", group: "w", width: "update", observe: true, what: "W ← Q_u(max-norm(W))" },
+  storedBiases: { step: "update", group: "b", width: "update", observe: true, what: "b ← Q_u(b + v_b)" },
+  networkInput: { step: "forward", group: "y", width: "propagation", observe: true, what: "x̂ = Q_p(x) (only with the roundInput switch; layer −1)" },
+  networkInputTest: { step: "test", group: "y", width: "propagation", observe: false, what: "x̂ = Q_p(x) at test time (roundInput switch)" },
+  testWeights: { step: "test", group: "w", width: "propagation", observe: false, what: "Ŵ = Q_p(W) (then × scale)" },
+  testBiases: { step: "test", group: "b", width: "propagation", observe: false, what: "b̂ = Q_p(b) (then × scale)" },
+  testWeightedSum: { step: "test", group: "z", width: "propagation", observe: false, what: "ẑ = Q_p(x·Ŵs + b̂s)" },
+  testOutput: { step: "test", group: "y", width: "propagation", observe: false, what: "ŷ = Q_p(act(ẑ))" },
+} as const satisfies Record<string, RoundingPoint>;
+export type PointName = keyof typeof ROUNDING_POINTS;
+
+// ** the policy as data **
+
+/** The number formats a policy can use. */
+export type PrecisionFormat = "float32" | "binary16" | "fixed" | "dynamic-fixed";
+
+/** How a dynamic fixed point group chooses its integer bits (initial bits come from the policy). */
+export type ScalingSpec =
+  /** the paper's Algorithm 1 */
+  | { readonly kind: "overflow-rate"; readonly maxRate: number; readonly everyExamples: number }
+  /** beyond the paper: Transformer Engine's delayed scaling from the max |x| of recent passes */
+  | { readonly kind: "delayed-amax"; readonly history: number; readonly margin: number };
+
+/** The knobs of one group's rounding; every field of a `PrecisionSpec` can be overridden per layer/group. */
+export interface GroupKnobs {
+  readonly format: PrecisionFormat;
+  /** Q_p width in bits, sign included (fixed kinds only) */
+  readonly propagationBits: number;
+  /** Q_u width in bits, sign included (fixed kinds only): the width of the stored parameters */
+  readonly updateBits: number;
+  /** fixed: the radix position; dynamic fixed: the initial integer bits of every group */
+  readonly integerBits: number;
+  readonly rounding: RoundingMode;
+  /** dynamic fixed point only */
+  readonly scaling: ScalingSpec;
+}
+
+/** One override: applies to the layers and groups it names (all when omitted); later ones win. */
+export interface GroupOverride extends Partial<GroupKnobs> {
+  readonly layer?: number;
+  readonly group?: GroupName;
+}
+
+/** A precision policy: defaults for every group, overrides, and the DFXP calibration of §1.3. */
+export interface PrecisionSpec extends GroupKnobs {
+  readonly name: string;
+  /** epochs of high-precision training that calibrate the scales before the weights are reset (dynamic fixed point) */
+  readonly calibrationEpochs: number;
+  /** width (sign included) of both widths during calibration: the authors' NOB = 31, i.e. 32 */
+  readonly calibrationBits: number;
+  readonly overrides: readonly GroupOverride[];
+}
+
+/** The resolved rounding of one group of one layer. */
+export interface GroupRule {
+  readonly layer: number;
+  readonly group: GroupName;
+  readonly knobs: GroupKnobs;
+  /** Q_p's format, or undefined for float32 (no rounding) */
+  readonly propagation: Format | undefined;
+  /** Q_u's format (w and b only matter), or undefined for float32 */
+  readonly update: Format | undefined;
+  /** the scaling policy of a dynamic fixed point group */
+  readonly scaling: ScalingPolicySpec | undefined;
+}
+
+function formatOf(k: GroupKnobs, bits: number): Format | undefined {
+  switch (k.format) {
+    case "float32": return undefined;
+    case "binary16": return binary16;
+    case "fixed": return fixed({ bits, integerBits: k.integerBits });
+    case "dynamic-fixed": return dynamicFixed({ bits });
+  }
+}
+
+function scalingOf(k: GroupKnobs): ScalingPolicySpec | undefined {
+  if (k.format !== "dynamic-fixed") return undefined;
+  const s = k.scaling;
+  return s.kind === "overflow-rate"
+    ? { kind: "overflow-rate", maxRate: s.maxRate, everyExamples: s.everyExamples, initialIntegerBits: k.integerBits }
+    : { kind: "delayed-amax", history: s.history, margin: s.margin, initialIntegerBits: k.integerBits };
+}
+
+/** Which format, widths, rounding and scaling apply to `group` of layer `layer` under `spec`. */
+export function resolveGroup(spec: PrecisionSpec, layer: number, group: GroupName): GroupRule {
+  let knobs: GroupKnobs = {
+    format: spec.format, propagationBits: spec.propagationBits, updateBits: spec.updateBits,
+    integerBits: spec.integerBits, rounding: spec.rounding, scaling: spec.scaling,
+  };
+  for (const o of spec.overrides) {
+    if ((o.layer === undefined || o.layer === layer) && (o.group === undefined || o.group === group)) {
+      const { layer: _l, group: _g, ...rest } = o;
+      knobs = { ...knobs, ...rest };
+    }
+  }
+  return {
+    layer, group, knobs,
+    propagation: formatOf(knobs, knobs.propagationBits),
+    update: formatOf(knobs, knobs.updateBits),
+    scaling: scalingOf(knobs),
+  };
+}
+
+// ** the policy at run time **
+
+/** One rounding a step performed, for the recorder. */
+export interface RoundingEvent {
+  readonly layer: number;
+  readonly point: PointName;
+  readonly group: GroupName;
+  readonly width: Width;
+  readonly format: string;
+  readonly integerBits: number | undefined;
+}
+
+/** One row of scale telemetry: a group's state at the end of a window of examples. */
+export interface ScaleRecord {
+  readonly layer: number;
+  readonly group: GroupName;
+  /** the integer bits after the window's scale update (for fixed formats: the constant radix) */
+  readonly integerBits: number | undefined;
+  /** average over the window's steps of the observed overflow rate (|q| ≥ max) */
+  readonly overflowRate: number;
+  /** the same with one integer bit fewer (|q| ≥ max/2) */
+  readonly overflowRateHalfRange: number;
+  /** largest finite |x| seen in the window */
+  readonly amax: number;
+}
+
+function emptyStats(): QuantizeStats {
+  return { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, amax: 0 };
+}
+
+/** The per-group run-time state: scale, random stream, the stats of its passes this step. */
+class GroupState {
+  scale: GroupScale | undefined;
+  readonly rng: RandomStream;
+  /** one stats object per rounding point using this group (filled by the kernels) */
+  readonly stats = new Map<PointName, QuantizeStats>();
+  /** observed passes this step */
+  readonly pending: QuantizeStats[] = [];
+  windowSteps = 0;
+  windowRate = 0;
+  windowRateHalf = 0;
+  windowAmax = 0;
+
+  constructor(readonly rule: GroupRule, seed: number) {
+    this.scale = rule.scaling && rule.propagation ? createScale(rule.scaling, rule.propagation) : undefined;
+    this.rng = { seed, counter: 0 };
+  }
+
+  integerBits(): number | undefined {
+    if (this.scale) return this.scale.integerBits;
+    return this.rule.knobs.format === "fixed" ? this.rule.knobs.integerBits : undefined;
+  }
+}
+
+/** Mixes small integers into a 32-bit seed (deterministic; a different stream per layer and group). */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x9e3779b9;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b) >>> 0;
+    h = (h ^ (h >>> 13)) >>> 0;
+    h = Math.imul(h, 0xc2b2ae35) >>> 0;
+    h = (h ^ (h >>> 16)) >>> 0;
+  }
+  return h;
+}
+
+/** Serializable state of a layer's policy (for checkpoints). */
+export interface LayerPrecisionState {
+  groups: Record<string, { scale: GroupScaleState | undefined; rngCounter: number; windowSteps: number; windowRate: number; windowRateHalf: number; windowAmax: number }>;
+}
+
+/**
+ * The policy of one layer at run time. Layers ask `at(point)` for the QuantizeSpec of a rounding point
+ * (undefined: float32, no rounding) and hand it to the kernel that produces the value; `endStep` then
+ * feeds the observed passes to the scales.
+ */
+export class LayerPrecision {
+  private readonly groups: Record<GroupName, GroupState>;
+  /** during DFXP calibration both widths are `calibrationBits` */
+  calibrating = false;
+  /** receives every rounding (tests list a step's roundings with it) */
+  recorder: ((e: RoundingEvent) => void) | undefined;
+
+  constructor(readonly spec: PrecisionSpec, readonly layer: number, seed: number) {
+    const g = {} as Record<GroupName, GroupState>;
+    GROUPS.forEach((name, i) => { g[name] = new GroupState(resolveGroup(spec, layer, name), mixSeed(seed, 0x51, layer, i)); });
+    this.groups = g;
+  }
+
+  rule(group: GroupName): GroupRule { return this.groups[group].rule; }
+
+  /** The current integer bits of a group (undefined for float formats). */
+  integerBits(group: GroupName): number | undefined { return this.groups[group].integerBits(); }
+
+  /** The rounding to apply at `point`, or undefined when the group is float32 (nothing to do). */
+  at(point: PointName): QuantizeSpec | undefined {
+    const p: RoundingPoint = ROUNDING_POINTS[point];
+    const g = this.groups[p.group];
+    let format = p.width === "update" ? g.rule.update : g.rule.propagation;
+    if (format === undefined) return undefined;
+    if (this.calibrating && (format.kind === "dynamic-fixed" || format.kind === "fixed"))
+      format = format.kind === "fixed" ? fixed({ bits: this.spec.calibrationBits, integerBits: format.integerBits }) : dynamicFixed({ bits: this.spec.calibrationBits });
+    let stats = g.stats.get(point);
+    if (!stats) { stats = emptyStats(); g.stats.set(point, stats); }
+    if (p.observe && p.step !== "test") g.pending.push(stats);
+    const integerBits = format.kind === "dynamic-fixed" ? g.integerBits() : undefined;
+    this.recorder?.({ layer: this.layer, point, group: p.group, width: p.width, format: format.name, integerBits });
+    const spec: QuantizeSpec = { format, rounding: g.rule.knobs.rounding, stats };
+    if (integerBits !== undefined) spec.integerBits = integerBits;
+    if (g.rule.knobs.rounding === "stochastic") spec.rng = g.rng;
+    return spec;
+  }
+
+  /** First group whose passes this step saw a NaN input (for the divergence message). */
+  nanGroup(): GroupName | undefined {
+    for (const name of GROUPS) if (this.groups[name].pending.some((s) => s.nan > 0)) return name;
+    return undefined;
+  }
+
+  /** Feeds this step's observed passes to the scales and the telemetry window; `examples` = batch size. */
+  endStep(examples: number): void {
+    for (const name of GROUPS) {
+      const g = this.groups[name];
+      if (g.pending.length === 0) continue;
+      let rate = 0, half = 0;
+      for (const s of g.pending) {
+        g.scale?.observe(s);
+        if (s.count > 0) { rate += s.overflow / s.count; half += s.overflowHalfRange / s.count; }
+        if (s.amax > g.windowAmax) g.windowAmax = s.amax;
+      }
+      g.windowRate += rate / g.pending.length;
+      g.windowRateHalf += half / g.pending.length;
+      g.windowSteps += 1;
+      g.pending.length = 0;
+      g.scale?.advance(examples);
+    }
+  }
+
+  /** Closes the telemetry window: one record per group that was rounded, then resets the window. */
+  takeRecords(): ScaleRecord[] {
+    const out: ScaleRecord[] = [];
+    for (const name of GROUPS) {
+      const g = this.groups[name];
+      if (g.windowSteps === 0) continue;
+      out.push({
+        layer: this.layer, group: name, integerBits: g.integerBits(),
+        overflowRate: g.windowRate / g.windowSteps, overflowRateHalfRange: g.windowRateHalf / g.windowSteps, amax: g.windowAmax,
+      });
+      g.windowSteps = 0; g.windowRate = 0; g.windowRateHalf = 0; g.windowAmax = 0;
+    }
+    return out;
+  }
+
+  toJSON(): LayerPrecisionState {
+    const groups: LayerPrecisionState["groups"] = {};
+    for (const name of GROUPS) {
+      const g = this.groups[name];
+      groups[name] = {
+        scale: g.scale?.toJSON(), rngCounter: g.rng.counter,
+        windowSteps: g.windowSteps, windowRate: g.windowRate, windowRateHalf: g.windowRateHalf, windowAmax: g.windowAmax,
+      };
+    }
+    return { groups };
+  }
+
+  restore(state: LayerPrecisionState): void {
+    for (const name of GROUPS) {
+      const s = state.groups[name];
+      const g = this.groups[name];
+      if (!s) throw new RangeError(`checkpoint: layer ${this.layer} has no state for group ${name}`);
+      g.rng.counter = s.rngCounter;
+      g.windowSteps = s.windowSteps; g.windowRate = s.windowRate; g.windowRateHalf = s.windowRateHalf; g.windowAmax = s.windowAmax;
+      if (g.scale && s.scale && g.rule.scaling && g.rule.propagation) g.scale = createScale(g.rule.scaling, g.rule.propagation, s.scale);
+    }
+  }
+}
+
+// ** presets **
+
+const NO_SCALING: ScalingSpec = { kind: "overflow-rate", maxRate: 1e-4, everyExamples: 10_000 };
+
+/** The paper's four precision settings (Table 2). Override any field for sweeps. */
+export const PRECISION_PRESETS = {
+  /** single precision float: no rounding anywhere (the baseline "FLP") */
+  fp32: { name: "fp32", format: "float32", propagationBits: 32, updateBits: 32, integerBits: 0, rounding: "nearest-even", scaling: NO_SCALING, calibrationEpochs: 0, calibrationBits: 32, overrides: [] },
+  /** binary16 at every rounding point, round to nearest even (CUDA __float2half_rn) */
+  half: { name: "half", format: "binary16", propagationBits: 16, updateBits: 16, integerBits: 0, rounding: "nearest-even", scaling: NO_SCALING, calibrationEpochs: 0, calibrationBits: 32, overrides: [] },
+  /** fixed point, 20 bits (sign included) for both widths, radix after the 5th bit; Theano's round (ties away) */
+  fixed: { name: "fixed", format: "fixed", propagationBits: 20, updateBits: 20, integerBits: 5, rounding: "nearest-away", scaling: NO_SCALING, calibrationEpochs: 0, calibrationBits: 32, overrides: [] },
+  /** dynamic fixed point: 10-bit propagations, 12-bit updates, overflow-rate scaling (1e-4 per 10,000 examples), 2 calibration epochs */
+  dfxp: { name: "dfxp", format: "dynamic-fixed", propagationBits: 10, updateBits: 12, integerBits: 5, rounding: "nearest-away", scaling: { kind: "overflow-rate", maxRate: 1e-4, everyExamples: 10_000 }, calibrationEpochs: 2, calibrationBits: 32, overrides: [] },
+} as const satisfies Record<string, PrecisionSpec>;
+export type PrecisionPresetName = keyof typeof PRECISION_PRESETS;
