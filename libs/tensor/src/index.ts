@@ -1,5 +1,14 @@
 /**
  * @lowprec/tensor: compute kernels over Float32Array for the Maxout trainer, on a TypeScript reference
  * backend (`ts`) and a native N-API + OpenBLAS backend (`native`). See kernels.ts for the contract.
+ *
+ * @example
+ * import { getBackend, backendInfo } from "@lowprec/tensor";
+ * const be = getBackend();              // LOWPREC_BACKEND=ts|native, else native when built
+ * console.log(backendInfo());           // { name: "native", blas: true, threads: 2 }
+ * be.gemm({ m: 2, n: 2, k: 1, a: Float32Array.of(1, 2), b: Float32Array.of(3, 4), c: new Float32Array(4) });
  */
 export * from "./kernels.js";
+export { ShapeError, KernelNotImplementedError } from "./errors.js";
+export { getBackend, backendInfo, nativeAvailable, setNativeBlas } from "./registry.js";
+export { TsBackend } from "./backends/ts.js";

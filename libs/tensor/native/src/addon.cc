@@ -1,0 +1,485 @@
+// N-API glue only: argument checks and marshalling. The arithmetic lives in gemm.cc, conv.cc, ops.cc,
+// quantize.cc. Every array length is checked here against the dims, so no kernel reads or writes out of
+// bounds whatever JavaScript passes (src/backends/native.ts checks the same with friendlier messages).
+#include <node_api.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "conv.h"
+#include "gemm.h"
+#include "ops.h"
+#include "quantize.h"
+#include "threads.h"
+
+namespace {
+
+using namespace lp;
+
+struct Args {
+  napi_env env;
+  const char* fn;
+  napi_value argv[16];
+  size_t argc = 16;
+  bool failed = false;
+
+  Args(napi_env e, napi_callback_info info, const char* name, size_t want) : env(e), fn(name) {
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+    if (argc < want) fail("expected " + std::to_string(want) + " arguments, got " + std::to_string(argc));
+  }
+
+  void fail(const std::string& msg) {
+    if (failed) return;
+    failed = true;
+    napi_throw_range_error(env, nullptr, ("invalid argument. " + std::string(fn) + ": " + msg).c_str());
+  }
+
+  double num(size_t i, const char* name) {
+    double v = 0;
+    if (failed) return 0;
+    if (napi_get_value_double(env, argv[i], &v) != napi_ok) fail(std::string(name) + " must be a number");
+    return v;
+  }
+
+  int64_t dim(size_t i, const char* name) {
+    double v = num(i, name);
+    if (failed) return 0;
+    if (!(v >= 0 && v < 2147483648.0 && v == std::floor(v))) { fail(std::string(name) + " must be an integer in [0, 2^31)"); return 0; }
+    return (int64_t)v;
+  }
+
+  bool boolean(size_t i, const char* name) {
+    bool v = false;
+    if (failed) return false;
+    if (napi_get_value_bool(env, argv[i], &v) != napi_ok) fail(std::string(name) + " must be a boolean");
+    return v;
+  }
+
+  void* typed(size_t i, const char* name, napi_typedarray_type want, const char* type, int64_t length, bool nullable = false) {
+    if (failed) return nullptr;
+    napi_valuetype vt;
+    napi_typeof(env, argv[i], &vt);
+    if (nullable && (vt == napi_null || vt == napi_undefined)) return nullptr;
+    bool is = false;
+    napi_is_typedarray(env, argv[i], &is);
+    if (!is) { fail(std::string(name) + " must be a " + type); return nullptr; }
+    napi_typedarray_type t;
+    size_t len = 0;
+    void* data = nullptr;
+    napi_get_typedarray_info(env, argv[i], &t, &len, &data, nullptr, nullptr);
+    if (t != want) { fail(std::string(name) + " must be a " + type); return nullptr; }
+    if (length >= 0 && (int64_t)len != length) {
+      fail(std::string(name) + " has length " + std::to_string(len) + ", expected " + std::to_string(length));
+      return nullptr;
+    }
+    return data;
+  }
+  float* f32(size_t i, const char* name, int64_t length) { return (float*)typed(i, name, napi_float32_array, "Float32Array", length); }
+  int32_t* i32(size_t i, const char* name, int64_t length) { return (int32_t*)typed(i, name, napi_int32_array, "Int32Array", length); }
+  uint8_t* u8(size_t i, const char* name, int64_t length) { return (uint8_t*)typed(i, name, napi_uint8_array, "Uint8Array", length); }
+  int64_t length_of(size_t i) {
+    if (failed) return 0;
+    size_t len = 0;
+    napi_typedarray_type t;
+    bool is = false;
+    napi_is_typedarray(env, argv[i], &is);
+    if (!is) return -1;
+    napi_get_typedarray_info(env, argv[i], &t, &len, nullptr, nullptr, nullptr);
+    return (int64_t)len;
+  }
+
+  // product of dims with an overflow check (the result must stay below 2^40 elements)
+  int64_t product(std::initializer_list<int64_t> dims) {
+    int64_t p = 1;
+    for (int64_t d : dims) {
+      if (__builtin_mul_overflow(p, d, &p) || p > (int64_t(1) << 40)) { fail("dims too large"); return 0; }
+    }
+    return p;
+  }
+
+  // quantize params: Float64Array [kind, mode, seed, counter, bits, frac, t, emin, max, flush, saturate, ieee] or null
+  QParams qparams(size_t i) {
+    QParams q;
+    const double* p = (const double*)typed(i, "quantize params", napi_float64_array, "Float64Array", 12, true);
+    if (p == nullptr) return q;
+    q.kind = (int)p[0];
+    q.mode = (int)p[1];
+    q.seed = (uint32_t)p[2];
+    q.counter = (uint64_t)p[3];
+    q.bits = (int)p[4]; q.frac = (int)p[5]; q.t = (int)p[6]; q.emin = (int)p[7]; q.max = p[8];
+    q.flush = p[9] != 0; q.saturate = p[10] != 0; q.ieee = p[11] != 0;
+    if (q.kind < Q_NONE || q.kind > Q_FLOAT || q.mode < 0 || q.mode > 3 || !(p[3] >= 0 && p[3] <= 9007199254740991.0)) fail("bad quantize params");
+    return q;
+  }
+
+  // writes stats to the Float64Array(5) at i (or nothing if null): [count, overflow, half, nan, amax]
+  void stats(size_t i, const QStats& st) {
+    double* s = (double*)typed(i, "quantize stats", napi_float64_array, "Float64Array", 5, true);
+    if (s == nullptr) return;
+    s[0] = (double)st.count; s[1] = (double)st.overflow; s[2] = (double)st.half; s[3] = (double)st.nan; s[4] = st.amax;
+  }
+};
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value obj, v;
+  napi_create_object(env, &obj);
+  napi_get_boolean(env, gemm_has_blas(), &v);
+  napi_set_named_property(env, obj, "blas", v);
+  napi_get_boolean(env, gemm_uses_blas(), &v);
+  napi_set_named_property(env, obj, "usesBlas", v);
+  napi_create_int32(env, num_threads(), &v);
+  napi_set_named_property(env, obj, "threads", v);
+  return obj;
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args a(env, info, "setThreads", 1);
+  int64_t n = a.dim(0, "threads");
+  if (a.failed) return nullptr;
+  set_num_threads((int)std::max<int64_t>(1, n));
+  return undefined(env);
+}
+
+napi_value UseBlas(napi_env env, napi_callback_info info) {
+  Args a(env, info, "useBlas", 1);
+  bool on = a.boolean(0, "on");
+  if (a.failed) return nullptr;
+  gemm_use_blas(on);
+  return undefined(env);
+}
+
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  Args a(env, info, "gemm", 12);
+  bool ta = a.boolean(0, "transA"), tb = a.boolean(1, "transB");
+  int64_t m = a.dim(2, "m"), n = a.dim(3, "n"), k = a.dim(4, "k");
+  double alpha = a.num(5, "alpha"), beta = a.num(8, "beta");
+  const float* A = a.f32(6, "a", a.product({m, k}));
+  const float* B = a.f32(7, "b", a.product({k, n}));
+  float* C = a.f32(9, "c", a.product({m, n}));
+  QParams q = a.qparams(10);
+  if (a.failed) return nullptr;
+  sgemm(ta, tb, m, n, k, (float)alpha, A, B, (float)beta, C);
+  if (q.kind != Q_NONE) a.stats(11, quantize(q, C, C, m * n));
+  return undefined(env);
+}
+
+bool conv_shape(Args& a, ConvShape* s) {
+  const int32_t* d = a.i32(0, "conv dims", 13);
+  if (a.failed) return false;
+  for (int i = 0; i < 13; i++) if (d[i] < 0) { a.fail("conv dims must be >= 0"); return false; }
+  *s = ConvShape{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12]};
+  if (s->in_channels < 1 || s->height < 1 || s->width < 1 || s->out_channels < 1 || s->kernel_h < 1 || s->kernel_w < 1 || s->stride_h < 1 || s->stride_w < 1) {
+    a.fail("conv dims must be >= 1 (except batch and padding)");
+    return false;
+  }
+  const int64_t oh = (s->height + 2 * s->pad_h - s->kernel_h) / s->stride_h + 1;
+  const int64_t ow = (s->width + 2 * s->pad_w - s->kernel_w) / s->stride_w + 1;
+  if (s->height + 2 * s->pad_h < s->kernel_h || s->width + 2 * s->pad_w < s->kernel_w || oh != s->out_h || ow != s->out_w) {
+    a.fail("conv output size does not match the geometry");
+    return false;
+  }
+  return true;
+}
+
+napi_value Conv2dForward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "conv2dForward", 6);
+  ConvShape s;
+  if (!conv_shape(a, &s)) return nullptr;
+  const float* x = a.f32(1, "x", a.product({s.batch, s.in_channels, s.height, s.width}));
+  const float* w = a.f32(2, "w", a.product({s.out_channels, s.in_channels, s.kernel_h, s.kernel_w}));
+  float* y = a.f32(3, "y", a.product({s.batch, s.out_channels, s.out_h, s.out_w}));
+  QParams q = a.qparams(4);
+  if (a.failed) return nullptr;
+  QStats st = conv2d_forward(s, x, w, y, q);
+  if (q.kind != Q_NONE) a.stats(5, st);
+  return undefined(env);
+}
+
+napi_value Conv2dBackwardData(napi_env env, napi_callback_info info) {
+  Args a(env, info, "conv2dBackwardData", 6);
+  ConvShape s;
+  if (!conv_shape(a, &s)) return nullptr;
+  const float* dy = a.f32(1, "dy", a.product({s.batch, s.out_channels, s.out_h, s.out_w}));
+  const float* w = a.f32(2, "w", a.product({s.out_channels, s.in_channels, s.kernel_h, s.kernel_w}));
+  float* dx = a.f32(3, "dx", a.product({s.batch, s.in_channels, s.height, s.width}));
+  QParams q = a.qparams(4);
+  if (a.failed) return nullptr;
+  QStats st = conv2d_backward_data(s, dy, w, dx, q);
+  if (q.kind != Q_NONE) a.stats(5, st);
+  return undefined(env);
+}
+
+napi_value Conv2dBackwardFilter(napi_env env, napi_callback_info info) {
+  Args a(env, info, "conv2dBackwardFilter", 7);
+  ConvShape s;
+  if (!conv_shape(a, &s)) return nullptr;
+  const float* x = a.f32(1, "x", a.product({s.batch, s.in_channels, s.height, s.width}));
+  const float* dy = a.f32(2, "dy", a.product({s.batch, s.out_channels, s.out_h, s.out_w}));
+  float* dw = a.f32(3, "dw", a.product({s.out_channels, s.in_channels, s.kernel_h, s.kernel_w}));
+  double beta = a.num(4, "beta");
+  QParams q = a.qparams(5);
+  if (a.failed) return nullptr;
+  QStats st = conv2d_backward_filter(s, x, dy, dw, (float)beta, q);
+  if (q.kind != Q_NONE) a.stats(6, st);
+  return undefined(env);
+}
+
+napi_value BiasAdd(napi_env env, napi_callback_info info) {
+  Args a(env, info, "biasAdd", 8);
+  int64_t n = a.dim(0, "batch"), c = a.dim(1, "channels"), s = a.dim(2, "spatial");
+  const float* x = a.f32(3, "x", a.product({n, c, s}));
+  const float* b = a.f32(4, "bias", c);
+  float* y = a.f32(5, "y", a.product({n, c, s}));
+  QParams q = a.qparams(6);
+  if (a.failed) return nullptr;
+  a.stats(7, bias_add(n, c, s, x, b, y, q));
+  return undefined(env);
+}
+
+napi_value BiasGrad(napi_env env, napi_callback_info info) {
+  Args a(env, info, "biasGrad", 7);
+  int64_t n = a.dim(0, "batch"), c = a.dim(1, "channels"), s = a.dim(2, "spatial");
+  const float* dy = a.f32(3, "dy", a.product({n, c, s}));
+  float* db = a.f32(4, "db", c);
+  QParams q = a.qparams(5);
+  if (a.failed) return nullptr;
+  a.stats(6, bias_grad(n, c, s, dy, db, q));
+  return undefined(env);
+}
+
+napi_value MaxoutForward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "maxoutForward", 9);
+  int64_t n = a.dim(0, "batch"), u = a.dim(1, "units"), k = a.dim(2, "pieces"), s = a.dim(3, "spatial");
+  if (k < 1) a.fail("pieces must be >= 1");
+  const float* x = a.f32(4, "x", a.product({n, u, k, s}));
+  float* y = a.f32(5, "y", a.product({n, u, s}));
+  int32_t* arg = a.i32(6, "argmax", a.product({n, u, s}));
+  QParams q = a.qparams(7);
+  if (a.failed) return nullptr;
+  a.stats(8, maxout_forward(n, u, k, s, x, y, arg, q));
+  return undefined(env);
+}
+
+napi_value MaxoutBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "maxoutBackward", 11);
+  int64_t n = a.dim(0, "batch"), u = a.dim(1, "units"), k = a.dim(2, "pieces"), s = a.dim(3, "spatial");
+  if (k < 1) a.fail("pieces must be >= 1");
+  const float* x = a.f32(4, "x", a.product({n, u, k, s}));
+  const int32_t* arg = a.i32(5, "argmax", a.product({n, u, s}));
+  const float* dy = a.f32(6, "dy", a.product({n, u, s}));
+  float* dx = a.f32(7, "dx", a.product({n, u, k, s}));
+  bool all = a.boolean(8, "allTies");
+  QParams q = a.qparams(9);
+  if (a.failed) return nullptr;
+  QStats st;
+  if (!maxout_backward(n, u, k, s, x, arg, dy, dx, all, q, st)) { a.fail("an argmax is outside [0, pieces)"); return nullptr; }
+  a.stats(10, st);
+  return undefined(env);
+}
+
+// pool dims: batch, channels, h, w, size, stride; returns out size via oh/ow (cuda-convnet ceil mode)
+bool pool_dims(Args& a, int64_t* planes, int64_t* h, int64_t* w, int64_t* size, int64_t* stride, int64_t* oh, int64_t* ow) {
+  int64_t n = a.dim(0, "batch"), c = a.dim(1, "channels");
+  *h = a.dim(2, "height"); *w = a.dim(3, "width"); *size = a.dim(4, "size"); *stride = a.dim(5, "stride");
+  if (a.failed) return false;
+  if (*h < 1 || *w < 1 || *size < 1 || *stride < 1) { a.fail("height, width, size and stride must be >= 1"); return false; }
+  auto out = [&](int64_t len) {
+    if (len <= *size) return int64_t(1);
+    int64_t o = (len - *size + *stride - 1) / *stride + 1;
+    if ((o - 1) * *stride >= len) o -= 1;
+    return o;
+  };
+  *oh = out(*h); *ow = out(*w);
+  *planes = a.product({n, c});
+  return !a.failed;
+}
+
+napi_value MaxPoolForward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "maxPoolForward", 11);
+  int64_t p, h, w, size, stride, oh, ow;
+  if (!pool_dims(a, &p, &h, &w, &size, &stride, &oh, &ow)) return nullptr;
+  const float* x = a.f32(6, "x", a.product({p, h, w}));
+  float* y = a.f32(7, "y", a.product({p, oh, ow}));
+  int32_t* arg = a.i32(8, "argmax", a.product({p, oh, ow}));
+  QParams q = a.qparams(9);
+  if (a.failed) return nullptr;
+  a.stats(10, maxpool_forward(p, h, w, size, stride, oh, ow, x, y, arg, q));
+  return undefined(env);
+}
+
+napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "maxPoolBackward", 13);
+  int64_t p, h, w, size, stride, oh, ow;
+  if (!pool_dims(a, &p, &h, &w, &size, &stride, &oh, &ow)) return nullptr;
+  const float* x = a.f32(6, "x", a.product({p, h, w}));
+  const int32_t* arg = a.i32(7, "argmax", a.product({p, oh, ow}));
+  const float* dy = a.f32(8, "dy", a.product({p, oh, ow}));
+  float* dx = a.f32(9, "dx", a.product({p, h, w}));
+  bool all = a.boolean(10, "allTies");
+  QParams q = a.qparams(11);
+  if (a.failed) return nullptr;
+  QStats st;
+  if (!maxpool_backward(p, h, w, size, stride, oh, ow, x, arg, dy, dx, all, q, st)) { a.fail("an argmax is outside its window"); return nullptr; }
+  a.stats(12, st);
+  return undefined(env);
+}
+
+bool check_labels(Args& a, const int32_t* labels, int64_t n, int64_t classes) {
+  if (a.failed) return false;
+  for (int64_t i = 0; i < n; i++)
+    if (labels[i] < 0 || labels[i] >= classes) { a.fail("labels[" + std::to_string(i) + "] is outside [0, classes)"); return false; }
+  return true;
+}
+
+napi_value SoftmaxForward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "softmaxCrossEntropyForward", 6);
+  int64_t n = a.dim(0, "batch"), c = a.dim(1, "classes");
+  if (c < 1) a.fail("classes must be >= 1");
+  const float* logits = a.f32(2, "logits", a.product({n, c}));
+  const int32_t* labels = a.i32(3, "labels", n);
+  float* probs = a.f32(4, "probs", a.product({n, c}));
+  double* out = (double*)a.typed(5, "result", napi_float64_array, "Float64Array", 2);
+  if (!check_labels(a, labels, n, c)) return nullptr;
+  int64_t errors = 0;
+  out[0] = softmax_xent_forward(n, c, logits, labels, probs, &errors);
+  out[1] = (double)errors;
+  return undefined(env);
+}
+
+napi_value SoftmaxBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "softmaxCrossEntropyBackward", 8);
+  int64_t n = a.dim(0, "batch"), c = a.dim(1, "classes");
+  if (c < 1) a.fail("classes must be >= 1");
+  const float* probs = a.f32(2, "probs", a.product({n, c}));
+  const int32_t* labels = a.i32(3, "labels", n);
+  float* dl = a.f32(4, "dlogits", a.product({n, c}));
+  double scale = a.num(5, "scale");
+  QParams q = a.qparams(6);
+  if (!check_labels(a, labels, n, c)) return nullptr;
+  a.stats(7, softmax_xent_backward(n, c, probs, labels, dl, scale, q));
+  return undefined(env);
+}
+
+napi_value DropoutMask(napi_env env, napi_callback_info info) {
+  Args a(env, info, "dropoutMask", 4);
+  uint8_t* mask = a.u8(0, "mask", -1);
+  int64_t n = a.length_of(0);
+  double keep = a.num(1, "keepProb"), seed = a.num(2, "seed"), counter = a.num(3, "counter");
+  if (!(keep >= 0 && keep <= 1)) a.fail("keepProb must be in [0, 1]");
+  if (!(counter >= 0 && counter <= 9007199254740991.0)) a.fail("counter must be in [0, 2^53)");
+  if (a.failed) return nullptr;
+  dropout_mask(mask, n, keep, (uint32_t)(int64_t)seed, (uint64_t)counter);
+  return undefined(env);
+}
+
+napi_value ApplyMask(napi_env env, napi_callback_info info) {
+  Args a(env, info, "applyMask", 3);
+  const float* x = a.f32(0, "x", -1);
+  int64_t n = a.length_of(0);
+  const uint8_t* mask = a.u8(1, "mask", n);
+  float* y = a.f32(2, "y", n);
+  if (a.failed) return nullptr;
+  apply_mask(x, mask, y, n);
+  return undefined(env);
+}
+
+napi_value ColumnNorms(napi_env env, napi_callback_info info) {
+  Args a(env, info, "columnNorms", 4);
+  int64_t r = a.dim(0, "rows"), c = a.dim(1, "cols");
+  const float* w = a.f32(2, "w", a.product({r, c}));
+  float* norms = a.f32(3, "norms", c);
+  if (a.failed) return nullptr;
+  column_norms(r, c, w, norms);
+  return undefined(env);
+}
+
+napi_value ScaleColumns(napi_env env, napi_callback_info info) {
+  Args a(env, info, "scaleColumns", 7);
+  int64_t r = a.dim(0, "rows"), c = a.dim(1, "cols");
+  const float* w = a.f32(2, "w", a.product({r, c}));
+  const float* f = a.f32(3, "factors", c);
+  float* y = a.f32(4, "y", a.product({r, c}));
+  QParams q = a.qparams(5);
+  if (a.failed) return nullptr;
+  a.stats(6, scale_columns(r, c, w, f, y, q));
+  return undefined(env);
+}
+
+napi_value Axpby(napi_env env, napi_callback_info info) {
+  Args a(env, info, "axpby", 6);
+  double alpha = a.num(0, "alpha"), beta = a.num(2, "beta");
+  const float* x = a.f32(1, "x", -1);
+  int64_t n = a.length_of(1);
+  float* y = a.f32(3, "y", n);
+  QParams q = a.qparams(4);
+  if (a.failed) return nullptr;
+  a.stats(5, axpby(n, alpha, x, beta, y, q));
+  return undefined(env);
+}
+
+napi_value Scale(napi_env env, napi_callback_info info) {
+  Args a(env, info, "scale", 5);
+  double alpha = a.num(0, "alpha");
+  const float* x = a.f32(1, "x", -1);
+  int64_t n = a.length_of(1);
+  float* y = a.f32(2, "y", n);
+  QParams q = a.qparams(3);
+  if (a.failed) return nullptr;
+  a.stats(4, scale(n, alpha, x, y, q));
+  return undefined(env);
+}
+
+napi_value Add(napi_env env, napi_callback_info info) {
+  Args a(env, info, "add", 5);
+  const float* x = a.f32(0, "a", -1);
+  int64_t n = a.length_of(0);
+  const float* b = a.f32(1, "b", n);
+  float* y = a.f32(2, "y", n);
+  QParams q = a.qparams(3);
+  if (a.failed) return nullptr;
+  a.stats(4, add(n, x, b, y, q));
+  return undefined(env);
+}
+
+napi_value Quantize(napi_env env, napi_callback_info info) {
+  Args a(env, info, "quantize", 4);
+  const float* x = a.f32(0, "x", -1);
+  int64_t n = a.length_of(0);
+  float* y = a.f32(1, "y", n);
+  QParams q = a.qparams(2);
+  if (!a.failed && q.kind == Q_NONE) a.fail("quantize params are required");
+  if (a.failed) return nullptr;
+  a.stats(3, quantize(q, x, y, n));
+  return undefined(env);
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  struct Fn { const char* name; napi_callback cb; };
+  const Fn fns[] = {
+      {"info", Info}, {"setThreads", SetThreads}, {"useBlas", UseBlas}, {"gemm", Gemm},
+      {"conv2dForward", Conv2dForward}, {"conv2dBackwardData", Conv2dBackwardData},
+      {"conv2dBackwardFilter", Conv2dBackwardFilter}, {"biasAdd", BiasAdd}, {"biasGrad", BiasGrad},
+      {"maxoutForward", MaxoutForward}, {"maxoutBackward", MaxoutBackward}, {"maxPoolForward", MaxPoolForward},
+      {"maxPoolBackward", MaxPoolBackward}, {"softmaxCrossEntropyForward", SoftmaxForward},
+      {"softmaxCrossEntropyBackward", SoftmaxBackward}, {"dropoutMask", DropoutMask}, {"applyMask", ApplyMask},
+      {"columnNorms", ColumnNorms}, {"scaleColumns", ScaleColumns}, {"axpby", Axpby}, {"scale", Scale},
+      {"add", Add}, {"quantize", Quantize},
+  };
+  for (const Fn& f : fns) {
+    napi_value v;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &v);
+    napi_set_named_property(env, exports, f.name, v);
+  }
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

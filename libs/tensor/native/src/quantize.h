@@ -1,0 +1,43 @@
+// Quantize kernels: @lowprec/formats' `quantize` re-implemented step for step (quantize-spec.md).
+// Compiled WITHOUT -ffast-math and with -ffp-contract=off: signed zeros, NaN and exact ties matter.
+#pragma once
+#include <cstdint>
+
+namespace lp {
+
+enum QKind { Q_NONE = 0, Q_IDENTITY = 1, Q_FIXED = 2, Q_FLOAT = 3 };
+enum QMode { NEAREST_EVEN = 0, NEAREST_AWAY = 1, TOWARD_ZERO = 2, STOCHASTIC = 3 };
+
+struct QParams {
+  int kind = Q_NONE;
+  int mode = NEAREST_EVEN;
+  uint32_t seed = 0;
+  uint64_t counter = 0;  // index of the draw of element 0
+  // fixed point
+  int bits = 0, frac = 0;  // total bits (sign included), fractional bits f
+  // float
+  int t = 0, emin = 0;    // mantissa bits, smallest normal exponent
+  double max = 0;         // largest finite magnitude
+  bool flush = false;     // no subnormals
+  bool saturate = false;  // overflow mode "saturate"
+  bool ieee = true;       // specials "ieee" (else "fn")
+};
+
+struct QStats {
+  int64_t count = 0, overflow = 0, half = 0, nan = 0;
+  double amax = 0;
+  void merge(const QStats& o) {
+    count += o.count; overflow += o.overflow; half += o.half; nan += o.nan;
+    if (o.amax > amax) amax = o.amax;
+  }
+};
+
+uint32_t random_bits(uint32_t seed, uint64_t index);
+
+// y[i] = Q(x[i]) for i in [lo, hi) (element i draws randomBits(seed, counter + i)); x may equal y.
+void quantize_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t hi, QStats& st);
+
+// Whole array on the thread pool. Stats count all n elements.
+QStats quantize(const QParams& q, const float* x, float* y, int64_t n);
+
+}  // namespace lp

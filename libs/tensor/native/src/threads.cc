@@ -1,0 +1,116 @@
+#include "threads.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace lp {
+namespace {
+
+struct Pool {
+  std::mutex mu;
+  std::condition_variable wake, done;
+  std::vector<std::thread> workers;
+  const std::function<void(int, int64_t, int64_t)>* job = nullptr;
+  int64_t n = 0;
+  int parts = 0;
+  int pending = 0;
+  uint64_t generation = 0;
+  bool stop = false;
+
+  void range(int t, int64_t* lo, int64_t* hi) const {
+    *lo = n * t / parts;
+    *hi = n * (t + 1) / parts;
+  }
+
+  void loop(int id) {
+    uint64_t seen = 0;
+    for (;;) {
+      std::unique_lock<std::mutex> lock(mu);
+      wake.wait(lock, [&] { return stop || generation != seen; });
+      if (stop) return;
+      seen = generation;
+      if (id >= parts) continue;
+      lock.unlock();
+      int64_t lo, hi;
+      range(id, &lo, &hi);
+      (*job)(id, lo, hi);
+      lock.lock();
+      if (--pending == 0) done.notify_one();
+    }
+  }
+
+  void resize(int threads) {
+    shutdown();
+    stop = false;
+    for (int i = 1; i < threads; i++) workers.emplace_back([this, i] { loop(i); });
+  }
+
+  void shutdown() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stop = true;
+    }
+    wake.notify_all();
+    for (auto& w : workers) w.join();
+    workers.clear();
+  }
+
+  ~Pool() { shutdown(); }
+};
+
+std::mutex call_mu;
+int g_threads = 0;
+Pool* g_pool = nullptr;
+
+Pool& pool() {
+  if (g_pool == nullptr) {
+    g_pool = new Pool();
+    if (g_threads == 0) g_threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 64u));
+    g_pool->resize(g_threads);
+  }
+  return *g_pool;
+}
+
+}  // namespace
+
+int num_threads() {
+  pool();
+  return g_threads;
+}
+
+void set_num_threads(int n) {
+  std::lock_guard<std::mutex> lock(call_mu);
+  g_threads = std::max(1, std::min(n, 64));
+  pool().resize(g_threads);
+}
+
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int, int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  std::lock_guard<std::mutex> call(call_mu);
+  Pool& p = pool();
+  int64_t want = (n + std::max<int64_t>(grain, 1) - 1) / std::max<int64_t>(grain, 1);
+  int parts = (int)std::min<int64_t>(g_threads, want);
+  if (parts <= 1) {
+    fn(0, 0, n);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(p.mu);
+    p.job = &fn;
+    p.n = n;
+    p.parts = parts;
+    p.pending = parts - 1;
+    p.generation++;
+  }
+  p.wake.notify_all();
+  int64_t lo, hi;
+  p.range(0, &lo, &hi);
+  fn(0, lo, hi);
+  std::unique_lock<std::mutex> lock(p.mu);
+  p.done.wait(lock, [&] { return p.pending == 0; });
+}
+
+}  // namespace lp

@@ -1,0 +1,15 @@
+// A tiny persistent thread pool: parallel_for splits [0, n) into one contiguous range per thread.
+// The calling thread takes range 0; workers take the rest. Calls are serialised (one at a time).
+#pragma once
+#include <cstdint>
+#include <functional>
+
+namespace lp {
+
+int num_threads();
+void set_num_threads(int n);
+
+// fn(t, lo, hi) for t in [0, T), ranges covering [0, n) in order; T = min(threads, ceil(n / grain)).
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int, int64_t, int64_t)>& fn);
+
+}  // namespace lp

@@ -1,0 +1,337 @@
+/**
+ * The `ts` backend: the reference implementation of every kernel in plain TypeScript, the living
+ * definition of kernels.ts. Readable first (direct loops, no im2col), always available; the native
+ * backend is tested against it.
+ */
+import type { QuantizeStats } from "@lowprec/formats";
+import { quantize, randomBits } from "../formats-api.js";
+import type {
+  AddArgs, ApplyMaskArgs, AxpbyArgs, Backend, BackendInfo, BiasAddArgs, BiasGradArgs, ColumnNormsArgs,
+  Conv2dBackwardDataArgs, Conv2dBackwardFilterArgs, Conv2dForwardArgs, DropoutMaskArgs, GemmArgs,
+  MaxoutBackwardArgs, MaxoutForwardArgs, MaxPoolBackwardArgs, MaxPoolForwardArgs, QuantizeArgs, QuantizeSpec,
+  ScaleArgs, ScaleColumnsArgs, SoftmaxCrossEntropyBackwardArgs, SoftmaxCrossEntropyForwardArgs, SoftmaxCrossEntropyResult,
+} from "../kernels.js";
+import * as v from "../validate.js";
+import { ShapeError } from "../errors.js";
+
+/** Rounds y in place with @lowprec/formats (the fused step of a producing kernel). */
+function quantizeInPlace(y: Float32Array, q: QuantizeSpec | undefined): QuantizeStats | undefined {
+  if (q === undefined) return undefined;
+  return quantize(y, q.format, { rounding: q.rounding, integerBits: q.integerBits, rng: q.rng, stats: q.stats }).stats;
+}
+
+function gemm(a: GemmArgs): QuantizeStats | undefined {
+  v.checkGemm(a);
+  const { m, n, k, c } = a;
+  const A = a.a, B = a.b, alpha = a.alpha ?? 1, beta = a.beta ?? 0;
+  // op(A)[i, p] and op(B)[p, j] as strides into the stored arrays
+  const ai = a.transA ? 1 : k, ap = a.transA ? m : 1;
+  const bp = a.transB ? 1 : n, bj = a.transB ? k : 1;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += A[i * ai + p * ap]! * B[p * bp + j * bj]!;
+      // NOTE: beta = 0 overwrites (old NaNs in C do not propagate), as BLAS does.
+      c[i * n + j] = beta === 0 ? alpha * sum : alpha * sum + beta * c[i * n + j]!;
+    }
+  }
+  return quantizeInPlace(c, a.quantize);
+}
+
+function conv2dForward(a: Conv2dForwardArgs): QuantizeStats | undefined {
+  const { outH, outW } = v.checkConv("conv2dForward", a, a.x, "x", a.w, "w", a.y, "y", a.quantize);
+  const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelH: KH, kernelW: KW } = a;
+  const { x, w, y } = a;
+  for (let n = 0; n < N; n++)
+    for (let f = 0; f < F; f++)
+      for (let oh = 0; oh < outH; oh++)
+        for (let ow = 0; ow < outW; ow++) {
+          let sum = 0;
+          for (let c = 0; c < C; c++)
+            for (let kh = 0; kh < KH; kh++) {
+              const ih = oh * a.strideH - a.padH + kh;
+              if (ih < 0 || ih >= H) continue;
+              for (let kw = 0; kw < KW; kw++) {
+                const iw = ow * a.strideW - a.padW + kw;
+                if (iw < 0 || iw >= W) continue;
+                sum += x[((n * C + c) * H + ih) * W + iw]! * w[((f * C + c) * KH + kh) * KW + kw]!;
+              }
+            }
+          y[((n * F + f) * outH + oh) * outW + ow] = sum;
+        }
+  return quantizeInPlace(y, a.quantize);
+}
+
+function conv2dBackwardData(a: Conv2dBackwardDataArgs): QuantizeStats | undefined {
+  const { outH, outW } = v.checkConv("conv2dBackwardData", a, a.dx, "dx", a.w, "w", a.dy, "dy", a.quantize);
+  const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelH: KH, kernelW: KW } = a;
+  const { dy, w, dx } = a;
+  const acc = new Float64Array(C * H * W);
+  for (let n = 0; n < N; n++) {
+    acc.fill(0);
+    for (let f = 0; f < F; f++)
+      for (let oh = 0; oh < outH; oh++)
+        for (let ow = 0; ow < outW; ow++) {
+          const g = dy[((n * F + f) * outH + oh) * outW + ow]!;
+          for (let c = 0; c < C; c++)
+            for (let kh = 0; kh < KH; kh++) {
+              const ih = oh * a.strideH - a.padH + kh;
+              if (ih < 0 || ih >= H) continue;
+              for (let kw = 0; kw < KW; kw++) {
+                const iw = ow * a.strideW - a.padW + kw;
+                if (iw < 0 || iw >= W) continue;
+                acc[(c * H + ih) * W + iw] += g * w[((f * C + c) * KH + kh) * KW + kw]!;
+              }
+            }
+        }
+    dx.set(acc, n * C * H * W);
+  }
+  return quantizeInPlace(dx, a.quantize);
+}
+
+function conv2dBackwardFilter(a: Conv2dBackwardFilterArgs): QuantizeStats | undefined {
+  const { outH, outW } = v.checkConv("conv2dBackwardFilter", a, a.x, "x", a.dw, "dw", a.dy, "dy", a.quantize);
+  const { batch: N, inChannels: C, height: H, width: W, outChannels: F, kernelH: KH, kernelW: KW } = a;
+  const { x, dy, dw } = a;
+  const beta = a.beta ?? 0;
+  for (let f = 0; f < F; f++)
+    for (let c = 0; c < C; c++)
+      for (let kh = 0; kh < KH; kh++)
+        for (let kw = 0; kw < KW; kw++) {
+          let sum = 0;
+          for (let n = 0; n < N; n++)
+            for (let oh = 0; oh < outH; oh++) {
+              const ih = oh * a.strideH - a.padH + kh;
+              if (ih < 0 || ih >= H) continue;
+              for (let ow = 0; ow < outW; ow++) {
+                const iw = ow * a.strideW - a.padW + kw;
+                if (iw < 0 || iw >= W) continue;
+                sum += x[((n * C + c) * H + ih) * W + iw]! * dy[((n * F + f) * outH + oh) * outW + ow]!;
+              }
+            }
+          const i = ((f * C + c) * KH + kh) * KW + kw;
+          dw[i] = beta === 0 ? sum : sum + beta * dw[i]!;
+        }
+  return quantizeInPlace(dw, a.quantize);
+}
+
+function biasAdd(a: BiasAddArgs): QuantizeStats | undefined {
+  v.checkBias("biasAdd", a, a.x, "x", a.bias, "bias", a.y, "y");
+  const { batch, channels, spatial, x, bias, y } = a;
+  for (let n = 0; n < batch; n++)
+    for (let c = 0; c < channels; c++) {
+      const b = bias[c]!, o = (n * channels + c) * spatial;
+      for (let s = 0; s < spatial; s++) y[o + s] = x[o + s]! + b;
+    }
+  return quantizeInPlace(y, a.quantize);
+}
+
+function biasGrad(a: BiasGradArgs): QuantizeStats | undefined {
+  v.checkBias("biasGrad", a, a.dy, "dy", a.db, "db", undefined, "");
+  const { batch, channels, spatial, dy, db } = a;
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    for (let n = 0; n < batch; n++) {
+      const o = (n * channels + c) * spatial;
+      for (let s = 0; s < spatial; s++) sum += dy[o + s]!;
+    }
+    db[c] = sum;
+  }
+  return quantizeInPlace(db, a.quantize);
+}
+
+function maxoutForward(a: MaxoutForwardArgs): QuantizeStats | undefined {
+  v.checkMaxout("maxoutForward", a, a.x, [["y", a.y, Float32Array], ["argmax", a.argmax, Int32Array]], a.quantize);
+  const { batch, units, pieces, spatial, x, y, argmax } = a;
+  for (let n = 0; n < batch; n++)
+    for (let u = 0; u < units; u++)
+      for (let s = 0; s < spatial; s++) {
+        const base = (n * units * pieces + u * pieces) * spatial + s;
+        let best = x[base]!, arg = 0;
+        for (let j = 1; j < pieces && best === best; j++) {
+          const xj = x[base + j * spatial]!;
+          // NOTE: a NaN piece wins (and stops the scan), so NaN propagates as in Theano's max.
+          if (xj > best || xj !== xj) { best = xj; arg = j; }
+        }
+        const o = (n * units + u) * spatial + s;
+        y[o] = best;
+        argmax[o] = arg;
+      }
+  return quantizeInPlace(y, a.quantize);
+}
+
+function maxoutBackward(a: MaxoutBackwardArgs): QuantizeStats | undefined {
+  v.checkMaxout("maxoutBackward", a, a.x, [["argmax", a.argmax, Int32Array], ["dy", a.dy, Float32Array]], a.quantize);
+  v.checkArray("maxoutBackward", "dx", a.dx, Float32Array, a.x.length, "length of x");
+  const { batch, units, pieces, spatial, x, argmax, dy, dx } = a;
+  const all = (a.ties ?? "all") === "all";
+  for (let n = 0; n < batch; n++)
+    for (let u = 0; u < units; u++)
+      for (let s = 0; s < spatial; s++) {
+        const o = (n * units + u) * spatial + s;
+        const base = (n * units * pieces + u * pieces) * spatial + s;
+        const arg = argmax[o]!;
+        if (arg < 0 || arg >= pieces) throw new ShapeError("maxoutBackward", `argmax[${o}] = ${arg} is outside [0, ${pieces})`);
+        const max = x[base + arg * spatial]!, g = dy[o]!;
+        for (let j = 0; j < pieces; j++) {
+          const hit = all ? x[base + j * spatial] === max : j === arg;
+          dx[base + j * spatial] = hit ? g : 0;
+        }
+      }
+  return quantizeInPlace(dx, a.quantize);
+}
+
+function maxPoolForward(a: MaxPoolForwardArgs): QuantizeStats | undefined {
+  const { outH, outW } = v.checkPool("maxPoolForward", a, a.x, [["y", a.y, Float32Array], ["argmax", a.argmax, Int32Array]], a.quantize);
+  const { batch, channels, height: H, width: W, size, stride, x, y, argmax } = a;
+  for (let p = 0; p < batch * channels; p++) {
+    const xo = p * H * W, yo = p * outH * outW;
+    for (let i = 0; i < outH; i++)
+      for (let j = 0; j < outW; j++) {
+        const h0 = i * stride, h1 = Math.min(h0 + size, H), w0 = j * stride, w1 = Math.min(w0 + size, W);
+        let best = x[xo + h0 * W + w0]!, arg = h0 * W + w0;
+        for (let h = h0; h < h1 && best === best; h++)
+          for (let w = w0; w < w1; w++) {
+            const xv = x[xo + h * W + w]!;
+            if (xv > best || xv !== xv) { best = xv; arg = h * W + w; if (xv !== xv) break; }
+          }
+        y[yo + i * outW + j] = best;
+        argmax[yo + i * outW + j] = arg;
+      }
+  }
+  return quantizeInPlace(y, a.quantize);
+}
+
+function maxPoolBackward(a: MaxPoolBackwardArgs): QuantizeStats | undefined {
+  const K = "maxPoolBackward";
+  const { outH, outW } = v.checkPool(K, a, a.x, [["argmax", a.argmax, Int32Array], ["dy", a.dy, Float32Array]], a.quantize);
+  v.checkArray(K, "dx", a.dx, Float32Array, a.x.length, "length of x");
+  const { batch, channels, height: H, width: W, size, stride, x, argmax, dy, dx } = a;
+  const all = (a.ties ?? "all") === "all";
+  dx.fill(0);
+  for (let p = 0; p < batch * channels; p++) {
+    const xo = p * H * W, yo = p * outH * outW;
+    for (let i = 0; i < outH; i++)
+      for (let j = 0; j < outW; j++) {
+        const arg = argmax[yo + i * outW + j]!, g = dy[yo + i * outW + j]!;
+        const h0 = i * stride, h1 = Math.min(h0 + size, H), w0 = j * stride, w1 = Math.min(w0 + size, W);
+        const ah = Math.floor(arg / W), aw = arg - ah * W;
+        if (ah < h0 || ah >= h1 || aw < w0 || aw >= w1) throw new ShapeError(K, `argmax[${yo + i * outW + j}] = ${arg} is outside its window`);
+        if (!all) { dx[xo + arg] += g; continue; }
+        const max = x[xo + arg]!;
+        for (let h = h0; h < h1; h++)
+          for (let w = w0; w < w1; w++) if (x[xo + h * W + w] === max) dx[xo + h * W + w] += g;
+      }
+  }
+  return quantizeInPlace(dx, a.quantize);
+}
+
+function softmaxCrossEntropyForward(a: SoftmaxCrossEntropyForwardArgs): SoftmaxCrossEntropyResult {
+  v.checkSoftmax("softmaxCrossEntropyForward", a, [["logits", a.logits], ["probs", a.probs]], a.quantize);
+  const { batch, classes, logits, labels, probs } = a;
+  let loss = 0, errors = 0;
+  for (let n = 0; n < batch; n++) {
+    const o = n * classes;
+    let max = logits[o]!, arg = 0;
+    for (let c = 1; c < classes; c++) if (logits[o + c]! > max) { max = logits[o + c]!; arg = c; }
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp(logits[o + c]! - max);
+    for (let c = 0; c < classes; c++) probs[o + c] = Math.exp(logits[o + c]! - max) / sum;
+    loss += Math.log(sum) + max - logits[o + labels[n]!]!;
+    if (arg !== labels[n]) errors++;
+  }
+  return { loss, errors, stats: quantizeInPlace(probs, a.quantize) };
+}
+
+function softmaxCrossEntropyBackward(a: SoftmaxCrossEntropyBackwardArgs): QuantizeStats | undefined {
+  const K = "softmaxCrossEntropyBackward";
+  v.checkSoftmax(K, a, [["probs", a.probs], ["dlogits", a.dlogits]], a.quantize);
+  v.checkNumber(K, "scale", a.scale);
+  const { batch, classes, probs, labels, dlogits, scale } = a;
+  for (let n = 0; n < batch; n++)
+    for (let c = 0; c < classes; c++) {
+      const i = n * classes + c;
+      dlogits[i] = (probs[i]! - (c === labels[n] ? 1 : 0)) * scale;
+    }
+  return quantizeInPlace(dlogits, a.quantize);
+}
+
+function checkKeepProb(k: unknown): number {
+  if (typeof k !== "number" || !(k >= 0 && k <= 1)) throw new ShapeError("dropoutMask", `keepProb must be in [0, 1], got ${String(k)}`);
+  return k;
+}
+
+/** Checks an rng stream; exported for the native backend. */
+export function checkStream(kernel: string, rng: unknown): void {
+  const r = rng as { seed?: unknown; counter?: unknown } | undefined;
+  if (!r || typeof r.seed !== "number" || !Number.isInteger(r.seed) || typeof r.counter !== "number" || !Number.isInteger(r.counter) || r.counter < 0 || r.counter > Number.MAX_SAFE_INTEGER)
+    throw new ShapeError(kernel, `rng must be { seed: integer, counter: integer in [0, 2^53) }, got ${JSON.stringify(rng)}`);
+}
+
+function dropoutMask(a: DropoutMaskArgs): void {
+  const keep = checkKeepProb(a.keepProb);
+  checkStream("dropoutMask", a.rng);
+  if (!(a.mask instanceof Uint8Array)) throw new ShapeError("dropoutMask", "mask must be a Uint8Array");
+  const { mask, rng } = a;
+  const threshold = keep * 4294967296;
+  for (let i = 0; i < mask.length; i++) mask[i] = randomBits(rng.seed, rng.counter + i) < threshold ? 1 : 0;
+  rng.counter += mask.length;
+}
+
+function applyMask(a: ApplyMaskArgs): void {
+  const n = v.checkSameLength("applyMask", [["x", a.x], ["y", a.y]], undefined);
+  v.checkArray("applyMask", "mask", a.mask, Uint8Array, n, "length of x");
+  for (let i = 0; i < n; i++) a.y[i] = a.mask[i] !== 0 ? a.x[i]! : 0;
+}
+
+function columnNorms(a: ColumnNormsArgs): void {
+  v.checkColumns("columnNorms", a, a.w, a.norms, "norms", undefined);
+  const { rows, cols, w, norms } = a;
+  const acc = new Float64Array(cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) acc[j] += w[i * cols + j]! * w[i * cols + j]!;
+  for (let j = 0; j < cols; j++) norms[j] = Math.sqrt(acc[j]!);
+}
+
+function scaleColumns(a: ScaleColumnsArgs): QuantizeStats | undefined {
+  v.checkColumns("scaleColumns", a, a.w, a.factors, "factors", a.y);
+  const { rows, cols, w, factors, y } = a;
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) y[i * cols + j] = w[i * cols + j]! * factors[j]!;
+  return quantizeInPlace(y, a.quantize);
+}
+
+function axpby(a: AxpbyArgs): QuantizeStats | undefined {
+  v.checkAxpby(a);
+  const { alpha, x, beta, y } = a;
+  for (let i = 0; i < x.length; i++) y[i] = alpha * x[i]! + beta * y[i]!;
+  return quantizeInPlace(y, a.quantize);
+}
+
+function scale(a: ScaleArgs): QuantizeStats | undefined {
+  v.checkNumber("scale", "alpha", a.alpha);
+  v.checkSameLength("scale", [["x", a.x], ["y", a.y]], a.quantize);
+  for (let i = 0; i < a.x.length; i++) a.y[i] = a.alpha * a.x[i]!;
+  return quantizeInPlace(a.y, a.quantize);
+}
+
+function add(a: AddArgs): QuantizeStats | undefined {
+  v.checkAdd(a);
+  for (let i = 0; i < a.y.length; i++) a.y[i] = a.a[i]! + a.b[i]!;
+  return quantizeInPlace(a.y, a.quantize);
+}
+
+function quantizeKernel(a: QuantizeArgs): QuantizeStats {
+  const y = a.y ?? a.x;
+  v.checkSameLength("quantize", [["x", a.x], ["y", y]], a);
+  return quantize(a.x, a.format, { rounding: a.rounding, integerBits: a.integerBits, rng: a.rng, stats: a.stats, out: y }).stats;
+}
+
+const INFO: BackendInfo = Object.freeze({ name: "ts", blas: false, threads: 1 });
+
+/** The reference backend. */
+export const TsBackend: Backend = Object.freeze({
+  info: INFO,
+  gemm, conv2dForward, conv2dBackwardData, conv2dBackwardFilter, biasAdd, biasGrad,
+  maxoutForward, maxoutBackward, maxPoolForward, maxPoolBackward,
+  softmaxCrossEntropyForward, softmaxCrossEntropyBackward, dropoutMask, applyMask,
+  columnNorms, scaleColumns, axpby, scale, add, quantize: quantizeKernel,
+});

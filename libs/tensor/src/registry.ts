@@ -1,0 +1,83 @@
+/**
+ * Which backend runs the kernels. Explicit and visible: `LOWPREC_BACKEND=ts|native` (or `getBackend(name)`)
+ * selects one; unset means `native` when the addon loaded, else `ts` with one printed line saying why.
+ * `backendInfo()` tells every training run what it runs on (name, whether gemm uses OpenBLAS, threads).
+ * `LOWPREC_THREADS=n` sets the native backend's thread count (default: all cores).
+ */
+import type { Backend, BackendInfo, BackendName } from "./kernels.js";
+import { TsBackend } from "./backends/ts.js";
+import { createNativeBackend, loadAddon, type Addon } from "./backends/native.js";
+
+let addon: Addon | null | undefined;
+let addonError = "";
+let nativeBackend: Backend | undefined;
+let defaultBackend: Backend | undefined;
+let warned = false;
+
+/** The addon if it loads (cached), else null with the reason in `addonError`. */
+function tryAddon(): Addon | null {
+  if (addon !== undefined) return addon;
+  try {
+    addon = loadAddon();
+    const threads = process.env["LOWPREC_THREADS"];
+    if (threads !== undefined && threads !== "") {
+      const n = Number(threads);
+      if (!Number.isInteger(n) || n < 1) throw new RangeError(`LOWPREC_THREADS must be a positive integer, got "${threads}"`);
+      addon.setThreads(n);
+    }
+  } catch (e) {
+    addon = null;
+    addonError = e instanceof Error ? e.message.split("\n")[0]! : String(e);
+  }
+  return addon;
+}
+
+/** Whether the native addon is built and loads here (and why not). */
+export function nativeAvailable(): { available: boolean; reason?: string } {
+  return tryAddon() ? { available: true } : { available: false, reason: addonError };
+}
+
+function native(reason?: string): Backend {
+  const a = tryAddon();
+  if (a === null) throw new Error(`@lowprec/tensor: the native backend was asked for but the addon did not load (${addonError}); rebuild with \`npm install -w @lowprec/tensor\` or use LOWPREC_BACKEND=ts`);
+  if (reason === undefined) nativeBackend ??= createNativeBackend(a);
+  return reason === undefined ? nativeBackend! : createNativeBackend(a, reason);
+}
+
+function parseName(name: string, where: string): BackendName {
+  if (name === "ts" || name === "native") return name;
+  throw new RangeError(`${where} must be "ts" or "native", got "${name}"`);
+}
+
+/**
+ * The backend to run kernels on.
+ * @param name `ts` or `native`; default: LOWPREC_BACKEND, else native if available, else ts (printed once)
+ */
+export function getBackend(name?: BackendName): Backend {
+  if (name !== undefined) return parseName(name, "getBackend(name)") === "ts" ? TsBackend : native();
+  if (defaultBackend) return defaultBackend;
+  const env = process.env["LOWPREC_BACKEND"];
+  if (env !== undefined && env !== "") {
+    defaultBackend = parseName(env, "LOWPREC_BACKEND") === "ts" ? TsBackend : native();
+  } else if (tryAddon() !== null) {
+    defaultBackend = native();
+  } else {
+    const reason = `native addon not available (${addonError})`;
+    defaultBackend = Object.freeze({ ...TsBackend, info: Object.freeze({ ...TsBackend.info, reason }) });
+    if (!warned) {
+      warned = true;
+      console.warn(`@lowprec/tensor: ${reason}; running on the TypeScript backend (slow)`);
+    }
+  }
+  return defaultBackend;
+}
+
+/** What the default backend is: `{ name, blas, threads, reason? }`, for every run to print. */
+export function backendInfo(): BackendInfo {
+  return getBackend().info;
+}
+
+/** For tests and benchmarks: force the native gemm to its own blocked kernel (false) or back to BLAS. */
+export function setNativeBlas(on: boolean): void {
+  tryAddon()?.useBlas(on);
+}
