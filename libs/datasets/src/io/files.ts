@@ -1,0 +1,72 @@
+/** File helpers shared by the readers: whole-file reads with gzip detection, checksums, atomic writes. */
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { DataFormatError } from "../dataset.js";
+
+/** Reads a whole file; transparently gunzips it when it starts with the gzip magic 1f 8b. */
+export function readMaybeGzip(path: string): { bytes: Uint8Array; raw: Buffer } {
+  let raw: Buffer;
+  try {
+    raw = readFileSync(path);
+  } catch (e) {
+    throw new DataFormatError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
+    try {
+      return { bytes: gunzipSync(raw), raw };
+    } catch (e) {
+      throw new DataFormatError(path, `gzip data is corrupt or truncated (${(e as Error).message})`);
+    }
+  }
+  return { bytes: raw, raw };
+}
+
+/** SHA-256 of bytes, hex. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** A provenance record for a file already read into memory. */
+export function fileRecord(path: string, raw: Uint8Array): { path: string; sha256: string; bytes: number } {
+  return { path, sha256: sha256Hex(raw), bytes: raw.length };
+}
+
+/** A temp path beside `path` (same folder, so the final rename is atomic). */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+}
+
+/**
+ * Writes `chunks` to `path` atomically: a temp file in the same folder, fsync, then rename.
+ * On any error the temp file is removed and nothing appears at `path`.
+ */
+export function writeFileAtomic(path: string, chunks: readonly Uint8Array[]): void {
+  const tmp = tempPathFor(path);
+  let fd = -1;
+  try {
+    fd = openSync(tmp, "w");
+    for (const c of chunks) {
+      let off = 0;
+      while (off < c.length) off += writeSync(fd, c, off, Math.min(c.length - off, 1 << 30));
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = -1;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd >= 0) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** True when `path` exists and is a file. */
+export function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

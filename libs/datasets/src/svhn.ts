@@ -1,0 +1,184 @@
+/**
+ * SVHN format 2 (32×32 .mat files), split and preprocessed as Pylearn2's SVHN + `svhn_preprocessing.py`
+ * (NOTES §8.3–8.4): valid = 400 per class from train + 200 per class from extra, drawn with numpy
+ * RandomState(322); splitted_train = everything else (598 388); each split shuffled once with the same stream;
+ * then GCN (scale 1) and LeCun LCN (7×7, σ 2, threshold 1e-4) per split. Labels are digits: .mat label 10 → 0.
+ */
+import { join } from "node:path";
+import { cacheKey, cachePaths, readCache, writeCache } from "./cache.js";
+import { DataFormatError, type Dataset, type Splits } from "./dataset.js";
+import { isFile } from "./io/files.js";
+import { readMat, type MatVariable } from "./io/mat.js";
+import { dataPaths } from "./paths.js";
+import { gcn } from "./preprocess/gcn.js";
+import { lecunLcn, type LcnChannels } from "./preprocess/lcn.js";
+import { NumpyRandomState } from "./random.js";
+
+export const SVHN_CLASSES = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
+const SEED = 322;
+const IMAGE = 3072;
+
+export interface SvhnOptions {
+  /** data root (raw files in <dataDir>/raw/svhn, cache in <dataDir>/cache) */
+  readonly dataDir: string;
+  /** folder of train_32x32.mat, test_32x32.mat, extra_32x32.mat, overriding the one under dataDir */
+  readonly dir?: string;
+  readonly cacheDir?: string;
+  /** use extra_32x32.mat as Pylearn2 does (default true); false = the documented without-extra fallback */
+  readonly useExtra?: boolean;
+  /** "red-only" (default, Pylearn2's bug, faithful) or "all" channels get LCN */
+  readonly lcnChannels?: LcnChannels;
+  /** "gcn-lcn" (default, the paper's) or "none" (pixels / 255 in [0, 1]) */
+  readonly preprocessing?: "gcn-lcn" | "none";
+  /** validation examples per class from train / from extra; Pylearn2 400 / 200 */
+  readonly validPerClassTrain?: number;
+  readonly validPerClassExtra?: number;
+}
+
+interface SvhnFile { path: string; x: Uint8Array; y: Uint8Array; count: number; sha256: string; bytes: number }
+
+export function loadSvhn(options: SvhnOptions): Splits {
+  const dir = options.dir ?? dataPaths(options.dataDir).svhn;
+  const cacheDir = options.cacheDir ?? dataPaths(options.dataDir).cache;
+  const useExtra = options.useExtra ?? true;
+  const lcnChannels = options.lcnChannels ?? "red-only";
+  const preprocessing = options.preprocessing ?? "gcn-lcn";
+  const perTrain = options.validPerClassTrain ?? 400;
+  const perExtra = options.validPerClassExtra ?? 200;
+  if (preprocessing !== "gcn-lcn" && preprocessing !== "none") throw new RangeError(`loadSvhn: preprocessing must be "gcn-lcn" or "none", got "${String(preprocessing)}"`);
+  if (lcnChannels !== "red-only" && lcnChannels !== "all") throw new RangeError(`loadSvhn: lcnChannels must be "red-only" or "all", got "${String(lcnChannels)}"`);
+  const train = readSvhnMat(join(dir, "train_32x32.mat"));
+  const test = readSvhnMat(join(dir, "test_32x32.mat"));
+  const extra = useExtra ? readSvhnMat(join(dir, "extra_32x32.mat")) : undefined;
+  const split = svhnSplitIndices(train.y, extra?.y, perTrain, perExtra);
+  const testOrder = new NumpyRandomState(SEED).shuffle(range(test.count));
+  const sources = extra ? [train, extra] : [train];
+  const files = [...sources, test].map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes }));
+  const steps = preprocessing === "none"
+    ? ["pixels / 255 (range [0, 1])"]
+    : ["gcn scale=1 sqrtBias=0 useStd=false minDivisor=1e-8 on raw 0..255 pixels",
+      `lecun_lcn kernel 7x7 sigma=2 threshold=1e-4 zero padding, channels=${lcnChannels}`];
+  const key = cacheKey({ dataset: "svhn", files: files.map((f) => f.sha256), useExtra, perTrain, perExtra, steps });
+  let cached = readCache(cacheDir, key);
+  if (!cached) {
+    const arrays = new Map<string, Float32Array | Uint8Array>();
+    for (const [name, src, order] of [["train", sources, split.train], ["valid", sources, split.valid], ["test", [test], testOrder]] as const) {
+      const { images, labels } = gatherImages(src, order);
+      if (preprocessing === "gcn-lcn") {
+        gcn(images, labels.length, IMAGE, { scale: 1 });
+        lecunLcn(images, labels.length, [3, 32, 32], { channels: lcnChannels });
+      }
+      arrays.set(`${name}.images`, images);
+      arrays.set(`${name}.labels`, labels);
+    }
+    writeCache(cacheDir, key, { dataset: "svhn", files, useExtra, perTrain, perExtra, steps }, arrays);
+    cached = arrays;
+  }
+  const cacheFile = cachePaths(cacheDir, key).bin;
+  const how = {
+    train: useExtra ? `pylearn2 splitted_train: train+extra minus valid, shuffled (RandomState(${SEED}))` : `train minus valid (no extra), shuffled (RandomState(${SEED}))`,
+    valid: `${perTrain}/class from train${useExtra ? ` + ${perExtra}/class from extra` : ""}, RandomState(${SEED}), shuffled`,
+    test: `test_32x32.mat, shuffled (RandomState(${SEED}))`,
+  };
+  const make = (s: Dataset["split"]): Dataset => {
+    const labels = cached.get(`${s}.labels`) as Uint8Array;
+    return {
+      name: "svhn", split: s, images: cached.get(`${s}.images`) as Float32Array, labels, count: labels.length,
+      shape: [3, 32, 32], classNames: SVHN_CLASSES, provenance: { files, split: how[s], preprocessing: steps, cacheFile },
+    };
+  };
+  return { train: make("train"), valid: make("valid"), test: make("test") };
+}
+
+/**
+ * The Pylearn2 split as example indices into train (0..nTrain−1) followed by extra (nTrain..).
+ * Valid membership and the order of splitted_train match Pylearn2 exactly; the order of valid differs (see README).
+ */
+export function svhnSplitIndices(trainY: Uint8Array, extraY: Uint8Array | undefined, perTrain = 400, perExtra = 200): { train: Int32Array; valid: Int32Array } {
+  const pick = () => {
+    const rng = new NumpyRandomState(SEED);
+    const validTrain = classBalanced(rng, trainY, perTrain, 0, "train");
+    const validExtra = extraY ? classBalanced(rng, extraY, perExtra, trainY.length, "extra") : [];
+    return { rng, valid: [...validTrain, ...validExtra] };
+  };
+  // splitted_train: complement in ascending order (CPython 2 iterates these large int sets in order), then shuffled
+  const a = pick();
+  const inValid = new Uint8Array(trainY.length + (extraY?.length ?? 0));
+  for (const i of a.valid) inValid[i] = 1;
+  const rest: number[] = [];
+  for (let i = 0; i < inValid.length; i++) if (!inValid[i]) rest.push(i);
+  const train = permute(rest, a.rng.shuffle(range(rest.length)));
+  // valid: a fresh RandomState(322) makes the same draws, then shuffles the valid list
+  const b = pick();
+  const valid = permute(b.valid, b.rng.shuffle(range(b.valid.length)));
+  return { train, valid };
+}
+
+function classBalanced(rng: NumpyRandomState, y: Uint8Array, perClass: number, offset: number, which: string): number[] {
+  const chosen: number[] = [];
+  for (let label = 1; label <= 10; label++) {
+    const idx: number[] = [];
+    for (let i = 0; i < y.length; i++) if (y[i] === label) idx.push(i);
+    if (idx.length < perClass) throw new RangeError(`svhn split: ${which} has ${idx.length} examples of .mat label ${label}, need ${perClass} for validation`);
+    rng.shuffle(idx);
+    for (let k = 0; k < perClass; k++) chosen.push(idx[k]! + offset);
+  }
+  return chosen.sort((p, q) => p - q); // NOTE: Pylearn2 takes list(set(...)); CPython 2's order for this small set is not reproduced
+}
+
+function range(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
+
+function permute(values: ArrayLike<number>, order: Int32Array): Int32Array {
+  const out = new Int32Array(order.length);
+  for (let k = 0; k < order.length; k++) out[k] = values[order[k]!]!;
+  return out;
+}
+
+/** Images at global indices (train then extra) as float32 NCHW 0..255, labels as digits. */
+function gatherImages(sources: readonly SvhnFile[], order: Int32Array): { images: Float32Array; labels: Uint8Array } {
+  const images = new Float32Array(order.length * IMAGE);
+  const labels = new Uint8Array(order.length);
+  for (let k = 0; k < order.length; k++) {
+    let i = order[k]!;
+    let s = 0;
+    while (i >= sources[s]!.count) { i -= sources[s]!.count; s++; }
+    const src = sources[s]!;
+    const y = src.y[i]!;
+    labels[k] = y === 10 ? 0 : y;
+    // MATLAB X is 32×32×3×N column-major: element (row r, col c, channel ch, n) at r + 32c + 1024ch + 3072n
+    const so = i * IMAGE, d = k * IMAGE;
+    for (let ch = 0; ch < 3; ch++) {
+      for (let r = 0; r < 32; r++) {
+        for (let c = 0; c < 32; c++) images[d + ch * 1024 + r * 32 + c] = src.x[so + ch * 1024 + c * 32 + r]!;
+      }
+    }
+  }
+  return { images, labels };
+}
+
+/** Reads one SVHN format-2 .mat file: X uint8 [32, 32, 3, N], y [N, 1] with values 1..10. */
+export function readSvhnMat(path: string): SvhnFile {
+  if (!isFile(path)) throw new DataFormatError(path, "missing: run `lowprec fetch-data --dataset svhn`, or download the format-2 .mat files from http://ufldl.stanford.edu/housenumbers/ into this folder");
+  const mat = readMat(path, ["X", "y"]);
+  const x = mat.variables.get("X")!;
+  const y = mat.variables.get("y")!;
+  if (x.dims.length !== 4 || x.dims[0] !== 32 || x.dims[1] !== 32 || x.dims[2] !== 3) throw new DataFormatError(path, `variable "X" has dims [${x.dims.join(", ")}], expected [32, 32, 3, N]`);
+  if (x.className !== "uint8") throw new DataFormatError(path, `variable "X" has class ${x.className}, expected uint8`);
+  const count = x.dims[3]!;
+  if (y.data.length !== count) throw new DataFormatError(path, `variable "y" has ${y.data.length} values for ${count} images`);
+  return { path, x: x.data as Uint8Array, y: labels(path, y), count, sha256: mat.sha256, bytes: mat.bytes };
+}
+
+function labels(path: string, y: MatVariable): Uint8Array {
+  const out = new Uint8Array(y.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const v = y.data[i]!;
+    if (!(v >= 1 && v <= 10 && Number.isInteger(v))) throw new DataFormatError(path, `variable "y" has value ${v} at index ${i}, expected an integer 1..10`);
+    out[i] = v;
+  }
+  return out;
+}
