@@ -42,7 +42,7 @@ export function float(o: FloatOptions): FloatFormat {
   const specials = o.specials ?? "ieee";
   if (specials !== "ieee" && specials !== "fn") throw new RangeError(`invalid float specials: expected "ieee" or "fn", got ${String(specials)}`);
   if (specials === "fn" && mantissa < 1) throw new RangeError(`invalid float mantissa bits: an "fn" format needs at least 1 (its NaN is the all-ones mantissa), got ${mantissa}`);
-  const bias = o.bias ?? 2 ** (exponent - 1) - 1;
+  const bias = o.bias ?? (1 << (exponent - 1)) - 1;
   checkInteger("float bias", bias, -1000, 1000);
   const overflow = o.overflow ?? (specials === "ieee" ? "infinity" : "saturate");
   if (overflow !== "saturate" && overflow !== "infinity") throw new RangeError(`invalid float overflow: expected "saturate" or "infinity", got ${String(overflow)}`);
@@ -101,7 +101,8 @@ export const PRESETS: Readonly<Record<string, Format>> = Object.freeze({
 /** emin = 1 − bias; emax = largest exponent of a finite value. */
 export function floatExponentRange(f: FloatFormat): { emin: number; emax: number } {
   const top = f.specials === "ieee" ? 2 ** f.exponent - 2 : 2 ** f.exponent - 1;
-  return { emin: 1 - f.bias, emax: top - f.bias };
+  // NOTE: | 0 keeps these small integers (Smis) for V8, so the hot loops index tables without deopts.
+  return { emin: (1 - f.bias) | 0, emax: (top - f.bias) | 0 };
 }
 
 /** Largest finite magnitude of a float format. */

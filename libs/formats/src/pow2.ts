@@ -11,7 +11,7 @@ for (let n = -OFFSET; n <= OFFSET; n++) TABLE[n + OFFSET] = Math.pow(2, n);
 
 /** 2^n for an integer n in [−1100, 1100] (0 and Infinity beyond float64's range, as Math.pow). */
 export function pow2(n: number): number {
-  return TABLE[n + OFFSET]!;
+  return TABLE[(n + OFFSET) | 0]!;
 }
 
 /**
@@ -21,10 +21,10 @@ export function pow2(n: number): number {
  * @example exponentOf(2 ** -1074) // returns -1074
  */
 export function exponentOf(a: number): number {
-  let e = Math.floor(Math.log2(a));
+  let e = Math.floor(Math.log2(a)) | 0;
   if (e < -1074) e = -1074;
   // NOTE: correct the estimate with exact comparisons against powers of two.
   if (TABLE[e + OFFSET]! > a) e--;
   else if (TABLE[e + 1 + OFFSET]! <= a) e++;
-  return e;
+  return e | 0;
 }
