@@ -10,7 +10,8 @@ import { UsageError, type Command } from "./command.js";
 
 async function loadCommands(): Promise<Map<string, Command>> {
   const dir = join(dirname(fileURLToPath(import.meta.url)), "commands");
-  const files = readdirSync(dir).filter((f) => f.endsWith(".js")).sort();
+  // NOTE: .ts when run from source (the tests), .js when built.
+  const files = readdirSync(dir).filter((f) => /\.(js|ts)$/.test(f) && !/\.(d|test)\.ts$/.test(f)).sort();
   const commands = new Map<string, Command>();
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { command?: Command };
@@ -47,7 +48,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.error(`lowprec ${name}: ${e.message}\n\n${cmd.usage}`);
       return 2;
     }
-    throw e;
+    // NOTE: a bad value (RangeError naming the field), a corrupt file, a diverging run: one clear line, no stack.
+    console.error(`lowprec ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env["LOWPREC_DEBUG"] && e instanceof Error) console.error(e.stack);
+    return 1;
   }
 }
 
