@@ -47,10 +47,17 @@ export function randomArray(n: number, r: () => number, scale = 1): Float32Array
   return a;
 }
 
-/** Index of the first element whose bit pattern differs, or -1. */
+/**
+ * Index of the first element whose bit pattern differs, or -1. NOTE: where `a` (the reference) holds a NaN,
+ * `b` must hold the canonical quiet NaN 0x7fc00000: the native kernels always write that one, while the sign
+ * of a JavaScript NaN stored into a Float32Array depends on the engine (V8 may or may not flip it for -NaN).
+ */
 export function firstBitDifference(a: Float32Array, b: Float32Array): number {
   const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
   if (a.length !== b.length) return 0;
-  for (let i = 0; i < a.length; i++) if (ua[i] !== ub[i]) return i;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] !== a[i]) { if (ub[i] !== 0x7fc00000) return i; }
+    else if (ua[i] !== ub[i]) return i;
+  }
   return -1;
 }

@@ -104,7 +104,8 @@ void float_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t
     }
     // NOTE: !(v < halfMax) also counts the NaN of an overflow in a format without infinities (as formats does).
     if (!(v < half_max)) { half++; if (!(v < max)) overflow++; }
-    y[i] = (float)(xf < 0 ? -v : v);
+    // NOTE: a NaN result (overflow without infinities) is the canonical quiet NaN 0x7fc00000, never -NaN.
+    y[i] = v != v ? std::numeric_limits<float>::quiet_NaN() : (float)(xf < 0 ? -v : v);
   }
   st.overflow += overflow; st.half += half; st.nan += nan;
   if (amax > st.amax) st.amax = amax;
