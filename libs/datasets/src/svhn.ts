@@ -24,8 +24,11 @@ export interface SvhnOptions {
   /** folder of train_32x32.mat, test_32x32.mat, extra_32x32.mat, overriding the one under dataDir */
   readonly dir?: string;
   readonly cacheDir?: string;
-  /** use extra_32x32.mat as Pylearn2 does (default true); false = the documented without-extra fallback */
-  readonly useExtra?: boolean;
+  /**
+   * use extra_32x32.mat as Pylearn2 does: true (required), false (the documented train-only fallback) or
+   * "auto" (default: use it when the file is there, else fall back)
+   */
+  readonly useExtra?: boolean | "auto";
   /** "red-only" (default, Pylearn2's bug, faithful) or "all" channels get LCN */
   readonly lcnChannels?: LcnChannels;
   /** "gcn-lcn" (default, the paper's) or "none" (pixels / 255 in [0, 1]) */
@@ -40,7 +43,7 @@ interface SvhnFile { path: string; x: Uint8Array; y: Uint8Array; count: number; 
 export function loadSvhn(options: SvhnOptions): Splits {
   const dir = options.dir ?? dataPaths(options.dataDir).svhn;
   const cacheDir = options.cacheDir ?? dataPaths(options.dataDir).cache;
-  const useExtra = options.useExtra ?? true;
+  const useExtra = options.useExtra === "auto" || options.useExtra === undefined ? isFile(join(dir, "extra_32x32.mat")) : options.useExtra;
   const lcnChannels = options.lcnChannels ?? "red-only";
   const preprocessing = options.preprocessing ?? "gcn-lcn";
   const perTrain = options.validPerClassTrain ?? 400;
@@ -58,25 +61,29 @@ export function loadSvhn(options: SvhnOptions): Splits {
     ? ["pixels / 255 (range [0, 1])"]
     : ["gcn scale=1 sqrtBias=0 useStd=false minDivisor=1e-8 on raw 0..255 pixels",
       `lecun_lcn kernel 7x7 sigma=2 threshold=1e-4 zero padding, channels=${lcnChannels}`];
-  const key = cacheKey({ dataset: "svhn", files: files.map((f) => f.sha256), useExtra, perTrain, perExtra, steps });
-  let cached = readCache(cacheDir, key);
-  if (!cached) {
-    const arrays = new Map<string, Float32Array | Uint8Array>();
+  // NOTE: "none" is only a gather and a division, so it is not cached
+  const key = preprocessing === "none" ? undefined : cacheKey({ dataset: "svhn", files: files.map((f) => f.sha256), useExtra, perTrain, perExtra, steps });
+  let arrays = key ? readCache(cacheDir, key) : undefined;
+  if (!arrays) {
+    const fresh = new Map<string, Float32Array | Uint8Array>();
     for (const [name, src, order] of [["train", sources, split.train], ["valid", sources, split.valid], ["test", [test], testOrder]] as const) {
       const { images, labels } = gatherImages(src, order);
       if (preprocessing === "gcn-lcn") {
         gcn(images, labels.length, IMAGE, { scale: 1 });
         lecunLcn(images, labels.length, [3, 32, 32], { channels: lcnChannels });
+      } else {
+        for (let i = 0; i < images.length; i++) images[i] = images[i]! / 255;
       }
-      arrays.set(`${name}.images`, images);
-      arrays.set(`${name}.labels`, labels);
+      fresh.set(`${name}.images`, images);
+      fresh.set(`${name}.labels`, labels);
     }
-    writeCache(cacheDir, key, { dataset: "svhn", files, useExtra, perTrain, perExtra, steps }, arrays);
-    cached = arrays;
+    if (key) writeCache(cacheDir, key, { dataset: "svhn", files, useExtra, perTrain, perExtra, steps }, fresh);
+    arrays = fresh;
   }
-  const cacheFile = cachePaths(cacheDir, key).bin;
+  const cached = arrays;
+  const cacheFile = key ? cachePaths(cacheDir, key).bin : undefined;
   const how = {
-    train: useExtra ? `pylearn2 splitted_train: train+extra minus valid, shuffled (RandomState(${SEED}))` : `train minus valid (no extra), shuffled (RandomState(${SEED}))`,
+    train: useExtra ? `pylearn2 splitted_train: train+extra minus valid, shuffled (RandomState(${SEED}))` : `train minus valid (without extra_32x32.mat: a deviation from the paper's split), shuffled (RandomState(${SEED}))`,
     valid: `${perTrain}/class from train${useExtra ? ` + ${perExtra}/class from extra` : ""}, RandomState(${SEED}), shuffled`,
     test: `test_32x32.mat, shuffled (RandomState(${SEED}))`,
   };
@@ -84,7 +91,7 @@ export function loadSvhn(options: SvhnOptions): Splits {
     const labels = cached.get(`${s}.labels`) as Uint8Array;
     return {
       name: "svhn", split: s, images: cached.get(`${s}.images`) as Float32Array, labels, count: labels.length,
-      shape: [3, 32, 32], classNames: SVHN_CLASSES, provenance: { files, split: how[s], preprocessing: steps, cacheFile },
+      shape: [3, 32, 32], classNames: SVHN_CLASSES, provenance: { files, split: how[s], preprocessing: steps, ...(cacheFile ? { cacheFile } : {}) },
     };
   };
   return { train: make("train"), valid: make("valid"), test: make("test") };

@@ -62,9 +62,11 @@ export function fitZca(x: Float32Array, count: number, dim: number, options: Zca
   const { values, vectors } = (options.eigh ?? eighTs)(cov, dim);
   // P = Vᵀ-rows form: P[i][j] = Σ_k v_k[i] v_k[j] / sqrt(λ_k) = (W·Wᵀ)[i][j] with W[i][k] = v_k[i]·λ_k^(−1/4)
   const w = new Float64Array(dim * dim);
+  // NOTE: eigenvalues at rounding level of the largest are 0 in exact arithmetic; λ^−½ would blow them up
+  const floor = dim * 2 ** -52 * Math.abs(values[dim - 1]!);
   for (let k = 0; k < dim; k++) {
     const lambda = values[k]!;
-    if (!(lambda > 0)) throw new RangeError(`fitZca: eigenvalue ${k} of C + ${filterBias}·I is ${lambda}, not positive; use a larger filterBias`);
+    if (!(lambda > floor)) throw new RangeError(`fitZca: eigenvalue ${k} of C + ${filterBias}·I is ${lambda}, not positive (numerically); use a larger filterBias`);
     const q = lambda ** -0.25;
     for (let i = 0; i < dim; i++) w[i * dim + k] = vectors[k * dim + i]! * q;
   }
