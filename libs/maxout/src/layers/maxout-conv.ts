@@ -94,9 +94,9 @@ export class MaxoutConv implements Layer {
     k.dropoutMask({ mask, keepProb: spec.keepProb, rng: this.dropout });
     k.applyMask({ x, mask, y: xd });
     const c = head(this.c, sz.conv), u = head(this.u, sz.pool), y = head(this.y, n * this.outputSize);
-    k.conv2dForward({ ...this.convShape(n), x: xd, w: w.wHat, y: c, quantize: p.at("convOutput") });
+    k.conv2dForward({ ...this.convShape(n), x: xd, w: w.wMul, y: c, quantize: p.at("convOutput") });
     k.maxPoolForward({ ...this.poolShape(n), x: c, y: u, argmax: headI32(this.poolArg, sz.pool) });
-    k.biasAdd({ batch: n, channels: this.channels, spatial: sz.spatial, x: u, bias: w.bHat, y: u, quantize: p.at("pooledSum") });
+    k.biasAdd({ batch: n, channels: this.channels, spatial: sz.spatial, x: u, bias: w.bMul, y: u, quantize: p.at("pooledSum") });
     k.maxoutForward({ batch: n, units: spec.maps, pieces: spec.pieces, spatial: sz.spatial, x: u, y, argmax: headI32(this.maxArg, n * this.outputSize), quantize: p.at("output") });
     return y;
   }
@@ -115,7 +115,7 @@ export class MaxoutConv implements Layer {
     k.conv2dBackwardFilter({ ...this.convShape(n), x: xd, dy: dc, dw: w.gw, quantize: p.at("weightGradient") });
     if (!wantInputGradient) return undefined;
     const dx = head(this.dx, n * this.inputSize);
-    k.conv2dBackwardData({ ...this.convShape(n), dy: dc, w: w.wHat, dx });
+    k.conv2dBackwardData({ ...this.convShape(n), dy: dc, w: w.wMul, dx });
     k.applyMask({ x: dx, mask: headU8(this.mask, n * this.inputSize), y: dx });
     return dx;
   }

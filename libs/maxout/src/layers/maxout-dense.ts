@@ -55,8 +55,8 @@ export class MaxoutDense implements Layer {
     k.dropoutMask({ mask, keepProb: spec.keepProb, rng: this.dropout });
     k.applyMask({ x, mask, y: xd });
     const z = head(this.z, n * this.zSize);
-    k.gemm({ m: n, n: this.zSize, k: this.inputSize, a: xd, b: w.wHat, c: z });
-    k.biasAdd({ batch: n, channels: this.zSize, spatial: 1, x: z, bias: w.bHat, y: z, quantize: p.at("weightedSum") });
+    k.gemm({ m: n, n: this.zSize, k: this.inputSize, a: xd, b: w.wMul, c: z });
+    k.biasAdd({ batch: n, channels: this.zSize, spatial: 1, x: z, bias: w.bMul, y: z, quantize: p.at("weightedSum") });
     const y = head(this.y, n * spec.units);
     k.maxoutForward({ batch: n, units: spec.units, pieces: spec.pieces, spatial: 1, x: z, y, argmax: headI32(this.argmax, n * spec.units), quantize: p.at("output") });
     return y;
@@ -73,7 +73,7 @@ export class MaxoutDense implements Layer {
     k.biasGrad({ batch: n, channels: this.zSize, spatial: 1, dy: dz, db: w.gb, quantize: p.at("biasGradient") });
     if (!wantInputGradient) return undefined;
     const dx = head(this.dx, n * this.inputSize);
-    k.gemm({ m: n, n: this.inputSize, k: this.zSize, a: dz, b: w.wHat, transB: true, c: dx });
+    k.gemm({ m: n, n: this.inputSize, k: this.zSize, a: dz, b: w.wMul, transB: true, c: dx });
     k.applyMask({ x: dx, mask: headU8(this.mask, n * this.inputSize), y: dx });
     return dx;
   }

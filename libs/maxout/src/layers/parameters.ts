@@ -33,14 +33,21 @@ export class Parameters {
     this.b = new Float32Array(biases); this.vb = new Float32Array(biases); this.gb = new Float32Array(biases);
     this.bHat = new Float32Array(biases); this.bTest = new Float32Array(biases);
     this.norms = new Float32Array(cols); this.factors = new Float32Array(cols);
+    this.wMul = this.wHat; this.bMul = this.bHat;
   }
 
-  /** Step 1: Ŵ = Q_p(W), b̂ = Q_p(b) (copies when the policy does not round). */
+  /** Ŵ and b̂ as the multipliers see them: `wHat`/`bHat`, or W and b themselves when the policy does not round. */
+  wMul: Float32Array;
+  bMul: Float32Array;
+
+  /** Step 1: Ŵ = Q_p(W), b̂ = Q_p(b). */
   lowPrecisionCopies(k: Kernels, p: LayerPrecision): void {
     const qw = p.at("weightsForMultiply");
-    if (qw) k.quantize({ x: this.w, y: this.wHat, ...qw }); else this.wHat.set(this.w);
+    if (qw) k.quantize({ x: this.w, y: this.wHat, ...qw });
+    this.wMul = qw ? this.wHat : this.w;
     const qb = p.at("biasesForMultiply");
-    if (qb) k.quantize({ x: this.b, y: this.bHat, ...qb }); else this.bHat.set(this.b);
+    if (qb) k.quantize({ x: this.b, y: this.bHat, ...qb });
+    this.bMul = qb ? this.bHat : this.b;
   }
 
   /** Test time: Q_p(W)·scale and Q_p(b)·scale (b unscaled when `scaleBias` is false). */

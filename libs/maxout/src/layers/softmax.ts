@@ -59,7 +59,7 @@ export class Softmax implements Layer {
     const mask = headU8(this.mask, n * this.inputSize), xd = head(this.xDrop, n * this.inputSize);
     k.dropoutMask({ mask, keepProb: spec.keepProb, rng: this.dropout });
     k.applyMask({ x, mask, y: xd });
-    return this.outputs(xd, w.wHat, w.bHat, n, "weightedSum", "output");
+    return this.outputs(xd, w.wMul, w.bMul, n, "weightedSum", "output");
   }
 
   backward(_dy: Float32Array | undefined, n: number, wantInputGradient: boolean): Float32Array | undefined {
@@ -73,7 +73,7 @@ export class Softmax implements Layer {
     k.biasGrad({ batch: n, channels: spec.classes, spatial: 1, dy: dz, db: w.gb, quantize: p.at("biasGradient") });
     if (!wantInputGradient) return undefined;
     const dx = head(this.dx, n * this.inputSize);
-    k.gemm({ m: n, n: this.inputSize, k: spec.classes, a: dz, b: w.wHat, transB: true, c: dx });
+    k.gemm({ m: n, n: this.inputSize, k: spec.classes, a: dz, b: w.wMul, transB: true, c: dx });
     k.applyMask({ x: dx, mask: headU8(this.mask, n * this.inputSize), y: dx });
     return dx;
   }
