@@ -11,7 +11,7 @@ export class CheckpointError extends Error {
 /** Encodes a JSON-able header and named float32 arrays. */
 export function encodeCheckpoint(header: unknown, arrays: ReadonlyMap<string, Float32Array>): Uint8Array {
   const manifest = [...arrays].map(([name, a]) => ({ name, length: a.length }));
-  const json = new TextEncoder().encode(JSON.stringify({ header, manifest }));
+  const json = new TextEncoder().encode(JSON.stringify({ header, manifest }, keepNonFinite));
   const magic = new TextEncoder().encode(CHECKPOINT_MAGIC);
   const start = magic.length + 4 + json.length;
   const dataStart = Math.ceil(start / 4) * 4;
@@ -36,7 +36,7 @@ export function decodeCheckpoint(bytes: Uint8Array): { header: unknown; arrays: 
   const jsonLength = view.getUint32(magic.length, true);
   const jsonEnd = magic.length + 4 + jsonLength;
   if (jsonEnd > bytes.length) throw new CheckpointError(`truncated checkpoint: header of ${jsonLength} bytes, file of ${bytes.length}`);
-  const { header, manifest } = JSON.parse(new TextDecoder().decode(bytes.subarray(magic.length + 4, jsonEnd))) as { header: unknown; manifest: { name: string; length: number }[] };
+  const { header, manifest } = JSON.parse(new TextDecoder().decode(bytes.subarray(magic.length + 4, jsonEnd)), restoreNonFinite) as { header: unknown; manifest: { name: string; length: number }[] };
   let off = Math.ceil(jsonEnd / 4) * 4;
   const arrays = new Map<string, Float32Array>();
   for (const m of manifest) {
@@ -48,4 +48,13 @@ export function decodeCheckpoint(bytes: Uint8Array): { header: unknown; arrays: 
     off += len;
   }
   return { header, arrays };
+}
+
+// NOTE: JSON has no NaN or Infinity (epoch 0 has no training loss); they travel as {"$number": "NaN"}.
+function keepNonFinite(_key: string, v: unknown): unknown {
+  return typeof v === "number" && !Number.isFinite(v) ? { $number: String(v) } : v;
+}
+function restoreNonFinite(_key: string, v: unknown): unknown {
+  if (v !== null && typeof v === "object" && "$number" in v && Object.keys(v).length === 1) return Number((v as { $number: string }).$number);
+  return v;
 }

@@ -52,6 +52,7 @@ export interface TrainResult {
 /** The loss became NaN or infinite: names the epoch, the batch and the group that overflowed. */
 export class DivergenceError extends Error {
   override readonly name = "DivergenceError";
+  /** `batch` counts from 1 */
   constructor(readonly phase: string, readonly epoch: number, readonly batch: number, readonly layer: number, readonly group: string, loss: number) {
     super(`training diverged: loss is ${loss} at ${phase} epoch ${epoch}, batch ${batch}; first non-finite values in layer ${layer}, group ${group}`);
   }
@@ -129,7 +130,7 @@ export function train(config: TrainConfig, data: Splits, output: RunOutput, opti
       const x = n === B ? xBatch : xBatch.subarray(0, n * inSize);
       const labels = n === B ? yBatch : yBatch.subarray(0, n);
       const r = net.trainStep(x, labels, n, lr, momentum);
-      if (r.blame) throw new DivergenceError(phase, epoch, b, r.blame.layer, r.blame.group, r.loss);
+      if (r.blame) throw new DivergenceError(phase, epoch, b + 1, r.blame.layer, r.blame.group, r.loss);
       loss += r.loss; errors += r.errors; examples += n;
       examplesSeen += n; examplesInWindow += n;
       if (examplesInWindow >= windowExamples) {

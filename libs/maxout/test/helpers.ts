@@ -60,3 +60,17 @@ export function toyConfig(network: NetworkSpec, precision: "fp32" | "half" | "fi
     precision: { ...(typeof precision === "string" ? {} : {}), scaling: { kind: "overflow-rate", maxRate: 1e-4, everyExamples: 100 }, ...o.precision },
   });
 }
+
+/** The backend's kernels, calling `note(formatName)` for every rounding a kernel performs. */
+export function recordingKernels(note: (format: string) => void): Kernels {
+  const out: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(kernels)) {
+    if (typeof f !== "function") { out[name] = f; continue; }
+    out[name] = (a: { quantize?: { format: { name: string } }; format?: { name: string } }) => {
+      const q = name === "quantize" ? a : a.quantize;
+      if (q?.format) note(q.format.name);
+      return (f as (x: unknown) => unknown).call(kernels, a);
+    };
+  }
+  return out as unknown as Kernels;
+}
