@@ -1,5 +1,6 @@
 #include "quantize.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -47,27 +48,79 @@ inline double round_int(double y, int mode, uint32_t draw) {
   }
 }
 
+// Exact 2^n for n in [-1022, 1023], built from the exponent field (no libm call in the loops).
+inline double pow2(int n) {
+  uint64_t b = (uint64_t)(n + 1023) << 52;
+  double d;
+  std::memcpy(&d, &b, sizeof d);
+  return d;
+}
+
+// Largest finite |x| as a float32 bit pattern (non-negative floats order like their bits). A separate
+// integer loop because it vectorises where a floating-point max reduction would not (NaN semantics).
+inline int32_t amax_bits(const float* x, int64_t lo, int64_t hi) {
+  const int32_t* b = reinterpret_cast<const int32_t*>(x);
+  int32_t m = 0;
+  for (int64_t i = lo; i < hi; i++) {
+    int32_t v = b[i] & 0x7fffffff;
+    v = v < 0x7f800000 ? v : 0;
+    m = std::max(m, v);
+  }
+  return m;
+}
+
+// Fixed point over [lo, hi) within one 2^32 block of draw indices. Written without early exits so the
+// compiler vectorises it: a NaN input flows through the selects (every comparison with NaN is false).
+// NOTE: y may equal x (in place); each element is read before it is written, at the same index.
 template <int MODE>
-void fixed_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
+void fixed_block(const QParams& q, const float* __restrict x, float* __restrict y, int64_t lo, int64_t hi, QStats& st) {
   const double s = std::ldexp(1.0, q.frac), inv = std::ldexp(1.0, -q.frac);
   const double kmax = std::ldexp(1.0, q.bits - 1) - 1, khalf = kmax / 2;
+  const uint32_t key = stream_key(q.seed, (uint32_t)((q.counter + (uint64_t)lo) >> 32));
+  const uint32_t lo0 = (uint32_t)(q.counter + (uint64_t)lo);
   int64_t overflow = 0, half = 0, nan = 0;
-  double amax = 0;
-  Draws draws(q.seed, q.counter + (uint64_t)lo);
-  for (int64_t i = lo; i < hi; i++) {
-    const double xi = x[i];
-    uint32_t draw = MODE == STOCHASTIC ? draws.at(q.counter + (uint64_t)i) : 0;
-    if (xi != xi) { y[i] = std::numeric_limits<float>::quiet_NaN(); nan++; continue; }
-    const double a = std::fabs(xi);
-    if (a > amax && a != INFINITY) amax = a;
-    double k = round_int(xi * s, MODE, draw);
-    if (k >= kmax) { k = kmax; overflow++; half++; }
-    else if (k <= -kmax) { k = -kmax; overflow++; half++; }
-    else if (k >= khalf || k <= -khalf) half++;
-    y[i] = k == 0 ? 0.0f : (float)(k * inv);
+  int32_t amax = 0;
+  for (int64_t c0 = lo; c0 < hi; c0 += 4096) {
+    const int64_t c1 = std::min(hi, c0 + 4096);
+    amax = std::max(amax, amax_bits(x, c0, c1));
+    for (int64_t i = c0; i < c1; i++) {
+      const double xi = x[i];
+      const double v = xi * s;
+      double k;
+      if (MODE == NEAREST_EVEN) k = std::rint(v);  // the default rounding mode: ties to even (== nearbyint)
+      else if (MODE == NEAREST_AWAY) k = std::round(v);
+      else if (MODE == TOWARD_ZERO) k = std::trunc(v);
+      else {
+        const double fl = std::floor(v);
+        const uint32_t draw = bits_at(key, lo0 + (uint32_t)(i - lo));
+        k = (double)draw < (v - fl) * TWO32 ? fl + 1 : fl;
+      }
+      const double ak = std::fabs(k);
+      overflow += ak >= kmax;
+      half += ak >= khalf;
+      nan += xi != xi;
+      k = k > kmax ? kmax : k;
+      k = k < -kmax ? -kmax : k;
+      const float out = k == 0 ? 0.0f : (float)(k * inv);
+      y[i] = xi != xi ? std::numeric_limits<float>::quiet_NaN() : out;
+    }
   }
   st.overflow += overflow; st.half += half; st.nan += nan;
-  if (amax > st.amax) st.amax = amax;
+  float a;
+  std::memcpy(&a, &amax, sizeof a);
+  if ((double)a > st.amax) st.amax = a;
+}
+
+// Splits [lo, hi) where the draw index crosses a 2^32 boundary (the stream key changes there).
+template <int MODE>
+void fixed_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
+  while (lo < hi) {
+    const uint64_t index = q.counter + (uint64_t)lo;
+    const int64_t left = (int64_t)((((index >> 32) + 1) << 32) - index);
+    const int64_t end = MODE == STOCHASTIC && left < hi - lo ? lo + left : hi;
+    fixed_block<MODE>(q, x, y, lo, end, st);
+    lo = end;
+  }
 }
 
 inline double overflow_value(const QParams& q, bool finite_input) {
@@ -93,12 +146,14 @@ void float_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t
     if (a == INFINITY) v = infinite_ov;
     else {
       if (a > amax) amax = a;
-      int e;
-      std::frexp(a, &e);  // a = m * 2^e, m in [0.5, 1): floor(log2 a) = e - 1, exactly
-      e -= 1;
+      // floor(log2 a) exactly: the float32 exponent field, or frexp for a float32 subnormal
+      uint32_t bits;
+      std::memcpy(&bits, &xf, sizeof bits);
+      int e = (int)((bits >> 23) & 0xff) - 127;
+      if (e == -127) { std::frexp(a, &e); e -= 1; }
       if (e < q.emin) e = q.emin;
-      const double r = round_int(std::ldexp(a, q.t - e), MODE == TOWARD_ZERO ? TOWARD_ZERO : MODE, draw);
-      v = std::ldexp(r, e - q.t);
+      const double r = round_int(a * pow2(q.t - e), MODE, draw);
+      v = r * pow2(e - q.t);
       if (v > max) v = finite_ov;
       else if (q.flush && v < min_normal) v = 0;
     }
