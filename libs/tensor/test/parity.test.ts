@@ -242,3 +242,13 @@ describe.skipIf(!available)("native addon checks every length itself (no out-of-
     expect(() => addon.applyMask(F(4), new Uint8Array(3), F(4))).toThrow(/mask has length 3/);
   });
 });
+
+describe.skipIf(!available)("a kernel missing from the addon", () => {
+  it("throws naming the kernel and the backend", async () => {
+    const { createNativeBackend } = await import("../src/backends/native.js");
+    const addon = loadAddon();
+    const be = createNativeBackend({ ...addon, gemm: undefined } as unknown as typeof addon);
+    expect(() => be.gemm({ m: 1, n: 1, k: 1, a: Float32Array.of(1), b: Float32Array.of(1), c: new Float32Array(1) })).toThrow(/kernel gemm is not implemented by the native backend/);
+    expect(be.info.name).toBe("native");
+  });
+});

@@ -15,7 +15,8 @@ import type {
   SoftmaxCrossEntropyBackwardArgs, SoftmaxCrossEntropyForwardArgs, SoftmaxCrossEntropyResult,
 } from "../kernels.js";
 import * as v from "../validate.js";
-import { ShapeError } from "../errors.js";
+import { KernelNotImplementedError, ShapeError } from "../errors.js";
+import { KERNEL_NAMES } from "../kernels.js";
 import { checkStream } from "./ts.js";
 
 type F32 = Float32Array;
@@ -107,7 +108,7 @@ function convDims(s: Conv2dShape, o: v.ConvSizes): Int32Array {
 export function createNativeBackend(addon: Addon, reason?: string): Backend {
   const ai = addon.info();
   const info: BackendInfo = Object.freeze({ name: "native", blas: ai.usesBlas, threads: ai.threads, ...(reason ? { reason } : {}) });
-  return Object.freeze({
+  const kernels: Backend = {
     info,
     gemm(a: GemmArgs) {
       v.checkGemm(a);
@@ -210,5 +211,10 @@ export function createNativeBackend(addon: Addon, reason?: string): Backend {
       v.checkSameLength("quantize", [["x", a.x], ["y", y]], a);
       return withQuantize("quantize", a, y.length, (p, s) => addon.quantize(a.x, y, p!, s!))!;
     },
-  });
+  };
+  // NOTE: an addon built from older sources may lack a function: that kernel throws, naming itself.
+  const table = addon as unknown as Record<string, unknown>;
+  const missing = KERNEL_NAMES.filter((k) => typeof table[k] !== "function");
+  const stubs = Object.fromEntries(missing.map((k) => [k, () => { throw new KernelNotImplementedError(k, "native"); }]));
+  return Object.freeze({ ...kernels, ...stubs });
 }

@@ -1,0 +1,33 @@
+/** Backend selection: explicit (LOWPREC_BACKEND or a name), visible (backendInfo), loud when wrong. */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { nativeAvailable } from "../src/index.js";
+
+const fresh = async () => {
+  vi.resetModules();
+  return import("../src/registry.js");
+};
+
+describe("backend registry", () => {
+  afterEach(() => { delete process.env["LOWPREC_BACKEND"]; });
+
+  it("LOWPREC_BACKEND=ts selects the reference backend", async () => {
+    process.env["LOWPREC_BACKEND"] = "ts";
+    const r = await fresh();
+    expect(r.backendInfo()).toEqual({ name: "ts", blas: false, threads: 1 });
+  });
+
+  it("an unknown LOWPREC_BACKEND throws naming the variable and the value", async () => {
+    process.env["LOWPREC_BACKEND"] = "cuda";
+    const r = await fresh();
+    expect(() => r.getBackend()).toThrow(/LOWPREC_BACKEND must be "ts" or "native", got "cuda"/);
+  });
+
+  it.skipIf(!nativeAvailable().available)("unset means native when the addon loads, and it reports BLAS and threads", async () => {
+    const r = await fresh();
+    const info = r.backendInfo();
+    expect(info.name).toBe("native");
+    expect(typeof info.blas).toBe("boolean");
+    expect(info.threads).toBeGreaterThanOrEqual(1);
+    expect(r.getBackend("ts").info.name).toBe("ts");
+  });
+});
