@@ -2,7 +2,7 @@
 // on any problem it prints one clear line and the library runs on the TypeScript backend.
 // - Node headers come from Node's own prefix (--nodedir from process.execPath), so nothing is downloaded.
 // - OpenBLAS is used when its header and library are found (Debian: libopenblas-dev).
-// - LOWPREC_NATIVE_BUILD=0 skips the build.
+// - LOWPREC_NATIVE_BUILD=0 skips the build; LOWPREC_NATIVE_BLAS=0 builds without OpenBLAS (own gemm).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -35,7 +35,7 @@ function main() {
   const nodedir = join(dirname(process.execPath), "..");
   if (!existsSync(join(nodedir, "include", "node", "node_api.h")))
     return say(`native addon NOT built (no Node headers under ${nodedir}/include/node; not downloading); the TypeScript backend will be used`);
-  const blasInclude = findOpenBlas();
+  const blasInclude = process.env.LOWPREC_NATIVE_BLAS === "0" ? undefined : findOpenBlas();
   const args = [gyp, "rebuild", `--nodedir=${nodedir}`];
   const r = spawnSync(process.execPath, args, { cwd: nativeDir, encoding: "utf8", env: { ...process.env, npm_config_nodedir: nodedir, LOWPREC_BLAS: blasInclude ? "1" : "0", LOWPREC_BLAS_INCLUDE: blasInclude ?? "." } });
   if (r.status !== 0) {
