@@ -41,7 +41,8 @@ export function readCache(cacheDir: string, key: string): Map<string, CachedArra
   try {
     for (const a of index.arrays) {
       const data = a.dtype === "uint8" ? new Uint8Array(a.length) : new Float32Array(a.length);
-      readFully(fd, new Uint8Array(data.buffer), a.offset);
+      let at = a.offset;
+      for (const view of byteViews(data)) { readFully(fd, view, at); at += view.length; }
       out.set(a.name, data);
     }
   } finally {
@@ -58,10 +59,9 @@ export function writeCache(cacheDir: string, key: string, description: unknown, 
   let offset = 0;
   for (const [name, data] of arrays) {
     const dtype = data instanceof Float32Array ? "float32" : "uint8";
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     entries.push({ name, dtype, offset, length: data.length });
-    chunks.push(bytes);
-    offset += bytes.length;
+    chunks.push(...byteViews(data));
+    offset += data.byteLength;
     const pad = (4 - (offset % 4)) % 4;
     if (pad) { chunks.push(new Uint8Array(pad)); offset += pad; }
   }
@@ -80,4 +80,13 @@ function readFully(fd: number, target: Uint8Array, position: number): void {
     if (n === 0) throw new Error(`cache file ended early at byte ${position + done}`);
     done += n;
   }
+}
+
+/** The bytes of an array as views of ≤ 1 GiB (a single Uint8Array cannot exceed 4 GiB in Node 20; SVHN's can). */
+function byteViews(data: CachedArray): Uint8Array[] {
+  const views: Uint8Array[] = [];
+  for (let off = 0; off < data.byteLength; off += 1 << 30) {
+    views.push(new Uint8Array(data.buffer, data.byteOffset + off, Math.min(1 << 30, data.byteLength - off)));
+  }
+  return views;
 }

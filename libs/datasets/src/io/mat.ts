@@ -160,7 +160,7 @@ function makeClassArray(className: string, n: number): MatData {
 function convert(type: number, src: Uint8Array, count: number, className: string): MatData {
   const out = makeClassArray(className, count);
   if (type === mi.UINT8) {
-    for (let i = 0; i < count; i++) out[i] = src[i]!;
+    out.set(src.subarray(0, count)); // converts to the class's element type
     return out;
   }
   const v = new DataView(src.buffer, src.byteOffset, src.byteLength);
