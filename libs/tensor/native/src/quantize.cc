@@ -25,37 +25,6 @@ inline uint32_t lowbias32(uint32_t x) {
 inline uint32_t stream_key(uint32_t seed, uint32_t hi) { return lowbias32(lowbias32(seed) + hi); }
 inline uint32_t bits_at(uint32_t key, uint32_t lo) { return lowbias32(lowbias32(lo ^ key) ^ key); }
 
-// The draws of a range, computing the key once per 2^32 block.
-struct Draws {
-  uint32_t seed, key, hi;
-  Draws(uint32_t s, uint64_t first) : seed(s), key(stream_key(s, (uint32_t)(first >> 32))), hi((uint32_t)(first >> 32)) {}
-  inline uint32_t at(uint64_t index) {
-    uint32_t h = (uint32_t)(index >> 32);
-    if (h != hi) { hi = h; key = stream_key(seed, h); }
-    return bits_at(key, (uint32_t)index);
-  }
-};
-
-inline double round_int(double y, int mode, uint32_t draw) {
-  switch (mode) {
-    case NEAREST_EVEN: return std::nearbyint(y);  // default FE_TONEAREST: ties to even
-    case NEAREST_AWAY: return std::round(y);
-    case TOWARD_ZERO: return std::trunc(y);
-    default: {
-      double fl = std::floor(y);
-      return (double)draw < (y - fl) * TWO32 ? fl + 1 : fl;
-    }
-  }
-}
-
-// Exact 2^n for n in [-1022, 1023], built from the exponent field (no libm call in the loops).
-inline double pow2(int n) {
-  uint64_t b = (uint64_t)(n + 1023) << 52;
-  double d;
-  std::memcpy(&d, &b, sizeof d);
-  return d;
-}
-
 // Largest finite |x| as a float32 bit pattern (non-negative floats order like their bits). A separate
 // integer loop because it vectorises where a floating-point max reduction would not (NaN semantics).
 inline int32_t amax_bits(const float* x, int64_t lo, int64_t hi) {
@@ -129,41 +98,75 @@ inline double overflow_value(const QParams& q, bool finite_input) {
   return q.ieee ? INFINITY : std::numeric_limits<double>::quiet_NaN();
 }
 
+inline uint64_t bits_of(double d) { uint64_t b; std::memcpy(&b, &d, sizeof b); return b; }
+inline double double_of(uint64_t b) { double d; std::memcpy(&d, &b, sizeof d); return d; }
+inline uint32_t bits_of(float f) { uint32_t b; std::memcpy(&b, &f, sizeof b); return b; }
+inline float float_of(uint32_t b) { float f; std::memcpy(&f, &b, sizeof f); return f; }
+
+// Floating point over [lo, hi) within one 2^32 block of draw indices, without early exits (vectorisable).
+// Step for step as formats' quantizeFloat: e = max(floor(log2 a), emin) exactly from the float64 exponent
+// field (a float32 is always a normal double), r = round(a · 2^(t−e)), v = r · 2^(e−t), overflow, flush;
+// ±0 keeps its sign (r = 0), ±Inf takes the infinite-input overflow value, NaN stays NaN and counts.
 template <int MODE>
-void float_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
+void float_block(const QParams& q, const float* __restrict x, float* __restrict y, int64_t lo, int64_t hi, QStats& st) {
   const double max = q.max, half_max = max / 2, min_normal = std::ldexp(1.0, q.emin);
   const double finite_ov = overflow_value(q, true), infinite_ov = overflow_value(q, false);
+  const int64_t t = q.t, emin = q.emin;
+  const bool flush = q.flush;
+  const uint32_t key = stream_key(q.seed, (uint32_t)((q.counter + (uint64_t)lo) >> 32));
+  const uint32_t lo0 = (uint32_t)(q.counter + (uint64_t)lo);
+  const float qnan = std::numeric_limits<float>::quiet_NaN();
   int64_t overflow = 0, half = 0, nan = 0;
-  double amax = 0;
-  Draws draws(q.seed, q.counter + (uint64_t)lo);
-  for (int64_t i = lo; i < hi; i++) {
-    const float xf = x[i];
-    uint32_t draw = MODE == STOCHASTIC ? draws.at(q.counter + (uint64_t)i) : 0;
-    if (xf != xf) { y[i] = std::numeric_limits<float>::quiet_NaN(); nan++; continue; }
-    if (xf == 0) { y[i] = xf; continue; }
-    const double a = std::fabs((double)xf);
-    double v;
-    if (a == INFINITY) v = infinite_ov;
-    else {
-      if (a > amax) amax = a;
-      // floor(log2 a) exactly: the float32 exponent field, or frexp for a float32 subnormal
-      uint32_t bits;
-      std::memcpy(&bits, &xf, sizeof bits);
-      int e = (int)((bits >> 23) & 0xff) - 127;
-      if (e == -127) { std::frexp(a, &e); e -= 1; }
-      if (e < q.emin) e = q.emin;
-      const double r = round_int(a * pow2(q.t - e), MODE, draw);
-      v = r * pow2(e - q.t);
-      if (v > max) v = finite_ov;
-      else if (q.flush && v < min_normal) v = 0;
+  int32_t amax = 0;
+  for (int64_t c0 = lo; c0 < hi; c0 += 4096) {
+    const int64_t c1 = std::min(hi, c0 + 4096);
+    amax = std::max(amax, amax_bits(x, c0, c1));
+    for (int64_t i = c0; i < c1; i++) {
+      const float xf = x[i];
+      const uint32_t sign = bits_of(xf) & 0x80000000u;
+      const double a = std::fabs((double)xf);
+      const bool is_nan = a != a, is_inf = a == INFINITY;
+      int64_t e = (int64_t)((bits_of(a) >> 52) & 0x7ff) - 1023;
+      e = e < emin ? emin : e;
+      e = e > 1000 ? 1000 : e;  // Inf/NaN: keep the scale finite; their result is selected below
+      const double yv = a * double_of((uint64_t)(t - e + 1023) << 52);
+      double r;
+      if (MODE == NEAREST_EVEN) r = std::rint(yv);
+      else if (MODE == NEAREST_AWAY) r = std::round(yv);
+      else if (MODE == TOWARD_ZERO) r = std::floor(yv);
+      else {
+        const double fl = std::floor(yv);
+        const uint32_t draw = bits_at(key, lo0 + (uint32_t)(i - lo));
+        r = (double)draw < (yv - fl) * TWO32 ? fl + 1 : fl;
+      }
+      double v = r * double_of((uint64_t)(e - t + 1023) << 52);
+      v = v > max ? finite_ov : v;
+      v = (flush && v < min_normal) ? 0.0 : v;
+      v = is_inf ? infinite_ov : v;
+      // NOTE: !(v < halfMax) also counts the NaN of an overflow in a format without infinities (as formats does).
+      const bool counted = !is_nan;
+      half += counted && !(v < half_max);
+      overflow += counted && !(v < max);
+      nan += is_nan;
+      const float out = float_of(bits_of((float)v) | sign);
+      y[i] = (is_nan || v != v) ? qnan : out;
     }
-    // NOTE: !(v < halfMax) also counts the NaN of an overflow in a format without infinities (as formats does).
-    if (!(v < half_max)) { half++; if (!(v < max)) overflow++; }
-    // NOTE: a NaN result (overflow without infinities) is the canonical quiet NaN 0x7fc00000, never -NaN.
-    y[i] = v != v ? std::numeric_limits<float>::quiet_NaN() : (float)(xf < 0 ? -v : v);
   }
   st.overflow += overflow; st.half += half; st.nan += nan;
-  if (amax > st.amax) st.amax = amax;
+  float am;
+  std::memcpy(&am, &amax, sizeof am);
+  if ((double)am > st.amax) st.amax = am;
+}
+
+template <int MODE>
+void float_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
+  while (lo < hi) {
+    const uint64_t index = q.counter + (uint64_t)lo;
+    const int64_t left = (int64_t)((((index >> 32) + 1) << 32) - index);
+    const int64_t end = MODE == STOCHASTIC && left < hi - lo ? lo + left : hi;
+    float_block<MODE>(q, x, y, lo, end, st);
+    lo = end;
+  }
 }
 
 void identity_range(const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
