@@ -28,9 +28,24 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+/** SHA-256 per (path, size, mtime), so loading the same file twice in a process hashes it once. */
+const checksums = new Map<string, string>();
+
 /** A provenance record for a file already read into memory. */
 export function fileRecord(path: string, raw: Uint8Array): { path: string; sha256: string; bytes: number } {
-  return { path, sha256: sha256Hex(raw), bytes: raw.length };
+  let key = "";
+  try {
+    const st = statSync(path);
+    key = `${path}\0${st.size}\0${st.mtimeMs}`;
+  } catch {
+    // unreadable metadata: just hash
+  }
+  let sha256 = key ? checksums.get(key) : undefined;
+  if (sha256 === undefined) {
+    sha256 = sha256Hex(raw);
+    if (key) checksums.set(key, sha256);
+  }
+  return { path, sha256, bytes: raw.length };
 }
 
 /** A temp path beside `path` (same folder, so the final rename is atomic). */
