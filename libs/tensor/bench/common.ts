@@ -15,6 +15,15 @@ export function timeIt(fn: () => void, seconds = 1.5): number {
   return best;
 }
 
+/** Mean CPU seconds (user + system, all threads) per call: under a loaded machine, a bound on the unloaded time. */
+export function cpuPerCall(fn: () => void, calls = 10): number {
+  fn();
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < calls; i++) fn();
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6 / calls;
+}
+
 export function header(name: string): Backend[] {
   const na = nativeAvailable();
   console.log(`# ${name}  (cores ${availableParallelism()}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);

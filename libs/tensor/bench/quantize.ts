@@ -1,7 +1,7 @@
 /** Quantize throughput over 1e7 float32, in place (elements/s), native and ts, per format and rounding. */
 import { binary16, dynamicFixed, fixed, type Format, type RoundingMode } from "@lowprec/formats";
 import { TsBackend, type Backend } from "../src/index.js";
-import { fill, header, timeIt } from "./common.js";
+import { cpuPerCall, fill, header, timeIt } from "./common.js";
 
 const natives = header("quantize 1e7 float32 in place");
 const n = 1e7, x = fill(n, 3).map((v) => v * 40), y = new Float32Array(n);
@@ -19,7 +19,8 @@ const run = (be: Backend, label: string, secs: number) => {
   for (const [name, format, rounding, integerBits] of cases) {
     const rng = { seed: 1, counter: 0 };
     const t = timeIt(() => be.quantize({ x, y, format, rounding, integerBits, rng }), secs);
-    console.log(`${label} ${name}, ${rounding}: ${(n / t / 1e9).toFixed(2)}e9 elements/s (${(t * 1e3).toFixed(1)} ms per pass)`);
+    const cpu = cpuPerCall(() => be.quantize({ x, y, format, rounding, integerBits, rng }));
+    console.log(`${label} ${name}, ${rounding}: ${(n / t / 1e9).toFixed(2)}e9 elements/s (${(t * 1e3).toFixed(1)} ms per pass; ${(cpu * 1e3).toFixed(1)} CPU-ms per pass)`);
   }
 };
 for (const be of natives) run(be, "native", 1.5);

@@ -25,6 +25,15 @@ inline uint32_t lowbias32(uint32_t x) {
 inline uint32_t stream_key(uint32_t seed, uint32_t hi) { return lowbias32(lowbias32(seed) + hi); }
 inline uint32_t bits_at(uint32_t key, uint32_t lo) { return lowbias32(lowbias32(lo ^ key) ^ key); }
 
+// A uint32 as a double, exactly: 2^52 + draw has draw in its low mantissa bits. NOTE: AVX2 has no
+// unsigned int -> double conversion; this form vectorises as an OR and a subtraction.
+inline double draw_as_double(uint32_t draw) {
+  uint64_t b = 0x4330000000000000ull | (uint64_t)draw;
+  double d;
+  std::memcpy(&d, &b, sizeof d);
+  return d - 4503599627370496.0;
+}
+
 // Largest finite |x| as a float32 bit pattern (non-negative floats order like their bits). A separate
 // integer loop because it vectorises where a floating-point max reduction would not (NaN semantics).
 inline int32_t amax_bits(const float* x, int64_t lo, int64_t hi) {
@@ -61,8 +70,7 @@ void fixed_block(const QParams& q, const float* __restrict x, float* __restrict 
       else if (MODE == TOWARD_ZERO) k = std::trunc(v);
       else {
         const double fl = std::floor(v);
-        const uint32_t draw = bits_at(key, lo0 + (uint32_t)(i - lo));
-        k = (double)draw < (v - fl) * TWO32 ? fl + 1 : fl;
+        k = draw_as_double(bits_at(key, lo0 + (uint32_t)(i - lo))) < (v - fl) * TWO32 ? fl + 1 : fl;
       }
       const double ak = std::fabs(k);
       overflow += ak >= kmax;
@@ -136,8 +144,7 @@ void float_block(const QParams& q, const float* __restrict x, float* __restrict 
       else if (MODE == TOWARD_ZERO) r = std::floor(yv);
       else {
         const double fl = std::floor(yv);
-        const uint32_t draw = bits_at(key, lo0 + (uint32_t)(i - lo));
-        r = (double)draw < (yv - fl) * TWO32 ? fl + 1 : fl;
+        r = draw_as_double(bits_at(key, lo0 + (uint32_t)(i - lo))) < (yv - fl) * TWO32 ? fl + 1 : fl;
       }
       double v = r * double_of((uint64_t)(e - t + 1023) << 52);
       v = v > max ? finite_ov : v;
