@@ -88,6 +88,44 @@ void fixed_block(const QParams& q, const float* __restrict x, float* __restrict 
   if ((double)a > st.amax) st.amax = a;
 }
 
+// Fixed point in float32 lanes (twice the vector width), for the deterministic modes when every step is
+// exact in float32 too: bits <= 25 (so kmax and kmax/2 are float32 values). x·2^f is then exact unless it
+// overflows (→ ±Inf, which clamps and counts like the float64 path) or falls below 2^-126 (|x·2^f| < 0.5,
+// k = 0 either way); rounding a float32 to an integer is exact, and k·2^-f is exact. Equal bit for bit.
+template <int MODE>
+void fixed_block_f32(const QParams& q, const float* __restrict x, float* __restrict y, int64_t lo, int64_t hi, QStats& st) {
+  const float s = (float)std::ldexp(1.0, q.frac), inv = (float)std::ldexp(1.0, -q.frac);
+  const float kmax = (float)(std::ldexp(1.0, q.bits - 1) - 1), khalf = kmax / 2;
+  int64_t overflow = 0, half = 0, nan = 0;
+  int32_t amax = 0;
+  for (int64_t c0 = lo; c0 < hi; c0 += 4096) {
+    const int64_t c1 = std::min(hi, c0 + 4096);
+    amax = std::max(amax, amax_bits(x, c0, c1));
+    int32_t ov = 0, hf = 0, nn = 0;
+    for (int64_t i = c0; i < c1; i++) {
+      const float xi = x[i];
+      const float v = xi * s;
+      float k;
+      if (MODE == NEAREST_EVEN) k = std::rint(v);
+      else if (MODE == NEAREST_AWAY) { const float a = std::fabs(v), fl = std::floor(a); k = std::copysign(a - fl >= 0.5f ? fl + 1 : fl, v); }
+      else k = std::trunc(v);
+      const float ak = std::fabs(k);
+      ov += ak >= kmax;
+      hf += ak >= khalf;
+      nn += xi != xi;
+      k = k > kmax ? kmax : k;
+      k = k < -kmax ? -kmax : k;
+      const float out = k == 0 ? 0.0f : k * inv;
+      y[i] = xi != xi ? std::numeric_limits<float>::quiet_NaN() : out;
+    }
+    overflow += ov; half += hf; nan += nn;
+  }
+  st.overflow += overflow; st.half += half; st.nan += nan;
+  float a;
+  std::memcpy(&a, &amax, sizeof a);
+  if ((double)a > st.amax) st.amax = a;
+}
+
 // Splits [lo, hi) where the draw index crosses a 2^32 boundary (the stream key changes there).
 template <int MODE>
 void fixed_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
@@ -95,7 +133,8 @@ void fixed_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t
     const uint64_t index = q.counter + (uint64_t)lo;
     const int64_t left = (int64_t)((((index >> 32) + 1) << 32) - index);
     const int64_t end = MODE == STOCHASTIC && left < hi - lo ? lo + left : hi;
-    fixed_block<MODE>(q, x, y, lo, end, st);
+    if (MODE != STOCHASTIC && q.bits <= 25 && q.frac >= -126 && q.frac <= 126) fixed_block_f32<MODE>(q, x, y, lo, end, st);
+    else fixed_block<MODE>(q, x, y, lo, end, st);
     lo = end;
   }
 }
