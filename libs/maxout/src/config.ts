@@ -40,6 +40,13 @@ export const FAITHFUL: Faithfulness = Object.freeze({
   keepMomentumAfterCalibration: true, selectFromEpochZero: true,
 });
 
+/** The values each switch accepts (the first is the authors'). */
+export const SWITCH_VALUES: { readonly [K in keyof Faithfulness]: readonly Faithfulness[K][] } = {
+  gradientDivisor: ["classes", "batch"], convMaxNormAxis: ["filters", "per-filter"], maxNormRescale: ["always", "above-limit"],
+  softmaxInit: ["zeros", "uniform"], roundInput: [false, true], ties: ["all", "first"], dropPartialBatches: [true, false],
+  scaleBiasAtTest: [true, false], keepMomentumAfterCalibration: [true, false], selectFromEpochZero: [true, false],
+};
+
 /** The fully resolved configuration of a run. */
 export interface TrainConfig {
   readonly preset: string;
@@ -109,6 +116,11 @@ export function validateConfig(c: TrainConfig): void {
   need(isInt(c.trainLimit, 0), "trainLimit", c.trainLimit, "an integer ≥ 0");
   need(isInt(c.evalLimit, 0), "evalLimit", c.evalLimit, "an integer ≥ 0");
   validatePrecision(c.precision, "precision");
+  for (const [k, v] of Object.entries(c.faithfulness)) {
+    const allowed = SWITCH_VALUES[k as keyof Faithfulness];
+    need(allowed !== undefined, `faithfulness.${k}`, k, `one of the switches ${Object.keys(SWITCH_VALUES).join(", ")}`);
+    need((allowed as readonly unknown[]).includes(v), `faithfulness.${k}`, v, allowed.map((a) => JSON.stringify(a)).join(" or "));
+  }
   c.precision.overrides.forEach((o, i) => {
     const where = `precision.overrides[${i}]`;
     if (o.group !== undefined) need((GROUPS as readonly string[]).includes(o.group), `${where}.group`, o.group, `one of ${GROUPS.join(", ")}`);

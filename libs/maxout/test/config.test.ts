@@ -47,6 +47,8 @@ describe("configuration", () => {
     expect(() => resolveConfig("nope", "fp32")).toThrow(/unknown network preset "nope"/);
     expect(() => resolveConfig("pi-mnist", "fixed", { precision: { integerBits: 25 } })).toThrow(/precision.integerBits/);
     expect(() => resolveConfig("pi-mnist", "dfxp", { precision: { overrides: [{ group: "q" as never }] } })).toThrow(/overrides\[0\].group/);
+    expect(() => resolveConfig("pi-mnist", "fp32", { faithfulness: { ties: "most" as never } })).toThrow(/faithfulness.ties: expected "all" or "first", got "most"/);
+    expect(() => resolveConfig("pi-mnist", "fp32", { faithfulness: { shuffle: 1 } as never })).toThrow(/faithfulness.shuffle/);
   });
 });
 
