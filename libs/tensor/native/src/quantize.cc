@@ -34,6 +34,11 @@ inline double draw_as_double(uint32_t draw) {
   return d - 4503599627370496.0;
 }
 
+// draws[j] = bits_at(key, lo + j) for j < n (lo + j wraps within the caller's 2^32 block), 8 lanes at a time.
+inline void fill_draws(uint32_t key, uint32_t lo, uint32_t* draws, int64_t n) {
+  for (int64_t j = 0; j < n; j++) draws[j] = bits_at(key, lo + (uint32_t)j);
+}
+
 // Largest finite |x| as a float32 bit pattern (non-negative floats order like their bits). A separate
 // integer loop because it vectorises where a floating-point max reduction would not (NaN semantics).
 inline int32_t amax_bits(const float* x, int64_t lo, int64_t hi) {
@@ -58,9 +63,11 @@ void fixed_block(const QParams& q, const float* __restrict x, float* __restrict 
   const uint32_t lo0 = (uint32_t)(q.counter + (uint64_t)lo);
   int64_t overflow = 0, half = 0, nan = 0;
   int32_t amax = 0;
+  uint32_t draws[4096];
   for (int64_t c0 = lo; c0 < hi; c0 += 4096) {
     const int64_t c1 = std::min(hi, c0 + 4096);
     amax = std::max(amax, amax_bits(x, c0, c1));
+    if (MODE == STOCHASTIC) fill_draws(key, lo0 + (uint32_t)(c0 - lo), draws, c1 - c0);
     for (int64_t i = c0; i < c1; i++) {
       const double xi = x[i];
       const double v = xi * s;
@@ -70,7 +77,7 @@ void fixed_block(const QParams& q, const float* __restrict x, float* __restrict 
       else if (MODE == TOWARD_ZERO) k = std::trunc(v);
       else {
         const double fl = std::floor(v);
-        k = draw_as_double(bits_at(key, lo0 + (uint32_t)(i - lo))) < (v - fl) * TWO32 ? fl + 1 : fl;
+        k = draw_as_double(draws[i - c0]) < (v - fl) * TWO32 ? fl + 1 : fl;
       }
       const double ak = std::fabs(k);
       overflow += ak >= kmax;
@@ -165,9 +172,11 @@ void float_block(const QParams& q, const float* __restrict x, float* __restrict 
   const float qnan = std::numeric_limits<float>::quiet_NaN();
   int64_t overflow = 0, half = 0, nan = 0;
   int32_t amax = 0;
+  uint32_t draws[4096];
   for (int64_t c0 = lo; c0 < hi; c0 += 4096) {
     const int64_t c1 = std::min(hi, c0 + 4096);
     amax = std::max(amax, amax_bits(x, c0, c1));
+    if (MODE == STOCHASTIC) fill_draws(key, lo0 + (uint32_t)(c0 - lo), draws, c1 - c0);
     for (int64_t i = c0; i < c1; i++) {
       const float xf = x[i];
       const uint32_t sign = bits_of(xf) & 0x80000000u;
@@ -183,7 +192,7 @@ void float_block(const QParams& q, const float* __restrict x, float* __restrict 
       else if (MODE == TOWARD_ZERO) r = std::floor(yv);
       else {
         const double fl = std::floor(yv);
-        r = draw_as_double(bits_at(key, lo0 + (uint32_t)(i - lo))) < (yv - fl) * TWO32 ? fl + 1 : fl;
+        r = draw_as_double(draws[i - c0]) < (yv - fl) * TWO32 ? fl + 1 : fl;
       }
       double v = r * double_of((uint64_t)(e - t + 1023) << 52);
       v = v > max ? finite_ov : v;
