@@ -44,7 +44,10 @@ function edgeValues(c: Case, r: () => number): Float32Array {
     for (let k = 0; k < 40; k++) { const j = Math.floor((r() * 2 - 1) * 2 ** Math.min(f.bits - 1, 20)); v.push((j + 0.5) * step); }
   }
   for (let k = 0; k < 2000; k++) v.push((r() < 0.5 ? -1 : 1) * 2 ** (r() * 60 - 30) * (1 + r()));
-  return Float32Array.from(v);
+  const out = Float32Array.from([...v, 0, 0]);
+  // NaNs with a payload and a sign (a negative quiet NaN, a signalling NaN): results must be the canonical NaN.
+  new Uint32Array(out.buffer).set([0xffc00001, 0x7f800001], v.length);
+  return out;
 }
 
 describe.skipIf(!available)("parity: native quantize == @lowprec/formats quantize, bit for bit", () => {

@@ -231,7 +231,7 @@ void identity_range(const float* x, float* y, int64_t lo, int64_t hi, QStats& st
   if (x != y) std::memcpy(y + lo, x + lo, sizeof(float) * (size_t)(hi - lo));
   for (int64_t i = lo; i < hi; i++) {
     const double xi = x[i];
-    if (xi != xi) { nan++; continue; }
+    if (xi != xi) { nan++; y[i] = std::numeric_limits<float>::quiet_NaN(); continue; }
     const double a = std::fabs(xi);
     if (a >= half_max) { half++; if (a >= FLOAT32_MAX) overflow++; }
     if (a > amax && a != INFINITY) amax = a;
