@@ -31,3 +31,15 @@ describe("backend registry", () => {
     expect(r.getBackend("ts").info.name).toBe("ts");
   });
 });
+
+describe.skipIf(!nativeAvailable().available)("native backendInfo is live", () => {
+  it("follows setNativeBlas", async () => {
+    const { getBackend, setNativeBlas } = await import("../src/index.js");
+    const be = getBackend("native");
+    const linked = be.info.blas;
+    setNativeBlas(false);
+    expect(be.info.blas).toBe(false);
+    setNativeBlas(true);
+    expect(be.info.blas).toBe(linked);
+  });
+});

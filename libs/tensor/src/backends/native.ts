@@ -106,10 +106,7 @@ function convDims(s: Conv2dShape, o: v.ConvSizes): Int32Array {
 
 /** Builds the native backend over a loaded addon. */
 export function createNativeBackend(addon: Addon, reason?: string): Backend {
-  const ai = addon.info();
-  const info: BackendInfo = Object.freeze({ name: "native", blas: ai.usesBlas, threads: ai.threads, ...(reason ? { reason } : {}) });
-  const kernels: Backend = {
-    info,
+  const kernels: Omit<Backend, "info"> = {
     gemm(a: GemmArgs) {
       v.checkGemm(a);
       return withQuantize("gemm", a.quantize, a.m * a.n, (p, s) =>
@@ -216,5 +213,14 @@ export function createNativeBackend(addon: Addon, reason?: string): Backend {
   const table = addon as unknown as Record<string, unknown>;
   const missing = KERNEL_NAMES.filter((k) => typeof table[k] !== "function");
   const stubs = Object.fromEntries(missing.map((k) => [k, () => { throw new KernelNotImplementedError(k, "native"); }]));
-  return Object.freeze({ ...kernels, ...stubs });
+  // NOTE: info is read live, so it follows setNativeBlas / LOWPREC_THREADS.
+  const backend = { ...kernels, ...stubs };
+  Object.defineProperty(backend, "info", {
+    enumerable: true,
+    get(): BackendInfo {
+      const ai = addon.info();
+      return Object.freeze({ name: "native", blas: ai.usesBlas, threads: ai.threads, ...(reason ? { reason } : {}) });
+    },
+  });
+  return Object.freeze(backend) as Backend;
 }
