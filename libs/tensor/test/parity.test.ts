@@ -41,7 +41,7 @@ function edgeValues(c: Case, r: () => number): Float32Array {
     const ib = f.kind === "fixed" ? f.integerBits : c.integerBits!;
     const step = 2 ** (ib - f.bits + 1), max = (2 ** (f.bits - 1) - 1) * step;
     v.push(max, -max, max + step / 2, -max - step / 2, max * 2, max - step / 2, step / 2, -step / 2, step * 1.5, -step * 2.5, step / 4);
-    for (let k = 0; k < 40; k++) { const j = Math.floor((r() * 2 - 1) * 2 ** Math.min(f.bits - 1, 20)); v.push((j + 0.5) * step); }
+    for (let k = 0; k < 40; k++) { const j = Math.floor((r() * 2 - 1) * 2 ** Math.min(f.bits - 1, 20)); v.push((j + 0.5) * step, j * step, (j + 2 ** -20) * step, (j + 1 - 2 ** -20) * step); }
   }
   for (let k = 0; k < 2000; k++) v.push((r() < 0.5 ? -1 : 1) * 2 ** (r() * 60 - 30) * (1 + r()));
   const out = Float32Array.from([...v, 0, 0]);

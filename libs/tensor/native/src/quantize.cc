@@ -95,19 +95,33 @@ void fixed_block(const QParams& q, const float* __restrict x, float* __restrict 
   if ((double)a > st.amax) st.amax = a;
 }
 
-// Fixed point in float32 lanes (twice the vector width), for the deterministic modes when every step is
+// Fixed point in float32 lanes (twice the vector width), when every step is
 // exact in float32 too: bits <= 25 (so kmax and kmax/2 are float32 values). x·2^f is then exact unless it
 // overflows (→ ±Inf, which clamps and counts like the float64 path) or falls below 2^-126 (|x·2^f| < 0.5,
 // k = 0 either way); rounding a float32 to an integer is exact, and k·2^-f is exact. Equal bit for bit.
+//
+// Stochastic (only when f >= 0, so x·2^f never underflows): with v = x·2^f exact, the reference rounds up
+// when draw < (v − floor(v))·2^32, in float64. Here, for v >= 0, d = v − floor(v) and D = d·2^32 are exact
+// float32 values and draw < D ⟺ draw < ceil(D). For v < 0, v − floor(v) = 1 − g with g = frac(|v|) exact, so
+// (g > 0 and) draw < (1 − g)·2^32 ⟺ floor(g·2^32) + draw < 2^32 ⟺ floor(g·2^32) <= ~draw. Integer compares.
+inline uint32_t float_integer_to_u32(float f) {
+  f = f == f ? f : 0.0f;  // NaN (from ±Inf inputs, whose result does not depend on the draw)
+  return f >= 2147483648.0f ? (uint32_t)(int32_t)(f - 2147483648.0f) + 0x80000000u : (uint32_t)(int32_t)f;
+}
+
 template <int MODE>
 void fixed_block_f32(const QParams& q, const float* __restrict x, float* __restrict y, int64_t lo, int64_t hi, QStats& st) {
   const float s = (float)std::ldexp(1.0, q.frac), inv = (float)std::ldexp(1.0, -q.frac);
   const float kmax = (float)(std::ldexp(1.0, q.bits - 1) - 1), khalf = kmax / 2;
+  const uint32_t key = stream_key(q.seed, (uint32_t)((q.counter + (uint64_t)lo) >> 32));
+  const uint32_t lo0 = (uint32_t)(q.counter + (uint64_t)lo);
   int64_t overflow = 0, half = 0, nan = 0;
   int32_t amax = 0;
+  uint32_t draws[4096];
   for (int64_t c0 = lo; c0 < hi; c0 += 4096) {
     const int64_t c1 = std::min(hi, c0 + 4096);
     amax = std::max(amax, amax_bits(x, c0, c1));
+    if (MODE == STOCHASTIC) fill_draws(key, lo0 + (uint32_t)(c0 - lo), draws, c1 - c0);
     int32_t ov = 0, hf = 0, nn = 0;
     for (int64_t i = c0; i < c1; i++) {
       const float xi = x[i];
@@ -115,7 +129,14 @@ void fixed_block_f32(const QParams& q, const float* __restrict x, float* __restr
       float k;
       if (MODE == NEAREST_EVEN) k = std::rint(v);
       else if (MODE == NEAREST_AWAY) { const float a = std::fabs(v), fl = std::floor(a); k = std::copysign(a - fl >= 0.5f ? fl + 1 : fl, v); }
-      else k = std::trunc(v);
+      else if (MODE == TOWARD_ZERO) k = std::trunc(v);
+      else {
+        const uint32_t draw = draws[i - c0];
+        const float fl = std::floor(v), a = std::fabs(v), g = a - std::floor(a);
+        const bool up_pos = draw < float_integer_to_u32(std::ceil((v - fl) * 4294967296.0f));
+        const bool up_neg = g > 0 && float_integer_to_u32(std::floor(g * 4294967296.0f)) <= ~draw;
+        k = fl + ((v >= 0 ? up_pos : up_neg) ? 1.0f : 0.0f);
+      }
       const float ak = std::fabs(k);
       ov += ak >= kmax;
       hf += ak >= khalf;
@@ -140,7 +161,7 @@ void fixed_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t
     const uint64_t index = q.counter + (uint64_t)lo;
     const int64_t left = (int64_t)((((index >> 32) + 1) << 32) - index);
     const int64_t end = MODE == STOCHASTIC && left < hi - lo ? lo + left : hi;
-    if (MODE != STOCHASTIC && q.bits <= 25 && q.frac >= -126 && q.frac <= 126) fixed_block_f32<MODE>(q, x, y, lo, end, st);
+    if (q.bits <= 25 && q.frac <= 126 && q.frac >= (MODE == STOCHASTIC ? 0 : -126)) fixed_block_f32<MODE>(q, x, y, lo, end, st);
     else fixed_block<MODE>(q, x, y, lo, end, st);
     lo = end;
   }
