@@ -1,5 +1,6 @@
 #include "conv.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -9,10 +10,15 @@
 namespace lp {
 namespace {
 
+// NOTE: with OpenBLAS, its worker threads keep spinning for a while after each gemm; waking our own pool
+// for im2col/col2im between two gemms then fights them for the cores. So the copies run on the calling
+// thread when gemm is BLAS (they are ~10% of the work), and on the pool with the own gemm kernel.
+int64_t copy_grain(int64_t rows) { return gemm_uses_blas() ? rows + 1 : 1; }
+
 // col[(c*KH + kh)*KW + kw][oh*OW + ow] = x[c][oh*sh - ph + kh][ow*sw - pw + kw] (0 outside), rows in parallel.
 void im2col(const ConvShape& s, const float* x, float* col) {
   const int64_t K = s.kernel_h * s.kernel_w, OHW = s.out_h * s.out_w;
-  parallel_for(s.in_channels * K, 64, [&](int, int64_t lo, int64_t hi) {
+  parallel_for(s.in_channels * K, std::max<int64_t>(64, copy_grain(s.in_channels * K)), [&](int, int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; r++) {
       const int64_t c = r / K, kh = (r % K) / s.kernel_w, kw = r % s.kernel_w;
       const float* xc = x + c * s.height * s.width;
@@ -34,7 +40,7 @@ void im2col(const ConvShape& s, const float* x, float* col) {
 // dx[c] += col rows of channel c scattered back (channels in parallel, so no two threads write one pixel).
 void col2im(const ConvShape& s, const float* col, float* dx) {
   const int64_t K = s.kernel_h * s.kernel_w, OHW = s.out_h * s.out_w;
-  parallel_for(s.in_channels, 4, [&](int, int64_t lo, int64_t hi) {
+  parallel_for(s.in_channels, std::max<int64_t>(4, copy_grain(s.in_channels)), [&](int, int64_t lo, int64_t hi) {
     for (int64_t c = lo; c < hi; c++) {
       float* xc = dx + c * s.height * s.width;
       std::memset(xc, 0, sizeof(float) * (size_t)(s.height * s.width));
@@ -58,9 +64,11 @@ void col2im(const ConvShape& s, const float* col, float* dx) {
 
 void quantize_slice(const QParams& q, float* y, int64_t n, QStats& total) {
   if (q.kind == Q_NONE) return;
-  QParams part = q;
-  QStats st = quantize(part, y, y, n);
-  total.merge(st);
+  if (gemm_uses_blas()) {
+    quantize_range(q, y, y, 0, n, total);  // one image's output, on the calling thread (see copy_grain)
+    return;
+  }
+  total.merge(quantize(q, y, y, n));
 }
 
 }  // namespace
