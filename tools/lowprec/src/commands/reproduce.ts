@@ -12,7 +12,7 @@ import { flagNumber, flagString, parseArgs, UsageError, type Command } from "../
 import { loadSplits, runTraining, writeAtomic } from "./train.js";
 
 /** Default epochs: about 10–20 minutes for the four settings on 2 cores with the native backend. */
-export const DEFAULT_EPOCHS = 10;
+export const DEFAULT_EPOCHS = 20;
 const SETTINGS: readonly PrecisionPresetName[] = ["fp32", "half", "fixed", "dfxp"];
 
 interface Table2Row { setting: string; label: string; propagationBits: number; updateBits: number; "pi-mnist": number }
