@@ -96,157 +96,200 @@ function checkData(config: TrainConfig, data: Splits, classes: number): void {
 
 /** Trains `config` on `data`, writing through `output`. Deterministic: same config and seed, same bits. */
 export function train(config: TrainConfig, data: Splits, output: RunOutput, options: TrainOptions): TrainResult {
-  const clock = options.clock ?? (() => performance.now());
-  const { hyper, faithfulness: f } = config;
-  const B = hyper.batch;
-  const net = new Network(config, options.kernels, B);
-  checkData(config, data, net.classes);
-  const inSize = net.inputSize;
-  const xBatch = new Float32Array(B * inSize);
-  const yBatch = new Int32Array(B);
-  const trainCount = config.trainLimit > 0 ? Math.min(config.trainLimit, data.train.count) : data.train.count;
-  const order = new Int32Array(data.train.count);
-  const windowExamples = telemetryWindow(config.precision);
-  let examplesInWindow = 0, examplesSeen = 0;
-  let history: EpochMetrics[] = [];
-  let startEpoch = 0;
+  return new Run(config, data, output, options).run();
+}
 
-  const batchesOf = (n: number): number => (f.dropPartialBatches ? Math.floor(n / B) : Math.ceil(n / B));
+type Phase = "calibration" | "training";
 
-  /** One pass over the training set; returns summed loss, errors, examples and the telemetry rows. */
-  const trainEpoch = (phase: "calibration" | "training", epoch: number, lr: number, momentum: number) => {
-    epochOrder(hyper.seed, phase === "calibration" ? 0 : epoch, trainCount, B, hyper.shuffle, order.subarray(0, trainCount));
-    const batches = batchesOf(trainCount);
-    const rows: ScaleRow[] = [];
-    let loss = 0, errors = 0, examples = 0;
-    output.progress?.({ kind: "start", phase, epoch, epochs: hyper.epochs, batches });
-    for (let b = 0; b < batches; b++) {
-      const n = Math.min(B, trainCount - b * B);
-      for (let i = 0; i < n; i++) {
-        const src = order[b * B + i]!;
-        xBatch.set(data.train.images.subarray(src * inSize, (src + 1) * inSize), i * inSize);
-        yBatch[i] = data.train.labels[src]!;
-      }
-      const x = n === B ? xBatch : xBatch.subarray(0, n * inSize);
-      const labels = n === B ? yBatch : yBatch.subarray(0, n);
-      const r = net.trainStep(x, labels, n, lr, momentum);
-      if (r.blame) throw new DivergenceError(phase, epoch, b + 1, r.blame.layer, r.blame.group, r.loss);
-      loss += r.loss; errors += r.errors; examples += n;
-      examplesSeen += n; examplesInWindow += n;
-      if (examplesInWindow >= windowExamples) {
-        for (const rec of net.takeRecords()) rows.push({ ...rec, phase, epoch, batch: b + 1, examples: examplesSeen });
-        examplesInWindow = 0;
-      }
-      output.progress?.({ kind: "batch", phase, epoch, batch: b + 1, batches });
+/** The state of one run: the network, batch buffers, history and the telemetry window. */
+class Run {
+  private readonly net: Network;
+  private readonly clock: () => number;
+  private readonly batch: number;
+  private readonly inSize: number;
+  private readonly xBatch: Float32Array;
+  private readonly yBatch: Int32Array;
+  private readonly order: Int32Array;
+  private readonly windowExamples: number;
+  private examplesInWindow = 0;
+  private examplesSeen = 0;
+  private history: EpochMetrics[] = [];
+
+  constructor(readonly config: TrainConfig, readonly data: Splits, readonly output: RunOutput, readonly options: TrainOptions) {
+    this.clock = options.clock ?? (() => performance.now());
+    this.batch = config.hyper.batch;
+    this.net = new Network(config, options.kernels, this.batch);
+    checkData(config, data, this.net.classes);
+    this.inSize = this.net.inputSize;
+    this.xBatch = new Float32Array(this.batch * this.inSize);
+    this.yBatch = new Int32Array(this.batch);
+    const trainCount = config.trainLimit > 0 ? Math.min(config.trainLimit, data.train.count) : data.train.count;
+    this.order = new Int32Array(trainCount);
+    this.windowExamples = telemetryWindow(config.precision);
+  }
+
+  run(): TrainResult {
+    const { config, output, options } = this;
+    output.writeConfig(config, options.environment ?? {});
+    const saved = options.resume ? output.readCheckpoint() : undefined;
+    const startEpoch = saved ? this.restore(saved) : this.begin();
+    let completed = true;
+    for (let epoch = startEpoch + 1; epoch <= config.hyper.epochs; epoch++) {
+      this.epoch(epoch);
+      if (options.stopAfterEpoch === epoch && epoch < config.hyper.epochs) { completed = false; break; }
     }
-    return { loss, errors, examples, rows };
-  };
+    const b = this.best();
+    return { history: this.history, bestEpoch: b.epoch, bestValidError: b.valid, bestTestError: b.test, completed, network: this.net };
+  }
 
-  const evaluate = (d: Dataset): { error: number; loss: number } => {
-    net.prepareTest();
-    const count = config.evalLimit > 0 ? Math.min(config.evalLimit, d.count) : d.count;
-    const batches = batchesOf(count);
-    let errors = 0, loss = 0, examples = 0;
-    for (let b = 0; b < batches; b++) {
-      const n = Math.min(B, count - b * B);
-      for (let i = 0; i < n; i++) yBatch[i] = d.labels[b * B + i]!;
-      const r = net.evaluate(d.images.subarray(b * B * inSize, (b * B + n) * inSize), n === B ? yBatch : yBatch.subarray(0, n), n);
-      errors += r.errors; loss += r.loss; examples += n;
-    }
-    return { error: examples > 0 ? (100 * errors) / examples : NaN, loss: examples > 0 ? loss / examples : NaN };
-  };
+  private batchesOf(n: number): number {
+    return this.config.faithfulness.dropPartialBatches ? Math.floor(n / this.batch) : Math.ceil(n / this.batch);
+  }
 
-  const best = (): { epoch: number; valid: number; test: number } => {
-    let r = { epoch: -1, valid: Infinity, test: NaN };
-    for (const m of history) {
-      if (m.epoch === 0 && !f.selectFromEpochZero) continue;
-      if (m.validError < r.valid) r = { epoch: m.epoch, valid: m.validError, test: m.testError };
-    }
-    return r;
-  };
-
-  const checkpoint = (epoch: number): void => {
-    const header: CheckpointHeader = {
-      version: 1, config, epoch, history, examplesInWindow, examplesSeen,
-      layers: net.layerStates(), input: net.inputPrecision?.toJSON(),
-    };
-    output.writeCheckpoint(encodeCheckpoint(header, net.parameterArrays()));
-  };
-
-  output.writeConfig(config, options.environment ?? {});
-  const saved = options.resume ? output.readCheckpoint() : undefined;
-  if (saved) {
-    const { header, arrays } = decodeCheckpoint(saved);
-    const h = header as CheckpointHeader;
-    if (h.version !== 1) throw new RangeError(`checkpoint version ${String(h.version)} is not supported`);
-    const same = (c: TrainConfig) => JSON.stringify({ ...c, hyper: { ...c.hyper, epochs: 0 } });
-    if (same(h.config) !== same(config)) throw new RangeError("checkpoint: the run folder holds a run with another configuration (only hyper.epochs may change on resume)");
-    for (const [name, a] of net.parameterArrays()) {
-      const s = arrays.get(name);
-      if (!s || s.length !== a.length) throw new RangeError(`checkpoint: array ${name} missing or of another size`);
-      a.set(s);
-    }
-    net.restoreLayerStates(h.layers, h.input);
-    history = h.history; startEpoch = h.epoch; examplesInWindow = h.examplesInWindow; examplesSeen = h.examplesSeen;
-    output.progress?.({ kind: "resumed", epoch: startEpoch });
-  } else {
-    net.init();
-    const t0 = clock();
-    const v = evaluate(data.valid), t = evaluate(data.test);
+  /** Epoch 0: initialise, evaluate the untrained network, calibrate the DFXP scales; returns 0. */
+  private begin(): number {
+    const { hyper, precision } = this.config;
+    this.net.init();
+    const t0 = this.clock();
+    const v = this.evaluate(this.data.valid), t = this.evaluate(this.data.test);
     const bare: EpochMetrics = {
       epoch: 0, learningRate: learningRateAt(hyper, 1), momentum: momentumAt(hyper, 1), loss: NaN, trainError: NaN,
       validError: v.error, testError: t.error, validLoss: v.loss, trainSeconds: 0, seconds: 0, examplesPerSecond: 0,
       bestEpoch: 0, bestValidError: v.error, bestTestError: t.error,
     };
-    history.push(bare);
-    const calibrationRows: ScaleRow[] = [];
-    if (usesDynamicFixed(config.precision) && config.precision.calibrationEpochs > 0) {
-      // DFXP range initialisation: train at the calibration width with range updates, then restore the
-      // initial W and b (the scales stay; the authors keep the momentum buffers and the schedule).
-      const initial = new Map<string, Float32Array>();
-      for (const [name, a] of net.parameterArrays()) initial.set(name, a.slice());
-      net.setCalibrating(true);
-      for (let c = 1; c <= config.precision.calibrationEpochs; c++)
-        calibrationRows.push(...trainEpoch("calibration", c, learningRateAt(hyper, 1), momentumAt(hyper, 1)).rows);
-      net.setCalibrating(false);
-      for (const [name, a] of net.parameterArrays()) {
-        const isVelocity = name.endsWith(".update_w") || name.endsWith(".update_b");
-        if (!isVelocity) a.set(initial.get(name)!);
-        else if (!f.keepMomentumAfterCalibration) a.fill(0);
-      }
-    }
-    const b0 = best();
-    Object.assign(bare, { seconds: (clock() - t0) / 1000, bestEpoch: b0.epoch, bestValidError: b0.valid, bestTestError: b0.test });
-    output.writeScales(0, calibrationRows);
-    output.writeMetrics(history);
-    checkpoint(0);
+    this.history.push(bare);
+    const rows = usesDynamicFixed(precision) && precision.calibrationEpochs > 0 ? this.calibrate() : [];
+    const b = this.best();
+    Object.assign(bare, { seconds: (this.clock() - t0) / 1000, bestEpoch: b.epoch, bestValidError: b.valid, bestTestError: b.test });
+    this.output.writeScales(0, rows);
+    this.output.writeMetrics(this.history);
+    this.checkpoint(0);
+    return 0;
   }
 
-  let completed = true;
-  for (let epoch = startEpoch + 1; epoch <= hyper.epochs; epoch++) {
+  /**
+   * DFXP range initialisation (NOTES.md §1.3): train at the calibration width with range updates, then
+   * restore the initial W and b. The scales stay; the authors keep the momentum and the schedule.
+   */
+  private calibrate(): ScaleRow[] {
+    const { hyper, precision, faithfulness } = this.config;
+    const initial = new Map<string, Float32Array>();
+    for (const [name, a] of this.net.parameterArrays()) initial.set(name, a.slice());
+    this.net.setCalibrating(true);
+    const rows: ScaleRow[] = [];
+    for (let c = 1; c <= precision.calibrationEpochs; c++) rows.push(...this.trainEpoch("calibration", c, learningRateAt(hyper, 1), momentumAt(hyper, 1)).rows);
+    this.net.setCalibrating(false);
+    for (const [name, a] of this.net.parameterArrays()) {
+      const isVelocity = name.endsWith(".update_w") || name.endsWith(".update_b");
+      if (!isVelocity) a.set(initial.get(name)!);
+      else if (!faithfulness.keepMomentumAfterCalibration) a.fill(0);
+    }
+    return rows;
+  }
+
+  /** One training epoch, evaluation, metrics, telemetry and checkpoint. */
+  private epoch(epoch: number): void {
+    const { hyper } = this.config;
     const lr = learningRateAt(hyper, epoch), momentum = momentumAt(hyper, epoch);
-    const t0 = clock();
-    const r = trainEpoch("training", epoch, lr, momentum);
-    const t1 = clock();
-    const v = evaluate(data.valid), t = evaluate(data.test);
-    const t2 = clock();
+    const t0 = this.clock();
+    const r = this.trainEpoch("training", epoch, lr, momentum);
+    const t1 = this.clock();
+    const v = this.evaluate(this.data.valid), t = this.evaluate(this.data.test);
+    const t2 = this.clock();
     const m: EpochMetrics = {
       epoch, learningRate: lr, momentum, loss: r.loss / r.examples, trainError: (100 * r.errors) / r.examples,
       validError: v.error, testError: t.error, validLoss: v.loss,
       trainSeconds: (t1 - t0) / 1000, seconds: (t2 - t0) / 1000, examplesPerSecond: r.examples / ((t1 - t0) / 1000),
       bestEpoch: 0, bestValidError: NaN, bestTestError: NaN,
     };
-    history.push(m);
-    const b = best();
+    this.history.push(m);
+    const b = this.best();
     m.bestEpoch = b.epoch; m.bestValidError = b.valid; m.bestTestError = b.test;
-    output.writeMetrics(history);
-    output.writeScales(epoch, r.rows);
-    checkpoint(epoch);
-    const done = history.filter((h) => h.epoch > 0);
+    this.output.writeMetrics(this.history);
+    this.output.writeScales(epoch, r.rows);
+    this.checkpoint(epoch);
+    const done = this.history.filter((h) => h.epoch > 0);
     const mean = done.reduce((s, h) => s + h.seconds, 0) / done.length;
-    output.progress?.({ kind: "epoch", metrics: m, epochs: hyper.epochs, etaSeconds: mean * (hyper.epochs - epoch) });
-    if (options.stopAfterEpoch === epoch && epoch < hyper.epochs) { completed = false; break; }
+    this.output.progress?.({ kind: "epoch", metrics: m, epochs: hyper.epochs, etaSeconds: mean * (hyper.epochs - epoch) });
   }
-  const b = best();
-  return { history, bestEpoch: b.epoch, bestValidError: b.valid, bestTestError: b.test, completed, network: net };
+
+  /** One pass over the training set: summed loss, errors, examples, and the telemetry rows of its windows. */
+  private trainEpoch(phase: Phase, epoch: number, lr: number, momentum: number): { loss: number; errors: number; examples: number; rows: ScaleRow[] } {
+    const { hyper } = this.config, B = this.batch, count = this.order.length, train = this.data.train;
+    epochOrder(hyper.seed, phase === "calibration" ? 0 : epoch, count, B, hyper.shuffle, this.order);
+    const batches = this.batchesOf(count);
+    const rows: ScaleRow[] = [];
+    let loss = 0, errors = 0, examples = 0;
+    this.output.progress?.({ kind: "start", phase, epoch, epochs: hyper.epochs, batches });
+    for (let b = 0; b < batches; b++) {
+      const n = Math.min(B, count - b * B);
+      for (let i = 0; i < n; i++) {
+        const src = this.order[b * B + i]!;
+        this.xBatch.set(train.images.subarray(src * this.inSize, (src + 1) * this.inSize), i * this.inSize);
+        this.yBatch[i] = train.labels[src]!;
+      }
+      const x = n === B ? this.xBatch : this.xBatch.subarray(0, n * this.inSize);
+      const r = this.net.trainStep(x, n === B ? this.yBatch : this.yBatch.subarray(0, n), n, lr, momentum);
+      if (r.blame) throw new DivergenceError(phase, epoch, b + 1, r.blame.layer, r.blame.group, r.loss);
+      loss += r.loss; errors += r.errors; examples += n;
+      this.examplesSeen += n; this.examplesInWindow += n;
+      if (this.examplesInWindow >= this.windowExamples) {
+        for (const rec of this.net.takeRecords()) rows.push({ ...rec, phase, epoch, batch: b + 1, examples: this.examplesSeen });
+        this.examplesInWindow = 0;
+      }
+      this.output.progress?.({ kind: "batch", phase, epoch, batch: b + 1, batches });
+    }
+    return { loss, errors, examples, rows };
+  }
+
+  /** Test-time error (percent) and mean loss over a split (the first `evalLimit` examples when set). */
+  private evaluate(d: Dataset): { error: number; loss: number } {
+    const B = this.batch;
+    this.net.prepareTest();
+    const count = this.config.evalLimit > 0 ? Math.min(this.config.evalLimit, d.count) : d.count;
+    let errors = 0, loss = 0, examples = 0;
+    for (let b = 0; b < this.batchesOf(count); b++) {
+      const n = Math.min(B, count - b * B);
+      for (let i = 0; i < n; i++) this.yBatch[i] = d.labels[b * B + i]!;
+      const r = this.net.evaluate(d.images.subarray(b * B * this.inSize, (b * B + n) * this.inSize), n === B ? this.yBatch : this.yBatch.subarray(0, n), n);
+      errors += r.errors; loss += r.loss; examples += n;
+    }
+    return { error: examples > 0 ? (100 * errors) / examples : NaN, loss: examples > 0 ? loss / examples : NaN };
+  }
+
+  /** The epoch of lowest validation error (the first on ties) and its test error: the reported number. */
+  private best(): { epoch: number; valid: number; test: number } {
+    let r = { epoch: -1, valid: Infinity, test: NaN };
+    for (const m of this.history) {
+      if (m.epoch === 0 && !this.config.faithfulness.selectFromEpochZero) continue;
+      if (m.validError < r.valid) r = { epoch: m.epoch, valid: m.validError, test: m.testError };
+    }
+    return r;
+  }
+
+  private checkpoint(epoch: number): void {
+    const header: CheckpointHeader = {
+      version: 1, config: this.config, epoch, history: this.history, examplesInWindow: this.examplesInWindow, examplesSeen: this.examplesSeen,
+      layers: this.net.layerStates(), input: this.net.inputPrecision?.toJSON(),
+    };
+    this.output.writeCheckpoint(encodeCheckpoint(header, this.net.parameterArrays()));
+  }
+
+  /** Puts a checkpoint back; returns its epoch. Only hyper.epochs may differ from the saved configuration. */
+  private restore(saved: Uint8Array): number {
+    const { header, arrays } = decodeCheckpoint(saved);
+    const h = header as CheckpointHeader;
+    if (h.version !== 1) throw new RangeError(`checkpoint version ${String(h.version)} is not supported`);
+    const same = (c: TrainConfig) => JSON.stringify({ ...c, hyper: { ...c.hyper, epochs: 0 } });
+    if (same(h.config) !== same(this.config)) throw new RangeError("checkpoint: the run folder holds a run with another configuration (only hyper.epochs may change on resume)");
+    for (const [name, a] of this.net.parameterArrays()) {
+      const s = arrays.get(name);
+      if (!s || s.length !== a.length) throw new RangeError(`checkpoint: array ${name} missing or of another size`);
+      a.set(s);
+    }
+    this.net.restoreLayerStates(h.layers, h.input);
+    this.history = h.history; this.examplesInWindow = h.examplesInWindow; this.examplesSeen = h.examplesSeen;
+    this.output.progress?.({ kind: "resumed", epoch: h.epoch });
+    return h.epoch;
+  }
 }
