@@ -52,13 +52,3 @@ export function featureCount(shape: readonly number[]): number {
   for (const s of shape) n *= s;
   return n;
 }
-
-/** Copies examples `indices` (in that order) of a row-major example array into a new array. */
-export function gatherRows<T extends Float32Array | Uint8Array>(src: T, rowLength: number, indices: ArrayLike<number>, make: (n: number) => T): T {
-  const out = make(indices.length * rowLength);
-  for (let k = 0; k < indices.length; k++) {
-    const s = indices[k]! * rowLength;
-    out.set(src.subarray(s, s + rowLength), k * rowLength);
-  }
-  return out;
-}
