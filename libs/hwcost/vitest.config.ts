@@ -1,2 +1,2 @@
-import { defineConfig } from "vitest/config";
-export default defineConfig({ test: { include: ["src/**/*.test.ts", "test/**/*.test.ts"] } });
+// The shared configuration (../../vitest.shared.ts).
+export { default } from "../../vitest.shared.ts";
