@@ -6,7 +6,7 @@
  */
 import { FLOAT32_MAX, checkFormat, floatExponentRange, floatMax, fractionBits } from "./formats.js";
 import { bitsAt, streamKey } from "./random.js";
-import { overflowValue } from "./round.js";
+import { overflowValue, roundFloat } from "./round.js";
 import { exponentOf, pow2 } from "./pow2.js";
 import type { FloatArray, FloatFormat, Format, QuantizeOptions, QuantizeStats, RandomStream, RoundingMode } from "./types.js";
 
@@ -50,7 +50,10 @@ export function quantize(src: FloatArray, format: Format, options: QuantizeOptio
     case "identity": quantizeIdentity(src, out, stats); break;
     case "fixed": quantizeFixed(src, out, format.bits, format.bits - 1 - format.integerBits, modeCode, rng, stats); break;
     case "dynamic-fixed": quantizeFixed(src, out, format.bits, fractionBits(format.bits, options.integerBits, `quantize to ${format.name}`), modeCode, rng, stats); break;
-    case "float": quantizeFloat(src, out, format, mode, modeCode, rng, stats); break;
+    case "float":
+      if (modeCode === 0 && src instanceof Float32Array && out instanceof Float32Array) quantizeFloat32Even(src, out, format, stats);
+      else quantizeFloat(src, out, format, mode, modeCode, rng, stats);
+      break;
   }
   if (mode === "stochastic") rng!.counter += src.length;
   return { out, stats };
@@ -164,4 +167,56 @@ function quantizeFloat(src: FloatArray, out: FloatArray, format: FloatFormat, mo
     out[i] = sign * v; // a negative value that rounds to zero keeps its sign: −0
   }
   stats.overflow = overflow; stats.overflowHalfRange = half; stats.nan = nan; stats.amax = amax;
+}
+
+const f32 = new Float32Array(1);
+const i32 = new Int32Array(f32.buffer);
+/** The float32 bit pattern of a value that float32 represents exactly. */
+function bitsOf(v: number): number {
+  f32[0] = v;
+  return i32[0]!;
+}
+
+/**
+ * The common case on integer bits: float32 in, float32 out, ties to even. A float32 whose magnitude is
+ * a normal number of the target rounds by adding half an ulp (minus one, plus the kept last bit) to its
+ * bit pattern and clearing the dropped bits; a carry moves into the exponent by itself. Zeros are copied;
+ * everything else (the target's subnormals, overflow, ±Infinity, NaN) goes through `roundFloat`, the
+ * scalar definition. Bit-identical to `quantizeFloat` (tested).
+ */
+function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: FloatFormat, stats: QuantizeStats): void {
+  const inBits = new Int32Array(src.buffer, src.byteOffset, src.length);
+  const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
+  const shift = 23 - format.mantissa;
+  // NOTE: with nothing to drop (binary32 itself) the pattern is kept as it is.
+  const halfUlp = shift === 0 ? 0 : (1 << (shift - 1)) - 1, lastBit = shift === 0 ? 0 : 1;
+  const keep = ~((1 << shift) - 1);
+  const { emin } = floatExponentRange(format);
+  const max = floatMax(format);
+  // NOTE: the fast range is [max(target's smallest normal, float32's), 2^128): bit patterns compare like magnitudes.
+  const low = bitsOf(pow2(Math.max(emin, -126))), span = 0x7f800000 - low;
+  const maxBits = bitsOf(max), halfBits = bitsOf(max / 2);
+  let amaxBits = 0, overflow = 0, half = 0, nan = 0;
+  for (let i = 0; i < src.length; i++) {
+    const b = inBits[i]!;
+    const u = b & 0x7fffffff;
+    if ((u - low) >>> 0 < span) {
+      if (u > amaxBits) amaxBits = u;
+      const r = (u + halfUlp + ((u >>> shift) & lastBit)) & keep;
+      if (r <= maxBits) {
+        if (r >= halfBits) { half++; if (r === maxBits) overflow++; }
+        outBits[i] = r | (b & 0x80000000);
+        continue;
+      }
+    }
+    if (u === 0) { outBits[i] = b; continue; }
+    const x = src[i]!;
+    if (x !== x) { nan++; out[i] = NaN; continue; }
+    if (u < 0x7f800000 && u > amaxBits) amaxBits = u;
+    const v = roundFloat(x, format, "nearest-even", 0), a = Math.abs(v);
+    if (!(a < max / 2)) { half++; if (!(a < max)) overflow++; }
+    out[i] = v;
+  }
+  i32[0] = amaxBits;
+  stats.overflow = overflow; stats.overflowHalfRange = half; stats.nan = nan; stats.amax = f32[0]!;
 }
