@@ -1,20 +1,29 @@
 /**
- * The geometry of a network as plain data (for cost models such as @lowprec/hwcost, which must not
- * import this library): per layer, its kind, sizes, parameter count and multiplications per example.
+ * The geometry of a network as plain data, for cost models. The field names are those of
+ * `@lowprec/hwcost`'s `LayerShape` (dense / conv / softmax), so a list made here can be costed there
+ * without either library importing the other (ARCHITECTURE.md); a CLI test holds the two equal for the
+ * four presets. Each layer also carries its output size, parameter count and forward multiplies.
  */
 import { convOutputSize, poolOutputSize } from "@lowprec/tensor";
 import type { NetworkSpec } from "./presets.js";
 
-export interface LayerShape {
-  readonly kind: "maxout-dense" | "maxout-conv" | "softmax";
-  /** values per example entering and leaving the layer */
-  readonly inputs: number;
+interface Derived {
+  /** values per example leaving the layer */
   readonly outputs: number;
   /** weights + biases */
   readonly parameters: number;
   /** multiply-accumulates of the forward pass, per example */
   readonly multiplies: number;
 }
+
+export type LayerShape =
+  | ({ readonly kind: "dense"; readonly inputs: number; readonly units: number; readonly pieces: number } & Derived)
+  | ({
+      readonly kind: "conv"; readonly inChannels: number; readonly height: number; readonly width: number;
+      readonly maps: number; readonly pieces: number; readonly kernel: number; readonly padding: number; readonly stride: number;
+      readonly pool: { readonly size: number; readonly stride: number };
+    } & Derived)
+  | ({ readonly kind: "softmax"; readonly inputs: number; readonly classes: number } & Derived);
 
 export function networkShapes(net: NetworkSpec): LayerShape[] {
   let [c, h, w] = net.input;
@@ -25,13 +34,19 @@ export function networkShapes(net: NetworkSpec): LayerShape[] {
       const f = l.maps * l.pieces;
       const ch = convOutputSize(h, l.kernel, l.padding, 1), cw = convOutputSize(w, l.kernel, l.padding, 1);
       const ph = poolOutputSize(ch, l.poolSize, l.poolStride), pw = poolOutputSize(cw, l.poolSize, l.poolStride);
-      out.push({ kind: l.kind, inputs, outputs: l.maps * ph * pw, parameters: f * c * l.kernel * l.kernel + f, multiplies: f * ch * cw * c * l.kernel * l.kernel });
+      out.push({
+        kind: "conv", inChannels: c, height: h, width: w, maps: l.maps, pieces: l.pieces, kernel: l.kernel, padding: l.padding, stride: 1,
+        pool: { size: l.poolSize, stride: l.poolStride },
+        outputs: l.maps * ph * pw, parameters: f * c * l.kernel * l.kernel + f, multiplies: f * ch * cw * c * l.kernel * l.kernel,
+      });
       [c, h, w] = [l.maps, ph, pw];
+    } else if (l.kind === "maxout-dense") {
+      const units = l.units * l.pieces;
+      out.push({ kind: "dense", inputs, units: l.units, pieces: l.pieces, outputs: l.units, parameters: inputs * units + units, multiplies: inputs * units });
+      [c, h, w] = [l.units, 1, 1];
     } else {
-      const units = l.kind === "softmax" ? l.classes : l.units * l.pieces;
-      const outputs = l.kind === "softmax" ? l.classes : l.units;
-      out.push({ kind: l.kind, inputs, outputs, parameters: inputs * units + units, multiplies: inputs * units });
-      [c, h, w] = [outputs, 1, 1];
+      out.push({ kind: "softmax", inputs, classes: l.classes, outputs: l.classes, parameters: inputs * l.classes + l.classes, multiplies: inputs * l.classes });
+      [c, h, w] = [l.classes, 1, 1];
     }
   }
   return out;

@@ -2,18 +2,12 @@
  * `lowprec fetch-data`: downloads CIFAR-10 (binary) and SVHN (format 2) from their official addresses into the
  * data folder, verifying checksums; offline, says which files to put where. MNIST needs nothing (embedded).
  */
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { DownloadError, fetchDataset, placementInstructions, type FetchableDataset } from "@lowprec/datasets";
 import { flagString, parseArgs, UsageError, type Command } from "../command.js";
 
-/** --data-dir, else $LOWPREC_DATA, else the repository's data/ folder. */
-export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  if (flag) return resolve(flag);
-  if (env.LOWPREC_DATA) return resolve(env.LOWPREC_DATA);
-  // this file is tools/lowprec/{src,dist}/commands/fetch-data.*: the repository root is four levels up
-  return resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..", "data");
-}
+import { resolveDataDir } from "../paths.js";
+
+export { resolveDataDir };
 
 const USAGE = `usage: lowprec fetch-data [--dataset cifar10|svhn|all] [--data-dir DIR] [--no-extra] [--mirror URL]
 

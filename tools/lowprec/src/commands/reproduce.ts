@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { formatDuration, PRECISION_PRESETS, resolveConfig, type PrecisionPresetName } from "@lowprec/maxout";
 import { backendInfo } from "@lowprec/tensor";
 import { flagNumber, flagString, parseArgs, UsageError, type Command } from "../command.js";
+import { resolveDataDir } from "../paths.js";
 import { loadSplits, runTraining, writeAtomic } from "./train.js";
 
 /** Default epochs: about 10–20 minutes for the four settings on 2 cores with the native backend. */
@@ -39,7 +40,7 @@ export const command: Command = {
 
 Trains the PI-MNIST Maxout network (784-240x5-240x5-10) at the four precision settings of the paper's
 Table 2, for ${DEFAULT_EPOCHS} epochs each by default (--full: the paper's 800). Each setting has its own run
-folder under DIR (default data/runs/reproduce); re-running skips finished settings and resumes a killed one
+folder under DIR (default <data root>/runs/reproduce, the data root being $LOWPREC_DATA or the repository's data/); re-running skips finished settings and resumes a killed one
 from its last checkpoint. Writes DIR/summary.csv and DIR/summary.md.`,
   async run(argv) {
     const args = parseArgs(argv, ["full"], ["epochs", "settings", "out", "train-limit", "seed"]);
@@ -47,14 +48,14 @@ from its last checkpoint. Writes DIR/summary.csv and DIR/summary.md.`,
     const epochs = full ? 800 : flagNumber(args, "epochs", DEFAULT_EPOCHS, { integer: true, min: 1 })!;
     const settings = (flagString(args, "settings") ?? SETTINGS.join(",")).split(",");
     for (const s of settings) if (!(s in PRECISION_PRESETS)) throw new UsageError(`--settings: unknown "${s}" (known: ${SETTINGS.join(", ")})`);
-    const out = resolve(flagString(args, "out") ?? join("data", "runs", "reproduce"));
+    const out = resolve(flagString(args, "out") ?? join(resolveDataDir(undefined), "runs", "reproduce"));
     const trainLimit = flagNumber(args, "train-limit", 0, { integer: true, min: 0 })!;
     const seed = flagNumber(args, "seed", undefined, { integer: true, min: 0 });
     const table = readTable2();
     const info = backendInfo();
     console.log(`backend: ${info.name}${info.blas ? " (OpenBLAS)" : ""}, ${info.threads} thread(s)${info.reason ? ` — ${info.reason}` : ""}`);
     console.log(`reproduce: PI-MNIST, settings ${settings.join(", ")}, ${epochs} epochs each → ${out}`);
-    const data = loadSplits("pi-mnist", "data");
+    const data = loadSplits("pi-mnist", resolveDataDir(undefined)); // MNIST is embedded: the root only matters for other presets
     const summaries = new Map<string, Summary>();
     for (const s of settings as PrecisionPresetName[]) {
       const config = resolveConfig("pi-mnist", s, { hyper: { epochs, ...(seed !== undefined ? { seed } : {}) }, trainLimit });

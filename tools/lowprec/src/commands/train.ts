@@ -12,6 +12,7 @@ import {
 } from "@lowprec/maxout";
 import { backendInfo, getBackend } from "@lowprec/tensor";
 import { flagNumber, flagString, parseArgs, UsageError, type Command, type ParsedArgs } from "../command.js";
+import { resolveDataDir } from "../paths.js";
 
 // ** the run folder **
 
@@ -188,17 +189,18 @@ options:
   --switch k=v[,k=v]      faithfulness switches (see libs/maxout/README.md), e.g. gradientDivisor=batch
   --train-limit N         train on the first N examples;  --eval-limit N  evaluate on the first N
   --out DIR               run folder (default data/runs/<preset>-<precision>)
-  --data-dir DIR          data root for CIFAR-10 / SVHN (default data)
+  --data-dir DIR          data root: datasets in DIR/raw, runs in DIR/runs (default $LOWPREC_DATA, else the repository's data/)
   --resume                continue from DIR/checkpoint.bin`,
   async run(argv) {
     const args = parseArgs(argv, ["resume"], TRAIN_FLAGS);
     const precisionName = flagString(args, "precision", "fp32")!;
     const config = configFromArgs(args, precisionName);
-    const dir = resolve(flagString(args, "out") ?? join("data", "runs", `${config.preset}-${config.precision.name}`));
+    const dataDir = resolveDataDir(flagString(args, "data-dir"));
+    const dir = resolve(flagString(args, "out") ?? join(dataDir, "runs", `${config.preset}-${config.precision.name}`));
     const info = backendInfo();
     console.log(`backend: ${info.name}${info.blas ? " (OpenBLAS)" : ""}, ${info.threads} thread(s)${info.reason ? ` — ${info.reason}` : ""}`);
     console.log(`run: ${config.preset} ${config.precision.name}, ${config.hyper.epochs} epochs, batch ${config.hyper.batch}, seed ${config.hyper.seed} → ${dir}`);
-    const data = loadSplits(config.preset, resolve(flagString(args, "data-dir") ?? "data"));
+    const data = loadSplits(config.preset, dataDir);
     const r = runTraining(config, data, dir, args.flags.has("resume"), (l) => console.log(l), ["train", ...argv]);
     console.log(`test error at the best validation epoch (${r.bestEpoch}): ${r.bestTestError.toFixed(2)}% (validation ${r.bestValidError.toFixed(2)}%)`);
     return 0;
