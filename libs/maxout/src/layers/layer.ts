@@ -51,3 +51,29 @@ export function headU8(a: Uint8Array, len: number): Uint8Array {
 export function headI32(a: Int32Array, len: number): Int32Array {
   return a.length === len ? a : a.subarray(0, len);
 }
+
+/** A fully connected layer's buffers that its backward pass reads and writes. */
+export interface DenseBuffers {
+  readonly inputSize: number;
+  /** columns of W: units·pieces (maxout) or classes (softmax) */
+  readonly zSize: number;
+  /** x̃, the dropped-out input of the forward pass */
+  readonly xDrop: Float32Array;
+  readonly mask: Uint8Array;
+  readonly dx: Float32Array;
+}
+
+/**
+ * The tail of a fully connected layer's backward pass (NOTES.md §2, step 6), from ĝ_z:
+ * ĝ_W = Q_p(x̃ᵀ·ĝ_z; dEdw), ĝ_b = Q_p(Σ ĝ_z; dEdb), and, when asked, δ_in = (ĝ_z·Ŵᵀ) ⊙ mask, not rounded
+ * here (it is the lower layer's dEdy).
+ */
+export function denseBackwardTail(k: Kernels, p: LayerPrecision, w: Parameters, buf: DenseBuffers, dz: Float32Array, n: number, wantInputGradient: boolean): Float32Array | undefined {
+  k.gemm({ m: buf.inputSize, n: buf.zSize, k: n, a: head(buf.xDrop, n * buf.inputSize), transA: true, b: dz, c: w.gw, quantize: p.at("weightGradient") });
+  k.biasGrad({ batch: n, channels: buf.zSize, spatial: 1, dy: dz, db: w.gb, quantize: p.at("biasGradient") });
+  if (!wantInputGradient) return undefined;
+  const dx = head(buf.dx, n * buf.inputSize);
+  k.gemm({ m: n, n: buf.inputSize, k: buf.zSize, a: dz, b: w.wMul, transB: true, c: dx });
+  k.applyMask({ x: dx, mask: headU8(buf.mask, n * buf.inputSize), y: dx });
+  return dx;
+}

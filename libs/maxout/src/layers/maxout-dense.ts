@@ -8,7 +8,7 @@ import type { Faithfulness } from "../config.js";
 import type { LayerPrecision } from "../policy.js";
 import type { LayerCommon, MaxoutDenseSpec } from "../presets.js";
 import { fillUniform } from "../schedule.js";
-import { head, headI32, headU8, type Layer, type LayerContext } from "./layer.js";
+import { denseBackwardTail, head, headI32, headU8, type Layer, type LayerContext } from "./layer.js";
 import { Parameters } from "./parameters.js";
 
 export class MaxoutDense implements Layer {
@@ -19,14 +19,14 @@ export class MaxoutDense implements Layer {
   readonly dropout: RandomStream;
   private readonly k: Kernels;
   private readonly f: Faithfulness;
-  private readonly zSize: number;
-  private readonly mask: Uint8Array;
-  private readonly xDrop: Float32Array;
+  readonly zSize: number;
+  readonly mask: Uint8Array;
+  readonly xDrop: Float32Array;
   private readonly z: Float32Array;
   private readonly y: Float32Array;
   private readonly argmax: Int32Array;
   private readonly dz: Float32Array;
-  private readonly dx: Float32Array;
+  readonly dx: Float32Array;
 
   constructor(readonly spec: MaxoutDenseSpec & LayerCommon, readonly inputSize: number, ctx: LayerContext) {
     this.index = ctx.index; this.k = ctx.kernels; this.f = ctx.faithfulness; this.precision = ctx.precision;
@@ -69,13 +69,7 @@ export class MaxoutDense implements Layer {
     if (gy) k.quantize({ x: dy, ...gy });
     const z = head(this.z, n * this.zSize), dz = head(this.dz, n * this.zSize);
     k.maxoutBackward({ batch: n, units: spec.units, pieces: spec.pieces, spatial: 1, x: z, argmax: headI32(this.argmax, n * spec.units), dy, dx: dz, ties: this.f.ties, quantize: p.at("weightedSumGradient") });
-    k.gemm({ m: this.inputSize, n: this.zSize, k: n, a: head(this.xDrop, n * this.inputSize), transA: true, b: dz, c: w.gw, quantize: p.at("weightGradient") });
-    k.biasGrad({ batch: n, channels: this.zSize, spatial: 1, dy: dz, db: w.gb, quantize: p.at("biasGradient") });
-    if (!wantInputGradient) return undefined;
-    const dx = head(this.dx, n * this.inputSize);
-    k.gemm({ m: n, n: this.inputSize, k: this.zSize, a: dz, b: w.wMul, transB: true, c: dx });
-    k.applyMask({ x: dx, mask: headU8(this.mask, n * this.inputSize), y: dx });
-    return dx;
+    return denseBackwardTail(k, p, w, this, dz, n, wantInputGradient);
   }
 
   update(learningRate: number, momentum: number): void {

@@ -9,12 +9,14 @@ import type { Faithfulness } from "../config.js";
 import type { LayerPrecision } from "../policy.js";
 import type { LayerCommon, SoftmaxSpec } from "../presets.js";
 import { fillUniform } from "../schedule.js";
-import { head, headU8, type Layer, type LayerContext } from "./layer.js";
+import { denseBackwardTail, head, headU8, type Layer, type LayerContext } from "./layer.js";
 import { Parameters } from "./parameters.js";
 
 export class Softmax implements Layer {
   readonly index: number;
   readonly outputSize: number;
+  /** columns of W: one per class */
+  get zSize(): number { return this.spec.classes; }
   readonly params: Parameters;
   readonly precision: LayerPrecision;
   readonly dropout: RandomStream;
@@ -25,12 +27,12 @@ export class Softmax implements Layer {
   private labels: Int32Array = new Int32Array(0);
   private readonly k: Kernels;
   private readonly f: Faithfulness;
-  private readonly mask: Uint8Array;
-  private readonly xDrop: Float32Array;
+  readonly mask: Uint8Array;
+  readonly xDrop: Float32Array;
   private readonly z: Float32Array;
   private readonly y: Float32Array;
   private readonly dz: Float32Array;
-  private readonly dx: Float32Array;
+  readonly dx: Float32Array;
 
   constructor(readonly spec: SoftmaxSpec & LayerCommon, readonly inputSize: number, ctx: LayerContext) {
     this.index = ctx.index; this.k = ctx.kernels; this.f = ctx.faithfulness; this.precision = ctx.precision;
@@ -69,13 +71,7 @@ export class Softmax implements Layer {
     k.softmaxCrossEntropyBackward({ batch: n, classes: spec.classes, probs: head(this.y, n * spec.classes), labels: this.batchLabels(n), dlogits: dz, scale: 1 / divisor, quantize: p.at("outputGradient") });
     const gz = p.at("weightedSumGradient");
     if (gz) k.quantize({ x: dz, ...gz });
-    k.gemm({ m: this.inputSize, n: spec.classes, k: n, a: head(this.xDrop, n * this.inputSize), transA: true, b: dz, c: w.gw, quantize: p.at("weightGradient") });
-    k.biasGrad({ batch: n, channels: spec.classes, spatial: 1, dy: dz, db: w.gb, quantize: p.at("biasGradient") });
-    if (!wantInputGradient) return undefined;
-    const dx = head(this.dx, n * this.inputSize);
-    k.gemm({ m: n, n: this.inputSize, k: spec.classes, a: dz, b: w.wMul, transB: true, c: dx });
-    k.applyMask({ x: dx, mask: headU8(this.mask, n * this.inputSize), y: dx });
-    return dx;
+    return denseBackwardTail(k, p, w, this, dz, n, wantInputGradient);
   }
 
   update(learningRate: number, momentum: number): void {
