@@ -1,7 +1,7 @@
 {
   "targets": [{
     "target_name": "lowprec_tensor",
-    "sources": ["src/addon.cc", "src/threads.cc", "src/quantize.cc", "src/gemm.cc", "src/conv.cc", "src/ops.cc"],
+    "sources": ["src/addon.cc", "src/threads.cc", "src/quantize.cc", "src/gemm.cc", "src/conv.cc", "src/ops.cc", "src/linalg64.cc"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
     "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wextra", "-Wno-unused-parameter"],
     "cflags!": ["-O2"],

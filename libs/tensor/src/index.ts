@@ -12,3 +12,4 @@ export * from "./kernels.js";
 export { ShapeError, KernelNotImplementedError } from "./errors.js";
 export { getBackend, backendInfo, nativeAvailable, setNativeBlas } from "./registry.js";
 export { TsBackend } from "./backends/ts.js";
+export { nativeFloat64Available, nativeMatMulNT64, nativeEigh64, type MatMulNT64, type Eigen64 } from "./linalg64.js";

@@ -3,12 +3,14 @@
 // bounds whatever JavaScript passes (src/backends/native.ts checks the same with friendlier messages).
 #include <node_api.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
 
 #include "conv.h"
 #include "gemm.h"
+#include "linalg64.h"
 #include "ops.h"
 #include "quantize.h"
 #include "threads.h"
@@ -460,6 +462,81 @@ napi_value Quantize(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// ** float64 preprocessing kernels (linalg64.cc): not part of the trainer's kernels **
+
+napi_value Float64Info(napi_env env, napi_callback_info) {
+  const char* reason = "";
+  napi_value obj, v;
+  napi_create_object(env, &obj);
+  napi_get_boolean(env, linalg64_available(&reason), &v);
+  napi_set_named_property(env, obj, "available", v);
+  napi_create_string_utf8(env, reason, NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, "reason", v);
+  return obj;
+}
+
+// A Float64Array argument of at least `need` elements (the MatMulNT contract allows longer buffers).
+double* f64_at_least(Args& a, size_t i, const char* name, int64_t need, const char* what) {
+  double* p = (double*)a.typed(i, name, napi_float64_array, "Float64Array", -1);
+  const int64_t len = a.length_of(i);
+  if (!a.failed && len < need) {
+    a.fail(std::string(name) + " has length " + std::to_string(len) + ", expected at least " + what + " = " + std::to_string(need));
+    return nullptr;
+  }
+  return p;
+}
+
+bool linalg64_ready(Args& a) {
+  const char* reason = "";
+  if (!a.failed && !linalg64_available(&reason)) a.fail(std::string("not available: ") + reason);
+  return !a.failed;
+}
+
+// matMulNT64(a, b, c, m, n, k, upper): C (m×n) += A (m×k)·Bᵀ (B n×k), row-major float64.
+napi_value MatMulNT64(napi_env env, napi_callback_info info) {
+  Args a(env, info, "matMulNT64", 7);
+  int64_t m = a.dim(3, "m"), n = a.dim(4, "n"), k = a.dim(5, "k");
+  bool upper = a.boolean(6, "upper");
+  const std::string mk = "m×k = " + std::to_string(m) + "×" + std::to_string(k);
+  const std::string nk = "n×k = " + std::to_string(n) + "×" + std::to_string(k);
+  const std::string mn = "m×n = " + std::to_string(m) + "×" + std::to_string(n);
+  const double* A = f64_at_least(a, 0, "a", a.product({m, k}), mk.c_str());
+  const double* B = f64_at_least(a, 1, "b", a.product({n, k}), nk.c_str());
+  double* C = f64_at_least(a, 2, "c", a.product({m, n}), mn.c_str());
+  if (!linalg64_ready(a)) return nullptr;
+  // C must not overlap A or B (BLAS reads them while writing C)
+  const auto overlaps = [](const double* x, int64_t nx, const double* y, int64_t ny) { return nx > 0 && ny > 0 && x < y + ny && y < x + nx; };
+  if (overlaps(C, m * n, A, m * k) || overlaps(C, m * n, B, n * k)) { a.fail("c overlaps a or b"); return nullptr; }
+  dgemm_nt_acc(m, n, k, A, B, C, upper);
+  return undefined(env);
+}
+
+// eigh64(n, a, vectors, values): eigen-decomposes the symmetric n×n `a` (lower triangle read, not modified);
+// row j of `vectors` (n×n) is the unit eigenvector of values[j], values ascending.
+napi_value Eigh64(napi_env env, napi_callback_info info) {
+  Args a(env, info, "eigh64", 4);
+  int64_t n = a.dim(0, "n");
+  if (!a.failed && n > 32000) a.fail("n = " + std::to_string(n) + " is too large (at most 32000: LAPACK's workspace 1 + 6n + 2n² is indexed by 32-bit integers)");
+  const int64_t nn = a.product({n, n});
+  const double* A = (const double*)a.typed(1, "a", napi_float64_array, "Float64Array", nn);
+  double* V = (double*)a.typed(2, "vectors", napi_float64_array, "Float64Array", nn);
+  double* W = (double*)a.typed(3, "values", napi_float64_array, "Float64Array", n);
+  if (!linalg64_ready(a)) return nullptr;
+  for (int64_t i = 0; i < n; i++) {
+    for (int64_t j = 0; j <= i; j++) {
+      if (!std::isfinite(A[i * n + j])) { a.fail("a[" + std::to_string(i) + "][" + std::to_string(j) + "] is not finite"); return nullptr; }
+    }
+  }
+  if (V != A) std::copy(A, A + nn, V);
+  const int info_code = dsyevd_rowmajor(n, V, W);
+  if (info_code != 0) {
+    const std::string msg = "eigh64: LAPACK dsyevd failed for n = " + std::to_string(n) + " (info " + std::to_string(info_code) + (info_code > 0 ? ": the divide and conquer did not converge)" : ": bad argument)");
+    napi_throw_error(env, nullptr, msg.c_str());
+    return nullptr;
+  }
+  return undefined(env);
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   struct Fn { const char* name; napi_callback cb; };
   const Fn fns[] = {
@@ -471,6 +548,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"softmaxCrossEntropyBackward", SoftmaxBackward}, {"dropoutMask", DropoutMask}, {"applyMask", ApplyMask},
       {"columnNorms", ColumnNorms}, {"scaleColumns", ScaleColumns}, {"axpby", Axpby}, {"scale", Scale},
       {"add", Add}, {"quantize", Quantize},
+      {"float64Info", Float64Info}, {"matMulNT64", MatMulNT64}, {"eigh64", Eigh64},
   };
   for (const Fn& f : fns) {
     napi_value v;
