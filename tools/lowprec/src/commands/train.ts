@@ -13,6 +13,7 @@ import {
 import { backendInfo, getBackend } from "@lowprec/tensor";
 import { flagNumber, flagString, parseArgs, UsageError, type Command, type ParsedArgs } from "../command.js";
 import { resolveDataDir } from "../paths.js";
+import { zcaKernelsOnce } from "../zca-kernels.js";
 
 // ** the run folder **
 
@@ -76,7 +77,7 @@ export class FolderOutput implements RunOutput {
 export function loadSplits(preset: string, dataDir: string): Splits {
   let s: DataSplits;
   if (preset === "pi-mnist" || preset === "mnist-conv") s = loadMnist({});
-  else if (preset === "cifar10") s = loadCifar10({ dataDir });
+  else if (preset === "cifar10") s = loadCifar10({ dataDir, kernels: zcaKernelsOnce() });
   else if (preset === "svhn") s = loadSvhn({ dataDir });
   else throw new UsageError(`no data set for preset "${preset}"`);
   const shaped = (d: DataSplits["train"]) => {
