@@ -32,6 +32,16 @@ describe("backend registry", () => {
   });
 });
 
+// NOTE: the native suites skip where the addon is absent; CI installs OpenBLAS and a compiler, so there a
+// missing addon is a broken install step, not a reason to skip (LOWPREC_REQUIRE_NATIVE=0 opts out).
+describe.runIf(process.env["CI"] === "true" && process.env["LOWPREC_REQUIRE_NATIVE"] !== "0")("in CI", () => {
+  it("the native addon is built, with OpenBLAS", async () => {
+    expect(nativeAvailable()).toEqual({ available: true });
+    const r = await fresh();
+    expect(r.getBackend("native").info.blas).toBe(true);
+  });
+});
+
 describe.skipIf(!nativeAvailable().available)("native backendInfo is live", () => {
   it("follows setNativeBlas", async () => {
     const { getBackend, setNativeBlas } = await import("../src/index.js");
