@@ -3,10 +3,10 @@
  * data (50 000 + 10 000 images written as genuine CIFAR-10 .bin files, then `loadCifar10`, cold then cached).
  * Run: npm run bench  (or: npx tsx bench/datasets.bench.ts [--train N] [--skip-cifar])
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { eigh, loadCifar10, loadMnist, matMulNT, type MatMulNT } from "../src/index.js";
+import { eigh, loadCifar10, loadMnist, matMulNT, writeSyntheticCifar10, type MatMulNT } from "../src/index.js";
 
 const arg = (name: string) => { const i = process.argv.indexOf(`--${name}`); return i < 0 ? undefined : process.argv[i + 1]; };
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
@@ -30,7 +30,7 @@ if (!process.argv.includes("--skip-cifar")) {
   const testCount = Math.min(10000, Math.max(1, Math.round(trainCount / 5)));
   const dir = mkdtempSync(join(tmpdir(), "lowprec-cifar-bench-"));
   try {
-    writeGeneratedCifar(dir, trainCount, testCount);
+    writeSyntheticCifar10(dir, trainCount, testCount);
     const timers = { cov: 0, p: 0, apply: 0, eigh: 0 };
     const timedMatMul: MatMulNT = (a, b, c, m, n, k, upper) => {
       const t0 = performance.now();
@@ -54,32 +54,3 @@ if (!process.argv.includes("--skip-cifar")) {
   }
 }
 console.log(`load average at end: ${loadavg().map((v) => v.toFixed(2)).join(", ")}`);
-
-/** Smooth random colour images (sums of a few random low-frequency waves plus noise), as CIFAR-10 records. */
-function writeGeneratedCifar(dir: string, trainCount: number, testCount: number): void {
-  let seed = 12345;
-  const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
-  const record = (buf: Uint8Array, o: number) => {
-    buf[o] = Math.floor(rnd() * 10);
-    const fx = 1 + rnd() * 3, fy = 1 + rnd() * 3, ph = rnd() * 6.28, base = 60 + rnd() * 120;
-    for (let ch = 0; ch < 3; ch++) {
-      const tint = 0.7 + 0.6 * rnd();
-      for (let r = 0; r < 32; r++) for (let c = 0; c < 32; c++) {
-        const v = base * tint + 50 * Math.sin((fx * r + fy * c) / 10 + ph) + 20 * (rnd() - 0.5);
-        buf[o + 1 + ch * 1024 + r * 32 + c] = Math.max(0, Math.min(255, Math.round(v)));
-      }
-    }
-  };
-  const perBatch = Math.ceil(trainCount / 5);
-  let left = trainCount;
-  for (let b = 1; b <= 5; b++) {
-    const n = Math.min(perBatch, left);
-    left -= n;
-    const buf = new Uint8Array(n * 3073);
-    for (let i = 0; i < n; i++) record(buf, i * 3073);
-    writeFileSync(join(dir, `data_batch_${b}.bin`), buf);
-  }
-  const buf = new Uint8Array(testCount * 3073);
-  for (let i = 0; i < testCount; i++) record(buf, i * 3073);
-  writeFileSync(join(dir, "test_batch.bin"), buf);
-}

@@ -21,3 +21,4 @@ export {
   downloadVerified, extractTarGz, fetchDataset, md5File, placementInstructions, DownloadError, REMOTE_FILES,
   type FetchableDataset, type FetchOptions, type FetchResult, type RemoteFile, type DownloadOptions,
 } from "./fetch.js";
+export { writeSyntheticCifar10 } from "./synthetic.js";

@@ -1,7 +1,7 @@
 import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DataFormatError, loadCifar10, readCifarBatch } from "../src/index.js";
+import { DataFormatError, loadCifar10, readCifarBatch, writeSyntheticCifar10 } from "../src/index.js";
 import { FIXTURES, pixel, tempDir } from "./helpers.js";
 
 const CIFAR = join(FIXTURES, "cifar");
@@ -61,5 +61,21 @@ describe("loadCifar10", () => {
   it("says where the files go when they are missing", () => {
     const dataDir = tempDir();
     expect(() => loadCifar10({ dataDir })).toThrow(`${join(dataDir, "raw", "cifar-10-batches-bin", "data_batch_1.bin")}: missing: run \`lowprec fetch-data --dataset cifar10\``);
+  });
+});
+
+describe("writeSyntheticCifar10", () => {
+  it("writes genuine-format batches that the loader reads back, deterministically", () => {
+    const a = tempDir(), b = tempDir();
+    writeSyntheticCifar10(a, 12, 3);
+    writeSyntheticCifar10(b, 12, 3);
+    expect(readdirSync(a).sort()).toEqual(["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"]);
+    expect(readFileSync(join(a, "data_batch_1.bin")).length).toBe(3 * 3073); // 12 = 3 + 3 + 2 + 2 + 2 records
+    expect(readFileSync(join(a, "data_batch_5.bin")).length).toBe(2 * 3073);
+    expect(readFileSync(join(a, "test_batch.bin"))).toEqual(readFileSync(join(b, "test_batch.bin")));
+    const s = loadCifar10({ dataDir: a, dir: a, preprocessing: "none", validCount: 2 });
+    expect([s.train.count, s.valid.count, s.test.count]).toEqual([10, 2, 3]);
+    expect(Math.max(...s.train.labels)).toBeLessThan(10);
+    expect(() => writeSyntheticCifar10(a, 4, 1)).toThrow(/at least 5 training records/);
   });
 });
