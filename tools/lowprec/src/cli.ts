@@ -55,8 +55,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (invokedDirectly || process.argv[1]?.endsWith("/lowprec")) {
+// NOTE: run as a script (`node dist/cli.js …`); the installed `lowprec` command goes through bin/lowprec.js.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(process.argv.slice(2)).then(
     (code) => { process.exitCode = code; },
     (e: unknown) => { console.error(`lowprec: ${e instanceof Error ? e.message : String(e)}`); process.exitCode = 1; },
