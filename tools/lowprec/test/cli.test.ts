@@ -50,3 +50,16 @@ describe("lowprec formats", () => {
     expect(c.err[1]).toBe("lowprec formats: invalid fixed integerBits: 40 integer bits do not fit in 20 bits (at most 19: one bit is the sign)");
   });
 });
+
+describe("the installed command", () => {
+  it("bin/lowprec.js runs the built CLI and passes its exit code on", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const bin = new URL("../bin/lowprec.js", import.meta.url).pathname;
+    const ok = spawnSync(process.execPath, [bin, "help"], { encoding: "utf8" });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^usage: lowprec <command>/);
+    const bad = spawnSync(process.execPath, [bin, "nope"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown command "nope"/);
+  });
+});
