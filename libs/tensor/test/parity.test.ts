@@ -72,6 +72,53 @@ describe.skipIf(!available)("parity: native quantize == @lowprec/formats quantiz
         expect(firstBitDifference(want, inPlace)).toBe(-1);
       });
 
+  // binary16 with nearest-even has its own 8-lane kernel (F16C) when the CPU has it: every length class
+  // (shorter than a vector, exactly one, a ragged tail, several threads), unaligned starts, in place, and a
+  // sweep of float32 patterns over every sign, exponent and top-10 mantissa bits with the 13 low bits at a
+  // tie, either side of it, zero and random, plus the ties of the subnormal range (odd multiples of 2^-25).
+  it("binary16, nearest-even: lengths 1..100003, ragged tails, unaligned, in place, every exponent and tie", () => {
+    const r = rng(16);
+    const edges = edgeValues({ format: binary16, label: "binary16" }, r);
+    const sweep = new Uint32Array(2 ** 19 + 2 * 4097);
+    const low = [0, 0x1000, 0x0fff, 0x1001];
+    for (let h = 0; h < 2 ** 19; h++) sweep[h] = (h << 13 | (h % 5 < 4 ? low[h % 5]! : Math.floor(r() * 0x2000))) >>> 0;
+    const subs = new Float32Array(sweep.buffer, 2 ** 19 * 4);
+    for (let k = 0; k <= 4096; k++) { subs[2 * k] = k * 2 ** -25; subs[2 * k + 1] = -k * 2 ** -25; }
+    const subBits = new Uint32Array(sweep.buffer, 2 ** 19 * 4);
+    for (let k = 0; k < subBits.length; k += 3) subBits[k] = subBits[k]! + (k % 2 === 0 ? 1 : -1);  // a float32 ulp off the tie (or off 0)
+    const pool = new Float32Array(edges.length + sweep.length);
+    pool.set(edges); pool.set(new Float32Array(sweep.buffer), edges.length);
+    const check = (x: Float32Array, what: string) => {
+      const want = new Float32Array(x.length), got = new Float32Array(x.length);
+      const ref = quantize(x, binary16, { rounding: "nearest-even", out: want }).stats;
+      const stats = getBackend("native").quantize({ x, y: got, format: binary16, rounding: "nearest-even" });
+      const i = firstBitDifference(want, got);
+      expect(i, i < 0 ? "" : `${what}: x=${x[i]} want ${want[i]} got ${got[i]}`).toBe(-1);
+      expect(stats, what).toEqual(ref);
+      const inPlace = x.slice();
+      expect(getBackend("native").quantize({ x: inPlace, format: binary16, rounding: "nearest-even" }), what).toEqual(ref);
+      expect(firstBitDifference(want, inPlace), `${what} in place`).toBe(-1);
+    };
+    for (const len of [1, 2, 7, 8, 9, 15, 16, 17, 31, 1000, 100_003])
+      for (const start of [0, 1, 3, edges.length - len, pool.length - len - 5])
+        if (start >= 0) check(pool.subarray(start, start + len), `length ${len} at ${start}`);
+    check(pool, `the whole pool (${pool.length})`);
+    // the NaN inputs' counts and canonical NaN, and Inf overflow counts, in a short ragged array
+    check(Float32Array.of(NaN, -Infinity, 65520, -65519.99, 32752, 32751.9, 2 ** -25, -(2 ** -25) * 3, 1e-45), "specials");
+  });
+
+  it("binary16, nearest-even fused into a kernel (scale) equals the reference quantize", () => {
+    const r = rng(17), n = 100_003;
+    const x = Float32Array.from({ length: n }, () => (r() < 0.5 ? -1 : 1) * 2 ** (r() * 50 - 30) * (1 + r()));
+    x[5] = NaN; x[n - 1] = Infinity; x[n - 2] = 65520 * 3;
+    const q = { format: binary16, rounding: "nearest-even" as const };
+    const want = new Float32Array(n), got = new Float32Array(n);
+    const ref = TsBackend.scale({ alpha: 1 / 3, x, y: want, quantize: q });
+    const st = getBackend("native").scale({ alpha: 1 / 3, x, y: got, quantize: q });
+    expect(firstBitDifference(want, got)).toBe(-1);
+    expect(st).toEqual(ref);
+  });
+
   it("a large array splits across threads with the same bits and stats (stochastic)", () => {
     const x = randomArray(300_001, rng(5), 40);
     const q = { format: fixed({ bits: 10, integerBits: 3 }), rounding: "stochastic" as const };

@@ -6,6 +6,11 @@
 #include <limits>
 #include <vector>
 
+#if defined(__F16C__) && defined(__AVX2__)
+#include <immintrin.h>
+#define LP_HAVE_F16C 1
+#endif
+
 #include "threads.h"
 
 namespace lp {
@@ -245,6 +250,76 @@ void float_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t
   }
 }
 
+#ifdef LP_HAVE_F16C
+// IEEE binary16 with round-to-nearest-even on float32 input (formats' `binary16` preset, "nearest-even"),
+// 8 lanes at a time through the F16C conversions. vcvtps2ph with imm 0 (_MM_FROUND_TO_NEAREST_INT) rounds
+// once, ties to even, to binary16 with subnormals, gives ±Inf beyond the largest finite value (so exactly
+// when the reference's r · ulp > 65504) and keeps the sign of zeros and of results that round to zero;
+// vcvtph2ps widens exactly. That is float_block<NEAREST_EVEN> for this format, bit for bit, except NaN:
+// NaN inputs get the canonical +NaN like the other kernels (their payload/sign would survive F16C).
+// Stats as float_block: over non-NaN inputs, overflow = #|q| >= 65504 (Inf counts), half = #|q| >= 32752
+// (ordered compares are false for NaN); amax = largest finite |x| over the input's bits. NOTE: the caller's
+// MXCSR must not set DAZ (Node does not); with DAZ a float32 subnormal input would still give ±0, the same.
+// y may equal x (each vector is loaded before it is stored).
+void binary16_ne_f16c(const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  const __m256 max = _mm256_set1_ps(65504.0f), half_max = _mm256_set1_ps(32752.0f);
+  const __m256 qnan = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fc00000));
+  const __m256i inf_bits = _mm256_set1_epi32(0x7f800000);
+  __m256i ov = _mm256_setzero_si256(), hf = _mm256_setzero_si256(), nn = _mm256_setzero_si256(), am = _mm256_setzero_si256();
+  // One vector: lanes with a true compare mask are -1, so subtracting the mask counts them.
+  auto step = [&](__m256 v) {
+    const __m256i ab = _mm256_castps_si256(_mm256_and_ps(v, abs_mask));
+    am = _mm256_max_epi32(am, _mm256_and_si256(ab, _mm256_cmpgt_epi32(inf_bits, ab)));  // finite |x| only
+    const __m256 is_nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
+    const __m256 q = _mm256_cvtph_ps(_mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+    const __m256 aq = _mm256_and_ps(q, abs_mask);
+    ov = _mm256_sub_epi32(ov, _mm256_castps_si256(_mm256_cmp_ps(aq, max, _CMP_GE_OQ)));
+    hf = _mm256_sub_epi32(hf, _mm256_castps_si256(_mm256_cmp_ps(aq, half_max, _CMP_GE_OQ)));
+    nn = _mm256_sub_epi32(nn, _mm256_castps_si256(is_nan));
+    return _mm256_blendv_ps(q, qnan, is_nan);
+  };
+  int64_t overflow = 0, half = 0, nan = 0;
+  auto flush_counts = [&]() {
+    alignas(32) int32_t a[8], b[8], c[8];
+    _mm256_store_si256((__m256i*)a, ov); _mm256_store_si256((__m256i*)b, hf); _mm256_store_si256((__m256i*)c, nn);
+    for (int k = 0; k < 8; k++) { overflow += a[k]; half += b[k]; nan += c[k]; }
+    ov = hf = nn = _mm256_setzero_si256();
+  };
+  int64_t i = lo;
+  // Per-lane int32 counters: flush every 2^20 vectors, far below 2^31.
+  while (hi - i >= 8) {
+    const int64_t end = i + std::min<int64_t>((hi - i) & ~int64_t{7}, int64_t{8} << 20);
+    for (; i < end; i += 8) _mm256_storeu_ps(y + i, step(_mm256_loadu_ps(x + i)));
+    flush_counts();
+  }
+  if (i < hi) {  // ragged tail: padded with +0, which adds nothing to any statistic
+    alignas(32) float buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    const int64_t r = hi - i;
+    std::memcpy(buf, x + i, sizeof(float) * (size_t)r);
+    _mm256_store_ps(buf, step(_mm256_load_ps(buf)));
+    std::memcpy(y + i, buf, sizeof(float) * (size_t)r);
+    flush_counts();
+  }
+  alignas(32) int32_t m[8];
+  _mm256_store_si256((__m256i*)m, am);
+  int32_t amax = 0;
+  for (int k = 0; k < 8; k++) amax = std::max(amax, m[k]);
+  st.overflow += overflow; st.half += half; st.nan += nan;
+  float a;
+  std::memcpy(&a, &amax, sizeof a);
+  if ((double)a > st.amax) st.amax = a;
+}
+
+const bool cpu_has_f16c = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2");
+#endif
+
+// The binary16 preset (exponent 5, mantissa 10, bias 15, subnormals, overflow "infinity", specials "ieee")
+// with nearest-even: emin = -14 and max = 65504 pin exponent 5 / bias 15 given t = 10 and ieee specials.
+inline bool is_binary16_nearest_even(const QParams& q) {
+  return q.kind == Q_FLOAT && q.mode == NEAREST_EVEN && q.t == 10 && q.emin == -14 && q.max == 65504.0 && !q.flush && !q.saturate && q.ieee;
+}
+
 void identity_range(const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
   const double half_max = FLOAT32_MAX / 2;
   int64_t overflow = 0, half = 0, nan = 0;
@@ -281,7 +356,11 @@ void quantize_range(const QParams& q, const float* x, float* y, int64_t lo, int6
       }
     case Q_FLOAT:
       switch (q.mode) {
-        case NEAREST_EVEN: float_range<NEAREST_EVEN>(q, x, y, lo, hi, st); return;
+        case NEAREST_EVEN:
+#ifdef LP_HAVE_F16C
+          if (cpu_has_f16c && is_binary16_nearest_even(q)) { binary16_ne_f16c(x, y, lo, hi, st); return; }
+#endif
+          float_range<NEAREST_EVEN>(q, x, y, lo, hi, st); return;
         case NEAREST_AWAY: float_range<NEAREST_AWAY>(q, x, y, lo, hi, st); return;
         case TOWARD_ZERO: float_range<TOWARD_ZERO>(q, x, y, lo, hi, st); return;
         default: float_range<STOCHASTIC>(q, x, y, lo, hi, st); return;
