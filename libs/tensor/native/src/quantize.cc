@@ -159,17 +159,26 @@ void fixed_block_f32(const QParams& q, const float* __restrict x, float* __restr
   if ((double)a > st.amax) st.amax = a;
 }
 
-// Splits [lo, hi) where the draw index crosses a 2^32 boundary (the stream key changes there).
-template <int MODE>
-void fixed_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
+// Calls block(lo, end) over [lo, hi), split for stochastic rounding where the draw index crosses a 2^32
+// boundary (the stream key changes there); deterministic modes get one block.
+template <int MODE, typename Block>
+void stream_segments(const QParams& q, int64_t lo, int64_t hi, Block block) {
   while (lo < hi) {
     const uint64_t index = q.counter + (uint64_t)lo;
     const int64_t left = (int64_t)((((index >> 32) + 1) << 32) - index);
     const int64_t end = MODE == STOCHASTIC && left < hi - lo ? lo + left : hi;
-    if (q.bits <= 25 && q.frac <= 126 && q.frac >= (MODE == STOCHASTIC ? 0 : -126)) fixed_block_f32<MODE>(q, x, y, lo, end, st);
-    else fixed_block<MODE>(q, x, y, lo, end, st);
+    block(lo, end);
     lo = end;
   }
+}
+
+template <int MODE>
+void fixed_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
+  const bool f32 = q.bits <= 25 && q.frac <= 126 && q.frac >= (MODE == STOCHASTIC ? 0 : -126);
+  stream_segments<MODE>(q, lo, hi, [&](int64_t a, int64_t b) {
+    if (f32) fixed_block_f32<MODE>(q, x, y, a, b, st);
+    else fixed_block<MODE>(q, x, y, a, b, st);
+  });
 }
 
 inline double overflow_value(const QParams& q, bool finite_input) {
@@ -241,13 +250,7 @@ void float_block(const QParams& q, const float* __restrict x, float* __restrict 
 
 template <int MODE>
 void float_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
-  while (lo < hi) {
-    const uint64_t index = q.counter + (uint64_t)lo;
-    const int64_t left = (int64_t)((((index >> 32) + 1) << 32) - index);
-    const int64_t end = MODE == STOCHASTIC && left < hi - lo ? lo + left : hi;
-    float_block<MODE>(q, x, y, lo, end, st);
-    lo = end;
-  }
+  stream_segments<MODE>(q, lo, hi, [&](int64_t a, int64_t b) { float_block<MODE>(q, x, y, a, b, st); });
 }
 
 #ifdef LP_HAVE_F16C
