@@ -1,6 +1,7 @@
 // The native float64 kernels (OpenBLAS dgemm + LAPACK dsyevd from @lowprec/tensor) plugged into the ZCA of
 // @lowprec/datasets give the same whitening as its TypeScript kernels. Eigenvector signs may differ between
 // solvers, so the sign-invariant results are compared: P = V·Λ^-½·Vᵀ and the whitened data.
+import { uniformAt } from "@lowprec/formats";
 import { describe, expect, it } from "vitest";
 import { applyZca, fitZca } from "@lowprec/datasets";
 import { nativeFloat64Available } from "@lowprec/tensor";
@@ -9,16 +10,10 @@ import { zcaKernels, zcaKernelsOnce } from "../src/zca-kernels.js";
 const native = nativeFloat64Available();
 if (!native.available) console.log(`native ZCA kernel tests SKIPPED: ${native.reason}`);
 
-/** mulberry32, seeded. */
+/** Seeded uniform draws in [0, 1): the project's counter-based stream (@lowprec/formats). */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  let i = 0;
+  return () => uniformAt(seed, i++);
 }
 
 /** count × dim correlated data: uniform noise times a random dim × dim mixing matrix, plus an offset. */
