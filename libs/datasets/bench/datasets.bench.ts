@@ -8,11 +8,18 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { eigh, loadCifar10, loadMnist, matMulNT, writeSyntheticCifar10, type MatMulNT } from "../src/index.js";
 
-const arg = (name: string) => { const i = process.argv.indexOf(`--${name}`); return i < 0 ? undefined : process.argv[i + 1]; };
+const arg = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const fmt = (s: number) => `${s.toFixed(2)} s`;
 
-console.log(`load average at start: ${loadavg().map((v) => v.toFixed(2)).join(", ")} (2 cores, shared)`);
+console.log(
+  `load average at start: ${loadavg()
+    .map((v) => v.toFixed(2))
+    .join(", ")} (2 cores, shared)`,
+);
 
 // ** MNIST **
 const mnistTimes: number[] = [];
@@ -22,7 +29,9 @@ for (let r = 0; r < 3; r++) {
   mnistTimes.push(seconds(t0));
   if (s.train.count + s.valid.count + s.test.count !== 70000) throw new Error("MNIST count");
 }
-console.log(`MNIST loadMnist() (read 4 IDX files, SHA-256 them, 70 000 images to float32): ${mnistTimes.map(fmt).join(", ")}`);
+console.log(
+  `MNIST loadMnist() (read 4 IDX files, SHA-256 them, 70 000 images to float32): ${mnistTimes.map(fmt).join(", ")}`,
+);
 
 // ** CIFAR-10 GCN + ZCA **
 if (!process.argv.includes("--skip-cifar")) {
@@ -36,21 +45,41 @@ if (!process.argv.includes("--skip-cifar")) {
       const t0 = performance.now();
       matMulNT(a, b, c, m, n, k, upper);
       const t = seconds(t0);
-      if (!upper) timers.apply += t; else if (k === n) timers.p += t; else timers.cov += t;
+      if (!upper) timers.apply += t;
+      else if (k === n) timers.p += t;
+      else timers.cov += t;
     };
-    const timedEigh = (a: Float64Array, n: number) => { const t0 = performance.now(); const r = eigh(a, n); timers.eigh += seconds(t0); return r; };
+    const timedEigh = (a: Float64Array, n: number) => {
+      const t0 = performance.now();
+      const r = eigh(a, n);
+      timers.eigh += seconds(t0);
+      return r;
+    };
     const t0 = performance.now();
-    const s = loadCifar10({ dataDir: dir, dir, validCount: Math.round(trainCount / 10), kernels: { matMulNT: timedMatMul, eigh: timedEigh } });
+    const s = loadCifar10({
+      dataDir: dir,
+      dir,
+      validCount: Math.round(trainCount / 10),
+      kernels: { matMulNT: timedMatMul, eigh: timedEigh },
+    });
     const total = seconds(t0);
     const t1 = performance.now();
     loadCifar10({ dataDir: dir, dir, validCount: Math.round(trainCount / 10) });
     const cached = seconds(t1);
     const rest = total - timers.cov - timers.p - timers.apply - timers.eigh;
     console.log(`CIFAR-10 GCN+ZCA, ${trainCount} train + ${testCount} test images of 3072:`);
-    console.log(`  total ${fmt(total)} = covariance XᵀX ${fmt(timers.cov)} + eigh 3072² ${fmt(timers.eigh)} + P = V·Λ^-½·Vᵀ ${fmt(timers.p)} + apply (x−μ)P ${fmt(timers.apply)} + read/GCN/cache ${fmt(rest)}`);
-    console.log(`  second call (cache hit): ${fmt(cached)}; train[0..3] = ${Array.from(s.train.images.subarray(0, 3), (v) => v.toFixed(4)).join(", ")}`);
+    console.log(
+      `  total ${fmt(total)} = covariance XᵀX ${fmt(timers.cov)} + eigh 3072² ${fmt(timers.eigh)} + P = V·Λ^-½·Vᵀ ${fmt(timers.p)} + apply (x−μ)P ${fmt(timers.apply)} + read/GCN/cache ${fmt(rest)}`,
+    );
+    console.log(
+      `  second call (cache hit): ${fmt(cached)}; train[0..3] = ${Array.from(s.train.images.subarray(0, 3), (v) => v.toFixed(4)).join(", ")}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-console.log(`load average at end: ${loadavg().map((v) => v.toFixed(2)).join(", ")}`);
+console.log(
+  `load average at end: ${loadavg()
+    .map((v) => v.toFixed(2))
+    .join(", ")}`,
+);

@@ -13,12 +13,26 @@ export const CACHE_VERSION = 1;
 
 export type CachedArray = Float32Array | Uint8Array;
 
-interface ArrayEntry { name: string; dtype: "float32" | "uint8"; offset: number; length: number }
-interface CacheIndex { version: number; key: string; description: unknown; bytes: number; arrays: ArrayEntry[] }
+interface ArrayEntry {
+  name: string;
+  dtype: "float32" | "uint8";
+  offset: number;
+  length: number;
+}
+interface CacheIndex {
+  version: number;
+  key: string;
+  description: unknown;
+  bytes: number;
+  arrays: ArrayEntry[];
+}
 
 /** Stable hash of any JSON-able description of inputs and parameters. */
 export function cacheKey(description: unknown): string {
-  return createHash("sha256").update(JSON.stringify({ version: CACHE_VERSION, description })).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update(JSON.stringify({ version: CACHE_VERSION, description }))
+    .digest("hex")
+    .slice(0, 32);
 }
 
 /** Paths of a cache entry. */
@@ -42,7 +56,10 @@ export function readCache(cacheDir: string, key: string): Map<string, CachedArra
     for (const a of index.arrays) {
       const data = a.dtype === "uint8" ? new Uint8Array(a.length) : new Float32Array(a.length);
       let at = a.offset;
-      for (const view of byteViews(data)) { readFully(fd, view, at); at += view.length; }
+      for (const view of byteViews(data)) {
+        readFully(fd, view, at);
+        at += view.length;
+      }
       out.set(a.name, data);
     }
   } finally {
@@ -52,7 +69,12 @@ export function readCache(cacheDir: string, key: string): Map<string, CachedArra
 }
 
 /** Writes a cache entry atomically (.bin then .json). */
-export function writeCache(cacheDir: string, key: string, description: unknown, arrays: ReadonlyMap<string, CachedArray>): string {
+export function writeCache(
+  cacheDir: string,
+  key: string,
+  description: unknown,
+  arrays: ReadonlyMap<string, CachedArray>,
+): string {
   mkdirSync(cacheDir, { recursive: true });
   const entries: ArrayEntry[] = [];
   const chunks: Uint8Array[] = [];
@@ -63,7 +85,10 @@ export function writeCache(cacheDir: string, key: string, description: unknown, 
     chunks.push(...byteViews(data));
     offset += data.byteLength;
     const pad = (4 - (offset % 4)) % 4;
-    if (pad) { chunks.push(new Uint8Array(pad)); offset += pad; }
+    if (pad) {
+      chunks.push(new Uint8Array(pad));
+      offset += pad;
+    }
   }
   const { bin, json } = cachePaths(cacheDir, key);
   writeFileAtomic(bin, chunks);

@@ -13,8 +13,25 @@ import { dataPaths } from "./paths.js";
 import { gcn } from "./preprocess/gcn.js";
 import { applyZca, fitZca, type ZcaOptions } from "./preprocess/zca.js";
 
-export const CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"] as const;
-export const CIFAR10_TRAIN_FILES = ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"] as const;
+export const CIFAR10_CLASSES = [
+  "airplane",
+  "automobile",
+  "bird",
+  "cat",
+  "deer",
+  "dog",
+  "frog",
+  "horse",
+  "ship",
+  "truck",
+] as const;
+export const CIFAR10_TRAIN_FILES = [
+  "data_batch_1.bin",
+  "data_batch_2.bin",
+  "data_batch_3.bin",
+  "data_batch_4.bin",
+  "data_batch_5.bin",
+] as const;
 export const CIFAR10_TEST_FILE = "test_batch.bin";
 
 export interface Cifar10Options {
@@ -46,7 +63,8 @@ export function loadCifar10(options: Cifar10Options): Splits {
   const batches = CIFAR10_TRAIN_FILES.map((f) => readCifarBatch(requireFile(join(dir, f))));
   const testBatch = readCifarBatch(requireFile(join(dir, CIFAR10_TEST_FILE)));
   const trainCount = batches.reduce((a, b) => a + b.count, 0);
-  if (!Number.isInteger(validCount) || validCount < 0 || validCount >= trainCount) throw new RangeError(`loadCifar10: validCount ${validCount} must be in [0, ${trainCount})`);
+  if (!Number.isInteger(validCount) || validCount < 0 || validCount >= trainCount)
+    throw new RangeError(`loadCifar10: validCount ${validCount} must be in [0, ${trainCount})`);
   const files = [...batches, testBatch].map((b) => ({ path: b.path, sha256: b.sha256, bytes: b.bytes }));
   const trainLabels = concatLabels(batches);
   let train: Float32Array, test: Float32Array, steps: string[], cacheFile: string | undefined;
@@ -55,8 +73,10 @@ export function loadCifar10(options: Cifar10Options): Splits {
     test = toFloat([testBatch], 255);
     steps = ["pixels / 255 (range [0, 1])"];
   } else if (preprocessing === "gcn-zca") {
-    steps = [`gcn scale=${gcnScale} sqrtBias=0 useStd=false minDivisor=1e-8 on raw 0..255 pixels`,
-      `zca filterBias=${filterBias} fitted on all ${trainCount} training images (incl. validation), applied to every split`];
+    steps = [
+      `gcn scale=${gcnScale} sqrtBias=0 useStd=false minDivisor=1e-8 on raw 0..255 pixels`,
+      `zca filterBias=${filterBias} fitted on all ${trainCount} training images (incl. validation), applied to every split`,
+    ];
     const key = cacheKey({ dataset: "cifar10", files: files.map((f) => f.sha256), steps });
     const cached = readCache(cacheDir, key);
     if (cached) {
@@ -70,7 +90,15 @@ export function loadCifar10(options: Cifar10Options): Splits {
       const zca = fitZca(train, trainCount, 3072, { filterBias, ...options.kernels });
       applyZca(zca, train, trainCount, options.kernels);
       applyZca(zca, test, testBatch.count, options.kernels);
-      writeCache(cacheDir, key, { dataset: "cifar10", files, steps }, new Map([["train", train], ["test", test]]));
+      writeCache(
+        cacheDir,
+        key,
+        { dataset: "cifar10", files, steps },
+        new Map([
+          ["train", train],
+          ["test", test],
+        ]),
+      );
     }
     cacheFile = cachePaths(cacheDir, key).bin;
   } else {
@@ -78,25 +106,48 @@ export function loadCifar10(options: Cifar10Options): Splits {
   }
   const nTrain = trainCount - validCount;
   const make = (split: Dataset["split"], images: Float32Array, labels: Uint8Array, how: string): Dataset => ({
-    name: "cifar10", split, images, labels, count: labels.length, shape: [3, 32, 32], classNames: CIFAR10_CLASSES,
+    name: "cifar10",
+    split,
+    images,
+    labels,
+    count: labels.length,
+    shape: [3, 32, 32],
+    classNames: CIFAR10_CLASSES,
     provenance: { files, split: how, preprocessing: steps, ...(cacheFile ? { cacheFile } : {}) },
   });
   return {
-    train: make("train", train.subarray(0, nTrain * 3072), trainLabels.subarray(0, nTrain), `data_batch_1..5 examples 0..${nTrain - 1}`),
-    valid: make("valid", train.subarray(nTrain * 3072), trainLabels.subarray(nTrain), `data_batch_1..5 examples ${nTrain}..${trainCount - 1} (the last ${validCount})`),
+    train: make(
+      "train",
+      train.subarray(0, nTrain * 3072),
+      trainLabels.subarray(0, nTrain),
+      `data_batch_1..5 examples 0..${nTrain - 1}`,
+    ),
+    valid: make(
+      "valid",
+      train.subarray(nTrain * 3072),
+      trainLabels.subarray(nTrain),
+      `data_batch_1..5 examples ${nTrain}..${trainCount - 1} (the last ${validCount})`,
+    ),
     test: make("test", test, testBatch.labels, `test_batch, all ${testBatch.count} examples`),
   };
 }
 
 function requireFile(path: string): string {
-  if (!isFile(path)) throw new DataFormatError(path, "missing: run `lowprec fetch-data --dataset cifar10`, or unpack cifar-10-binary.tar.gz so the .bin files are in this folder");
+  if (!isFile(path))
+    throw new DataFormatError(
+      path,
+      "missing: run `lowprec fetch-data --dataset cifar10`, or unpack cifar-10-binary.tar.gz so the .bin files are in this folder",
+    );
   return path;
 }
 
 function concatLabels(batches: readonly CifarBatch[]): Uint8Array {
   const out = new Uint8Array(batches.reduce((a, b) => a + b.count, 0));
   let o = 0;
-  for (const b of batches) { out.set(b.labels, o); o += b.count; }
+  for (const b of batches) {
+    out.set(b.labels, o);
+    o += b.count;
+  }
   return out;
 }
 

@@ -41,7 +41,10 @@ export interface Splits {
 /** A data file that is missing, truncated or not in the expected format. The message names the file. */
 export class DataFormatError extends Error {
   override readonly name = "DataFormatError";
-  constructor(readonly file: string, readonly problem: string) {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
     super(`${file}: ${problem}`);
   }
 }

@@ -29,18 +29,44 @@ export interface RemoteFile {
  * the MD5s torchvision checks for the same files.
  */
 export const REMOTE_FILES: Readonly<Record<FetchableDataset, readonly RemoteFile[]>> = {
-  cifar10: [{ url: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", md5: "c32a1d4ab5d03f1284b67883e8d87530", file: "cifar-10-binary.tar.gz", required: true }],
+  cifar10: [
+    {
+      url: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz",
+      md5: "c32a1d4ab5d03f1284b67883e8d87530",
+      file: "cifar-10-binary.tar.gz",
+      required: true,
+    },
+  ],
   svhn: [
-    { url: "http://ufldl.stanford.edu/housenumbers/train_32x32.mat", md5: "e26dedcc434d2e4c54c9b2d4a06d8373", file: "train_32x32.mat", required: true },
-    { url: "http://ufldl.stanford.edu/housenumbers/test_32x32.mat", md5: "eb5a983be6a315427106f1b164d9cef3", file: "test_32x32.mat", required: true },
-    { url: "http://ufldl.stanford.edu/housenumbers/extra_32x32.mat", md5: "a93ce644f1a588dc4d68dda5feec44a7", file: "extra_32x32.mat", required: false },
+    {
+      url: "http://ufldl.stanford.edu/housenumbers/train_32x32.mat",
+      md5: "e26dedcc434d2e4c54c9b2d4a06d8373",
+      file: "train_32x32.mat",
+      required: true,
+    },
+    {
+      url: "http://ufldl.stanford.edu/housenumbers/test_32x32.mat",
+      md5: "eb5a983be6a315427106f1b164d9cef3",
+      file: "test_32x32.mat",
+      required: true,
+    },
+    {
+      url: "http://ufldl.stanford.edu/housenumbers/extra_32x32.mat",
+      md5: "a93ce644f1a588dc4d68dda5feec44a7",
+      file: "extra_32x32.mat",
+      required: false,
+    },
   ],
 };
 
 /** Why a download failed: "offline" (no connection), "http" (a bad status) or "checksum" (wrong bytes). */
 export class DownloadError extends Error {
   override readonly name = "DownloadError";
-  constructor(readonly url: string, readonly kind: "offline" | "http" | "checksum", detail: string) {
+  constructor(
+    readonly url: string,
+    readonly kind: "offline" | "http" | "checksum",
+    detail: string,
+  ) {
     super(`${url}: ${detail}`);
   }
 }
@@ -53,7 +79,12 @@ export interface DownloadOptions {
 }
 
 /** Streams `url` to `dest` atomically, verifying its MD5. Returns the MD5. */
-export async function downloadVerified(url: string, dest: string, md5: string, options: DownloadOptions = {}): Promise<string> {
+export async function downloadVerified(
+  url: string,
+  dest: string,
+  md5: string,
+  options: DownloadOptions = {},
+): Promise<string> {
   mkdirSync(dirname(dest), { recursive: true });
   const controller = new AbortController();
   const idle = options.idleTimeoutMs ?? 60000;
@@ -88,7 +119,12 @@ export async function downloadVerified(url: string, dest: string, md5: string, o
     closeSync(fd);
     fd = -1;
     const got = hash.digest("hex");
-    if (got !== md5.toLowerCase()) throw new DownloadError(url, "checksum", `MD5 ${got} does not match the published ${md5} (${received} bytes); nothing was kept`);
+    if (got !== md5.toLowerCase())
+      throw new DownloadError(
+        url,
+        "checksum",
+        `MD5 ${got} does not match the published ${md5} (${received} bytes); nothing was kept`,
+      );
     renameSync(tmp, dest);
     return got;
   } finally {
@@ -122,16 +158,21 @@ export function extractTarGz(archive: string, destDir: string): string[] {
   while (pos + 512 <= tar.length) {
     const header = tar.subarray(pos, pos + 512);
     if (header.every((b) => b === 0)) break;
-    const field = (o: number, n: number) => Buffer.from(header.subarray(o, o + n)).toString("latin1").replace(/\0.*$/s, "");
+    const field = (o: number, n: number) =>
+      Buffer.from(header.subarray(o, o + n))
+        .toString("latin1")
+        .replace(/\0.*$/s, "");
     const prefix = field(345, 155);
     const name = (prefix ? `${prefix}/` : "") + field(0, 100);
     const size = parseInt(field(124, 12).trim() || "0", 8);
     const type = field(156, 1);
     const start = pos + 512;
-    if (!Number.isFinite(size) || start + size > tar.length) throw new Error(`${archive}: truncated tar entry "${name}" (${size} bytes)`);
+    if (!Number.isFinite(size) || start + size > tar.length)
+      throw new Error(`${archive}: truncated tar entry "${name}" (${size} bytes)`);
     if (type === "0" || type === "") {
       const rel = normalize(name);
-      if (rel.startsWith(sep) || rel.split(sep).includes("..")) throw new Error(`${archive}: refusing unsafe path "${name}"`);
+      if (rel.startsWith(sep) || rel.split(sep).includes(".."))
+        throw new Error(`${archive}: refusing unsafe path "${name}"`);
       const out = join(destDir, rel);
       mkdirSync(dirname(out), { recursive: true });
       writeFileAtomic(out, [tar.subarray(start, start + size)]);
@@ -146,13 +187,20 @@ export function extractTarGz(archive: string, destDir: string): string[] {
 export function placementInstructions(dataset: FetchableDataset, dataDir: string): string {
   const p = dataPaths(dataDir);
   if (dataset === "cifar10") {
-    return [`CIFAR-10: download ${REMOTE_FILES.cifar10[0]!.url} (MD5 ${REMOTE_FILES.cifar10[0]!.md5}) on a machine with internet,`,
+    return [
+      `CIFAR-10: download ${REMOTE_FILES.cifar10[0]!.url} (MD5 ${REMOTE_FILES.cifar10[0]!.md5}) on a machine with internet,`,
       `then unpack it so that these files exist:`,
       ...[...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].map((f) => `  ${join(p.cifar10, f)}`),
-      `(e.g. tar xzf cifar-10-binary.tar.gz -C ${join(dataDir, "raw")})`].join("\n");
+      `(e.g. tar xzf cifar-10-binary.tar.gz -C ${join(dataDir, "raw")})`,
+    ].join("\n");
   }
-  return [`SVHN (format 2): download these files and put them in ${p.svhn}:`,
-    ...REMOTE_FILES.svhn.map((f) => `  ${f.url}  (MD5 ${f.md5})${f.required ? "" : "  optional: without it the split falls back to train only"}`)].join("\n");
+  return [
+    `SVHN (format 2): download these files and put them in ${p.svhn}:`,
+    ...REMOTE_FILES.svhn.map(
+      (f) =>
+        `  ${f.url}  (MD5 ${f.md5})${f.required ? "" : "  optional: without it the split falls back to train only"}`,
+    ),
+  ].join("\n");
 }
 
 export interface FetchResult {
@@ -178,7 +226,9 @@ export interface FetchOptions extends DownloadOptions {
 export async function fetchDataset(dataset: FetchableDataset, options: FetchOptions): Promise<FetchResult> {
   const p = dataPaths(options.dataDir);
   const log = options.log ?? (() => undefined);
-  const table = (options.remoteFiles ?? REMOTE_FILES)[dataset].filter((f) => f.required || options.includeExtra !== false);
+  const table = (options.remoteFiles ?? REMOTE_FILES)[dataset].filter(
+    (f) => f.required || options.includeExtra !== false,
+  );
   const urlOf = (f: RemoteFile) => (options.baseUrl ? `${options.baseUrl.replace(/\/$/, "")}/${f.file}` : f.url);
   const downloaded: string[] = [];
   const present: string[] = [];
@@ -195,12 +245,16 @@ export async function fetchDataset(dataset: FetchableDataset, options: FetchOpti
     const written = extractTarGz(archive, join(options.dataDir, "raw"));
     log(`unpacked ${written.length} files into ${join(options.dataDir, "raw")}`);
     const missing = bins.filter((b) => !isFile(b));
-    if (missing.length) throw new Error(`${archive}: unpacked, but these files are still missing: ${missing.join(", ")}`);
+    if (missing.length)
+      throw new Error(`${archive}: unpacked, but these files are still missing: ${missing.join(", ")}`);
     return { dataset, downloaded, present };
   }
   for (const f of table) {
     const dest = join(p.svhn, f.file);
-    if (isFile(dest) && (await md5File(dest)) === f.md5) { present.push(dest); continue; }
+    if (isFile(dest) && (await md5File(dest)) === f.md5) {
+      present.push(dest);
+      continue;
+    }
     log(`downloading ${urlOf(f)}`);
     await downloadVerified(urlOf(f), dest, f.md5, options);
     downloaded.push(dest);

@@ -18,7 +18,17 @@ export { matMulNT, type MatMulNT } from "./preprocess/gemm.js";
 export { NumpyRandomState } from "./random.js";
 export { cacheKey, readCache, writeCache } from "./cache.js";
 export {
-  downloadVerified, extractTarGz, fetchDataset, md5File, placementInstructions, DownloadError, REMOTE_FILES,
-  type FetchableDataset, type FetchOptions, type FetchResult, type RemoteFile, type DownloadOptions,
+  downloadVerified,
+  extractTarGz,
+  fetchDataset,
+  md5File,
+  placementInstructions,
+  DownloadError,
+  REMOTE_FILES,
+  type FetchableDataset,
+  type FetchOptions,
+  type FetchResult,
+  type RemoteFile,
+  type DownloadOptions,
 } from "./fetch.js";
 export { writeSyntheticCifar10 } from "./synthetic.js";

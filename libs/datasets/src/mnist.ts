@@ -53,17 +53,37 @@ export function loadIdxDataset(options: IdxDatasetOptions): Splits {
   }
   const [h, w] = [trainImages.dims[1]!, trainImages.dims[2]!];
   const shape = options.flat ? ([h * w] as const) : ([1, h, w] as const);
-  const files = [trainImages, trainLabels, testImages, testLabels].map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes }));
+  const files = [trainImages, trainLabels, testImages, testLabels].map((f) => ({
+    path: f.path,
+    sha256: f.sha256,
+    bytes: f.bytes,
+  }));
   const pre = ["pixels / 255 (range [0, 1], not centred)"];
   const nTrain = train.count - validCount;
   const make = (split: Dataset["split"], images: Float32Array, labels: Uint8Array, how: string): Dataset => ({
-    name, split, images, labels, count: labels.length, shape, classNames,
+    name,
+    split,
+    images,
+    labels,
+    count: labels.length,
+    shape,
+    classNames,
     provenance: { files, split: how, preprocessing: pre },
   });
   const px = h * w;
   return {
-    train: make("train", train.images.subarray(0, nTrain * px), train.labels.subarray(0, nTrain), `training file examples 0..${nTrain - 1}`),
-    valid: make("valid", train.images.subarray(nTrain * px), train.labels.subarray(nTrain), `training file examples ${nTrain}..${train.count - 1} (the last ${validCount})`),
+    train: make(
+      "train",
+      train.images.subarray(0, nTrain * px),
+      train.labels.subarray(0, nTrain),
+      `training file examples 0..${nTrain - 1}`,
+    ),
+    valid: make(
+      "valid",
+      train.images.subarray(nTrain * px),
+      train.labels.subarray(nTrain),
+      `training file examples ${nTrain}..${train.count - 1} (the last ${validCount})`,
+    ),
     test: make("test", test.images, test.labels, `test file, all ${test.count} examples`),
   };
 }
@@ -80,17 +100,31 @@ const SCALE = (() => {
   return t;
 })();
 
-function imagesAndLabels(images: IdxFile, labels: IdxFile, classes: number): { images: Float32Array; labels: Uint8Array; count: number } {
-  if (images.type !== "ubyte" || images.dims.length !== 3) throw new DataFormatError(images.path, `expected ubyte images [N, h, w], found ${images.type} [${images.dims.join(", ")}]`);
-  if (labels.type !== "ubyte" || labels.dims.length !== 1) throw new DataFormatError(labels.path, `expected ubyte labels [N], found ${labels.type} [${labels.dims.join(", ")}]`);
+function imagesAndLabels(
+  images: IdxFile,
+  labels: IdxFile,
+  classes: number,
+): { images: Float32Array; labels: Uint8Array; count: number } {
+  if (images.type !== "ubyte" || images.dims.length !== 3)
+    throw new DataFormatError(
+      images.path,
+      `expected ubyte images [N, h, w], found ${images.type} [${images.dims.join(", ")}]`,
+    );
+  if (labels.type !== "ubyte" || labels.dims.length !== 1)
+    throw new DataFormatError(
+      labels.path,
+      `expected ubyte labels [N], found ${labels.type} [${labels.dims.join(", ")}]`,
+    );
   const count = images.dims[0]!;
-  if (labels.dims[0] !== count) throw new DataFormatError(labels.path, `${labels.dims[0]} labels for ${count} images in ${images.path}`);
+  if (labels.dims[0] !== count)
+    throw new DataFormatError(labels.path, `${labels.dims[0]} labels for ${count} images in ${images.path}`);
   const px = images.data as Uint8Array;
   const out = new Float32Array(px.length);
   for (let i = 0; i < px.length; i++) out[i] = SCALE[px[i]!]!;
   const lab = labels.data as Uint8Array;
   for (let i = 0; i < count; i++) {
-    if (lab[i]! >= classes) throw new DataFormatError(labels.path, `label ${lab[i]} at index ${i} is not below the class count ${classes}`);
+    if (lab[i]! >= classes)
+      throw new DataFormatError(labels.path, `label ${lab[i]} at index ${i} is not below the class count ${classes}`);
   }
   return { images: out, labels: Uint8Array.from(lab), count };
 }

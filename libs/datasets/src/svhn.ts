@@ -38,18 +38,30 @@ export interface SvhnOptions {
   readonly validPerClassExtra?: number;
 }
 
-interface SvhnFile { path: string; x: Uint8Array; y: Uint8Array; count: number; sha256: string; bytes: number }
+interface SvhnFile {
+  path: string;
+  x: Uint8Array;
+  y: Uint8Array;
+  count: number;
+  sha256: string;
+  bytes: number;
+}
 
 export function loadSvhn(options: SvhnOptions): Splits {
   const dir = options.dir ?? dataPaths(options.dataDir).svhn;
   const cacheDir = options.cacheDir ?? dataPaths(options.dataDir).cache;
-  const useExtra = options.useExtra === "auto" || options.useExtra === undefined ? isFile(join(dir, "extra_32x32.mat")) : options.useExtra;
+  const useExtra =
+    options.useExtra === "auto" || options.useExtra === undefined
+      ? isFile(join(dir, "extra_32x32.mat"))
+      : options.useExtra;
   const lcnChannels = options.lcnChannels ?? "red-only";
   const preprocessing = options.preprocessing ?? "gcn-lcn";
   const perTrain = options.validPerClassTrain ?? 400;
   const perExtra = options.validPerClassExtra ?? 200;
-  if (preprocessing !== "gcn-lcn" && preprocessing !== "none") throw new RangeError(`loadSvhn: preprocessing must be "gcn-lcn" or "none", got "${String(preprocessing)}"`);
-  if (lcnChannels !== "red-only" && lcnChannels !== "all") throw new RangeError(`loadSvhn: lcnChannels must be "red-only" or "all", got "${String(lcnChannels)}"`);
+  if (preprocessing !== "gcn-lcn" && preprocessing !== "none")
+    throw new RangeError(`loadSvhn: preprocessing must be "gcn-lcn" or "none", got "${String(preprocessing)}"`);
+  if (lcnChannels !== "red-only" && lcnChannels !== "all")
+    throw new RangeError(`loadSvhn: lcnChannels must be "red-only" or "all", got "${String(lcnChannels)}"`);
   const train = readSvhnMat(join(dir, "train_32x32.mat"));
   const test = readSvhnMat(join(dir, "test_32x32.mat"));
   const extra = useExtra ? readSvhnMat(join(dir, "extra_32x32.mat")) : undefined;
@@ -57,16 +69,26 @@ export function loadSvhn(options: SvhnOptions): Splits {
   const testOrder = new NumpyRandomState(SEED).shuffle(range(test.count));
   const sources = extra ? [train, extra] : [train];
   const files = [...sources, test].map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes }));
-  const steps = preprocessing === "none"
-    ? ["pixels / 255 (range [0, 1])"]
-    : ["gcn scale=1 sqrtBias=0 useStd=false minDivisor=1e-8 on raw 0..255 pixels",
-      `lecun_lcn kernel 7x7 sigma=2 threshold=1e-4 zero padding, channels=${lcnChannels}`];
+  const steps =
+    preprocessing === "none"
+      ? ["pixels / 255 (range [0, 1])"]
+      : [
+          "gcn scale=1 sqrtBias=0 useStd=false minDivisor=1e-8 on raw 0..255 pixels",
+          `lecun_lcn kernel 7x7 sigma=2 threshold=1e-4 zero padding, channels=${lcnChannels}`,
+        ];
   // NOTE: "none" is only a gather and a division, so it is not cached
-  const key = preprocessing === "none" ? undefined : cacheKey({ dataset: "svhn", files: files.map((f) => f.sha256), useExtra, perTrain, perExtra, steps });
+  const key =
+    preprocessing === "none"
+      ? undefined
+      : cacheKey({ dataset: "svhn", files: files.map((f) => f.sha256), useExtra, perTrain, perExtra, steps });
   let arrays = key ? readCache(cacheDir, key) : undefined;
   if (!arrays) {
     const fresh = new Map<string, Float32Array | Uint8Array>();
-    for (const [name, src, order] of [["train", sources, split.train], ["valid", sources, split.valid], ["test", [test], testOrder]] as const) {
+    for (const [name, src, order] of [
+      ["train", sources, split.train],
+      ["valid", sources, split.valid],
+      ["test", [test], testOrder],
+    ] as const) {
       const { images, labels } = gatherImages(src, order);
       if (preprocessing === "gcn-lcn") {
         gcn(images, labels.length, IMAGE, { scale: 1 });
@@ -83,15 +105,23 @@ export function loadSvhn(options: SvhnOptions): Splits {
   const cached = arrays;
   const cacheFile = key ? cachePaths(cacheDir, key).bin : undefined;
   const how = {
-    train: useExtra ? `pylearn2 splitted_train: train+extra minus valid, shuffled (RandomState(${SEED}))` : `train minus valid (without extra_32x32.mat: a deviation from the paper's split), shuffled (RandomState(${SEED}))`,
+    train: useExtra
+      ? `pylearn2 splitted_train: train+extra minus valid, shuffled (RandomState(${SEED}))`
+      : `train minus valid (without extra_32x32.mat: a deviation from the paper's split), shuffled (RandomState(${SEED}))`,
     valid: `${perTrain}/class from train${useExtra ? ` + ${perExtra}/class from extra` : ""}, RandomState(${SEED}), shuffled`,
     test: `test_32x32.mat, shuffled (RandomState(${SEED}))`,
   };
   const make = (s: Dataset["split"]): Dataset => {
     const labels = cached.get(`${s}.labels`) as Uint8Array;
     return {
-      name: "svhn", split: s, images: cached.get(`${s}.images`) as Float32Array, labels, count: labels.length,
-      shape: [3, 32, 32], classNames: SVHN_CLASSES, provenance: { files, split: how[s], preprocessing: steps, ...(cacheFile ? { cacheFile } : {}) },
+      name: "svhn",
+      split: s,
+      images: cached.get(`${s}.images`) as Float32Array,
+      labels,
+      count: labels.length,
+      shape: [3, 32, 32],
+      classNames: SVHN_CLASSES,
+      provenance: { files, split: how[s], preprocessing: steps, ...(cacheFile ? { cacheFile } : {}) },
     };
   };
   return { train: make("train"), valid: make("valid"), test: make("test") };
@@ -101,7 +131,12 @@ export function loadSvhn(options: SvhnOptions): Splits {
  * The Pylearn2 split as example indices into train (0..nTrain−1) followed by extra (nTrain..).
  * Valid membership and the order of splitted_train match Pylearn2 exactly; the order of valid differs (see README).
  */
-export function svhnSplitIndices(trainY: Uint8Array, extraY: Uint8Array | undefined, perTrain = 400, perExtra = 200): { train: Int32Array; valid: Int32Array } {
+export function svhnSplitIndices(
+  trainY: Uint8Array,
+  extraY: Uint8Array | undefined,
+  perTrain = 400,
+  perExtra = 200,
+): { train: Int32Array; valid: Int32Array } {
   const pick = () => {
     const rng = new NumpyRandomState(SEED);
     const validTrain = classBalanced(rng, trainY, perTrain, 0, "train");
@@ -121,12 +156,21 @@ export function svhnSplitIndices(trainY: Uint8Array, extraY: Uint8Array | undefi
   return { train, valid };
 }
 
-function classBalanced(rng: NumpyRandomState, y: Uint8Array, perClass: number, offset: number, which: string): number[] {
+function classBalanced(
+  rng: NumpyRandomState,
+  y: Uint8Array,
+  perClass: number,
+  offset: number,
+  which: string,
+): number[] {
   const chosen: number[] = [];
   for (let label = 1; label <= 10; label++) {
     const idx: number[] = [];
     for (let i = 0; i < y.length; i++) if (y[i] === label) idx.push(i);
-    if (idx.length < perClass) throw new RangeError(`svhn split: ${which} has ${idx.length} examples of .mat label ${label}, need ${perClass} for validation`);
+    if (idx.length < perClass)
+      throw new RangeError(
+        `svhn split: ${which} has ${idx.length} examples of .mat label ${label}, need ${perClass} for validation`,
+      );
     rng.shuffle(idx);
     for (let k = 0; k < perClass; k++) chosen.push(idx[k]! + offset);
   }
@@ -152,12 +196,16 @@ function gatherImages(sources: readonly SvhnFile[], order: Int32Array): { images
   for (let k = 0; k < order.length; k++) {
     let i = order[k]!;
     let s = 0;
-    while (i >= sources[s]!.count) { i -= sources[s]!.count; s++; }
+    while (i >= sources[s]!.count) {
+      i -= sources[s]!.count;
+      s++;
+    }
     const src = sources[s]!;
     const y = src.y[i]!;
     labels[k] = y === 10 ? 0 : y;
     // MATLAB X is 32×32×3×N column-major: element (row r, col c, channel ch, n) at r + 32c + 1024ch + 3072n
-    const so = i * IMAGE, d = k * IMAGE;
+    const so = i * IMAGE,
+      d = k * IMAGE;
     for (let ch = 0; ch < 3; ch++) {
       for (let r = 0; r < 32; r++) {
         for (let c = 0; c < 32; c++) images[d + ch * 1024 + r * 32 + c] = src.x[so + ch * 1024 + c * 32 + r]!;
@@ -169,14 +217,20 @@ function gatherImages(sources: readonly SvhnFile[], order: Int32Array): { images
 
 /** Reads one SVHN format-2 .mat file: X uint8 [32, 32, 3, N], y [N, 1] with values 1..10. */
 export function readSvhnMat(path: string): SvhnFile {
-  if (!isFile(path)) throw new DataFormatError(path, "missing: run `lowprec fetch-data --dataset svhn`, or download the format-2 .mat files from http://ufldl.stanford.edu/housenumbers/ into this folder");
+  if (!isFile(path))
+    throw new DataFormatError(
+      path,
+      "missing: run `lowprec fetch-data --dataset svhn`, or download the format-2 .mat files from http://ufldl.stanford.edu/housenumbers/ into this folder",
+    );
   const mat = readMat(path, ["X", "y"]);
   const x = mat.variables.get("X")!;
   const y = mat.variables.get("y")!;
-  if (x.dims.length !== 4 || x.dims[0] !== 32 || x.dims[1] !== 32 || x.dims[2] !== 3) throw new DataFormatError(path, `variable "X" has dims [${x.dims.join(", ")}], expected [32, 32, 3, N]`);
+  if (x.dims.length !== 4 || x.dims[0] !== 32 || x.dims[1] !== 32 || x.dims[2] !== 3)
+    throw new DataFormatError(path, `variable "X" has dims [${x.dims.join(", ")}], expected [32, 32, 3, N]`);
   if (x.className !== "uint8") throw new DataFormatError(path, `variable "X" has class ${x.className}, expected uint8`);
   const count = x.dims[3]!;
-  if (y.data.length !== count) throw new DataFormatError(path, `variable "y" has ${y.data.length} values for ${count} images`);
+  if (y.data.length !== count)
+    throw new DataFormatError(path, `variable "y" has ${y.data.length} values for ${count} images`);
   return { path, x: x.data as Uint8Array, y: labels(path, y), count, sha256: mat.sha256, bytes: mat.bytes };
 }
 
@@ -184,7 +238,8 @@ function labels(path: string, y: MatVariable): Uint8Array {
   const out = new Uint8Array(y.data.length);
   for (let i = 0; i < out.length; i++) {
     const v = y.data[i]!;
-    if (!(v >= 1 && v <= 10 && Number.isInteger(v))) throw new DataFormatError(path, `variable "y" has value ${v} at index ${i}, expected an integer 1..10`);
+    if (!(v >= 1 && v <= 10 && Number.isInteger(v)))
+      throw new DataFormatError(path, `variable "y" has value ${v} at index ${i}, expected an integer 1..10`);
     out[i] = v;
   }
   return out;

@@ -11,7 +11,15 @@ describe("cache", () => {
     expect(cacheKey({ files: ["abc"], scale: 55 })).toBe(key);
     expect(cacheKey({ files: ["abc"], scale: 1 })).not.toBe(key);
     expect(readCache(dir, key)).toBeUndefined();
-    writeCache(dir, key, { why: "test" }, new Map<string, Float32Array | Uint8Array>([["l", Uint8Array.from([1, 2, 3])], ["x", Float32Array.from([0.5, -1, 3e-8])]]));
+    writeCache(
+      dir,
+      key,
+      { why: "test" },
+      new Map<string, Float32Array | Uint8Array>([
+        ["l", Uint8Array.from([1, 2, 3])],
+        ["x", Float32Array.from([0.5, -1, 3e-8])],
+      ]),
+    );
     const back = readCache(dir, key)!;
     expect(Array.from(back.get("l")!)).toEqual([1, 2, 3]);
     expect(Array.from(back.get("x")!)).toEqual([0.5, -1, Math.fround(3e-8)]);

@@ -12,9 +12,12 @@ describe("readCifarBatch", () => {
     expect(b.count).toBe(2);
     expect(Array.from(b.labels)).toEqual([2, 3]);
     for (let k = 0; k < 2; k++) {
-      for (let ch = 0; ch < 3; ch++) for (let r = 0; r < 32; r++) for (let c = 0; c < 32; c++) {
-        if (b.pixels[k * 3072 + ch * 1024 + r * 32 + c] !== pixel(2 + k, ch, r, c)) throw new Error(`pixel ${k},${ch},${r},${c}`);
-      }
+      for (let ch = 0; ch < 3; ch++)
+        for (let r = 0; r < 32; r++)
+          for (let c = 0; c < 32; c++) {
+            if (b.pixels[k * 3072 + ch * 1024 + r * 32 + c] !== pixel(2 + k, ch, r, c))
+              throw new Error(`pixel ${k},${ch},${r},${c}`);
+          }
     }
   });
 
@@ -22,7 +25,9 @@ describe("readCifarBatch", () => {
     const p = join(tempDir(), "data_batch_1.bin");
     writeFileSync(p, readFileSync(join(CIFAR, "data_batch_1.bin")).subarray(0, 5000));
     expect(() => readCifarBatch(p)).toThrow(DataFormatError);
-    expect(() => readCifarBatch(p)).toThrow(`${p}: size 5000 bytes is not a positive multiple of the CIFAR-10 record size 3073`);
+    expect(() => readCifarBatch(p)).toThrow(
+      `${p}: size 5000 bytes is not a positive multiple of the CIFAR-10 record size 3073`,
+    );
   });
 
   it("rejects a label above 9", () => {
@@ -42,11 +47,18 @@ describe("loadCifar10", () => {
     expect(s.train.classNames[9]).toBe("truck");
     expect(Array.from(s.valid.labels)).toEqual([7, 8, 9]);
     expect(Array.from(s.test.labels)).toEqual([0, 1, 2]);
-    const at = (ds: typeof s.test, k: number, ch: number, r: number, c: number) => ds.images[k * 3072 + ch * 1024 + r * 32 + c];
+    const at = (ds: typeof s.test, k: number, ch: number, r: number, c: number) =>
+      ds.images[k * 3072 + ch * 1024 + r * 32 + c];
     expect(at(s.valid, 1, 2, 5, 7)).toBe(Math.fround(pixel(8, 2, 5, 7) / 255));
     expect(at(s.test, 2, 1, 31, 0)).toBe(Math.fround(pixel(1002, 1, 31, 0) / 255));
-    expect(s.train.provenance.files.map((f) => f.path.split("/").pop())).toEqual(
-      ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"]);
+    expect(s.train.provenance.files.map((f) => f.path.split("/").pop())).toEqual([
+      "data_batch_1.bin",
+      "data_batch_2.bin",
+      "data_batch_3.bin",
+      "data_batch_4.bin",
+      "data_batch_5.bin",
+      "test_batch.bin",
+    ]);
   });
 
   it("a bad batch fails before anything is written to the cache", () => {
@@ -60,16 +72,26 @@ describe("loadCifar10", () => {
 
   it("says where the files go when they are missing", () => {
     const dataDir = tempDir();
-    expect(() => loadCifar10({ dataDir })).toThrow(`${join(dataDir, "raw", "cifar-10-batches-bin", "data_batch_1.bin")}: missing: run \`lowprec fetch-data --dataset cifar10\``);
+    expect(() => loadCifar10({ dataDir })).toThrow(
+      `${join(dataDir, "raw", "cifar-10-batches-bin", "data_batch_1.bin")}: missing: run \`lowprec fetch-data --dataset cifar10\``,
+    );
   });
 });
 
 describe("writeSyntheticCifar10", () => {
   it("writes genuine-format batches that the loader reads back, deterministically", () => {
-    const a = tempDir(), b = tempDir();
+    const a = tempDir(),
+      b = tempDir();
     writeSyntheticCifar10(a, 12, 3);
     writeSyntheticCifar10(b, 12, 3);
-    expect(readdirSync(a).sort()).toEqual(["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"]);
+    expect(readdirSync(a).sort()).toEqual([
+      "data_batch_1.bin",
+      "data_batch_2.bin",
+      "data_batch_3.bin",
+      "data_batch_4.bin",
+      "data_batch_5.bin",
+      "test_batch.bin",
+    ]);
     expect(readFileSync(join(a, "data_batch_1.bin")).length).toBe(3 * 3073); // 12 = 3 + 3 + 2 + 2 + 2 records
     expect(readFileSync(join(a, "data_batch_5.bin")).length).toBe(2 * 3073);
     expect(readFileSync(join(a, "test_batch.bin"))).toEqual(readFileSync(join(b, "test_batch.bin")));

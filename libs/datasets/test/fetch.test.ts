@@ -5,7 +5,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DownloadError, downloadVerified, fetchDataset, loadCifar10, placementInstructions, type RemoteFile } from "../src/index.js";
+import {
+  DownloadError,
+  downloadVerified,
+  fetchDataset,
+  loadCifar10,
+  placementInstructions,
+  type RemoteFile,
+} from "../src/index.js";
 import { FIXTURES, tempDir } from "./helpers.js";
 
 const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
@@ -24,8 +31,13 @@ let closedPort = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    const body = req.url === "/cifar-10-binary.tar.gz" ? TARBALL : req.url === "/test_32x32.mat" ? SVHN_TEST : undefined;
-    if (!body) { res.writeHead(404); res.end("not found"); return; }
+    const body =
+      req.url === "/cifar-10-binary.tar.gz" ? TARBALL : req.url === "/test_32x32.mat" ? SVHN_TEST : undefined;
+    if (!body) {
+      res.writeHead(404);
+      res.end("not found");
+      return;
+    }
     res.writeHead(200, { "content-length": body.length });
     res.end(body);
   });
@@ -49,7 +61,9 @@ describe("downloadVerified", () => {
 
   it("a checksum mismatch keeps nothing", async () => {
     const dir = tempDir();
-    const err = await downloadVerified(`${base}/test_32x32.mat`, join(dir, "t.mat"), "0".repeat(32)).catch((e: unknown) => e);
+    const err = await downloadVerified(`${base}/test_32x32.mat`, join(dir, "t.mat"), "0".repeat(32)).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DownloadError);
     expect((err as DownloadError).kind).toBe("checksum");
     expect((err as Error).message).toContain(`does not match the published ${"0".repeat(32)}`);
@@ -57,12 +71,16 @@ describe("downloadVerified", () => {
   });
 
   it("an HTTP error is reported with its status", async () => {
-    const err = (await downloadVerified(`${base}/nope`, join(tempDir(), "x"), "0".repeat(32)).catch((e: unknown) => e)) as DownloadError;
+    const err = (await downloadVerified(`${base}/nope`, join(tempDir(), "x"), "0".repeat(32)).catch(
+      (e: unknown) => e,
+    )) as DownloadError;
     expect([err.kind, err.message]).toEqual(["http", `${base}/nope: HTTP 404 Not Found`]);
   });
 
   it("a refused connection is 'offline'", async () => {
-    const err = (await downloadVerified(`http://127.0.0.1:${closedPort}/x`, join(tempDir(), "x"), "0".repeat(32)).catch((e: unknown) => e)) as DownloadError;
+    const err = (await downloadVerified(`http://127.0.0.1:${closedPort}/x`, join(tempDir(), "x"), "0".repeat(32)).catch(
+      (e: unknown) => e,
+    )) as DownloadError;
     expect(err.kind).toBe("offline");
     expect(err.message).toContain("ECONNREFUSED");
   });
@@ -94,7 +112,11 @@ describe("fetchDataset", () => {
 
   it("offline: an 'offline' DownloadError, nothing half-written, and instructions naming the folders", async () => {
     const dataDir = tempDir();
-    const err = (await fetchDataset("svhn", { dataDir, baseUrl: `http://127.0.0.1:${closedPort}`, remoteFiles: table() }).catch((e: unknown) => e)) as DownloadError;
+    const err = (await fetchDataset("svhn", {
+      dataDir,
+      baseUrl: `http://127.0.0.1:${closedPort}`,
+      remoteFiles: table(),
+    }).catch((e: unknown) => e)) as DownloadError;
     expect(err.kind).toBe("offline");
     expect(existsSync(join(dataDir, "raw", "svhn")) ? readdirSync(join(dataDir, "raw", "svhn")) : []).toEqual([]);
     const text = placementInstructions("cifar10", dataDir);

@@ -56,6 +56,8 @@ describe("loadIdxDataset (any MNIST-layout folder, e.g. Fashion-MNIST)", () => {
   it("names the missing file", () => {
     const dir = tempDir();
     copyFileSync(join(IDX, "train-labels-idx1-ubyte"), join(dir, "train-labels-idx1-ubyte"));
-    expect(() => loadIdxDataset({ dir })).toThrow(`${join(dir, "train-images-idx3-ubyte")}: missing (also looked for the .gz version)`);
+    expect(() => loadIdxDataset({ dir })).toThrow(
+      `${join(dir, "train-images-idx3-ubyte")}: missing (also looked for the .gz version)`,
+    );
   });
 });

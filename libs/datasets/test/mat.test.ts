@@ -15,17 +15,23 @@ describe("readMat (MAT 5.0, written by scipy.io.savemat)", () => {
     expect([v("u8").className, Array.from(v("u8").data)]).toEqual(["uint8", [7]]);
   });
 
-  for (const [file, compressed, first] of [["train_32x32.mat", true, 0], ["test_32x32.mat", false, 200]] as const) {
+  for (const [file, compressed, first] of [
+    ["train_32x32.mat", true, 0],
+    ["test_32x32.mat", false, 200],
+  ] as const) {
     it(`reads SVHN ${file} (${compressed ? "zlib-compressed" : "uncompressed"} elements) exactly`, () => {
       const f = readSvhnMat(join(FIXTURES, "svhn", file));
       expect(f.count).toBe(compressed ? 30 : 2);
       for (let k = 0; k < f.count; k++) {
         const n = first + k;
         expect(f.y[k]).toBe((n % 10) + 1);
-        for (let ch = 0; ch < 3; ch++) for (let r = 0; r < 32; r++) for (let c = 0; c < 32; c++) {
-          // column-major X[r, c, ch, n]
-          if (f.x[k * 3072 + ch * 1024 + c * 32 + r] !== pixel(n, ch, r, c)) throw new Error(`${file} pixel ${k},${ch},${r},${c}`);
-        }
+        for (let ch = 0; ch < 3; ch++)
+          for (let r = 0; r < 32; r++)
+            for (let c = 0; c < 32; c++) {
+              // column-major X[r, c, ch, n]
+              if (f.x[k * 3072 + ch * 1024 + c * 32 + r] !== pixel(n, ch, r, c))
+                throw new Error(`${file} pixel ${k},${ch},${r},${c}`);
+            }
       }
     });
   }

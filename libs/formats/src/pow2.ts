@@ -7,7 +7,7 @@
 const OFFSET = 1100;
 // NOTE: a table beats Math.pow in the hot loops, and Math.pow(2, n) is exact for integer n anyway.
 const TABLE = new Float64Array(2 * OFFSET + 1);
-for (let n = -OFFSET; n <= OFFSET; n++) TABLE[n + OFFSET] = Math.pow(2, n);
+for (let n = -OFFSET; n <= OFFSET; n++) TABLE[n + OFFSET] = 2 ** n;
 
 /** 2^n for an integer n in [−1100, 1100] (0 and Infinity beyond float64's range, as Math.pow). */
 export function pow2(n: number): number {

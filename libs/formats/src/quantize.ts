@@ -8,7 +8,15 @@ import { FLOAT32_MAX, checkFormat, floatExponentRange, floatMax, fractionBits } 
 import { bitsAt, streamKey } from "./random.js";
 import { overflowValue, roundFloat } from "./round.js";
 import { exponentOf, pow2 } from "./pow2.js";
-import type { FloatArray, FloatFormat, Format, QuantizeOptions, QuantizeStats, RandomStream, RoundingMode } from "./types.js";
+import type {
+  FloatArray,
+  FloatFormat,
+  Format,
+  QuantizeOptions,
+  QuantizeStats,
+  RandomStream,
+  RoundingMode,
+} from "./types.js";
 
 const TWO32 = 4294967296;
 const INV_TWO32 = 1 / TWO32;
@@ -31,27 +39,58 @@ export function emptyStats(): QuantizeStats {
  * const x = new Float32Array([0.1, 40, -40, NaN]);
  * quantize(x, fixed({ bits: 20, integerBits: 5 })).stats // { count: 4, overflow: 2, overflowHalfRange: 2, nan: 1, amax: 40 }
  */
-export function quantize(src: FloatArray, format: Format, options: QuantizeOptions = {}): { out: FloatArray; stats: QuantizeStats } {
+export function quantize(
+  src: FloatArray,
+  format: Format,
+  options: QuantizeOptions = {},
+): { out: FloatArray; stats: QuantizeStats } {
   if (!(src instanceof Float32Array || src instanceof Float64Array))
-    throw new TypeError(`quantize: src must be a Float32Array or Float64Array, got ${Object.prototype.toString.call(src)}`);
+    throw new TypeError(
+      `quantize: src must be a Float32Array or Float64Array, got ${Object.prototype.toString.call(src)}`,
+    );
   checkFormat(format);
   const out = options.out ?? src;
   if (!(out instanceof Float32Array || out instanceof Float64Array))
-    throw new TypeError(`quantize: out must be a Float32Array or Float64Array, got ${Object.prototype.toString.call(out)}`);
-  if (out.length !== src.length) throw new RangeError(`quantize: out has length ${out.length}, src has length ${src.length}`);
+    throw new TypeError(
+      `quantize: out must be a Float32Array or Float64Array, got ${Object.prototype.toString.call(out)}`,
+    );
+  if (out.length !== src.length)
+    throw new RangeError(`quantize: out has length ${out.length}, src has length ${src.length}`);
   const mode = options.rounding ?? "nearest-even";
   const modeCode = MODE_CODES[mode];
-  if (modeCode === undefined) throw new RangeError(`quantize: invalid rounding "${String(mode)}" (expected one of ${Object.keys(MODE_CODES).join(", ")})`);
+  if (modeCode === undefined)
+    throw new RangeError(
+      `quantize: invalid rounding "${String(mode)}" (expected one of ${Object.keys(MODE_CODES).join(", ")})`,
+    );
   const rng = options.rng;
   if (mode === "stochastic") checkStream(rng);
   const stats = options.stats ?? emptyStats();
-  stats.count = src.length; stats.overflow = 0; stats.overflowHalfRange = 0; stats.nan = 0; stats.amax = 0;
+  stats.count = src.length;
+  stats.overflow = 0;
+  stats.overflowHalfRange = 0;
+  stats.nan = 0;
+  stats.amax = 0;
   switch (format.kind) {
-    case "identity": quantizeIdentity(src, out, stats); break;
-    case "fixed": quantizeFixed(src, out, format.bits, format.bits - 1 - format.integerBits, modeCode, rng, stats); break;
-    case "dynamic-fixed": quantizeFixed(src, out, format.bits, fractionBits(format.bits, options.integerBits, `quantize to ${format.name}`), modeCode, rng, stats); break;
+    case "identity":
+      quantizeIdentity(src, out, stats);
+      break;
+    case "fixed":
+      quantizeFixed(src, out, format.bits, format.bits - 1 - format.integerBits, modeCode, rng, stats);
+      break;
+    case "dynamic-fixed":
+      quantizeFixed(
+        src,
+        out,
+        format.bits,
+        fractionBits(format.bits, options.integerBits, `quantize to ${format.name}`),
+        modeCode,
+        rng,
+        stats,
+      );
+      break;
     case "float":
-      if (modeCode === 0 && src instanceof Float32Array && out instanceof Float32Array) quantizeFloat32Even(src, out, format, stats);
+      if (modeCode === 0 && src instanceof Float32Array && out instanceof Float32Array)
+        quantizeFloat32Even(src, out, format, stats);
       else quantizeFloat(src, out, format, mode, modeCode, rng, stats);
       break;
   }
@@ -59,35 +98,74 @@ export function quantize(src: FloatArray, format: Format, options: QuantizeOptio
   return { out, stats };
 }
 
-const MODE_CODES: Readonly<Record<string, number>> = { "nearest-even": 0, "nearest-away": 1, "toward-zero": 2, stochastic: 3 };
+const MODE_CODES: Readonly<Record<string, number>> = {
+  "nearest-even": 0,
+  "nearest-away": 1,
+  "toward-zero": 2,
+  stochastic: 3,
+};
 
 function checkStream(rng: RandomStream | undefined): void {
   if (!rng || typeof rng.seed !== "number" || !Number.isInteger(rng.seed))
-    throw new RangeError(`quantize: stochastic rounding needs options.rng = { seed: integer, counter: integer ≥ 0 }, got ${JSON.stringify(rng)}`);
+    throw new RangeError(
+      `quantize: stochastic rounding needs options.rng = { seed: integer, counter: integer ≥ 0 }, got ${JSON.stringify(rng)}`,
+    );
   if (!Number.isInteger(rng.counter) || rng.counter < 0 || rng.counter > Number.MAX_SAFE_INTEGER)
     throw new RangeError(`quantize: rng.counter must be an integer in [0, 2^53), got ${rng.counter}`);
 }
 
 function quantizeIdentity(src: FloatArray, out: FloatArray, stats: QuantizeStats): void {
-  let amax = 0, overflow = 0, half = 0, nan = 0;
+  let amax = 0,
+    overflow = 0,
+    half = 0,
+    nan = 0;
   const halfMax = FLOAT32_MAX / 2;
   for (let i = 0; i < src.length; i++) {
     const x = Math.fround(src[i]!);
     out[i] = x;
-    if (x !== x) { nan++; continue; }
+    if (Number.isNaN(x)) {
+      nan++;
+      continue;
+    }
     const a = Math.abs(x);
-    if (a >= halfMax) { half++; if (a >= FLOAT32_MAX) overflow++; }
+    if (a >= halfMax) {
+      half++;
+      if (a >= FLOAT32_MAX) overflow++;
+    }
     if (a > amax && a !== Infinity) amax = a;
   }
-  stats.overflow = overflow; stats.overflowHalfRange = half; stats.nan = nan; stats.amax = amax;
+  stats.overflow = overflow;
+  stats.overflowHalfRange = half;
+  stats.nan = nan;
+  stats.amax = amax;
 }
 
 /** Fixed point, f fractional bits: k = round(x·2^f) clamped to ±kmax; counts on |k|. */
-function quantizeFixed(src: FloatArray, out: FloatArray, bits: number, f: number, mode: number, rng: RandomStream | undefined, stats: QuantizeStats): void {
-  const s = pow2(f), inv = pow2(-f), kmax = pow2(bits - 1) - 1, khalf = kmax / 2;
-  let amax = 0, overflow = 0, half = 0, nan = 0;
-  let lo = 0, hi = 0, key = 0;
-  if (mode === 3) { hi = Math.floor(rng!.counter / TWO32); lo = rng!.counter - hi * TWO32; key = streamKey(rng!.seed, hi); }
+function quantizeFixed(
+  src: FloatArray,
+  out: FloatArray,
+  bits: number,
+  f: number,
+  mode: number,
+  rng: RandomStream | undefined,
+  stats: QuantizeStats,
+): void {
+  const s = pow2(f),
+    inv = pow2(-f),
+    kmax = pow2(bits - 1) - 1,
+    khalf = kmax / 2;
+  let amax = 0,
+    overflow = 0,
+    half = 0,
+    nan = 0;
+  let lo = 0,
+    hi = 0,
+    key = 0;
+  if (mode === 3) {
+    hi = Math.floor(rng!.counter / TWO32);
+    lo = rng!.counter - hi * TWO32;
+    key = streamKey(rng!.seed, hi);
+  }
   const seed = rng?.seed ?? 0;
   // NOTE: the loops below avoid branches on the sign or the fraction of the data (Math.abs, floor and
   // trunc arithmetic instead): on random data such branches are mispredicted half the time, 4-5× slower.
@@ -101,36 +179,67 @@ function quantizeFixed(src: FloatArray, out: FloatArray, bits: number, f: number
     const y = y0 > kmax ? kmax : y0 < -kmax ? -kmax : y0;
     let k: number;
     if (mode === 0) k = y + RNE_MAGIC - RNE_MAGIC;
-    else if (mode === 1) { const tr = Math.trunc(y); k = tr + Math.trunc(2 * (y - tr)); }
-    else if (mode === 2) k = Math.trunc(y);
+    else if (mode === 1) {
+      const tr = Math.trunc(y);
+      k = tr + Math.trunc(2 * (y - tr));
+    } else if (mode === 2) k = Math.trunc(y);
     else {
       const u = bitsAt(key, lo) * INV_TWO32;
-      if (++lo === TWO32) { lo = 0; key = streamKey(seed, ++hi); }
+      if (++lo === TWO32) {
+        lo = 0;
+        key = streamKey(seed, ++hi);
+      }
       const fl = Math.floor(y);
       k = fl - Math.floor(u - (y - fl)); // +1 exactly when u < y − fl
     }
     const ak = Math.abs(k);
-    if (ak >= khalf) { half++; if (ak >= kmax) overflow++; }
-    else if (k !== k) nan++;
+    if (ak >= khalf) {
+      half++;
+      if (ak >= kmax) overflow++;
+    } else if (Number.isNaN(k)) nan++;
     // NOTE: + 0 turns −0 into +0: two's complement has a single zero.
     out[i] = k * inv + 0;
   }
-  stats.overflow = overflow; stats.overflowHalfRange = half; stats.nan = nan; stats.amax = amax;
+  stats.overflow = overflow;
+  stats.overflowHalfRange = half;
+  stats.nan = nan;
+  stats.amax = amax;
 }
 
 /** Floating point: round each magnitude on the grid of its binade (2^(e−t) steps, e ≥ emin). */
-function quantizeFloat(src: FloatArray, out: FloatArray, format: FloatFormat, modeName: RoundingMode, mode: number, rng: RandomStream | undefined, stats: QuantizeStats): void {
+function quantizeFloat(
+  src: FloatArray,
+  out: FloatArray,
+  format: FloatFormat,
+  modeName: RoundingMode,
+  mode: number,
+  rng: RandomStream | undefined,
+  stats: QuantizeStats,
+): void {
   const t = format.mantissa;
   const { emin } = floatExponentRange(format);
-  const max = floatMax(format), halfMax = max / 2, minNormal = pow2(emin), flush = !format.subnormals;
-  const finiteOverflow = overflowValue(format, modeName, true), infiniteOverflow = overflowValue(format, modeName, false);
+  const max = floatMax(format),
+    halfMax = max / 2,
+    minNormal = pow2(emin),
+    flush = !format.subnormals;
+  const finiteOverflow = overflowValue(format, modeName, true),
+    infiniteOverflow = overflowValue(format, modeName, false);
   // NOTE: a Float32Array's bits give the sign and floor(log2|x|) without log2; a float32 zero or
   // subnormal reads as 2^−127, which clamps to emin unless the format reaches below float32's normals.
   const bits32 = src instanceof Float32Array ? new Int32Array(src.buffer, src.byteOffset, src.length) : null;
   const exactTiny = emin < -126;
-  let amax = 0, overflow = 0, half = 0, nan = 0;
-  let lo = 0, hi = 0, key = 0;
-  if (mode === 3) { hi = Math.floor(rng!.counter / TWO32); lo = rng!.counter - hi * TWO32; key = streamKey(rng!.seed, hi); }
+  let amax = 0,
+    overflow = 0,
+    half = 0,
+    nan = 0;
+  let lo = 0,
+    hi = 0,
+    key = 0;
+  if (mode === 3) {
+    hi = Math.floor(rng!.counter / TWO32);
+    lo = rng!.counter - hi * TWO32;
+    key = streamKey(rng!.seed, hi);
+  }
   const seed = rng?.seed ?? 0;
   for (let i = 0; i < src.length; i++) {
     const x = src[i]!;
@@ -148,12 +257,18 @@ function quantizeFloat(src: FloatArray, out: FloatArray, format: FloatFormat, mo
     if (e < emin) e = emin;
     let r: number;
     const y = a * pow2(t - e);
-    if (mode === 0) r = y + RNE_MAGIC - RNE_MAGIC; // y < 2^24
-    else if (mode === 1) { const fl = Math.floor(y); r = fl + Math.floor(2 * (y - fl)); }
-    else if (mode === 2) r = Math.floor(y);
+    if (mode === 0)
+      r = y + RNE_MAGIC - RNE_MAGIC; // y < 2^24
+    else if (mode === 1) {
+      const fl = Math.floor(y);
+      r = fl + Math.floor(2 * (y - fl));
+    } else if (mode === 2) r = Math.floor(y);
     else {
       const u = bitsAt(key, lo) * INV_TWO32;
-      if (++lo === TWO32) { lo = 0; key = streamKey(seed, ++hi); }
+      if (++lo === TWO32) {
+        lo = 0;
+        key = streamKey(seed, ++hi);
+      }
       const fl = Math.floor(y);
       r = fl - Math.floor(u - (y - fl));
     }
@@ -163,10 +278,21 @@ function quantizeFloat(src: FloatArray, out: FloatArray, format: FloatFormat, mo
     if (a === Infinity) v = infiniteOverflow;
     else if (a > amax) amax = a;
     // NOTE: `!(v < halfMax)` also counts a NaN produced by overflow in a format without infinities.
-    if (!(v < halfMax)) { if (x !== x) { nan++; v = NaN; } else { half++; if (!(v < max)) overflow++; } }
+    if (!(v < halfMax)) {
+      if (Number.isNaN(x)) {
+        nan++;
+        v = NaN;
+      } else {
+        half++;
+        if (!(v < max)) overflow++;
+      }
+    }
     out[i] = sign * v; // a negative value that rounds to zero keeps its sign: −0
   }
-  stats.overflow = overflow; stats.overflowHalfRange = half; stats.nan = nan; stats.amax = amax;
+  stats.overflow = overflow;
+  stats.overflowHalfRange = half;
+  stats.nan = nan;
+  stats.amax = amax;
 }
 
 const f32 = new Float32Array(1);
@@ -189,14 +315,20 @@ function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: Float
   const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
   const shift = 23 - format.mantissa;
   // NOTE: with nothing to drop (binary32 itself) the pattern is kept as it is.
-  const halfUlp = shift === 0 ? 0 : (1 << (shift - 1)) - 1, lastBit = shift === 0 ? 0 : 1;
+  const halfUlp = shift === 0 ? 0 : (1 << (shift - 1)) - 1,
+    lastBit = shift === 0 ? 0 : 1;
   const keep = ~((1 << shift) - 1);
   const { emin } = floatExponentRange(format);
   const max = floatMax(format);
   // NOTE: the fast range is [max(target's smallest normal, float32's), 2^128): bit patterns compare like magnitudes.
-  const low = bitsOf(pow2(Math.max(emin, -126))), span = 0x7f800000 - low;
-  const maxBits = bitsOf(max), halfBits = bitsOf(max / 2);
-  let amaxBits = 0, overflow = 0, half = 0, nan = 0;
+  const low = bitsOf(pow2(Math.max(emin, -126))),
+    span = 0x7f800000 - low;
+  const maxBits = bitsOf(max),
+    halfBits = bitsOf(max / 2);
+  let amaxBits = 0,
+    overflow = 0,
+    half = 0,
+    nan = 0;
   for (let i = 0; i < src.length; i++) {
     const b = inBits[i]!;
     const u = b & 0x7fffffff;
@@ -204,19 +336,36 @@ function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: Float
       if (u > amaxBits) amaxBits = u;
       const r = (u + halfUlp + ((u >>> shift) & lastBit)) & keep;
       if (r <= maxBits) {
-        if (r >= halfBits) { half++; if (r === maxBits) overflow++; }
+        if (r >= halfBits) {
+          half++;
+          if (r === maxBits) overflow++;
+        }
         outBits[i] = r | (b & 0x80000000);
         continue;
       }
     }
-    if (u === 0) { outBits[i] = b; continue; }
+    if (u === 0) {
+      outBits[i] = b;
+      continue;
+    }
     const x = src[i]!;
-    if (x !== x) { nan++; out[i] = NaN; continue; }
+    if (Number.isNaN(x)) {
+      nan++;
+      out[i] = NaN;
+      continue;
+    }
     if (u < 0x7f800000 && u > amaxBits) amaxBits = u;
-    const v = roundFloat(x, format, "nearest-even", 0), a = Math.abs(v);
-    if (!(a < max / 2)) { half++; if (!(a < max)) overflow++; }
+    const v = roundFloat(x, format, "nearest-even", 0),
+      a = Math.abs(v);
+    if (!(a < max / 2)) {
+      half++;
+      if (!(a < max)) overflow++;
+    }
     out[i] = v;
   }
   i32[0] = amaxBits;
-  stats.overflow = overflow; stats.overflowHalfRange = half; stats.nan = nan; stats.amax = f32[0]!;
+  stats.overflow = overflow;
+  stats.overflowHalfRange = half;
+  stats.nan = nan;
+  stats.amax = f32[0]!;
 }

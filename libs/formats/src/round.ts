@@ -19,10 +19,14 @@ const TWO32 = 4294967296;
  */
 export function roundToInteger(y: number, mode: RoundingMode, draw: number): number {
   switch (mode) {
-    case "nearest-even": return rnite(y);
-    case "nearest-away": return rnita(y);
-    case "toward-zero": return Math.trunc(y);
-    case "stochastic": return rsto(y, draw);
+    case "nearest-even":
+      return rnite(y);
+    case "nearest-away":
+      return rnita(y);
+    case "toward-zero":
+      return Math.trunc(y);
+    case "stochastic":
+      return rsto(y, draw);
   }
 }
 
@@ -65,16 +69,20 @@ export function roundScalar(x: number, format: Format, options: RoundOptions = {
   const mode = options.rounding ?? "nearest-even";
   const draw = options.draw ?? 0;
   switch (format.kind) {
-    case "identity": return Math.fround(x);
-    case "fixed": return roundFixed(x, format.bits, format.bits - 1 - format.integerBits, mode, draw);
-    case "dynamic-fixed": return roundFixed(x, format.bits, fractionBits(format.bits, options.integerBits, format.name), mode, draw);
-    case "float": return roundFloat(x, format, mode, draw);
+    case "identity":
+      return Math.fround(x);
+    case "fixed":
+      return roundFixed(x, format.bits, format.bits - 1 - format.integerBits, mode, draw);
+    case "dynamic-fixed":
+      return roundFixed(x, format.bits, fractionBits(format.bits, options.integerBits, format.name), mode, draw);
+    case "float":
+      return roundFloat(x, format, mode, draw);
   }
 }
 
 /** Fixed point with f fractional bits: k = round(x·2^f), clamped to ±(2^(bits−1) − 1), times 2^−f. */
 export function roundFixed(x: number, bits: number, f: number, mode: RoundingMode, draw: number): number {
-  if (x !== x) return NaN;
+  if (Number.isNaN(x)) return NaN;
   const kmax = pow2(bits - 1) - 1;
   let k = roundToInteger(x * pow2(f), mode, draw);
   if (k > kmax) k = kmax;
@@ -85,7 +93,7 @@ export function roundFixed(x: number, bits: number, f: number, mode: RoundingMod
 
 /** Floating point: round the magnitude on the grid of its binade (subnormal binade below emin). */
 export function roundFloat(x: number, f: FloatFormat, mode: RoundingMode, draw: number): number {
-  if (x !== x) return NaN;
+  if (Number.isNaN(x)) return NaN;
   if (x === 0) return x;
   const a = Math.abs(x);
   const max = floatMax(f);
@@ -112,10 +120,14 @@ export function overflowValue(f: FloatFormat, mode: RoundingMode, finiteInput: b
 /** The largest magnitude of a format: the threshold of the overflow statistics. */
 export function formatMax(format: Format, integerBits?: number): number {
   switch (format.kind) {
-    case "identity": return FLOAT32_MAX;
-    case "float": return floatMax(format);
-    case "fixed": return fixedMax(format.bits, format.bits - 1 - format.integerBits);
-    case "dynamic-fixed": return fixedMax(format.bits, fractionBits(format.bits, integerBits, format.name));
+    case "identity":
+      return FLOAT32_MAX;
+    case "float":
+      return floatMax(format);
+    case "fixed":
+      return fixedMax(format.bits, format.bits - 1 - format.integerBits);
+    case "dynamic-fixed":
+      return fixedMax(format.bits, fractionBits(format.bits, integerBits, format.name));
   }
 }
 

@@ -20,10 +20,22 @@ function check(what: string, ok: boolean, value: unknown): void {
  * @param everyExamples examples between two updates (paper: 10,000)
  * @param initialIntegerBits starting integer bits (authors: 5)
  */
-export function overflowRate(o: { maxRate?: number; everyExamples?: number; initialIntegerBits?: number } = {}): ScalingPolicySpec {
-  const maxRate = o.maxRate ?? 1e-4, everyExamples = o.everyExamples ?? 10000, initialIntegerBits = o.initialIntegerBits ?? 5;
-  check("overflowRate maxRate (expected a number in [0, 1])", typeof maxRate === "number" && maxRate >= 0 && maxRate <= 1, maxRate);
-  check("overflowRate everyExamples (expected a positive integer)", Number.isInteger(everyExamples) && everyExamples > 0, everyExamples);
+export function overflowRate(
+  o: { maxRate?: number; everyExamples?: number; initialIntegerBits?: number } = {},
+): ScalingPolicySpec {
+  const maxRate = o.maxRate ?? 1e-4,
+    everyExamples = o.everyExamples ?? 10000,
+    initialIntegerBits = o.initialIntegerBits ?? 5;
+  check(
+    "overflowRate maxRate (expected a number in [0, 1])",
+    typeof maxRate === "number" && maxRate >= 0 && maxRate <= 1,
+    maxRate,
+  );
+  check(
+    "overflowRate everyExamples (expected a positive integer)",
+    Number.isInteger(everyExamples) && everyExamples > 0,
+    everyExamples,
+  );
   checkIntegerBits("overflowRate initialIntegerBits", initialIntegerBits);
   return Object.freeze({ kind: "overflow-rate", maxRate, everyExamples, initialIntegerBits });
 }
@@ -39,16 +51,28 @@ export function fixedScale(integerBits: number): ScalingPolicySpec {
  * `advance`, integerBits = floor(log2(amax)) + 1 + margin, amax being the largest |x| seen over the last
  * `history` windows, so the next passes use a range fitted to the recent past.
  */
-export function delayedAmax(o: { history?: number; margin?: number; initialIntegerBits?: number } = {}): ScalingPolicySpec {
-  const history = o.history ?? 16, margin = o.margin ?? 0, initialIntegerBits = o.initialIntegerBits ?? 5;
+export function delayedAmax(
+  o: { history?: number; margin?: number; initialIntegerBits?: number } = {},
+): ScalingPolicySpec {
+  const history = o.history ?? 16,
+    margin = o.margin ?? 0,
+    initialIntegerBits = o.initialIntegerBits ?? 5;
   check("delayedAmax history (expected a positive integer)", Number.isInteger(history) && history > 0, history);
-  check("delayedAmax margin (expected an integer)", Number.isInteger(margin) && Math.abs(margin) <= INTEGER_BITS_LIMIT, margin);
+  check(
+    "delayedAmax margin (expected an integer)",
+    Number.isInteger(margin) && Math.abs(margin) <= INTEGER_BITS_LIMIT,
+    margin,
+  );
   checkIntegerBits("delayedAmax initialIntegerBits", initialIntegerBits);
   return Object.freeze({ kind: "delayed-amax", history, margin, initialIntegerBits });
 }
 
 function checkIntegerBits(what: string, v: number): void {
-  check(`${what} (expected an integer in [${-INTEGER_BITS_LIMIT}, ${INTEGER_BITS_LIMIT}])`, Number.isInteger(v) && Math.abs(v) <= INTEGER_BITS_LIMIT, v);
+  check(
+    `${what} (expected an integer in [${-INTEGER_BITS_LIMIT}, ${INTEGER_BITS_LIMIT}])`,
+    Number.isInteger(v) && Math.abs(v) <= INTEGER_BITS_LIMIT,
+    v,
+  );
 }
 
 function clampBits(v: number): number {
@@ -61,7 +85,9 @@ function clampBits(v: number): number {
  */
 export function createScale(policy: ScalingPolicySpec, format: Format, state?: GroupScaleState): GroupScale {
   if (policy.kind !== "fixed-scale" && format.kind !== "dynamic-fixed")
-    throw new RangeError(`createScale: the ${policy.kind} policy adapts a dynamic fixed point format, got ${format.name} (${format.kind})`);
+    throw new RangeError(
+      `createScale: the ${policy.kind} policy adapts a dynamic fixed point format, got ${format.name} (${format.kind})`,
+    );
   return new Scale(policy, state);
 }
 
@@ -74,13 +100,18 @@ class Scale implements GroupScale {
   private windowAmax = 0;
   private readonly amaxHistory: number[] = [];
 
-  constructor(readonly policy: ScalingPolicySpec, state?: GroupScaleState) {
+  constructor(
+    readonly policy: ScalingPolicySpec,
+    state?: GroupScaleState,
+  ) {
     this.integerBits = policy.kind === "fixed-scale" ? policy.integerBits : policy.initialIntegerBits;
     if (state) {
       checkIntegerBits("restored integerBits", state.integerBits);
       this.integerBits = state.integerBits;
-      this.examples = state.examples; this.samples = state.samples;
-      this.rateSum = state.rateSum; this.rateHalfSum = state.rateHalfSum;
+      this.examples = state.examples;
+      this.samples = state.samples;
+      this.rateSum = state.rateSum;
+      this.rateHalfSum = state.rateHalfSum;
       this.amaxHistory.push(...state.amaxHistory);
     }
   }
@@ -108,15 +139,26 @@ class Scale implements GroupScale {
     this.examples += examples;
     if (this.examples < p.everyExamples) return false;
     if (this.samples > 0) {
-      const rate = this.rateSum / this.samples, rateHalf = this.rateHalfSum / this.samples;
+      const rate = this.rateSum / this.samples,
+        rateHalf = this.rateHalfSum / this.samples;
       if (rate > p.maxRate) this.integerBits = clampBits(before + 1);
       else if (rateHalf <= p.maxRate) this.integerBits = clampBits(before - 1);
     }
-    this.examples = 0; this.samples = 0; this.rateSum = 0; this.rateHalfSum = 0;
+    this.examples = 0;
+    this.samples = 0;
+    this.rateSum = 0;
+    this.rateHalfSum = 0;
     return this.integerBits !== before;
   }
 
   toJSON(): GroupScaleState {
-    return { integerBits: this.integerBits, examples: this.examples, samples: this.samples, rateSum: this.rateSum, rateHalfSum: this.rateHalfSum, amaxHistory: [...this.amaxHistory] };
+    return {
+      integerBits: this.integerBits,
+      examples: this.examples,
+      samples: this.samples,
+      rateSum: this.rateSum,
+      rateHalfSum: this.rateHalfSum,
+      amaxHistory: [...this.amaxHistory],
+    };
   }
 }

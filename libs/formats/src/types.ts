@@ -139,11 +139,21 @@ export interface QuantizeOptions {
  */
 export type ScalingPolicySpec =
   /** the paper's rule (Algorithm 1): one bit up when the average overflow rate exceeds `maxRate`, one bit down when the rate at half the range stays within it */
-  | { readonly kind: "overflow-rate"; readonly maxRate: number; readonly everyExamples: number; readonly initialIntegerBits: number }
+  | {
+      readonly kind: "overflow-rate";
+      readonly maxRate: number;
+      readonly everyExamples: number;
+      readonly initialIntegerBits: number;
+    }
   /** a constant `integerBits` (plain fixed point as a policy) */
   | { readonly kind: "fixed-scale"; readonly integerBits: number }
   /** today's FP8 recipe (Transformer Engine's DelayedScaling): range from the max |x| of the last `history` passes, `margin` extra bits of headroom */
-  | { readonly kind: "delayed-amax"; readonly history: number; readonly margin: number; readonly initialIntegerBits: number };
+  | {
+      readonly kind: "delayed-amax";
+      readonly history: number;
+      readonly margin: number;
+      readonly initialIntegerBits: number;
+    };
 
 /** Per-group scale state, driven by a policy. */
 export interface GroupScale {

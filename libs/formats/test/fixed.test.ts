@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { decode, describe as describeFormat, dynamicFixed, encode, fixed, quantize, roundScalar } from "../src/index.js";
+import {
+  decode,
+  describe as describeFormat,
+  dynamicFixed,
+  encode,
+  fixed,
+  quantize,
+  roundScalar,
+} from "../src/index.js";
 import { TWINS } from "./twins.js";
 
 const paper20 = fixed({ bits: 20, integerBits: 5 }); // the paper's fixed point: 1 sign + 5 integer + 14 fraction bits
@@ -7,12 +15,22 @@ const paper20 = fixed({ bits: 20, integerBits: 5 }); // the paper's fixed point:
 describe.each(TWINS)("fixed point rounding (%s)", (_, round) => {
   it("puts the paper's 20-bit format on a 2^-14 grid and saturates at ±(32 − 2^-14)", () => {
     const max = 32 - 2 ** -14;
-    expect(round([0.1, 1, -1, 31.99996, 32, 40, -40, Infinity, -Infinity], paper20)).toEqual(
-      [1638 / 16384, 1, -1, max, max, max, -max, max, -max]); // 0.1·16384 = 1638.4 → 1638
+    expect(round([0.1, 1, -1, 31.99996, 32, 40, -40, Infinity, -Infinity], paper20)).toEqual([
+      1638 / 16384,
+      1,
+      -1,
+      max,
+      max,
+      max,
+      -max,
+      max,
+      -max,
+    ]); // 0.1·16384 = 1638.4 → 1638
   });
   it("resolves ties by the rounding mode (hand-computed on an 8-bit, 0-integer-bit grid of 2^-7)", () => {
     const q = fixed({ bits: 8, integerBits: 0 });
-    const u = 2 ** -7, xs = [2.5 * u, 3.5 * u, -2.5 * u, -3.5 * u, 2.6 * u, -2.4 * u];
+    const u = 2 ** -7,
+      xs = [2.5 * u, 3.5 * u, -2.5 * u, -3.5 * u, 2.6 * u, -2.4 * u];
     expect(round(xs, q)).toEqual([2 * u, 4 * u, -2 * u, -4 * u, 3 * u, -2 * u]);
     expect(round(xs, q, { rounding: "nearest-away" })).toEqual([3 * u, 4 * u, -3 * u, -4 * u, 3 * u, -2 * u]);
     expect(round(xs, q, { rounding: "toward-zero" })).toEqual([2 * u, 3 * u, -2 * u, -3 * u, 2 * u, -2 * u]);
@@ -59,7 +77,9 @@ describe("quantize statistics", () => {
     expect(stats).toEqual({ count: 9, overflow: 4, overflowHalfRange: 7, nan: 1, amax: 100 });
   });
   it("fills a caller's stats object and writes into a separate output", () => {
-    const src = new Float64Array([1 / 3, -2]), out = new Float32Array(2), stats = { count: 0, overflow: 9, overflowHalfRange: 9, nan: 9, amax: 9 };
+    const src = new Float64Array([1 / 3, -2]),
+      out = new Float32Array(2),
+      stats = { count: 0, overflow: 9, overflowHalfRange: 9, nan: 9, amax: 9 };
     const r = quantize(src, paper20, { out, stats });
     expect(r.out).toBe(out);
     expect(r.stats).toBe(stats);
@@ -68,7 +88,13 @@ describe("quantize statistics", () => {
     expect(stats).toEqual({ count: 2, overflow: 0, overflowHalfRange: 0, nan: 0, amax: 2 });
   });
   it("handles empty arrays", () => {
-    expect(quantize(new Float32Array(0), paper20).stats).toEqual({ count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, amax: 0 });
+    expect(quantize(new Float32Array(0), paper20).stats).toEqual({
+      count: 0,
+      overflow: 0,
+      overflowHalfRange: 0,
+      nan: 0,
+      amax: 0,
+    });
   });
 });
 

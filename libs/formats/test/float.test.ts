@@ -1,5 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { bfloat16, binary16, binary32, decode, describe as describeFormat, encode, float, fp8e4m3, fp8e5m2, roundScalar, type FloatFormat } from "../src/index.js";
+import {
+  bfloat16,
+  binary16,
+  binary32,
+  decode,
+  describe as describeFormat,
+  encode,
+  float,
+  fp8e4m3,
+  fp8e5m2,
+  roundScalar,
+  type FloatFormat,
+} from "../src/index.js";
 import { TWINS, halfToNumber } from "./twins.js";
 
 const same = (a: number, b: number) => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
@@ -22,7 +34,13 @@ describe("binary16 encodings against the IEEE definition", () => {
   });
   it("has the standard limits", () => {
     const d = describeFormat(binary16);
-    expect([d.totalBits, d.max, d.minNormal, d.minSubnormal, d.ulpAtOne]).toEqual([16, 65504, 2 ** -14, 2 ** -24, 2 ** -10]);
+    expect([d.totalBits, d.max, d.minNormal, d.minSubnormal, d.ulpAtOne]).toEqual([
+      16,
+      65504,
+      2 ** -14,
+      2 ** -24,
+      2 ** -10,
+    ]);
     expect(encode(NaN, binary16)).toBe(0x7e00);
     expect(encode(-Infinity, binary16)).toBe(0xfc00);
   });
@@ -32,17 +50,43 @@ describe.each(TWINS)("binary16 rounding (%s)", (_, round) => {
   it("rounds known values to nearest, ties to even", () => {
     const cases: [number, number][] = [
       [1 / 3, 0.333251953125], // 0x3555
-      [65504, 65504], [65519.99, 65504], [65520, Infinity], [-65520, -Infinity], [1e9, Infinity],
-      [2 ** -24, 2 ** -24], [2 ** -25, 0], [-(2 ** -25), -0], [3 * 2 ** -25, 2 ** -23], [2 ** -26, 0],
-      [1 + 2 ** -11, 1], [1 + 3 * 2 ** -11, 1 + 2 ** -9], [2049, 2048], [2051, 2052],
-      [-0, -0], [0, 0], [Infinity, Infinity], [NaN, NaN],
+      [65504, 65504],
+      [65519.99, 65504],
+      [65520, Infinity],
+      [-65520, -Infinity],
+      [1e9, Infinity],
+      [2 ** -24, 2 ** -24],
+      [2 ** -25, 0],
+      [-(2 ** -25), -0],
+      [3 * 2 ** -25, 2 ** -23],
+      [2 ** -26, 0],
+      [1 + 2 ** -11, 1],
+      [1 + 3 * 2 ** -11, 1 + 2 ** -9],
+      [2049, 2048],
+      [2051, 2052],
+      [-0, -0],
+      [0, 0],
+      [Infinity, Infinity],
+      [NaN, NaN],
     ];
-    const got = round(cases.map((c) => c[0]), binary16);
-    cases.forEach(([x, want], i) => expect(got[i], `round(${x})`).toSatisfy((g: number) => same(g, want)));
+    const got = round(
+      cases.map((c) => c[0]),
+      binary16,
+    );
+    cases.forEach(([x, want], i) => {
+      expect(got[i], `round(${x})`).toSatisfy((g: number) => same(g, want));
+    });
   });
   it("rounds ties away from zero and toward zero when asked", () => {
-    expect(round([2 ** -25, 1 + 2 ** -11, -(1 + 2 ** -11), 2049], binary16, { rounding: "nearest-away" })).toEqual([2 ** -24, 1 + 2 ** -10, -(1 + 2 ** -10), 2050]);
-    expect(round([1 + 2 ** -10 - 2 ** -20, -2051.9, 65520, 1e9, Infinity], binary16, { rounding: "toward-zero" })).toEqual([1, -2050, 65504, 65504, Infinity]);
+    expect(round([2 ** -25, 1 + 2 ** -11, -(1 + 2 ** -11), 2049], binary16, { rounding: "nearest-away" })).toEqual([
+      2 ** -24,
+      1 + 2 ** -10,
+      -(1 + 2 ** -10),
+      2050,
+    ]);
+    expect(
+      round([1 + 2 ** -10 - 2 ** -20, -2051.9, 65520, 1e9, Infinity], binary16, { rounding: "toward-zero" }),
+    ).toEqual([1, -2050, 65504, 65504, Infinity]);
   });
   it("rounds a float64 input once, not through float32 first (no double rounding)", () => {
     const x = 1 + 2 ** -11 + 2 ** -40; // float32 would round it to the tie 1 + 2^-11, then to 1
@@ -56,14 +100,18 @@ describe.each(TWINS)("binary16 rounding (%s)", (_, round) => {
   it("flushes results below the smallest normal to zero without subnormals", () => {
     const ftz = float({ exponent: 5, mantissa: 10, subnormals: false });
     const got = round([2 ** -15, -(2 ** -15), 2 ** -14 - 2 ** -26, 2 ** -14], ftz);
-    expect(got.map((v) => Object.is(v, -0) ? "-0" : v)).toEqual([0, "-0", 2 ** -14, 2 ** -14]);
+    expect(got.map((v) => (Object.is(v, -0) ? "-0" : v))).toEqual([0, "-0", 2 ** -14, 2 ** -14]);
   });
 });
 
 /** Every finite positive value of a small format, ascending, from its codes. */
 function positiveValues(f: FloatFormat): number[] {
-  const width = 1 + f.exponent + f.mantissa, vals: number[] = [];
-  for (let c = 0; c < 2 ** (width - 1); c++) { const v = decode(c, f); if (Number.isFinite(v)) vals.push(v); }
+  const width = 1 + f.exponent + f.mantissa,
+    vals: number[] = [];
+  for (let c = 0; c < 2 ** (width - 1); c++) {
+    const v = decode(c, f);
+    if (Number.isFinite(v)) vals.push(v);
+  }
   return vals;
 }
 
@@ -83,9 +131,11 @@ describe.each(TWINS)("exhaustive round trips and midpoints (%s)", (_, round) => 
       const zero = round(mids, f, { rounding: "toward-zero" });
       const wrong: string[] = [];
       mids.forEach((m, i) => {
-        const lo = vals[i]!, hi = vals[i + 1]!;
+        const lo = vals[i]!,
+          hi = vals[i + 1]!;
         const loEven = encode(lo, f) % 2 === 0;
-        if (even[i] !== (loEven ? lo : hi) || away[i] !== hi || zero[i] !== lo) wrong.push(`${m}: even ${even[i]}, away ${away[i]}, zero ${zero[i]}`);
+        if (even[i] !== (loEven ? lo : hi) || away[i] !== hi || zero[i] !== lo)
+          wrong.push(`${m}: even ${even[i]}, away ${away[i]}, zero ${zero[i]}`);
       });
       expect(wrong, "midpoints breaking the tie rule").toEqual([]);
     });
@@ -126,9 +176,13 @@ describe("bfloat16 and fp8 against their specifications", () => {
 
 describe("invalid float formats", () => {
   it.each([
-    [{ exponent: 0, mantissa: 3 }, /exponent/], [{ exponent: 9, mantissa: 3 }, /exponent/], [{ exponent: 2.5, mantissa: 3 }, /exponent/],
-    [{ exponent: 5, mantissa: 24 }, /mantissa/], [{ exponent: 5, mantissa: -1 }, /mantissa/],
-    [{ exponent: 4, mantissa: 0, specials: "fn" as const }, /mantissa/], [{ exponent: 8, mantissa: 7, bias: 0 }, /bias/],
+    [{ exponent: 0, mantissa: 3 }, /exponent/],
+    [{ exponent: 9, mantissa: 3 }, /exponent/],
+    [{ exponent: 2.5, mantissa: 3 }, /exponent/],
+    [{ exponent: 5, mantissa: 24 }, /mantissa/],
+    [{ exponent: 5, mantissa: -1 }, /mantissa/],
+    [{ exponent: 4, mantissa: 0, specials: "fn" as const }, /mantissa/],
+    [{ exponent: 8, mantissa: 7, bias: 0 }, /bias/],
   ])("rejects %j", (o, msg) => {
     expect(() => float(o)).toThrow(RangeError);
     expect(() => float(o)).toThrow(msg);

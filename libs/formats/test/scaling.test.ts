@@ -1,8 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { createScale, delayedAmax, dynamicFixed, fixed, fixedScale, overflowRate, quantize, type QuantizeStats } from "../src/index.js";
+import {
+  createScale,
+  delayedAmax,
+  dynamicFixed,
+  fixed,
+  fixedScale,
+  overflowRate,
+  quantize,
+  type QuantizeStats,
+} from "../src/index.js";
 
 const d10 = dynamicFixed({ bits: 10 });
-const pass = (count: number, overflow: number, overflowHalfRange: number, amax = 1): QuantizeStats => ({ count, overflow, overflowHalfRange, nan: 0, amax });
+const pass = (count: number, overflow: number, overflowHalfRange: number, amax = 1): QuantizeStats => ({
+  count,
+  overflow,
+  overflowHalfRange,
+  nan: 0,
+  amax,
+});
 
 describe("the paper's overflow-rate rule", () => {
   const policy = overflowRate({ maxRate: 0.01, everyExamples: 300, initialIntegerBits: 5 });
@@ -33,14 +48,20 @@ describe("the paper's overflow-rate rule", () => {
 
   it("averages the per-pass rates over the window, not the last pass", () => {
     const s = createScale(policy, d10);
-    s.observe(pass(100, 3, 3)); s.advance(100); // 0.03
-    s.observe(pass(100, 0, 0)); s.advance(100); // 0
-    s.observe(pass(100, 0, 0)); s.advance(100); // 0 → mean 0.01: not above → half-range mean 0.01 ≤ 0.01 → down
+    s.observe(pass(100, 3, 3));
+    s.advance(100); // 0.03
+    s.observe(pass(100, 0, 0));
+    s.advance(100); // 0
+    s.observe(pass(100, 0, 0));
+    s.advance(100); // 0 → mean 0.01: not above → half-range mean 0.01 ≤ 0.01 → down
     expect(s.integerBits).toBe(4);
     const t = createScale(policy, d10);
-    t.observe(pass(100, 4, 4)); t.advance(100);
-    t.observe(pass(100, 0, 0)); t.advance(100);
-    t.observe(pass(100, 0, 0)); t.advance(100); // mean 0.0133 > 0.01 → up
+    t.observe(pass(100, 4, 4));
+    t.advance(100);
+    t.observe(pass(100, 0, 0));
+    t.advance(100);
+    t.observe(pass(100, 0, 0));
+    t.advance(100); // mean 0.0133 > 0.01 → up
     expect(t.integerBits).toBe(6);
   });
 
@@ -51,16 +72,24 @@ describe("the paper's overflow-rate rule", () => {
     const seen: number[] = [];
     for (let step = 0; step < 12; step++) {
       const { stats } = quantize(Float32Array.from(x), d10, { integerBits: s.integerBits });
-      s.observe(stats); s.advance(1); seen.push(s.integerBits);
+      s.observe(stats);
+      s.advance(1);
+      seen.push(s.integerBits);
     }
     expect(seen).toEqual([7, 6, 5, 4, 3, 2, 1, 1, 1, 1, 1, 1]);
   });
 
   it("checkpoints and restores its state mid-window", () => {
     const a = createScale(policy, d10);
-    a.observe(pass(100, 5, 5)); a.advance(100);
+    a.observe(pass(100, 5, 5));
+    a.advance(100);
     const b = createScale(policy, d10, JSON.parse(JSON.stringify(a.toJSON())));
-    for (const s of [a, b]) { s.observe(pass(100, 0, 0)); s.advance(100); s.observe(pass(100, 0, 0)); s.advance(100); }
+    for (const s of [a, b]) {
+      s.observe(pass(100, 0, 0));
+      s.advance(100);
+      s.observe(pass(100, 0, 0));
+      s.advance(100);
+    }
     expect(b.toJSON()).toEqual(a.toJSON());
     expect(b.integerBits).toBe(6); // mean rate 0.0167 > 0.01
   });
@@ -69,20 +98,27 @@ describe("the paper's overflow-rate rule", () => {
     expect(() => overflowRate({ maxRate: 2 })).toThrow(/maxRate/);
     expect(() => overflowRate({ everyExamples: 0 })).toThrow(/everyExamples/);
     expect(() => overflowRate({ initialIntegerBits: 0.5 })).toThrow(/initialIntegerBits/);
-    expect(() => createScale(policy, fixed({ bits: 10, integerBits: 3 }))).toThrow(/adapts a dynamic fixed point format/);
+    expect(() => createScale(policy, fixed({ bits: 10, integerBits: 3 }))).toThrow(
+      /adapts a dynamic fixed point format/,
+    );
   });
 });
 
 describe("other policies", () => {
   it("fixedScale never moves", () => {
     const s = createScale(fixedScale(3), d10);
-    s.observe(pass(10, 10, 10)); expect(s.advance(1e6)).toBe(false);
+    s.observe(pass(10, 10, 10));
+    expect(s.advance(1e6)).toBe(false);
     expect(s.integerBits).toBe(3);
   });
   it("delayedAmax fits the range to the largest |x| of the last `history` windows, plus the margin", () => {
     const s = createScale(delayedAmax({ history: 2, margin: 1, initialIntegerBits: 0 }), d10);
     const seen: number[] = [];
-    for (const amax of [10, 1, 1, 0.2]) { s.observe(pass(5, 0, 0, amax)); s.advance(5); seen.push(s.integerBits); }
+    for (const amax of [10, 1, 1, 0.2]) {
+      s.observe(pass(5, 0, 0, amax));
+      s.advance(5);
+      seen.push(s.integerBits);
+    }
     // floor(log2 10) + 1 + 1 = 5; max(10, 1) → 5; max(1, 1) → 2; max(1, 0.2) → 2
     expect(seen).toEqual([5, 5, 2, 2]);
     expect(() => delayedAmax({ history: 0 })).toThrow(/history/);

@@ -3,27 +3,59 @@ import { describe, expect, it } from "vitest";
 import { PRESETS, ROUNDING_MODES, dynamicFixed, fixed, float, type Format } from "../src/index.js";
 import { array, scalar } from "./twins.js";
 
-const FORMATS: Format[] = [...Object.values(PRESETS), fixed({ bits: 20, integerBits: 5 }), fixed({ bits: 10, integerBits: 3 }),
-  fixed({ bits: 32, integerBits: 5 }), float({ exponent: 3, mantissa: 4, subnormals: false }), float({ exponent: 6, mantissa: 9, overflow: "saturate", bias: 20 })];
+const FORMATS: Format[] = [
+  ...Object.values(PRESETS),
+  fixed({ bits: 20, integerBits: 5 }),
+  fixed({ bits: 10, integerBits: 3 }),
+  fixed({ bits: 32, integerBits: 5 }),
+  float({ exponent: 3, mantissa: 4, subnormals: false }),
+  float({ exponent: 6, mantissa: 9, overflow: "saturate", bias: 20 }),
+];
 
 function inputs(): number[] {
   let s = 12345;
-  const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
-  const xs = [0, -0, NaN, Infinity, -Infinity, 1, -1, 0.5, 2 ** -30, 1e-45, 3.4e38, 65504, 65520, 448, 464, 57344, 61440, 31.99, 32, -32];
+  const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
+  const xs = [
+    0,
+    -0,
+    NaN,
+    Infinity,
+    -Infinity,
+    1,
+    -1,
+    0.5,
+    2 ** -30,
+    1e-45,
+    3.4e38,
+    65504,
+    65520,
+    448,
+    464,
+    57344,
+    61440,
+    31.99,
+    32,
+    -32,
+  ];
   for (let i = 0; i < 3000; i++) xs.push((rand() - 0.5) * 2 ** Math.floor(rand() * 60 - 30));
   return xs;
 }
 
 describe("quantize equals roundScalar", () => {
   const xs = inputs();
-  for (const f of FORMATS) for (const rounding of ROUNDING_MODES) for (const f64 of [false, true]) {
-    it(`${f.name} ${rounding} ${f64 ? "float64" : "float32"} input`, () => {
-      const a = array(xs, f, { rounding, seed: 99, f64 }), s = scalar(xs, f, { rounding, seed: 99, f64 });
-      for (let i = 0; i < xs.length; i++) if (!Object.is(a[i], s[i])) throw new Error(`x=${xs[i]}: quantize ${a[i]}, roundScalar ${s[i]}`);
-    });
-  }
+  for (const f of FORMATS)
+    for (const rounding of ROUNDING_MODES)
+      for (const f64 of [false, true]) {
+        it(`${f.name} ${rounding} ${f64 ? "float64" : "float32"} input`, () => {
+          const a = array(xs, f, { rounding, seed: 99, f64 }),
+            s = scalar(xs, f, { rounding, seed: 99, f64 });
+          for (let i = 0; i < xs.length; i++)
+            if (!Object.is(a[i], s[i])) throw new Error(`x=${xs[i]}: quantize ${a[i]}, roundScalar ${s[i]}`);
+        });
+      }
   it("dynamic fixed point at several integer bits", () => {
     const d = dynamicFixed({ bits: 12 });
-    for (const integerBits of [-8, -1, 0, 5, 11, 20]) expect(array(xs, d, { integerBits })).toEqual(scalar(xs, d, { integerBits }));
+    for (const integerBits of [-8, -1, 0, 5, 11, 20])
+      expect(array(xs, d, { integerBits })).toEqual(scalar(xs, d, { integerBits }));
   });
 });

@@ -13,5 +13,10 @@ function time(label: string, reps: number, f: () => void): void {
 time("compareSettings, 4 networks × 5 settings", 200, () => compareSettings(networks, PAPER_SETTINGS));
 time("sweep: cifar10 at dfxp 2..32 propagation bits × 2..32 update bits (961 costs)", 5, () => {
   for (let p = 2; p <= 32; p++)
-    for (let u = 2; u <= 32; u++) networkCost(networks[2]!.shape, { name: "s", propagation: dynamicFixed({ bits: p }), update: dynamicFixed({ bits: u }) });
+    for (let u = 2; u <= 32; u++)
+      networkCost(networks[2]!.shape, {
+        name: "s",
+        propagation: dynamicFixed({ bits: p }),
+        update: dynamicFixed({ bits: u }),
+      });
 });

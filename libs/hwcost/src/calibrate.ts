@@ -10,7 +10,14 @@
  * jointly (3 constants, 4 rows); DSP blocks = ceil(w/18)² with no fitted constant.
  * Every fit minimises the sum of squared RELATIVE errors (the data spans two decades).
  */
-import { adderStructure, addStructures, multiplierStructure, multiplierWidth, type Datapath, type Structure } from "./datapath.js";
+import {
+  adderStructure,
+  addStructures,
+  multiplierStructure,
+  multiplierWidth,
+  type Datapath,
+  type Structure,
+} from "./datapath.js";
 import { loadHorowitz45nm, loadTable1, type ArithmeticRow, type Table1Row } from "./data.js";
 
 /** The fit contradicts the model (e.g. a coefficient came out negative). */
@@ -46,14 +53,22 @@ export interface Coefficients {
 }
 
 export function priceStructure(s: Structure, c: Coefficients): number {
-  return s.partialProductBits * c.perPartialProductBit + s.adderBits * c.perAdderBit + s.roundingBits * c.perRoundingBit + s.shifterBits * c.perShifterBit;
+  return (
+    s.partialProductBits * c.perPartialProductBit +
+    s.adderBits * c.perAdderBit +
+    s.roundingBits * c.perRoundingBit +
+    s.shifterBits * c.perShifterBit
+  );
 }
 
 /**
  * Least squares on relative errors: minimises Σ ((offset_i + Σ_j c_j·x_ij − y_i) / y_i)².
  * Solves the normal equations (a few unknowns only) by Gaussian elimination with partial pivoting.
  */
-export function fitRelative(rows: readonly { features: readonly number[]; offset: number; measured: number }[], what: string): number[] {
+export function fitRelative(
+  rows: readonly { features: readonly number[]; offset: number; measured: number }[],
+  what: string,
+): number[] {
   const n = rows[0]?.features.length ?? 0;
   if (n === 0 || rows.length < n) throw new CalibrationError(`${what}: ${rows.length} rows cannot fix ${n} constants`);
   const a = Array.from({ length: n }, () => new Array<number>(n + 1).fill(0));
@@ -70,7 +85,8 @@ export function fitRelative(rows: readonly { features: readonly number[]; offset
     for (let r = col + 1; r < n; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
     [a[col], a[pivot]] = [a[pivot]!, a[col]!];
     const d = a[col]![col]!;
-    if (Math.abs(d) < 1e-300) throw new CalibrationError(`${what}: the features do not determine the constants (singular system)`);
+    if (Math.abs(d) < 1e-300)
+      throw new CalibrationError(`${what}: the features do not determine the constants (singular system)`);
     for (let r = 0; r < n; r++) {
       if (r === col) continue;
       const f = a[r]![col]! / d;
@@ -79,7 +95,8 @@ export function fitRelative(rows: readonly { features: readonly number[]; offset
   }
   const c = a.map((row, j) => row[n]! / row[j]!);
   c.forEach((v, j) => {
-    if (!(v > 0)) throw new CalibrationError(`${what}: constant ${j} came out ${v}; the model does not describe this data`);
+    if (!(v > 0))
+      throw new CalibrationError(`${what}: constant ${j} came out ${v}; the model does not describe this data`);
   });
   return c;
 }
@@ -98,14 +115,27 @@ function rowStructure(r: ArithmeticRow): Structure {
 function fitAsic(quantity: "picojoules" | "squareMicrometres"): { coefficients: Coefficients; fit: Fit } {
   const rows = loadHorowitz45nm().arithmetic;
   const of = (op: ArithmeticRow["operation"]) => rows.filter((r) => r.operation === op);
-  const one = (op: ArithmeticRow["operation"], feature: (s: Structure) => number, partial: Partial<Coefficients>): number => {
-    const base: Coefficients = { perPartialProductBit: 0, perAdderBit: 0, perRoundingBit: 0, perShifterBit: 0, ...partial };
+  const one = (
+    op: ArithmeticRow["operation"],
+    feature: (s: Structure) => number,
+    partial: Partial<Coefficients>,
+  ): number => {
+    const base: Coefficients = {
+      perPartialProductBit: 0,
+      perAdderBit: 0,
+      perRoundingBit: 0,
+      perShifterBit: 0,
+      ...partial,
+    };
     const selected = of(op);
     if (selected.length === 0) throw new CalibrationError(`${quantity}: no ${op} rows in the Horowitz data`);
-    return fitRelative(selected.map((r) => {
-      const s = rowStructure(r);
-      return { features: [feature(s)], offset: priceStructure(s, base), measured: r[quantity] };
-    }), `${quantity} ${op}`)[0]!;
+    return fitRelative(
+      selected.map((r) => {
+        const s = rowStructure(r);
+        return { features: [feature(s)], offset: priceStructure(s, base), measured: r[quantity] };
+      }),
+      `${quantity} ${op}`,
+    )[0]!;
   };
   const perAdderBit = one("integer-add", (s) => s.adderBits, {});
   const perPartialProductBit = one("integer-multiply", (s) => s.partialProductBits, {});
@@ -114,10 +144,27 @@ function fitAsic(quantity: "picojoules" | "squareMicrometres"): { coefficients: 
   const coefficients: Coefficients = { perPartialProductBit, perAdderBit, perRoundingBit, perShifterBit };
   const fitRows = rows.map((r): FitRow => {
     const modelled = priceStructure(rowStructure(r), coefficients);
-    const label = r.operation.startsWith("float") ? `${r.operation} e${r.exponent}m${r.mantissa}` : `${r.operation} ${r.bits}b`;
-    return { label, measured: r[quantity], modelled, relativeError: (modelled - r[quantity]) / r[quantity], source: r.source };
+    const label = r.operation.startsWith("float")
+      ? `${r.operation} e${r.exponent}m${r.mantissa}`
+      : `${r.operation} ${r.bits}b`;
+    return {
+      label,
+      measured: r[quantity],
+      modelled,
+      relativeError: (modelled - r[quantity]) / r[quantity],
+      source: r.source,
+    };
   });
-  return { coefficients, fit: { quantity, coefficients: { ...coefficients }, freeParameters: 4, rows: fitRows, maxAbsRelativeError: maxAbs(fitRows) } };
+  return {
+    coefficients,
+    fit: {
+      quantity,
+      coefficients: { ...coefficients },
+      freeParameters: 4,
+      rows: fitRows,
+      maxAbsRelativeError: maxAbs(fitRows),
+    },
+  };
 }
 
 function maxAbs(rows: readonly FitRow[]): number {
@@ -133,7 +180,10 @@ export function table1Datapaths(r: Table1Row): { multiplier: Datapath; accumulat
   };
   return r.format === "float"
     ? { multiplier: float(r.multiplierBits), accumulator: float(r.accumulatorBits) }
-    : { multiplier: { kind: "integer", bits: r.multiplierBits }, accumulator: { kind: "integer", bits: r.accumulatorBits } };
+    : {
+        multiplier: { kind: "integer", bits: r.multiplierBits },
+        accumulator: { kind: "integer", bits: r.accumulatorBits },
+      };
 }
 
 /** ALM features of a MAC: [partial-product bits, adder + rounding bits, shifter bits]. */
@@ -153,22 +203,49 @@ function fitFpga(): { alm: readonly [number, number, number]; alms: Fit; dsps: F
     const d = table1Datapaths(r);
     return { d, s: addStructures(multiplierStructure(d.multiplier), adderStructure(d.accumulator)) };
   });
-  const [a, b, c] = fitRelative(structures.map(({ s }, i) => ({ features: almFeatures(s), offset: 0, measured: rows[i]!.alms })), "alms");
+  const [a, b, c] = fitRelative(
+    structures.map(({ s }, i) => ({ features: almFeatures(s), offset: 0, measured: rows[i]!.alms })),
+    "alms",
+  );
   const alm = [a!, b!, c!] as const;
   const label = (r: Table1Row) => `${r.format} ${r.multiplierBits}/${r.accumulatorBits}`;
   const almRows = rows.map((r, i): FitRow => {
     const f = almFeatures(structures[i]!.s);
     const modelled = alm[0] * f[0] + alm[1] * f[1] + alm[2] * f[2];
-    return { label: label(r), measured: r.alms, modelled, relativeError: (modelled - r.alms) / r.alms, source: r.source };
+    return {
+      label: label(r),
+      measured: r.alms,
+      modelled,
+      relativeError: (modelled - r.alms) / r.alms,
+      source: r.source,
+    };
   });
   const dspRows = rows.map((r, i): FitRow => {
     const modelled = dspBlocks(structures[i]!.d.multiplier);
-    return { label: label(r), measured: r.dsps, modelled, relativeError: r.dsps === 0 ? (modelled === 0 ? 0 : Infinity) : (modelled - r.dsps) / r.dsps, source: r.source };
+    return {
+      label: label(r),
+      measured: r.dsps,
+      modelled,
+      relativeError: r.dsps === 0 ? (modelled === 0 ? 0 : Infinity) : (modelled - r.dsps) / r.dsps,
+      source: r.source,
+    };
   });
   return {
     alm,
-    alms: { quantity: "alms", coefficients: { perPartialProductBit: alm[0], perAdderOrRoundingBit: alm[1], perShifterBit: alm[2] }, freeParameters: 3, rows: almRows, maxAbsRelativeError: maxAbs(almRows) },
-    dsps: { quantity: "dsps", coefficients: { bitsPerTile: 18 }, freeParameters: 0, rows: dspRows, maxAbsRelativeError: maxAbs(dspRows) },
+    alms: {
+      quantity: "alms",
+      coefficients: { perPartialProductBit: alm[0], perAdderOrRoundingBit: alm[1], perShifterBit: alm[2] },
+      freeParameters: 3,
+      rows: almRows,
+      maxAbsRelativeError: maxAbs(almRows),
+    },
+    dsps: {
+      quantity: "dsps",
+      coefficients: { bitsPerTile: 18 },
+      freeParameters: 0,
+      rows: dspRows,
+      maxAbsRelativeError: maxAbs(dspRows),
+    },
   };
 }
 
@@ -185,8 +262,15 @@ let cached: Calibration | undefined;
 /** The calibrated constants and the residuals of every fit (computed once from the data files). */
 export function calibration(): Calibration {
   if (cached) return cached;
-  const e = fitAsic("picojoules"), ar = fitAsic("squareMicrometres"), f = fitFpga();
-  cached = { picojoules: e.coefficients, squareMicrometres: ar.coefficients, alms: f.alm, fits: { asicEnergy: e.fit, asicArea: ar.fit, fpgaAlms: f.alms, fpgaDsps: f.dsps } };
+  const e = fitAsic("picojoules"),
+    ar = fitAsic("squareMicrometres"),
+    f = fitFpga();
+  cached = {
+    picojoules: e.coefficients,
+    squareMicrometres: ar.coefficients,
+    alms: f.alm,
+    fits: { asicEnergy: e.fit, asicArea: ar.fit, fpgaAlms: f.alms, fpgaDsps: f.dsps },
+  };
   return cached;
 }
 

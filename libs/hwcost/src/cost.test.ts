@@ -1,6 +1,13 @@
 import { dynamicFixed, fixed, totalBits } from "@lowprec/formats";
 import { describe, expect, it } from "vitest";
-import { compareSettings, defaultAccumulator, networkCost, PAPER_SETTINGS, type CostRow, type PrecisionSetting } from "./cost.js";
+import {
+  compareSettings,
+  defaultAccumulator,
+  networkCost,
+  PAPER_SETTINGS,
+  type CostRow,
+  type PrecisionSetting,
+} from "./cost.js";
 import { loadHorowitz45nm, loadNetworks } from "./data.js";
 import { adderCost, macCost, multiplierCost } from "./model.js";
 import type { NetworkShape } from "./network.js";
@@ -8,10 +15,18 @@ import { formatCostRows } from "./table.js";
 
 /** dense 3 → 2 units × 2 pieces, softmax 2 → 2; batch 2, 5 examples (2 steps per epoch). */
 const TINY: NetworkShape = {
-  batch: 2, trainExamples: 5,
-  layers: [{ kind: "dense", inputs: 3, units: 2, pieces: 2 }, { kind: "softmax", inputs: 2, classes: 2 }],
+  batch: 2,
+  trainExamples: 5,
+  layers: [
+    { kind: "dense", inputs: 3, units: 2, pieces: 2 },
+    { kind: "softmax", inputs: 2, classes: 2 },
+  ],
 };
-const FIX8_16: PrecisionSetting = { name: "fix8/16", propagation: fixed({ bits: 8, integerBits: 3 }), update: fixed({ bits: 16, integerBits: 3 }) };
+const FIX8_16: PrecisionSetting = {
+  name: "fix8/16",
+  propagation: fixed({ bits: 8, integerBits: 3 }),
+  update: fixed({ bits: 16, integerBits: 3 }),
+};
 const paper = loadNetworks().networks.map((n) => ({ id: n.id, shape: n }));
 
 describe("a tiny network costed by hand", () => {
@@ -38,11 +53,12 @@ describe("a tiny network costed by hand", () => {
 
   it("energy: picojoules × 1e-12 = joules; per epoch = 2 steps × per step", () => {
     const mac = macCost(FIX8_16.propagation, defaultAccumulator(FIX8_16.propagation)).asic.picojoules;
-    const mul = multiplierCost(FIX8_16.update).asic.picojoules, add = adderCost(FIX8_16.update).asic.picojoules;
+    const mul = multiplierCost(FIX8_16.update).asic.picojoules,
+      add = adderCost(FIX8_16.update).asic.picojoules;
     const sram = loadHorowitz45nm().memory.find((m) => m.level === "sram-1MB")!;
     expect(c.perStep.macJoules).toBeCloseTo(72 * mac * 1e-12, 25);
     expect(c.perStep.updateJoules).toBeCloseTo((76 * mul + 60 * add) * 1e-12, 25);
-    expect(c.perStep.memoryJoules).toBeCloseTo((3232 * sram.picojoulesLow) / sram.accessBits * 1e-12, 25);
+    expect(c.perStep.memoryJoules).toBeCloseTo(((3232 * sram.picojoulesLow) / sram.accessBits) * 1e-12, 25);
     expect(c.perStep.joules).toBeCloseTo(c.perStep.macJoules + c.perStep.updateJoules + c.perStep.memoryJoules, 25);
     expect(c.perEpoch.steps).toBe(2);
     expect(c.perEpoch.joules).toBeCloseTo(2 * c.perStep.joules, 25);
@@ -50,16 +66,23 @@ describe("a tiny network costed by hand", () => {
   });
 
   it("DRAM priced at either end of its quoted range; an unknown level is named", () => {
-    const low = networkCost(TINY, FIX8_16, { memory: "dram" }), high = networkCost(TINY, FIX8_16, { memory: "dram", memoryBound: "high" });
+    const low = networkCost(TINY, FIX8_16, { memory: "dram" }),
+      high = networkCost(TINY, FIX8_16, { memory: "dram", memoryBound: "high" });
     expect(high.perStep.memoryJoules / low.perStep.memoryJoules).toBeCloseTo(2600 / 1300, 12);
-    expect(() => networkCost(TINY, FIX8_16, { memory: "sram-2MB" })).toThrow(/unknown memory level "sram-2MB" \(known: sram-8KB, sram-32KB, sram-1MB, dram\)/);
+    expect(() => networkCost(TINY, FIX8_16, { memory: "sram-2MB" })).toThrow(
+      /unknown memory level "sram-2MB" \(known: sram-8KB, sram-32KB, sram-1MB, dram\)/,
+    );
   });
 });
 
 describe("precision settings", () => {
   it("the paper's five rows with their widths (sign included)", () => {
     expect(PAPER_SETTINGS.map((s) => `${s.name} ${totalBits(s.propagation)}/${totalBits(s.update)}`)).toEqual([
-      "goodfellow 32/32", "single 32/32", "half 16/16", "fixed-20 20/20", "dfxp-10-12 10/12",
+      "goodfellow 32/32",
+      "single 32/32",
+      "half 16/16",
+      "fixed-20 20/20",
+      "dfxp-10-12 10/12",
     ]);
     expect(PAPER_SETTINGS[3]!.propagation).toMatchObject({ kind: "fixed", integerBits: 5 });
     expect(PAPER_SETTINGS[4]!.propagation.kind).toBe("dynamic-fixed");
@@ -74,8 +97,11 @@ describe("precision settings", () => {
   it("a wider propagation or update format never makes a training step cheaper", () => {
     for (const { shape } of paper.slice(0, 2))
       for (let bits = 3; bits <= 32; bits++) {
-        const at = (p: number, u: number) => networkCost(shape, { name: "x", propagation: dynamicFixed({ bits: p }), update: dynamicFixed({ bits: u }) }).perStep;
-        const w = at(bits, 32), n = at(bits - 1, 32);
+        const at = (p: number, u: number) =>
+          networkCost(shape, { name: "x", propagation: dynamicFixed({ bits: p }), update: dynamicFixed({ bits: u }) })
+            .perStep;
+        const w = at(bits, 32),
+          n = at(bits - 1, 32);
         expect(w.joules).toBeGreaterThanOrEqual(n.joules);
         expect(w.macSquareMicrometreMacs).toBeGreaterThanOrEqual(n.macSquareMicrometreMacs);
         expect(at(32, bits).joules).toBeGreaterThanOrEqual(at(32, bits - 1).joules);

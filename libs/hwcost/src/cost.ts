@@ -43,17 +43,48 @@ export function defaultAccumulator(propagation: Format): Format {
 
 /** The paper's five rows of Table 2 (NOTES.md §4). All cost the AUTHORS' networks. */
 export const PAPER_SETTINGS: readonly PrecisionSetting[] = Object.freeze([
-  { name: "goodfellow", propagation: identity, update: identity, description: "Goodfellow et al. (2013a) baseline, float32 32/32 (costed on the authors' networks)" },
-  { name: "single", propagation: identity, update: identity, description: "single precision float 32/32, the authors' baseline" },
+  {
+    name: "goodfellow",
+    propagation: identity,
+    update: identity,
+    description: "Goodfellow et al. (2013a) baseline, float32 32/32 (costed on the authors' networks)",
+  },
+  {
+    name: "single",
+    propagation: identity,
+    update: identity,
+    description: "single precision float 32/32, the authors' baseline",
+  },
   { name: "half", propagation: binary16, update: binary16, description: "half precision float 16/16" },
-  { name: "fixed-20", propagation: fixed({ bits: 20, integerBits: 5 }), update: fixed({ bits: 20, integerBits: 5 }), description: "fixed point 20/20, radix after the 5th bit" },
-  { name: "dfxp-10-12", propagation: dynamicFixed({ bits: 10 }), update: dynamicFixed({ bits: 12 }), description: "dynamic fixed point, 10-bit propagations, 12-bit updates" },
+  {
+    name: "fixed-20",
+    propagation: fixed({ bits: 20, integerBits: 5 }),
+    update: fixed({ bits: 20, integerBits: 5 }),
+    description: "fixed point 20/20, radix after the 5th bit",
+  },
+  {
+    name: "dfxp-10-12",
+    propagation: dynamicFixed({ bits: 10 }),
+    update: dynamicFixed({ bits: 12 }),
+    description: "dynamic fixed point, 10-bit propagations, 12-bit updates",
+  },
 ]);
 
 /** Named groups of stored values (the paper's 10 groups per layer, plus the propagation copies and the input). */
 export type StorageGroup =
-  | "w" | "b" | "wPropagation" | "bPropagation" | "dEdw" | "dEdb" | "update_w" | "update_b"
-  | "z" | "y" | "dEdy" | "dEdz" | "input";
+  | "w"
+  | "b"
+  | "wPropagation"
+  | "bPropagation"
+  | "dEdw"
+  | "dEdb"
+  | "update_w"
+  | "update_b"
+  | "z"
+  | "y"
+  | "dEdy"
+  | "dEdz"
+  | "input";
 
 export interface GroupStorage {
   readonly group: StorageGroup;
@@ -121,12 +152,26 @@ export interface NetworkCost {
 export function memoryLevel(name: string): MemoryRow {
   const rows = loadHorowitz45nm().memory;
   const row = rows.find((r) => r.level === name);
-  if (!row) throw new RangeError(`hwcost: unknown memory level "${name}" (known: ${rows.map((r) => r.level).join(", ")})`);
+  if (!row)
+    throw new RangeError(`hwcost: unknown memory level "${name}" (known: ${rows.map((r) => r.level).join(", ")})`);
   return row;
 }
 
-function groupsOf(l: LayerCount, first: boolean, last: boolean, prop: number, upd: number, batch: number): GroupStorage[] {
-  const g = (group: StorageGroup, values: number, bits: number, accessesPerStep: number, perExample: boolean): GroupStorage => {
+function groupsOf(
+  l: LayerCount,
+  first: boolean,
+  last: boolean,
+  prop: number,
+  upd: number,
+  batch: number,
+): GroupStorage[] {
+  const g = (
+    group: StorageGroup,
+    values: number,
+    bits: number,
+    accessesPerStep: number,
+    perExample: boolean,
+  ): GroupStorage => {
     const v = perExample ? values * batch : values;
     return { group, values: v, bits, bytes: (v * bits) / 8, accessesPerStep, perExample };
   };
@@ -160,7 +205,14 @@ export function networkCost(net: NetworkShape, setting: PrecisionSetting, option
   const n = counts.layers.length;
   const storage: GroupStorage[] = [
     // the raw input is never quantized (NOTES §2): float32, read by the forward pass and the first weight gradient
-    { group: "input", values: counts.inputs * net.batch, bits: FLOAT32_BITS, bytes: (counts.inputs * net.batch * FLOAT32_BITS) / 8, accessesPerStep: 2, perExample: true },
+    {
+      group: "input",
+      values: counts.inputs * net.batch,
+      bits: FLOAT32_BITS,
+      bytes: (counts.inputs * net.batch * FLOAT32_BITS) / 8,
+      accessesPerStep: 2,
+      perExample: true,
+    },
     ...counts.layers.flatMap((l, i) => groupsOf(l, i === 0, i === n - 1, prop, upd, net.batch)),
   ];
   const level = memoryLevel(options.memory ?? "sram-1MB");
@@ -170,13 +222,19 @@ export function networkCost(net: NetworkShape, setting: PrecisionSetting, option
   const macs = net.batch * (counts.forwardMacsPerExample + counts.backwardMacsPerExample);
   const PJ = 1e-12;
   const macJoules = macs * mac.asic.picojoules * PJ;
-  const updateJoules = (counts.updateMultipliesPerStep * updateMultiplier.asic.picojoules + counts.updateAddsPerStep * updateAdder.asic.picojoules) * PJ;
+  const updateJoules =
+    (counts.updateMultipliesPerStep * updateMultiplier.asic.picojoules +
+      counts.updateAddsPerStep * updateAdder.asic.picojoules) *
+    PJ;
   const memoryJoules = memoryBitsMoved * picojoulesPerBit * PJ;
   const perStep: StepCost = {
     macs,
     updateMultiplies: counts.updateMultipliesPerStep,
     updateAdds: counts.updateAddsPerStep,
-    macJoules, updateJoules, memoryBitsMoved, memoryJoules,
+    macJoules,
+    updateJoules,
+    memoryBitsMoved,
+    memoryJoules,
     joules: macJoules + updateJoules + memoryJoules,
     macSquareMicrometreMacs: mac.asic.squareMicrometres * macs,
     macAlmMacs: mac.fpga.alms * macs,
@@ -185,10 +243,16 @@ export function networkCost(net: NetworkShape, setting: PrecisionSetting, option
   const scale = (k: keyof StepCost): number => perStep[k] * steps;
   const perEpoch = {
     steps,
-    macs: scale("macs"), updateMultiplies: scale("updateMultiplies"), updateAdds: scale("updateAdds"),
-    macJoules: scale("macJoules"), updateJoules: scale("updateJoules"), memoryBitsMoved: scale("memoryBitsMoved"),
-    memoryJoules: scale("memoryJoules"), joules: scale("joules"),
-    macSquareMicrometreMacs: scale("macSquareMicrometreMacs"), macAlmMacs: scale("macAlmMacs"),
+    macs: scale("macs"),
+    updateMultiplies: scale("updateMultiplies"),
+    updateAdds: scale("updateAdds"),
+    macJoules: scale("macJoules"),
+    updateJoules: scale("updateJoules"),
+    memoryBitsMoved: scale("memoryBitsMoved"),
+    memoryJoules: scale("memoryJoules"),
+    joules: scale("joules"),
+    macSquareMicrometreMacs: scale("macSquareMicrometreMacs"),
+    macAlmMacs: scale("macAlmMacs"),
   };
   const sumBytes = (f: (s: GroupStorage) => boolean): number => storage.filter(f).reduce((a, s) => a + s.bytes, 0);
   return {
@@ -197,7 +261,9 @@ export function networkCost(net: NetworkShape, setting: PrecisionSetting, option
     update: setting.update.name,
     accumulator: accumulator.name,
     counts,
-    mac, updateMultiplier, updateAdder,
+    mac,
+    updateMultiplier,
+    updateAdder,
     storage,
     storageBytes: {
       parameters: sumBytes((s) => s.group === "w" || s.group === "b"),
@@ -208,7 +274,12 @@ export function networkCost(net: NetworkShape, setting: PrecisionSetting, option
     perStep,
     perEpoch,
     // the update operators are priced in ASIC energy only, so their FPGA notes do not apply
-    extrapolated: [...new Set([...mac.extrapolated, ...[...updateMultiplier.extrapolated, ...updateAdder.extrapolated].filter((n) => !n.startsWith("fpga:"))])],
+    extrapolated: [
+      ...new Set([
+        ...mac.extrapolated,
+        ...[...updateMultiplier.extrapolated, ...updateAdder.extrapolated].filter((n) => !n.startsWith("fpga:")),
+      ]),
+    ],
   };
 }
 
@@ -254,29 +325,31 @@ export function compareSettings(
   return networks.flatMap(({ id, shape }) => {
     const costs = settings.map((s) => networkCost(shape, s, options));
     const base = costs[0]!;
-    return costs.map((c): CostRow => ({
-      network: id,
-      setting: c.setting,
-      propagation: c.propagation,
-      update: c.update,
-      accumulator: c.accumulator,
-      forwardMacsPerExample: c.counts.forwardMacsPerExample,
-      backwardMacsPerExample: c.counts.backwardMacsPerExample,
-      updateMultipliesPerStep: c.counts.updateMultipliesPerStep,
-      macPicojoules: c.mac.asic.picojoules,
-      macSquareMicrometres: c.mac.asic.squareMicrometres,
-      macAlms: c.mac.fpga.alms,
-      macDsps: c.mac.fpga.dsps,
-      parameterBytes: c.storageBytes.parameters,
-      activationBytesPerExample: c.storageBytes.activationsPerExample,
-      stepMacJoules: c.perStep.macJoules,
-      stepMemoryJoules: c.perStep.memoryJoules,
-      stepJoules: c.perStep.joules,
-      epochJoules: c.perEpoch.joules,
-      energyVsBaseline: c.perStep.joules / base.perStep.joules,
-      macAreaVsBaseline: c.mac.asic.squareMicrometres / base.mac.asic.squareMicrometres,
-      memoryLevel: c.memory.level,
-      extrapolated: c.extrapolated.join("; "),
-    }));
+    return costs.map(
+      (c): CostRow => ({
+        network: id,
+        setting: c.setting,
+        propagation: c.propagation,
+        update: c.update,
+        accumulator: c.accumulator,
+        forwardMacsPerExample: c.counts.forwardMacsPerExample,
+        backwardMacsPerExample: c.counts.backwardMacsPerExample,
+        updateMultipliesPerStep: c.counts.updateMultipliesPerStep,
+        macPicojoules: c.mac.asic.picojoules,
+        macSquareMicrometres: c.mac.asic.squareMicrometres,
+        macAlms: c.mac.fpga.alms,
+        macDsps: c.mac.fpga.dsps,
+        parameterBytes: c.storageBytes.parameters,
+        activationBytesPerExample: c.storageBytes.activationsPerExample,
+        stepMacJoules: c.perStep.macJoules,
+        stepMemoryJoules: c.perStep.memoryJoules,
+        stepJoules: c.perStep.joules,
+        epochJoules: c.perEpoch.joules,
+        energyVsBaseline: c.perStep.joules / base.perStep.joules,
+        macAreaVsBaseline: c.mac.asic.squareMicrometres / base.mac.asic.squareMicrometres,
+        memoryLevel: c.memory.level,
+        extrapolated: c.extrapolated.join("; "),
+      }),
+    );
   });
 }

@@ -1,8 +1,18 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { dataPath, loadHorowitz45nm, loadNetworks, loadTable1, parseHorowitz, parseNetworks, parseTable1, ReferenceDataError } from "./data.js";
+import {
+  dataPath,
+  loadHorowitz45nm,
+  loadNetworks,
+  loadTable1,
+  parseHorowitz,
+  parseNetworks,
+  parseTable1,
+  ReferenceDataError,
+} from "./data.js";
 
-const raw = (name: string): Record<string, unknown> => JSON.parse(readFileSync(dataPath(name), "utf8")) as Record<string, unknown>;
+const raw = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(dataPath(name), "utf8")) as Record<string, unknown>;
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
 describe("reference data files", () => {
@@ -16,8 +26,11 @@ describe("reference data files", () => {
   });
 
   it("every row names its source; the transcriptions say they are unverified", () => {
-    const t = loadTable1(), h = loadHorowitz45nm(), n = loadNetworks();
-    for (const row of [...t.rows, ...h.arithmetic, ...h.memory, ...n.networks]) expect(row.source.length).toBeGreaterThan(10);
+    const t = loadTable1(),
+      h = loadHorowitz45nm(),
+      n = loadNetworks();
+    for (const row of [...t.rows, ...h.arithmetic, ...h.memory, ...n.networks])
+      expect(row.source.length).toBeGreaterThan(10);
     expect(t.verified).toBe(false);
     expect(t.source).toMatch(/unverified/);
     expect(h.verified).toBe(false);
@@ -26,7 +39,10 @@ describe("reference data files", () => {
 
   it("Table 1 has the paper's four rows: float 32/32, float 16/16, fixed 32/32, fixed 16/32", () => {
     expect(loadTable1().rows.map((r) => `${r.format} ${r.multiplierBits}/${r.accumulatorBits}`)).toEqual([
-      "float 32/32", "float 16/16", "fixed 32/32", "fixed 16/32",
+      "float 32/32",
+      "float 16/16",
+      "fixed 32/32",
+      "fixed 16/32",
     ]);
   });
 });
@@ -36,7 +52,9 @@ describe("malformed data is a ReferenceDataError naming file, field and value", 
     const r = clone(raw("table1.json")) as { rows: { alms: number }[] };
     r.rows[2]!.alms = -85;
     expect(() => parseTable1(r, "t1.json")).toThrow(ReferenceDataError);
-    expect(() => parseTable1(r, "t1.json")).toThrow(/t1\.json: \$\.rows\[2\]\.alms: expected a finite number ≥ 0, got -85/);
+    expect(() => parseTable1(r, "t1.json")).toThrow(
+      /t1\.json: \$\.rows\[2\]\.alms: expected a finite number ≥ 0, got -85/,
+    );
   });
 
   it("a missing source", () => {

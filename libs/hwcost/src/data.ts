@@ -90,7 +90,8 @@ class Reader {
     if (typeof v !== "object" || v === null || Array.isArray(v)) this.fail(path, "an object", v);
     const o = v as Obj;
     for (const k of Object.keys(o))
-      if (!keys.includes(k) && !optional.includes(k)) this.fail(`${path}.${k}`, `no such field (known: ${[...keys, ...optional].join(", ")})`, o[k]);
+      if (!keys.includes(k) && !optional.includes(k))
+        this.fail(`${path}.${k}`, `no such field (known: ${[...keys, ...optional].join(", ")})`, o[k]);
     for (const k of keys) if (!(k in o)) this.fail(`${path}.${k}`, "a value (field missing)", undefined);
     return o;
   }
@@ -115,7 +116,8 @@ class Reader {
     return v as number;
   }
   oneOf<T extends string>(v: unknown, path: string, values: readonly T[]): T {
-    if (typeof v !== "string" || !(values as readonly string[]).includes(v)) this.fail(path, `one of ${values.join(", ")}`, v);
+    if (typeof v !== "string" || !(values as readonly string[]).includes(v))
+      this.fail(path, `one of ${values.join(", ")}`, v);
     return v as T;
   }
 }
@@ -160,7 +162,12 @@ export function parseHorowitz(raw: unknown, file = "horowitz45nm.json"): Horowit
     technology: { node: r.str(t.node, "$.technology.node"), volts: r.num(t.volts, "$.technology.volts") },
     arithmetic: r.arr(o.arithmetic, "$.arithmetic").map((v, i): ArithmeticRow => {
       const p = `$.arithmetic[${i}]`;
-      const row = r.obj(v, p, ["operation", "bits", "picojoules", "squareMicrometres", "source"], ["exponent", "mantissa"]);
+      const row = r.obj(
+        v,
+        p,
+        ["operation", "bits", "picojoules", "squareMicrometres", "source"],
+        ["exponent", "mantissa"],
+      );
       const operation = r.oneOf(row.operation, `${p}.operation`, OPERATIONS);
       const bits = r.int(row.bits, `${p}.bits`, 2);
       const common = {
@@ -171,7 +178,8 @@ export function parseHorowitz(raw: unknown, file = "horowitz45nm.json"): Horowit
       if (operation === "float-add" || operation === "float-multiply") {
         const exponent = r.int(row.exponent, `${p}.exponent`);
         const mantissa = r.int(row.mantissa, `${p}.mantissa`, 0);
-        if (1 + exponent + mantissa !== bits) r.fail(`${p}.bits`, `1 + exponent + mantissa = ${1 + exponent + mantissa}`, bits);
+        if (1 + exponent + mantissa !== bits)
+          r.fail(`${p}.bits`, `1 + exponent + mantissa = ${1 + exponent + mantissa}`, bits);
         return { operation, bits, exponent, mantissa, ...common };
       }
       if ("exponent" in row || "mantissa" in row) r.fail(`${p}`, "no exponent/mantissa on an integer operation", row);
@@ -199,13 +207,29 @@ function parseLayer(r: Reader, v: unknown, p: string): LayerShape {
   const kind = r.oneOf((v as Obj | null)?.kind, `${p}.kind`, ["dense", "conv", "softmax"] as const);
   if (kind === "dense") {
     const o = r.obj(v, p, ["kind", "inputs", "units", "pieces"]);
-    return { kind, inputs: r.int(o.inputs, `${p}.inputs`), units: r.int(o.units, `${p}.units`), pieces: r.int(o.pieces, `${p}.pieces`) };
+    return {
+      kind,
+      inputs: r.int(o.inputs, `${p}.inputs`),
+      units: r.int(o.units, `${p}.units`),
+      pieces: r.int(o.pieces, `${p}.pieces`),
+    };
   }
   if (kind === "softmax") {
     const o = r.obj(v, p, ["kind", "inputs", "classes"]);
     return { kind, inputs: r.int(o.inputs, `${p}.inputs`), classes: r.int(o.classes, `${p}.classes`) };
   }
-  const o = r.obj(v, p, ["kind", "inChannels", "height", "width", "maps", "pieces", "kernel", "padding", "stride", "pool"]);
+  const o = r.obj(v, p, [
+    "kind",
+    "inChannels",
+    "height",
+    "width",
+    "maps",
+    "pieces",
+    "kernel",
+    "padding",
+    "stride",
+    "pool",
+  ]);
   const pool = r.obj(o.pool, `${p}.pool`, ["size", "stride"]);
   return {
     kind,

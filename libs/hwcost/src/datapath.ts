@@ -25,9 +25,17 @@ function describeFormat(f: unknown): string {
   return `"${String(o.name ?? "?")}" (kind ${JSON.stringify(o.kind)})`;
 }
 
-function checkWidth(f: unknown, field: string, value: unknown, [min, max]: readonly [number, number], role: string): number {
+function checkWidth(
+  f: unknown,
+  field: string,
+  value: unknown,
+  [min, max]: readonly [number, number],
+  role: string,
+): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
-    throw new UnsupportedFormatError(`hwcost: ${role} format ${describeFormat(f)}: ${field} must be an integer in [${min}, ${max}], got ${String(value)}`);
+    throw new UnsupportedFormatError(
+      `hwcost: ${role} format ${describeFormat(f)}: ${field} must be an integer in [${min}, ${max}], got ${String(value)}`,
+    );
   return value;
 }
 
@@ -50,7 +58,10 @@ export function datapathOf(format: Format, role = "operand"): Datapath {
     }
     case "fixed":
     case "dynamic-fixed":
-      return { kind: "integer", bits: checkWidth(f, "bits", (f as { bits?: unknown }).bits, WIDTH_LIMITS.integerBits, role) };
+      return {
+        kind: "integer",
+        bits: checkWidth(f, "bits", (f as { bits?: unknown }).bits, WIDTH_LIMITS.integerBits, role),
+      };
     default:
       throw new UnsupportedFormatError(
         `hwcost: ${role} format ${describeFormat(f)} is not covered by the cost model (covered kinds: float, fixed, dynamic-fixed, identity)`,
@@ -78,7 +89,12 @@ export interface Structure {
   readonly shifterBits: number;
 }
 
-export const ZERO_STRUCTURE: Structure = Object.freeze({ partialProductBits: 0, adderBits: 0, roundingBits: 0, shifterBits: 0 });
+export const ZERO_STRUCTURE: Structure = Object.freeze({
+  partialProductBits: 0,
+  adderBits: 0,
+  roundingBits: 0,
+  shifterBits: 0,
+});
 
 export function addStructures(a: Structure, b: Structure): Structure {
   return {
@@ -102,7 +118,12 @@ export function adderStructure(d: Datapath): Structure {
   if (d.kind === "integer") return { ...ZERO_STRUCTURE, adderBits: d.bits };
   // significand adder with guard, round and sticky bits; exponent compare; two barrel shifters' worth
   const wide = d.significand + 3;
-  return { partialProductBits: 0, adderBits: wide + d.exponent, roundingBits: 0, shifterBits: wide * Math.ceil(Math.log2(wide)) };
+  return {
+    partialProductBits: 0,
+    adderBits: wide + d.exponent,
+    roundingBits: 0,
+    shifterBits: wide * Math.ceil(Math.log2(wide)),
+  };
 }
 
 /** The width of the integer multiplier that a datapath needs (operand bits, or the significand). */

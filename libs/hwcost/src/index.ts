@@ -4,16 +4,48 @@
  * Horowitz ISSCC 2014; Stratix V ALMs and DSP blocks from the paper's Table 1), and costs a network's
  * training step and epoch under a precision setting. The reference data lives in `data/*.json`.
  */
-export { ReferenceDataError, loadTable1, loadHorowitz45nm, loadNetworks, parseTable1, parseHorowitz, parseNetworks, dataPath } from "./data.js";
+export {
+  ReferenceDataError,
+  loadTable1,
+  loadHorowitz45nm,
+  loadNetworks,
+  parseTable1,
+  parseHorowitz,
+  parseNetworks,
+  dataPath,
+} from "./data.js";
 export type { Table1, Table1Row, Horowitz45nm, ArithmeticRow, MemoryRow, NetworkEntry, NetworksFile } from "./data.js";
-export { UnsupportedFormatError, datapathOf, storageBits, multiplierStructure, adderStructure, WIDTH_LIMITS } from "./datapath.js";
+export {
+  UnsupportedFormatError,
+  datapathOf,
+  storageBits,
+  multiplierStructure,
+  adderStructure,
+  WIDTH_LIMITS,
+} from "./datapath.js";
 export type { Datapath, Structure } from "./datapath.js";
 export { calibration, CalibrationError, STATED_TOLERANCES } from "./calibrate.js";
 export type { Calibration, Fit, FitRow, Coefficients } from "./calibrate.js";
 export { multiplierCost, adderCost, macCost, CALIBRATED_RANGE } from "./model.js";
 export type { AsicCost, FpgaCost, OperatorCost } from "./model.js";
 export { countNetwork, countLayer, convOutputSize, poolOutputSize, ShapeError, UPDATE_OPERATIONS } from "./network.js";
-export type { LayerShape, DenseShape, ConvShape, SoftmaxShape, NetworkShape, LayerCount, NetworkCount } from "./network.js";
+export type {
+  LayerShape,
+  DenseShape,
+  ConvShape,
+  SoftmaxShape,
+  NetworkShape,
+  LayerCount,
+  NetworkCount,
+} from "./network.js";
 export { networkCost, compareSettings, defaultAccumulator, memoryLevel, PAPER_SETTINGS } from "./cost.js";
-export type { PrecisionSetting, CostOptions, CostRow, NetworkCost, StepCost, GroupStorage, StorageGroup } from "./cost.js";
+export type {
+  PrecisionSetting,
+  CostOptions,
+  CostRow,
+  NetworkCost,
+  StepCost,
+  GroupStorage,
+  StorageGroup,
+} from "./cost.js";
 export { formatCostRows, formatCalibration, TABLE_FORMATS, type TableFormat } from "./table.js";

@@ -7,9 +7,13 @@ import { adderCost, macCost, multiplierCost, type OperatorCost } from "./model.j
 
 /** The formats a Table 1 row names (IEEE readings of "float 32" and "float 16"), built with @lowprec/formats. */
 function table1Formats(r: Table1Row): { multiplier: Format; accumulator: Format } {
-  const ieee = (bits: number): Format => (bits === 32 ? binary32 : bits === 16 ? binary16 : float({ exponent: 5, mantissa: bits - 6 }));
+  const ieee = (bits: number): Format =>
+    bits === 32 ? binary32 : bits === 16 ? binary16 : float({ exponent: 5, mantissa: bits - 6 });
   if (r.format === "float") return { multiplier: ieee(r.multiplierBits), accumulator: ieee(r.accumulatorBits) };
-  return { multiplier: fixed({ bits: r.multiplierBits, integerBits: 5 }), accumulator: fixed({ bits: r.accumulatorBits, integerBits: 10 }) };
+  return {
+    multiplier: fixed({ bits: r.multiplierBits, integerBits: 5 }),
+    accumulator: fixed({ bits: r.accumulatorBits, integerBits: 10 }),
+  };
 }
 
 function horowitzCost(r: ArithmeticRow): OperatorCost {
@@ -25,7 +29,10 @@ describe("Table 1 reproduced from the model within the stated residuals", () => 
   it("ALMs of each row within STATED_TOLERANCES.alms", () => {
     for (const r of loadTable1().rows) {
       const { multiplier, accumulator } = table1Formats(r);
-      expect(rel(macCost(multiplier, accumulator).fpga.alms, r.alms), `${r.format} ${r.multiplierBits}/${r.accumulatorBits}`).toBeLessThanOrEqual(STATED_TOLERANCES.alms);
+      expect(
+        rel(macCost(multiplier, accumulator).fpga.alms, r.alms),
+        `${r.format} ${r.multiplierBits}/${r.accumulatorBits}`,
+      ).toBeLessThanOrEqual(STATED_TOLERANCES.alms);
     }
   });
 
@@ -47,7 +54,9 @@ describe("Table 1 reproduced from the model within the stated residuals", () => 
   });
 
   it("the paper's message holds: a fixed-point MAC costs far fewer ALMs than a float MAC of the same width", () => {
-    expect(macCost(fixed({ bits: 32, integerBits: 5 }), fixed({ bits: 32, integerBits: 10 })).fpga.alms * 3).toBeLessThan(macCost(binary32, binary32).fpga.alms);
+    expect(
+      macCost(fixed({ bits: 32, integerBits: 5 }), fixed({ bits: 32, integerBits: 10 })).fpga.alms * 3,
+    ).toBeLessThan(macCost(binary32, binary32).fpga.alms);
   });
 });
 
@@ -70,15 +79,33 @@ describe("Horowitz 45 nm figures reproduced within the stated residuals", () => 
 describe("fitRelative", () => {
   it("recovers known constants from exact synthetic data", () => {
     const truth = [0.5, 2, 7];
-    const rows = [[1, 0, 3], [4, 1, 0], [2, 5, 1], [0, 3, 2], [6, 1, 1]].map((x, i) => ({
-      features: x, offset: i, measured: i + x.reduce((a, v, j) => a + v * truth[j]!, 0),
+    const rows = [
+      [1, 0, 3],
+      [4, 1, 0],
+      [2, 5, 1],
+      [0, 3, 2],
+      [6, 1, 1],
+    ].map((x, i) => ({
+      features: x,
+      offset: i,
+      measured: i + x.reduce((a, v, j) => a + v * truth[j]!, 0),
     }));
-    fitRelative(rows, "synthetic").forEach((c, j) => expect(c).toBeCloseTo(truth[j]!, 12));
+    fitRelative(rows, "synthetic").forEach((c, j) => {
+      expect(c).toBeCloseTo(truth[j]!, 12);
+    });
   });
 
   it("one constant, two rows: the relative least-squares closed form", () => {
     // minimise ((k·1 − 1)/1)² + ((k·2 − 3)/3)²  →  k = (1 + 2/3) / (1 + 4/9) = 15/13
-    expect(fitRelative([{ features: [1], offset: 0, measured: 1 }, { features: [2], offset: 0, measured: 3 }], "t")[0]).toBeCloseTo(15 / 13, 14);
+    expect(
+      fitRelative(
+        [
+          { features: [1], offset: 0, measured: 1 },
+          { features: [2], offset: 0, measured: 3 },
+        ],
+        "t",
+      )[0],
+    ).toBeCloseTo(15 / 13, 14);
   });
 
   it("a negative constant means the model does not describe the data", () => {
@@ -87,12 +114,16 @@ describe("fitRelative", () => {
 });
 
 const QUANTITIES = [
-  ["asic", "picojoules"], ["asic", "squareMicrometres"], ["fpga", "alms"], ["fpga", "dsps"],
+  ["asic", "picojoules"],
+  ["asic", "squareMicrometres"],
+  ["fpga", "alms"],
+  ["fpga", "dsps"],
 ] as const;
 
 function expectNotCheaper(wider: OperatorCost, narrower: OperatorCost, what: string): void {
   for (const [t, q] of QUANTITIES) {
-    const a = (wider[t] as unknown as Record<string, number>)[q]!, b = (narrower[t] as unknown as Record<string, number>)[q]!;
+    const a = (wider[t] as unknown as Record<string, number>)[q]!,
+      b = (narrower[t] as unknown as Record<string, number>)[q]!;
     expect(a, `${what}: ${t}.${q}`).toBeGreaterThanOrEqual(b);
   }
 }
@@ -100,11 +131,16 @@ function expectNotCheaper(wider: OperatorCost, narrower: OperatorCost, what: str
 describe("monotonicity: more bits never cost less", () => {
   it("fixed and dynamic fixed multipliers, adders and MACs, 2..32 bits", () => {
     for (let bits = 3; bits <= 32; bits++) {
-      const w = fixed({ bits, integerBits: 1 }), n = fixed({ bits: bits - 1, integerBits: 1 });
+      const w = fixed({ bits, integerBits: 1 }),
+        n = fixed({ bits: bits - 1, integerBits: 1 });
       expectNotCheaper(multiplierCost(w), multiplierCost(n), `fixed multiplier ${bits}`);
       expectNotCheaper(adderCost(w), adderCost(n), `fixed adder ${bits}`);
       expectNotCheaper(macCost(w, w), macCost(n, n), `fixed MAC ${bits}`);
-      expectNotCheaper(multiplierCost(dynamicFixed({ bits })), multiplierCost(dynamicFixed({ bits: bits - 1 })), `dfxp ${bits}`);
+      expectNotCheaper(
+        multiplierCost(dynamicFixed({ bits })),
+        multiplierCost(dynamicFixed({ bits: bits - 1 })),
+        `dfxp ${bits}`,
+      );
     }
   });
 
@@ -126,7 +162,12 @@ describe("monotonicity: more bits never cost less", () => {
 
   it("a wider accumulator never costs less", () => {
     const m = fixed({ bits: 16, integerBits: 5 });
-    for (let a = 17; a <= 32; a++) expectNotCheaper(macCost(m, fixed({ bits: a, integerBits: 5 })), macCost(m, fixed({ bits: a - 1, integerBits: 5 })), `acc ${a}`);
+    for (let a = 17; a <= 32; a++)
+      expectNotCheaper(
+        macCost(m, fixed({ bits: a, integerBits: 5 })),
+        macCost(m, fixed({ bits: a - 1, integerBits: 5 })),
+        `acc ${a}`,
+      );
   });
 });
 
@@ -139,8 +180,11 @@ describe("formats and units", () => {
   });
 
   it("a MAC is its multiplier plus its accumulator, in every unit", () => {
-    const m = fixed({ bits: 12, integerBits: 2 }), a = fixed({ bits: 32, integerBits: 4 });
-    const mac = macCost(m, a), mul = multiplierCost(m), add = adderCost(a);
+    const m = fixed({ bits: 12, integerBits: 2 }),
+      a = fixed({ bits: 32, integerBits: 4 });
+    const mac = macCost(m, a),
+      mul = multiplierCost(m),
+      add = adderCost(a);
     expect(mac.asic.picojoules).toBeCloseTo(mul.asic.picojoules + add.asic.picojoules, 12);
     expect(mac.asic.squareMicrometres).toBeCloseTo(mul.asic.squareMicrometres + add.asic.squareMicrometres, 9);
     expect(mac.fpga.alms).toBeCloseTo(mul.fpga.alms + add.fpga.alms, 9);
@@ -150,8 +194,12 @@ describe("formats and units", () => {
 
   it("estimates outside the data's range say so", () => {
     expect(macCost(binary16, binary16).extrapolated).toEqual([]);
-    expect(multiplierCost(fixed({ bits: 4, integerBits: 1 })).extrapolated.join()).toMatch(/asic: multiplier fixed4\.1 has 4 bits, data spans 8-32/);
-    expect(macCost(float({ exponent: 4, mantissa: 3 }), float({ exponent: 4, mantissa: 3 })).extrapolated.join()).toMatch(/e4m3/);
+    expect(multiplierCost(fixed({ bits: 4, integerBits: 1 })).extrapolated.join()).toMatch(
+      /asic: multiplier fixed4\.1 has 4 bits, data spans 8-32/,
+    );
+    expect(
+      macCost(float({ exponent: 4, mantissa: 3 }), float({ exponent: 4, mantissa: 3 })).extrapolated.join(),
+    ).toMatch(/e4m3/);
   });
 });
 
@@ -159,18 +207,33 @@ describe("bad input is an UnsupportedFormatError naming the format", () => {
   it("a kind the model does not cover", () => {
     const posit = { kind: "posit", name: "posit16", bits: 16 } as unknown as Format;
     expect(() => multiplierCost(posit)).toThrow(UnsupportedFormatError);
-    expect(() => multiplierCost(posit)).toThrow(/multiplier format "posit16" \(kind "posit"\) is not covered by the cost model/);
+    expect(() => multiplierCost(posit)).toThrow(
+      /multiplier format "posit16" \(kind "posit"\) is not covered by the cost model/,
+    );
   });
 
   it("negative and non-integer widths", () => {
     const neg = { kind: "fixed", name: "neg4", bits: -4, integerBits: 0 } as unknown as Format;
-    expect(() => adderCost(neg)).toThrow(/accumulator format "neg4" \(kind "fixed"\): bits must be an integer in \[2, 64\], got -4/);
-    const frac = { kind: "float", name: "odd", exponent: 5, mantissa: 2.5, bias: 15, subnormals: true, overflow: "infinity", specials: "ieee" } as unknown as Format;
+    expect(() => adderCost(neg)).toThrow(
+      /accumulator format "neg4" \(kind "fixed"\): bits must be an integer in \[2, 64\], got -4/,
+    );
+    const frac = {
+      kind: "float",
+      name: "odd",
+      exponent: 5,
+      mantissa: 2.5,
+      bias: 15,
+      subnormals: true,
+      overflow: "infinity",
+      specials: "ieee",
+    } as unknown as Format;
     expect(() => multiplierCost(frac)).toThrow(/"odd".*mantissa must be an integer.*got 2.5/);
   });
 
   it("a float multiplier with an integer accumulator", () => {
-    expect(() => macCost(binary16, fixed({ bits: 32, integerBits: 5 }))).toThrow(/float multiplier \(binary16\) and a integer accumulator \(fixed32\.5\)/);
+    expect(() => macCost(binary16, fixed({ bits: 32, integerBits: 5 }))).toThrow(
+      /float multiplier \(binary16\) and a integer accumulator \(fixed32\.5\)/,
+    );
   });
 
   it("not an object at all", () => {

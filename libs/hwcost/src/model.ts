@@ -6,7 +6,13 @@
 import type { Format } from "@lowprec/formats";
 import { calibration, dspBlocks, priceStructure } from "./calibrate.js";
 import {
-  adderStructure, addStructures, datapathOf, multiplierStructure, UnsupportedFormatError, type Datapath, type Structure,
+  adderStructure,
+  addStructures,
+  datapathOf,
+  multiplierStructure,
+  UnsupportedFormatError,
+  type Datapath,
+  type Structure,
 } from "./datapath.js";
 
 /** 45 nm ASIC cost of one operation (Horowitz's technology). */
@@ -40,7 +46,12 @@ export interface OperatorCost {
 /** The widths the reference data spans, per technology. */
 export const CALIBRATED_RANGE = Object.freeze({
   asic: { integerBits: [8, 32], floatSignificand: [11, 24], floatExponent: [5, 8] },
-  fpga: { integerMultiplierBits: [16, 32], integerAccumulatorBits: [32, 32], floatSignificand: [11, 24], floatExponent: [5, 8] },
+  fpga: {
+    integerMultiplierBits: [16, 32],
+    integerAccumulatorBits: [32, 32],
+    floatSignificand: [11, 24],
+    floatExponent: [5, 8],
+  },
 } as const);
 
 function outside(v: number, [lo, hi]: readonly [number, number]): boolean {
@@ -51,12 +62,16 @@ function extrapolation(d: Datapath, role: "multiplier" | "accumulator", name: st
   const notes: string[] = [];
   const r = CALIBRATED_RANGE;
   if (d.kind === "integer") {
-    if (outside(d.bits, r.asic.integerBits)) notes.push(`asic: ${role} ${name} has ${d.bits} bits, data spans ${r.asic.integerBits.join("-")}`);
+    if (outside(d.bits, r.asic.integerBits))
+      notes.push(`asic: ${role} ${name} has ${d.bits} bits, data spans ${r.asic.integerBits.join("-")}`);
     const fpgaRange = role === "multiplier" ? r.fpga.integerMultiplierBits : r.fpga.integerAccumulatorBits;
-    if (outside(d.bits, fpgaRange)) notes.push(`fpga: ${role} ${name} has ${d.bits} bits, Table 1 spans ${fpgaRange.join("-")}`);
+    if (outside(d.bits, fpgaRange))
+      notes.push(`fpga: ${role} ${name} has ${d.bits} bits, Table 1 spans ${fpgaRange.join("-")}`);
   } else {
     if (outside(d.significand, r.asic.floatSignificand) || outside(d.exponent, r.asic.floatExponent))
-      notes.push(`asic+fpga: ${role} ${name} (exponent ${d.exponent}, significand ${d.significand}) is outside the data's binary16..binary32`);
+      notes.push(
+        `asic+fpga: ${role} ${name} (exponent ${d.exponent}, significand ${d.significand}) is outside the data's binary16..binary32`,
+      );
   }
   return notes;
 }
@@ -66,7 +81,10 @@ function price(s: Structure, multiplier: Datapath | undefined, extrapolated: str
   const [a, b, g] = c.alms;
   return {
     asic: { picojoules: priceStructure(s, c.picojoules), squareMicrometres: priceStructure(s, c.squareMicrometres) },
-    fpga: { alms: a * s.partialProductBits + b * (s.adderBits + s.roundingBits) + g * s.shifterBits, dsps: multiplier ? dspBlocks(multiplier) : 0 },
+    fpga: {
+      alms: a * s.partialProductBits + b * (s.adderBits + s.roundingBits) + g * s.shifterBits,
+      dsps: multiplier ? dspBlocks(multiplier) : 0,
+    },
     structure: s,
     extrapolated,
   };
@@ -89,7 +107,8 @@ export function adderCost(format: Format): OperatorCost {
  * `accumulator` format. A product wider than the accumulator is assumed truncated into it (free).
  */
 export function macCost(multiplier: Format, accumulator: Format): OperatorCost {
-  const m = datapathOf(multiplier, "multiplier"), a = datapathOf(accumulator, "accumulator");
+  const m = datapathOf(multiplier, "multiplier"),
+    a = datapathOf(accumulator, "accumulator");
   if (m.kind !== a.kind)
     throw new UnsupportedFormatError(
       `hwcost: a MAC with a ${m.kind} multiplier (${multiplier.name}) and a ${a.kind} accumulator (${accumulator.name}) is not covered: the model has no converter between them`,
@@ -99,4 +118,3 @@ export function macCost(multiplier: Format, accumulator: Format): OperatorCost {
     ...extrapolation(a, "accumulator", accumulator.name),
   ]);
 }
-

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { loadNetworks } from "./data.js";
-import { convOutputSize, countLayer, countNetwork, poolOutputSize, ShapeError, type ConvShape, type NetworkShape } from "./network.js";
+import {
+  convOutputSize,
+  countLayer,
+  countNetwork,
+  poolOutputSize,
+  ShapeError,
+  type ConvShape,
+  type NetworkShape,
+} from "./network.js";
 
 const net = (id: string): NetworkShape => {
   const n = loadNetworks().networks.find((x) => x.id === id);
@@ -14,7 +22,8 @@ function bruteForceConvMacs(c: ConvShape): number {
   for (let oy = 0; oy * c.stride - c.padding + c.kernel <= c.height + c.padding; oy++)
     for (let ox = 0; ox * c.stride - c.padding + c.kernel <= c.width + c.padding; ox++)
       for (let f = 0; f < c.maps * c.pieces; f++)
-        for (let ch = 0; ch < c.inChannels; ch++) for (let ky = 0; ky < c.kernel; ky++) for (let kx = 0; kx < c.kernel; kx++) macs++;
+        for (let ch = 0; ch < c.inChannels; ch++)
+          for (let ky = 0; ky < c.kernel; ky++) for (let kx = 0; kx < c.kernel; kx++) macs++;
   return macs;
 }
 
@@ -35,7 +44,8 @@ describe("MAC counts against hand computation", () => {
 
   it("PI-MNIST parameters and update operations per step", () => {
     const c = countNetwork(net("pi-mnist"));
-    const weights = 784 * 1200 + 240 * 1200 + 240 * 10, biases = 1200 + 1200 + 10;
+    const weights = 784 * 1200 + 240 * 1200 + 240 * 10,
+      biases = 1200 + 1200 + 10;
     expect(c.weights).toBe(weights);
     expect(c.biases).toBe(biases);
     // momentum and learning-rate multiplies per parameter, max-norm square and rescale per weight
@@ -54,7 +64,18 @@ describe("MAC counts against hand computation", () => {
   });
 
   it("a small conv layer by hand: 2x5x5, 4 filters 3x3, pad 1, pool 2/2 (ceil mode)", () => {
-    const shape: ConvShape = { kind: "conv", inChannels: 2, height: 5, width: 5, maps: 2, pieces: 2, kernel: 3, padding: 1, stride: 1, pool: { size: 2, stride: 2 } };
+    const shape: ConvShape = {
+      kind: "conv",
+      inChannels: 2,
+      height: 5,
+      width: 5,
+      maps: 2,
+      pieces: 2,
+      kernel: 3,
+      padding: 1,
+      stride: 1,
+      pool: { size: 2, stride: 2 },
+    };
     const l = countLayer(shape, 1, false);
     expect(l.geometry).toEqual({ convHeight: 5, convWidth: 5, poolHeight: 3, poolWidth: 3 }); // ceil((5-2)/2)+1 = 3
     expect(l.forwardMacs).toBe(5 * 5 * 4 * 2 * 9);
@@ -66,16 +87,39 @@ describe("MAC counts against hand computation", () => {
 
   it("conv MACs agree with a brute-force walk over positions and taps", () => {
     const shapes: ConvShape[] = [
-      ...net("cifar10").layers.filter((l): l is ConvShape => l.kind === "conv").map((l) => ({ ...l, maps: 2, inChannels: 2 })),
-      ...net("mnist-conv").layers.filter((l): l is ConvShape => l.kind === "conv").map((l) => ({ ...l, maps: 3, inChannels: 2 })),
-      { kind: "conv", inChannels: 3, height: 7, width: 9, maps: 2, pieces: 3, kernel: 4, padding: 2, stride: 1, pool: { size: 2, stride: 1 } },
+      ...net("cifar10")
+        .layers.filter((l): l is ConvShape => l.kind === "conv")
+        .map((l) => ({ ...l, maps: 2, inChannels: 2 })),
+      ...net("mnist-conv")
+        .layers.filter((l): l is ConvShape => l.kind === "conv")
+        .map((l) => ({ ...l, maps: 3, inChannels: 2 })),
+      {
+        kind: "conv",
+        inChannels: 3,
+        height: 7,
+        width: 9,
+        maps: 2,
+        pieces: 3,
+        kernel: 4,
+        padding: 2,
+        stride: 1,
+        pool: { size: 2, stride: 1 },
+      },
     ];
     for (const s of shapes) expect(countLayer(s, 0, true).forwardMacs).toBe(bruteForceConvMacs(s));
   });
 
   it("cuda-convnet geometry (NOTES §8.5): CIFAR 32→16→8→4, MNIST 28→21→10, 10→9→4, 4→6→3", () => {
-    expect(net("cifar10").layers.slice(0, 3).map((l, i) => countLayer(l, i, i === 0).geometry?.poolHeight)).toEqual([16, 8, 4]);
-    expect(net("mnist-conv").layers.slice(0, 3).map((l, i) => countLayer(l, i, i === 0).geometry)).toEqual([
+    expect(
+      net("cifar10")
+        .layers.slice(0, 3)
+        .map((l, i) => countLayer(l, i, i === 0).geometry?.poolHeight),
+    ).toEqual([16, 8, 4]);
+    expect(
+      net("mnist-conv")
+        .layers.slice(0, 3)
+        .map((l, i) => countLayer(l, i, i === 0).geometry),
+    ).toEqual([
       { convHeight: 21, convWidth: 21, poolHeight: 10, poolWidth: 10 },
       { convHeight: 9, convWidth: 9, poolHeight: 4, poolWidth: 4 },
       { convHeight: 6, convWidth: 6, poolHeight: 3, poolWidth: 3 },
@@ -93,18 +137,40 @@ describe("MAC counts against hand computation", () => {
 
 describe("bad shapes", () => {
   it("a layer whose input does not match the previous output names both layers", () => {
-    const bad: NetworkShape = { batch: 10, trainExamples: 100, layers: [{ kind: "dense", inputs: 784, units: 240, pieces: 5 }, { kind: "softmax", inputs: 1200, classes: 10 }] };
+    const bad: NetworkShape = {
+      batch: 10,
+      trainExamples: 100,
+      layers: [
+        { kind: "dense", inputs: 784, units: 240, pieces: 5 },
+        { kind: "softmax", inputs: 1200, classes: 10 },
+      ],
+    };
     expect(() => countNetwork(bad)).toThrow(ShapeError);
     expect(() => countNetwork(bad)).toThrow(/layer 1 \(softmax\): expects 1200 inputs but layer 0 gives 240/);
   });
 
   it("negative and fractional sizes", () => {
-    expect(() => countLayer({ kind: "dense", inputs: -3, units: 2, pieces: 1 }, 0, true)).toThrow(/layer 0 \(dense\)\.inputs: expected a positive integer, got -3/);
-    expect(() => countLayer({ kind: "softmax", inputs: 4, classes: 2.5 }, 2, false)).toThrow(/classes: expected a positive integer, got 2.5/);
+    expect(() => countLayer({ kind: "dense", inputs: -3, units: 2, pieces: 1 }, 0, true)).toThrow(
+      /layer 0 \(dense\)\.inputs: expected a positive integer, got -3/,
+    );
+    expect(() => countLayer({ kind: "softmax", inputs: 4, classes: 2.5 }, 2, false)).toThrow(
+      /classes: expected a positive integer, got 2.5/,
+    );
   });
 
   it("a pool window larger than its input", () => {
-    const s: ConvShape = { kind: "conv", inChannels: 1, height: 4, width: 4, maps: 1, pieces: 1, kernel: 3, padding: 0, stride: 1, pool: { size: 3, stride: 2 } };
+    const s: ConvShape = {
+      kind: "conv",
+      inChannels: 1,
+      height: 4,
+      width: 4,
+      maps: 1,
+      pieces: 1,
+      kernel: 3,
+      padding: 0,
+      stride: 1,
+      pool: { size: 3, stride: 2 },
+    };
     expect(() => countLayer(s, 0, true)).toThrow(/pool: window 3 is larger than its input 2/);
   });
 });

@@ -69,7 +69,12 @@ export interface LayerCount {
   /** outputs y per example (after maxout or softmax) */
   readonly outputs: number;
   /** conv output size before pooling (conv only) and after pooling */
-  readonly geometry?: { readonly convHeight: number; readonly convWidth: number; readonly poolHeight: number; readonly poolWidth: number };
+  readonly geometry?: {
+    readonly convHeight: number;
+    readonly convWidth: number;
+    readonly poolHeight: number;
+    readonly poolWidth: number;
+  };
   /** MACs of the forward pass, per example */
   readonly forwardMacs: number;
   /** MACs of the gradient w.r.t. the layer's input, per example (0 for the first layer) */
@@ -121,9 +126,17 @@ export function countLayer(layer: LayerShape, index: number, first: boolean): La
       const filters = positiveInteger(layer.units, `${at}.units`) * positiveInteger(layer.pieces, `${at}.pieces`);
       const macs = inputs * filters;
       return {
-        index, kind: layer.kind, label: `maxout ${inputs} -> ${layer.units}x${layer.pieces}`,
-        inputs, weights: macs, biases: filters, weightedSums: filters, outputs: layer.units,
-        forwardMacs: macs, inputGradientMacs: first ? 0 : macs, weightGradientMacs: macs,
+        index,
+        kind: layer.kind,
+        label: `maxout ${inputs} -> ${layer.units}x${layer.pieces}`,
+        inputs,
+        weights: macs,
+        biases: filters,
+        weightedSums: filters,
+        outputs: layer.units,
+        forwardMacs: macs,
+        inputGradientMacs: first ? 0 : macs,
+        weightGradientMacs: macs,
       };
     }
     case "softmax": {
@@ -131,9 +144,17 @@ export function countLayer(layer: LayerShape, index: number, first: boolean): La
       const classes = positiveInteger(layer.classes, `${at}.classes`);
       const macs = inputs * classes;
       return {
-        index, kind: layer.kind, label: `softmax ${inputs} -> ${classes}`,
-        inputs, weights: macs, biases: classes, weightedSums: classes, outputs: classes,
-        forwardMacs: macs, inputGradientMacs: first ? 0 : macs, weightGradientMacs: macs,
+        index,
+        kind: layer.kind,
+        label: `softmax ${inputs} -> ${classes}`,
+        inputs,
+        weights: macs,
+        biases: classes,
+        weightedSums: classes,
+        outputs: classes,
+        forwardMacs: macs,
+        inputGradientMacs: first ? 0 : macs,
+        weightGradientMacs: macs,
       };
     }
     case "conv": {
@@ -141,23 +162,32 @@ export function countLayer(layer: LayerShape, index: number, first: boolean): La
       const h = positiveInteger(layer.height, `${at}.height`);
       const w = positiveInteger(layer.width, `${at}.width`);
       const k = positiveInteger(layer.kernel, `${at}.kernel`);
-      if (!Number.isInteger(layer.padding) || layer.padding < 0) throw new ShapeError(`${at}.padding: expected an integer ≥ 0, got ${String(layer.padding)}`);
+      if (!Number.isInteger(layer.padding) || layer.padding < 0)
+        throw new ShapeError(`${at}.padding: expected an integer ≥ 0, got ${String(layer.padding)}`);
       const s = positiveInteger(layer.stride, `${at}.stride`);
       const filters = positiveInteger(layer.maps, `${at}.maps`) * positiveInteger(layer.pieces, `${at}.pieces`);
       const ps = positiveInteger(layer.pool.size, `${at}.pool.size`);
       const pst = positiveInteger(layer.pool.stride, `${at}.pool.stride`);
-      const ch = convOutputSize(h, k, layer.padding, s), cw = convOutputSize(w, k, layer.padding, s);
-      const ph = poolOutputSize(ch, ps, pst), pw = poolOutputSize(cw, ps, pst);
+      const ch = convOutputSize(h, k, layer.padding, s),
+        cw = convOutputSize(w, k, layer.padding, s);
+      const ph = poolOutputSize(ch, ps, pst),
+        pw = poolOutputSize(cw, ps, pst);
       const weights = filters * c * k * k;
       // NOTE: every output position multiplies a full k×k×c window, padding zeros included (dense hardware).
       const macs = ch * cw * weights;
       return {
-        index, kind: layer.kind,
+        index,
+        kind: layer.kind,
         label: `conv ${c}x${h}x${w} -> ${layer.maps}x${layer.pieces} k${k} p${layer.padding} pool${ps}/${pst} -> ${layer.maps}x${ph}x${pw}`,
-        inputs: c * h * w, weights, biases: filters,
-        weightedSums: filters * (ch * cw + ph * pw), outputs: layer.maps * ph * pw,
+        inputs: c * h * w,
+        weights,
+        biases: filters,
+        weightedSums: filters * (ch * cw + ph * pw),
+        outputs: layer.maps * ph * pw,
         geometry: { convHeight: ch, convWidth: cw, poolHeight: ph, poolWidth: pw },
-        forwardMacs: macs, inputGradientMacs: first ? 0 : macs, weightGradientMacs: macs,
+        forwardMacs: macs,
+        inputGradientMacs: first ? 0 : macs,
+        weightGradientMacs: macs,
       };
     }
     default: {
@@ -168,9 +198,17 @@ export function countLayer(layer: LayerShape, index: number, first: boolean): La
 }
 
 /** Output shape of a layer, to check it against the next layer's input. */
-function outputOf(layer: LayerShape, count: LayerCount): { values: number; channels?: number; height?: number; width?: number } {
+function outputOf(
+  layer: LayerShape,
+  count: LayerCount,
+): { values: number; channels?: number; height?: number; width?: number } {
   if (layer.kind === "conv" && count.geometry)
-    return { values: count.outputs, channels: layer.maps, height: count.geometry.poolHeight, width: count.geometry.poolWidth };
+    return {
+      values: count.outputs,
+      channels: layer.maps,
+      height: count.geometry.poolHeight,
+      width: count.geometry.poolWidth,
+    };
   return { values: count.outputs };
 }
 
@@ -184,25 +222,35 @@ export const UPDATE_OPERATIONS = Object.freeze({
 
 /** Counts a network and checks that consecutive layers fit together. */
 export function countNetwork(net: NetworkShape): NetworkCount {
-  if (!Array.isArray(net.layers) || net.layers.length === 0) throw new ShapeError("network: expected at least one layer");
+  if (!Array.isArray(net.layers) || net.layers.length === 0)
+    throw new ShapeError("network: expected at least one layer");
   const batch = positiveInteger(net.batch, "network.batch");
   const trainExamples = positiveInteger(net.trainExamples, "network.trainExamples");
-  if (trainExamples < batch) throw new ShapeError(`network: trainExamples ${trainExamples} is smaller than one batch of ${batch}`);
+  if (trainExamples < batch)
+    throw new ShapeError(`network: trainExamples ${trainExamples} is smaller than one batch of ${batch}`);
   const layers: LayerCount[] = [];
   let previous: ReturnType<typeof outputOf> | undefined;
   net.layers.forEach((layer, i) => {
     const count = countLayer(layer, i, i === 0);
     if (previous) {
       if (count.inputs !== previous.values)
-        throw new ShapeError(`layer ${i} (${layer.kind}): expects ${count.inputs} inputs but layer ${i - 1} gives ${previous.values}`);
-      if (layer.kind === "conv" && (previous.channels !== layer.inChannels || previous.height !== layer.height || previous.width !== layer.width))
-        throw new ShapeError(`layer ${i} (conv): expects ${layer.inChannels}x${layer.height}x${layer.width} but layer ${i - 1} gives ${previous.channels ?? "?"}x${previous.height ?? "?"}x${previous.width ?? "?"}`);
+        throw new ShapeError(
+          `layer ${i} (${layer.kind}): expects ${count.inputs} inputs but layer ${i - 1} gives ${previous.values}`,
+        );
+      if (
+        layer.kind === "conv" &&
+        (previous.channels !== layer.inChannels || previous.height !== layer.height || previous.width !== layer.width)
+      )
+        throw new ShapeError(
+          `layer ${i} (conv): expects ${layer.inChannels}x${layer.height}x${layer.width} but layer ${i - 1} gives ${previous.channels ?? "?"}x${previous.height ?? "?"}x${previous.width ?? "?"}`,
+        );
     }
     previous = outputOf(layer, count);
     layers.push(count);
   });
   const sum = (f: (l: LayerCount) => number): number => layers.reduce((a, l) => a + f(l), 0);
-  const weights = sum((l) => l.weights), biases = sum((l) => l.biases);
+  const weights = sum((l) => l.weights),
+    biases = sum((l) => l.biases);
   const u = UPDATE_OPERATIONS;
   return {
     layers,

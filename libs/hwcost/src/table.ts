@@ -6,12 +6,28 @@ export type TableFormat = "table" | "csv" | "json";
 export const TABLE_FORMATS: readonly TableFormat[] = Object.freeze(["table", "csv", "json"]);
 
 const COLUMNS: readonly (keyof CostRow)[] = [
-  "network", "setting", "propagation", "update", "accumulator",
-  "forwardMacsPerExample", "backwardMacsPerExample", "updateMultipliesPerStep",
-  "macPicojoules", "macSquareMicrometres", "macAlms", "macDsps",
-  "parameterBytes", "activationBytesPerExample",
-  "stepMacJoules", "stepMemoryJoules", "stepJoules", "epochJoules",
-  "energyVsBaseline", "macAreaVsBaseline", "memoryLevel", "extrapolated",
+  "network",
+  "setting",
+  "propagation",
+  "update",
+  "accumulator",
+  "forwardMacsPerExample",
+  "backwardMacsPerExample",
+  "updateMultipliesPerStep",
+  "macPicojoules",
+  "macSquareMicrometres",
+  "macAlms",
+  "macDsps",
+  "parameterBytes",
+  "activationBytesPerExample",
+  "stepMacJoules",
+  "stepMemoryJoules",
+  "stepJoules",
+  "epochJoules",
+  "energyVsBaseline",
+  "macAreaVsBaseline",
+  "memoryLevel",
+  "extrapolated",
 ];
 
 function csvCell(v: string | number): string {
@@ -26,7 +42,11 @@ function sig(x: number, digits = 3): string {
 
 function alignTable(header: readonly string[], body: readonly (readonly string[])[], leftColumns: number): string {
   const widths = header.map((h, j) => Math.max(h.length, ...body.map((r) => r[j]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, j) => (j < leftColumns ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, j) => (j < leftColumns ? c.padEnd(widths[j]!) : c.padStart(widths[j]!)))
+      .join("  ")
+      .trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
 }
 
@@ -36,11 +56,27 @@ function alignTable(header: readonly string[], body: readonly (readonly string[]
  */
 export function formatCostRows(rows: readonly CostRow[], format: TableFormat): string {
   if (format === "json") return JSON.stringify(rows, null, 2);
-  if (format === "csv") return [COLUMNS.join(","), ...rows.map((r) => COLUMNS.map((c) => csvCell(r[c])).join(","))].join("\n");
-  if (format !== "table") throw new RangeError(`formatCostRows: unknown format "${String(format)}" (known: ${TABLE_FORMATS.join(", ")})`);
+  if (format === "csv")
+    return [COLUMNS.join(","), ...rows.map((r) => COLUMNS.map((c) => csvCell(r[c])).join(","))].join("\n");
+  if (format !== "table")
+    throw new RangeError(`formatCostRows: unknown format "${String(format)}" (known: ${TABLE_FORMATS.join(", ")})`);
   const header = [
-    "network", "setting", "prop/update/acc", "fwd MACs/ex", "bwd MACs/ex", "MAC pJ", "MAC µm²", "MAC ALMs", "DSPs",
-    "params kB", "act kB/ex", "step mJ", "mem %", "epoch J", "energy ×base", "area ×base",
+    "network",
+    "setting",
+    "prop/update/acc",
+    "fwd MACs/ex",
+    "bwd MACs/ex",
+    "MAC pJ",
+    "MAC µm²",
+    "MAC ALMs",
+    "DSPs",
+    "params kB",
+    "act kB/ex",
+    "step mJ",
+    "mem %",
+    "epoch J",
+    "energy ×base",
+    "area ×base",
   ];
   const notes: string[] = [];
   const body = rows.map((r) => {
@@ -51,12 +87,22 @@ export function formatCostRows(rows: readonly CostRow[], format: TableFormat): s
       mark = `*${k + 1}`;
     }
     return [
-      r.network, r.setting + mark, `${r.propagation}/${r.update}/${r.accumulator}`,
-      Math.round(r.forwardMacsPerExample).toLocaleString("en-US"), Math.round(r.backwardMacsPerExample).toLocaleString("en-US"),
-      sig(r.macPicojoules), sig(r.macSquareMicrometres), sig(r.macAlms), String(r.macDsps),
-      sig(r.parameterBytes / 1e3), sig(r.activationBytesPerExample / 1e3),
-      sig(r.stepJoules * 1e3), sig((100 * r.stepMemoryJoules) / r.stepJoules, 2), sig(r.epochJoules),
-      sig(r.energyVsBaseline), sig(r.macAreaVsBaseline),
+      r.network,
+      r.setting + mark,
+      `${r.propagation}/${r.update}/${r.accumulator}`,
+      Math.round(r.forwardMacsPerExample).toLocaleString("en-US"),
+      Math.round(r.backwardMacsPerExample).toLocaleString("en-US"),
+      sig(r.macPicojoules),
+      sig(r.macSquareMicrometres),
+      sig(r.macAlms),
+      String(r.macDsps),
+      sig(r.parameterBytes / 1e3),
+      sig(r.activationBytesPerExample / 1e3),
+      sig(r.stepJoules * 1e3),
+      sig((100 * r.stepMemoryJoules) / r.stepJoules, 2),
+      sig(r.epochJoules),
+      sig(r.energyVsBaseline),
+      sig(r.macAreaVsBaseline),
     ];
   });
   const memory = [...new Set(rows.map((r) => r.memoryLevel))].join(", ");
@@ -70,8 +116,15 @@ export function formatCostRows(rows: readonly CostRow[], format: TableFormat): s
 
 function fitBlock(title: string, f: Fit): string[] {
   const unit = f.quantity;
-  const coeffs = Object.entries(f.coefficients).map(([k, v]) => `${k} = ${sig(v, 4)}`).join(", ");
-  const body = f.rows.map((r) => [r.label, sig(r.measured, 4), sig(r.modelled, 4), `${(100 * r.relativeError).toFixed(1)}%`]);
+  const coeffs = Object.entries(f.coefficients)
+    .map(([k, v]) => `${k} = ${sig(v, 4)}`)
+    .join(", ");
+  const body = f.rows.map((r) => [
+    r.label,
+    sig(r.measured, 4),
+    sig(r.modelled, 4),
+    `${(100 * r.relativeError).toFixed(1)}%`,
+  ]);
   return [
     `${title} (${unit}; ${f.freeParameters} fitted constant${f.freeParameters === 1 ? "" : "s"}, ${f.rows.length} rows; largest |error| ${(100 * f.maxAbsRelativeError).toFixed(1)}%)`,
     `  ${coeffs}`,
@@ -82,9 +135,12 @@ function fitBlock(title: string, f: Fit): string[] {
 /** The calibration as text: constants and, per reference row, measured vs modelled. */
 export function formatCalibration(c: Calibration): string {
   return [
-    ...fitBlock("ASIC energy per operation, 45 nm", c.fits.asicEnergy), "",
-    ...fitBlock("ASIC area per operator, 45 nm", c.fits.asicArea), "",
-    ...fitBlock("FPGA ALMs per MAC, Stratix V (Table 1)", c.fits.fpgaAlms), "",
+    ...fitBlock("ASIC energy per operation, 45 nm", c.fits.asicEnergy),
+    "",
+    ...fitBlock("ASIC area per operator, 45 nm", c.fits.asicArea),
+    "",
+    ...fitBlock("FPGA ALMs per MAC, Stratix V (Table 1)", c.fits.fpgaAlms),
+    "",
     ...fitBlock("FPGA DSP blocks per MAC, Stratix V (Table 1)", c.fits.fpgaDsps),
   ].join("\n");
 }

@@ -31,17 +31,25 @@ export function encodeCheckpoint(header: unknown, arrays: ReadonlyMap<string, Fl
 /** Decodes bytes made by encodeCheckpoint; throws CheckpointError on anything else. */
 export function decodeCheckpoint(bytes: Uint8Array): { header: unknown; arrays: Map<string, Float32Array> } {
   const magic = new TextEncoder().encode(CHECKPOINT_MAGIC);
-  if (bytes.length < magic.length + 4 || !magic.every((b, i) => bytes[i] === b)) throw new CheckpointError("not a lowprec checkpoint (bad magic)");
+  if (bytes.length < magic.length + 4 || !magic.every((b, i) => bytes[i] === b))
+    throw new CheckpointError("not a lowprec checkpoint (bad magic)");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const jsonLength = view.getUint32(magic.length, true);
   const jsonEnd = magic.length + 4 + jsonLength;
-  if (jsonEnd > bytes.length) throw new CheckpointError(`truncated checkpoint: header of ${jsonLength} bytes, file of ${bytes.length}`);
-  const { header, manifest } = JSON.parse(new TextDecoder().decode(bytes.subarray(magic.length + 4, jsonEnd)), restoreNonFinite) as { header: unknown; manifest: { name: string; length: number }[] };
+  if (jsonEnd > bytes.length)
+    throw new CheckpointError(`truncated checkpoint: header of ${jsonLength} bytes, file of ${bytes.length}`);
+  const { header, manifest } = JSON.parse(
+    new TextDecoder().decode(bytes.subarray(magic.length + 4, jsonEnd)),
+    restoreNonFinite,
+  ) as { header: unknown; manifest: { name: string; length: number }[] };
   let off = Math.ceil(jsonEnd / 4) * 4;
   const arrays = new Map<string, Float32Array>();
   for (const m of manifest) {
     const len = m.length * 4;
-    if (off + len > bytes.length) throw new CheckpointError(`truncated checkpoint: array ${m.name} needs ${len} bytes at ${off}, file has ${bytes.length}`);
+    if (off + len > bytes.length)
+      throw new CheckpointError(
+        `truncated checkpoint: array ${m.name} needs ${len} bytes at ${off}, file has ${bytes.length}`,
+      );
     const a = new Float32Array(m.length);
     new Uint8Array(a.buffer).set(bytes.subarray(off, off + len));
     arrays.set(m.name, a);
@@ -55,6 +63,7 @@ function keepNonFinite(_key: string, v: unknown): unknown {
   return typeof v === "number" && !Number.isFinite(v) ? { $number: String(v) } : v;
 }
 function restoreNonFinite(_key: string, v: unknown): unknown {
-  if (v !== null && typeof v === "object" && "$number" in v && Object.keys(v).length === 1) return Number((v as { $number: string }).$number);
+  if (v !== null && typeof v === "object" && "$number" in v && Object.keys(v).length === 1)
+    return Number((v as { $number: string }).$number);
   return v;
 }

@@ -35,16 +35,30 @@ export interface Faithfulness {
 }
 
 export const FAITHFUL: Faithfulness = Object.freeze({
-  gradientDivisor: "classes", convMaxNormAxis: "filters", maxNormRescale: "always", softmaxInit: "zeros",
-  roundInput: false, ties: "all", dropPartialBatches: true, scaleBiasAtTest: true,
-  keepMomentumAfterCalibration: true, selectFromEpochZero: true,
+  gradientDivisor: "classes",
+  convMaxNormAxis: "filters",
+  maxNormRescale: "always",
+  softmaxInit: "zeros",
+  roundInput: false,
+  ties: "all",
+  dropPartialBatches: true,
+  scaleBiasAtTest: true,
+  keepMomentumAfterCalibration: true,
+  selectFromEpochZero: true,
 });
 
 /** The values each switch accepts (the first is the authors'). */
 export const SWITCH_VALUES: { readonly [K in keyof Faithfulness]: readonly Faithfulness[K][] } = {
-  gradientDivisor: ["classes", "batch"], convMaxNormAxis: ["filters", "per-filter"], maxNormRescale: ["always", "above-limit"],
-  softmaxInit: ["zeros", "uniform"], roundInput: [false, true], ties: ["all", "first"], dropPartialBatches: [true, false],
-  scaleBiasAtTest: [true, false], keepMomentumAfterCalibration: [true, false], selectFromEpochZero: [true, false],
+  gradientDivisor: ["classes", "batch"],
+  convMaxNormAxis: ["filters", "per-filter"],
+  maxNormRescale: ["always", "above-limit"],
+  softmaxInit: ["zeros", "uniform"],
+  roundInput: [false, true],
+  ties: ["all", "first"],
+  dropPartialBatches: [true, false],
+  scaleBiasAtTest: [true, false],
+  keepMomentumAfterCalibration: [true, false],
+  selectFromEpochZero: [true, false],
 };
 
 /** The fully resolved configuration of a run. */
@@ -79,14 +93,24 @@ function need(ok: boolean, field: string, value: unknown, expected: string): voi
 }
 
 const isInt = (v: unknown, min: number): boolean => typeof v === "number" && Number.isInteger(v) && v >= min;
-const isNum = (v: unknown, min: number, max = Infinity): boolean => typeof v === "number" && Number.isFinite(v) && v >= min && v <= max;
+const isNum = (v: unknown, min: number, max = Infinity): boolean =>
+  typeof v === "number" && Number.isFinite(v) && v >= min && v <= max;
 
 /** Merges a preset with overrides and validates every field. */
-export function resolveConfig(preset: NetworkPresetName | string, precision: PrecisionPresetName | PrecisionSpec, overrides: ConfigOverrides = {}): TrainConfig {
+export function resolveConfig(
+  preset: NetworkPresetName | string,
+  precision: PrecisionPresetName | PrecisionSpec,
+  overrides: ConfigOverrides = {},
+): TrainConfig {
   const p = (NETWORK_PRESETS as Record<string, (typeof NETWORK_PRESETS)[NetworkPresetName]>)[preset];
-  if (!p) throw new ConfigError(`unknown network preset "${preset}" (known: ${Object.keys(NETWORK_PRESETS).join(", ")})`);
-  const base = typeof precision === "string" ? (PRECISION_PRESETS as Record<string, PrecisionSpec>)[precision] : precision;
-  if (!base) throw new ConfigError(`unknown precision preset "${String(precision)}" (known: ${Object.keys(PRECISION_PRESETS).join(", ")})`);
+  if (!p)
+    throw new ConfigError(`unknown network preset "${preset}" (known: ${Object.keys(NETWORK_PRESETS).join(", ")})`);
+  const base =
+    typeof precision === "string" ? (PRECISION_PRESETS as Record<string, PrecisionSpec>)[precision] : precision;
+  if (!base)
+    throw new ConfigError(
+      `unknown precision preset "${String(precision)}" (known: ${Object.keys(PRECISION_PRESETS).join(", ")})`,
+    );
   const config: TrainConfig = {
     preset,
     network: overrides.network ?? p.network,
@@ -107,10 +131,20 @@ export function validateConfig(c: TrainConfig): void {
   need(isInt(h.batch, 1), "hyper.batch", h.batch, "an integer ≥ 1");
   need(isNum(h.learningRate, 0), "hyper.learningRate", h.learningRate, "a number ≥ 0");
   need(isNum(h.learningRateFinal, 0), "hyper.learningRateFinal", h.learningRateFinal, "a number ≥ 0");
-  need(isInt(h.learningRateSaturationEpochs, 0), "hyper.learningRateSaturationEpochs", h.learningRateSaturationEpochs, "an integer ≥ 0");
+  need(
+    isInt(h.learningRateSaturationEpochs, 0),
+    "hyper.learningRateSaturationEpochs",
+    h.learningRateSaturationEpochs,
+    "an integer ≥ 0",
+  );
   need(isNum(h.momentum, 0, 1), "hyper.momentum", h.momentum, "a number in [0, 1]");
   need(isNum(h.momentumFinal, 0, 1), "hyper.momentumFinal", h.momentumFinal, "a number in [0, 1]");
-  need(isInt(h.momentumSaturationEpochs, 0), "hyper.momentumSaturationEpochs", h.momentumSaturationEpochs, "an integer ≥ 0");
+  need(
+    isInt(h.momentumSaturationEpochs, 0),
+    "hyper.momentumSaturationEpochs",
+    h.momentumSaturationEpochs,
+    "an integer ≥ 0",
+  );
   need(isInt(h.seed, 0) && h.seed < 2 ** 32, "hyper.seed", h.seed, "an integer in [0, 2^32)");
   need(h.shuffle === "examples" || h.shuffle === "batches", "hyper.shuffle", h.shuffle, `"examples" or "batches"`);
   need(isInt(c.trainLimit, 0), "trainLimit", c.trainLimit, "an integer ≥ 0");
@@ -119,42 +153,109 @@ export function validateConfig(c: TrainConfig): void {
   for (const [k, v] of Object.entries(c.faithfulness)) {
     const allowed = SWITCH_VALUES[k as keyof Faithfulness];
     need(allowed !== undefined, `faithfulness.${k}`, k, `one of the switches ${Object.keys(SWITCH_VALUES).join(", ")}`);
-    need((allowed as readonly unknown[]).includes(v), `faithfulness.${k}`, v, allowed.map((a) => JSON.stringify(a)).join(" or "));
+    need(
+      (allowed as readonly unknown[]).includes(v),
+      `faithfulness.${k}`,
+      v,
+      allowed.map((a) => JSON.stringify(a)).join(" or "),
+    );
   }
   c.precision.overrides.forEach((o, i) => {
     const where = `precision.overrides[${i}]`;
-    if (o.group !== undefined) need((GROUPS as readonly string[]).includes(o.group), `${where}.group`, o.group, `one of ${GROUPS.join(", ")}`);
-    if (o.layer !== undefined) need(isInt(o.layer, 0) && o.layer < c.network.layers.length, `${where}.layer`, o.layer, `a layer index < ${c.network.layers.length}`);
+    if (o.group !== undefined)
+      need((GROUPS as readonly string[]).includes(o.group), `${where}.group`, o.group, `one of ${GROUPS.join(", ")}`);
+    if (o.layer !== undefined)
+      need(
+        isInt(o.layer, 0) && o.layer < c.network.layers.length,
+        `${where}.layer`,
+        o.layer,
+        `a layer index < ${c.network.layers.length}`,
+      );
     validatePrecision({ ...c.precision, ...o }, where);
   });
   const n = c.network;
-  need(Array.isArray(n.input) && n.input.length === 3 && n.input.every((v) => isInt(v, 1)), "network.input", n.input, "[channels, height, width] of positive integers");
-  need(n.layers.length >= 1 && n.layers[n.layers.length - 1]!.kind === "softmax", "network.layers", n.layers.map((l) => l.kind), "layers ending with a softmax");
+  need(
+    Array.isArray(n.input) && n.input.length === 3 && n.input.every((v) => isInt(v, 1)),
+    "network.input",
+    n.input,
+    "[channels, height, width] of positive integers",
+  );
+  need(
+    n.layers.length >= 1 && n.layers[n.layers.length - 1]!.kind === "softmax",
+    "network.layers",
+    n.layers.map((l) => l.kind),
+    "layers ending with a softmax",
+  );
   n.layers.forEach((l, i) => {
     const w = `network.layers[${i}]`;
     need(isNum(l.keepProb, 0, 1) && l.keepProb > 0, `${w}.keepProb`, l.keepProb, "a number in (0, 1]");
     need(isNum(l.testScale, 0), `${w}.testScale`, l.testScale, "a number ≥ 0");
     need(isNum(l.maxNorm, 0) && l.maxNorm > 0, `${w}.maxNorm`, l.maxNorm, "a number > 0");
     need(isNum(l.lrScale, 0), `${w}.lrScale`, l.lrScale, "a number ≥ 0");
-    if (l.kind === "softmax") { need(i === n.layers.length - 1, `${w}.kind`, l.kind, "softmax only as the last layer"); need(isInt(l.classes, 2), `${w}.classes`, l.classes, "an integer ≥ 2"); }
-    if (l.kind === "maxout-dense") { need(isInt(l.units, 1), `${w}.units`, l.units, "an integer ≥ 1"); need(isInt(l.pieces, 1), `${w}.pieces`, l.pieces, "an integer ≥ 1"); }
+    if (l.kind === "softmax") {
+      need(i === n.layers.length - 1, `${w}.kind`, l.kind, "softmax only as the last layer");
+      need(isInt(l.classes, 2), `${w}.classes`, l.classes, "an integer ≥ 2");
+    }
+    if (l.kind === "maxout-dense") {
+      need(isInt(l.units, 1), `${w}.units`, l.units, "an integer ≥ 1");
+      need(isInt(l.pieces, 1), `${w}.pieces`, l.pieces, "an integer ≥ 1");
+    }
     if (l.kind === "maxout-conv") {
-      need(isInt(l.maps, 1), `${w}.maps`, l.maps, "an integer ≥ 1"); need(isInt(l.pieces, 1), `${w}.pieces`, l.pieces, "an integer ≥ 1");
-      need(isInt(l.kernel, 1), `${w}.kernel`, l.kernel, "an integer ≥ 1"); need(isInt(l.padding, 0), `${w}.padding`, l.padding, "an integer ≥ 0");
-      need(isInt(l.poolSize, 1), `${w}.poolSize`, l.poolSize, "an integer ≥ 1"); need(isInt(l.poolStride, 1), `${w}.poolStride`, l.poolStride, "an integer ≥ 1");
-      need(n.layers.slice(0, i).every((q) => q.kind === "maxout-conv"), `${w}.kind`, l.kind, "conv layers only before dense layers");
+      need(isInt(l.maps, 1), `${w}.maps`, l.maps, "an integer ≥ 1");
+      need(isInt(l.pieces, 1), `${w}.pieces`, l.pieces, "an integer ≥ 1");
+      need(isInt(l.kernel, 1), `${w}.kernel`, l.kernel, "an integer ≥ 1");
+      need(isInt(l.padding, 0), `${w}.padding`, l.padding, "an integer ≥ 0");
+      need(isInt(l.poolSize, 1), `${w}.poolSize`, l.poolSize, "an integer ≥ 1");
+      need(isInt(l.poolStride, 1), `${w}.poolStride`, l.poolStride, "an integer ≥ 1");
+      need(
+        n.layers.slice(0, i).every((q) => q.kind === "maxout-conv"),
+        `${w}.kind`,
+        l.kind,
+        "conv layers only before dense layers",
+      );
     }
   });
 }
 
 function validatePrecision(p: PrecisionSpec, where: string): void {
-  need(["float32", "binary16", "fixed", "dynamic-fixed"].includes(p.format), `${where}.format`, p.format, `"float32", "binary16", "fixed" or "dynamic-fixed"`);
-  need((ROUNDING_MODES as readonly string[]).includes(p.rounding), `${where}.rounding`, p.rounding, ROUNDING_MODES.join(" | "));
+  need(
+    ["float32", "binary16", "fixed", "dynamic-fixed"].includes(p.format),
+    `${where}.format`,
+    p.format,
+    `"float32", "binary16", "fixed" or "dynamic-fixed"`,
+  );
+  need(
+    (ROUNDING_MODES as readonly string[]).includes(p.rounding),
+    `${where}.rounding`,
+    p.rounding,
+    ROUNDING_MODES.join(" | "),
+  );
   if (p.format === "fixed" || p.format === "dynamic-fixed") {
-    need(isInt(p.propagationBits, 2) && p.propagationBits <= 32, `${where}.propagationBits`, p.propagationBits, "an integer in [2, 32] (sign included)");
-    need(isInt(p.updateBits, 2) && p.updateBits <= 32, `${where}.updateBits`, p.updateBits, "an integer in [2, 32] (sign included)");
-    need(Number.isInteger(p.integerBits) && Math.abs(p.integerBits) <= 64, `${where}.integerBits`, p.integerBits, "an integer in [-64, 64]");
-    if (p.format === "fixed") need(p.integerBits < Math.min(p.propagationBits, p.updateBits), `${where}.integerBits`, p.integerBits, "fewer integer bits than the widths minus the sign");
+    need(
+      isInt(p.propagationBits, 2) && p.propagationBits <= 32,
+      `${where}.propagationBits`,
+      p.propagationBits,
+      "an integer in [2, 32] (sign included)",
+    );
+    need(
+      isInt(p.updateBits, 2) && p.updateBits <= 32,
+      `${where}.updateBits`,
+      p.updateBits,
+      "an integer in [2, 32] (sign included)",
+    );
+    need(
+      Number.isInteger(p.integerBits) && Math.abs(p.integerBits) <= 64,
+      `${where}.integerBits`,
+      p.integerBits,
+      "an integer in [-64, 64]",
+    );
+    if (p.format === "fixed")
+      need(
+        p.integerBits < Math.min(p.propagationBits, p.updateBits),
+        `${where}.integerBits`,
+        p.integerBits,
+        "fewer integer bits than the widths minus the sign",
+      );
   }
   if (p.format === "dynamic-fixed") {
     const s = p.scaling;
@@ -166,6 +267,11 @@ function validatePrecision(p: PrecisionSpec, where: string): void {
       need(Number.isInteger(s.margin), `${where}.scaling.margin`, s.margin, "an integer");
     } else need(false, `${where}.scaling.kind`, (s as { kind: unknown }).kind, `"overflow-rate" or "delayed-amax"`);
     need(isInt(p.calibrationEpochs, 0), `${where}.calibrationEpochs`, p.calibrationEpochs, "an integer ≥ 0");
-    need(isInt(p.calibrationBits, 2) && p.calibrationBits <= 32, `${where}.calibrationBits`, p.calibrationBits, "an integer in [2, 32]");
+    need(
+      isInt(p.calibrationBits, 2) && p.calibrationBits <= 32,
+      `${where}.calibrationBits`,
+      p.calibrationBits,
+      "an integer in [2, 32]",
+    );
   }
 }

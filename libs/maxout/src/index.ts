@@ -3,16 +3,49 @@
  * a chosen format (Courbariaux, David & Bengio, arXiv 1412.7024). The method is in policy.ts.
  */
 export {
-  GROUPS, ROUNDING_POINTS, PRECISION_PRESETS, LayerPrecision, resolveGroup, mixSeed,
-  type GroupName, type Width, type Step, type RoundingPoint, type PointName, type PrecisionFormat, type ScalingSpec,
-  type GroupKnobs, type GroupOverride, type PrecisionSpec, type GroupRule, type RoundingEvent, type ScaleRecord,
-  type PrecisionPresetName, type LayerPrecisionState,
+  GROUPS,
+  ROUNDING_POINTS,
+  PRECISION_PRESETS,
+  LayerPrecision,
+  resolveGroup,
+  mixSeed,
+  type GroupName,
+  type Width,
+  type Step,
+  type RoundingPoint,
+  type PointName,
+  type PrecisionFormat,
+  type ScalingSpec,
+  type GroupKnobs,
+  type GroupOverride,
+  type PrecisionSpec,
+  type GroupRule,
+  type RoundingEvent,
+  type ScaleRecord,
+  type PrecisionPresetName,
+  type LayerPrecisionState,
 } from "./policy.js";
 export {
-  NETWORK_PRESETS, type NetworkPresetName, type NetworkPreset, type NetworkSpec, type LayerSpec, type HyperParameters,
-  type MaxoutDenseSpec, type MaxoutConvSpec, type SoftmaxSpec, type LayerCommon,
+  NETWORK_PRESETS,
+  type NetworkPresetName,
+  type NetworkPreset,
+  type NetworkSpec,
+  type LayerSpec,
+  type HyperParameters,
+  type MaxoutDenseSpec,
+  type MaxoutConvSpec,
+  type SoftmaxSpec,
+  type LayerCommon,
 } from "./presets.js";
-export { resolveConfig, validateConfig, FAITHFUL, ConfigError, type TrainConfig, type ConfigOverrides, type Faithfulness } from "./config.js";
+export {
+  resolveConfig,
+  validateConfig,
+  FAITHFUL,
+  ConfigError,
+  type TrainConfig,
+  type ConfigOverrides,
+  type Faithfulness,
+} from "./config.js";
 export { learningRateAt, momentumAt, epochOrder } from "./schedule.js";
 export { Network, type StepResult, type Blame } from "./network.js";
 export { train, DivergenceError, type Dataset, type Splits, type TrainOptions, type TrainResult } from "./trainer.js";

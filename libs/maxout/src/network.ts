@@ -39,14 +39,21 @@ export class Network {
   readonly inputPrecision: LayerPrecision | undefined;
   private readonly xRounded: Float32Array;
 
-  constructor(readonly config: TrainConfig, readonly kernels: Kernels, readonly capacity: number) {
+  constructor(
+    readonly config: TrainConfig,
+    readonly kernels: Kernels,
+    readonly capacity: number,
+  ) {
     const { network, precision, hyper, faithfulness } = config;
     let shape: readonly [number, number, number] = network.input;
     let size = shape[0] * shape[1] * shape[2];
     this.inputSize = size;
     network.layers.forEach((spec, i) => {
       const ctx: LayerContext = {
-        kernels, faithfulness, capacity, index: i,
+        kernels,
+        faithfulness,
+        capacity,
+        index: i,
         precision: new LayerPrecision(precision, i, mixSeed(hyper.seed, STREAM.rounding)),
         dropoutSeed: mixSeed(hyper.seed, STREAM.dropout, i),
       };
@@ -61,16 +68,22 @@ export class Network {
       this.layers.push(layer);
     });
     this.softmax = this.layers[this.layers.length - 1] as Softmax;
-    this.inputPrecision = faithfulness.roundInput ? new LayerPrecision(precision, -1, mixSeed(hyper.seed, STREAM.rounding)) : undefined;
+    this.inputPrecision = faithfulness.roundInput
+      ? new LayerPrecision(precision, -1, mixSeed(hyper.seed, STREAM.rounding))
+      : undefined;
     this.xRounded = new Float32Array(faithfulness.roundInput ? capacity * this.inputSize : 0);
   }
 
   /** The paper's initialisation, each layer from its own seeded stream. */
   init(): void {
-    this.layers.forEach((l, i) => l.init(mixSeed(this.config.hyper.seed, STREAM.init, i), this.config.faithfulness));
+    this.layers.forEach((l, i) => {
+      l.init(mixSeed(this.config.hyper.seed, STREAM.init, i), this.config.faithfulness);
+    });
   }
 
-  get classes(): number { return this.softmax.outputSize; }
+  get classes(): number {
+    return this.softmax.outputSize;
+  }
 
   /** Both widths become the calibration width (DFXP range initialisation), or back. */
   setCalibrating(on: boolean): void {
@@ -82,7 +95,8 @@ export class Network {
     if (!this.inputPrecision) return x;
     const q = this.inputPrecision.at(test ? "networkInputTest" : "networkInput");
     if (!q) return x;
-    const out = this.xRounded.length === n * this.inputSize ? this.xRounded : this.xRounded.subarray(0, n * this.inputSize);
+    const out =
+      this.xRounded.length === n * this.inputSize ? this.xRounded : this.xRounded.subarray(0, n * this.inputSize);
     this.kernels.quantize({ x, y: out, ...q });
     return out;
   }
@@ -92,8 +106,12 @@ export class Network {
     this.softmax.setLabels(labels);
     let a = this.input(x, n, false);
     const outputs: Float32Array[] = [];
-    for (const l of this.layers) { a = l.forward(a, n); outputs.push(a); }
-    const loss = this.softmax.lastLoss, errors = this.softmax.lastErrors;
+    for (const l of this.layers) {
+      a = l.forward(a, n);
+      outputs.push(a);
+    }
+    const loss = this.softmax.lastLoss,
+      errors = this.softmax.lastErrors;
     if (!Number.isFinite(loss)) return { loss, errors, blame: this.blame(outputs) };
     let d: Float32Array | undefined;
     for (let i = this.layers.length - 1; i >= 0; i--) d = this.layers[i]!.backward(d, n, i > 0);
@@ -120,7 +138,12 @@ export class Network {
   private blame(outputs: readonly Float32Array[]): Blame {
     for (const l of this.layers) {
       const p = l.params;
-      const checks: [GroupName, Float32Array][] = [["w", p.w], ["b", p.b], ["update_w", p.vw], ["update_b", p.vb]];
+      const checks: [GroupName, Float32Array][] = [
+        ["w", p.w],
+        ["b", p.b],
+        ["update_w", p.vw],
+        ["update_b", p.vb],
+      ];
       for (const [group, a] of checks) if (!allFinite(a)) return { layer: l.index, group };
     }
     const inGroup = this.inputPrecision?.nanGroup();
@@ -145,8 +168,10 @@ export class Network {
   parameterArrays(): Map<string, Float32Array> {
     const m = new Map<string, Float32Array>();
     for (const l of this.layers) {
-      m.set(`${l.index}.w`, l.params.w); m.set(`${l.index}.b`, l.params.b);
-      m.set(`${l.index}.update_w`, l.params.vw); m.set(`${l.index}.update_b`, l.params.vb);
+      m.set(`${l.index}.w`, l.params.w);
+      m.set(`${l.index}.b`, l.params.b);
+      m.set(`${l.index}.update_w`, l.params.vw);
+      m.set(`${l.index}.update_b`, l.params.vb);
     }
     return m;
   }
@@ -156,8 +181,12 @@ export class Network {
   }
 
   restoreLayerStates(states: readonly LayerState[], input: LayerPrecisionState | undefined): void {
-    if (states.length !== this.layers.length) throw new RangeError(`checkpoint has ${states.length} layers, the network ${this.layers.length}`);
-    states.forEach((s, i) => { this.layers[i]!.precision.restore(s.precision); this.layers[i]!.dropout.counter = s.dropoutCounter; });
+    if (states.length !== this.layers.length)
+      throw new RangeError(`checkpoint has ${states.length} layers, the network ${this.layers.length}`);
+    states.forEach((s, i) => {
+      this.layers[i]!.precision.restore(s.precision);
+      this.layers[i]!.dropout.counter = s.dropoutCounter;
+    });
     if (this.inputPrecision && input) this.inputPrecision.restore(input);
   }
 }

@@ -68,10 +68,23 @@ export class MemoryOutput implements RunOutput {
   checkpoint: Uint8Array | undefined;
   events: ProgressEvent[] = [];
 
-  writeConfig(config: TrainConfig, environment: Record<string, unknown>): void { this.config = config; this.environment = environment; }
-  writeMetrics(history: readonly EpochMetrics[]): void { this.history = history.map((m) => ({ ...m })); }
-  writeScales(epoch: number, rows: readonly ScaleRow[]): void { this.scales.set(epoch, [...rows]); }
-  writeCheckpoint(bytes: Uint8Array): void { this.checkpoint = bytes.slice(); }
-  readCheckpoint(): Uint8Array | undefined { return this.checkpoint; }
-  progress(event: ProgressEvent): void { if (event.kind !== "batch") this.events.push(event); }
+  writeConfig(config: TrainConfig, environment: Record<string, unknown>): void {
+    this.config = config;
+    this.environment = environment;
+  }
+  writeMetrics(history: readonly EpochMetrics[]): void {
+    this.history = history.map((m) => ({ ...m }));
+  }
+  writeScales(epoch: number, rows: readonly ScaleRow[]): void {
+    this.scales.set(epoch, [...rows]);
+  }
+  writeCheckpoint(bytes: Uint8Array): void {
+    this.checkpoint = bytes.slice();
+  }
+  readCheckpoint(): Uint8Array | undefined {
+    return this.checkpoint;
+  }
+  progress(event: ProgressEvent): void {
+    if (event.kind !== "batch") this.events.push(event);
+  }
 }

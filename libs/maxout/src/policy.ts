@@ -40,7 +40,15 @@
  * (conv z and dEdz: the pre-pooling tensors). `ROUNDING_POINTS` below is this table as data; the
  * layers consult the policy by point name, and a recorder can list every rounding a step performs.
  */
-import type { Format, GroupScale, GroupScaleState, QuantizeStats, RandomStream, RoundingMode, ScalingPolicySpec } from "@lowprec/formats";
+import type {
+  Format,
+  GroupScale,
+  GroupScaleState,
+  QuantizeStats,
+  RandomStream,
+  RoundingMode,
+  ScalingPolicySpec,
+} from "@lowprec/formats";
 import { binary16, createScale, dynamicFixed, fixed } from "@lowprec/formats";
 import type { QuantizeSpec } from "@lowprec/tensor";
 
@@ -74,18 +82,66 @@ export const ROUNDING_POINTS = {
   pooledSum: { step: "forward", group: "z", width: "propagation", observe: false, what: "û = Q_p(pool(ĉ) + b̂)" },
   output: { step: "forward", group: "y", width: "propagation", observe: true, what: "ŷ = Q_p(act(ẑ))" },
   outputGradient: { step: "backward", group: "dEdy", width: "propagation", observe: true, what: "ĝ_y = Q_p(δ)" },
-  weightedSumGradient: { step: "backward", group: "dEdz", width: "propagation", observe: true, what: "ĝ_z = Q_p(∂E/∂z)" },
-  pooledSumGradient: { step: "backward", group: "dEdz", width: "propagation", observe: false, what: "ĝ_u = Q_p(∂E/∂u)" },
-  convOutputGradient: { step: "backward", group: "dEdz", width: "propagation", observe: true, what: "ĝ_c = Q_p(pool⁻¹ ĝ_u)" },
+  weightedSumGradient: {
+    step: "backward",
+    group: "dEdz",
+    width: "propagation",
+    observe: true,
+    what: "ĝ_z = Q_p(∂E/∂z)",
+  },
+  pooledSumGradient: {
+    step: "backward",
+    group: "dEdz",
+    width: "propagation",
+    observe: false,
+    what: "ĝ_u = Q_p(∂E/∂u)",
+  },
+  convOutputGradient: {
+    step: "backward",
+    group: "dEdz",
+    width: "propagation",
+    observe: true,
+    what: "ĝ_c = Q_p(pool⁻¹ ĝ_u)",
+  },
   weightGradient: { step: "backward", group: "dEdw", width: "propagation", observe: true, what: "ĝ_W = Q_p(x̃ᵀ·ĝ_z)" },
   biasGradient: { step: "backward", group: "dEdb", width: "propagation", observe: true, what: "ĝ_b = Q_p(Σ ĝ_z)" },
-  weightVelocity: { step: "update", group: "update_w", width: "propagation", observe: true, what: "v ← Q_p(M·v − LR·ĝ_W)" },
-  biasVelocity: { step: "update", group: "update_b", width: "propagation", observe: true, what: "v_b ← Q_p(M·v_b − LR·ĝ_b)" },
+  weightVelocity: {
+    step: "update",
+    group: "update_w",
+    width: "propagation",
+    observe: true,
+    what: "v ← Q_p(M·v − LR·ĝ_W)",
+  },
+  biasVelocity: {
+    step: "update",
+    group: "update_b",
+    width: "propagation",
+    observe: true,
+    what: "v_b ← Q_p(M·v_b − LR·ĝ_b)",
+  },
   storedWeights: { step: "update", group: "w", width: "update", observe: false, what: "W ← Q_u(W + v)" },
-  storedWeightsAfterMaxNorm: { step: "update", group: "w", width: "update", observe: true, what: "W ← Q_u(max-norm(W))" },
+  storedWeightsAfterMaxNorm: {
+    step: "update",
+    group: "w",
+    width: "update",
+    observe: true,
+    what: "W ← Q_u(max-norm(W))",
+  },
   storedBiases: { step: "update", group: "b", width: "update", observe: true, what: "b ← Q_u(b + v_b)" },
-  networkInput: { step: "forward", group: "y", width: "propagation", observe: true, what: "x̂ = Q_p(x) (only with the roundInput switch; layer −1)" },
-  networkInputTest: { step: "test", group: "y", width: "propagation", observe: false, what: "x̂ = Q_p(x) at test time (roundInput switch)" },
+  networkInput: {
+    step: "forward",
+    group: "y",
+    width: "propagation",
+    observe: true,
+    what: "x̂ = Q_p(x) (only with the roundInput switch; layer −1)",
+  },
+  networkInputTest: {
+    step: "test",
+    group: "y",
+    width: "propagation",
+    observe: false,
+    what: "x̂ = Q_p(x) at test time (roundInput switch)",
+  },
   testWeights: { step: "test", group: "w", width: "propagation", observe: false, what: "Ŵ = Q_p(W) (then × scale)" },
   testBiases: { step: "test", group: "b", width: "propagation", observe: false, what: "b̂ = Q_p(b) (then × scale)" },
   testWeightedSum: { step: "test", group: "z", width: "propagation", observe: false, what: "ẑ = Q_p(x·Ŵs + b̂s)" },
@@ -150,10 +206,14 @@ export interface GroupRule {
 
 function formatOf(k: GroupKnobs, bits: number): Format | undefined {
   switch (k.format) {
-    case "float32": return undefined;
-    case "binary16": return binary16;
-    case "fixed": return fixed({ bits, integerBits: k.integerBits });
-    case "dynamic-fixed": return dynamicFixed({ bits });
+    case "float32":
+      return undefined;
+    case "binary16":
+      return binary16;
+    case "fixed":
+      return fixed({ bits, integerBits: k.integerBits });
+    case "dynamic-fixed":
+      return dynamicFixed({ bits });
   }
 }
 
@@ -168,8 +228,12 @@ function scalingOf(k: GroupKnobs): ScalingPolicySpec | undefined {
 /** Which format, widths, rounding and scaling apply to `group` of layer `layer` under `spec`. */
 export function resolveGroup(spec: PrecisionSpec, layer: number, group: GroupName): GroupRule {
   let knobs: GroupKnobs = {
-    format: spec.format, propagationBits: spec.propagationBits, updateBits: spec.updateBits,
-    integerBits: spec.integerBits, rounding: spec.rounding, scaling: spec.scaling,
+    format: spec.format,
+    propagationBits: spec.propagationBits,
+    updateBits: spec.updateBits,
+    integerBits: spec.integerBits,
+    rounding: spec.rounding,
+    scaling: spec.scaling,
   };
   for (const o of spec.overrides) {
     if ((o.layer === undefined || o.layer === layer) && (o.group === undefined || o.group === group)) {
@@ -178,7 +242,9 @@ export function resolveGroup(spec: PrecisionSpec, layer: number, group: GroupNam
     }
   }
   return {
-    layer, group, knobs,
+    layer,
+    group,
+    knobs,
     propagation: formatOf(knobs, knobs.propagationBits),
     update: formatOf(knobs, knobs.updateBits),
     scaling: scalingOf(knobs),
@@ -228,7 +294,10 @@ class GroupState {
   windowRateHalf = 0;
   windowAmax = 0;
 
-  constructor(readonly rule: GroupRule, seed: number) {
+  constructor(
+    readonly rule: GroupRule,
+    seed: number,
+  ) {
     this.scale = rule.scaling && rule.propagation ? createScale(rule.scaling, rule.propagation) : undefined;
     this.rng = { seed, counter: 0 };
   }
@@ -253,7 +322,17 @@ export function mixSeed(...parts: number[]): number {
 
 /** Serializable state of a layer's policy (for checkpoints). */
 export interface LayerPrecisionState {
-  groups: Record<string, { scale: GroupScaleState | undefined; rngCounter: number; windowSteps: number; windowRate: number; windowRateHalf: number; windowAmax: number }>;
+  groups: Record<
+    string,
+    {
+      scale: GroupScaleState | undefined;
+      rngCounter: number;
+      windowSteps: number;
+      windowRate: number;
+      windowRateHalf: number;
+      windowAmax: number;
+    }
+  >;
 }
 
 /**
@@ -268,16 +347,26 @@ export class LayerPrecision {
   /** receives every rounding (tests list a step's roundings with it) */
   recorder: ((e: RoundingEvent) => void) | undefined;
 
-  constructor(readonly spec: PrecisionSpec, readonly layer: number, seed: number) {
+  constructor(
+    readonly spec: PrecisionSpec,
+    readonly layer: number,
+    seed: number,
+  ) {
     const g = {} as Record<GroupName, GroupState>;
-    GROUPS.forEach((name, i) => { g[name] = new GroupState(resolveGroup(spec, layer, name), mixSeed(seed, 0x51, layer, i)); });
+    GROUPS.forEach((name, i) => {
+      g[name] = new GroupState(resolveGroup(spec, layer, name), mixSeed(seed, 0x51, layer, i));
+    });
     this.groups = g;
   }
 
-  rule(group: GroupName): GroupRule { return this.groups[group].rule; }
+  rule(group: GroupName): GroupRule {
+    return this.groups[group].rule;
+  }
 
   /** The current integer bits of a group (undefined for float formats). */
-  integerBits(group: GroupName): number | undefined { return this.groups[group].integerBits(); }
+  integerBits(group: GroupName): number | undefined {
+    return this.groups[group].integerBits();
+  }
 
   /** The rounding to apply at `point`, or undefined when the group is float32 (nothing to do). */
   at(point: PointName): QuantizeSpec | undefined {
@@ -286,9 +375,15 @@ export class LayerPrecision {
     let format = p.width === "update" ? g.rule.update : g.rule.propagation;
     if (format === undefined) return undefined;
     if (this.calibrating && (format.kind === "dynamic-fixed" || format.kind === "fixed"))
-      format = format.kind === "fixed" ? fixed({ bits: this.spec.calibrationBits, integerBits: format.integerBits }) : dynamicFixed({ bits: this.spec.calibrationBits });
+      format =
+        format.kind === "fixed"
+          ? fixed({ bits: this.spec.calibrationBits, integerBits: format.integerBits })
+          : dynamicFixed({ bits: this.spec.calibrationBits });
     let stats = g.stats.get(point);
-    if (!stats) { stats = emptyStats(); g.stats.set(point, stats); }
+    if (!stats) {
+      stats = emptyStats();
+      g.stats.set(point, stats);
+    }
     if (p.observe && p.step !== "test") g.pending.push(stats);
     const integerBits = format.kind === "dynamic-fixed" ? g.integerBits() : undefined;
     this.recorder?.({ layer: this.layer, point, group: p.group, width: p.width, format: format.name, integerBits });
@@ -309,10 +404,14 @@ export class LayerPrecision {
     for (const name of GROUPS) {
       const g = this.groups[name];
       if (g.pending.length === 0) continue;
-      let rate = 0, half = 0;
+      let rate = 0,
+        half = 0;
       for (const s of g.pending) {
         g.scale?.observe(s);
-        if (s.count > 0) { rate += s.overflow / s.count; half += s.overflowHalfRange / s.count; }
+        if (s.count > 0) {
+          rate += s.overflow / s.count;
+          half += s.overflowHalfRange / s.count;
+        }
         if (s.amax > g.windowAmax) g.windowAmax = s.amax;
       }
       g.windowRate += rate / g.pending.length;
@@ -330,10 +429,17 @@ export class LayerPrecision {
       const g = this.groups[name];
       if (g.windowSteps === 0) continue;
       out.push({
-        layer: this.layer, group: name, integerBits: g.integerBits(),
-        overflowRate: g.windowRate / g.windowSteps, overflowRateHalfRange: g.windowRateHalf / g.windowSteps, amax: g.windowAmax,
+        layer: this.layer,
+        group: name,
+        integerBits: g.integerBits(),
+        overflowRate: g.windowRate / g.windowSteps,
+        overflowRateHalfRange: g.windowRateHalf / g.windowSteps,
+        amax: g.windowAmax,
       });
-      g.windowSteps = 0; g.windowRate = 0; g.windowRateHalf = 0; g.windowAmax = 0;
+      g.windowSteps = 0;
+      g.windowRate = 0;
+      g.windowRateHalf = 0;
+      g.windowAmax = 0;
     }
     return out;
   }
@@ -343,8 +449,12 @@ export class LayerPrecision {
     for (const name of GROUPS) {
       const g = this.groups[name];
       groups[name] = {
-        scale: g.scale?.toJSON(), rngCounter: g.rng.counter,
-        windowSteps: g.windowSteps, windowRate: g.windowRate, windowRateHalf: g.windowRateHalf, windowAmax: g.windowAmax,
+        scale: g.scale?.toJSON(),
+        rngCounter: g.rng.counter,
+        windowSteps: g.windowSteps,
+        windowRate: g.windowRate,
+        windowRateHalf: g.windowRateHalf,
+        windowAmax: g.windowAmax,
       };
     }
     return { groups };
@@ -356,8 +466,12 @@ export class LayerPrecision {
       const g = this.groups[name];
       if (!s) throw new RangeError(`checkpoint: layer ${this.layer} has no state for group ${name}`);
       g.rng.counter = s.rngCounter;
-      g.windowSteps = s.windowSteps; g.windowRate = s.windowRate; g.windowRateHalf = s.windowRateHalf; g.windowAmax = s.windowAmax;
-      if (g.scale && s.scale && g.rule.scaling && g.rule.propagation) g.scale = createScale(g.rule.scaling, g.rule.propagation, s.scale);
+      g.windowSteps = s.windowSteps;
+      g.windowRate = s.windowRate;
+      g.windowRateHalf = s.windowRateHalf;
+      g.windowAmax = s.windowAmax;
+      if (g.scale && s.scale && g.rule.scaling && g.rule.propagation)
+        g.scale = createScale(g.rule.scaling, g.rule.propagation, s.scale);
     }
   }
 }
@@ -369,12 +483,56 @@ const NO_SCALING: ScalingSpec = { kind: "overflow-rate", maxRate: 1e-4, everyExa
 /** The paper's four precision settings (Table 2). Override any field for sweeps. */
 export const PRECISION_PRESETS = {
   /** single precision float: no rounding anywhere (the baseline "FLP") */
-  fp32: { name: "fp32", format: "float32", propagationBits: 32, updateBits: 32, integerBits: 0, rounding: "nearest-even", scaling: NO_SCALING, calibrationEpochs: 0, calibrationBits: 32, overrides: [] },
+  fp32: {
+    name: "fp32",
+    format: "float32",
+    propagationBits: 32,
+    updateBits: 32,
+    integerBits: 0,
+    rounding: "nearest-even",
+    scaling: NO_SCALING,
+    calibrationEpochs: 0,
+    calibrationBits: 32,
+    overrides: [],
+  },
   /** binary16 at every rounding point, round to nearest even (CUDA __float2half_rn) */
-  half: { name: "half", format: "binary16", propagationBits: 16, updateBits: 16, integerBits: 0, rounding: "nearest-even", scaling: NO_SCALING, calibrationEpochs: 0, calibrationBits: 32, overrides: [] },
+  half: {
+    name: "half",
+    format: "binary16",
+    propagationBits: 16,
+    updateBits: 16,
+    integerBits: 0,
+    rounding: "nearest-even",
+    scaling: NO_SCALING,
+    calibrationEpochs: 0,
+    calibrationBits: 32,
+    overrides: [],
+  },
   /** fixed point, 20 bits (sign included) for both widths, radix after the 5th bit; Theano's round (ties away) */
-  fixed: { name: "fixed", format: "fixed", propagationBits: 20, updateBits: 20, integerBits: 5, rounding: "nearest-away", scaling: NO_SCALING, calibrationEpochs: 0, calibrationBits: 32, overrides: [] },
+  fixed: {
+    name: "fixed",
+    format: "fixed",
+    propagationBits: 20,
+    updateBits: 20,
+    integerBits: 5,
+    rounding: "nearest-away",
+    scaling: NO_SCALING,
+    calibrationEpochs: 0,
+    calibrationBits: 32,
+    overrides: [],
+  },
   /** dynamic fixed point: 10-bit propagations, 12-bit updates, overflow-rate scaling (1e-4 per 10,000 examples), 2 calibration epochs */
-  dfxp: { name: "dfxp", format: "dynamic-fixed", propagationBits: 10, updateBits: 12, integerBits: 5, rounding: "nearest-away", scaling: { kind: "overflow-rate", maxRate: 1e-4, everyExamples: 10_000 }, calibrationEpochs: 2, calibrationBits: 32, overrides: [] },
+  dfxp: {
+    name: "dfxp",
+    format: "dynamic-fixed",
+    propagationBits: 10,
+    updateBits: 12,
+    integerBits: 5,
+    rounding: "nearest-away",
+    scaling: { kind: "overflow-rate", maxRate: 1e-4, everyExamples: 10_000 },
+    calibrationEpochs: 2,
+    calibrationBits: 32,
+    overrides: [],
+  },
 } as const satisfies Record<string, PrecisionSpec>;
 export type PrecisionPresetName = keyof typeof PRECISION_PRESETS;

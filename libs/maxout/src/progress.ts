@@ -6,7 +6,8 @@ export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "?";
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60), h = Math.floor(m / 60);
+  const m = Math.floor(s / 60),
+    h = Math.floor(m / 60);
   if (h > 0) return `${h}h${String(m % 60).padStart(2, "0")}m`;
   return `${m}m${String(s % 60).padStart(2, "0")}s`;
 }

@@ -40,7 +40,14 @@ function below(bits: number, n: number): number {
  * all examples; `batches`: fixed batches of consecutive examples, in a permuted order (the authors' SVHN).
  * `epoch` ≤ 0 (calibration) keeps the dataset order, as the authors' calibration epochs do.
  */
-export function epochOrder(seed: number, epoch: number, count: number, batch: number, mode: HyperParameters["shuffle"], out?: Int32Array): Int32Array {
+export function epochOrder(
+  seed: number,
+  epoch: number,
+  count: number,
+  batch: number,
+  mode: HyperParameters["shuffle"],
+  out?: Int32Array,
+): Int32Array {
   const order = out ?? new Int32Array(count);
   for (let i = 0; i < count; i++) order[i] = i;
   if (epoch <= 0) return order;
@@ -48,7 +55,9 @@ export function epochOrder(seed: number, epoch: number, count: number, batch: nu
   if (mode === "examples") {
     for (let i = count - 1; i > 0; i--) {
       const j = below(randomBits(s, i), i + 1);
-      const t = order[i]!; order[i] = order[j]!; order[j] = t;
+      const t = order[i]!;
+      order[i] = order[j]!;
+      order[j] = t;
     }
     return order;
   }
@@ -57,7 +66,9 @@ export function epochOrder(seed: number, epoch: number, count: number, batch: nu
   for (let i = 0; i < nb; i++) perm[i] = i;
   for (let i = nb - 1; i > 0; i--) {
     const j = below(randomBits(s, i), i + 1);
-    const t = perm[i]!; perm[i] = perm[j]!; perm[j] = t;
+    const t = perm[i]!;
+    perm[i] = perm[j]!;
+    perm[j] = t;
   }
   for (let b = 0; b < nb; b++) for (let k = 0; k < batch; k++) order[b * batch + k] = perm[b]! * batch + k;
   return order;

@@ -19,8 +19,15 @@ interface Derived {
 export type LayerShape =
   | ({ readonly kind: "dense"; readonly inputs: number; readonly units: number; readonly pieces: number } & Derived)
   | ({
-      readonly kind: "conv"; readonly inChannels: number; readonly height: number; readonly width: number;
-      readonly maps: number; readonly pieces: number; readonly kernel: number; readonly padding: number; readonly stride: number;
+      readonly kind: "conv";
+      readonly inChannels: number;
+      readonly height: number;
+      readonly width: number;
+      readonly maps: number;
+      readonly pieces: number;
+      readonly kernel: number;
+      readonly padding: number;
+      readonly stride: number;
       readonly pool: { readonly size: number; readonly stride: number };
     } & Derived)
   | ({ readonly kind: "softmax"; readonly inputs: number; readonly classes: number } & Derived);
@@ -32,20 +39,47 @@ export function networkShapes(net: NetworkSpec): LayerShape[] {
     const inputs = c * h * w;
     if (l.kind === "maxout-conv") {
       const f = l.maps * l.pieces;
-      const ch = convOutputSize(h, l.kernel, l.padding, 1), cw = convOutputSize(w, l.kernel, l.padding, 1);
-      const ph = poolOutputSize(ch, l.poolSize, l.poolStride), pw = poolOutputSize(cw, l.poolSize, l.poolStride);
+      const ch = convOutputSize(h, l.kernel, l.padding, 1),
+        cw = convOutputSize(w, l.kernel, l.padding, 1);
+      const ph = poolOutputSize(ch, l.poolSize, l.poolStride),
+        pw = poolOutputSize(cw, l.poolSize, l.poolStride);
       out.push({
-        kind: "conv", inChannels: c, height: h, width: w, maps: l.maps, pieces: l.pieces, kernel: l.kernel, padding: l.padding, stride: 1,
+        kind: "conv",
+        inChannels: c,
+        height: h,
+        width: w,
+        maps: l.maps,
+        pieces: l.pieces,
+        kernel: l.kernel,
+        padding: l.padding,
+        stride: 1,
         pool: { size: l.poolSize, stride: l.poolStride },
-        outputs: l.maps * ph * pw, parameters: f * c * l.kernel * l.kernel + f, multiplies: f * ch * cw * c * l.kernel * l.kernel,
+        outputs: l.maps * ph * pw,
+        parameters: f * c * l.kernel * l.kernel + f,
+        multiplies: f * ch * cw * c * l.kernel * l.kernel,
       });
       [c, h, w] = [l.maps, ph, pw];
     } else if (l.kind === "maxout-dense") {
       const units = l.units * l.pieces;
-      out.push({ kind: "dense", inputs, units: l.units, pieces: l.pieces, outputs: l.units, parameters: inputs * units + units, multiplies: inputs * units });
+      out.push({
+        kind: "dense",
+        inputs,
+        units: l.units,
+        pieces: l.pieces,
+        outputs: l.units,
+        parameters: inputs * units + units,
+        multiplies: inputs * units,
+      });
       [c, h, w] = [l.units, 1, 1];
     } else {
-      out.push({ kind: "softmax", inputs, classes: l.classes, outputs: l.classes, parameters: inputs * l.classes + l.classes, multiplies: inputs * l.classes });
+      out.push({
+        kind: "softmax",
+        inputs,
+        classes: l.classes,
+        outputs: l.classes,
+        parameters: inputs * l.classes + l.classes,
+        multiplies: inputs * l.classes,
+      });
       [c, h, w] = [l.classes, 1, 1];
     }
   }

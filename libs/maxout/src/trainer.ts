@@ -53,8 +53,17 @@ export interface TrainResult {
 export class DivergenceError extends Error {
   override readonly name = "DivergenceError";
   /** `batch` counts from 1 */
-  constructor(readonly phase: string, readonly epoch: number, readonly batch: number, readonly layer: number, readonly group: string, loss: number) {
-    super(`training diverged: loss is ${loss} at ${phase} epoch ${epoch}, batch ${batch}; first non-finite values in layer ${layer}, group ${group}`);
+  constructor(
+    readonly phase: string,
+    readonly epoch: number,
+    readonly batch: number,
+    readonly layer: number,
+    readonly group: string,
+    loss: number,
+  ) {
+    super(
+      `training diverged: loss is ${loss} at ${phase} epoch ${epoch}, batch ${batch}; first non-finite values in layer ${layer}, group ${group}`,
+    );
   }
 }
 
@@ -84,12 +93,17 @@ function checkData(config: TrainConfig, data: Splits, classes: number): void {
   for (const [name, d] of Object.entries(data) as [string, Dataset][]) {
     const size = d.shape[0] * d.shape[1] * d.shape[2];
     if (d.shape[0] !== c || d.shape[1] !== h || d.shape[2] !== w)
-      throw new RangeError(`${name} set: images of shape [${d.shape.join(", ")}] for a network whose input is [${c}, ${h}, ${w}]`);
-    if (d.images.length !== d.count * size) throw new RangeError(`${name} set: ${d.images.length} pixels for ${d.count} images of ${size}`);
-    if (d.labels.length !== d.count) throw new RangeError(`${name} set: ${d.labels.length} labels for ${d.count} images`);
+      throw new RangeError(
+        `${name} set: images of shape [${d.shape.join(", ")}] for a network whose input is [${c}, ${h}, ${w}]`,
+      );
+    if (d.images.length !== d.count * size)
+      throw new RangeError(`${name} set: ${d.images.length} pixels for ${d.count} images of ${size}`);
+    if (d.labels.length !== d.count)
+      throw new RangeError(`${name} set: ${d.labels.length} labels for ${d.count} images`);
     for (let i = 0; i < d.count; i++) {
       const l = d.labels[i]!;
-      if (!Number.isInteger(l) || l < 0 || l >= classes) throw new RangeError(`${name} set: label ${l} of example ${i} is not a class in [0, ${classes})`);
+      if (!Number.isInteger(l) || l < 0 || l >= classes)
+        throw new RangeError(`${name} set: label ${l} of example ${i} is not a class in [0, ${classes})`);
     }
   }
 }
@@ -115,7 +129,12 @@ class Run {
   private examplesSeen = 0;
   private history: EpochMetrics[] = [];
 
-  constructor(readonly config: TrainConfig, readonly data: Splits, readonly output: RunOutput, readonly options: TrainOptions) {
+  constructor(
+    readonly config: TrainConfig,
+    readonly data: Splits,
+    readonly output: RunOutput,
+    readonly options: TrainOptions,
+  ) {
     this.clock = options.clock ?? (() => performance.now());
     this.batch = config.hyper.batch;
     this.net = new Network(config, options.kernels, this.batch);
@@ -136,10 +155,20 @@ class Run {
     let completed = true;
     for (let epoch = startEpoch + 1; epoch <= config.hyper.epochs; epoch++) {
       this.epoch(epoch);
-      if (options.stopAfterEpoch === epoch && epoch < config.hyper.epochs) { completed = false; break; }
+      if (options.stopAfterEpoch === epoch && epoch < config.hyper.epochs) {
+        completed = false;
+        break;
+      }
     }
     const b = this.best();
-    return { history: this.history, bestEpoch: b.epoch, bestValidError: b.valid, bestTestError: b.test, completed, network: this.net };
+    return {
+      history: this.history,
+      bestEpoch: b.epoch,
+      bestValidError: b.valid,
+      bestTestError: b.test,
+      completed,
+      network: this.net,
+    };
   }
 
   private batchesOf(n: number): number {
@@ -151,16 +180,33 @@ class Run {
     const { hyper, precision } = this.config;
     this.net.init();
     const t0 = this.clock();
-    const v = this.evaluate(this.data.valid), t = this.evaluate(this.data.test);
+    const v = this.evaluate(this.data.valid),
+      t = this.evaluate(this.data.test);
     const bare: EpochMetrics = {
-      epoch: 0, learningRate: learningRateAt(hyper, 1), momentum: momentumAt(hyper, 1), loss: NaN, trainError: NaN,
-      validError: v.error, testError: t.error, validLoss: v.loss, trainSeconds: 0, seconds: 0, examplesPerSecond: 0,
-      bestEpoch: 0, bestValidError: v.error, bestTestError: t.error,
+      epoch: 0,
+      learningRate: learningRateAt(hyper, 1),
+      momentum: momentumAt(hyper, 1),
+      loss: NaN,
+      trainError: NaN,
+      validError: v.error,
+      testError: t.error,
+      validLoss: v.loss,
+      trainSeconds: 0,
+      seconds: 0,
+      examplesPerSecond: 0,
+      bestEpoch: 0,
+      bestValidError: v.error,
+      bestTestError: t.error,
     };
     this.history.push(bare);
     const rows = usesDynamicFixed(precision) && precision.calibrationEpochs > 0 ? this.calibrate() : [];
     const b = this.best();
-    Object.assign(bare, { seconds: (this.clock() - t0) / 1000, bestEpoch: b.epoch, bestValidError: b.valid, bestTestError: b.test });
+    Object.assign(bare, {
+      seconds: (this.clock() - t0) / 1000,
+      bestEpoch: b.epoch,
+      bestValidError: b.valid,
+      bestTestError: b.test,
+    });
     this.output.writeScales(0, rows);
     this.output.writeMetrics(this.history);
     this.checkpoint(0);
@@ -177,7 +223,8 @@ class Run {
     for (const [name, a] of this.net.parameterArrays()) initial.set(name, a.slice());
     this.net.setCalibrating(true);
     const rows: ScaleRow[] = [];
-    for (let c = 1; c <= precision.calibrationEpochs; c++) rows.push(...this.trainEpoch("calibration", c, learningRateAt(hyper, 1), momentumAt(hyper, 1)).rows);
+    for (let c = 1; c <= precision.calibrationEpochs; c++)
+      rows.push(...this.trainEpoch("calibration", c, learningRateAt(hyper, 1), momentumAt(hyper, 1)).rows);
     this.net.setCalibrating(false);
     for (const [name, a] of this.net.parameterArrays()) {
       const isVelocity = name.endsWith(".update_w") || name.endsWith(".update_b");
@@ -190,36 +237,65 @@ class Run {
   /** One training epoch, evaluation, metrics, telemetry and checkpoint. */
   private epoch(epoch: number): void {
     const { hyper } = this.config;
-    const lr = learningRateAt(hyper, epoch), momentum = momentumAt(hyper, epoch);
+    const lr = learningRateAt(hyper, epoch),
+      momentum = momentumAt(hyper, epoch);
     const t0 = this.clock();
     const r = this.trainEpoch("training", epoch, lr, momentum);
     const t1 = this.clock();
-    const v = this.evaluate(this.data.valid), t = this.evaluate(this.data.test);
+    const v = this.evaluate(this.data.valid),
+      t = this.evaluate(this.data.test);
     const t2 = this.clock();
     const m: EpochMetrics = {
-      epoch, learningRate: lr, momentum, loss: r.loss / r.examples, trainError: (100 * r.errors) / r.examples,
-      validError: v.error, testError: t.error, validLoss: v.loss,
-      trainSeconds: (t1 - t0) / 1000, seconds: (t2 - t0) / 1000, examplesPerSecond: r.examples / ((t1 - t0) / 1000),
-      bestEpoch: 0, bestValidError: NaN, bestTestError: NaN,
+      epoch,
+      learningRate: lr,
+      momentum,
+      loss: r.loss / r.examples,
+      trainError: (100 * r.errors) / r.examples,
+      validError: v.error,
+      testError: t.error,
+      validLoss: v.loss,
+      trainSeconds: (t1 - t0) / 1000,
+      seconds: (t2 - t0) / 1000,
+      examplesPerSecond: r.examples / ((t1 - t0) / 1000),
+      bestEpoch: 0,
+      bestValidError: NaN,
+      bestTestError: NaN,
     };
     this.history.push(m);
     const b = this.best();
-    m.bestEpoch = b.epoch; m.bestValidError = b.valid; m.bestTestError = b.test;
+    m.bestEpoch = b.epoch;
+    m.bestValidError = b.valid;
+    m.bestTestError = b.test;
     this.output.writeMetrics(this.history);
     this.output.writeScales(epoch, r.rows);
     this.checkpoint(epoch);
     const done = this.history.filter((h) => h.epoch > 0);
     const mean = done.reduce((s, h) => s + h.seconds, 0) / done.length;
-    this.output.progress?.({ kind: "epoch", metrics: m, epochs: hyper.epochs, etaSeconds: mean * (hyper.epochs - epoch) });
+    this.output.progress?.({
+      kind: "epoch",
+      metrics: m,
+      epochs: hyper.epochs,
+      etaSeconds: mean * (hyper.epochs - epoch),
+    });
   }
 
   /** One pass over the training set: summed loss, errors, examples, and the telemetry rows of its windows. */
-  private trainEpoch(phase: Phase, epoch: number, lr: number, momentum: number): { loss: number; errors: number; examples: number; rows: ScaleRow[] } {
-    const { hyper } = this.config, B = this.batch, count = this.order.length, train = this.data.train;
+  private trainEpoch(
+    phase: Phase,
+    epoch: number,
+    lr: number,
+    momentum: number,
+  ): { loss: number; errors: number; examples: number; rows: ScaleRow[] } {
+    const { hyper } = this.config,
+      B = this.batch,
+      count = this.order.length,
+      train = this.data.train;
     epochOrder(hyper.seed, phase === "calibration" ? 0 : epoch, count, B, hyper.shuffle, this.order);
     const batches = this.batchesOf(count);
     const rows: ScaleRow[] = [];
-    let loss = 0, errors = 0, examples = 0;
+    let loss = 0,
+      errors = 0,
+      examples = 0;
     this.output.progress?.({ kind: "start", phase, epoch, epochs: hyper.epochs, batches });
     for (let b = 0; b < batches; b++) {
       const n = Math.min(B, count - b * B);
@@ -231,10 +307,14 @@ class Run {
       const x = n === B ? this.xBatch : this.xBatch.subarray(0, n * this.inSize);
       const r = this.net.trainStep(x, n === B ? this.yBatch : this.yBatch.subarray(0, n), n, lr, momentum);
       if (r.blame) throw new DivergenceError(phase, epoch, b + 1, r.blame.layer, r.blame.group, r.loss);
-      loss += r.loss; errors += r.errors; examples += n;
-      this.examplesSeen += n; this.examplesInWindow += n;
+      loss += r.loss;
+      errors += r.errors;
+      examples += n;
+      this.examplesSeen += n;
+      this.examplesInWindow += n;
       if (this.examplesInWindow >= this.windowExamples) {
-        for (const rec of this.net.takeRecords()) rows.push({ ...rec, phase, epoch, batch: b + 1, examples: this.examplesSeen });
+        for (const rec of this.net.takeRecords())
+          rows.push({ ...rec, phase, epoch, batch: b + 1, examples: this.examplesSeen });
         this.examplesInWindow = 0;
       }
       this.output.progress?.({ kind: "batch", phase, epoch, batch: b + 1, batches });
@@ -247,12 +327,20 @@ class Run {
     const B = this.batch;
     this.net.prepareTest();
     const count = this.config.evalLimit > 0 ? Math.min(this.config.evalLimit, d.count) : d.count;
-    let errors = 0, loss = 0, examples = 0;
+    let errors = 0,
+      loss = 0,
+      examples = 0;
     for (let b = 0; b < this.batchesOf(count); b++) {
       const n = Math.min(B, count - b * B);
       for (let i = 0; i < n; i++) this.yBatch[i] = d.labels[b * B + i]!;
-      const r = this.net.evaluate(d.images.subarray(b * B * this.inSize, (b * B + n) * this.inSize), n === B ? this.yBatch : this.yBatch.subarray(0, n), n);
-      errors += r.errors; loss += r.loss; examples += n;
+      const r = this.net.evaluate(
+        d.images.subarray(b * B * this.inSize, (b * B + n) * this.inSize),
+        n === B ? this.yBatch : this.yBatch.subarray(0, n),
+        n,
+      );
+      errors += r.errors;
+      loss += r.loss;
+      examples += n;
     }
     return { error: examples > 0 ? (100 * errors) / examples : NaN, loss: examples > 0 ? loss / examples : NaN };
   }
@@ -269,8 +357,14 @@ class Run {
 
   private checkpoint(epoch: number): void {
     const header: CheckpointHeader = {
-      version: 1, config: this.config, epoch, history: this.history, examplesInWindow: this.examplesInWindow, examplesSeen: this.examplesSeen,
-      layers: this.net.layerStates(), input: this.net.inputPrecision?.toJSON(),
+      version: 1,
+      config: this.config,
+      epoch,
+      history: this.history,
+      examplesInWindow: this.examplesInWindow,
+      examplesSeen: this.examplesSeen,
+      layers: this.net.layerStates(),
+      input: this.net.inputPrecision?.toJSON(),
     };
     this.output.writeCheckpoint(encodeCheckpoint(header, this.net.parameterArrays()));
   }
@@ -281,14 +375,19 @@ class Run {
     const h = header as CheckpointHeader;
     if (h.version !== 1) throw new RangeError(`checkpoint version ${String(h.version)} is not supported`);
     const same = (c: TrainConfig) => JSON.stringify({ ...c, hyper: { ...c.hyper, epochs: 0 } });
-    if (same(h.config) !== same(this.config)) throw new RangeError("checkpoint: the run folder holds a run with another configuration (only hyper.epochs may change on resume)");
+    if (same(h.config) !== same(this.config))
+      throw new RangeError(
+        "checkpoint: the run folder holds a run with another configuration (only hyper.epochs may change on resume)",
+      );
     for (const [name, a] of this.net.parameterArrays()) {
       const s = arrays.get(name);
       if (!s || s.length !== a.length) throw new RangeError(`checkpoint: array ${name} missing or of another size`);
       a.set(s);
     }
     this.net.restoreLayerStates(h.layers, h.input);
-    this.history = h.history; this.examplesInWindow = h.examplesInWindow; this.examplesSeen = h.examplesSeen;
+    this.history = h.history;
+    this.examplesInWindow = h.examplesInWindow;
+    this.examplesSeen = h.examplesSeen;
     this.output.progress?.({ kind: "resumed", epoch: h.epoch });
     return h.epoch;
   }

@@ -1,8 +1,18 @@
 /** Presets as data, configuration resolution and validation, schedules, shuffling, checkpoints, shapes. */
 import { describe, expect, it } from "vitest";
 import {
-  CheckpointError, ConfigError, decodeCheckpoint, encodeCheckpoint, epochOrder, learningRateAt, momentumAt,
-  NETWORK_PRESETS, networkShapes, resolveConfig, resolveGroup, PRECISION_PRESETS,
+  CheckpointError,
+  ConfigError,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  epochOrder,
+  learningRateAt,
+  momentumAt,
+  NETWORK_PRESETS,
+  networkShapes,
+  resolveConfig,
+  resolveGroup,
+  PRECISION_PRESETS,
 } from "../src/index.js";
 
 describe("presets", () => {
@@ -15,16 +25,30 @@ describe("presets", () => {
   });
 
   it("precision presets resolve to the paper's formats per group", () => {
-    const fmt = (p: keyof typeof PRECISION_PRESETS, g: "w" | "z") => { const r = resolveGroup(PRECISION_PRESETS[p], 0, g); return [r.propagation?.name, r.update?.name, r.knobs.rounding]; };
+    const fmt = (p: keyof typeof PRECISION_PRESETS, g: "w" | "z") => {
+      const r = resolveGroup(PRECISION_PRESETS[p], 0, g);
+      return [r.propagation?.name, r.update?.name, r.knobs.rounding];
+    };
     expect(fmt("fp32", "w")).toEqual([undefined, undefined, "nearest-even"]);
     expect(fmt("half", "z")).toEqual(["binary16", "binary16", "nearest-even"]);
     expect(fmt("fixed", "w")).toEqual(["fixed20.5", "fixed20.5", "nearest-away"]);
     expect(fmt("dfxp", "w")).toEqual(["dfxp10", "dfxp12", "nearest-away"]);
-    expect(resolveGroup(PRECISION_PRESETS.dfxp, 1, "dEdw").scaling).toEqual({ kind: "overflow-rate", maxRate: 1e-4, everyExamples: 10_000, initialIntegerBits: 5 });
+    expect(resolveGroup(PRECISION_PRESETS.dfxp, 1, "dEdw").scaling).toEqual({
+      kind: "overflow-rate",
+      maxRate: 1e-4,
+      everyExamples: 10_000,
+      initialIntegerBits: 5,
+    });
   });
 
   it("overrides apply per layer and group, later ones winning", () => {
-    const spec = { ...PRECISION_PRESETS.dfxp, overrides: [{ group: "dEdw" as const, propagationBits: 14 }, { layer: 1, group: "dEdw" as const, rounding: "stochastic" as const }] };
+    const spec = {
+      ...PRECISION_PRESETS.dfxp,
+      overrides: [
+        { group: "dEdw" as const, propagationBits: 14 },
+        { layer: 1, group: "dEdw" as const, rounding: "stochastic" as const },
+      ],
+    };
     expect(resolveGroup(spec, 0, "dEdw").propagation?.name).toBe("dfxp14");
     expect(resolveGroup(spec, 0, "dEdw").knobs.rounding).toBe("nearest-away");
     expect(resolveGroup(spec, 1, "dEdw").knobs.rounding).toBe("stochastic");
@@ -37,18 +61,36 @@ describe("configuration", () => {
     const c = resolveConfig("pi-mnist", "dfxp", { hyper: { epochs: 3, batch: 50 }, precision: { propagationBits: 8 } });
     expect([c.hyper.epochs, c.hyper.batch, c.hyper.learningRate, c.hyper.seed]).toEqual([3, 50, 0.05, 1234]);
     expect([c.precision.propagationBits, c.precision.updateBits]).toEqual([8, 12]);
-    expect(resolveConfig("svhn", "fp32").hyper).toMatchObject({ epochs: 200, shuffle: "batches", learningRateSaturationEpochs: 100 });
+    expect(resolveConfig("svhn", "fp32").hyper).toMatchObject({
+      epochs: 200,
+      shuffle: "batches",
+      learningRateSaturationEpochs: 100,
+    });
   });
 
   it("names the bad field and value", () => {
-    expect(() => resolveConfig("pi-mnist", "fp32", { hyper: { batch: 0 } })).toThrow(new ConfigError('invalid config hyper.batch: expected an integer ≥ 1, got 0'));
-    expect(() => resolveConfig("pi-mnist", "dfxp", { precision: { propagationBits: 40 } })).toThrow(/precision.propagationBits: expected an integer in \[2, 32\].*got 40/);
-    expect(() => resolveConfig("pi-mnist", "dfxp", { precision: { rounding: "up" as never } })).toThrow(/precision.rounding/);
+    expect(() => resolveConfig("pi-mnist", "fp32", { hyper: { batch: 0 } })).toThrow(
+      new ConfigError("invalid config hyper.batch: expected an integer ≥ 1, got 0"),
+    );
+    expect(() => resolveConfig("pi-mnist", "dfxp", { precision: { propagationBits: 40 } })).toThrow(
+      /precision.propagationBits: expected an integer in \[2, 32\].*got 40/,
+    );
+    expect(() => resolveConfig("pi-mnist", "dfxp", { precision: { rounding: "up" as never } })).toThrow(
+      /precision.rounding/,
+    );
     expect(() => resolveConfig("nope", "fp32")).toThrow(/unknown network preset "nope"/);
-    expect(() => resolveConfig("pi-mnist", "fixed", { precision: { integerBits: 25 } })).toThrow(/precision.integerBits/);
-    expect(() => resolveConfig("pi-mnist", "dfxp", { precision: { overrides: [{ group: "q" as never }] } })).toThrow(/overrides\[0\].group/);
-    expect(() => resolveConfig("pi-mnist", "fp32", { faithfulness: { ties: "most" as never } })).toThrow(/faithfulness.ties: expected "all" or "first", got "most"/);
-    expect(() => resolveConfig("pi-mnist", "fp32", { faithfulness: { shuffle: 1 } as never })).toThrow(/faithfulness.shuffle/);
+    expect(() => resolveConfig("pi-mnist", "fixed", { precision: { integerBits: 25 } })).toThrow(
+      /precision.integerBits/,
+    );
+    expect(() => resolveConfig("pi-mnist", "dfxp", { precision: { overrides: [{ group: "q" as never }] } })).toThrow(
+      /overrides\[0\].group/,
+    );
+    expect(() => resolveConfig("pi-mnist", "fp32", { faithfulness: { ties: "most" as never } })).toThrow(
+      /faithfulness.ties: expected "all" or "first", got "most"/,
+    );
+    expect(() => resolveConfig("pi-mnist", "fp32", { faithfulness: { shuffle: 1 } as never })).toThrow(
+      /faithfulness.shuffle/,
+    );
   });
 });
 
@@ -88,7 +130,11 @@ describe("shuffling", () => {
 
 describe("checkpoint encoding", () => {
   it("round-trips the header (NaN included) and the arrays bit for bit", () => {
-    const arrays = new Map([["a", Float32Array.of(1, -0, NaN, 3.5)], ["b", new Float32Array(0)], ["c", Float32Array.of(1e-45)]]);
+    const arrays = new Map([
+      ["a", Float32Array.of(1, -0, NaN, 3.5)],
+      ["b", new Float32Array(0)],
+      ["c", Float32Array.of(1e-45)],
+    ]);
     const { header, arrays: back } = decodeCheckpoint(encodeCheckpoint({ x: 1, loss: NaN, inf: -Infinity }, arrays));
     expect(header).toEqual({ x: 1, loss: NaN, inf: -Infinity });
     for (const [k, v] of arrays) expect(new Uint32Array(back.get(k)!.buffer)).toEqual(new Uint32Array(v.buffer));

@@ -5,10 +5,12 @@ import { convNet, denseNet, kernels, toyConfig, toySplits } from "./helpers.js";
 
 function bits(r: TrainResult): Uint32Array[] {
   const out: Uint32Array[] = [];
-  for (const l of r.network.layers) for (const a of [l.params.w, l.params.b, l.params.vw, l.params.vb]) out.push(new Uint32Array(a.slice().buffer));
+  for (const l of r.network.layers)
+    for (const a of [l.params.w, l.params.b, l.params.vw, l.params.vb]) out.push(new Uint32Array(a.slice().buffer));
   return out;
 }
-const errors = (r: TrainResult) => r.history.map((m) => [m.epoch, m.loss, m.trainError, m.validError, m.testError, m.bestEpoch, m.bestTestError]);
+const errors = (r: TrainResult) =>
+  r.history.map((m) => [m.epoch, m.loss, m.trainError, m.validError, m.testError, m.bestEpoch, m.bestTestError]);
 
 describe("determinism", () => {
   for (const precision of ["fp32", "dfxp"] as const) {
@@ -23,13 +25,21 @@ describe("determinism", () => {
 
   it("another seed gives other weights", () => {
     const a = train(toyConfig(denseNet, "fp32"), toySplits(denseNet.input), new MemoryOutput(), { kernels });
-    const b = train(toyConfig(denseNet, "fp32", { hyper: { seed: 99 } }), toySplits(denseNet.input), new MemoryOutput(), { kernels });
+    const b = train(
+      toyConfig(denseNet, "fp32", { hyper: { seed: 99 } }),
+      toySplits(denseNet.input),
+      new MemoryOutput(),
+      { kernels },
+    );
     expect(bits(a)).not.toEqual(bits(b));
   });
 
   for (const precision of ["fp32", "dfxp"] as const) {
     it(`${precision}: resume after a kill equals the uninterrupted run`, () => {
-      const c = toyConfig(denseNet, precision, { hyper: { epochs: 3 }, precision: { calibrationEpochs: 1, rounding: "stochastic" } });
+      const c = toyConfig(denseNet, precision, {
+        hyper: { epochs: 3 },
+        precision: { calibrationEpochs: 1, rounding: "stochastic" },
+      });
       const whole = train(c, toySplits(denseNet.input), new MemoryOutput(), { kernels });
       const out = new MemoryOutput();
       const first = train(c, toySplits(denseNet.input), out, { kernels, stopAfterEpoch: 1 });
@@ -47,7 +57,12 @@ describe("determinism", () => {
   it("refuses to resume a checkpoint of another configuration", () => {
     const out = new MemoryOutput();
     train(toyConfig(denseNet, "fp32", { hyper: { epochs: 1 } }), toySplits(denseNet.input), out, { kernels });
-    expect(() => train(toyConfig(denseNet, "dfxp", { hyper: { epochs: 2 } }), toySplits(denseNet.input), out, { kernels, resume: true })).toThrow(/another configuration/);
+    expect(() =>
+      train(toyConfig(denseNet, "dfxp", { hyper: { epochs: 2 } }), toySplits(denseNet.input), out, {
+        kernels,
+        resume: true,
+      }),
+    ).toThrow(/another configuration/);
   });
 });
 
@@ -55,9 +70,16 @@ describe("divergence", () => {
   it("a NaN loss stops the run naming the epoch, the batch and the group", () => {
     // a learning rate of 1e300 sends the velocity to infinity at the first update, W to infinity and max-norm
     // (∞·0) to NaN; the second batch's forward pass gives a NaN loss
-    const c = toyConfig(denseNet, "fp32", { hyper: { learningRate: 1e300, learningRateFinal: 1e300 }, faithfulness: { softmaxInit: "uniform" } });
+    const c = toyConfig(denseNet, "fp32", {
+      hyper: { learningRate: 1e300, learningRateFinal: 1e300 },
+      faithfulness: { softmaxInit: "uniform" },
+    });
     let err: unknown;
-    try { train(c, toySplits(denseNet.input), new MemoryOutput(), { kernels }); } catch (e) { err = e; }
+    try {
+      train(c, toySplits(denseNet.input), new MemoryOutput(), { kernels });
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(DivergenceError);
     const d = err as DivergenceError;
     expect([d.epoch, d.batch]).toEqual([1, 2]);
@@ -66,7 +88,12 @@ describe("divergence", () => {
   });
 
   it("half precision overflows to infinity, and the message names the group", () => {
-    const c = toyConfig(denseNet, "half", { hyper: { learningRate: 1e6, learningRateFinal: 1e6 }, faithfulness: { softmaxInit: "uniform" } });
-    expect(() => train(c, toySplits(denseNet.input), new MemoryOutput(), { kernels })).toThrow(/training diverged: loss is (NaN|Infinity) at training epoch 1, batch \d+; first non-finite values in layer \d, group \w+/);
+    const c = toyConfig(denseNet, "half", {
+      hyper: { learningRate: 1e6, learningRateFinal: 1e6 },
+      faithfulness: { softmaxInit: "uniform" },
+    });
+    expect(() => train(c, toySplits(denseNet.input), new MemoryOutput(), { kernels })).toThrow(
+      /training diverged: loss is (NaN|Infinity) at training epoch 1, batch \d+; first non-finite values in layer \d, group \w+/,
+    );
   });
 });

@@ -19,7 +19,9 @@ function check(network: typeof denseNet, gradientDivisor: "classes" | "batch") {
   const labels = Int32Array.from(d.labels);
   const counters = net.layers.map((l) => l.dropout.counter);
   const loss = (): number => {
-    net.layers.forEach((l, i) => { l.dropout.counter = counters[i]!; });
+    net.layers.forEach((l, i) => {
+      l.dropout.counter = counters[i]!;
+    });
     net.softmax.setLabels(labels);
     let a = d.images;
     for (const l of net.layers) a = l.forward(a, n);
@@ -30,24 +32,37 @@ function check(network: typeof denseNet, gradientDivisor: "classes" | "batch") {
   for (let i = net.layers.length - 1; i >= 0; i--) dy = net.layers[i]!.backward(dy, n, i > 0);
   // the backward pass computes ∂(Σ loss)/∂θ divided by the number of classes (or the batch)
   const divisor = gradientDivisor === "classes" ? 4 : n;
-  let worst = 0, compared = 0, kinks = 0;
+  let worst = 0,
+    compared = 0,
+    kinks = 0;
   for (const l of net.layers) {
-    for (const [param, grad] of [[l.params.w, l.params.gw.slice()], [l.params.b, l.params.gb.slice()]] as const) {
+    for (const [param, grad] of [
+      [l.params.w, l.params.gw.slice()],
+      [l.params.b, l.params.gb.slice()],
+    ] as const) {
       const pick = lcg(l.index + 17);
       for (let t = 0; t < 12; t++) {
         const i = Math.floor(pick() * param.length);
-        const old = param[i]!, h = 1e-3;
-        param[i] = old + h; const up = loss();
-        param[i] = old - h; const down = loss();
+        const old = param[i]!,
+          h = 1e-3;
+        param[i] = old + h;
+        const up = loss();
+        param[i] = old - h;
+        const down = loss();
         param[i] = old;
         // NOTE: a max (maxout piece, pooling window) switching inside ±h is a kink, where no derivative
         // exists: the two one-sided differences disagree. Such samples are skipped (and counted).
-        const right = (up - f0) / h, left = (f0 - down) / h;
-        if (Math.abs(right - left) > 0.05 * (Math.abs(right) + Math.abs(left)) + 1e-4) { kinks++; continue; }
+        const right = (up - f0) / h,
+          left = (f0 - down) / h;
+        if (Math.abs(right - left) > 0.05 * (Math.abs(right) + Math.abs(left)) + 1e-4) {
+          kinks++;
+          continue;
+        }
         const numeric = (up - down) / (2 * h) / divisor;
         const analytic = grad[i]!;
         const err = Math.abs(numeric - analytic) / Math.max(1e-3, Math.abs(numeric) + Math.abs(analytic));
-        worst = Math.max(worst, err); compared++;
+        worst = Math.max(worst, err);
+        compared++;
       }
     }
   }

@@ -9,15 +9,47 @@ import { convNet, denseNet, kernels, toyConfig, toyData } from "./helpers.js";
 type Row = [layer: number, group: string, width: "p" | "u"];
 
 /** NOTES.md §2 for a maxout FC or softmax layer: steps 1, 3, 4 (forward), 6 (backward), 7–9 (update). */
-const denseForward = (l: number): Row[] => [[l, "w", "p"], [l, "b", "p"], [l, "z", "p"], [l, "y", "p"]];
-const denseBackward = (l: number): Row[] => [[l, "dEdy", "p"], [l, "dEdz", "p"], [l, "dEdw", "p"], [l, "dEdb", "p"]];
+const denseForward = (l: number): Row[] => [
+  [l, "w", "p"],
+  [l, "b", "p"],
+  [l, "z", "p"],
+  [l, "y", "p"],
+];
+const denseBackward = (l: number): Row[] => [
+  [l, "dEdy", "p"],
+  [l, "dEdz", "p"],
+  [l, "dEdw", "p"],
+  [l, "dEdb", "p"],
+];
 /** conv: ĉ = Q_p(conv) and û = Q_p(pool + b̂) are both group z; the gradient is rounded after the bias add and after pooling (dEdz twice). */
-const convForward = (l: number): Row[] => [[l, "w", "p"], [l, "b", "p"], [l, "z", "p"], [l, "z", "p"], [l, "y", "p"]];
-const convBackward = (l: number): Row[] => [[l, "dEdy", "p"], [l, "dEdz", "p"], [l, "dEdb", "p"], [l, "dEdz", "p"], [l, "dEdw", "p"]];
+const convForward = (l: number): Row[] => [
+  [l, "w", "p"],
+  [l, "b", "p"],
+  [l, "z", "p"],
+  [l, "z", "p"],
+  [l, "y", "p"],
+];
+const convBackward = (l: number): Row[] => [
+  [l, "dEdy", "p"],
+  [l, "dEdz", "p"],
+  [l, "dEdb", "p"],
+  [l, "dEdz", "p"],
+  [l, "dEdw", "p"],
+];
 /** v ← Q_p(M·v − LR·ĝ) for W and b; W ← Q_u(W + v); b ← Q_u(b + v_b); W ← Q_u(max-norm(W)). */
-const update = (l: number): Row[] => [[l, "update_w", "p"], [l, "update_b", "p"], [l, "w", "u"], [l, "b", "u"], [l, "w", "u"]];
+const update = (l: number): Row[] => [
+  [l, "update_w", "p"],
+  [l, "update_b", "p"],
+  [l, "w", "u"],
+  [l, "b", "u"],
+  [l, "w", "u"],
+];
 
-function recordStep(network: typeof denseNet, precision: "fp32" | "half" | "fixed" | "dfxp", roundInput = false): RoundingEvent[] {
+function recordStep(
+  network: typeof denseNet,
+  precision: "fp32" | "half" | "fixed" | "dfxp",
+  roundInput = false,
+): RoundingEvent[] {
   const config = toyConfig(network, precision, { faithfulness: { roundInput } });
   const net = new Network(config, kernels, 20);
   net.init();
@@ -29,11 +61,22 @@ function recordStep(network: typeof denseNet, precision: "fp32" | "half" | "fixe
   return events;
 }
 
-const rows = (events: RoundingEvent[]): Row[] => events.map((e) => [e.layer, e.group, e.width === "propagation" ? "p" : "u"]);
+const rows = (events: RoundingEvent[]): Row[] =>
+  events.map((e) => [e.layer, e.group, e.width === "propagation" ? "p" : "u"]);
 
 describe("one training step rounds exactly at the points of NOTES.md §2", () => {
   it("maxout FC network, dynamic fixed point", () => {
-    const expected = [...denseForward(0), ...denseForward(1), ...denseForward(2), ...denseBackward(2), ...denseBackward(1), ...denseBackward(0), ...update(0), ...update(1), ...update(2)];
+    const expected = [
+      ...denseForward(0),
+      ...denseForward(1),
+      ...denseForward(2),
+      ...denseBackward(2),
+      ...denseBackward(1),
+      ...denseBackward(0),
+      ...update(0),
+      ...update(1),
+      ...update(2),
+    ];
     const events = recordStep(denseNet, "dfxp");
     expect(rows(events)).toEqual(expected);
     // Q_p is the 10-bit propagation width, Q_u the 12-bit update width
@@ -41,7 +84,17 @@ describe("one training step rounds exactly at the points of NOTES.md §2", () =>
   });
 
   it("maxout conv network: z and dEdz are rounded twice in a conv layer", () => {
-    const expected = [...convForward(0), ...denseForward(1), ...denseForward(2), ...denseBackward(2), ...denseBackward(1), ...convBackward(0), ...update(0), ...update(1), ...update(2)];
+    const expected = [
+      ...convForward(0),
+      ...denseForward(1),
+      ...denseForward(2),
+      ...denseBackward(2),
+      ...denseBackward(1),
+      ...convBackward(0),
+      ...update(0),
+      ...update(1),
+      ...update(2),
+    ];
     expect(rows(recordStep(convNet, "dfxp"))).toEqual(expected);
   });
 

@@ -6,7 +6,10 @@ import { describe, expect, it } from "vitest";
 import { LayerPrecision, MemoryOutput, Network, PRECISION_PRESETS, train, type PrecisionSpec } from "../src/index.js";
 import { denseNet, kernels, recordingKernels, toyConfig, toySplits } from "./helpers.js";
 
-const spec: PrecisionSpec = { ...PRECISION_PRESETS.dfxp, scaling: { kind: "overflow-rate", maxRate: 0.01, everyExamples: 300 } };
+const spec: PrecisionSpec = {
+  ...PRECISION_PRESETS.dfxp,
+  scaling: { kind: "overflow-rate", maxRate: 0.01, everyExamples: 300 },
+};
 
 /** One scripted step: the z pass "saw" `overflow` and `half` elements of 1000 beyond max and max/2. */
 function step(p: LayerPrecision, overflow: number, half: number): number | undefined {
@@ -24,10 +27,15 @@ describe("overflow-rate scaling, scripted", () => {
     expect([step(p, 50, 60), step(p, 0, 0), step(p, 0, 0)]).toEqual([5, 5, 5]);
     expect(p.integerBits("z")).toBe(6);
     // window 2: average 0.01 at the current range is not above 0.01; at half range 0.02 > 0.01 → keep
-    step(p, 10, 20); step(p, 10, 20); step(p, 10, 20);
+    step(p, 10, 20);
+    step(p, 10, 20);
+    step(p, 10, 20);
     expect(p.integerBits("z")).toBe(6);
     // window 3: nothing near the range, half-range rate 0.01 ≤ 0.01 → one bit less
-    step(p, 0, 10); step(p, 0, 10); expect(p.integerBits("z")).toBe(6); step(p, 0, 10);
+    step(p, 0, 10);
+    step(p, 0, 10);
+    expect(p.integerBits("z")).toBe(6);
+    step(p, 0, 10);
     expect(p.integerBits("z")).toBe(5);
     // the passes now use the new integer bits
     expect(p.at("weightedSum")!.integerBits).toBe(5);
@@ -37,7 +45,8 @@ describe("overflow-rate scaling, scripted", () => {
 
   it("telemetry averages the rates of the steps of a window", () => {
     const p = new LayerPrecision(spec, 2, 1);
-    step(p, 50, 100); step(p, 0, 100);
+    step(p, 50, 100);
+    step(p, 0, 100);
     const [r] = p.takeRecords();
     expect(r).toMatchObject({ layer: 2, group: "z", integerBits: 5, overflowRate: 0.025, overflowRateHalfRange: 0.1 });
     expect(p.takeRecords()).toEqual([]);
@@ -53,11 +62,12 @@ describe("overflow-rate scaling, scripted", () => {
 });
 
 describe("DFXP calibration (range_init_epoch)", () => {
-  const config = (o: { keep?: boolean } = {}) => toyConfig(denseNet, "dfxp", {
-    hyper: { epochs: 0 },
-    precision: { calibrationEpochs: 2, scaling: { kind: "overflow-rate", maxRate: 1e-4, everyExamples: 100 } },
-    faithfulness: { keepMomentumAfterCalibration: o.keep ?? true },
-  });
+  const config = (o: { keep?: boolean } = {}) =>
+    toyConfig(denseNet, "dfxp", {
+      hyper: { epochs: 0 },
+      precision: { calibrationEpochs: 2, scaling: { kind: "overflow-rate", maxRate: 1e-4, everyExamples: 100 } },
+      faithfulness: { keepMomentumAfterCalibration: o.keep ?? true },
+    });
 
   it("restores the initial W and b, keeps the calibrated scales and (faithfully) the momentum", () => {
     const out = new MemoryOutput();
@@ -80,7 +90,10 @@ describe("DFXP calibration (range_init_epoch)", () => {
 
   it("with keepMomentumAfterCalibration off the velocities restart at zero", () => {
     const r = train(config({ keep: false }), toySplits(denseNet.input), new MemoryOutput(), { kernels });
-    for (const l of r.network.layers) { expect(l.params.vw.every((v) => v === 0)).toBe(true); expect(l.params.vb.every((v) => v === 0)).toBe(true); }
+    for (const l of r.network.layers) {
+      expect(l.params.vw.every((v) => v === 0)).toBe(true);
+      expect(l.params.vb.every((v) => v === 0)).toBe(true);
+    }
   });
 
   it("calibration runs at the calibration width (32 bits), then training at 10/12", () => {
@@ -89,10 +102,18 @@ describe("DFXP calibration (range_init_epoch)", () => {
     const out = new MemoryOutput();
     const origProgress = out.progress.bind(out);
     let phase = "epoch-0 evaluation";
-    out.progress = (e) => { if (e.kind === "start") phase = e.phase; origProgress(e); };
+    out.progress = (e) => {
+      if (e.kind === "start") phase = e.phase;
+      origProgress(e);
+    };
     // a kernel table that notes the format of every rounding, tagged with the phase
     const k = recordingKernels((q) => formats.add(`${phase}:${q}`));
     train(c, toySplits(denseNet.input), out, { kernels: k });
-    expect([...formats].sort()).toEqual(["calibration:dfxp32", "epoch-0 evaluation:dfxp10", "training:dfxp10", "training:dfxp12"]);
+    expect([...formats].sort()).toEqual([
+      "calibration:dfxp32",
+      "epoch-0 evaluation:dfxp10",
+      "training:dfxp10",
+      "training:dfxp12",
+    ]);
   });
 });

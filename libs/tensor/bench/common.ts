@@ -4,7 +4,8 @@ import { backendInfo, getBackend, nativeAvailable, type Backend } from "../src/i
 
 export function timeIt(fn: () => void, seconds = 1.5): number {
   fn(); // warm up
-  let best = Infinity, total = 0;
+  let best = Infinity,
+    total = 0;
   while (total < seconds) {
     const t0 = performance.now();
     fn();
@@ -26,14 +27,23 @@ export function cpuPerCall(fn: () => void, calls = 10): number {
 
 export function header(name: string): Backend[] {
   const na = nativeAvailable();
-  console.log(`# ${name}  (cores ${availableParallelism()}, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")})`);
-  console.log(`# default backend: ${JSON.stringify(backendInfo())}${na.available ? "" : `; native unavailable: ${na.reason}`}`);
+  console.log(
+    `# ${name}  (cores ${availableParallelism()}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")})`,
+  );
+  console.log(
+    `# default backend: ${JSON.stringify(backendInfo())}${na.available ? "" : `; native unavailable: ${na.reason}`}`,
+  );
   return na.available ? [getBackend("native")] : [];
 }
 
 export function fill(n: number, seed: number): Float32Array {
   const a = new Float32Array(n);
   let s = seed >>> 0;
-  for (let i = 0; i < n; i++) { s = (Math.imul(s, 1664525) + 1013904223) >>> 0; a[i] = s / 2 ** 31 - 1; }
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = s / 2 ** 31 - 1;
+  }
   return a;
 }

@@ -4,7 +4,9 @@ import { TsBackend, type Backend } from "../src/index.js";
 import { cpuPerCall, fill, header, timeIt } from "./common.js";
 
 const natives = header("quantize 1e7 float32 in place");
-const n = 1e7, x = fill(n, 3).map((v) => v * 40), y = new Float32Array(n);
+const n = 1e7,
+  x = fill(n, 3).map((v) => v * 40),
+  y = new Float32Array(n);
 // NOTE: in place, as the trainer's fused passes run: y is reset from x before each case, then quantized in
 // place repeatedly. The native kernels are branch-free, so a pass over already-rounded values costs the same.
 // (Out of place costs more on this machine: the writes to a second 40 MB array also read it first.)
@@ -23,7 +25,9 @@ const run = (be: Backend, label: string, secs: number) => {
     y.set(x);
     const t = timeIt(() => be.quantize({ x: y, format, rounding, integerBits, rng }), secs);
     const cpu = cpuPerCall(() => be.quantize({ x: y, format, rounding, integerBits, rng }));
-    console.log(`${label} ${name}, ${rounding}: ${(n / t / 1e9).toFixed(2)}e9 elements/s (${(t * 1e3).toFixed(1)} ms per pass; ${(cpu * 1e3).toFixed(1)} CPU-ms per pass)`);
+    console.log(
+      `${label} ${name}, ${rounding}: ${(n / t / 1e9).toFixed(2)}e9 elements/s (${(t * 1e3).toFixed(1)} ms per pass; ${(cpu * 1e3).toFixed(1)} CPU-ms per pass)`,
+    );
   }
 };
 for (const be of natives) run(be, "native", 1.5);

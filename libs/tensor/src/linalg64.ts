@@ -9,7 +9,15 @@ import { ShapeError } from "./errors.js";
 import { loadAddon } from "./backends/native.js";
 
 /** C (m×n) += A (m×k)·Bᵀ (B n×k), row-major float64; same signature as `MatMulNT` of @lowprec/datasets. */
-export type MatMulNT64 = (a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number, upper?: boolean) => void;
+export type MatMulNT64 = (
+  a: Float64Array,
+  b: Float64Array,
+  c: Float64Array,
+  m: number,
+  n: number,
+  k: number,
+  upper?: boolean,
+) => void;
 
 /** A symmetric eigendecomposition: values ascending, row j of the n×n `vectors` the unit eigenvector of values[j]. */
 export interface Eigen64 {
@@ -30,14 +38,24 @@ function probe(): { addon: Float64Addon | null; reason: string } {
   if (state) return state;
   try {
     const addon = loadAddon() as unknown as Partial<Float64Addon>;
-    if (typeof addon.float64Info !== "function" || typeof addon.matMulNT64 !== "function" || typeof addon.eigh64 !== "function") {
-      state = { addon: null, reason: "the native addon predates the float64 kernels; rebuild it (npm run build:native -w @lowprec/tensor)" };
+    if (
+      typeof addon.float64Info !== "function" ||
+      typeof addon.matMulNT64 !== "function" ||
+      typeof addon.eigh64 !== "function"
+    ) {
+      state = {
+        addon: null,
+        reason: "the native addon predates the float64 kernels; rebuild it (npm run build:native -w @lowprec/tensor)",
+      };
     } else {
       const info = addon.float64Info();
       state = info.available ? { addon: addon as Float64Addon, reason: "" } : { addon: null, reason: info.reason };
     }
   } catch (e) {
-    state = { addon: null, reason: `native addon not available (${e instanceof Error ? e.message.split("\n")[0]! : String(e)})` };
+    state = {
+      addon: null,
+      reason: `native addon not available (${e instanceof Error ? e.message.split("\n")[0]! : String(e)})`,
+    };
   }
   return state;
 }
@@ -55,7 +73,8 @@ function requireAddon(fn: string): Float64Addon {
 }
 
 function checkDim(fn: string, name: string, v: number): void {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= 2 ** 31) throw new ShapeError(fn, `${name} must be an integer in [0, 2^31), got ${String(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= 2 ** 31)
+    throw new ShapeError(fn, `${name} must be an integer in [0, 2^31), got ${String(v)}`);
 }
 
 function checkAtLeast(fn: string, name: string, x: unknown, need: number, what: string): void {
@@ -71,7 +90,9 @@ function checkAtLeast(fn: string, name: string, x: unknown, need: number, what: 
  */
 export const nativeMatMulNT64: MatMulNT64 = (a, b, c, m, n, k, upper = false) => {
   const fn = "nativeMatMulNT64";
-  checkDim(fn, "m", m); checkDim(fn, "n", n); checkDim(fn, "k", k);
+  checkDim(fn, "m", m);
+  checkDim(fn, "n", n);
+  checkDim(fn, "k", k);
   checkAtLeast(fn, "a", a, m * k, `m×k = ${m}×${k}`);
   checkAtLeast(fn, "b", b, n * k, `n×k = ${n}×${k}`);
   checkAtLeast(fn, "c", c, m * n, `m×n = ${m}×${n}`);

@@ -22,7 +22,8 @@ function tryAddon(): Addon | null {
     const threads = process.env["LOWPREC_THREADS"];
     if (threads !== undefined && threads !== "") {
       const n = Number(threads);
-      if (!Number.isInteger(n) || n < 1) throw new RangeError(`LOWPREC_THREADS must be a positive integer, got "${threads}"`);
+      if (!Number.isInteger(n) || n < 1)
+        throw new RangeError(`LOWPREC_THREADS must be a positive integer, got "${threads}"`);
       addon.setThreads(n);
     }
   } catch (e) {
@@ -39,7 +40,10 @@ export function nativeAvailable(): { available: boolean; reason?: string } {
 
 function native(reason?: string): Backend {
   const a = tryAddon();
-  if (a === null) throw new Error(`@lowprec/tensor: the native backend was asked for but the addon did not load (${addonError}); rebuild with \`npm install -w @lowprec/tensor\` or use LOWPREC_BACKEND=ts`);
+  if (a === null)
+    throw new Error(
+      `@lowprec/tensor: the native backend was asked for but the addon did not load (${addonError}); rebuild with \`npm install -w @lowprec/tensor\` or use LOWPREC_BACKEND=ts`,
+    );
   if (reason === undefined) nativeBackend ??= createNativeBackend(a);
   return reason === undefined ? nativeBackend! : createNativeBackend(a, reason);
 }

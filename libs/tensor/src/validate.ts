@@ -31,9 +31,19 @@ export function checkDim(kernel: string, name: string, v: unknown, min = 0): num
 }
 
 /** An array of the given type and exact length. */
-export function checkArray(kernel: string, name: string, a: unknown, ctor: ArrayCtor, length: number, shape: string): void {
+export function checkArray(
+  kernel: string,
+  name: string,
+  a: unknown,
+  ctor: ArrayCtor,
+  length: number,
+  shape: string,
+): void {
   if (!(a instanceof ctor)) {
-    throw new ShapeError(kernel, `${name} must be a ${ctor.name}, got ${a === null ? "null" : typeof a === "object" ? (a as object).constructor.name : typeof a}`);
+    throw new ShapeError(
+      kernel,
+      `${name} must be a ${ctor.name}, got ${a === null ? "null" : typeof a === "object" ? (a as object).constructor.name : typeof a}`,
+    );
   }
   if ((a as AnyArray).length !== length) {
     throw new ShapeError(kernel, `${name} has length ${(a as AnyArray).length}, expected ${length} = ${shape}`);
@@ -42,7 +52,8 @@ export function checkArray(kernel: string, name: string, a: unknown, ctor: Array
 
 /** A finite number attribute. */
 export function checkNumber(kernel: string, name: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new ShapeError(kernel, `${name} must be a finite number, got ${String(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v))
+    throw new ShapeError(kernel, `${name} must be a finite number, got ${String(v)}`);
   return v;
 }
 
@@ -55,8 +66,11 @@ function checkQuantize(kernel: string, q: QuantizeSpec | undefined): void {
 
 export function checkGemm(args: GemmArgs): void {
   const K = "gemm";
-  const m = checkDim(K, "m", args.m), n = checkDim(K, "n", args.n), k = checkDim(K, "k", args.k);
-  const ta = args.transA === true, tb = args.transB === true;
+  const m = checkDim(K, "m", args.m),
+    n = checkDim(K, "n", args.n),
+    k = checkDim(K, "k", args.k);
+  const ta = args.transA === true,
+    tb = args.transB === true;
   checkArray(K, "a", args.a, Float32Array, m * k, ta ? `k×m = ${k}×${m} (transA)` : `m×k = ${m}×${k}`);
   checkArray(K, "b", args.b, Float32Array, k * n, tb ? `n×k = ${n}×${k} (transB)` : `k×n = ${k}×${n}`);
   checkArray(K, "c", args.c, Float32Array, m * n, `m×n = ${m}×${n}`);
@@ -65,20 +79,31 @@ export function checkGemm(args: GemmArgs): void {
   checkQuantize(K, args.quantize);
 }
 
-export interface ConvSizes { outH: number; outW: number }
+export interface ConvSizes {
+  outH: number;
+  outW: number;
+}
 
 /** Checks a convolution's geometry; returns its output size. */
 export function checkConvShape(kernel: string, s: Conv2dShape): ConvSizes {
   const batch = checkDim(kernel, "batch", s.batch);
   checkDim(kernel, "inChannels", s.inChannels, 1);
-  const h = checkDim(kernel, "height", s.height, 1), w = checkDim(kernel, "width", s.width, 1);
+  const h = checkDim(kernel, "height", s.height, 1),
+    w = checkDim(kernel, "width", s.width, 1);
   checkDim(kernel, "outChannels", s.outChannels, 1);
-  const kh = checkDim(kernel, "kernelH", s.kernelH, 1), kw = checkDim(kernel, "kernelW", s.kernelW, 1);
-  const ph = checkDim(kernel, "padH", s.padH), pw = checkDim(kernel, "padW", s.padW);
-  const sh = checkDim(kernel, "strideH", s.strideH, 1), sw = checkDim(kernel, "strideW", s.strideW, 1);
-  const outH = convOutputSize(h, kh, ph, sh), outW = convOutputSize(w, kw, pw, sw);
+  const kh = checkDim(kernel, "kernelH", s.kernelH, 1),
+    kw = checkDim(kernel, "kernelW", s.kernelW, 1);
+  const ph = checkDim(kernel, "padH", s.padH),
+    pw = checkDim(kernel, "padW", s.padW);
+  const sh = checkDim(kernel, "strideH", s.strideH, 1),
+    sw = checkDim(kernel, "strideW", s.strideW, 1);
+  const outH = convOutputSize(h, kh, ph, sh),
+    outW = convOutputSize(w, kw, pw, sw);
   if (outH < 1 || outW < 1) {
-    throw new ShapeError(kernel, `kernel ${kh}×${kw} does not fit input ${h}×${w} with pad ${ph},${pw} (batch ${batch})`);
+    throw new ShapeError(
+      kernel,
+      `kernel ${kh}×${kw} does not fit input ${h}×${w} with pad ${ph},${pw} (batch ${batch})`,
+    );
   }
   return { outH, outW };
 }
@@ -92,7 +117,17 @@ export function convShapes(s: Conv2dShape, o: ConvSizes): { x: string; w: string
 }
 
 /** Checks x, w, y (named per kernel) of a convolution. */
-export function checkConv(kernel: string, s: Conv2dShape, x: unknown, xName: string, w: unknown, wName: string, y: unknown, yName: string, q: QuantizeSpec | undefined): ConvSizes {
+export function checkConv(
+  kernel: string,
+  s: Conv2dShape,
+  x: unknown,
+  xName: string,
+  w: unknown,
+  wName: string,
+  y: unknown,
+  yName: string,
+  q: QuantizeSpec | undefined,
+): ConvSizes {
   const o = checkConvShape(kernel, s);
   const d = convShapes(s, o);
   checkArray(kernel, xName, x, Float32Array, s.batch * s.inChannels * s.height * s.width, d.x);
@@ -102,8 +137,19 @@ export function checkConv(kernel: string, s: Conv2dShape, x: unknown, xName: str
   return o;
 }
 
-export function checkBias(kernel: string, a: BiasAddArgs | BiasGradArgs, x: unknown, xName: string, b: unknown, bName: string, y: unknown, yName: string): void {
-  const n = checkDim(kernel, "batch", a.batch), c = checkDim(kernel, "channels", a.channels), s = checkDim(kernel, "spatial", a.spatial);
+export function checkBias(
+  kernel: string,
+  a: BiasAddArgs | BiasGradArgs,
+  x: unknown,
+  xName: string,
+  b: unknown,
+  bName: string,
+  y: unknown,
+  yName: string,
+): void {
+  const n = checkDim(kernel, "batch", a.batch),
+    c = checkDim(kernel, "channels", a.channels),
+    s = checkDim(kernel, "spatial", a.spatial);
   const shape = `batch×channels×spatial = ${n}×${c}×${s}`;
   checkArray(kernel, xName, x, Float32Array, n * c * s, shape);
   checkArray(kernel, bName, b, Float32Array, c, `channels = ${c}`);
@@ -112,28 +158,61 @@ export function checkBias(kernel: string, a: BiasAddArgs | BiasGradArgs, x: unkn
 }
 
 /** Checks maxout dims; x (batch, units·pieces, spatial) and the (batch, units, spatial) arrays. */
-export function checkMaxout(kernel: string, a: MaxoutForwardArgs | { batch: number; units: number; pieces: number; spatial: number }, x: unknown, outs: [string, unknown, ArrayCtor][], q: QuantizeSpec | undefined): void {
-  const n = checkDim(kernel, "batch", a.batch), u = checkDim(kernel, "units", a.units);
-  const k = checkDim(kernel, "pieces", a.pieces, 1), s = checkDim(kernel, "spatial", a.spatial);
+export function checkMaxout(
+  kernel: string,
+  a: MaxoutForwardArgs | { batch: number; units: number; pieces: number; spatial: number },
+  x: unknown,
+  outs: [string, unknown, ArrayCtor][],
+  q: QuantizeSpec | undefined,
+): void {
+  const n = checkDim(kernel, "batch", a.batch),
+    u = checkDim(kernel, "units", a.units);
+  const k = checkDim(kernel, "pieces", a.pieces, 1),
+    s = checkDim(kernel, "spatial", a.spatial);
   checkArray(kernel, "x", x, Float32Array, n * u * k * s, `batch×(units·pieces)×spatial = ${n}×(${u}·${k})×${s}`);
-  for (const [name, arr, ctor] of outs) checkArray(kernel, name, arr, ctor, n * u * s, `batch×units×spatial = ${n}×${u}×${s}`);
+  for (const [name, arr, ctor] of outs)
+    checkArray(kernel, name, arr, ctor, n * u * s, `batch×units×spatial = ${n}×${u}×${s}`);
   checkQuantize(kernel, q);
 }
 
 /** Checks pooling dims; returns the output size. */
-export function checkPool(kernel: string, s: MaxPoolShape, x: unknown, outs: [string, unknown, ArrayCtor][], q: QuantizeSpec | undefined): { outH: number; outW: number } {
-  const n = checkDim(kernel, "batch", s.batch), c = checkDim(kernel, "channels", s.channels);
-  const h = checkDim(kernel, "height", s.height, 1), w = checkDim(kernel, "width", s.width, 1);
-  const size = checkDim(kernel, "size", s.size, 1), stride = checkDim(kernel, "stride", s.stride, 1);
-  const outH = poolOutputSize(h, size, stride), outW = poolOutputSize(w, size, stride);
+export function checkPool(
+  kernel: string,
+  s: MaxPoolShape,
+  x: unknown,
+  outs: [string, unknown, ArrayCtor][],
+  q: QuantizeSpec | undefined,
+): { outH: number; outW: number } {
+  const n = checkDim(kernel, "batch", s.batch),
+    c = checkDim(kernel, "channels", s.channels);
+  const h = checkDim(kernel, "height", s.height, 1),
+    w = checkDim(kernel, "width", s.width, 1);
+  const size = checkDim(kernel, "size", s.size, 1),
+    stride = checkDim(kernel, "stride", s.stride, 1);
+  const outH = poolOutputSize(h, size, stride),
+    outW = poolOutputSize(w, size, stride);
   checkArray(kernel, "x", x, Float32Array, n * c * h * w, `batch×channels×height×width = ${n}×${c}×${h}×${w}`);
-  for (const [name, arr, ctor] of outs) checkArray(kernel, name, arr, ctor, n * c * outH * outW, `batch×channels×outH×outW = ${n}×${c}×${outH}×${outW} (pool ${size}/${stride})`);
+  for (const [name, arr, ctor] of outs)
+    checkArray(
+      kernel,
+      name,
+      arr,
+      ctor,
+      n * c * outH * outW,
+      `batch×channels×outH×outW = ${n}×${c}×${outH}×${outW} (pool ${size}/${stride})`,
+    );
   checkQuantize(kernel, q);
   return { outH, outW };
 }
 
-export function checkSoftmax(kernel: string, a: SoftmaxCrossEntropyForwardArgs | { batch: number; classes: number; labels: Int32Array }, arrays: [string, unknown][], q: QuantizeSpec | undefined): void {
-  const n = checkDim(kernel, "batch", a.batch), c = checkDim(kernel, "classes", a.classes, 1);
+export function checkSoftmax(
+  kernel: string,
+  a: SoftmaxCrossEntropyForwardArgs | { batch: number; classes: number; labels: Int32Array },
+  arrays: [string, unknown][],
+  q: QuantizeSpec | undefined,
+): void {
+  const n = checkDim(kernel, "batch", a.batch),
+    c = checkDim(kernel, "classes", a.classes, 1);
   for (const [name, arr] of arrays) checkArray(kernel, name, arr, Float32Array, n * c, `batch×classes = ${n}×${c}`);
   checkArray(kernel, "labels", a.labels, Int32Array, n, `batch = ${n}`);
   for (let i = 0; i < n; i++) {
@@ -143,8 +222,16 @@ export function checkSoftmax(kernel: string, a: SoftmaxCrossEntropyForwardArgs |
   checkQuantize(kernel, q);
 }
 
-export function checkColumns(kernel: string, a: ColumnNormsArgs | ScaleColumnsArgs, w: unknown, vec: unknown, vecName: string, y: unknown): void {
-  const r = checkDim(kernel, "rows", a.rows), c = checkDim(kernel, "cols", a.cols);
+export function checkColumns(
+  kernel: string,
+  a: ColumnNormsArgs | ScaleColumnsArgs,
+  w: unknown,
+  vec: unknown,
+  vecName: string,
+  y: unknown,
+): void {
+  const r = checkDim(kernel, "rows", a.rows),
+    c = checkDim(kernel, "cols", a.cols);
   checkArray(kernel, "w", w, Float32Array, r * c, `rows×cols = ${r}×${c}`);
   checkArray(kernel, vecName, vec, Float32Array, c, `cols = ${c}`);
   if (y !== undefined) checkArray(kernel, "y", y, Float32Array, r * c, `rows×cols = ${r}×${c}`);
@@ -162,9 +249,24 @@ export function checkSameLength(kernel: string, arrays: [string, unknown][], q: 
 export function checkAxpby(a: AxpbyArgs): void {
   checkNumber("axpby", "alpha", a.alpha);
   checkNumber("axpby", "beta", a.beta);
-  checkSameLength("axpby", [["x", a.x], ["y", a.y]], a.quantize);
+  checkSameLength(
+    "axpby",
+    [
+      ["x", a.x],
+      ["y", a.y],
+    ],
+    a.quantize,
+  );
 }
 
 export function checkAdd(a: AddArgs): void {
-  checkSameLength("add", [["a", a.a], ["b", a.b], ["y", a.y]], a.quantize);
+  checkSameLength(
+    "add",
+    [
+      ["a", a.a],
+      ["b", a.b],
+      ["y", a.y],
+    ],
+    a.quantize,
+  );
 }

@@ -2,7 +2,12 @@
 import { describe, beforeAll, afterAll } from "vitest";
 import { getBackend, nativeAvailable, setNativeBlas, TsBackend, type Backend } from "../src/index.js";
 
-export interface BackendCase { label: string; backend: () => Backend; setup?: () => void; teardown?: () => void }
+export interface BackendCase {
+  label: string;
+  backend: () => Backend;
+  setup?: () => void;
+  teardown?: () => void;
+}
 
 const native = nativeAvailable();
 if (!native.available) console.log(`native backend tests SKIPPED: the addon is not built (${native.reason})`);
@@ -13,7 +18,12 @@ export const BACKENDS: BackendCase[] = [
   ...(native.available
     ? [
         { label: "native", backend: () => getBackend("native"), setup: () => setNativeBlas(true) },
-        { label: "native (own gemm)", backend: () => getBackend("native"), setup: () => setNativeBlas(false), teardown: () => setNativeBlas(true) },
+        {
+          label: "native (own gemm)",
+          backend: () => getBackend("native"),
+          setup: () => setNativeBlas(false),
+          teardown: () => setNativeBlas(true),
+        },
       ]
     : []),
 ];
@@ -53,11 +63,13 @@ export function randomArray(n: number, r: () => number, scale = 1): Float32Array
  * of a JavaScript NaN stored into a Float32Array depends on the engine (V8 may or may not flip it for -NaN).
  */
 export function firstBitDifference(a: Float32Array, b: Float32Array): number {
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length),
+    ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
   if (a.length !== b.length) return 0;
   for (let i = 0; i < a.length; i++) {
-    if (a[i] !== a[i]) { if (ub[i] !== 0x7fc00000) return i; }
-    else if (ua[i] !== ub[i]) return i;
+    if (Number.isNaN(a[i])) {
+      if (ub[i] !== 0x7fc00000) return i;
+    } else if (ua[i] !== ub[i]) return i;
   }
   return -1;
 }

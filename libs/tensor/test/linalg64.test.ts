@@ -43,29 +43,47 @@ describe.skipIf(!avail.available)("nativeMatMulNT64: C (m×n) += A (m×k)·Bᵀ"
 
   it("equals a direct triple loop on odd sizes (within the float64 accumulation bound)", () => {
     const r = rng(7);
-    for (const [m, n, k] of [[7, 5, 13], [33, 17, 129], [1, 9, 3], [65, 63, 2]] as const) {
-      const a = random64(m * k, r), b = random64(n * k, r), c0 = random64(m * n, r);
+    for (const [m, n, k] of [
+      [7, 5, 13],
+      [33, 17, 129],
+      [1, 9, 3],
+      [65, 63, 2],
+    ] as const) {
+      const a = random64(m * k, r),
+        b = random64(n * k, r),
+        c0 = random64(m * n, r);
       const c = Float64Array.from(c0);
       nativeMatMulNT64(a, b, c, m, n, k);
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n; j++) {
-          let s = c0[i * n + j]!, abs = Math.abs(s);
-          for (let t = 0; t < k; t++) { s += a[i * k + t]! * b[j * k + t]!; abs += Math.abs(a[i * k + t]! * b[j * k + t]!); }
-          expect(Math.abs(c[i * n + j]! - s), `${m}×${n}×${k} at (${i}, ${j})`).toBeLessThanOrEqual((k + 2) * 2 ** -52 * abs);
+          let s = c0[i * n + j]!,
+            abs = Math.abs(s);
+          for (let t = 0; t < k; t++) {
+            s += a[i * k + t]! * b[j * k + t]!;
+            abs += Math.abs(a[i * k + t]! * b[j * k + t]!);
+          }
+          expect(Math.abs(c[i * n + j]! - s), `${m}×${n}×${k} at (${i}, ${j})`).toBeLessThanOrEqual(
+            (k + 2) * 2 ** -52 * abs,
+          );
         }
       }
     }
   });
 
   it("uses the leading values of longer arrays and leaves the rest alone", () => {
-    const a = Float64Array.of(1, 2, 99), b = Float64Array.of(3, 4, 99, 99), c = Float64Array.of(0, 7);
+    const a = Float64Array.of(1, 2, 99),
+      b = Float64Array.of(3, 4, 99, 99),
+      c = Float64Array.of(0, 7);
     nativeMatMulNT64(a, b, c, 1, 1, 2);
     expect(Array.from(c)).toEqual([11, 7]);
   });
 
   it("upper with a === b (dsyrk): the upper triangle of C + A·Aᵀ is right", () => {
-    const n = 11, k = 6, r = rng(3);
-    const a = random64(n * k, r), c0 = random64(n * n, r);
+    const n = 11,
+      k = 6,
+      r = rng(3);
+    const a = random64(n * k, r),
+      c0 = random64(n * n, r);
     const c = Float64Array.from(c0);
     nativeMatMulNT64(a, a, c, n, n, k, true);
     for (let i = 0; i < n; i++) {
@@ -78,7 +96,9 @@ describe.skipIf(!avail.available)("nativeMatMulNT64: C (m×n) += A (m×k)·Bᵀ"
   });
 
   it("upper with different a and b still gets the upper triangle right", () => {
-    const a = Float64Array.of(1, 2, 3, 4), b = Float64Array.of(5, 6, 7, 8), c = new Float64Array(4);
+    const a = Float64Array.of(1, 2, 3, 4),
+      b = Float64Array.of(5, 6, 7, 8),
+      c = new Float64Array(4);
     nativeMatMulNT64(a, b, c, 2, 2, 2, true);
     // [1 2; 3 4]·[5 7; 6 8] = [17 23; 39 53]
     expect([c[0], c[1], c[3]]).toEqual([17, 23, 53]);
@@ -92,13 +112,23 @@ describe.skipIf(!avail.available)("nativeMatMulNT64: C (m×n) += A (m×k)·Bᵀ"
   });
 
   it("bad sizes and types throw, naming the function and the shapes", () => {
-    const a = new Float64Array(6), b = new Float64Array(6), c = new Float64Array(4);
-    expect(() => nativeMatMulNT64(a.subarray(0, 5), b, c, 2, 2, 3)).toThrow(/nativeMatMulNT64: a has length 5, expected at least m×k = 2×3 = 6/);
-    expect(() => nativeMatMulNT64(a, b.subarray(0, 2), c, 2, 2, 3)).toThrow(/b has length 2, expected at least n×k = 2×3 = 6/);
-    expect(() => nativeMatMulNT64(a, b, c.subarray(1), 2, 2, 3)).toThrow(/c has length 3, expected at least m×n = 2×2 = 4/);
+    const a = new Float64Array(6),
+      b = new Float64Array(6),
+      c = new Float64Array(4);
+    expect(() => nativeMatMulNT64(a.subarray(0, 5), b, c, 2, 2, 3)).toThrow(
+      /nativeMatMulNT64: a has length 5, expected at least m×k = 2×3 = 6/,
+    );
+    expect(() => nativeMatMulNT64(a, b.subarray(0, 2), c, 2, 2, 3)).toThrow(
+      /b has length 2, expected at least n×k = 2×3 = 6/,
+    );
+    expect(() => nativeMatMulNT64(a, b, c.subarray(1), 2, 2, 3)).toThrow(
+      /c has length 3, expected at least m×n = 2×2 = 4/,
+    );
     expect(() => nativeMatMulNT64(a, b, c, 2.5, 2, 3)).toThrow(RangeError);
     expect(() => nativeMatMulNT64(a, b, c, -1, 2, 3)).toThrow(/m must be an integer/);
-    expect(() => nativeMatMulNT64(new Float32Array(6) as unknown as Float64Array, b, c, 2, 2, 3)).toThrow(/a must be a Float64Array/);
+    expect(() => nativeMatMulNT64(new Float32Array(6) as unknown as Float64Array, b, c, 2, 2, 3)).toThrow(
+      /a must be a Float64Array/,
+    );
     const buf = new Float64Array(10);
     expect(() => nativeMatMulNT64(buf.subarray(0, 6), b, buf.subarray(4, 8), 2, 2, 3)).toThrow(/c overlaps a or b/);
   });
@@ -125,11 +155,14 @@ describe.skipIf(!avail.available)("nativeEigh64: symmetric eigendecomposition (L
       }
       const { values, vectors } = nativeEigh64(a, n);
       for (let k = 1; k <= n; k++) {
-        expect(Math.abs(values[k - 1]! - (2 - 2 * Math.cos((k * Math.PI) / (n + 1)))), `n=${n} λ_${k}`).toBeLessThan(1e-13);
+        expect(Math.abs(values[k - 1]! - (2 - 2 * Math.cos((k * Math.PI) / (n + 1)))), `n=${n} λ_${k}`).toBeLessThan(
+          1e-13,
+        );
         // the known eigenvector, normalised: sqrt(2/(n+1))·sin(ikπ/(n+1)), i = 1..n; compare up to sign
         const row = vectors.subarray((k - 1) * n, k * n);
         let dot = 0;
-        for (let i = 1; i <= n; i++) dot += row[i - 1]! * Math.sqrt(2 / (n + 1)) * Math.sin((i * k * Math.PI) / (n + 1));
+        for (let i = 1; i <= n; i++)
+          dot += row[i - 1]! * Math.sqrt(2 / (n + 1)) * Math.sin((i * k * Math.PI) / (n + 1));
         expect(Math.abs(Math.abs(dot) - 1), `n=${n} v_${k}`).toBeLessThan(1e-11);
       }
     }
@@ -144,7 +177,8 @@ describe.skipIf(!avail.available)("nativeEigh64: symmetric eigendecomposition (L
     for (let j = 1; j < n; j++) expect(values[j]!).toBeGreaterThanOrEqual(values[j - 1]!);
     let norm = 0;
     for (const x of a) norm = Math.max(norm, Math.abs(x));
-    let resid = 0, ortho = 0;
+    let resid = 0,
+      ortho = 0;
     for (let j = 0; j < n; j++) {
       for (let i = 0; i < n; i++) {
         let s = 0;
@@ -160,8 +194,12 @@ describe.skipIf(!avail.available)("nativeEigh64: symmetric eigendecomposition (L
     expect(resid / (norm * n)).toBeLessThan(1e-10);
     expect(ortho).toBeLessThan(1e-12);
     // trace = Σλ
-    let trace = 0, sum = 0;
-    for (let i = 0; i < n; i++) { trace += a[i * n + i]!; sum += values[i]!; }
+    let trace = 0,
+      sum = 0;
+    for (let i = 0; i < n; i++) {
+      trace += a[i * n + i]!;
+      sum += values[i]!;
+    }
     expect(Math.abs(trace - sum)).toBeLessThan(1e-11 * n);
   });
 
@@ -170,14 +208,17 @@ describe.skipIf(!avail.available)("nativeEigh64: symmetric eigendecomposition (L
     const a = randomSymmetric(n, 5);
     const junk = Float64Array.from(a);
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) junk[i * n + j] = 1000 + i;
-    const x = nativeEigh64(a, n), y = nativeEigh64(junk, n);
+    const x = nativeEigh64(a, n),
+      y = nativeEigh64(junk, n);
     expect(Array.from(y.values)).toEqual(Array.from(x.values));
     expect(Array.from(y.vectors)).toEqual(Array.from(x.vectors));
   });
 
   it("a diagonal matrix with a repeated value: sorted values, an orthonormal basis of the repeated space", () => {
     const a = new Float64Array(9);
-    a[0] = 5; a[4] = -1; a[8] = 5;
+    a[0] = 5;
+    a[4] = -1;
+    a[8] = 5;
     const { values, vectors: v } = nativeEigh64(a, 3);
     expect(Array.from(values)).toEqual([-1, 5, 5]);
     expect(Math.abs(v[1]!)).toBe(1); // eigenvector of −1 is ±e₁

@@ -8,7 +8,9 @@ const fresh = async () => {
 };
 
 describe("backend registry", () => {
-  afterEach(() => { delete process.env["LOWPREC_BACKEND"]; });
+  afterEach(() => {
+    delete process.env["LOWPREC_BACKEND"];
+  });
 
   it("LOWPREC_BACKEND=ts selects the reference backend", async () => {
     process.env["LOWPREC_BACKEND"] = "ts";
@@ -22,14 +24,17 @@ describe("backend registry", () => {
     expect(() => r.getBackend()).toThrow(/LOWPREC_BACKEND must be "ts" or "native", got "cuda"/);
   });
 
-  it.skipIf(!nativeAvailable().available)("unset means native when the addon loads, and it reports BLAS and threads", async () => {
-    const r = await fresh();
-    const info = r.backendInfo();
-    expect(info.name).toBe("native");
-    expect(typeof info.blas).toBe("boolean");
-    expect(info.threads).toBeGreaterThanOrEqual(1);
-    expect(r.getBackend("ts").info.name).toBe("ts");
-  });
+  it.skipIf(!nativeAvailable().available)(
+    "unset means native when the addon loads, and it reports BLAS and threads",
+    async () => {
+      const r = await fresh();
+      const info = r.backendInfo();
+      expect(info.name).toBe("native");
+      expect(typeof info.blas).toBe("boolean");
+      expect(info.threads).toBeGreaterThanOrEqual(1);
+      expect(r.getBackend("ts").info.name).toBe("ts");
+    },
+  );
 });
 
 // NOTE: the native suites skip where the addon is absent; CI installs OpenBLAS and a compiler, so there a

@@ -4,6 +4,11 @@
 import { main } from "../dist/cli.js";
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (e) => { console.error(`lowprec: ${e instanceof Error ? e.message : String(e)}`); process.exitCode = 1; },
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    console.error(`lowprec: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  },
 );

@@ -11,7 +11,9 @@ import { UsageError, type Command } from "./command.js";
 async function loadCommands(): Promise<Map<string, Command>> {
   const dir = join(dirname(fileURLToPath(import.meta.url)), "commands");
   // NOTE: .ts when run from source (the tests), .js when built.
-  const files = readdirSync(dir).filter((f) => /\.(js|ts)$/.test(f) && !/\.(d|test)\.ts$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /\.(js|ts)$/.test(f) && !/\.(d|test)\.ts$/.test(f))
+    .sort();
   const commands = new Map<string, Command>();
   for (const f of files) {
     const mod = (await import(pathToFileURL(join(dir, f)).href)) as { command?: Command };
@@ -58,7 +60,12 @@ export async function main(argv: readonly string[]): Promise<number> {
 // NOTE: run as a script (`node dist/cli.js …`); the installed `lowprec` command goes through bin/lowprec.js.
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (e: unknown) => { console.error(`lowprec: ${e instanceof Error ? e.message : String(e)}`); process.exitCode = 1; },
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      console.error(`lowprec: ${e instanceof Error ? e.message : String(e)}`);
+      process.exitCode = 1;
+    },
   );
 }

@@ -25,13 +25,23 @@ export interface ParsedArgs {
  * Parses GNU-style long options. `booleans` lists flags that take no value.
  * Throws UsageError on an unknown flag when `known` is given.
  */
-export function parseArgs(argv: readonly string[], booleans: readonly string[] = [], known?: readonly string[]): ParsedArgs {
+export function parseArgs(
+  argv: readonly string[],
+  booleans: readonly string[] = [],
+  known?: readonly string[],
+): ParsedArgs {
   const flags = new Map<string, string | true>();
   const positionals: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "--") { positionals.push(...argv.slice(i + 1)); break; }
-    if (!a.startsWith("--")) { positionals.push(a); continue; }
+    if (a === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!a.startsWith("--")) {
+      positionals.push(a);
+      continue;
+    }
     const eq = a.indexOf("=");
     const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
     if (known && !known.includes(name) && !booleans.includes(name)) throw new UsageError(`unknown option --${name}`);
@@ -40,7 +50,8 @@ export function parseArgs(argv: readonly string[], booleans: readonly string[] =
     else {
       const v = argv[i + 1];
       if (v === undefined || v.startsWith("--")) throw new UsageError(`option --${name} needs a value`);
-      flags.set(name, v); i++;
+      flags.set(name, v);
+      i++;
     }
   }
   return { flags, positionals };
@@ -54,11 +65,18 @@ export function flagString(args: ParsedArgs, name: string, fallback?: string): s
 }
 
 /** A numeric flag, checked: names the flag and the bad value on error. */
-export function flagNumber(args: ParsedArgs, name: string, fallback?: number, opts: { integer?: boolean; min?: number } = {}): number | undefined {
+export function flagNumber(
+  args: ParsedArgs,
+  name: string,
+  fallback?: number,
+  opts: { integer?: boolean; min?: number } = {},
+): number | undefined {
   const s = flagString(args, name);
   if (s === undefined) return fallback;
   const n = Number(s);
   if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min))
-    throw new UsageError(`option --${name}: expected ${opts.integer ? "an integer" : "a number"}${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}, got "${s}"`);
+    throw new UsageError(
+      `option --${name}: expected ${opts.integer ? "an integer" : "a number"}${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}, got "${s}"`,
+    );
   return n;
 }

@@ -12,8 +12,15 @@ export type ZcaKernels = NonNullable<Cifar10Options["kernels"]>;
 /** The kernels to pass as `loadCifar10({ kernels })` (undefined: datasets' TypeScript defaults) and one line saying which. */
 export function zcaKernels(): { kernels: ZcaKernels | undefined; description: string } {
   const native = nativeFloat64Available();
-  if (!native.available) return { kernels: undefined, description: `ZCA: TypeScript kernels (${native.reason ?? "native float64 kernels unavailable"})` };
-  return { kernels: { matMulNT: nativeMatMulNT64, eigh: nativeEigh64 }, description: "ZCA: native OpenBLAS dgemm + LAPACK dsyevd" };
+  if (!native.available)
+    return {
+      kernels: undefined,
+      description: `ZCA: TypeScript kernels (${native.reason ?? "native float64 kernels unavailable"})`,
+    };
+  return {
+    kernels: { matMulNT: nativeMatMulNT64, eigh: nativeEigh64 },
+    description: "ZCA: native OpenBLAS dgemm + LAPACK dsyevd",
+  };
 }
 
 let printed = false;
@@ -21,6 +28,9 @@ let printed = false;
 /** zcaKernels(), printing its description the first time (through `log`). */
 export function zcaKernelsOnce(log: (line: string) => void = console.log): ZcaKernels | undefined {
   const z = zcaKernels();
-  if (!printed) { printed = true; log(z.description); }
+  if (!printed) {
+    printed = true;
+    log(z.description);
+  }
   return z.kernels;
 }

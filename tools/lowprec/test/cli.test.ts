@@ -4,22 +4,40 @@ import { main } from "../src/cli.js";
 import { parseFormat } from "../src/commands/formats.js";
 
 function capture(): { out: string[]; err: string[]; restore: () => void } {
-  const out: string[] = [], err: string[] = [];
-  const a = vi.spyOn(console, "log").mockImplementation((...m: unknown[]) => { out.push(m.join(" ")); });
-  const b = vi.spyOn(console, "error").mockImplementation((...m: unknown[]) => { err.push(m.join(" ")); });
-  return { out, err, restore: () => { a.mockRestore(); b.mockRestore(); } };
+  const out: string[] = [],
+    err: string[] = [];
+  const a = vi.spyOn(console, "log").mockImplementation((...m: unknown[]) => {
+    out.push(m.join(" "));
+  });
+  const b = vi.spyOn(console, "error").mockImplementation((...m: unknown[]) => {
+    err.push(m.join(" "));
+  });
+  return {
+    out,
+    err,
+    restore: () => {
+      a.mockRestore();
+      b.mockRestore();
+    },
+  };
 }
 
 describe("argument parsing", () => {
   it("reads --flag value, --flag=value, switches and positionals", () => {
     const a = parseArgs(["x", "--epochs", "3", "--seed=7", "--resume", "y"], ["resume"]);
-    expect([...a.flags]).toEqual([["epochs", "3"], ["seed", "7"], ["resume", true]]);
+    expect([...a.flags]).toEqual([
+      ["epochs", "3"],
+      ["seed", "7"],
+      ["resume", true],
+    ]);
     expect(a.positionals).toEqual(["x", "y"]);
   });
   it("names the bad option or value", () => {
     expect(() => parseArgs(["--nope", "1"], [], ["epochs"])).toThrow(/unknown option --nope/);
     expect(() => parseArgs(["--epochs"])).toThrow(/--epochs needs a value/);
-    expect(() => flagNumber(parseArgs(["--epochs", "2.5"]), "epochs", 1, { integer: true })).toThrow(/--epochs: expected an integer.*"2.5"/);
+    expect(() => flagNumber(parseArgs(["--epochs", "2.5"]), "epochs", 1, { integer: true })).toThrow(
+      /--epochs: expected an integer.*"2.5"/,
+    );
     expect(() => flagNumber(parseArgs(["--epochs", "-1"]), "epochs", 1, { min: 0 })).toThrow(UsageError);
   });
 });
@@ -36,7 +54,9 @@ describe("lowprec formats", () => {
     const c = capture();
     try {
       expect(await main(["formats", "--format", "binary16", "--value", "0.1,65520,-0"])).toBe(0);
-    } finally { c.restore(); }
+    } finally {
+      c.restore();
+    }
     expect(c.out[1]).toMatch(/0\.1 → 0\.0999755859375\s+0010111001100110/);
     expect(c.out[2]).toMatch(/65520 → Infinity\s+0111110000000000/);
     expect(c.out[3]).toMatch(/-0 → -0\s+1000000000000000/);
@@ -44,10 +64,16 @@ describe("lowprec formats", () => {
   it("reports a usage error with exit code 2, an impossible format with 1, each in one line", async () => {
     const c = capture();
     let codes: number[];
-    try { codes = [await main(["formats", "--format", "posit8"]), await main(["formats", "--format", "fixed20.40"])]; } finally { c.restore(); }
+    try {
+      codes = [await main(["formats", "--format", "posit8"]), await main(["formats", "--format", "fixed20.40"])];
+    } finally {
+      c.restore();
+    }
     expect(codes).toEqual([2, 1]);
     expect(c.err[0]).toMatch(/^lowprec formats: unknown format "posit8"/);
-    expect(c.err[1]).toBe("lowprec formats: invalid fixed integerBits: 40 integer bits do not fit in 20 bits (at most 19: one bit is the sign)");
+    expect(c.err[1]).toBe(
+      "lowprec formats: invalid fixed integerBits: 40 integer bits do not fit in 20 bits (at most 19: one bit is the sign)",
+    );
   });
 });
 

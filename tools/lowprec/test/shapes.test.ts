@@ -10,7 +10,25 @@ describe("maxout presets and hwcost's network data agree", () => {
       const preset = NETWORK_PRESETS[entry.id as keyof typeof NETWORK_PRESETS];
       expect(preset, `maxout preset for ${entry.id}`).toBeDefined();
       const layers: CostShape[] = networkShapes(preset.network);
-      const strip = (l: CostShape) => JSON.parse(JSON.stringify(l, ["kind", "inputs", "units", "pieces", "classes", "inChannels", "height", "width", "maps", "kernel", "padding", "stride", "pool", "size"])) as unknown;
+      const strip = (l: CostShape) =>
+        JSON.parse(
+          JSON.stringify(l, [
+            "kind",
+            "inputs",
+            "units",
+            "pieces",
+            "classes",
+            "inChannels",
+            "height",
+            "width",
+            "maps",
+            "kernel",
+            "padding",
+            "stride",
+            "pool",
+            "size",
+          ]),
+        ) as unknown;
       expect(layers.map(strip)).toEqual(entry.layers.map(strip));
       expect(preset.hyper.batch).toBe(entry.batch);
       const fromPreset = countNetwork({ layers, batch: entry.batch, trainExamples: entry.trainExamples });

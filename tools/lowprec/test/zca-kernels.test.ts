@@ -33,7 +33,11 @@ function correlated(count: number, dim: number, seed: number): Float32Array {
   return x;
 }
 
-const maxAbs = (a: ArrayLike<number>) => { let m = 0; for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!)); return m; };
+const maxAbs = (a: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]!));
+  return m;
+};
 
 describe("zcaKernels", () => {
   it("says which kernels ZCA runs on, with the reason when not native", () => {
@@ -57,7 +61,8 @@ describe("zcaKernels", () => {
 });
 
 describe.skipIf(!native.available)("ZCA with the native kernels equals ZCA with datasets' TypeScript kernels", () => {
-  const count = 500, dim = 48;
+  const count = 500,
+    dim = 48;
 
   it("500×48: same mean, eigenvalues and whitening matrix P to ~1e-9 relative, same whitened data to float32 rounding", () => {
     const { kernels } = zcaKernels();
@@ -66,20 +71,24 @@ describe.skipIf(!native.available)("ZCA with the native kernels equals ZCA with 
     const nat = fitZca(x, count, dim, kernels);
     expect(Array.from(nat.mean)).toEqual(Array.from(ts.mean));
     const lmax = ts.eigenvalues[dim - 1]!;
-    for (let k = 0; k < dim; k++) expect(Math.abs(nat.eigenvalues[k]! - ts.eigenvalues[k]!), `λ_${k}`).toBeLessThan(1e-12 * lmax);
+    for (let k = 0; k < dim; k++)
+      expect(Math.abs(nat.eigenvalues[k]! - ts.eigenvalues[k]!), `λ_${k}`).toBeLessThan(1e-12 * lmax);
     const pmax = maxAbs(ts.whitening);
     let dp = 0;
     for (let i = 0; i < dim * dim; i++) dp = Math.max(dp, Math.abs(nat.whitening[i]! - ts.whitening[i]!));
     expect(dp / pmax).toBeLessThan(1e-9);
     // P is symmetric in both
-    for (let i = 0; i < dim; i++) for (let j = 0; j < i; j++) expect(nat.whitening[i * dim + j]).toBe(nat.whitening[j * dim + i]);
+    for (let i = 0; i < dim; i++)
+      for (let j = 0; j < i; j++) expect(nat.whitening[i * dim + j]).toBe(nat.whitening[j * dim + i]);
 
     const yTs = applyZca(ts, Float32Array.from(x), count);
     const yNat = applyZca(nat, Float32Array.from(x), count, kernels);
     const ymax = maxAbs(yTs);
     for (let i = 0; i < yTs.length; i++) {
       // both round a float64 value that agrees to ~1e-9 relative: at most one float32 step apart
-      expect(Math.abs(yNat[i]! - yTs[i]!), `element ${i}`).toBeLessThanOrEqual(2 ** -23 * Math.abs(yTs[i]!) + 1e-9 * ymax);
+      expect(Math.abs(yNat[i]! - yTs[i]!), `element ${i}`).toBeLessThanOrEqual(
+        2 ** -23 * Math.abs(yTs[i]!) + 1e-9 * ymax,
+      );
     }
   });
 

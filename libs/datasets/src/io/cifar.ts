@@ -20,7 +20,10 @@ export interface CifarBatch {
 export function readCifarBatch(path: string): CifarBatch {
   const { bytes, raw } = readMaybeGzip(path);
   if (bytes.length === 0 || bytes.length % CIFAR_RECORD_BYTES !== 0) {
-    throw new DataFormatError(path, `size ${bytes.length} bytes is not a positive multiple of the CIFAR-10 record size ${CIFAR_RECORD_BYTES} (1 label + 3072 pixels)`);
+    throw new DataFormatError(
+      path,
+      `size ${bytes.length} bytes is not a positive multiple of the CIFAR-10 record size ${CIFAR_RECORD_BYTES} (1 label + 3072 pixels)`,
+    );
   }
   const count = bytes.length / CIFAR_RECORD_BYTES;
   const pixels = new Uint8Array(count * CIFAR_IMAGE_BYTES);

@@ -40,7 +40,11 @@ export function readIdx(path: string): IdxFile {
     throw new DataFormatError(path, `wrong IDX magic ${magic}: expected 00 00 <type 08|09|0b|0c|0d|0e> <ndim ≥ 1>`);
   }
   const headerBytes = 4 + 4 * ndim;
-  if (bytes.length < headerBytes) throw new DataFormatError(path, `truncated IDX header: ${bytes.length} bytes, need ${headerBytes} for ${ndim} dimensions`);
+  if (bytes.length < headerBytes)
+    throw new DataFormatError(
+      path,
+      `truncated IDX header: ${bytes.length} bytes, need ${headerBytes} for ${ndim} dimensions`,
+    );
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
   let count = 1;
@@ -52,7 +56,10 @@ export function readIdx(path: string): IdxFile {
   const expected = headerBytes + count * type.size;
   if (bytes.length !== expected) {
     const what = bytes.length < expected ? "truncated" : "has trailing bytes";
-    throw new DataFormatError(path, `${what}: ${bytes.length} bytes, expected ${expected} for ${type.name} [${dims.join(", ")}]`);
+    throw new DataFormatError(
+      path,
+      `${what}: ${bytes.length} bytes, expected ${expected} for ${type.name} [${dims.join(", ")}]`,
+    );
   }
   const data = decode(view, headerBytes, count, typeByte);
   return { path, type: type.name, dims, data, ...fileInfo(path, raw) };
@@ -66,11 +73,29 @@ function fileInfo(path: string, raw: Uint8Array): { sha256: string; bytes: numbe
 function decode(view: DataView, offset: number, count: number, typeByte: number): IdxData {
   const start = view.byteOffset + offset;
   switch (typeByte) {
-    case 0x08: return new Uint8Array(view.buffer, start, count);
-    case 0x09: return new Int8Array(view.buffer, start, count);
-    case 0x0b: { const a = new Int16Array(count); for (let i = 0; i < count; i++) a[i] = view.getInt16(offset + 2 * i, false); return a; }
-    case 0x0c: { const a = new Int32Array(count); for (let i = 0; i < count; i++) a[i] = view.getInt32(offset + 4 * i, false); return a; }
-    case 0x0d: { const a = new Float32Array(count); for (let i = 0; i < count; i++) a[i] = view.getFloat32(offset + 4 * i, false); return a; }
-    default: { const a = new Float64Array(count); for (let i = 0; i < count; i++) a[i] = view.getFloat64(offset + 8 * i, false); return a; }
+    case 0x08:
+      return new Uint8Array(view.buffer, start, count);
+    case 0x09:
+      return new Int8Array(view.buffer, start, count);
+    case 0x0b: {
+      const a = new Int16Array(count);
+      for (let i = 0; i < count; i++) a[i] = view.getInt16(offset + 2 * i, false);
+      return a;
+    }
+    case 0x0c: {
+      const a = new Int32Array(count);
+      for (let i = 0; i < count; i++) a[i] = view.getInt32(offset + 4 * i, false);
+      return a;
+    }
+    case 0x0d: {
+      const a = new Float32Array(count);
+      for (let i = 0; i < count; i++) a[i] = view.getFloat32(offset + 4 * i, false);
+      return a;
+    }
+    default: {
+      const a = new Float64Array(count);
+      for (let i = 0; i < count; i++) a[i] = view.getFloat64(offset + 8 * i, false);
+      return a;
+    }
   }
 }

@@ -10,17 +10,51 @@ import { DataFormatError } from "../dataset.js";
 import { fileRecord, readMaybeGzip } from "./files.js";
 
 // MAT data types (tag type field)
-const mi = { INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9, INT64: 12, UINT64: 13, MATRIX: 14, COMPRESSED: 15 } as const;
+const mi = {
+  INT8: 1,
+  UINT8: 2,
+  INT16: 3,
+  UINT16: 4,
+  INT32: 5,
+  UINT32: 6,
+  SINGLE: 7,
+  DOUBLE: 9,
+  INT64: 12,
+  UINT64: 13,
+  MATRIX: 14,
+  COMPRESSED: 15,
+} as const;
 const miSize: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 2, 5: 4, 6: 4, 7: 4, 9: 8, 12: 8, 13: 8 };
 
 // mxArray classes (low byte of the array-flags word)
 const MX_CLASSES: Record<number, string> = {
-  1: "cell", 2: "struct", 3: "object", 4: "char", 5: "sparse", 6: "double", 7: "single",
-  8: "int8", 9: "uint8", 10: "int16", 11: "uint16", 12: "int32", 13: "uint32", 14: "int64", 15: "uint64",
+  1: "cell",
+  2: "struct",
+  3: "object",
+  4: "char",
+  5: "sparse",
+  6: "double",
+  7: "single",
+  8: "int8",
+  9: "uint8",
+  10: "int16",
+  11: "uint16",
+  12: "int32",
+  13: "uint32",
+  14: "int64",
+  15: "uint64",
 };
 const SUPPORTED = new Set(["double", "single", "int8", "uint8", "int16", "uint16", "int32", "uint32"]);
 
-export type MatData = Float64Array | Float32Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+export type MatData =
+  | Float64Array
+  | Float32Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array;
 
 export interface MatVariable {
   readonly name: string;
@@ -48,11 +82,15 @@ export interface MatFile {
 export function readMat(path: string, names?: readonly string[]): MatFile {
   const { bytes, raw } = readMaybeGzip(path);
   if (bytes.length < 128) throw new DataFormatError(path, `truncated MAT header: ${bytes.length} bytes, need 128`);
-  const header = Buffer.from(bytes.subarray(0, 116)).toString("latin1").replace(/[\0 ]+$/, "");
-  if (header.startsWith("MATLAB 7.3")) throw new DataFormatError(path, "MAT v7.3 (HDF5) files are not supported; save with -v7 or -v6");
+  const header = Buffer.from(bytes.subarray(0, 116))
+    .toString("latin1")
+    .replace(/[\0 ]+$/, "");
+  if (header.startsWith("MATLAB 7.3"))
+    throw new DataFormatError(path, "MAT v7.3 (HDF5) files are not supported; save with -v7 or -v6");
   const endian = String.fromCharCode(bytes[126]!, bytes[127]!);
   if (endian === "MI") throw new DataFormatError(path, "big-endian MAT files are not supported");
-  if (endian !== "IM" || !header.startsWith("MATLAB 5.0")) throw new DataFormatError(path, `not a MAT 5.0 file (header "${header.slice(0, 20)}", endian "${endian}")`);
+  if (endian !== "IM" || !header.startsWith("MATLAB 5.0"))
+    throw new DataFormatError(path, `not a MAT 5.0 file (header "${header.slice(0, 20)}", endian "${endian}")`);
   const variables = new Map<string, MatVariable>();
   const want = names ? new Set(names) : undefined;
   let pos = 128;
@@ -60,16 +98,27 @@ export function readMat(path: string, names?: readonly string[]): MatFile {
     const tag = readTag(path, bytes, pos);
     const start = pos + tag.headerBytes;
     const end = start + tag.nbytes;
-    if (end > bytes.length) throw new DataFormatError(path, `truncated: element at byte ${pos} needs ${tag.nbytes} bytes, file ends at ${bytes.length}`);
+    if (end > bytes.length)
+      throw new DataFormatError(
+        path,
+        `truncated: element at byte ${pos} needs ${tag.nbytes} bytes, file ends at ${bytes.length}`,
+      );
     let body = bytes.subarray(start, end);
     if (tag.type === mi.COMPRESSED) {
       try {
         body = inflateSync(body);
       } catch (e) {
-        throw new DataFormatError(path, `compressed element at byte ${pos} is corrupt or truncated (${(e as Error).message})`);
+        throw new DataFormatError(
+          path,
+          `compressed element at byte ${pos} is corrupt or truncated (${(e as Error).message})`,
+        );
       }
       const inner = readTag(path, body, 0);
-      if (inner.type !== mi.MATRIX) throw new DataFormatError(path, `compressed element at byte ${pos} holds MAT type ${inner.type}, expected miMATRIX (14)`);
+      if (inner.type !== mi.MATRIX)
+        throw new DataFormatError(
+          path,
+          `compressed element at byte ${pos} holds MAT type ${inner.type}, expected miMATRIX (14)`,
+        );
       const v = readMatrix(path, body.subarray(inner.headerBytes, inner.headerBytes + inner.nbytes), want);
       if (v) variables.set(v.name, v);
       pos = end; // NOTE: compressed elements are not padded to 8 bytes
@@ -78,12 +127,19 @@ export function readMat(path: string, names?: readonly string[]): MatFile {
       if (v) variables.set(v.name, v);
       pos = end + pad8(tag.nbytes);
     } else {
-      throw new DataFormatError(path, `top-level element at byte ${pos} has MAT type ${tag.type}; only miMATRIX (14) and miCOMPRESSED (15) are supported`);
+      throw new DataFormatError(
+        path,
+        `top-level element at byte ${pos} has MAT type ${tag.type}; only miMATRIX (14) and miCOMPRESSED (15) are supported`,
+      );
     }
   }
   if (want) {
     for (const n of want) {
-      if (!variables.has(n)) throw new DataFormatError(path, `missing variable "${n}" (found: ${[...variables.keys()].join(", ") || "none"})`);
+      if (!variables.has(n))
+        throw new DataFormatError(
+          path,
+          `missing variable "${n}" (found: ${[...variables.keys()].join(", ") || "none"})`,
+        );
     }
   }
   const rec = fileRecord(path, raw);
@@ -94,11 +150,16 @@ function pad8(n: number): number {
   return (8 - (n % 8)) % 8;
 }
 
-interface Tag { type: number; nbytes: number; headerBytes: number }
+interface Tag {
+  type: number;
+  nbytes: number;
+  headerBytes: number;
+}
 
 /** A data-element tag: 8 bytes (type, nbytes), or the 4-byte "small data element" form (nbytes ≤ 4 in the upper half). */
 function readTag(path: string, b: Uint8Array, pos: number): Tag {
-  if (pos + 8 > b.length) throw new DataFormatError(path, `truncated: data-element tag at byte ${pos} runs past the end (${b.length} bytes)`);
+  if (pos + 8 > b.length)
+    throw new DataFormatError(path, `truncated: data-element tag at byte ${pos} runs past the end (${b.length} bytes)`);
   const v = new DataView(b.buffer, b.byteOffset + pos, 8);
   const first = v.getUint32(0, true);
   if (first >>> 16 !== 0) return { type: first & 0xffff, nbytes: first >>> 16, headerBytes: 4 };
@@ -106,24 +167,32 @@ function readTag(path: string, b: Uint8Array, pos: number): Tag {
 }
 
 /** Reads a sub-element at `pos` of a matrix body: returns its type, bytes and the position after it (padded). */
-function subElement(path: string, body: Uint8Array, pos: number, what: string): { type: number; data: Uint8Array; next: number } {
+function subElement(
+  path: string,
+  body: Uint8Array,
+  pos: number,
+  what: string,
+): { type: number; data: Uint8Array; next: number } {
   const tag = readTag(path, body, pos);
   const start = pos + tag.headerBytes;
   const end = start + tag.nbytes;
-  if (end > body.length) throw new DataFormatError(path, `truncated: ${what} needs ${tag.nbytes} bytes, only ${body.length - start} left`);
+  if (end > body.length)
+    throw new DataFormatError(path, `truncated: ${what} needs ${tag.nbytes} bytes, only ${body.length - start} left`);
   const padded = tag.headerBytes === 4 ? pos + 8 : end + pad8(tag.nbytes);
   return { type: tag.type, data: body.subarray(start, end), next: padded };
 }
 
 function readMatrix(path: string, body: Uint8Array, want: Set<string> | undefined): MatVariable | undefined {
   const flags = subElement(path, body, 0, "array flags");
-  if (flags.type !== mi.UINT32 || flags.data.length < 8) throw new DataFormatError(path, "miMATRIX without a valid array-flags sub-element");
+  if (flags.type !== mi.UINT32 || flags.data.length < 8)
+    throw new DataFormatError(path, "miMATRIX without a valid array-flags sub-element");
   const fv = new DataView(flags.data.buffer, flags.data.byteOffset, 8);
   const flagWord = fv.getUint32(0, true);
   const classId = flagWord & 0xff;
   const complex = (flagWord & 0x800) !== 0;
   const dimsEl = subElement(path, body, flags.next, "dimensions");
-  if (dimsEl.type !== mi.INT32) throw new DataFormatError(path, `dimensions stored as MAT type ${dimsEl.type}, expected miINT32`);
+  if (dimsEl.type !== mi.INT32)
+    throw new DataFormatError(path, `dimensions stored as MAT type ${dimsEl.type}, expected miINT32`);
   const dims: number[] = [];
   const dv = new DataView(dimsEl.data.buffer, dimsEl.data.byteOffset, dimsEl.data.byteLength);
   for (let i = 0; i + 4 <= dimsEl.data.length; i += 4) dims.push(dv.getInt32(i, true));
@@ -131,28 +200,44 @@ function readMatrix(path: string, body: Uint8Array, want: Set<string> | undefine
   const name = Buffer.from(nameEl.data).toString("latin1");
   if (want && !want.has(name)) return undefined;
   const className = MX_CLASSES[classId] ?? `class ${classId}`;
-  if (!SUPPORTED.has(className)) throw new DataFormatError(path, `variable "${name}" has unsupported class ${className}; supported: ${[...SUPPORTED].join(", ")}`);
+  if (!SUPPORTED.has(className))
+    throw new DataFormatError(
+      path,
+      `variable "${name}" has unsupported class ${className}; supported: ${[...SUPPORTED].join(", ")}`,
+    );
   if (complex) throw new DataFormatError(path, `variable "${name}" is complex; only real arrays are supported`);
   const count = dims.reduce((a, d) => a * d, 1);
   const real = subElement(path, body, nameEl.next, `real part of "${name}"`);
   const size = miSize[real.type];
-  if (size === undefined) throw new DataFormatError(path, `variable "${name}" stores its data as unsupported MAT type ${real.type}`);
+  if (size === undefined)
+    throw new DataFormatError(path, `variable "${name}" stores its data as unsupported MAT type ${real.type}`);
   if (real.data.length !== count * size) {
-    throw new DataFormatError(path, `variable "${name}" [${dims.join("×")}] needs ${count * size} data bytes of MAT type ${real.type}, found ${real.data.length}`);
+    throw new DataFormatError(
+      path,
+      `variable "${name}" [${dims.join("×")}] needs ${count * size} data bytes of MAT type ${real.type}, found ${real.data.length}`,
+    );
   }
   return { name, className, dims, data: convert(real.type, real.data, count, className) };
 }
 
 function makeClassArray(className: string, n: number): MatData {
   switch (className) {
-    case "double": return new Float64Array(n);
-    case "single": return new Float32Array(n);
-    case "int8": return new Int8Array(n);
-    case "uint8": return new Uint8Array(n);
-    case "int16": return new Int16Array(n);
-    case "uint16": return new Uint16Array(n);
-    case "int32": return new Int32Array(n);
-    default: return new Uint32Array(n);
+    case "double":
+      return new Float64Array(n);
+    case "single":
+      return new Float32Array(n);
+    case "int8":
+      return new Int8Array(n);
+    case "uint8":
+      return new Uint8Array(n);
+    case "int16":
+      return new Int16Array(n);
+    case "uint16":
+      return new Uint16Array(n);
+    case "int32":
+      return new Int32Array(n);
+    default:
+      return new Uint32Array(n);
   }
 }
 
@@ -167,15 +252,33 @@ function convert(type: number, src: Uint8Array, count: number, className: string
   for (let i = 0; i < count; i++) {
     let x: number;
     switch (type) {
-      case mi.INT8: x = v.getInt8(i); break;
-      case mi.INT16: x = v.getInt16(2 * i, true); break;
-      case mi.UINT16: x = v.getUint16(2 * i, true); break;
-      case mi.INT32: x = v.getInt32(4 * i, true); break;
-      case mi.UINT32: x = v.getUint32(4 * i, true); break;
-      case mi.SINGLE: x = v.getFloat32(4 * i, true); break;
-      case mi.DOUBLE: x = v.getFloat64(8 * i, true); break;
-      case mi.INT64: x = Number(v.getBigInt64(8 * i, true)); break;
-      default: x = Number(v.getBigUint64(8 * i, true)); break;
+      case mi.INT8:
+        x = v.getInt8(i);
+        break;
+      case mi.INT16:
+        x = v.getInt16(2 * i, true);
+        break;
+      case mi.UINT16:
+        x = v.getUint16(2 * i, true);
+        break;
+      case mi.INT32:
+        x = v.getInt32(4 * i, true);
+        break;
+      case mi.UINT32:
+        x = v.getUint32(4 * i, true);
+        break;
+      case mi.SINGLE:
+        x = v.getFloat32(4 * i, true);
+        break;
+      case mi.DOUBLE:
+        x = v.getFloat64(8 * i, true);
+        break;
+      case mi.INT64:
+        x = Number(v.getBigInt64(8 * i, true));
+        break;
+      default:
+        x = Number(v.getBigUint64(8 * i, true));
+        break;
     }
     out[i] = x;
   }

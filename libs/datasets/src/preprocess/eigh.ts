@@ -103,7 +103,10 @@ function tred2(u: Float64Array, d: Float64Array, e: Float64Array, n: number): vo
 
 /** Σ_{k<len} a[ao+k]·b[bo+k], four independent partial sums (a serial sum waits on the adder's latency). */
 function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, len: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let k = 0;
   for (; k + 3 < len; k += 4) {
     s0 += a[ao + k]! * b[bo + k]!;
@@ -116,13 +119,33 @@ function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, len: numb
 }
 
 /** For k in [from, to): returns Σ u[row+k]·d[k] and does e[k] += u[row+k]·f (one pass, four partial sums). */
-function dotAxpy(u: Float64Array, row: number, d: Float64Array, e: Float64Array, f: number, from: number, to: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+function dotAxpy(
+  u: Float64Array,
+  row: number,
+  d: Float64Array,
+  e: Float64Array,
+  f: number,
+  from: number,
+  to: number,
+): number {
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0;
   let k = from;
   for (; k + 3 < to; k += 4) {
-    const v0 = u[row + k]!, v1 = u[row + k + 1]!, v2 = u[row + k + 2]!, v3 = u[row + k + 3]!;
-    s0 += v0 * d[k]!; s1 += v1 * d[k + 1]!; s2 += v2 * d[k + 2]!; s3 += v3 * d[k + 3]!;
-    e[k]! += v0 * f; e[k + 1]! += v1 * f; e[k + 2]! += v2 * f; e[k + 3]! += v3 * f;
+    const v0 = u[row + k]!,
+      v1 = u[row + k + 1]!,
+      v2 = u[row + k + 2]!,
+      v3 = u[row + k + 3]!;
+    s0 += v0 * d[k]!;
+    s1 += v1 * d[k + 1]!;
+    s2 += v2 * d[k + 2]!;
+    s3 += v3 * d[k + 3]!;
+    e[k]! += v0 * f;
+    e[k + 1]! += v1 * f;
+    e[k + 2]! += v2 * f;
+    e[k + 3]! += v3 * f;
   }
   for (; k < to; k++) {
     const v = u[row + k]!;
@@ -133,8 +156,12 @@ function dotAxpy(u: Float64Array, row: number, d: Float64Array, e: Float64Array,
 }
 
 function hypot(x: number, y: number): number {
-  const ax = Math.abs(x), ay = Math.abs(y);
-  if (ax > ay) { const r = ay / ax; return ax * Math.sqrt(1 + r * r); }
+  const ax = Math.abs(x),
+    ay = Math.abs(y);
+  if (ax > ay) {
+    const r = ay / ax;
+    return ax * Math.sqrt(1 + r * r);
+  }
   if (ay === 0) return 0;
   const r = ax / ay;
   return ay * Math.sqrt(1 + r * r);
@@ -167,10 +194,16 @@ function tql2(z: Float64Array, d: Float64Array, e: Float64Array, n: number): voi
         for (let i = l + 2; i < n; i++) d[i]! -= h;
         f += h;
         p = d[m]!;
-        let c = 1, c2 = 1, c3 = 1, s = 0, s2 = 0;
+        let c = 1,
+          c2 = 1,
+          c3 = 1,
+          s = 0,
+          s2 = 0;
         const el1 = e[l + 1]!;
         for (let i = m - 1; i >= l; i--) {
-          c3 = c2; c2 = c; s2 = s;
+          c3 = c2;
+          c2 = c;
+          s2 = s;
           g = c * e[i]!;
           h = c * p;
           r = hypot(p, e[i]!);
@@ -201,11 +234,21 @@ function tql2(z: Float64Array, d: Float64Array, e: Float64Array, n: number): voi
 function applySweep(z: Float64Array, n: number, l: number, m: number, cs: Float64Array, sn: Float64Array): void {
   let k = 0;
   for (; k + 3 < n; k += 4) {
-    const r0 = k * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-    let p0 = z[r0 + m]!, p1 = z[r1 + m]!, p2 = z[r2 + m]!, p3 = z[r3 + m]!;
+    const r0 = k * n,
+      r1 = r0 + n,
+      r2 = r1 + n,
+      r3 = r2 + n;
+    let p0 = z[r0 + m]!,
+      p1 = z[r1 + m]!,
+      p2 = z[r2 + m]!,
+      p3 = z[r3 + m]!;
     for (let i = m - 1; i >= l; i--) {
-      const c = cs[i]!, s = sn[i]!;
-      const x0 = z[r0 + i]!, x1 = z[r1 + i]!, x2 = z[r2 + i]!, x3 = z[r3 + i]!;
+      const c = cs[i]!,
+        s = sn[i]!;
+      const x0 = z[r0 + i]!,
+        x1 = z[r1 + i]!,
+        x2 = z[r2 + i]!,
+        x3 = z[r3 + i]!;
       z[r0 + i + 1] = s * x0 + c * p0;
       z[r1 + i + 1] = s * x1 + c * p1;
       z[r2 + i + 1] = s * x2 + c * p2;
@@ -215,7 +258,10 @@ function applySweep(z: Float64Array, n: number, l: number, m: number, cs: Float6
       p2 = c * x2 - s * p2;
       p3 = c * x3 - s * p3;
     }
-    z[r0 + l] = p0; z[r1 + l] = p1; z[r2 + l] = p2; z[r3 + l] = p3;
+    z[r0 + l] = p0;
+    z[r1 + l] = p1;
+    z[r2 + l] = p2;
+    z[r3 + l] = p3;
   }
   for (; k < n; k++) {
     const r = k * n;
@@ -234,7 +280,8 @@ function transpose(a: Float64Array, n: number): Float64Array {
   const B = 32;
   for (let ib = 0; ib < n; ib += B) {
     for (let jb = 0; jb < n; jb += B) {
-      const ie = Math.min(ib + B, n), je = Math.min(jb + B, n);
+      const ie = Math.min(ib + B, n),
+        je = Math.min(jb + B, n);
       for (let i = ib; i < ie; i++) for (let j = jb; j < je; j++) t[j * n + i] = a[i * n + j]!;
     }
   }

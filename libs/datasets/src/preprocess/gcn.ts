@@ -20,7 +20,8 @@ export const GCN_DEFAULTS = { scale: 1, sqrtBias: 0, useStd: false, minDivisor: 
 /** Normalises `count` examples of `featureCount` values each, in place (float64 sums). */
 export function gcn(x: Float32Array, count: number, featureCount: number, options: GcnOptions = {}): Float32Array {
   const { scale, sqrtBias, useStd, minDivisor } = { ...GCN_DEFAULTS, ...options };
-  if (x.length !== count * featureCount) throw new RangeError(`gcn: x has ${x.length} values, expected count·featureCount = ${count}·${featureCount}`);
+  if (x.length !== count * featureCount)
+    throw new RangeError(`gcn: x has ${x.length} values, expected count·featureCount = ${count}·${featureCount}`);
   if (useStd && featureCount < 2) throw new RangeError("gcn: useStd needs at least 2 features (ddof 1)");
   for (let r = 0; r < count; r++) {
     const o = r * featureCount;

@@ -25,7 +25,8 @@ export const LCN_DEFAULTS = { kernelSize: 7, sigma: 2, threshold: 1e-4, channels
 
 /** The 1-D factor g of the normalised 2-D Gaussian: G[i][j] = g[i]·g[j], Σg = 1. */
 export function gaussianKernel1d(kernelSize: number, sigma: number): Float64Array {
-  if (!Number.isInteger(kernelSize) || kernelSize < 1 || kernelSize % 2 === 0) throw new RangeError(`lcn: kernelSize must be an odd positive integer, got ${kernelSize}`);
+  if (!Number.isInteger(kernelSize) || kernelSize < 1 || kernelSize % 2 === 0)
+    throw new RangeError(`lcn: kernelSize must be an odd positive integer, got ${kernelSize}`);
   const g = new Float64Array(kernelSize);
   const mid = (kernelSize - 1) / 2;
   let sum = 0;
@@ -41,11 +42,18 @@ export function gaussianKernel1d(kernelSize: number, sigma: number): Float64Arra
  * Applies LCN in place to `count` images of shape [channels, height, width] (NCHW).
  * Returns `x` for chaining.
  */
-export function lecunLcn(x: Float32Array, count: number, shape: readonly [number, number, number], options: LcnOptions = {}): Float32Array {
+export function lecunLcn(
+  x: Float32Array,
+  count: number,
+  shape: readonly [number, number, number],
+  options: LcnOptions = {},
+): Float32Array {
   const { kernelSize, sigma, threshold, channels } = { ...LCN_DEFAULTS, ...options };
   const [c, h, w] = shape;
-  if (x.length !== count * c * h * w) throw new RangeError(`lecunLcn: x has ${x.length} values, expected ${count}·${c}·${h}·${w}`);
-  if (channels !== "red-only" && channels !== "all") throw new RangeError(`lecunLcn: channels must be "red-only" or "all", got "${String(channels)}"`);
+  if (x.length !== count * c * h * w)
+    throw new RangeError(`lecunLcn: x has ${x.length} values, expected ${count}·${c}·${h}·${w}`);
+  if (channels !== "red-only" && channels !== "all")
+    throw new RangeError(`lecunLcn: channels must be "red-only" or "all", got "${String(channels)}"`);
   const g = gaussianKernel1d(kernelSize, sigma);
   const plane = h * w;
   const sq = new Float64Array(plane);
@@ -82,7 +90,14 @@ export function lecunLcn(x: Float32Array, count: number, shape: readonly [number
 }
 
 /** out = G ∗ src ('same', zero padding), separable: rows then columns. */
-function blurSame(src: Float64Array, out: Float64Array, tmp: Float64Array, g: Float64Array, h: number, w: number): void {
+function blurSame(
+  src: Float64Array,
+  out: Float64Array,
+  tmp: Float64Array,
+  g: Float64Array,
+  h: number,
+  w: number,
+): void {
   const k = g.length;
   const mid = (k - 1) >> 1;
   for (let r = 0; r < h; r++) {

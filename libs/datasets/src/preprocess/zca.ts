@@ -36,7 +36,8 @@ const ROWS = 128;
 export function fitZca(x: Float32Array, count: number, dim: number, options: ZcaOptions = {}): Zca {
   const filterBias = options.filterBias ?? ZCA_DEFAULTS.filterBias;
   const mm = options.matMulNT ?? matMulNTTs;
-  if (x.length !== count * dim) throw new RangeError(`fitZca: x has ${x.length} values, expected count·dim = ${count}·${dim}`);
+  if (x.length !== count * dim)
+    throw new RangeError(`fitZca: x has ${x.length} values, expected count·dim = ${count}·${dim}`);
   if (count < 1) throw new RangeError("fitZca: need at least one example");
   const mean = new Float64Array(dim);
   for (let r = 0; r < count; r++) for (let i = 0; i < dim; i++) mean[i]! += x[r * dim + i]!;
@@ -66,7 +67,10 @@ export function fitZca(x: Float32Array, count: number, dim: number, options: Zca
   const floor = dim * 2 ** -52 * Math.abs(values[dim - 1]!);
   for (let k = 0; k < dim; k++) {
     const lambda = values[k]!;
-    if (!(lambda > floor)) throw new RangeError(`fitZca: eigenvalue ${k} of C + ${filterBias}·I is ${lambda}, not positive (numerically); use a larger filterBias`);
+    if (!(lambda > floor))
+      throw new RangeError(
+        `fitZca: eigenvalue ${k} of C + ${filterBias}·I is ${lambda}, not positive (numerically); use a larger filterBias`,
+      );
     const q = lambda ** -0.25;
     for (let i = 0; i < dim; i++) w[i * dim + k] = vectors[k * dim + i]! * q;
   }
@@ -77,10 +81,16 @@ export function fitZca(x: Float32Array, count: number, dim: number, options: Zca
 }
 
 /** Applies a fitted ZCA to `count` rows in place: x ← (x − μ)P, rounded to float32. */
-export function applyZca(zca: Zca, x: Float32Array, count: number, options: Pick<ZcaOptions, "matMulNT"> = {}): Float32Array {
+export function applyZca(
+  zca: Zca,
+  x: Float32Array,
+  count: number,
+  options: Pick<ZcaOptions, "matMulNT"> = {},
+): Float32Array {
   const { dim, mean, whitening } = zca;
   const mm = options.matMulNT ?? matMulNTTs;
-  if (x.length !== count * dim) throw new RangeError(`applyZca: x has ${x.length} values, expected count·dim = ${count}·${dim}`);
+  if (x.length !== count * dim)
+    throw new RangeError(`applyZca: x has ${x.length} values, expected count·dim = ${count}·${dim}`);
   const xc = new Float64Array(ROWS * dim);
   const y = new Float64Array(ROWS * dim);
   for (let r0 = 0; r0 < count; r0 += ROWS) {

@@ -68,8 +68,25 @@ export interface DenseBuffers {
  * ĝ_W = Q_p(x̃ᵀ·ĝ_z; dEdw), ĝ_b = Q_p(Σ ĝ_z; dEdb), and, when asked, δ_in = (ĝ_z·Ŵᵀ) ⊙ mask, not rounded
  * here (it is the lower layer's dEdy).
  */
-export function denseBackwardTail(k: Kernels, p: LayerPrecision, w: Parameters, buf: DenseBuffers, dz: Float32Array, n: number, wantInputGradient: boolean): Float32Array | undefined {
-  k.gemm({ m: buf.inputSize, n: buf.zSize, k: n, a: head(buf.xDrop, n * buf.inputSize), transA: true, b: dz, c: w.gw, quantize: p.at("weightGradient") });
+export function denseBackwardTail(
+  k: Kernels,
+  p: LayerPrecision,
+  w: Parameters,
+  buf: DenseBuffers,
+  dz: Float32Array,
+  n: number,
+  wantInputGradient: boolean,
+): Float32Array | undefined {
+  k.gemm({
+    m: buf.inputSize,
+    n: buf.zSize,
+    k: n,
+    a: head(buf.xDrop, n * buf.inputSize),
+    transA: true,
+    b: dz,
+    c: w.gw,
+    quantize: p.at("weightGradient"),
+  });
   k.biasGrad({ batch: n, channels: buf.zSize, spatial: 1, dy: dz, db: w.gb, quantize: p.at("biasGradient") });
   if (!wantInputGradient) return undefined;
   const dx = head(buf.dx, n * buf.inputSize);

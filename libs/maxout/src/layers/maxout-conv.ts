@@ -39,13 +39,23 @@ export class MaxoutConv implements Layer {
   private readonly maxArg: Int32Array;
   private readonly dx: Float32Array;
 
-  constructor(readonly spec: MaxoutConvSpec & LayerCommon, readonly inputShape: readonly [number, number, number], ctx: LayerContext) {
-    this.index = ctx.index; this.k = ctx.kernels; this.f = ctx.faithfulness; this.precision = ctx.precision;
+  constructor(
+    readonly spec: MaxoutConvSpec & LayerCommon,
+    readonly inputShape: readonly [number, number, number],
+    ctx: LayerContext,
+  ) {
+    this.index = ctx.index;
+    this.k = ctx.kernels;
+    this.f = ctx.faithfulness;
+    this.precision = ctx.precision;
     const [C, H, W] = inputShape;
     this.channels = spec.maps * spec.pieces;
     this.convH = convOutputSize(H, spec.kernel, spec.padding, 1);
     this.convW = convOutputSize(W, spec.kernel, spec.padding, 1);
-    if (this.convH < 1 || this.convW < 1) throw new RangeError(`layer ${ctx.index} (maxout-conv): a ${spec.kernel}×${spec.kernel} kernel with padding ${spec.padding} does not fit a ${H}×${W} input`);
+    if (this.convH < 1 || this.convW < 1)
+      throw new RangeError(
+        `layer ${ctx.index} (maxout-conv): a ${spec.kernel}×${spec.kernel} kernel with padding ${spec.padding} does not fit a ${H}×${W} input`,
+      );
     this.poolH = poolOutputSize(this.convH, spec.poolSize, spec.poolStride);
     this.poolW = poolOutputSize(this.convW, spec.poolSize, spec.poolStride);
     this.inputSize = C * H * W;
@@ -54,12 +64,18 @@ export class MaxoutConv implements Layer {
     // NOTE: max-norm sees W as (filters·pieces) × (in·kh·kw) and takes norms over axis 0, as the authors.
     this.params = new Parameters(this.channels, C * spec.kernel * spec.kernel, this.channels);
     const B = ctx.capacity;
-    const convSize = this.channels * this.convH * this.convW, poolSize = this.channels * this.poolH * this.poolW;
-    this.mask = new Uint8Array(B * this.inputSize); this.xDrop = new Float32Array(B * this.inputSize);
+    const convSize = this.channels * this.convH * this.convW,
+      poolSize = this.channels * this.poolH * this.poolW;
+    this.mask = new Uint8Array(B * this.inputSize);
+    this.xDrop = new Float32Array(B * this.inputSize);
     this.dx = new Float32Array(B * this.inputSize);
-    this.c = new Float32Array(B * convSize); this.dc = new Float32Array(B * convSize);
-    this.u = new Float32Array(B * poolSize); this.du = new Float32Array(B * poolSize); this.poolArg = new Int32Array(B * poolSize);
-    this.y = new Float32Array(B * this.outputSize); this.maxArg = new Int32Array(B * this.outputSize);
+    this.c = new Float32Array(B * convSize);
+    this.dc = new Float32Array(B * convSize);
+    this.u = new Float32Array(B * poolSize);
+    this.du = new Float32Array(B * poolSize);
+    this.poolArg = new Int32Array(B * poolSize);
+    this.y = new Float32Array(B * this.outputSize);
+    this.maxArg = new Int32Array(B * this.outputSize);
     this.dropout = { seed: ctx.dropoutSeed, counter: 0 };
   }
 
@@ -74,30 +90,74 @@ export class MaxoutConv implements Layer {
   }
 
   private convShape(n: number): Conv2dShape {
-    const [C, H, W] = this.inputShape, s = this.spec;
-    return { batch: n, inChannels: C, height: H, width: W, outChannels: this.channels, kernelH: s.kernel, kernelW: s.kernel, padH: s.padding, padW: s.padding, strideH: 1, strideW: 1 };
+    const [C, H, W] = this.inputShape,
+      s = this.spec;
+    return {
+      batch: n,
+      inChannels: C,
+      height: H,
+      width: W,
+      outChannels: this.channels,
+      kernelH: s.kernel,
+      kernelW: s.kernel,
+      padH: s.padding,
+      padW: s.padding,
+      strideH: 1,
+      strideW: 1,
+    };
   }
 
   private poolShape(n: number): MaxPoolShape {
-    return { batch: n, channels: this.channels, height: this.convH, width: this.convW, size: this.spec.poolSize, stride: this.spec.poolStride };
+    return {
+      batch: n,
+      channels: this.channels,
+      height: this.convH,
+      width: this.convW,
+      size: this.spec.poolSize,
+      stride: this.spec.poolStride,
+    };
   }
 
   private sizes(n: number): { conv: number; pool: number; spatial: number } {
-    return { conv: n * this.channels * this.convH * this.convW, pool: n * this.channels * this.poolH * this.poolW, spatial: this.poolH * this.poolW };
+    return {
+      conv: n * this.channels * this.convH * this.convW,
+      pool: n * this.channels * this.poolH * this.poolW,
+      spatial: this.poolH * this.poolW,
+    };
   }
 
   forward(x: Float32Array, n: number): Float32Array {
     const { k, precision: p, params: w, spec } = this;
     const sz = this.sizes(n);
     w.lowPrecisionCopies(k, p);
-    const mask = headU8(this.mask, n * this.inputSize), xd = head(this.xDrop, n * this.inputSize);
+    const mask = headU8(this.mask, n * this.inputSize),
+      xd = head(this.xDrop, n * this.inputSize);
     k.dropoutMask({ mask, keepProb: spec.keepProb, rng: this.dropout });
     k.applyMask({ x, mask, y: xd });
-    const c = head(this.c, sz.conv), u = head(this.u, sz.pool), y = head(this.y, n * this.outputSize);
+    const c = head(this.c, sz.conv),
+      u = head(this.u, sz.pool),
+      y = head(this.y, n * this.outputSize);
     k.conv2dForward({ ...this.convShape(n), x: xd, w: w.wMul, y: c, quantize: p.at("convOutput") });
     k.maxPoolForward({ ...this.poolShape(n), x: c, y: u, argmax: headI32(this.poolArg, sz.pool) });
-    k.biasAdd({ batch: n, channels: this.channels, spatial: sz.spatial, x: u, bias: w.bMul, y: u, quantize: p.at("pooledSum") });
-    k.maxoutForward({ batch: n, units: spec.maps, pieces: spec.pieces, spatial: sz.spatial, x: u, y, argmax: headI32(this.maxArg, n * this.outputSize), quantize: p.at("output") });
+    k.biasAdd({
+      batch: n,
+      channels: this.channels,
+      spatial: sz.spatial,
+      x: u,
+      bias: w.bMul,
+      y: u,
+      quantize: p.at("pooledSum"),
+    });
+    k.maxoutForward({
+      batch: n,
+      units: spec.maps,
+      pieces: spec.pieces,
+      spatial: sz.spatial,
+      x: u,
+      y,
+      argmax: headI32(this.maxArg, n * this.outputSize),
+      quantize: p.at("output"),
+    });
     return y;
   }
 
@@ -107,10 +167,39 @@ export class MaxoutConv implements Layer {
     const sz = this.sizes(n);
     const gy = p.at("outputGradient");
     if (gy) k.quantize({ x: dy, ...gy });
-    const u = head(this.u, sz.pool), du = head(this.du, sz.pool), c = head(this.c, sz.conv), dc = head(this.dc, sz.conv);
-    k.maxoutBackward({ batch: n, units: spec.maps, pieces: spec.pieces, spatial: sz.spatial, x: u, argmax: headI32(this.maxArg, n * this.outputSize), dy, dx: du, ties: this.f.ties, quantize: p.at("pooledSumGradient") });
-    k.biasGrad({ batch: n, channels: this.channels, spatial: sz.spatial, dy: du, db: w.gb, quantize: p.at("biasGradient") });
-    k.maxPoolBackward({ ...this.poolShape(n), x: c, argmax: headI32(this.poolArg, sz.pool), dy: du, dx: dc, ties: this.f.ties, quantize: p.at("convOutputGradient") });
+    const u = head(this.u, sz.pool),
+      du = head(this.du, sz.pool),
+      c = head(this.c, sz.conv),
+      dc = head(this.dc, sz.conv);
+    k.maxoutBackward({
+      batch: n,
+      units: spec.maps,
+      pieces: spec.pieces,
+      spatial: sz.spatial,
+      x: u,
+      argmax: headI32(this.maxArg, n * this.outputSize),
+      dy,
+      dx: du,
+      ties: this.f.ties,
+      quantize: p.at("pooledSumGradient"),
+    });
+    k.biasGrad({
+      batch: n,
+      channels: this.channels,
+      spatial: sz.spatial,
+      dy: du,
+      db: w.gb,
+      quantize: p.at("biasGradient"),
+    });
+    k.maxPoolBackward({
+      ...this.poolShape(n),
+      x: c,
+      argmax: headI32(this.poolArg, sz.pool),
+      dy: du,
+      dx: dc,
+      ties: this.f.ties,
+      quantize: p.at("convOutputGradient"),
+    });
     const xd = head(this.xDrop, n * this.inputSize);
     k.conv2dBackwardFilter({ ...this.convShape(n), x: xd, dy: dc, dw: w.gw, quantize: p.at("weightGradient") });
     if (!wantInputGradient) return undefined;
@@ -121,7 +210,15 @@ export class MaxoutConv implements Layer {
   }
 
   update(learningRate: number, momentum: number): void {
-    this.params.update(this.k, this.precision, learningRate * this.spec.lrScale, momentum, this.spec.maxNorm, this.f, this.f.convMaxNormAxis === "per-filter");
+    this.params.update(
+      this.k,
+      this.precision,
+      learningRate * this.spec.lrScale,
+      momentum,
+      this.spec.maxNorm,
+      this.f,
+      this.f.convMaxNormAxis === "per-filter",
+    );
   }
 
   prepareTest(): void {
@@ -132,11 +229,30 @@ export class MaxoutConv implements Layer {
   forwardTest(x: Float32Array, n: number): Float32Array {
     const { k, precision: p, params: w, spec } = this;
     const sz = this.sizes(n);
-    const c = head(this.c, sz.conv), u = head(this.u, sz.pool), y = head(this.y, n * this.outputSize);
+    const c = head(this.c, sz.conv),
+      u = head(this.u, sz.pool),
+      y = head(this.y, n * this.outputSize);
     k.conv2dForward({ ...this.convShape(n), x, w: w.wTest, y: c });
     k.maxPoolForward({ ...this.poolShape(n), x: c, y: u, argmax: headI32(this.poolArg, sz.pool) });
-    k.biasAdd({ batch: n, channels: this.channels, spatial: sz.spatial, x: u, bias: w.bTest, y: u, quantize: p.at("testWeightedSum") });
-    k.maxoutForward({ batch: n, units: spec.maps, pieces: spec.pieces, spatial: sz.spatial, x: u, y, argmax: headI32(this.maxArg, n * this.outputSize), quantize: p.at("testOutput") });
+    k.biasAdd({
+      batch: n,
+      channels: this.channels,
+      spatial: sz.spatial,
+      x: u,
+      bias: w.bTest,
+      y: u,
+      quantize: p.at("testWeightedSum"),
+    });
+    k.maxoutForward({
+      batch: n,
+      units: spec.maps,
+      pieces: spec.pieces,
+      spatial: sz.spatial,
+      x: u,
+      y,
+      argmax: headI32(this.maxArg, n * this.outputSize),
+      quantize: p.at("testOutput"),
+    });
     return y;
   }
 }

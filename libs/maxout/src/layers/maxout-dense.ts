@@ -28,15 +28,25 @@ export class MaxoutDense implements Layer {
   private readonly dz: Float32Array;
   readonly dx: Float32Array;
 
-  constructor(readonly spec: MaxoutDenseSpec & LayerCommon, readonly inputSize: number, ctx: LayerContext) {
-    this.index = ctx.index; this.k = ctx.kernels; this.f = ctx.faithfulness; this.precision = ctx.precision;
+  constructor(
+    readonly spec: MaxoutDenseSpec & LayerCommon,
+    readonly inputSize: number,
+    ctx: LayerContext,
+  ) {
+    this.index = ctx.index;
+    this.k = ctx.kernels;
+    this.f = ctx.faithfulness;
+    this.precision = ctx.precision;
     this.zSize = spec.units * spec.pieces;
     this.outputSize = spec.units;
     this.params = new Parameters(inputSize, this.zSize, this.zSize);
     const B = ctx.capacity;
-    this.mask = new Uint8Array(B * inputSize); this.xDrop = new Float32Array(B * inputSize);
-    this.z = new Float32Array(B * this.zSize); this.dz = new Float32Array(B * this.zSize);
-    this.y = new Float32Array(B * spec.units); this.argmax = new Int32Array(B * spec.units);
+    this.mask = new Uint8Array(B * inputSize);
+    this.xDrop = new Float32Array(B * inputSize);
+    this.z = new Float32Array(B * this.zSize);
+    this.dz = new Float32Array(B * this.zSize);
+    this.y = new Float32Array(B * spec.units);
+    this.argmax = new Int32Array(B * spec.units);
     this.dx = new Float32Array(B * inputSize);
     this.dropout = { seed: ctx.dropoutSeed, counter: 0 };
   }
@@ -51,14 +61,24 @@ export class MaxoutDense implements Layer {
   forward(x: Float32Array, n: number): Float32Array {
     const { k, precision: p, params: w, spec } = this;
     w.lowPrecisionCopies(k, p);
-    const mask = headU8(this.mask, n * this.inputSize), xd = head(this.xDrop, n * this.inputSize);
+    const mask = headU8(this.mask, n * this.inputSize),
+      xd = head(this.xDrop, n * this.inputSize);
     k.dropoutMask({ mask, keepProb: spec.keepProb, rng: this.dropout });
     k.applyMask({ x, mask, y: xd });
     const z = head(this.z, n * this.zSize);
     k.gemm({ m: n, n: this.zSize, k: this.inputSize, a: xd, b: w.wMul, c: z });
     k.biasAdd({ batch: n, channels: this.zSize, spatial: 1, x: z, bias: w.bMul, y: z, quantize: p.at("weightedSum") });
     const y = head(this.y, n * spec.units);
-    k.maxoutForward({ batch: n, units: spec.units, pieces: spec.pieces, spatial: 1, x: z, y, argmax: headI32(this.argmax, n * spec.units), quantize: p.at("output") });
+    k.maxoutForward({
+      batch: n,
+      units: spec.units,
+      pieces: spec.pieces,
+      spatial: 1,
+      x: z,
+      y,
+      argmax: headI32(this.argmax, n * spec.units),
+      quantize: p.at("output"),
+    });
     return y;
   }
 
@@ -67,13 +87,33 @@ export class MaxoutDense implements Layer {
     const { k, precision: p, params: w, spec } = this;
     const gy = p.at("outputGradient");
     if (gy) k.quantize({ x: dy, ...gy });
-    const z = head(this.z, n * this.zSize), dz = head(this.dz, n * this.zSize);
-    k.maxoutBackward({ batch: n, units: spec.units, pieces: spec.pieces, spatial: 1, x: z, argmax: headI32(this.argmax, n * spec.units), dy, dx: dz, ties: this.f.ties, quantize: p.at("weightedSumGradient") });
+    const z = head(this.z, n * this.zSize),
+      dz = head(this.dz, n * this.zSize);
+    k.maxoutBackward({
+      batch: n,
+      units: spec.units,
+      pieces: spec.pieces,
+      spatial: 1,
+      x: z,
+      argmax: headI32(this.argmax, n * spec.units),
+      dy,
+      dx: dz,
+      ties: this.f.ties,
+      quantize: p.at("weightedSumGradient"),
+    });
     return denseBackwardTail(k, p, w, this, dz, n, wantInputGradient);
   }
 
   update(learningRate: number, momentum: number): void {
-    this.params.update(this.k, this.precision, learningRate * this.spec.lrScale, momentum, this.spec.maxNorm, this.f, false);
+    this.params.update(
+      this.k,
+      this.precision,
+      learningRate * this.spec.lrScale,
+      momentum,
+      this.spec.maxNorm,
+      this.f,
+      false,
+    );
   }
 
   prepareTest(): void {
@@ -84,9 +124,26 @@ export class MaxoutDense implements Layer {
     const { k, precision: p, params: w, spec } = this;
     const z = head(this.z, n * this.zSize);
     k.gemm({ m: n, n: this.zSize, k: this.inputSize, a: x, b: w.wTest, c: z });
-    k.biasAdd({ batch: n, channels: this.zSize, spatial: 1, x: z, bias: w.bTest, y: z, quantize: p.at("testWeightedSum") });
+    k.biasAdd({
+      batch: n,
+      channels: this.zSize,
+      spatial: 1,
+      x: z,
+      bias: w.bTest,
+      y: z,
+      quantize: p.at("testWeightedSum"),
+    });
     const y = head(this.y, n * spec.units);
-    k.maxoutForward({ batch: n, units: spec.units, pieces: spec.pieces, spatial: 1, x: z, y, argmax: headI32(this.argmax, n * spec.units), quantize: p.at("testOutput") });
+    k.maxoutForward({
+      batch: n,
+      units: spec.units,
+      pieces: spec.pieces,
+      spatial: 1,
+      x: z,
+      y,
+      argmax: headI32(this.argmax, n * spec.units),
+      quantize: p.at("testOutput"),
+    });
     return y;
   }
 }

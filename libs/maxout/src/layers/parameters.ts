@@ -26,14 +26,26 @@ export class Parameters {
   private readonly norms: Float32Array;
   private readonly factors: Float32Array;
 
-  constructor(readonly rows: number, readonly cols: number, biases: number) {
+  constructor(
+    readonly rows: number,
+    readonly cols: number,
+    biases: number,
+  ) {
     const n = rows * cols;
-    this.w = new Float32Array(n); this.vw = new Float32Array(n); this.gw = new Float32Array(n);
-    this.wHat = new Float32Array(n); this.wTest = new Float32Array(n);
-    this.b = new Float32Array(biases); this.vb = new Float32Array(biases); this.gb = new Float32Array(biases);
-    this.bHat = new Float32Array(biases); this.bTest = new Float32Array(biases);
-    this.norms = new Float32Array(cols); this.factors = new Float32Array(cols);
-    this.wMul = this.wHat; this.bMul = this.bHat;
+    this.w = new Float32Array(n);
+    this.vw = new Float32Array(n);
+    this.gw = new Float32Array(n);
+    this.wHat = new Float32Array(n);
+    this.wTest = new Float32Array(n);
+    this.b = new Float32Array(biases);
+    this.vb = new Float32Array(biases);
+    this.gb = new Float32Array(biases);
+    this.bHat = new Float32Array(biases);
+    this.bTest = new Float32Array(biases);
+    this.norms = new Float32Array(cols);
+    this.factors = new Float32Array(cols);
+    this.wMul = this.wHat;
+    this.bMul = this.bHat;
   }
 
   /** Ŵ and b̂ as the multipliers see them: `wHat`/`bHat`, or W and b themselves when the policy does not round. */
@@ -53,10 +65,12 @@ export class Parameters {
   /** Test time: Q_p(W)·scale and Q_p(b)·scale (b unscaled when `scaleBias` is false). */
   testCopies(k: Kernels, p: LayerPrecision, scale: number, scaleBias: boolean): void {
     const qw = p.at("testWeights");
-    if (qw) k.quantize({ x: this.w, y: this.wTest, ...qw }); else this.wTest.set(this.w);
+    if (qw) k.quantize({ x: this.w, y: this.wTest, ...qw });
+    else this.wTest.set(this.w);
     k.scale({ alpha: scale, x: this.wTest, y: this.wTest });
     const qb = p.at("testBiases");
-    if (qb) k.quantize({ x: this.b, y: this.bTest, ...qb }); else this.bTest.set(this.b);
+    if (qb) k.quantize({ x: this.b, y: this.bTest, ...qb });
+    else this.bTest.set(this.b);
     if (scaleBias) k.scale({ alpha: scale, x: this.bTest, y: this.bTest });
   }
 
@@ -64,7 +78,15 @@ export class Parameters {
    * Steps 7–9. `perFilterNorm`: the textbook conv max-norm (each of `rows` filters over its `cols` weights)
    * instead of the authors' axis-0 norm.
    */
-  update(k: Kernels, p: LayerPrecision, lr: number, momentum: number, maxNorm: number, f: Faithfulness, perFilterNorm: boolean): void {
+  update(
+    k: Kernels,
+    p: LayerPrecision,
+    lr: number,
+    momentum: number,
+    maxNorm: number,
+    f: Faithfulness,
+    perFilterNorm: boolean,
+  ): void {
     // 7. v ← Q_p(M·v − LR·ĝ)
     k.axpby({ alpha: -lr, x: this.gw, beta: momentum, y: this.vw, quantize: p.at("weightVelocity") });
     k.axpby({ alpha: -lr, x: this.gb, beta: momentum, y: this.vb, quantize: p.at("biasVelocity") });
@@ -72,16 +94,27 @@ export class Parameters {
     k.add({ a: this.w, b: this.vw, y: this.w, quantize: p.at("storedWeights") });
     k.add({ a: this.b, b: this.vb, y: this.b, quantize: p.at("storedBiases") });
     // 9. max-norm, then Q_u
-    if (perFilterNorm) { this.perFilterMaxNorm(k, p, maxNorm, f); return; }
+    if (perFilterNorm) {
+      this.perFilterMaxNorm(k, p, maxNorm, f);
+      return;
+    }
     k.columnNorms({ rows: this.rows, cols: this.cols, w: this.w, norms: this.norms });
     for (let j = 0; j < this.cols; j++) this.factors[j] = maxNormFactor(this.norms[j]!, maxNorm, f);
-    k.scaleColumns({ rows: this.rows, cols: this.cols, w: this.w, factors: this.factors, y: this.w, quantize: p.at("storedWeightsAfterMaxNorm") });
+    k.scaleColumns({
+      rows: this.rows,
+      cols: this.cols,
+      w: this.w,
+      factors: this.factors,
+      y: this.w,
+      quantize: p.at("storedWeightsAfterMaxNorm"),
+    });
   }
 
   // NOTE: the textbook conv constraint (one norm per filter) has no kernel: row norms of a few thousand
   // filters are cheap in TS, followed by one quantize pass.
   private perFilterMaxNorm(k: Kernels, p: LayerPrecision, maxNorm: number, f: Faithfulness): void {
-    const w = this.w, cols = this.cols;
+    const w = this.w,
+      cols = this.cols;
     for (let r = 0; r < this.rows; r++) {
       let s = 0;
       for (let j = r * cols; j < (r + 1) * cols; j++) s += w[j]! * w[j]!;

@@ -16,7 +16,9 @@ export class Softmax implements Layer {
   readonly index: number;
   readonly outputSize: number;
   /** columns of W: one per class */
-  get zSize(): number { return this.spec.classes; }
+  get zSize(): number {
+    return this.spec.classes;
+  }
   readonly params: Parameters;
   readonly precision: LayerPrecision;
   readonly dropout: RandomStream;
@@ -34,31 +36,47 @@ export class Softmax implements Layer {
   private readonly dz: Float32Array;
   readonly dx: Float32Array;
 
-  constructor(readonly spec: SoftmaxSpec & LayerCommon, readonly inputSize: number, ctx: LayerContext) {
-    this.index = ctx.index; this.k = ctx.kernels; this.f = ctx.faithfulness; this.precision = ctx.precision;
+  constructor(
+    readonly spec: SoftmaxSpec & LayerCommon,
+    readonly inputSize: number,
+    ctx: LayerContext,
+  ) {
+    this.index = ctx.index;
+    this.k = ctx.kernels;
+    this.f = ctx.faithfulness;
+    this.precision = ctx.precision;
     this.outputSize = spec.classes;
     this.params = new Parameters(inputSize, spec.classes, spec.classes);
     const B = ctx.capacity;
-    this.mask = new Uint8Array(B * inputSize); this.xDrop = new Float32Array(B * inputSize);
-    this.z = new Float32Array(B * spec.classes); this.y = new Float32Array(B * spec.classes);
-    this.dz = new Float32Array(B * spec.classes); this.dx = new Float32Array(B * inputSize);
+    this.mask = new Uint8Array(B * inputSize);
+    this.xDrop = new Float32Array(B * inputSize);
+    this.z = new Float32Array(B * spec.classes);
+    this.y = new Float32Array(B * spec.classes);
+    this.dz = new Float32Array(B * spec.classes);
+    this.dx = new Float32Array(B * inputSize);
     this.dropout = { seed: ctx.dropoutSeed, counter: 0 };
   }
 
   /** The authors start the softmax at W = 0 (textbook switch: uniform like a maxout layer); b = 0. */
   init(seed: number, f: Faithfulness): void {
     if (f.softmaxInit === "zeros") this.params.w.fill(0);
-    else { const r = Math.sqrt(6 / (this.inputSize + this.outputSize)); fillUniform(this.params.w, -r, r, seed); }
+    else {
+      const r = Math.sqrt(6 / (this.inputSize + this.outputSize));
+      fillUniform(this.params.w, -r, r, seed);
+    }
     this.params.b.fill(0);
   }
 
   /** The labels of the next forward pass (integers in [0, classes)). */
-  setLabels(labels: Int32Array): void { this.labels = labels; }
+  setLabels(labels: Int32Array): void {
+    this.labels = labels;
+  }
 
   forward(x: Float32Array, n: number): Float32Array {
     const { k, precision: p, params: w, spec } = this;
     w.lowPrecisionCopies(k, p);
-    const mask = headU8(this.mask, n * this.inputSize), xd = head(this.xDrop, n * this.inputSize);
+    const mask = headU8(this.mask, n * this.inputSize),
+      xd = head(this.xDrop, n * this.inputSize);
     k.dropoutMask({ mask, keepProb: spec.keepProb, rng: this.dropout });
     k.applyMask({ x, mask, y: xd });
     return this.outputs(xd, w.wMul, w.bMul, n, "weightedSum", "output");
@@ -68,14 +86,30 @@ export class Softmax implements Layer {
     const { k, precision: p, params: w, spec } = this;
     const dz = head(this.dz, n * spec.classes);
     const divisor = this.f.gradientDivisor === "classes" ? spec.classes : n;
-    k.softmaxCrossEntropyBackward({ batch: n, classes: spec.classes, probs: head(this.y, n * spec.classes), labels: this.batchLabels(n), dlogits: dz, scale: 1 / divisor, quantize: p.at("outputGradient") });
+    k.softmaxCrossEntropyBackward({
+      batch: n,
+      classes: spec.classes,
+      probs: head(this.y, n * spec.classes),
+      labels: this.batchLabels(n),
+      dlogits: dz,
+      scale: 1 / divisor,
+      quantize: p.at("outputGradient"),
+    });
     const gz = p.at("weightedSumGradient");
     if (gz) k.quantize({ x: dz, ...gz });
     return denseBackwardTail(k, p, w, this, dz, n, wantInputGradient);
   }
 
   update(learningRate: number, momentum: number): void {
-    this.params.update(this.k, this.precision, learningRate * this.spec.lrScale, momentum, this.spec.maxNorm, this.f, false);
+    this.params.update(
+      this.k,
+      this.precision,
+      learningRate * this.spec.lrScale,
+      momentum,
+      this.spec.maxNorm,
+      this.f,
+      false,
+    );
   }
 
   prepareTest(): void {
@@ -89,18 +123,35 @@ export class Softmax implements Layer {
     return y;
   }
 
-  private outputs(x: Float32Array, wm: Float32Array, bv: Float32Array, n: number, zPoint: "weightedSum" | "testWeightedSum", yPoint: "output" | "testOutput"): Float32Array {
+  private outputs(
+    x: Float32Array,
+    wm: Float32Array,
+    bv: Float32Array,
+    n: number,
+    zPoint: "weightedSum" | "testWeightedSum",
+    yPoint: "output" | "testOutput",
+  ): Float32Array {
     const { k, precision: p, spec } = this;
-    const z = head(this.z, n * spec.classes), y = head(this.y, n * spec.classes);
+    const z = head(this.z, n * spec.classes),
+      y = head(this.y, n * spec.classes);
     k.gemm({ m: n, n: spec.classes, k: this.inputSize, a: x, b: wm, c: z });
     k.biasAdd({ batch: n, channels: spec.classes, spatial: 1, x: z, bias: bv, y: z, quantize: p.at(zPoint) });
-    const r = k.softmaxCrossEntropyForward({ batch: n, classes: spec.classes, logits: z, labels: this.batchLabels(n), probs: y, quantize: p.at(yPoint) });
-    this.lastLoss = r.loss; this.lastErrors = r.errors;
+    const r = k.softmaxCrossEntropyForward({
+      batch: n,
+      classes: spec.classes,
+      logits: z,
+      labels: this.batchLabels(n),
+      probs: y,
+      quantize: p.at(yPoint),
+    });
+    this.lastLoss = r.loss;
+    this.lastErrors = r.errors;
     return y;
   }
 
   private batchLabels(n: number): Int32Array {
-    if (this.labels.length < n) throw new RangeError(`softmax layer: ${this.labels.length} labels set for a batch of ${n}`);
+    if (this.labels.length < n)
+      throw new RangeError(`softmax layer: ${this.labels.length} labels set for a batch of ${n}`);
     return this.labels.length === n ? this.labels : this.labels.subarray(0, n);
   }
 }
@@ -109,8 +160,15 @@ export class Softmax implements Layer {
 export function countErrors(y: Float32Array, labels: Int32Array, n: number, classes: number): number {
   let errors = 0;
   for (let i = 0; i < n; i++) {
-    let best = 0, bestV = y[i * classes]!;
-    for (let c = 1; c < classes; c++) { const v = y[i * classes + c]!; if (v > bestV) { bestV = v; best = c; } }
+    let best = 0,
+      bestV = y[i * classes]!;
+    for (let c = 1; c < classes; c++) {
+      const v = y[i * classes + c]!;
+      if (v > bestV) {
+        bestV = v;
+        best = c;
+      }
+    }
     if (best !== labels[i]) errors++;
   }
   return errors;

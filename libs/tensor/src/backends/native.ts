@@ -9,10 +9,31 @@ import { dirname, join } from "node:path";
 import { checkFormat, floatExponentRange, floatMax, INTEGER_BITS_LIMIT } from "@lowprec/formats";
 import type { QuantizeStats, RoundingMode } from "@lowprec/formats";
 import type {
-  AddArgs, ApplyMaskArgs, AxpbyArgs, Backend, BackendInfo, BiasAddArgs, BiasGradArgs, ColumnNormsArgs, Conv2dBackwardDataArgs,
-  Conv2dBackwardFilterArgs, Conv2dForwardArgs, Conv2dShape, DropoutMaskArgs, GemmArgs, MaxoutBackwardArgs, MaxoutForwardArgs,
-  MaxPoolBackwardArgs, MaxPoolForwardArgs, QuantizeArgs, QuantizeSpec, ScaleArgs, ScaleColumnsArgs,
-  SoftmaxCrossEntropyBackwardArgs, SoftmaxCrossEntropyForwardArgs, SoftmaxCrossEntropyResult,
+  AddArgs,
+  ApplyMaskArgs,
+  AxpbyArgs,
+  Backend,
+  BackendInfo,
+  BiasAddArgs,
+  BiasGradArgs,
+  ColumnNormsArgs,
+  Conv2dBackwardDataArgs,
+  Conv2dBackwardFilterArgs,
+  Conv2dForwardArgs,
+  Conv2dShape,
+  DropoutMaskArgs,
+  GemmArgs,
+  MaxoutBackwardArgs,
+  MaxoutForwardArgs,
+  MaxPoolBackwardArgs,
+  MaxPoolForwardArgs,
+  QuantizeArgs,
+  QuantizeSpec,
+  ScaleArgs,
+  ScaleColumnsArgs,
+  SoftmaxCrossEntropyBackwardArgs,
+  SoftmaxCrossEntropyForwardArgs,
+  SoftmaxCrossEntropyResult,
 } from "../kernels.js";
 import * as v from "../validate.js";
 import { KernelNotImplementedError, ShapeError } from "../errors.js";
@@ -26,18 +47,85 @@ export interface Addon {
   info(): { blas: boolean; usesBlas: boolean; threads: number };
   setThreads(n: number): void;
   useBlas(on: boolean): void;
-  gemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: F32, b: F32, beta: number, c: F32, q: Q, s: Q): void;
+  gemm(
+    ta: boolean,
+    tb: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: F32,
+    b: F32,
+    beta: number,
+    c: F32,
+    q: Q,
+    s: Q,
+  ): void;
   conv2dForward(dims: Int32Array, x: F32, w: F32, y: F32, q: Q, s: Q): void;
   conv2dBackwardData(dims: Int32Array, dy: F32, w: F32, dx: F32, q: Q, s: Q): void;
   conv2dBackwardFilter(dims: Int32Array, x: F32, dy: F32, dw: F32, beta: number, q: Q, s: Q): void;
   biasAdd(n: number, c: number, s: number, x: F32, b: F32, y: F32, q: Q, st: Q): void;
   biasGrad(n: number, c: number, s: number, dy: F32, db: F32, q: Q, st: Q): void;
   maxoutForward(n: number, u: number, k: number, s: number, x: F32, y: F32, arg: Int32Array, q: Q, st: Q): void;
-  maxoutBackward(n: number, u: number, k: number, s: number, x: F32, arg: Int32Array, dy: F32, dx: F32, all: boolean, q: Q, st: Q): void;
-  maxPoolForward(n: number, c: number, h: number, w: number, size: number, stride: number, x: F32, y: F32, arg: Int32Array, q: Q, st: Q): void;
-  maxPoolBackward(n: number, c: number, h: number, w: number, size: number, stride: number, x: F32, arg: Int32Array, dy: F32, dx: F32, all: boolean, q: Q, st: Q): void;
-  softmaxCrossEntropyForward(n: number, c: number, logits: F32, labels: Int32Array, probs: F32, out: Float64Array): void;
-  softmaxCrossEntropyBackward(n: number, c: number, probs: F32, labels: Int32Array, dl: F32, scale: number, q: Q, st: Q): void;
+  maxoutBackward(
+    n: number,
+    u: number,
+    k: number,
+    s: number,
+    x: F32,
+    arg: Int32Array,
+    dy: F32,
+    dx: F32,
+    all: boolean,
+    q: Q,
+    st: Q,
+  ): void;
+  maxPoolForward(
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    size: number,
+    stride: number,
+    x: F32,
+    y: F32,
+    arg: Int32Array,
+    q: Q,
+    st: Q,
+  ): void;
+  maxPoolBackward(
+    n: number,
+    c: number,
+    h: number,
+    w: number,
+    size: number,
+    stride: number,
+    x: F32,
+    arg: Int32Array,
+    dy: F32,
+    dx: F32,
+    all: boolean,
+    q: Q,
+    st: Q,
+  ): void;
+  softmaxCrossEntropyForward(
+    n: number,
+    c: number,
+    logits: F32,
+    labels: Int32Array,
+    probs: F32,
+    out: Float64Array,
+  ): void;
+  softmaxCrossEntropyBackward(
+    n: number,
+    c: number,
+    probs: F32,
+    labels: Int32Array,
+    dl: F32,
+    scale: number,
+    q: Q,
+    st: Q,
+  ): void;
   dropoutMask(mask: Uint8Array, keepProb: number, seed: number, counter: number): void;
   applyMask(x: F32, mask: Uint8Array, y: F32): void;
   columnNorms(rows: number, cols: number, w: F32, norms: F32): void;
@@ -55,7 +143,12 @@ export function loadAddon(): Addon {
   return createRequire(import.meta.url)(path) as Addon;
 }
 
-const MODES: Readonly<Record<RoundingMode, number>> = { "nearest-even": 0, "nearest-away": 1, "toward-zero": 2, stochastic: 3 };
+const MODES: Readonly<Record<RoundingMode, number>> = {
+  "nearest-even": 0,
+  "nearest-away": 1,
+  "toward-zero": 2,
+  stochastic: 3,
+};
 
 /** A quantize spec as the addon's parameter block [kind, mode, seed, counter, bits, frac, t, emin, max, flush, saturate, ieee]. */
 function qparams(kernel: string, q: QuantizeSpec | undefined): Float64Array | null {
@@ -71,17 +164,30 @@ function qparams(kernel: string, q: QuantizeSpec | undefined): Float64Array | nu
     p[3] = q.rng!.counter;
   }
   switch (f.kind) {
-    case "identity": p[0] = 1; break;
-    case "fixed": case "dynamic-fixed": {
+    case "identity":
+      p[0] = 1;
+      break;
+    case "fixed":
+    case "dynamic-fixed": {
       const ib = f.kind === "fixed" ? f.integerBits : q.integerBits;
       if (typeof ib !== "number" || !Number.isInteger(ib) || Math.abs(ib) > INTEGER_BITS_LIMIT)
-        throw new ShapeError(kernel, `quantize to ${f.name}: integerBits must be an integer in [−${INTEGER_BITS_LIMIT}, ${INTEGER_BITS_LIMIT}], got ${String(ib)}`);
-      p[0] = 2; p[4] = f.bits; p[5] = f.bits - 1 - ib;
+        throw new ShapeError(
+          kernel,
+          `quantize to ${f.name}: integerBits must be an integer in [−${INTEGER_BITS_LIMIT}, ${INTEGER_BITS_LIMIT}], got ${String(ib)}`,
+        );
+      p[0] = 2;
+      p[4] = f.bits;
+      p[5] = f.bits - 1 - ib;
       break;
     }
     case "float": {
-      p[0] = 3; p[6] = f.mantissa; p[7] = floatExponentRange(f).emin; p[8] = floatMax(f);
-      p[9] = f.subnormals ? 0 : 1; p[10] = f.overflow === "saturate" ? 1 : 0; p[11] = f.specials === "ieee" ? 1 : 0;
+      p[0] = 3;
+      p[6] = f.mantissa;
+      p[7] = floatExponentRange(f).emin;
+      p[8] = floatMax(f);
+      p[9] = f.subnormals ? 0 : 1;
+      p[10] = f.overflow === "saturate" ? 1 : 0;
+      p[11] = f.specials === "ieee" ? 1 : 0;
       break;
     }
   }
@@ -89,19 +195,42 @@ function qparams(kernel: string, q: QuantizeSpec | undefined): Float64Array | nu
 }
 
 /** Runs an addon call with a quantize step over `n` produced elements; returns stats, advances the rng. */
-function withQuantize(kernel: string, q: QuantizeSpec | undefined, n: number, call: (p: Q, s: Q) => void): QuantizeStats | undefined {
+function withQuantize(
+  kernel: string,
+  q: QuantizeSpec | undefined,
+  n: number,
+  call: (p: Q, s: Q) => void,
+): QuantizeStats | undefined {
   const p = qparams(kernel, q);
   const s = p === null ? null : new Float64Array(5);
   call(p, s);
   if (q === undefined || s === null) return undefined;
   if (q.rounding === "stochastic") q.rng!.counter += n;
   const stats = q.stats ?? { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, amax: 0 };
-  stats.count = n; stats.overflow = s[1]!; stats.overflowHalfRange = s[2]!; stats.nan = s[3]!; stats.amax = s[4]!;
+  stats.count = n;
+  stats.overflow = s[1]!;
+  stats.overflowHalfRange = s[2]!;
+  stats.nan = s[3]!;
+  stats.amax = s[4]!;
   return stats;
 }
 
 function convDims(s: Conv2dShape, o: v.ConvSizes): Int32Array {
-  return Int32Array.of(s.batch, s.inChannels, s.height, s.width, s.outChannels, s.kernelH, s.kernelW, s.padH, s.padW, s.strideH, s.strideW, o.outH, o.outW);
+  return Int32Array.of(
+    s.batch,
+    s.inChannels,
+    s.height,
+    s.width,
+    s.outChannels,
+    s.kernelH,
+    s.kernelW,
+    s.padH,
+    s.padW,
+    s.strideH,
+    s.strideW,
+    o.outH,
+    o.outW,
+  );
 }
 
 /** Builds the native backend over a loaded addon. */
@@ -110,53 +239,138 @@ export function createNativeBackend(addon: Addon, reason?: string): Backend {
     gemm(a: GemmArgs) {
       v.checkGemm(a);
       return withQuantize("gemm", a.quantize, a.m * a.n, (p, s) =>
-        addon.gemm(a.transA === true, a.transB === true, a.m, a.n, a.k, a.alpha ?? 1, a.a, a.b, a.beta ?? 0, a.c, p, s));
+        addon.gemm(a.transA === true, a.transB === true, a.m, a.n, a.k, a.alpha ?? 1, a.a, a.b, a.beta ?? 0, a.c, p, s),
+      );
     },
     conv2dForward(a: Conv2dForwardArgs) {
       const o = v.checkConv("conv2dForward", a, a.x, "x", a.w, "w", a.y, "y", a.quantize);
-      return withQuantize("conv2dForward", a.quantize, a.y.length, (p, s) => addon.conv2dForward(convDims(a, o), a.x, a.w, a.y, p, s));
+      return withQuantize("conv2dForward", a.quantize, a.y.length, (p, s) =>
+        addon.conv2dForward(convDims(a, o), a.x, a.w, a.y, p, s),
+      );
     },
     conv2dBackwardData(a: Conv2dBackwardDataArgs) {
       const o = v.checkConv("conv2dBackwardData", a, a.dx, "dx", a.w, "w", a.dy, "dy", a.quantize);
-      return withQuantize("conv2dBackwardData", a.quantize, a.dx.length, (p, s) => addon.conv2dBackwardData(convDims(a, o), a.dy, a.w, a.dx, p, s));
+      return withQuantize("conv2dBackwardData", a.quantize, a.dx.length, (p, s) =>
+        addon.conv2dBackwardData(convDims(a, o), a.dy, a.w, a.dx, p, s),
+      );
     },
     conv2dBackwardFilter(a: Conv2dBackwardFilterArgs) {
       const o = v.checkConv("conv2dBackwardFilter", a, a.x, "x", a.dw, "dw", a.dy, "dy", a.quantize);
       if (a.beta !== undefined) v.checkNumber("conv2dBackwardFilter", "beta", a.beta);
       return withQuantize("conv2dBackwardFilter", a.quantize, a.dw.length, (p, s) =>
-        addon.conv2dBackwardFilter(convDims(a, o), a.x, a.dy, a.dw, a.beta ?? 0, p, s));
+        addon.conv2dBackwardFilter(convDims(a, o), a.x, a.dy, a.dw, a.beta ?? 0, p, s),
+      );
     },
     biasAdd(a: BiasAddArgs) {
       v.checkBias("biasAdd", a, a.x, "x", a.bias, "bias", a.y, "y");
-      return withQuantize("biasAdd", a.quantize, a.y.length, (p, s) => addon.biasAdd(a.batch, a.channels, a.spatial, a.x, a.bias, a.y, p, s));
+      return withQuantize("biasAdd", a.quantize, a.y.length, (p, s) =>
+        addon.biasAdd(a.batch, a.channels, a.spatial, a.x, a.bias, a.y, p, s),
+      );
     },
     biasGrad(a: BiasGradArgs) {
       v.checkBias("biasGrad", a, a.dy, "dy", a.db, "db", undefined, "");
-      return withQuantize("biasGrad", a.quantize, a.db.length, (p, s) => addon.biasGrad(a.batch, a.channels, a.spatial, a.dy, a.db, p, s));
+      return withQuantize("biasGrad", a.quantize, a.db.length, (p, s) =>
+        addon.biasGrad(a.batch, a.channels, a.spatial, a.dy, a.db, p, s),
+      );
     },
     maxoutForward(a: MaxoutForwardArgs) {
-      v.checkMaxout("maxoutForward", a, a.x, [["y", a.y, Float32Array], ["argmax", a.argmax, Int32Array]], a.quantize);
-      return withQuantize("maxoutForward", a.quantize, a.y.length, (p, s) => addon.maxoutForward(a.batch, a.units, a.pieces, a.spatial, a.x, a.y, a.argmax, p, s));
+      v.checkMaxout(
+        "maxoutForward",
+        a,
+        a.x,
+        [
+          ["y", a.y, Float32Array],
+          ["argmax", a.argmax, Int32Array],
+        ],
+        a.quantize,
+      );
+      return withQuantize("maxoutForward", a.quantize, a.y.length, (p, s) =>
+        addon.maxoutForward(a.batch, a.units, a.pieces, a.spatial, a.x, a.y, a.argmax, p, s),
+      );
     },
     maxoutBackward(a: MaxoutBackwardArgs) {
-      v.checkMaxout("maxoutBackward", a, a.x, [["argmax", a.argmax, Int32Array], ["dy", a.dy, Float32Array]], a.quantize);
+      v.checkMaxout(
+        "maxoutBackward",
+        a,
+        a.x,
+        [
+          ["argmax", a.argmax, Int32Array],
+          ["dy", a.dy, Float32Array],
+        ],
+        a.quantize,
+      );
       v.checkArray("maxoutBackward", "dx", a.dx, Float32Array, a.x.length, "length of x");
       return withQuantize("maxoutBackward", a.quantize, a.dx.length, (p, s) =>
-        addon.maxoutBackward(a.batch, a.units, a.pieces, a.spatial, a.x, a.argmax, a.dy, a.dx, (a.ties ?? "all") === "all", p, s));
+        addon.maxoutBackward(
+          a.batch,
+          a.units,
+          a.pieces,
+          a.spatial,
+          a.x,
+          a.argmax,
+          a.dy,
+          a.dx,
+          (a.ties ?? "all") === "all",
+          p,
+          s,
+        ),
+      );
     },
     maxPoolForward(a: MaxPoolForwardArgs) {
-      v.checkPool("maxPoolForward", a, a.x, [["y", a.y, Float32Array], ["argmax", a.argmax, Int32Array]], a.quantize);
+      v.checkPool(
+        "maxPoolForward",
+        a,
+        a.x,
+        [
+          ["y", a.y, Float32Array],
+          ["argmax", a.argmax, Int32Array],
+        ],
+        a.quantize,
+      );
       return withQuantize("maxPoolForward", a.quantize, a.y.length, (p, s) =>
-        addon.maxPoolForward(a.batch, a.channels, a.height, a.width, a.size, a.stride, a.x, a.y, a.argmax, p, s));
+        addon.maxPoolForward(a.batch, a.channels, a.height, a.width, a.size, a.stride, a.x, a.y, a.argmax, p, s),
+      );
     },
     maxPoolBackward(a: MaxPoolBackwardArgs) {
-      v.checkPool("maxPoolBackward", a, a.x, [["argmax", a.argmax, Int32Array], ["dy", a.dy, Float32Array]], a.quantize);
+      v.checkPool(
+        "maxPoolBackward",
+        a,
+        a.x,
+        [
+          ["argmax", a.argmax, Int32Array],
+          ["dy", a.dy, Float32Array],
+        ],
+        a.quantize,
+      );
       v.checkArray("maxPoolBackward", "dx", a.dx, Float32Array, a.x.length, "length of x");
       return withQuantize("maxPoolBackward", a.quantize, a.dx.length, (p, s) =>
-        addon.maxPoolBackward(a.batch, a.channels, a.height, a.width, a.size, a.stride, a.x, a.argmax, a.dy, a.dx, (a.ties ?? "all") === "all", p, s));
+        addon.maxPoolBackward(
+          a.batch,
+          a.channels,
+          a.height,
+          a.width,
+          a.size,
+          a.stride,
+          a.x,
+          a.argmax,
+          a.dy,
+          a.dx,
+          (a.ties ?? "all") === "all",
+          p,
+          s,
+        ),
+      );
     },
     softmaxCrossEntropyForward(a: SoftmaxCrossEntropyForwardArgs): SoftmaxCrossEntropyResult {
-      v.checkSoftmax("softmaxCrossEntropyForward", a, [["logits", a.logits], ["probs", a.probs]], a.quantize);
+      v.checkSoftmax(
+        "softmaxCrossEntropyForward",
+        a,
+        [
+          ["logits", a.logits],
+          ["probs", a.probs],
+        ],
+        a.quantize,
+      );
       const out = new Float64Array(2);
       addon.softmaxCrossEntropyForward(a.batch, a.classes, a.logits, a.labels, a.probs, out);
       const stats = withQuantize("softmaxCrossEntropyForward", a.quantize, a.probs.length, (p, s) => {
@@ -165,20 +379,37 @@ export function createNativeBackend(addon: Addon, reason?: string): Backend {
       return { loss: out[0]!, errors: out[1]!, stats };
     },
     softmaxCrossEntropyBackward(a: SoftmaxCrossEntropyBackwardArgs) {
-      v.checkSoftmax("softmaxCrossEntropyBackward", a, [["probs", a.probs], ["dlogits", a.dlogits]], a.quantize);
+      v.checkSoftmax(
+        "softmaxCrossEntropyBackward",
+        a,
+        [
+          ["probs", a.probs],
+          ["dlogits", a.dlogits],
+        ],
+        a.quantize,
+      );
       v.checkNumber("softmaxCrossEntropyBackward", "scale", a.scale);
       return withQuantize("softmaxCrossEntropyBackward", a.quantize, a.dlogits.length, (p, s) =>
-        addon.softmaxCrossEntropyBackward(a.batch, a.classes, a.probs, a.labels, a.dlogits, a.scale, p, s));
+        addon.softmaxCrossEntropyBackward(a.batch, a.classes, a.probs, a.labels, a.dlogits, a.scale, p, s),
+      );
     },
     dropoutMask(a: DropoutMaskArgs) {
-      if (typeof a.keepProb !== "number" || !(a.keepProb >= 0 && a.keepProb <= 1)) throw new ShapeError("dropoutMask", `keepProb must be in [0, 1], got ${String(a.keepProb)}`);
+      if (typeof a.keepProb !== "number" || !(a.keepProb >= 0 && a.keepProb <= 1))
+        throw new ShapeError("dropoutMask", `keepProb must be in [0, 1], got ${String(a.keepProb)}`);
       checkStream("dropoutMask", a.rng);
       if (!(a.mask instanceof Uint8Array)) throw new ShapeError("dropoutMask", "mask must be a Uint8Array");
       addon.dropoutMask(a.mask, a.keepProb, a.rng.seed >>> 0, a.rng.counter);
       a.rng.counter += a.mask.length;
     },
     applyMask(a: ApplyMaskArgs) {
-      const n = v.checkSameLength("applyMask", [["x", a.x], ["y", a.y]], undefined);
+      const n = v.checkSameLength(
+        "applyMask",
+        [
+          ["x", a.x],
+          ["y", a.y],
+        ],
+        undefined,
+      );
       v.checkArray("applyMask", "mask", a.mask, Uint8Array, n, "length of x");
       addon.applyMask(a.x, a.mask, a.y);
     },
@@ -188,7 +419,9 @@ export function createNativeBackend(addon: Addon, reason?: string): Backend {
     },
     scaleColumns(a: ScaleColumnsArgs) {
       v.checkColumns("scaleColumns", a, a.w, a.factors, "factors", a.y);
-      return withQuantize("scaleColumns", a.quantize, a.y.length, (p, s) => addon.scaleColumns(a.rows, a.cols, a.w, a.factors, a.y, p, s));
+      return withQuantize("scaleColumns", a.quantize, a.y.length, (p, s) =>
+        addon.scaleColumns(a.rows, a.cols, a.w, a.factors, a.y, p, s),
+      );
     },
     axpby(a: AxpbyArgs) {
       v.checkAxpby(a);
@@ -196,7 +429,14 @@ export function createNativeBackend(addon: Addon, reason?: string): Backend {
     },
     scale(a: ScaleArgs) {
       v.checkNumber("scale", "alpha", a.alpha);
-      v.checkSameLength("scale", [["x", a.x], ["y", a.y]], a.quantize);
+      v.checkSameLength(
+        "scale",
+        [
+          ["x", a.x],
+          ["y", a.y],
+        ],
+        a.quantize,
+      );
       return withQuantize("scale", a.quantize, a.y.length, (p, s) => addon.scale(a.alpha, a.x, a.y, p, s));
     },
     add(a: AddArgs) {
@@ -205,14 +445,28 @@ export function createNativeBackend(addon: Addon, reason?: string): Backend {
     },
     quantize(a: QuantizeArgs) {
       const y = a.y ?? a.x;
-      v.checkSameLength("quantize", [["x", a.x], ["y", y]], a);
+      v.checkSameLength(
+        "quantize",
+        [
+          ["x", a.x],
+          ["y", y],
+        ],
+        a,
+      );
       return withQuantize("quantize", a, y.length, (p, s) => addon.quantize(a.x, y, p!, s!))!;
     },
   };
   // NOTE: an addon built from older sources may lack a function: that kernel throws, naming itself.
   const table = addon as unknown as Record<string, unknown>;
   const missing = KERNEL_NAMES.filter((k) => typeof table[k] !== "function");
-  const stubs = Object.fromEntries(missing.map((k) => [k, () => { throw new KernelNotImplementedError(k, "native"); }]));
+  const stubs = Object.fromEntries(
+    missing.map((k) => [
+      k,
+      () => {
+        throw new KernelNotImplementedError(k, "native");
+      },
+    ]),
+  );
   // NOTE: info is read live, so it follows setNativeBlas / LOWPREC_THREADS.
   const backend = { ...kernels, ...stubs };
   Object.defineProperty(backend, "info", {

@@ -6,10 +6,30 @@
 import type { QuantizeStats } from "@lowprec/formats";
 import { quantize, randomBits } from "../formats-api.js";
 import type {
-  AddArgs, ApplyMaskArgs, AxpbyArgs, Backend, BackendInfo, BiasAddArgs, BiasGradArgs, ColumnNormsArgs,
-  Conv2dBackwardDataArgs, Conv2dBackwardFilterArgs, Conv2dForwardArgs, DropoutMaskArgs, GemmArgs,
-  MaxoutBackwardArgs, MaxoutForwardArgs, MaxPoolBackwardArgs, MaxPoolForwardArgs, QuantizeArgs, QuantizeSpec,
-  ScaleArgs, ScaleColumnsArgs, SoftmaxCrossEntropyBackwardArgs, SoftmaxCrossEntropyForwardArgs, SoftmaxCrossEntropyResult,
+  AddArgs,
+  ApplyMaskArgs,
+  AxpbyArgs,
+  Backend,
+  BackendInfo,
+  BiasAddArgs,
+  BiasGradArgs,
+  ColumnNormsArgs,
+  Conv2dBackwardDataArgs,
+  Conv2dBackwardFilterArgs,
+  Conv2dForwardArgs,
+  DropoutMaskArgs,
+  GemmArgs,
+  MaxoutBackwardArgs,
+  MaxoutForwardArgs,
+  MaxPoolBackwardArgs,
+  MaxPoolForwardArgs,
+  QuantizeArgs,
+  QuantizeSpec,
+  ScaleArgs,
+  ScaleColumnsArgs,
+  SoftmaxCrossEntropyBackwardArgs,
+  SoftmaxCrossEntropyForwardArgs,
+  SoftmaxCrossEntropyResult,
 } from "../kernels.js";
 import * as v from "../validate.js";
 import { ShapeError } from "../errors.js";
@@ -23,10 +43,15 @@ function quantizeInPlace(y: Float32Array, q: QuantizeSpec | undefined): Quantize
 function gemm(a: GemmArgs): QuantizeStats | undefined {
   v.checkGemm(a);
   const { m, n, k, c } = a;
-  const A = a.a, B = a.b, alpha = a.alpha ?? 1, beta = a.beta ?? 0;
+  const A = a.a,
+    B = a.b,
+    alpha = a.alpha ?? 1,
+    beta = a.beta ?? 0;
   // op(A)[i, p] and op(B)[p, j] as strides into the stored arrays
-  const ai = a.transA ? 1 : k, ap = a.transA ? m : 1;
-  const bp = a.transB ? 1 : n, bj = a.transB ? k : 1;
+  const ai = a.transA ? 1 : k,
+    ap = a.transA ? m : 1;
+  const bp = a.transB ? 1 : n,
+    bj = a.transB ? k : 1;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let sum = 0;
@@ -120,7 +145,8 @@ function biasAdd(a: BiasAddArgs): QuantizeStats | undefined {
   const { batch, channels, spatial, x, bias, y } = a;
   for (let n = 0; n < batch; n++)
     for (let c = 0; c < channels; c++) {
-      const b = bias[c]!, o = (n * channels + c) * spatial;
+      const b = bias[c]!,
+        o = (n * channels + c) * spatial;
       for (let s = 0; s < spatial; s++) y[o + s] = x[o + s]! + b;
     }
   return quantizeInPlace(y, a.quantize);
@@ -141,17 +167,30 @@ function biasGrad(a: BiasGradArgs): QuantizeStats | undefined {
 }
 
 function maxoutForward(a: MaxoutForwardArgs): QuantizeStats | undefined {
-  v.checkMaxout("maxoutForward", a, a.x, [["y", a.y, Float32Array], ["argmax", a.argmax, Int32Array]], a.quantize);
+  v.checkMaxout(
+    "maxoutForward",
+    a,
+    a.x,
+    [
+      ["y", a.y, Float32Array],
+      ["argmax", a.argmax, Int32Array],
+    ],
+    a.quantize,
+  );
   const { batch, units, pieces, spatial, x, y, argmax } = a;
   for (let n = 0; n < batch; n++)
     for (let u = 0; u < units; u++)
       for (let s = 0; s < spatial; s++) {
         const base = (n * units * pieces + u * pieces) * spatial + s;
-        let best = x[base]!, arg = 0;
-        for (let j = 1; j < pieces && best === best; j++) {
+        let best = x[base]!,
+          arg = 0;
+        for (let j = 1; j < pieces && !Number.isNaN(best); j++) {
           const xj = x[base + j * spatial]!;
           // NOTE: a NaN piece wins (and stops the scan), so NaN propagates as in Theano's max.
-          if (xj > best || xj !== xj) { best = xj; arg = j; }
+          if (xj > best || Number.isNaN(xj)) {
+            best = xj;
+            arg = j;
+          }
         }
         const o = (n * units + u) * spatial + s;
         y[o] = best;
@@ -161,7 +200,16 @@ function maxoutForward(a: MaxoutForwardArgs): QuantizeStats | undefined {
 }
 
 function maxoutBackward(a: MaxoutBackwardArgs): QuantizeStats | undefined {
-  v.checkMaxout("maxoutBackward", a, a.x, [["argmax", a.argmax, Int32Array], ["dy", a.dy, Float32Array]], a.quantize);
+  v.checkMaxout(
+    "maxoutBackward",
+    a,
+    a.x,
+    [
+      ["argmax", a.argmax, Int32Array],
+      ["dy", a.dy, Float32Array],
+    ],
+    a.quantize,
+  );
   v.checkArray("maxoutBackward", "dx", a.dx, Float32Array, a.x.length, "length of x");
   const { batch, units, pieces, spatial, x, argmax, dy, dx } = a;
   const all = (a.ties ?? "all") === "all";
@@ -171,8 +219,10 @@ function maxoutBackward(a: MaxoutBackwardArgs): QuantizeStats | undefined {
         const o = (n * units + u) * spatial + s;
         const base = (n * units * pieces + u * pieces) * spatial + s;
         const arg = argmax[o]!;
-        if (arg < 0 || arg >= pieces) throw new ShapeError("maxoutBackward", `argmax[${o}] = ${arg} is outside [0, ${pieces})`);
-        const max = x[base + arg * spatial]!, g = dy[o]!;
+        if (arg < 0 || arg >= pieces)
+          throw new ShapeError("maxoutBackward", `argmax[${o}] = ${arg} is outside [0, ${pieces})`);
+        const max = x[base + arg * spatial]!,
+          g = dy[o]!;
         for (let j = 0; j < pieces; j++) {
           const hit = all ? x[base + j * spatial] === max : j === arg;
           dx[base + j * spatial] = hit ? g : 0;
@@ -182,18 +232,36 @@ function maxoutBackward(a: MaxoutBackwardArgs): QuantizeStats | undefined {
 }
 
 function maxPoolForward(a: MaxPoolForwardArgs): QuantizeStats | undefined {
-  const { outH, outW } = v.checkPool("maxPoolForward", a, a.x, [["y", a.y, Float32Array], ["argmax", a.argmax, Int32Array]], a.quantize);
+  const { outH, outW } = v.checkPool(
+    "maxPoolForward",
+    a,
+    a.x,
+    [
+      ["y", a.y, Float32Array],
+      ["argmax", a.argmax, Int32Array],
+    ],
+    a.quantize,
+  );
   const { batch, channels, height: H, width: W, size, stride, x, y, argmax } = a;
   for (let p = 0; p < batch * channels; p++) {
-    const xo = p * H * W, yo = p * outH * outW;
+    const xo = p * H * W,
+      yo = p * outH * outW;
     for (let i = 0; i < outH; i++)
       for (let j = 0; j < outW; j++) {
-        const h0 = i * stride, h1 = Math.min(h0 + size, H), w0 = j * stride, w1 = Math.min(w0 + size, W);
-        let best = x[xo + h0 * W + w0]!, arg = h0 * W + w0;
-        for (let h = h0; h < h1 && best === best; h++)
+        const h0 = i * stride,
+          h1 = Math.min(h0 + size, H),
+          w0 = j * stride,
+          w1 = Math.min(w0 + size, W);
+        let best = x[xo + h0 * W + w0]!,
+          arg = h0 * W + w0;
+        for (let h = h0; h < h1 && !Number.isNaN(best); h++)
           for (let w = w0; w < w1; w++) {
             const xv = x[xo + h * W + w]!;
-            if (xv > best || xv !== xv) { best = xv; arg = h * W + w; if (xv !== xv) break; }
+            if (xv > best || Number.isNaN(xv)) {
+              best = xv;
+              arg = h * W + w;
+              if (Number.isNaN(xv)) break;
+            }
           }
         y[yo + i * outW + j] = best;
         argmax[yo + i * outW + j] = arg;
@@ -204,20 +272,39 @@ function maxPoolForward(a: MaxPoolForwardArgs): QuantizeStats | undefined {
 
 function maxPoolBackward(a: MaxPoolBackwardArgs): QuantizeStats | undefined {
   const K = "maxPoolBackward";
-  const { outH, outW } = v.checkPool(K, a, a.x, [["argmax", a.argmax, Int32Array], ["dy", a.dy, Float32Array]], a.quantize);
+  const { outH, outW } = v.checkPool(
+    K,
+    a,
+    a.x,
+    [
+      ["argmax", a.argmax, Int32Array],
+      ["dy", a.dy, Float32Array],
+    ],
+    a.quantize,
+  );
   v.checkArray(K, "dx", a.dx, Float32Array, a.x.length, "length of x");
   const { batch, channels, height: H, width: W, size, stride, x, argmax, dy, dx } = a;
   const all = (a.ties ?? "all") === "all";
   dx.fill(0);
   for (let p = 0; p < batch * channels; p++) {
-    const xo = p * H * W, yo = p * outH * outW;
+    const xo = p * H * W,
+      yo = p * outH * outW;
     for (let i = 0; i < outH; i++)
       for (let j = 0; j < outW; j++) {
-        const arg = argmax[yo + i * outW + j]!, g = dy[yo + i * outW + j]!;
-        const h0 = i * stride, h1 = Math.min(h0 + size, H), w0 = j * stride, w1 = Math.min(w0 + size, W);
-        const ah = Math.floor(arg / W), aw = arg - ah * W;
-        if (ah < h0 || ah >= h1 || aw < w0 || aw >= w1) throw new ShapeError(K, `argmax[${yo + i * outW + j}] = ${arg} is outside its window`);
-        if (!all) { dx[xo + arg] += g; continue; }
+        const arg = argmax[yo + i * outW + j]!,
+          g = dy[yo + i * outW + j]!;
+        const h0 = i * stride,
+          h1 = Math.min(h0 + size, H),
+          w0 = j * stride,
+          w1 = Math.min(w0 + size, W);
+        const ah = Math.floor(arg / W),
+          aw = arg - ah * W;
+        if (ah < h0 || ah >= h1 || aw < w0 || aw >= w1)
+          throw new ShapeError(K, `argmax[${yo + i * outW + j}] = ${arg} is outside its window`);
+        if (!all) {
+          dx[xo + arg] += g;
+          continue;
+        }
         const max = x[xo + arg]!;
         for (let h = h0; h < h1; h++)
           for (let w = w0; w < w1; w++) if (x[xo + h * W + w] === max) dx[xo + h * W + w] += g;
@@ -227,13 +314,27 @@ function maxPoolBackward(a: MaxPoolBackwardArgs): QuantizeStats | undefined {
 }
 
 function softmaxCrossEntropyForward(a: SoftmaxCrossEntropyForwardArgs): SoftmaxCrossEntropyResult {
-  v.checkSoftmax("softmaxCrossEntropyForward", a, [["logits", a.logits], ["probs", a.probs]], a.quantize);
+  v.checkSoftmax(
+    "softmaxCrossEntropyForward",
+    a,
+    [
+      ["logits", a.logits],
+      ["probs", a.probs],
+    ],
+    a.quantize,
+  );
   const { batch, classes, logits, labels, probs } = a;
-  let loss = 0, errors = 0;
+  let loss = 0,
+    errors = 0;
   for (let n = 0; n < batch; n++) {
     const o = n * classes;
-    let max = logits[o]!, arg = 0;
-    for (let c = 1; c < classes; c++) if (logits[o + c]! > max) { max = logits[o + c]!; arg = c; }
+    let max = logits[o]!,
+      arg = 0;
+    for (let c = 1; c < classes; c++)
+      if (logits[o + c]! > max) {
+        max = logits[o + c]!;
+        arg = c;
+      }
     let sum = 0;
     for (let c = 0; c < classes; c++) sum += Math.exp(logits[o + c]! - max);
     for (let c = 0; c < classes; c++) probs[o + c] = Math.exp(logits[o + c]! - max) / sum;
@@ -245,7 +346,15 @@ function softmaxCrossEntropyForward(a: SoftmaxCrossEntropyForwardArgs): SoftmaxC
 
 function softmaxCrossEntropyBackward(a: SoftmaxCrossEntropyBackwardArgs): QuantizeStats | undefined {
   const K = "softmaxCrossEntropyBackward";
-  v.checkSoftmax(K, a, [["probs", a.probs], ["dlogits", a.dlogits]], a.quantize);
+  v.checkSoftmax(
+    K,
+    a,
+    [
+      ["probs", a.probs],
+      ["dlogits", a.dlogits],
+    ],
+    a.quantize,
+  );
   v.checkNumber(K, "scale", a.scale);
   const { batch, classes, probs, labels, dlogits, scale } = a;
   for (let n = 0; n < batch; n++)
@@ -257,15 +366,27 @@ function softmaxCrossEntropyBackward(a: SoftmaxCrossEntropyBackwardArgs): Quanti
 }
 
 function checkKeepProb(k: unknown): number {
-  if (typeof k !== "number" || !(k >= 0 && k <= 1)) throw new ShapeError("dropoutMask", `keepProb must be in [0, 1], got ${String(k)}`);
+  if (typeof k !== "number" || !(k >= 0 && k <= 1))
+    throw new ShapeError("dropoutMask", `keepProb must be in [0, 1], got ${String(k)}`);
   return k;
 }
 
 /** Checks an rng stream; exported for the native backend. */
 export function checkStream(kernel: string, rng: unknown): void {
   const r = rng as { seed?: unknown; counter?: unknown } | undefined;
-  if (!r || typeof r.seed !== "number" || !Number.isInteger(r.seed) || typeof r.counter !== "number" || !Number.isInteger(r.counter) || r.counter < 0 || r.counter > Number.MAX_SAFE_INTEGER)
-    throw new ShapeError(kernel, `rng must be { seed: integer, counter: integer in [0, 2^53) }, got ${JSON.stringify(rng)}`);
+  if (
+    !r ||
+    typeof r.seed !== "number" ||
+    !Number.isInteger(r.seed) ||
+    typeof r.counter !== "number" ||
+    !Number.isInteger(r.counter) ||
+    r.counter < 0 ||
+    r.counter > Number.MAX_SAFE_INTEGER
+  )
+    throw new ShapeError(
+      kernel,
+      `rng must be { seed: integer, counter: integer in [0, 2^53) }, got ${JSON.stringify(rng)}`,
+    );
 }
 
 function dropoutMask(a: DropoutMaskArgs): void {
@@ -279,7 +400,14 @@ function dropoutMask(a: DropoutMaskArgs): void {
 }
 
 function applyMask(a: ApplyMaskArgs): void {
-  const n = v.checkSameLength("applyMask", [["x", a.x], ["y", a.y]], undefined);
+  const n = v.checkSameLength(
+    "applyMask",
+    [
+      ["x", a.x],
+      ["y", a.y],
+    ],
+    undefined,
+  );
   v.checkArray("applyMask", "mask", a.mask, Uint8Array, n, "length of x");
   for (let i = 0; i < n; i++) a.y[i] = a.mask[i] !== 0 ? a.x[i]! : 0;
 }
@@ -308,7 +436,14 @@ function axpby(a: AxpbyArgs): QuantizeStats | undefined {
 
 function scale(a: ScaleArgs): QuantizeStats | undefined {
   v.checkNumber("scale", "alpha", a.alpha);
-  v.checkSameLength("scale", [["x", a.x], ["y", a.y]], a.quantize);
+  v.checkSameLength(
+    "scale",
+    [
+      ["x", a.x],
+      ["y", a.y],
+    ],
+    a.quantize,
+  );
   for (let i = 0; i < a.x.length; i++) a.y[i] = a.alpha * a.x[i]!;
   return quantizeInPlace(a.y, a.quantize);
 }
@@ -321,8 +456,21 @@ function add(a: AddArgs): QuantizeStats | undefined {
 
 function quantizeKernel(a: QuantizeArgs): QuantizeStats {
   const y = a.y ?? a.x;
-  v.checkSameLength("quantize", [["x", a.x], ["y", y]], a);
-  return quantize(a.x, a.format, { rounding: a.rounding, integerBits: a.integerBits, rng: a.rng, stats: a.stats, out: y }).stats;
+  v.checkSameLength(
+    "quantize",
+    [
+      ["x", a.x],
+      ["y", y],
+    ],
+    a,
+  );
+  return quantize(a.x, a.format, {
+    rounding: a.rounding,
+    integerBits: a.integerBits,
+    rng: a.rng,
+    stats: a.stats,
+    out: y,
+  }).stats;
 }
 
 const INFO: BackendInfo = Object.freeze({ name: "ts", blas: false, threads: 1 });
@@ -330,8 +478,24 @@ const INFO: BackendInfo = Object.freeze({ name: "ts", blas: false, threads: 1 })
 /** The reference backend. */
 export const TsBackend: Backend = Object.freeze({
   info: INFO,
-  gemm, conv2dForward, conv2dBackwardData, conv2dBackwardFilter, biasAdd, biasGrad,
-  maxoutForward, maxoutBackward, maxPoolForward, maxPoolBackward,
-  softmaxCrossEntropyForward, softmaxCrossEntropyBackward, dropoutMask, applyMask,
-  columnNorms, scaleColumns, axpby, scale, add, quantize: quantizeKernel,
+  gemm,
+  conv2dForward,
+  conv2dBackwardData,
+  conv2dBackwardFilter,
+  biasAdd,
+  biasGrad,
+  maxoutForward,
+  maxoutBackward,
+  maxPoolForward,
+  maxPoolBackward,
+  softmaxCrossEntropyForward,
+  softmaxCrossEntropyBackward,
+  dropoutMask,
+  applyMask,
+  columnNorms,
+  scaleColumns,
+  axpby,
+  scale,
+  add,
+  quantize: quantizeKernel,
 });

@@ -3,7 +3,14 @@
  * precision settings, or the calibration of the cost model against its reference data.
  */
 import {
-  calibration, compareSettings, formatCalibration, formatCostRows, loadHorowitz45nm, loadNetworks, PAPER_SETTINGS, TABLE_FORMATS,
+  calibration,
+  compareSettings,
+  formatCalibration,
+  formatCostRows,
+  loadHorowitz45nm,
+  loadNetworks,
+  PAPER_SETTINGS,
+  TABLE_FORMATS,
   type TableFormat,
 } from "@lowprec/hwcost";
 import { flagString, parseArgs, UsageError, type Command } from "../command.js";
@@ -33,20 +40,28 @@ export const command: Command = {
     const args = parseArgs(argv, ["fit"], ["network", "format", "memory", "memory-bound"]);
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
     const format = flagString(args, "format", "table")!;
-    if (!(TABLE_FORMATS as readonly string[]).includes(format)) throw new UsageError(`option --format: expected one of ${TABLE_FORMATS.join(", ")}, got "${format}"`);
+    if (!(TABLE_FORMATS as readonly string[]).includes(format))
+      throw new UsageError(`option --format: expected one of ${TABLE_FORMATS.join(", ")}, got "${format}"`);
     if (args.flags.has("fit")) {
       const c = calibration();
-      console.log(format === "json" ? JSON.stringify(c.fits, null, 2) : format === "csv" ? fitCsv(c.fits) : formatCalibration(c));
+      console.log(
+        format === "json" ? JSON.stringify(c.fits, null, 2) : format === "csv" ? fitCsv(c.fits) : formatCalibration(c),
+      );
       return 0;
     }
     const network = flagString(args, "network", "all")!;
     const ids = NETWORK_IDS();
-    if (network !== "all" && !ids.includes(network)) throw new UsageError(`option --network: expected one of ${ids.join(", ")} or all, got "${network}"`);
+    if (network !== "all" && !ids.includes(network))
+      throw new UsageError(`option --network: expected one of ${ids.join(", ")} or all, got "${network}"`);
     const memory = flagString(args, "memory", "sram-1MB")!;
-    if (!MEMORY_LEVELS().includes(memory)) throw new UsageError(`option --memory: expected one of ${MEMORY_LEVELS().join(", ")}, got "${memory}"`);
+    if (!MEMORY_LEVELS().includes(memory))
+      throw new UsageError(`option --memory: expected one of ${MEMORY_LEVELS().join(", ")}, got "${memory}"`);
     const bound = flagString(args, "memory-bound", "low")!;
-    if (bound !== "low" && bound !== "high") throw new UsageError(`option --memory-bound: expected low or high, got "${bound}"`);
-    const networks = loadNetworks().networks.filter((n) => network === "all" || n.id === network).map((n) => ({ id: n.id, shape: n }));
+    if (bound !== "low" && bound !== "high")
+      throw new UsageError(`option --memory-bound: expected low or high, got "${bound}"`);
+    const networks = loadNetworks()
+      .networks.filter((n) => network === "all" || n.id === network)
+      .map((n) => ({ id: n.id, shape: n }));
     const rows = compareSettings(networks, PAPER_SETTINGS, { memory, memoryBound: bound });
     console.log(formatCostRows(rows, format as TableFormat));
     return 0;
@@ -56,6 +71,7 @@ export const command: Command = {
 function fitCsv(fits: ReturnType<typeof calibration>["fits"]): string {
   const lines = ["fit,quantity,row,measured,modelled,relativeError"];
   for (const [name, f] of Object.entries(fits))
-    for (const r of f.rows) lines.push([name, f.quantity, JSON.stringify(r.label), r.measured, r.modelled, r.relativeError].join(","));
+    for (const r of f.rows)
+      lines.push([name, f.quantity, JSON.stringify(r.label), r.measured, r.modelled, r.relativeError].join(","));
   return lines.join("\n");
 }

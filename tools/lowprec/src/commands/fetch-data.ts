@@ -29,7 +29,8 @@ export const command: Command = {
     const args = parseArgs(argv, ["no-extra"], ["dataset", "data-dir", "mirror"]);
     if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
     const which = flagString(args, "dataset", "all")!;
-    if (!["cifar10", "svhn", "all"].includes(which)) throw new UsageError(`option --dataset: expected cifar10, svhn or all, got "${which}"`);
+    if (!["cifar10", "svhn", "all"].includes(which))
+      throw new UsageError(`option --dataset: expected cifar10, svhn or all, got "${which}"`);
     const datasets: FetchableDataset[] = which === "all" ? ["cifar10", "svhn"] : [which as FetchableDataset];
     const dataDir = resolveDataDir(flagString(args, "data-dir"));
     const mirror = flagString(args, "mirror");
@@ -37,16 +38,24 @@ export const command: Command = {
     for (const dataset of datasets) {
       try {
         const r = await fetchDataset(dataset, {
-          dataDir, includeExtra: !args.flags.has("no-extra"), ...(mirror ? { baseUrl: mirror } : {}),
+          dataDir,
+          includeExtra: !args.flags.has("no-extra"),
+          ...(mirror ? { baseUrl: mirror } : {}),
           log: (line) => console.log(`${dataset}: ${line}`),
         });
-        console.log(`${dataset}: ok (${r.downloaded.length} downloaded, ${r.present.length} already present) in ${dataDir}`);
+        console.log(
+          `${dataset}: ok (${r.downloaded.length} downloaded, ${r.present.length} already present) in ${dataDir}`,
+        );
       } catch (e) {
         failed++;
         if (e instanceof DownloadError && e.kind === "offline") {
-          console.error(`${dataset}: cannot download (${e.message}). This machine looks offline.\n${placementInstructions(dataset, dataDir)}\n`);
+          console.error(
+            `${dataset}: cannot download (${e.message}). This machine looks offline.\n${placementInstructions(dataset, dataDir)}\n`,
+          );
         } else {
-          console.error(`${dataset}: ${e instanceof Error ? e.message : String(e)}\n${placementInstructions(dataset, dataDir)}\n`);
+          console.error(
+            `${dataset}: ${e instanceof Error ? e.message : String(e)}\n${placementInstructions(dataset, dataDir)}\n`,
+          );
         }
       }
     }

@@ -1,5 +1,16 @@
 /** `lowprec formats`: describe formats and show how values round in them. */
-import { PRESETS, describe, dynamicFixed, encode, fixed, float, roundScalar, ROUNDING_MODES, type Format, type RoundingMode } from "@lowprec/formats";
+import {
+  PRESETS,
+  describe,
+  dynamicFixed,
+  encode,
+  fixed,
+  float,
+  roundScalar,
+  ROUNDING_MODES,
+  type Format,
+  type RoundingMode,
+} from "@lowprec/formats";
 import { UsageError, flagString, parseArgs, type Command } from "../command.js";
 
 const usage = `usage: lowprec formats [--format SPEC] [--value X[,X...]] [--rounding MODE] [--integer-bits N]
@@ -33,8 +44,16 @@ export const command: Command = {
     const ibText = flagString(args, "integer-bits");
     const integerBits = ibText === undefined ? undefined : Number(ibText);
     if (spec === undefined) {
-      const formats = [...Object.values(PRESETS), fixed({ bits: 20, integerBits: 5 }), dynamicFixed({ bits: 10 }), dynamicFixed({ bits: 12 })];
-      for (const f of formats) console.log(`${f.name.padEnd(12)} ${describe(f, f.kind === "dynamic-fixed" ? 5 : undefined).summary}${f.kind === "dynamic-fixed" ? " (at 5 integer bits)" : ""}`);
+      const formats = [
+        ...Object.values(PRESETS),
+        fixed({ bits: 20, integerBits: 5 }),
+        dynamicFixed({ bits: 10 }),
+        dynamicFixed({ bits: 12 }),
+      ];
+      for (const f of formats)
+        console.log(
+          `${f.name.padEnd(12)} ${describe(f, f.kind === "dynamic-fixed" ? 5 : undefined).summary}${f.kind === "dynamic-fixed" ? " (at 5 integer bits)" : ""}`,
+        );
       return 0;
     }
     const format = parseFormat(spec);
@@ -48,7 +67,10 @@ export const command: Command = {
         const x = Number(text);
         if (Number.isNaN(x) && text.trim() !== "NaN") throw new UsageError(`--value: "${text}" is not a number`);
         const r = roundScalar(x, format, { rounding, integerBits, draw: 0 });
-        const code = Number.isNaN(r) && format.kind !== "float" ? "-" : encode(r, format, { integerBits }).toString(2).padStart(width, "0");
+        const code =
+          Number.isNaN(r) && format.kind !== "float"
+            ? "-"
+            : encode(r, format, { integerBits }).toString(2).padStart(width, "0");
         console.log(`${text.trim().padStart(14)} → ${(Object.is(r, -0) ? "-0" : String(r)).padEnd(22)} ${code}`);
       }
     }

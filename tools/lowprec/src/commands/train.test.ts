@@ -11,10 +11,17 @@ import { command } from "./train.js";
 function quiet<T>(f: () => Promise<T>): Promise<T> {
   const log = console.log;
   console.log = () => {};
-  return f().finally(() => { console.log = log; });
+  return f().finally(() => {
+    console.log = log;
+  });
 }
 
-const summary = (dir: string) => JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as { testErrorAtBestValid: number; bestEpoch: number; completed: boolean };
+const summary = (dir: string) =>
+  JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as {
+    testErrorAtBestValid: number;
+    bestEpoch: number;
+    completed: boolean;
+  };
 
 describe("lowprec train on MNIST (subset)", () => {
   const root = mkdtempSync(join(tmpdir(), "lowprec-train-"));
@@ -24,24 +31,47 @@ describe("lowprec train on MNIST (subset)", () => {
     const dir = join(root, "fp32");
     expect(await quiet(() => command.run([...common, "--precision", "fp32", "--epochs", "2", "--out", dir]))).toBe(0);
     expect(summary(dir).testErrorAtBestValid).toBeLessThan(8);
-    for (const f of ["config.json", "metrics.csv", "metrics.json", "checkpoint.bin", "summary.json"]) expect(existsSync(join(dir, f))).toBe(true);
+    for (const f of ["config.json", "metrics.csv", "metrics.json", "checkpoint.bin", "summary.json"])
+      expect(existsSync(join(dir, f))).toBe(true);
     expect(readFileSync(join(dir, "metrics.csv"), "utf8").trim().split("\n")).toHaveLength(4); // header + epochs 0, 1, 2
     expect(readdirSync(dir).some((f) => f.includes(".tmp-"))).toBe(false);
   }, 120_000);
 
   it("dfxp 10/12 learns within a few points of fp32 and writes the scale telemetry", async () => {
     const dir = join(root, "dfxp");
-    expect(await quiet(() => command.run([...common, "--precision", "dfxp", "--epochs", "2", "--calibration-epochs", "1", "--range-every", "5000", "--out", dir]))).toBe(0);
+    expect(
+      await quiet(() =>
+        command.run([
+          ...common,
+          "--precision",
+          "dfxp",
+          "--epochs",
+          "2",
+          "--calibration-epochs",
+          "1",
+          "--range-every",
+          "5000",
+          "--out",
+          dir,
+        ]),
+      ),
+    ).toBe(0);
     expect(summary(dir).testErrorAtBestValid).toBeLessThan(summary(join(root, "fp32")).testErrorAtBestValid + 3);
-    const scales = readFileSync(join(dir, "scales", "epoch-0001.csv"), "utf8").trim().split("\n");
-    expect(scales[0]).toBe("phase,epoch,batch,examples,layer,group,integerBits,overflowRate,overflowRateHalfRange,amax");
+    const scales = readFileSync(join(dir, "scales", "epoch-0001.csv"), "utf8")
+      .trim()
+      .split("\n");
+    expect(scales[0]).toBe(
+      "phase,epoch,batch,examples,layer,group,integerBits,overflowRate,overflowRateHalfRange,amax",
+    );
     expect(scales.length - 1).toBe(4 * 3 * 10); // 4 windows × 3 layers × 10 groups
     expect(readFileSync(join(dir, "scales", "epoch-0000.csv"), "utf8")).toContain("calibration");
   }, 240_000);
 
   it("--resume continues a finished run to more epochs", async () => {
     const dir = join(root, "fp32");
-    expect(await quiet(() => command.run([...common, "--precision", "fp32", "--epochs", "3", "--out", dir, "--resume"]))).toBe(0);
+    expect(
+      await quiet(() => command.run([...common, "--precision", "fp32", "--epochs", "3", "--out", dir, "--resume"])),
+    ).toBe(0);
     const s = summary(dir);
     expect(s.completed).toBe(true);
     expect(readFileSync(join(dir, "metrics.csv"), "utf8").trim().split("\n")).toHaveLength(5);
