@@ -48,4 +48,4 @@ export type {
   GroupStorage,
   StorageGroup,
 } from "./cost.js";
-export { formatCostRows, formatCalibration, TABLE_FORMATS, type TableFormat } from "./table.js";
+export { formatCostRows, formatCalibration, formatFitsCsv, TABLE_FORMATS, type TableFormat } from "./table.js";

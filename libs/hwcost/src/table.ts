@@ -1,4 +1,5 @@
 /** Text renderings of cost rows and of the calibration: an aligned table, CSV, or JSON. */
+import Papa from "papaparse";
 import type { Calibration, Fit } from "./calibrate.js";
 import type { CostRow } from "./cost.js";
 
@@ -30,9 +31,24 @@ const COLUMNS: readonly (keyof CostRow)[] = [
   "extrapolated",
 ];
 
-function csvCell(v: string | number): string {
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/** A CSV cell: integers exactly, other numbers at 10 significant digits, text quoted by papaparse as needed. */
+function csvCell(v: string | number | boolean): string {
+  if (typeof v !== "number") return String(v);
+  if (!Number.isFinite(v)) return "";
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(10)));
+}
+
+/** CSV through papaparse: a header row, RFC 4180 quoting, `\n` line ends, numbers as csvCell writes them. */
+function toCsv(header: readonly string[], rows: readonly (readonly (string | number | boolean)[])[]): string {
+  return Papa.unparse({ fields: [...header], data: rows.map((r) => r.map(csvCell)) }, { newline: "\n" });
+}
+
+/** The calibration's reference rows beside the model, as CSV (one row per reference row of every fit). */
+export function formatFitsCsv(fits: Readonly<Record<string, Fit>>): string {
+  const rows: (string | number)[][] = [];
+  for (const [name, f] of Object.entries(fits))
+    for (const r of f.rows) rows.push([name, f.quantity, r.label, r.measured, r.modelled, r.relativeError]);
+  return toCsv(["fit", "quantity", "row", "measured", "modelled", "relativeError"], rows);
 }
 
 function sig(x: number, digits = 3): string {
@@ -57,7 +73,10 @@ function alignTable(header: readonly string[], body: readonly (readonly string[]
 export function formatCostRows(rows: readonly CostRow[], format: TableFormat): string {
   if (format === "json") return JSON.stringify(rows, null, 2);
   if (format === "csv")
-    return [COLUMNS.join(","), ...rows.map((r) => COLUMNS.map((c) => csvCell(r[c])).join(","))].join("\n");
+    return toCsv(
+      COLUMNS,
+      rows.map((r) => COLUMNS.map((c) => r[c])),
+    );
   if (format !== "table")
     throw new RangeError(`formatCostRows: unknown format "${String(format)}" (known: ${TABLE_FORMATS.join(", ")})`);
   const header = [

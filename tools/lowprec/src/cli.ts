@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { UsageError, type Command } from "./command.js";
+import { closest, EXIT, helpText, invoke, UsageError, type Command } from "./command.js";
 
 async function loadCommands(): Promise<Map<string, Command>> {
   const dir = join(dirname(fileURLToPath(import.meta.url)), "commands");
@@ -27,34 +27,50 @@ async function loadCommands(): Promise<Map<string, Command>> {
 function help(commands: Map<string, Command>): string {
   const width = Math.max(...[...commands.keys()].map((k) => k.length));
   const lines = [...commands.values()].map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
-  return `usage: lowprec <command> [options]\n\ncommands:\n${lines.join("\n")}\n\n'lowprec help <command>' shows a command's options.`;
+  return [
+    "usage: lowprec <command> [options]",
+    "",
+    "commands:",
+    ...lines,
+    "",
+    "'lowprec <command> --help' (or 'lowprec help <command>') shows a command's options.",
+    "exit codes: 0 ok, 1 failure, 2 usage error",
+  ].join("\n");
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
   const commands = await loadCommands();
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    const target = rest[0] !== undefined ? commands.get(rest[0]) : undefined;
-    console.log(target ? target.usage : help(commands));
-    return 0;
+    if (rest[0] === undefined) {
+      console.log(help(commands));
+      return EXIT.ok;
+    }
+    const target = commands.get(rest[0]);
+    if (!target) return unknownCommand(rest[0], commands);
+    console.log(helpText(target));
+    return EXIT.ok;
   }
   const cmd = commands.get(name);
-  if (!cmd) {
-    console.error(`lowprec: unknown command "${name}"\n\n${help(commands)}`);
-    return 2;
-  }
+  if (!cmd) return unknownCommand(name, commands);
   try {
-    return await cmd.run(rest);
+    return await invoke(cmd, rest);
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`lowprec ${name}: ${e.message}\n\n${cmd.usage}`);
-      return 2;
+      console.error(`lowprec ${name}: ${e.message}\nsee 'lowprec ${name} --help'`);
+      return EXIT.usage;
     }
     // NOTE: a bad value (RangeError naming the field), a corrupt file, a diverging run: one clear line, no stack.
     console.error(`lowprec ${name}: ${e instanceof Error ? e.message : String(e)}`);
     if (process.env["LOWPREC_DEBUG"] && e instanceof Error) console.error(e.stack);
-    return 1;
+    return EXIT.failure;
   }
+}
+
+function unknownCommand(name: string, commands: Map<string, Command>): number {
+  const near = closest(name, [...commands.keys()]);
+  console.error(`lowprec: unknown command "${name}"${near ? ` (did you mean ${near}?)` : ""}; see 'lowprec help'`);
+  return EXIT.usage;
 }
 
 // NOTE: run as a script (`node dist/cli.js …`); the installed `lowprec` command goes through bin/lowprec.js.

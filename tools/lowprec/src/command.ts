@@ -1,82 +1,228 @@
-/** The contract of one CLI command: a module in `src/commands/` exporting `command`. */
+/**
+ * The contract of one CLI command (a module in `src/commands/` exporting `command`) and its arguments.
+ * Options are declared once, as data: node:util's parseArgs reads them, `--help` prints them, and a test
+ * holds every command to both (no option accepted without being documented, none documented but unknown).
+ */
+import { parseArgs as nodeParseArgs } from "node:util";
+
+/** One `--name` option of a command. */
+export interface OptionSpec {
+  /** `string` takes a value (`--epochs 3` or `--epochs=3`); `boolean` is a switch */
+  readonly type: "string" | "boolean";
+  /** the value's placeholder in the help, e.g. `N`, `DIR` (string options) */
+  readonly value?: string;
+  /** one line (or a few) for the help */
+  readonly description: string;
+  /** a one-letter alias, e.g. `n` */
+  readonly short?: string;
+}
+
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
 export interface Command {
   /** the word after `lowprec`, e.g. `train` */
   readonly name: string;
   /** one line for `lowprec help` */
   readonly summary: string;
-  /** full usage text, printed by `lowprec help <name>` and on a usage error */
-  readonly usage: string;
+  /** what follows `lowprec <name>` in the usage line, e.g. `<experiment> [options]` */
+  readonly synopsis: string;
+  /** a paragraph printed under the usage line */
+  readonly description?: string;
+  readonly options: OptionSpecs;
+  /** the number of positional arguments the command takes (default 0) */
+  readonly positionals?: { readonly min: number; readonly max: number };
   /** runs the command; resolves to the process exit code */
-  run(argv: readonly string[]): Promise<number>;
+  run(args: Args): Promise<number>;
 }
 
-/** A bad command line: printed with the command's usage, exit code 2. */
+/** A bad command line: one line, then a pointer to `--help`; exit code 2. */
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-/** Parsed `--flag value`, `--flag=value` and `--switch` arguments plus positionals. */
-export interface ParsedArgs {
-  readonly flags: ReadonlyMap<string, string | true>;
-  readonly positionals: readonly string[];
-}
+/** Exit codes of every command. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
-/**
- * Parses GNU-style long options. `booleans` lists flags that take no value.
- * Throws UsageError on an unknown flag when `known` is given.
- */
-export function parseArgs(
-  argv: readonly string[],
-  booleans: readonly string[] = [],
-  known?: readonly string[],
-): ParsedArgs {
-  const flags = new Map<string, string | true>();
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === "--") {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!a.startsWith("--")) {
-      positionals.push(a);
-      continue;
-    }
-    const eq = a.indexOf("=");
-    const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
-    if (known && !known.includes(name) && !booleans.includes(name)) throw new UsageError(`unknown option --${name}`);
-    if (eq >= 0) flags.set(name, a.slice(eq + 1));
-    else if (booleans.includes(name)) flags.set(name, true);
-    else {
-      const v = argv[i + 1];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`option --${name} needs a value`);
-      flags.set(name, v);
-      i++;
-    }
+/** The parsed arguments of one command, read through typed accessors that name the option on error. */
+export class Args {
+  private readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  constructor(
+    readonly command: Command,
+    values: Record<string, string | boolean | undefined>,
+    readonly positionals: readonly string[],
+    /** the raw arguments, for the run's record */
+    readonly argv: readonly string[],
+  ) {
+    this.values = values;
   }
-  return { flags, positionals };
+  private spec(name: string): OptionSpec {
+    const s = this.command.options[name];
+    if (!s) throw new Error(`lowprec ${this.command.name}: reads an undeclared option --${name}`);
+    return s;
+  }
+  /** whether the option was given on the command line */
+  has(name: string): boolean {
+    this.spec(name);
+    return this.values[name] !== undefined;
+  }
+  /** the options given on the command line */
+  given(): string[] {
+    return Object.keys(this.values).filter((k) => this.values[k] !== undefined);
+  }
+  flag(name: string): boolean {
+    if (this.spec(name).type !== "boolean") throw new Error(`--${name} is not a switch`);
+    return this.values[name] === true;
+  }
+  string(name: string): string | undefined;
+  string(name: string, fallback: string): string;
+  string(name: string, fallback?: string): string | undefined {
+    if (this.spec(name).type !== "string") throw new Error(`--${name} takes no value`);
+    const v = this.values[name];
+    return typeof v === "string" ? v : fallback;
+  }
+  /** A string option restricted to `choices`. */
+  choice<T extends string>(name: string, choices: readonly T[], fallback: T): T;
+  choice<T extends string>(name: string, choices: readonly T[]): T | undefined;
+  choice<T extends string>(name: string, choices: readonly T[], fallback?: T): T | undefined {
+    const v = this.string(name);
+    if (v === undefined) return fallback;
+    if (!(choices as readonly string[]).includes(v))
+      throw new UsageError(`option --${name}: expected ${choices.join(", ")}; got "${v}"`);
+    return v as T;
+  }
+  /** A numeric option, checked: names the option and the bad value. */
+  number(name: string, opts?: NumberOpts): number | undefined;
+  number(name: string, opts: NumberOpts, fallback: number): number;
+  number(name: string, opts: NumberOpts = {}, fallback?: number): number | undefined {
+    const s = this.string(name);
+    if (s === undefined) return fallback;
+    const n = s.trim() === "" ? Number.NaN : Number(s);
+    const bad =
+      !Number.isFinite(n) ||
+      (opts.integer === true && !Number.isInteger(n)) ||
+      (opts.min !== undefined && n < opts.min) ||
+      (opts.max !== undefined && n > opts.max);
+    if (bad) {
+      const what = opts.integer ? "an integer" : "a number";
+      const range =
+        opts.min !== undefined && opts.max !== undefined
+          ? ` in [${opts.min}, ${opts.max}]`
+          : opts.min !== undefined
+            ? ` ≥ ${opts.min}`
+            : opts.max !== undefined
+              ? ` ≤ ${opts.max}`
+              : "";
+      throw new UsageError(`option --${name}: expected ${what}${range}; got "${s}"`);
+    }
+    return n;
+  }
+  /** Refuses options that the chosen setting would ignore, naming them and the reason. */
+  refuse(names: readonly string[], why: string): void {
+    const bad = names.filter((n) => this.has(n));
+    if (bad.length) throw new UsageError(`${bad.map((n) => `--${n}`).join(", ")}: ${why}`);
+  }
 }
 
-/** The string value of a flag, or the fallback. */
-export function flagString(args: ParsedArgs, name: string, fallback?: string): string | undefined {
-  const v = args.flags.get(name);
-  if (v === true) throw new UsageError(`option --${name} needs a value`);
-  return v ?? fallback;
+export interface NumberOpts {
+  readonly integer?: boolean;
+  readonly min?: number;
+  readonly max?: number;
 }
 
-/** A numeric flag, checked: names the flag and the bad value on error. */
-export function flagNumber(
-  args: ParsedArgs,
-  name: string,
-  fallback?: number,
-  opts: { integer?: boolean; min?: number } = {},
-): number | undefined {
-  const s = flagString(args, name);
-  if (s === undefined) return fallback;
-  const n = Number(s);
-  if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || (opts.min !== undefined && n < opts.min))
-    throw new UsageError(
-      `option --${name}: expected ${opts.integer ? "an integer" : "a number"}${opts.min !== undefined ? ` ≥ ${opts.min}` : ""}, got "${s}"`,
-    );
-  return n;
+/** Edit distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length]![b.length]!;
+}
+
+/** The known name closest to `name`, if reasonably close. */
+export function closest(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  for (const k of known) {
+    const d = k.startsWith(name) || name.startsWith(k) ? 1 : distance(name, k);
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", description: "print this help and exit" };
+
+/** Parses `argv` for `cmd` (node:util parseArgs, strict), throwing UsageError with one line on a bad one. */
+export function parseCommandArgs(cmd: Command, argv: readonly string[]): Args | "help" {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const [name, spec] of Object.entries({ ...cmd.options, help: HELP_OPTION }))
+    options[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+  let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  try {
+    parsed = nodeParseArgs({ args: [...argv], options, strict: true, allowPositionals: true }) as typeof parsed;
+  } catch (e) {
+    throw new UsageError(explainParseError(cmd, e, argv));
+  }
+  if (parsed.values["help"] === true) return "help";
+  const { min, max } = cmd.positionals ?? { min: 0, max: 0 };
+  if (parsed.positionals.length > max) throw new UsageError(`unexpected argument "${parsed.positionals[max]}"`);
+  if (parsed.positionals.length < min) throw new UsageError(`missing argument: ${cmd.synopsis.split(" ")[0]}`);
+  const values = { ...parsed.values };
+  delete values["help"];
+  return new Args(cmd, values, parsed.positionals, argv);
+}
+
+function explainParseError(cmd: Command, e: unknown, argv: readonly string[]): string {
+  const code = (e as { code?: string }).code;
+  const message = e instanceof Error ? e.message : String(e);
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const m = /'(-{1,2}[^'\s=]+)/.exec(message);
+    const given = m?.[1] ?? "?";
+    const near = closest(given.replace(/^-+/, ""), Object.keys(cmd.options));
+    return `unknown option ${given}${near ? ` (did you mean --${near}?)` : ""}`;
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const m = /Option '(?:-\w, )?--([\w-]+)/.exec(message);
+    const name = m?.[1];
+    if (name && cmd.options[name]?.type === "boolean") return `option --${name} takes no value`;
+    if (name) return `option --${name} needs a value`;
+  }
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    const extra = argv.find((a) => !a.startsWith("-"));
+    return `unexpected argument "${extra ?? "?"}"`;
+  }
+  return message.split("\n")[0] ?? message;
+}
+
+/** The help text of a command, generated from its option specs. */
+export function helpText(cmd: Command): string {
+  const entries = Object.entries(cmd.options).map(([name, s]) => {
+    const head = `${s.short ? `-${s.short}, ` : ""}--${name}${s.type === "string" ? ` ${s.value ?? "VALUE"}` : ""}`;
+    return [head, s.description] as const;
+  });
+  entries.push(["-h, --help", HELP_OPTION.description]);
+  const width = Math.min(28, Math.max(...entries.map(([h]) => h.length)));
+  const lines = entries.map(([head, text]) => {
+    const pad = head.length > width ? `\n${" ".repeat(width + 4)}` : " ".repeat(width - head.length + 2);
+    return `  ${head}${pad}${text.replaceAll("\n", `\n${" ".repeat(width + 4)}`)}`;
+  });
+  return [
+    `usage: lowprec ${cmd.name} ${cmd.synopsis}`,
+    "",
+    ...(cmd.description ? [cmd.description, ""] : []),
+    "options:",
+    ...lines,
+    "",
+    "exit codes: 0 ok, 1 failure (bad data, a diverging run, a locked folder...), 2 usage error",
+  ].join("\n");
+}
+
+/** Parses and runs a command (what the dispatcher does, less the error printing): for tests and callers. */
+export async function invoke(cmd: Command, argv: readonly string[]): Promise<number> {
+  const args = parseCommandArgs(cmd, argv);
+  if (args === "help") {
+    console.log(helpText(cmd));
+    return EXIT.ok;
+  }
+  return cmd.run(args);
 }

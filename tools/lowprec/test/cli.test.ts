@@ -1,5 +1,4 @@
 import { describe, expect, it, vi } from "vitest";
-import { UsageError, flagNumber, parseArgs } from "../src/command.js";
 import { main } from "../src/cli.js";
 import { parseFormat } from "../src/commands/formats.js";
 
@@ -21,26 +20,6 @@ function capture(): { out: string[]; err: string[]; restore: () => void } {
     },
   };
 }
-
-describe("argument parsing", () => {
-  it("reads --flag value, --flag=value, switches and positionals", () => {
-    const a = parseArgs(["x", "--epochs", "3", "--seed=7", "--resume", "y"], ["resume"]);
-    expect([...a.flags]).toEqual([
-      ["epochs", "3"],
-      ["seed", "7"],
-      ["resume", true],
-    ]);
-    expect(a.positionals).toEqual(["x", "y"]);
-  });
-  it("names the bad option or value", () => {
-    expect(() => parseArgs(["--nope", "1"], [], ["epochs"])).toThrow(/unknown option --nope/);
-    expect(() => parseArgs(["--epochs"])).toThrow(/--epochs needs a value/);
-    expect(() => flagNumber(parseArgs(["--epochs", "2.5"]), "epochs", 1, { integer: true })).toThrow(
-      /--epochs: expected an integer.*"2.5"/,
-    );
-    expect(() => flagNumber(parseArgs(["--epochs", "-1"]), "epochs", 1, { min: 0 })).toThrow(UsageError);
-  });
-});
 
 describe("lowprec formats", () => {
   it("parses format specs", () => {

@@ -3,43 +3,41 @@
  * data folder, verifying checksums; offline, says which files to put where. MNIST needs nothing (embedded).
  */
 import { DownloadError, fetchDataset, placementInstructions, type FetchableDataset } from "@lowprec/datasets";
-import { flagString, parseArgs, UsageError, type Command } from "../command.js";
+import type { Command } from "../command.js";
 
 import { resolveDataDir } from "../paths.js";
 
 export { resolveDataDir };
 
-const USAGE = `usage: lowprec fetch-data [--dataset cifar10|svhn|all] [--data-dir DIR] [--no-extra] [--mirror URL]
-
-Downloads CIFAR-10 (cifar-10-binary.tar.gz, unpacked to DIR/raw/cifar-10-batches-bin) and SVHN format 2
-(train/test/extra_32x32.mat into DIR/raw/svhn), checks each file's MD5, and writes atomically.
-Files already present with the right checksum are kept. MNIST is embedded and needs no download.
-
-options:
-  --dataset NAME   cifar10, svhn or all (default all)
-  --data-dir DIR   data root (default: $LOWPREC_DATA, else the repository's data/)
-  --no-extra       skip SVHN's extra_32x32.mat (1.3 GB); SVHN then uses the documented train-only split
-  --mirror URL     fetch the same file names from URL/ instead of the official addresses`;
-
 export const command: Command = {
   name: "fetch-data",
   summary: "download and verify CIFAR-10 and SVHN (or say where to put them when offline)",
-  usage: USAGE,
-  async run(argv) {
-    const args = parseArgs(argv, ["no-extra"], ["dataset", "data-dir", "mirror"]);
-    if (args.positionals.length) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
-    const which = flagString(args, "dataset", "all")!;
-    if (!["cifar10", "svhn", "all"].includes(which))
-      throw new UsageError(`option --dataset: expected cifar10, svhn or all, got "${which}"`);
-    const datasets: FetchableDataset[] = which === "all" ? ["cifar10", "svhn"] : [which as FetchableDataset];
-    const dataDir = resolveDataDir(flagString(args, "data-dir"));
-    const mirror = flagString(args, "mirror");
+  synopsis: "[--dataset cifar10|svhn|all] [--data-dir DIR] [--no-extra] [--mirror URL]",
+  description:
+    "Downloads CIFAR-10 (cifar-10-binary.tar.gz, unpacked to DIR/raw/cifar-10-batches-bin) and SVHN format 2\n" +
+    "(train/test/extra_32x32.mat into DIR/raw/svhn), checks each file's MD5, and writes atomically.\n" +
+    "Files already present with the right checksum are kept. MNIST is embedded and needs no download.",
+  options: {
+    dataset: { type: "string", value: "NAME", description: "cifar10, svhn or all (default all)" },
+    "data-dir": { type: "string", value: "DIR", description: "data root ($LOWPREC_DATA, else the repository's data/)" },
+    "no-extra": {
+      type: "boolean",
+      description: "skip SVHN's extra_32x32.mat (1.3 GB); SVHN then uses the documented train-only split",
+    },
+    mirror: { type: "string", value: "URL", description: "fetch the same file names from URL/ instead" },
+  },
+  async run(args) {
+    const which = args.choice("dataset", ["cifar10", "svhn", "all"] as const, "all");
+    if (which === "cifar10") args.refuse(["no-extra"], "only SVHN has an extra set");
+    const datasets: FetchableDataset[] = which === "all" ? ["cifar10", "svhn"] : [which];
+    const dataDir = resolveDataDir(args.string("data-dir"));
+    const mirror = args.string("mirror");
     let failed = 0;
     for (const dataset of datasets) {
       try {
         const r = await fetchDataset(dataset, {
           dataDir,
-          includeExtra: !args.flags.has("no-extra"),
+          includeExtra: !args.flag("no-extra"),
           ...(mirror ? { baseUrl: mirror } : {}),
           log: (line) => console.log(`${dataset}: ${line}`),
         });

@@ -5,21 +5,13 @@ import {
   dynamicFixed,
   encode,
   fixed,
+  randomBits,
   float,
   roundScalar,
   ROUNDING_MODES,
   type Format,
-  type RoundingMode,
 } from "@lowprec/formats";
-import { UsageError, flagString, parseArgs, type Command } from "../command.js";
-
-const usage = `usage: lowprec formats [--format SPEC] [--value X[,X...]] [--rounding MODE] [--integer-bits N]
-
-Describes number formats and rounds values to them.
-  SPEC: a preset (${Object.keys(PRESETS).join(", ")}), eEmM (e.g. e5m10), fixedB.I (e.g. fixed20.5), dfxpB (e.g. dfxp10)
-  --rounding: ${ROUNDING_MODES.join(", ")} (default nearest-even)
-  --integer-bits: the group's integer bits, for dynamic fixed point
-Without --format, lists the presets and the paper's formats.`;
+import { UsageError, type Command } from "../command.js";
 
 /** Parses a format spec as accepted on the command line. */
 export function parseFormat(spec: string): Format {
@@ -37,42 +29,70 @@ export function parseFormat(spec: string): Format {
 export const command: Command = {
   name: "formats",
   summary: "describe number formats and round values to them",
-  usage,
-  async run(argv) {
-    const args = parseArgs(argv, [], ["format", "value", "rounding", "integer-bits"]);
-    const spec = flagString(args, "format");
-    const ibText = flagString(args, "integer-bits");
-    const integerBits = ibText === undefined ? undefined : Number(ibText);
+  synopsis: "[--format SPEC] [--value X[,X...]] [--rounding MODE] [--integer-bits N] [--seed N]",
+  description:
+    "Describes number formats and rounds values to them. Without --format, lists the presets and the\n" +
+    "paper's formats. SPEC: a preset (" +
+    Object.keys(PRESETS).join(", ") +
+    "),\neEmM (e.g. e5m10), fixedB.I (e.g. fixed20.5) or dfxpB (e.g. dfxp10).",
+  options: {
+    format: { type: "string", value: "SPEC", description: "the format to describe and round to" },
+    value: { type: "string", value: "X[,X...]", description: "values to round (NaN, Infinity allowed)" },
+    rounding: { type: "string", value: "MODE", description: `${ROUNDING_MODES.join(", ")} (default nearest-even)` },
+    "integer-bits": {
+      type: "string",
+      value: "N",
+      description: "the group's integer bits, for dynamic fixed point (default 5)",
+    },
+    seed: {
+      type: "string",
+      value: "N",
+      description: "stochastic rounding: value i uses draw i of this seed's stream (default 1)",
+    },
+  },
+  async run(args) {
+    const spec = args.string("format");
     if (spec === undefined) {
+      args.refuse(["value", "rounding", "integer-bits", "seed"], "they need --format");
       const formats = [
         ...Object.values(PRESETS),
         fixed({ bits: 20, integerBits: 5 }),
         dynamicFixed({ bits: 10 }),
         dynamicFixed({ bits: 12 }),
       ];
-      for (const f of formats)
+      for (const f of formats) {
+        const dfxp = f.kind === "dynamic-fixed";
         console.log(
-          `${f.name.padEnd(12)} ${describe(f, f.kind === "dynamic-fixed" ? 5 : undefined).summary}${f.kind === "dynamic-fixed" ? " (at 5 integer bits)" : ""}`,
+          `${f.name.padEnd(12)} ${describe(f, dfxp ? 5 : undefined).summary}${dfxp ? " (at 5 integer bits)" : ""}`,
         );
+      }
       return 0;
     }
     const format = parseFormat(spec);
-    const rounding = (flagString(args, "rounding") ?? "nearest-even") as RoundingMode;
-    if (!ROUNDING_MODES.includes(rounding)) throw new UsageError(`unknown rounding "${rounding}"`);
+    if (format.kind !== "dynamic-fixed")
+      args.refuse(["integer-bits"], `${format.name} fixes its own radix point; only dynamic fixed point takes it`);
+    const integerBits = args.number("integer-bits", { integer: true });
+    const rounding = args.choice("rounding", ROUNDING_MODES, "nearest-even");
+    if (rounding !== "stochastic") args.refuse(["seed"], "only stochastic rounding draws random numbers");
+    const seed = args.number("seed", { integer: true, min: 0, max: 2 ** 32 - 1 }, 1);
     console.log(describe(format, integerBits).summary);
-    const values = flagString(args, "value");
-    if (values !== undefined) {
-      const width = describe(format, integerBits).totalBits;
-      for (const text of values.split(",")) {
-        const x = Number(text);
-        if (Number.isNaN(x) && text.trim() !== "NaN") throw new UsageError(`--value: "${text}" is not a number`);
-        const r = roundScalar(x, format, { rounding, integerBits, draw: 0 });
-        const code =
-          Number.isNaN(r) && format.kind !== "float"
-            ? "-"
-            : encode(r, format, { integerBits }).toString(2).padStart(width, "0");
-        console.log(`${text.trim().padStart(14)} → ${(Object.is(r, -0) ? "-0" : String(r)).padEnd(22)} ${code}`);
-      }
+    const values = args.string("value");
+    if (values === undefined) return 0;
+    const width = describe(format, integerBits).totalBits;
+    for (const [i, item] of values.split(",").entries()) {
+      const text = item.trim();
+      if (text === "") throw new UsageError(`option --value: item ${i + 1} is empty`);
+      const x = Number(text);
+      if (Number.isNaN(x) && text !== "NaN") throw new UsageError(`option --value: "${text}" is not a number`);
+      const draw = rounding === "stochastic" ? randomBits(seed, i) : 0;
+      const r = roundScalar(x, format, { rounding, ...(integerBits !== undefined ? { integerBits } : {}), draw });
+      const code =
+        Number.isNaN(r) && format.kind !== "float"
+          ? "-"
+          : encode(r, format, integerBits !== undefined ? { integerBits } : {})
+              .toString(2)
+              .padStart(width, "0");
+      console.log(`${text.padStart(14)} → ${(Object.is(r, -0) ? "-0" : String(r)).padEnd(22)} ${code}`);
     }
     return 0;
   },

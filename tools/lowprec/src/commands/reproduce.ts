@@ -1,16 +1,18 @@
 /**
  * `lowprec reproduce` (what `npm run reproduce` runs): PI-MNIST at the paper's four precision settings
- * (Table 2: fp32, half, fixed 20/20, dfxp 10/12), each in its own resumable run folder, then a summary
- * CSV and a Markdown table beside the paper's numbers (read from libs/maxout/data/table2.json).
+ * (Table 2: fp32, half, fixed 20/20, dfxp 10/12), each in a run folder named by its setting and run id (so a
+ * run is reused only when it is the same run), then a summary CSV and a Markdown table beside the paper's
+ * numbers (read from libs/maxout/data/table2.json).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { formatDuration, PRECISION_PRESETS, resolveConfig, type PrecisionPresetName } from "@lowprec/maxout";
-import { backendInfo } from "@lowprec/tensor";
-import { flagNumber, flagString, parseArgs, UsageError, type Command } from "../command.js";
+import { loadSplits, readJsonFile, runId, runTraining, toCsv, type RunSummary } from "@lowprec/experiments";
+import { formatDuration, PRECISION_PRESETS, type PrecisionPresetName } from "@lowprec/maxout";
+import { writeFileAtomic } from "@lowprec/storage";
+import { UsageError, type Command } from "../command.js";
 import { resolveDataDir } from "../paths.js";
-import { loadSplits, runTraining, writeAtomic } from "./train.js";
+import { backendLine, CONFIG_OPTIONS, configFromArgs } from "./train.js";
 
 /** Default epochs: about 10–20 minutes for the four settings on 2 cores with the native backend. */
 export const DEFAULT_EPOCHS = 20;
@@ -36,68 +38,72 @@ export function readTable2(): Table2 {
   return JSON.parse(readFileSync(path, "utf8")) as Table2;
 }
 
-interface Summary {
-  precision: string;
-  epochs: number;
-  completed: boolean;
-  bestEpoch: number;
-  bestValidError: number;
-  testErrorAtBestValid: number;
-  secondsPerEpoch: number;
-}
-
 const fmt = (v: number, digits = 2): string => (Number.isFinite(v) ? v.toFixed(digits) : "");
 
 export const command: Command = {
   name: "reproduce",
   summary: "PI-MNIST at the paper's four precision settings, with a table beside the paper's Table 2",
-  usage: `usage: lowprec reproduce [--epochs N | --full] [--settings fp32,half,fixed,dfxp] [--out DIR] [--train-limit N]
-
-Trains the PI-MNIST Maxout network (784-240x5-240x5-10) at the four precision settings of the paper's
-Table 2, for ${DEFAULT_EPOCHS} epochs each by default (--full: the paper's 800). Each setting has its own run
-folder under DIR (default <data root>/runs/reproduce, the data root being $LOWPREC_DATA or the repository's data/); re-running skips finished settings and resumes a killed one
-from its last checkpoint. Writes DIR/summary.csv and DIR/summary.md.`,
-  async run(argv) {
-    const args = parseArgs(argv, ["full"], ["epochs", "settings", "out", "train-limit", "seed"]);
-    const full = args.flags.has("full");
-    const epochs = full ? 800 : flagNumber(args, "epochs", DEFAULT_EPOCHS, { integer: true, min: 1 })!;
-    const settings = (flagString(args, "settings") ?? SETTINGS.join(",")).split(",");
+  synopsis: "[--epochs N | --full] [--settings fp32,half,fixed,dfxp] [options]",
+  description:
+    "Trains the PI-MNIST Maxout network (784-240x5-240x5-10) at the four precision settings of the paper's\n" +
+    `Table 2, for ${DEFAULT_EPOCHS} epochs each by default (--full: the paper's 800). Each run has its own folder\n` +
+    "under DIR, named by its setting and run id (a hash of its whole configuration): re-running skips finished\n" +
+    "runs, resumes a killed one from its last checkpoint, and never mistakes a run with another seed, length or\n" +
+    "subset for this one. Writes DIR/summary.csv and DIR/summary.md.",
+  options: {
+    ...CONFIG_OPTIONS,
+    epochs: { type: "string", value: "N", description: `epochs per setting (default ${DEFAULT_EPOCHS})` },
+    full: { type: "boolean", description: "the paper's 800 epochs per setting (about 5 hours on 2 cores)" },
+    settings: {
+      type: "string",
+      value: "LIST",
+      description: "comma-separated precision settings (default fp32,half,fixed,dfxp)",
+    },
+    out: { type: "string", value: "DIR", description: "where the runs go (default <data root>/runs/reproduce)" },
+    "data-dir": {
+      type: "string",
+      value: "DIR",
+      description: "data root ($LOWPREC_DATA, else the repository's data/)",
+    },
+  },
+  async run(args) {
+    if (args.flag("full") && args.has("epochs")) throw new UsageError("--full and --epochs exclude each other");
+    const epochs = args.flag("full") ? 800 : DEFAULT_EPOCHS;
+    const settings = args.string("settings", SETTINGS.join(",")).split(",");
     for (const s of settings)
-      if (!(s in PRECISION_PRESETS)) throw new UsageError(`--settings: unknown "${s}" (known: ${SETTINGS.join(", ")})`);
-    const out = resolve(flagString(args, "out") ?? join(resolveDataDir(undefined), "runs", "reproduce"));
-    const trainLimit = flagNumber(args, "train-limit", 0, { integer: true, min: 0 })!;
-    const seed = flagNumber(args, "seed", undefined, { integer: true, min: 0 });
+      if (!(SETTINGS as readonly string[]).includes(s))
+        throw new UsageError(`option --settings: unknown "${s}" (known: ${SETTINGS.join(", ")})`);
+    const dataDir = resolveDataDir(args.string("data-dir"));
+    const out = resolve(args.string("out") ?? join(dataDir, "runs", "reproduce"));
+    const configs = settings.map((s) => configFromArgs(args, "pi-mnist", s, epochs));
     const table = readTable2();
-    const info = backendInfo();
-    console.log(
-      `backend: ${info.name}${info.blas ? " (OpenBLAS)" : ""}, ${info.threads} thread(s)${info.reason ? ` — ${info.reason}` : ""}`,
-    );
-    console.log(`reproduce: PI-MNIST, settings ${settings.join(", ")}, ${epochs} epochs each → ${out}`);
-    const data = loadSplits("pi-mnist", resolveDataDir(undefined)); // MNIST is embedded: the root only matters for other presets
-    const summaries = new Map<string, Summary>();
-    for (const s of settings as PrecisionPresetName[]) {
-      const config = resolveConfig("pi-mnist", s, {
-        hyper: { epochs, ...(seed !== undefined ? { seed } : {}) },
-        trainLimit,
-      });
-      const dir = join(out, s);
+    console.log(backendLine());
+    const h = configs[0]!.hyper;
+    console.log(`reproduce: PI-MNIST, settings ${settings.join(", ")}, ${h.epochs} epochs each → ${out}`);
+    const data = loadSplits("pi-mnist", dataDir);
+    const summaries = new Map<string, RunSummary>();
+    for (const [i, s] of settings.entries()) {
+      const config = configs[i]!;
+      const dir = join(out, `${s}-${runId(config)}`);
       const summaryPath = join(dir, "summary.json");
       if (existsSync(summaryPath)) {
-        const prev = JSON.parse(readFileSync(summaryPath, "utf8")) as Summary;
-        if (prev.completed && prev.epochs === epochs) {
+        const prev = readJsonFile(summaryPath) as RunSummary;
+        if (prev.completed && prev.runId === runId(config)) {
           console.log(`${s}: done already (${summaryPath}), skipped`);
           summaries.set(s, prev);
           continue;
         }
       }
-      const resume = existsSync(join(dir, "checkpoint.bin"));
-      console.log(
-        `\n== ${s} (${config.precision.format}, propagation ${config.precision.propagationBits} / update ${config.precision.updateBits} bits)${resume ? ", resuming" : ""}`,
-      );
+      const p = config.precision;
+      console.log(`\n== ${s} (${p.format}, propagation ${p.propagationBits} / update ${p.updateBits} bits) → ${dir}`);
       const t0 = performance.now();
-      runTraining(config, data, dir, resume, (l) => console.log(l), ["reproduce", ...argv]);
+      const { summary } = runTraining(config, data, {
+        dir,
+        mode: "resume",
+        command: ["lowprec", "reproduce", ...args.argv],
+      });
       console.log(`${s}: ${formatDuration((performance.now() - t0) / 1000)}`);
-      summaries.set(s, JSON.parse(readFileSync(summaryPath, "utf8")) as Summary);
+      summaries.set(s, summary);
     }
     const rows = settings.map((s) => {
       const m = summaries.get(s)!;
@@ -106,18 +112,20 @@ from its last checkpoint. Writes DIR/summary.csv and DIR/summary.md.`,
       return {
         setting: s,
         label: paper?.label ?? s,
+        runId: m.runId,
         propagationBits: p.propagationBits,
         updateBits: p.updateBits,
         epochs: m.epochs,
         bestEpoch: m.bestEpoch,
         bestValidError: m.bestValidError,
         testError: m.testErrorAtBestValid,
-        paperTestError: paper?.["pi-mnist"] ?? NaN,
-        secondsPerEpoch: m.secondsPerEpoch,
+        paperTestError: paper?.["pi-mnist"] ?? Number.NaN,
+        secondsPerEpoch: m.secondsPerEpoch ?? Number.NaN,
       };
     });
-    const header = [
+    const columns = [
       "setting",
+      "runId",
       "propagationBits",
       "updateBits",
       "epochs",
@@ -127,27 +135,30 @@ from its last checkpoint. Writes DIR/summary.csv and DIR/summary.md.`,
       "paperTestError",
       "secondsPerEpoch",
     ] as const;
-    writeAtomic(
-      join(out, "summary.csv"),
-      `${[header.join(","), ...rows.map((r) => header.map((h) => (typeof r[h] === "number" ? (Number.isFinite(r[h]) ? String(r[h]) : "") : r[h])).join(","))].join("\n")}\n`,
-    );
+    writeFileAtomic(join(out, "summary.csv"), toCsv(columns, rows));
+    const c = configs[0]!;
+    const limits =
+      (c.trainLimit ? `, first ${c.trainLimit} training examples` : "") +
+      (c.evalLimit ? `, first ${c.evalLimit} evaluation examples` : "");
     const md = [
-      `# PI-MNIST at the paper's four precision settings`,
-      ``,
-      `${epochs} epochs per setting (the paper: 800), batch 100, seed ${seed ?? 1234}; test error (%) at the epoch of lowest validation error.`,
-      `Backend: ${info.name}${info.blas ? " (OpenBLAS)" : ""}, ${info.threads} thread(s).`,
-      ``,
-      `| Format | Prop. | Up. | Epochs | Best epoch | Valid error | Test error | Paper (Table 2) | s/epoch |`,
-      `|---|---|---|---|---|---|---|---|---|`,
+      "# PI-MNIST at the paper's four precision settings",
+      "",
+      `${c.hyper.epochs} epochs per setting (the paper: 800), batch ${c.hyper.batch}, seed ${c.hyper.seed}${limits}; ` +
+        "test error (%) at the epoch of lowest validation error.",
+      `${backendLine().replace(/^backend/, "Backend")}.`,
+      "",
+      "| Format | Prop. | Up. | Epochs | Best epoch | Valid error | Test error | Paper (Table 2) | s/epoch |",
+      "|---|---|---|---|---|---|---|---|---|",
       ...rows.map(
         (r) =>
-          `| ${r.label} | ${r.propagationBits} | ${r.updateBits} | ${r.epochs} | ${r.bestEpoch} | ${fmt(r.bestValidError)} % | ${fmt(r.testError)} % | ${fmt(r.paperTestError)} % | ${fmt(r.secondsPerEpoch, 1)} |`,
+          `| ${r.label} | ${r.propagationBits} | ${r.updateBits} | ${r.epochs} | ${r.bestEpoch} | ` +
+          `${fmt(r.bestValidError)} % | ${fmt(r.testError)} % | ${fmt(r.paperTestError)} % | ${fmt(r.secondsPerEpoch, 1)} |`,
       ),
-      ``,
+      "",
       `Paper column: ${table.title}. Provenance: ${table.provenance}`,
-      ``,
+      "",
     ].join("\n");
-    writeAtomic(join(out, "summary.md"), md);
+    writeFileAtomic(join(out, "summary.md"), md);
     console.log(`\n${md}`);
     console.log(`wrote ${join(out, "summary.csv")} and ${join(out, "summary.md")}`);
     return 0;

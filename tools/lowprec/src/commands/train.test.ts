@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { invoke } from "../command.js";
 import { command } from "./train.js";
 
 function quiet<T>(f: () => Promise<T>): Promise<T> {
@@ -29,7 +30,9 @@ describe("lowprec train on MNIST (subset)", () => {
 
   it("fp32 learns, and the run folder holds config, metrics, scales, checkpoint and summary", async () => {
     const dir = join(root, "fp32");
-    expect(await quiet(() => command.run([...common, "--precision", "fp32", "--epochs", "2", "--out", dir]))).toBe(0);
+    expect(await quiet(() => invoke(command, [...common, "--precision", "fp32", "--epochs", "2", "--out", dir]))).toBe(
+      0,
+    );
     expect(summary(dir).testErrorAtBestValid).toBeLessThan(8);
     for (const f of ["config.json", "metrics.csv", "metrics.json", "checkpoint.bin", "summary.json"])
       expect(existsSync(join(dir, f))).toBe(true);
@@ -41,7 +44,7 @@ describe("lowprec train on MNIST (subset)", () => {
     const dir = join(root, "dfxp");
     expect(
       await quiet(() =>
-        command.run([
+        invoke(command, [
           ...common,
           "--precision",
           "dfxp",
@@ -70,7 +73,7 @@ describe("lowprec train on MNIST (subset)", () => {
   it("--resume continues a finished run to more epochs", async () => {
     const dir = join(root, "fp32");
     expect(
-      await quiet(() => command.run([...common, "--precision", "fp32", "--epochs", "3", "--out", dir, "--resume"])),
+      await quiet(() => invoke(command, [...common, "--precision", "fp32", "--epochs", "3", "--out", dir, "--resume"])),
     ).toBe(0);
     const s = summary(dir);
     expect(s.completed).toBe(true);
@@ -78,7 +81,7 @@ describe("lowprec train on MNIST (subset)", () => {
   }, 120_000);
 
   it("bad options are usage errors naming the option", async () => {
-    await expect(command.run(["--precision", "dfxp", "--prop-bits", "40"])).rejects.toThrow(/propagationBits/);
-    await expect(command.run(["--preset", "imagenet"])).rejects.toThrow(/--preset: unknown "imagenet"/);
+    await expect(invoke(command, ["--precision", "dfxp", "--prop-bits", "40"])).rejects.toThrow(/propagationBits/);
+    await expect(invoke(command, ["--preset", "imagenet"])).rejects.toThrow(/--preset: unknown "imagenet"/);
   });
 });

@@ -1,0 +1,93 @@
+/**
+ * What a run records about where it ran. Two parts: the settings that change the bits of the result (the
+ * backend, whether gemm goes through OpenBLAS, the thread counts, which set the order of floating-point sums,
+ * and OpenBLAS's kernel choice) and the rest (host, versions, command line), recorded for provenance only.
+ */
+import { execFileSync } from "node:child_process";
+import { cpus, hostname } from "node:os";
+import { backendInfo } from "@lowprec/tensor";
+
+/** Settings under which a resumed run reproduces the uninterrupted one bit for bit (on one machine). */
+export interface BitSettings {
+  backend: string;
+  blas: boolean;
+  /** threads of the backend's own kernels */
+  threads: number;
+  /** OpenBLAS's thread count: OPENBLAS_NUM_THREADS, else OMP_NUM_THREADS, else the number of cores */
+  blasThreads: number;
+  /** OPENBLAS_CORETYPE, when set (it selects OpenBLAS's kernels) */
+  blasCoreType: string;
+  cpu: string;
+}
+
+export interface Environment {
+  bits: BitSettings;
+  host: string;
+  cores: number;
+  node: string;
+  platform: string;
+  gitCommit: string;
+  command: readonly string[];
+  started: string;
+}
+
+function positiveInt(s: string | undefined): number | undefined {
+  const n = s === undefined ? Number.NaN : Number(s);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** The current process's bit-relevant settings. */
+export function bitSettings(env: NodeJS.ProcessEnv = process.env): BitSettings {
+  const info = backendInfo();
+  const cores = cpus().length;
+  return {
+    backend: info.name,
+    blas: info.blas,
+    threads: info.threads,
+    blasThreads: info.blas
+      ? (positiveInt(env["OPENBLAS_NUM_THREADS"]) ?? positiveInt(env["OMP_NUM_THREADS"]) ?? cores)
+      : 0,
+    blasCoreType: env["OPENBLAS_CORETYPE"] ?? "",
+    cpu: cpus()[0]?.model.trim() ?? "unknown",
+  };
+}
+
+let commit: string | undefined;
+
+/** The repository's commit (with `+dirty` when the tree has changes), or "unknown" outside a git checkout. */
+export function gitCommit(cwd: string = process.cwd()): string {
+  if (commit !== undefined) return commit;
+  try {
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd, encoding: "utf8", stdio: "pipe" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+      cwd,
+      encoding: "utf8",
+      stdio: "pipe",
+    }).trim();
+    commit = dirty ? `${head}+dirty` : head;
+  } catch {
+    commit = "unknown";
+  }
+  return commit;
+}
+
+/** This process's environment, for a run's config.json. */
+export function currentEnvironment(command: readonly string[]): Environment {
+  return {
+    bits: bitSettings(),
+    host: hostname(),
+    cores: cpus().length,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    gitCommit: gitCommit(),
+    command,
+    started: new Date().toISOString(),
+  };
+}
+
+/** The bit settings that differ between a run's record and now, one phrase each (empty: none). */
+export function bitDifferences(recorded: BitSettings, now: BitSettings): string[] {
+  return (Object.keys(now) as (keyof BitSettings)[])
+    .filter((k) => recorded[k] !== now[k])
+    .map((k) => `${k} ${JSON.stringify(recorded[k])} → ${JSON.stringify(now[k])}`);
+}

@@ -1,0 +1,34 @@
+/**
+ * @lowprec/experiments: where the libraries meet to run the paper's experiments.
+ *
+ * ```ts
+ * import { loadSplits, runTraining } from "@lowprec/experiments";
+ * import { resolveConfig } from "@lowprec/maxout";
+ * const config = resolveConfig("pi-mnist", "dfxp", { hyper: { epochs: 2 }, trainLimit: 5000, evalLimit: 2000 });
+ * const { summary } = runTraining(config, loadSplits("pi-mnist", "data"), { dir: "data/runs/x", mode: "new" });
+ * ```
+ */
+export { toCsv, parseCsv, formatCell, numberCell, type CsvOptions } from "./csv.js";
+export { canonicalJson, runId } from "./run-id.js";
+export {
+  bitSettings,
+  bitDifferences,
+  currentEnvironment,
+  gitCommit,
+  type BitSettings,
+  type Environment,
+} from "./environment.js";
+export {
+  RunFolder,
+  RunExistsError,
+  RUN_FILES,
+  METRIC_COLUMNS,
+  SCALE_COLUMNS,
+  readJsonFile,
+  type OpenMode,
+  type RunFolderOptions,
+  type ConfigRecord,
+} from "./run-folder.js";
+export { loadSplits } from "./data.js";
+export { zcaKernels, zcaKernelsOnce, type ZcaKernels } from "./zca-kernels.js";
+export { runTraining, type RunSummary, type RunOptions } from "./run.js";

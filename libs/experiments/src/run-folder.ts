@@ -1,0 +1,238 @@
+/**
+ * The run folder: where one training run keeps its record.
+ *
+ *   config.json      {runId, config, environment, earlier}  (earlier: the environments of previous sessions)
+ *   metrics.csv/json every epoch so far (epoch 0: the untrained network)
+ *   scales/epoch-NNNN.csv  dynamic-fixed-point telemetry (epoch 0: calibration)
+ *   checkpoint.bin   the state after the last finished epoch (self-verifying: length + SHA-256)
+ *   summary.json     the reported numbers, written when the run stops
+ *   .lock            the writer's pid, host and command while a process holds the folder
+ *
+ * Rules: one writer (an exclusive lock for the folder's lifetime); a folder that holds a run is never reused
+ * silently (`resume` continues it, `force` deletes it first, `new` refuses); every write is atomic and durable;
+ * the checkpoint is verified before it is used; temp files of dead writers are removed on open.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import {
+  formatBar,
+  formatEpochLine,
+  decodeCheckpoint,
+  type EpochMetrics,
+  type ProgressEvent,
+  type RunOutput,
+  type ScaleRow,
+  type TrainConfig,
+} from "@lowprec/maxout";
+import {
+  CorruptFileError,
+  ensureWritableDir,
+  lockFolder,
+  removeStaleTemps,
+  writeFileAtomic,
+  type FolderLock,
+} from "@lowprec/storage";
+import { toCsv } from "./csv.js";
+import type { BitSettings, Environment } from "./environment.js";
+import { runId } from "./run-id.js";
+
+/** How to open a folder: a new run, the continuation of the run it holds, or a new run replacing it. */
+export type OpenMode = "new" | "resume" | "force";
+
+/** A folder that already holds a run was opened for a new one. */
+export class RunExistsError extends Error {
+  override readonly name = "RunExistsError";
+}
+
+/** The files and folders a run writes (what `force` removes). */
+export const RUN_FILES = [
+  "config.json",
+  "metrics.csv",
+  "metrics.json",
+  "checkpoint.bin",
+  "summary.json",
+  "scales",
+] as const;
+
+export const METRIC_COLUMNS: readonly (keyof EpochMetrics & string)[] = [
+  "epoch",
+  "learningRate",
+  "momentum",
+  "loss",
+  "trainError",
+  "validError",
+  "testError",
+  "validLoss",
+  "trainSeconds",
+  "seconds",
+  "examplesPerSecond",
+  "bestEpoch",
+  "bestValidError",
+  "bestTestError",
+];
+export const SCALE_COLUMNS: readonly (keyof ScaleRow & string)[] = [
+  "phase",
+  "epoch",
+  "batch",
+  "examples",
+  "layer",
+  "group",
+  "integerBits",
+  "overflowRate",
+  "overflowRateHalfRange",
+  "amax",
+];
+
+/** What config.json holds. */
+export interface ConfigRecord {
+  runId: string;
+  config: TrainConfig;
+  environment: Environment;
+  /** environments of earlier sessions of this run (before resumes) */
+  earlier: Environment[];
+}
+
+export interface RunFolderOptions {
+  readonly mode: OpenMode;
+  /** the command line, recorded in the lock */
+  readonly command?: readonly string[];
+  readonly log?: (line: string) => void;
+  /** progress bars on a terminal (default: stdout is a TTY) */
+  readonly interactive?: boolean;
+}
+
+/** Reads and parses a JSON file, naming the file when it is not JSON. */
+export function readJsonFile(path: string): unknown {
+  const text = readFileSync(path, "utf8");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new CorruptFileError(path, e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** A RunOutput over a locked folder. Call close() when the run stops (the lock also goes at process exit). */
+export class RunFolder implements RunOutput {
+  private readonly log: (line: string) => void;
+  private readonly interactive: boolean;
+  private previous: ConfigRecord | undefined;
+
+  private constructor(
+    readonly dir: string,
+    private readonly lock: FolderLock,
+    /** whether the folder holds a checkpoint to continue from */
+    readonly resumable: boolean,
+    opts: RunFolderOptions,
+  ) {
+    this.log = opts.log ?? ((l) => console.log(l));
+    this.interactive = opts.interactive ?? Boolean(process.stdout.isTTY);
+  }
+
+  /** Opens `dir` for one writer (see the module comment for the rules). */
+  static open(dir: string, opts: RunFolderOptions): RunFolder {
+    ensureWritableDir(dir);
+    const lock = lockFolder(dir, (opts.command ?? []).join(" "));
+    try {
+      for (const d of [dir, join(dir, "scales")]) if (existsSync(d)) removeStaleTemps(d);
+      const held = RUN_FILES.filter((f) => existsSync(join(dir, f)));
+      const log = opts.log ?? ((l: string) => console.log(l));
+      const hasCheckpoint = held.includes("checkpoint.bin");
+      if (held.length > 0 && opts.mode === "new")
+        throw new RunExistsError(
+          `${dir} already holds a run (${describeRun(dir)}); --resume continues it, --force deletes it and starts over`,
+        );
+      if (opts.mode === "resume" && !hasCheckpoint)
+        log(
+          `no checkpoint in ${dir}: starting fresh${held.length ? " (removing the files of the unfinished run)" : ""}`,
+        );
+      if (held.length > 0 && (opts.mode === "force" || !hasCheckpoint)) {
+        if (opts.mode === "force") log(`--force: removing the run in ${dir}`);
+        for (const f of held) rmSync(join(dir, f), { recursive: true, force: true });
+      }
+      const folder = new RunFolder(dir, lock, opts.mode === "resume" && hasCheckpoint, opts);
+      if (folder.resumable && existsSync(join(dir, "config.json"))) folder.previous = folder.readConfigRecord();
+      return folder;
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  /** The config.json of the run in the folder, if any (verified to parse). */
+  readConfigRecord(): ConfigRecord | undefined {
+    const p = join(this.dir, "config.json");
+    if (!existsSync(p)) return undefined;
+    const r = readJsonFile(p) as Partial<ConfigRecord>;
+    if (typeof r.runId !== "string" || typeof r.config !== "object")
+      throw new CorruptFileError(p, "no runId or config field");
+    return r as ConfigRecord;
+  }
+
+  /** The bit settings recorded by the previous session of a resumed run. */
+  previousBits(): BitSettings | undefined {
+    return this.previous?.environment?.bits;
+  }
+
+  writeConfig(config: TrainConfig, environment: Record<string, unknown>): void {
+    const earlier = this.previous ? [...(this.previous.earlier ?? []), this.previous.environment] : [];
+    const record = { runId: runId(config), config, environment, earlier };
+    writeFileAtomic(join(this.dir, "config.json"), `${JSON.stringify(record, null, 2)}\n`);
+  }
+  writeMetrics(history: readonly EpochMetrics[]): void {
+    writeFileAtomic(join(this.dir, "metrics.csv"), toCsv(METRIC_COLUMNS, history));
+    writeFileAtomic(join(this.dir, "metrics.json"), `${JSON.stringify(history, null, 1)}\n`);
+  }
+  writeScales(epoch: number, rows: readonly ScaleRow[]): void {
+    const name = `epoch-${String(epoch).padStart(4, "0")}.csv`;
+    mkdirSync(join(this.dir, "scales"), { recursive: true });
+    writeFileAtomic(join(this.dir, "scales", name), toCsv(SCALE_COLUMNS, rows));
+  }
+  writeCheckpoint(bytes: Uint8Array): void {
+    writeFileAtomic(join(this.dir, "checkpoint.bin"), bytes);
+  }
+  /** The checkpoint, verified (length and SHA-256) before it is handed back; a bad one names the file. */
+  readCheckpoint(): Uint8Array | undefined {
+    const p = join(this.dir, "checkpoint.bin");
+    if (!this.resumable || !existsSync(p)) return undefined;
+    const bytes = new Uint8Array(readFileSync(p));
+    try {
+      decodeCheckpoint(bytes);
+    } catch (e) {
+      throw new CorruptFileError(p, e instanceof Error ? e.message : String(e));
+    }
+    return bytes;
+  }
+  writeSummary(summary: object): void {
+    writeFileAtomic(join(this.dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  }
+  progress(e: ProgressEvent): void {
+    if (e.kind === "batch") {
+      if (this.interactive && (e.batch % 5 === 0 || e.batch === e.batches))
+        process.stdout.write(`\r${formatBar(`${e.phase} epoch ${e.epoch} batch`, e.batch, e.batches)}`);
+      return;
+    }
+    if (this.interactive) process.stdout.write("\r\x1b[2K");
+    if (e.kind === "start" && e.phase === "calibration")
+      this.log(`calibrating the DFXP scales: epoch ${e.epoch} (${e.batches} batches at the calibration width)`);
+    if (e.kind === "resumed") this.log(`resumed after epoch ${e.epoch} from ${join(this.dir, "checkpoint.bin")}`);
+    if (e.kind === "epoch") this.log(formatEpochLine(e.metrics, e.epochs, e.etaSeconds));
+  }
+  /** Releases the folder's lock. */
+  close(): void {
+    this.lock.release();
+  }
+}
+
+/** A few words on the run a folder holds, for messages. */
+function describeRun(dir: string): string {
+  try {
+    const r = readJsonFile(join(dir, "config.json")) as Partial<ConfigRecord>;
+    const done = existsSync(join(dir, "metrics.json"))
+      ? (readJsonFile(join(dir, "metrics.json")) as unknown[]).length - 1
+      : 0;
+    const c = r.config;
+    return c ? `${c.preset} ${c.precision.name}, ${Math.max(0, done)} of ${c.hyper.epochs} epochs done` : "unknown";
+  } catch {
+    return `files: ${readdirSync(dir).join(", ")}`;
+  }
+}

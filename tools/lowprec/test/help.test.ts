@@ -1,0 +1,103 @@
+// Every command answers --help and -h with its options, and an unknown option with one line naming it
+// (and the closest known one), exit code 2. Options are declared once, so help and parser cannot drift apart.
+import { readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { describe, expect, it, vi } from "vitest";
+import { main } from "../src/cli.js";
+import { closest, helpText, parseCommandArgs, UsageError, type Command } from "../src/command.js";
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "commands");
+const commands: Command[] = [];
+for (const f of readdirSync(dir)
+  .filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"))
+  .sort()) {
+  const mod = (await import(pathToFileURL(join(dir, f)).href)) as { command?: Command };
+  if (mod.command) commands.push(mod.command);
+}
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const a = vi.spyOn(console, "log").mockImplementation((...m: unknown[]) => void out.push(m.join(" ")));
+  const b = vi.spyOn(console, "error").mockImplementation((...m: unknown[]) => void err.push(m.join(" ")));
+  try {
+    return { code: await main(argv), out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    a.mockRestore();
+    b.mockRestore();
+  }
+}
+
+describe("every command", () => {
+  it("is found", () => {
+    expect(commands.map((c) => c.name).sort()).toEqual(["cost", "fetch-data", "formats", "reproduce", "train"]);
+  });
+  for (const cmd of commands) {
+    describe(cmd.name, () => {
+      it("--help and -h exit 0 and list every option", async () => {
+        for (const flag of ["--help", "-h"]) {
+          const r = await run([cmd.name, flag]);
+          expect(r.code).toBe(0);
+          expect(r.out).toMatch(new RegExp(`^usage: lowprec ${cmd.name} `));
+          for (const name of Object.keys(cmd.options)) expect(r.out).toContain(`--${name}`);
+          expect(r.out).toContain("exit codes: 0 ok, 1 failure");
+        }
+        expect((await run(["help", cmd.name])).out).toBe(helpText(cmd));
+      });
+      it("an unknown option exits 2 with one line naming it and a pointer to --help", async () => {
+        const r = await run([cmd.name, "--no-such-option", "1"]);
+        expect(r.code).toBe(2);
+        const lines = r.err.split("\n");
+        expect(lines[0]).toBe(`lowprec ${cmd.name}: unknown option --no-such-option`);
+        expect(lines[1]).toBe(`see 'lowprec ${cmd.name} --help'`);
+        expect(lines).toHaveLength(2);
+      });
+      it("a misspelt option is answered with the closest one", async () => {
+        const name = Object.keys(cmd.options)[0]!;
+        const typo = `${name.slice(0, -1)}${name.at(-1) === "x" ? "y" : "x"}`;
+        const r = await run([cmd.name, `--${typo}`]);
+        expect(r.code).toBe(2);
+        expect(r.err.split("\n")[0]).toBe(`lowprec ${cmd.name}: unknown option --${typo} (did you mean --${name}?)`);
+      });
+    });
+  }
+});
+
+describe("the parser", () => {
+  const cmd: Command = {
+    name: "t",
+    summary: "",
+    synopsis: "[options]",
+    options: {
+      epochs: { type: "string", value: "N", description: "" },
+      resume: { type: "boolean", description: "" },
+    },
+    run: async () => 0,
+  };
+  it("reads --flag value, --flag=value and switches", () => {
+    const a = parseCommandArgs(cmd, ["--epochs=3", "--resume"]);
+    if (a === "help") throw new Error("help");
+    expect(a.number("epochs", { integer: true })).toBe(3);
+    expect(a.flag("resume")).toBe(true);
+    expect(a.given().sort()).toEqual(["epochs", "resume"]);
+  });
+  it("names the bad option or value", () => {
+    expect(() => parseCommandArgs(cmd, ["--epochs"])).toThrow(/^option --epochs needs a value$/);
+    expect(() => parseCommandArgs(cmd, ["--resume=1"])).toThrow(/^option --resume takes no value$/);
+    expect(() => parseCommandArgs(cmd, ["extra"])).toThrow(/^unexpected argument "extra"$/);
+    const a = parseCommandArgs(cmd, ["--epochs", "2.5"]);
+    if (a === "help") throw new Error("help");
+    expect(() => a.number("epochs", { integer: true })).toThrow(/--epochs: expected an integer; got "2.5"/);
+    expect(() => a.number("epochs", { min: 3 })).toThrow(UsageError);
+  });
+  it("suggests only close names", () => {
+    expect(closest("epoch", ["epochs", "batch"])).toBe("epochs");
+    expect(closest("zzz", ["epochs", "batch"])).toBeUndefined();
+  });
+  it("an unknown command is one line with a suggestion, exit 2", async () => {
+    const r = await run(["trian"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`lowprec: unknown command "trian" (did you mean train?); see 'lowprec help'`);
+  });
+});
