@@ -69,10 +69,13 @@ if (!process.argv.includes("--skip-cifar")) {
     const rest = total - timers.cov - timers.p - timers.apply - timers.eigh;
     console.log(`CIFAR-10 GCN+ZCA, ${trainCount} train + ${testCount} test images of 3072:`);
     console.log(
-      `  total ${fmt(total)} = covariance XᵀX ${fmt(timers.cov)} + eigh 3072² ${fmt(timers.eigh)} + P = V·Λ^-½·Vᵀ ${fmt(timers.p)} + apply (x−μ)P ${fmt(timers.apply)} + read/GCN/cache ${fmt(rest)}`,
+      `  total ${fmt(total)} = covariance XᵀX ${fmt(timers.cov)} + eigh 3072² ${fmt(timers.eigh)}` +
+        ` + P = V·Λ^-½·Vᵀ ${fmt(timers.p)} + apply (x−μ)P ${fmt(timers.apply)}` +
+        ` + read/GCN/cache ${fmt(rest)}`,
     );
     console.log(
-      `  second call (cache hit): ${fmt(cached)}; train[0..3] = ${Array.from(s.train.images.subarray(0, 3), (v) => v.toFixed(4)).join(", ")}`,
+      `  second call (cache hit): ${fmt(cached)}` +
+        `; train[0..3] = ${Array.from(s.train.images.subarray(0, 3), (v) => v.toFixed(4)).join(", ")}`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 /**
  * CIFAR-10 from the binary version, split 45 000 / 5 000 / 10 000 (valid = the last 5 000 training images, the
- * second half of data_batch_5), preprocessed as Pylearn2's `gcn_whitened` (NOTES §8.1–8.2): GCN scale 55 on raw
+ * second half of data_batch_5), preprocessed as Pylearn2's `gcn_whitened` (METHOD.md §5.3–5.4): GCN scale 55 on raw
  * 0..255 pixels, then ZCA (filter bias 0.1) fitted on all 50 000 GCN'd training images, applied to all splits.
  * The result is cached under `cacheDir`.
  */
@@ -75,7 +75,8 @@ export function loadCifar10(options: Cifar10Options): Splits {
   } else if (preprocessing === "gcn-zca") {
     steps = [
       `gcn scale=${gcnScale} sqrtBias=0 useStd=false minDivisor=1e-8 on raw 0..255 pixels`,
-      `zca filterBias=${filterBias} fitted on all ${trainCount} training images (incl. validation), applied to every split`,
+      `zca filterBias=${filterBias} fitted on all ${trainCount} training images` +
+        ` (incl. validation), applied to every split`,
     ];
     const key = cacheKey({ dataset: "cifar10", files: files.map((f) => f.sha256), steps });
     const cached = readCache(cacheDir, key);
@@ -136,7 +137,8 @@ function requireFile(path: string): string {
   if (!isFile(path))
     throw new DataFormatError(
       path,
-      "missing: run `lowprec fetch-data --dataset cifar10`, or unpack cifar-10-binary.tar.gz so the .bin files are in this folder",
+      "missing: run `lowprec fetch-data --dataset cifar10`" +
+        ", or unpack cifar-10-binary.tar.gz so the .bin files are in this folder",
     );
   return path;
 }

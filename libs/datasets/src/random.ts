@@ -42,7 +42,10 @@ export class NumpyRandomState {
     return y >>> 0;
   }
 
-  /** A uniform integer in [0, max] by numpy's masked rejection (`rk_interval` / legacy `random_interval`), max < 2³². */
+  /**
+   * A uniform integer in [0, max] by numpy's masked rejection (`rk_interval` / legacy `random_interval`),
+   * max < 2³².
+   */
   interval(max: number): number {
     if (max === 0) return 0;
     let mask = max;

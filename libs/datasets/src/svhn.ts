@@ -1,6 +1,6 @@
 /**
  * SVHN format 2 (32×32 .mat files), split and preprocessed as Pylearn2's SVHN + `svhn_preprocessing.py`
- * (NOTES §8.3–8.4): valid = 400 per class from train + 200 per class from extra, drawn with numpy
+ * (METHOD.md §5.1, §5.5): valid = 400 per class from train + 200 per class from extra, drawn with numpy
  * RandomState(322); splitted_train = everything else (598 388); each split shuffled once with the same stream;
  * then GCN (scale 1) and LeCun LCN (7×7, σ 2, threshold 1e-4) per split. Labels are digits: .mat label 10 → 0.
  */
@@ -107,8 +107,11 @@ export function loadSvhn(options: SvhnOptions): Splits {
   const how = {
     train: useExtra
       ? `pylearn2 splitted_train: train+extra minus valid, shuffled (RandomState(${SEED}))`
-      : `train minus valid (without extra_32x32.mat: a deviation from the paper's split), shuffled (RandomState(${SEED}))`,
-    valid: `${perTrain}/class from train${useExtra ? ` + ${perExtra}/class from extra` : ""}, RandomState(${SEED}), shuffled`,
+      : `train minus valid (without extra_32x32.mat: a deviation from the paper's split)` +
+        `, shuffled (RandomState(${SEED}))`,
+    valid:
+      `${perTrain}/class from train${useExtra ? ` + ${perExtra}/class from extra` : ""}` +
+      `, RandomState(${SEED}), shuffled`,
     test: `test_32x32.mat, shuffled (RandomState(${SEED}))`,
   };
   const make = (s: Dataset["split"]): Dataset => {
@@ -174,7 +177,8 @@ function classBalanced(
     rng.shuffle(idx);
     for (let k = 0; k < perClass; k++) chosen.push(idx[k]! + offset);
   }
-  return chosen.sort((p, q) => p - q); // NOTE: Pylearn2 takes list(set(...)); CPython 2's order for this small set is not reproduced
+  // NOTE: Pylearn2 takes list(set(...)); CPython 2's order for this small set is not reproduced
+  return chosen.sort((p, q) => p - q);
 }
 
 function range(n: number): Int32Array {
@@ -220,7 +224,8 @@ export function readSvhnMat(path: string): SvhnFile {
   if (!isFile(path))
     throw new DataFormatError(
       path,
-      "missing: run `lowprec fetch-data --dataset svhn`, or download the format-2 .mat files from http://ufldl.stanford.edu/housenumbers/ into this folder",
+      "missing: run `lowprec fetch-data --dataset svhn`, or download the format-2 .mat files" +
+        " from http://ufldl.stanford.edu/housenumbers/ into this folder",
     );
   const mat = readMat(path, ["X", "y"]);
   const x = mat.variables.get("X")!;

@@ -11,7 +11,8 @@ import { join } from "node:path";
 export function writeSyntheticCifar10(dir: string, trainCount: number, testCount: number): void {
   if (!Number.isInteger(trainCount) || trainCount < 5 || !Number.isInteger(testCount) || testCount < 1)
     throw new RangeError(
-      `writeSyntheticCifar10: counts must be integers, at least 5 training records (one per batch file) and 1 test record, got ${trainCount} and ${testCount}`,
+      `writeSyntheticCifar10: counts must be integers, at least 5 training records` +
+        ` (one per batch file) and 1 test record, got ${trainCount} and ${testCount}`,
     );
   let seed = 12345;
   const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;

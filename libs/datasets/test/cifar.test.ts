@@ -73,7 +73,8 @@ describe("loadCifar10", () => {
   it("says where the files go when they are missing", () => {
     const dataDir = tempDir();
     expect(() => loadCifar10({ dataDir })).toThrow(
-      `${join(dataDir, "raw", "cifar-10-batches-bin", "data_batch_1.bin")}: missing: run \`lowprec fetch-data --dataset cifar10\``,
+      `${join(dataDir, "raw", "cifar-10-batches-bin", "data_batch_1.bin")}` +
+        `: missing: run \`lowprec fetch-data --dataset cifar10\``,
     );
   });
 });

@@ -61,3 +61,18 @@ describe("loadIdxDataset (any MNIST-layout folder, e.g. Fashion-MNIST)", () => {
     );
   });
 });
+
+describe("loadIdxDataset: every split has the training images' shape", () => {
+  it("a test set of 2×2 images beside 2×3 training images is refused, naming the file and both shapes", () => {
+    const dir = tempDir();
+    for (const f of ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"])
+      copyFileSync(join(IDX, f), join(dir, f));
+    const p = join(dir, "t10k-images-idx3-ubyte");
+    // IDX3 ubyte, 1 image of 2 rows × 2 columns
+    writeFileSync(p, Buffer.from([0, 0, 0x08, 3, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 10, 20, 30, 40]));
+    expect(() => loadIdxDataset({ dir, validCount: 1 })).toThrow(DataFormatError);
+    expect(() => loadIdxDataset({ dir, validCount: 1 })).toThrow(
+      `${p}: images are 2×2 but the training images (${join(dir, "train-images-idx3-ubyte.gz")}) are 2×3`,
+    );
+  });
+});

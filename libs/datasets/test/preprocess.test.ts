@@ -179,7 +179,7 @@ describe("lecunLcn (7×7 Gaussian σ 2, zero padding, threshold 1e-4)", () => {
   const g = w.map((v) => v / w.reduce((p, q) => p + q));
   const at = (i: number, j: number) => i * 32 + j;
 
-  it("kernel: centre ≈ 0.0467, corner ≈ 0.0049 (NOTES §8.3)", () => {
+  it("kernel: centre ≈ 0.0467, corner ≈ 0.0049 (METHOD.md §5.5)", () => {
     const k = gaussianKernel1d(7, 2);
     expect(k[3]! * k[3]!).toBeCloseTo(0.0467, 4);
     expect(k[0]! * k[0]!).toBeCloseTo(0.0049, 4);

@@ -78,7 +78,9 @@ describe("loadSvhn", () => {
     expect(readdirSync(join(dataDir, "cache")).filter((f) => f.endsWith(".bin"))).toHaveLength(2);
   });
 
-  it("without extra: valid from train only, the rest of train for training; 'auto' falls back when the file is absent", () => {
+  const withoutExtra =
+    "without extra: valid from train only, the rest of train for training; 'auto' falls back when the file is absent";
+  it(withoutExtra, () => {
     const s = loadSvhn({ ...opts, dataDir: tempDir(), useExtra: false, preprocessing: "none" });
     expect([s.train.count, s.valid.count, s.test.count]).toEqual([20, 10, 2]);
     expect(s.train.provenance.files.map((f) => f.path.split("/").pop())).toEqual(["train_32x32.mat", "test_32x32.mat"]);

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import {
   formatBar,
   formatEpochLine,
+  CheckpointError,
   decodeCheckpoint,
   type EpochMetrics,
   type ProgressEvent,
@@ -99,6 +100,8 @@ export interface RunFolderOptions {
   readonly log?: (line: string) => void;
   /** progress bars on a terminal (default: stdout is a TTY) */
   readonly interactive?: boolean;
+  /** called with every progress event (after the folder's own handling), e.g. a sweep worker's reporter */
+  readonly onEvent?: (e: ProgressEvent) => void;
 }
 
 /** Reads and parses a JSON file, naming the file when it is not JSON. */
@@ -115,6 +118,7 @@ export function readJsonFile(path: string): unknown {
 export class RunFolder implements RunOutput {
   private readonly log: (line: string) => void;
   private readonly interactive: boolean;
+  private readonly onEvent: ((e: ProgressEvent) => void) | undefined;
   private previous: ConfigRecord | undefined;
 
   private constructor(
@@ -126,6 +130,7 @@ export class RunFolder implements RunOutput {
   ) {
     this.log = opts.log ?? ((l) => console.log(l));
     this.interactive = opts.interactive ?? Boolean(process.stdout.isTTY);
+    this.onEvent = opts.onEvent;
   }
 
   /** Opens `dir` for one writer (see the module comment for the rules). */
@@ -198,7 +203,9 @@ export class RunFolder implements RunOutput {
     try {
       decodeCheckpoint(bytes);
     } catch (e) {
-      throw new CorruptFileError(p, e instanceof Error ? e.message : String(e));
+      if (e instanceof CheckpointError && e.reason.includes("made by an older version"))
+        throw new Error(`${p}: ${e.reason}; start over with --force`);
+      throw new CorruptFileError(p, e instanceof CheckpointError ? e.reason : String(e));
     }
     return bytes;
   }
@@ -206,6 +213,7 @@ export class RunFolder implements RunOutput {
     writeFileAtomic(join(this.dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
   }
   progress(e: ProgressEvent): void {
+    this.onEvent?.(e);
     if (e.kind === "batch") {
       if (this.interactive && (e.batch % 5 === 0 || e.batch === e.batches))
         process.stdout.write(`\r${formatBar(`${e.phase} epoch ${e.epoch} batch`, e.batch, e.batches)}`);

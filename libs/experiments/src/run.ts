@@ -1,5 +1,12 @@
 /** One training run into a run folder: open (locked), train (resuming when asked), summarise, close. */
-import { DivergenceError, train, type Splits, type TrainConfig, type TrainResult } from "@lowprec/maxout";
+import {
+  DivergenceError,
+  train,
+  type ProgressEvent,
+  type Splits,
+  type TrainConfig,
+  type TrainResult,
+} from "@lowprec/maxout";
 import { backendInfo, getBackend } from "@lowprec/tensor";
 import { bitDifferences, bitSettings, currentEnvironment } from "./environment.js";
 import { RunFolder, type OpenMode } from "./run-folder.js";
@@ -32,6 +39,12 @@ export interface RunOptions {
   readonly log?: (line: string) => void;
   /** stop after this epoch's checkpoint, as if killed (tests) */
   readonly stopAfterEpoch?: number;
+  /** progress bars (default: stdout is a TTY) */
+  readonly interactive?: boolean;
+  /** called with every progress event */
+  readonly onEvent?: (e: ProgressEvent) => void;
+  /** called once the folder is open and locked, before training (e.g. to write a sidecar file) */
+  readonly beforeTraining?: () => void;
 }
 
 const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
@@ -44,7 +57,13 @@ export function runTraining(
 ): { result: TrainResult; summary: RunSummary } {
   const log = opts.log ?? ((l: string) => console.log(l));
   const command = opts.command ?? [];
-  const folder = RunFolder.open(opts.dir, { mode: opts.mode, command, log });
+  const folder = RunFolder.open(opts.dir, {
+    mode: opts.mode,
+    command,
+    log,
+    ...(opts.interactive !== undefined ? { interactive: opts.interactive } : {}),
+    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+  });
   try {
     const before = folder.previousBits();
     if (before) {
@@ -52,6 +71,7 @@ export function runTraining(
       if (diff.length)
         log(`warning: resuming under other settings (${diff.join("; ")}): the result will not be bit-identical`);
     }
+    opts.beforeTraining?.();
     const environment = currentEnvironment(command);
     const result = train(config, data, folder, {
       kernels: getBackend(),

@@ -92,12 +92,14 @@ function torch(precision: "fp32" | "dfxp", examples: number): { seconds: number;
 
 const info = backendInfo();
 console.log(
-  `backend ${info.name}${info.blas ? " (OpenBLAS)" : ""}, ${info.threads} thread(s); ${cpus().length} cores (${cpus()[0]?.model}); load average ${loadavg()
-    .map((v) => v.toFixed(2))
-    .join(" ")}`,
+  `backend ${info.name}${info.blas ? " (OpenBLAS)" : ""}, ${info.threads} thread(s)` +
+    `; ${cpus().length} cores (${cpus()[0]?.model}); load average ${loadavg()
+      .map((v) => v.toFixed(2))
+      .join(" ")}`,
 );
 console.log(
-  `PI-MNIST (50,000 examples, batch 100), seconds per training epoch, extrapolated from ${batchesTimed} batches, best of 3:`,
+  `PI-MNIST (50,000 examples, batch 100), seconds per training epoch` +
+    `, extrapolated from ${batchesTimed} batches, best of 3:`,
 );
 // NOTE: the 2 cores are shared; fp32 and dfxp are timed alternately, 3 times each, and the fastest kept.
 let fp32 = Infinity,
@@ -116,17 +118,18 @@ if (!argv.includes("--no-torch")) {
       break;
     }
     console.log(
-      `  pytorch ${p.padEnd(12)} ${t.seconds.toFixed(2)} s   (${t.note})${p === "fp32" ? `; ours/theirs ${(fp32 / t.seconds).toFixed(2)} (target ≤ 1)` : ""}`,
+      `  pytorch ${p.padEnd(12)} ${t.seconds.toFixed(2)} s   (${t.note})` +
+        `${p === "fp32" ? `; ours/theirs ${(fp32 / t.seconds).toFixed(2)} (target ≤ 1)` : ""}`,
     );
   }
 }
 if (argv.includes("--conv")) {
-  console.log(
-    `conv presets, seconds per training epoch (extrapolated from ${Math.max(2, Math.round(batchesTimed / 20))} batches):`,
-  );
+  const convBatches = Math.max(2, Math.round(batchesTimed / 20));
+  console.log(`conv presets, seconds per training epoch (extrapolated from ${convBatches} batches):`);
   for (const preset of ["mnist-conv", "cifar10", "svhn"] as const)
     for (const p of ["fp32", "dfxp"] as const)
       console.log(
-        `  ${preset.padEnd(10)} ${p.padEnd(5)} ${secondsPerEpoch(preset, p, Math.max(2, Math.round(batchesTimed / 20))).toFixed(1)} s (${examplesPerEpoch[preset]} examples, batch ${NETWORK_PRESETS[preset].hyper.batch})`,
+        `  ${preset.padEnd(10)} ${p.padEnd(5)} ${secondsPerEpoch(preset, p, convBatches).toFixed(1)} s` +
+          ` (${examplesPerEpoch[preset]} examples, batch ${NETWORK_PRESETS[preset].hyper.batch})`,
       );
 }

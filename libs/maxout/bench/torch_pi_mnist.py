@@ -50,7 +50,8 @@ class GradQ(torch.autograd.Function):
 def layer(n_in, n_out, zero=False):
     r = (6.0 / (n_in + n_out)) ** 0.5
     W = torch.zeros(n_in, n_out) if zero else (torch.rand(n_in, n_out) * 2 - 1) * r
-    return {"W": W, "b": torch.zeros(n_out), "vW": torch.zeros(n_in, n_out), "vb": torch.zeros(n_out), "g": {k: Group() for k in NAMES}}
+    return {"W": W, "b": torch.zeros(n_out), "vW": torch.zeros(n_in, n_out), "vb": torch.zeros(n_out),
+            "g": {k: Group() for k in NAMES}}
 
 L = [layer(784, 1200), layer(240, 1200), layer(240, 10, zero=True)]
 keep = [0.8, 0.5, 0.5]
@@ -101,5 +102,5 @@ for s in range(0, N - B + 1, B):
         for l in L:
             for g in l["g"].values(): g.update()
 sec = time.perf_counter() - t0
-print(json.dumps({"framework": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads(), "precision": a.precision,
-                  "examples": seen, "batch": B, "secondsPerEpoch": sec * 50000 / seen}))
+print(json.dumps({"framework": "pytorch", "version": torch.__version__, "threads": torch.get_num_threads(),
+                  "precision": a.precision, "examples": seen, "batch": B, "secondsPerEpoch": sec * 50000 / seen}))

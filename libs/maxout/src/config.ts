@@ -14,7 +14,10 @@ import { NETWORK_PRESETS, type HyperParameters, type NetworkPresetName, type Net
 export interface Faithfulness {
   /** top gradient (p − t)/n_classes summed over the batch (`classes`), or the textbook batch mean (`batch`) */
   readonly gradientDivisor: "classes" | "batch";
-  /** conv max-norm over axis 0 of (filters·pieces, in, kh, kw), across filters (`filters`), or per filter (`per-filter`) */
+  /**
+   * conv max-norm over axis 0 of (filters·pieces, in, kh, kw), across filters (`filters`), or per filter
+   * (`per-filter`)
+   */
   readonly convMaxNormAxis: "filters" | "per-filter";
   /** rescale every column by min(‖w‖, c)/(1e-7 + ‖w‖) (`always`), or only columns above c by c/‖w‖ (`above-limit`) */
   readonly maxNormRescale: "always" | "above-limit";

@@ -50,6 +50,6 @@ export { learningRateAt, momentumAt, epochOrder } from "./schedule.js";
 export { Network, type StepResult, type Blame } from "./network.js";
 export { train, DivergenceError, type Dataset, type Splits, type TrainOptions, type TrainResult } from "./trainer.js";
 export { MemoryOutput, type RunOutput, type EpochMetrics, type ScaleRow, type ProgressEvent } from "./output.js";
-export { encodeCheckpoint, decodeCheckpoint, CheckpointError } from "./checkpoint.js";
+export { encodeCheckpoint, decodeCheckpoint, CheckpointError, CHECKPOINT_MAGIC } from "./checkpoint.js";
 export { formatEpochLine, formatBar, formatDuration } from "./progress.js";
 export { networkShapes, type LayerShape } from "./shapes.js";

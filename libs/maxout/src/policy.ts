@@ -1,5 +1,5 @@
 /**
- * WHERE THE PAPER ROUNDS (NOTES.md §1.3 and §2): the precision policy of the Maxout trainer.
+ * WHERE THE PAPER ROUNDS (METHOD.md §2 and §3): the precision policy of the Maxout trainer.
  *
  * Every layer has ten groups of values, each with its own format state (the authors' `dropout_layer`):
  *
@@ -69,11 +69,11 @@ export interface RoundingPoint {
   readonly width: Width;
   /** whether this pass feeds the group's overflow statistics (one observed pass per group and step) */
   readonly observe: boolean;
-  /** the formula, in the notation of NOTES.md §2 */
+  /** the formula, in the notation of METHOD.md §3 */
   readonly what: string;
 }
 
-/** The method of NOTES.md §2 as data: every place a value is rounded. */
+/** The method of METHOD.md §3 as data: every place a value is rounded. */
 export const ROUNDING_POINTS = {
   weightsForMultiply: { step: "forward", group: "w", width: "propagation", observe: false, what: "Ŵ = Q_p(W)" },
   biasesForMultiply: { step: "forward", group: "b", width: "propagation", observe: false, what: "b̂ = Q_p(b)" },
@@ -181,7 +181,7 @@ export interface GroupOverride extends Partial<GroupKnobs> {
   readonly group?: GroupName;
 }
 
-/** A precision policy: defaults for every group, overrides, and the DFXP calibration of §1.3. */
+/** A precision policy: defaults for every group, overrides, and the DFXP calibration of METHOD.md §2.3. */
 export interface PrecisionSpec extends GroupKnobs {
   readonly name: string;
   /** epochs of high-precision training that calibrate the scales before the weights are reset (dynamic fixed point) */
@@ -521,7 +521,10 @@ export const PRECISION_PRESETS = {
     calibrationBits: 32,
     overrides: [],
   },
-  /** dynamic fixed point: 10-bit propagations, 12-bit updates, overflow-rate scaling (1e-4 per 10,000 examples), 2 calibration epochs */
+  /**
+   * dynamic fixed point: 10-bit propagations, 12-bit updates, overflow-rate scaling (1e-4 per 10,000 examples),
+   * 2 calibration epochs
+   */
   dfxp: {
     name: "dfxp",
     format: "dynamic-fixed",

@@ -1,5 +1,5 @@
 /**
- * The paper's four networks and their hyper-parameters (NOTES.md §3, the authors' final `model.py` /
+ * The paper's four networks and their hyper-parameters (METHOD.md §4, the authors' final `model.py` /
  * `main.py`), as data. Every field can be overridden through `resolveConfig`.
  */
 
@@ -145,7 +145,8 @@ export const NETWORK_PRESETS = {
   "mnist-conv": {
     name: "mnist-conv",
     description:
-      "MNIST maxout convnet: conv 48×2 8×8 pool 4/2 → conv 48×2 8×8 pad 3 pool 4/2 → conv 24×4 5×5 pad 3 pool 2/2 → softmax 10",
+      "MNIST maxout convnet: conv 48×2 8×8 pool 4/2 → conv 48×2 8×8 pad 3 pool 4/2" +
+      " → conv 24×4 5×5 pad 3 pool 2/2 → softmax 10",
     network: {
       input: [1, 28, 28],
       layers: [

@@ -14,7 +14,10 @@ export function formatDuration(seconds: number): string {
 
 const pct = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(2)}%` : "  -  ");
 
-/** One line per epoch: `epoch 3/10  loss 0.1234  train 4.21%  valid 1.98%  test 2.05%  best 1.98%→2.05% (ep 3)  12.3s  4067 ex/s  ETA 1m26s`. */
+/**
+ * One line per epoch: `epoch 3/10  loss 0.1234  train 4.21%  valid 1.98%  test 2.05%  best 1.98%→2.05% (ep 3)`
+ * followed on the same line by `  12.3s  4067 ex/s  ETA 1m26s`.
+ */
 export function formatEpochLine(m: EpochMetrics, epochs: number, etaSeconds: number): string {
   const width = String(epochs).length;
   return [
@@ -34,5 +37,6 @@ export function formatEpochLine(m: EpochMetrics, epochs: number, etaSeconds: num
 export function formatBar(label: string, done: number, total: number, width = 30): string {
   const f = total > 0 ? Math.min(1, done / total) : 0;
   const n = Math.round(f * width);
-  return `[${"#".repeat(n)}${".".repeat(width - n)}] ${String(Math.round(f * 100)).padStart(3)}% ${label} ${done}/${total}`;
+  const percent = String(Math.round(f * 100)).padStart(3);
+  return `[${"#".repeat(n)}${".".repeat(width - n)}] ${percent}% ${label} ${done}/${total}`;
 }

@@ -1,5 +1,5 @@
 /**
- * The optimisation schedules and the seeded randomness of a run (NOTES.md §3). Everything here is a pure
+ * The optimisation schedules and the seeded randomness of a run (METHOD.md §4.1). Everything here is a pure
  * function of (seed, epoch, index), so a resumed run draws exactly what an uninterrupted one draws.
  */
 import { randomBits } from "@lowprec/formats";

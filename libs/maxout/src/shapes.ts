@@ -1,7 +1,7 @@
 /**
  * The geometry of a network as plain data, for cost models. The field names are those of
  * `@lowprec/hwcost`'s `LayerShape` (dense / conv / softmax), so a list made here can be costed there
- * without either library importing the other (ARCHITECTURE.md); a CLI test holds the two equal for the
+ * without either library importing the other; a CLI test holds the two equal for the
  * four presets. Each layer also carries its output size, parameter count and forward multiplies.
  */
 import { convOutputSize, poolOutputSize } from "@lowprec/tensor";

@@ -1,10 +1,10 @@
 /**
  * The training loop (the authors' Trainer): evaluate the untrained network, calibrate the DFXP scales
- * (NOTES.md §1.3), then per epoch: shuffle, train on mini-batches, evaluate validation and test, keep
+ * (METHOD.md §2.3), then per epoch: shuffle, train on mini-batches, evaluate validation and test, keep
  * the test error of the best validation epoch, write metrics, telemetry and a checkpoint.
  */
 import type { Kernels } from "@lowprec/tensor";
-import { decodeCheckpoint, encodeCheckpoint } from "./checkpoint.js";
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { Network, type LayerState } from "./network.js";
 import type { EpochMetrics, RunOutput, ScaleRow } from "./output.js";
@@ -62,7 +62,8 @@ export class DivergenceError extends Error {
     loss: number,
   ) {
     super(
-      `training diverged: loss is ${loss} at ${phase} epoch ${epoch}, batch ${batch}; first non-finite values in layer ${layer}, group ${group}`,
+      `training diverged: loss is ${loss} at ${phase} epoch ${epoch}, batch ${batch}` +
+        `; first non-finite values in layer ${layer}, group ${group}`,
     );
   }
 }
@@ -108,6 +109,11 @@ function checkData(config: TrainConfig, data: Splits, classes: number): void {
   }
 }
 
+/** The examples of a split of `count` used under a limit (0 = all). */
+function limited(limit: number, count: number): number {
+  return limit > 0 ? Math.min(limit, count) : count;
+}
+
 /** Trains `config` on `data`, writing through `output`. Deterministic: same config and seed, same bits. */
 export function train(config: TrainConfig, data: Splits, output: RunOutput, options: TrainOptions): TrainResult {
   return new Run(config, data, output, options).run();
@@ -142,16 +148,40 @@ class Run {
     this.inSize = this.net.inputSize;
     this.xBatch = new Float32Array(this.batch * this.inSize);
     this.yBatch = new Int32Array(this.batch);
-    const trainCount = config.trainLimit > 0 ? Math.min(config.trainLimit, data.train.count) : data.train.count;
-    this.order = new Int32Array(trainCount);
+    this.order = new Int32Array(limited(config.trainLimit, data.train.count));
     this.windowExamples = telemetryWindow(config.precision);
+    this.checkBatches();
+  }
+
+  /**
+   * Every split must give at least one batch; otherwise its error would be 0 / 0 = NaN reported as a result.
+   * Checked before anything is written.
+   */
+  private checkBatches(): void {
+    const { trainLimit, evalLimit, faithfulness } = this.config;
+    const splits: [string, Dataset, number, string][] = [
+      ["train", this.data.train, trainLimit, "trainLimit"],
+      ["valid", this.data.valid, evalLimit, "evalLimit"],
+      ["test", this.data.test, evalLimit, "evalLimit"],
+    ];
+    for (const [name, d, limit, limitName] of splits) {
+      const count = limited(limit, d.count);
+      if (this.batchesOf(count) > 0) continue;
+      const cut = count < d.count ? ` (${limitName} ${limit} of ${d.count})` : "";
+      const dropped =
+        count > 0 && faithfulness.dropPartialBatches ? " (partial batches are dropped: dropPartialBatches)" : "";
+      throw new RangeError(`${name} split: ${count} examples${cut} give no batch of ${this.batch}${dropped}`);
+    }
   }
 
   run(): TrainResult {
     const { config, output, options } = this;
-    output.writeConfig(config, options.environment ?? {});
+    // NOTE: a resume is decoded and checked in full before writeConfig: a refused one leaves the output as it was.
     const saved = options.resume ? output.readCheckpoint() : undefined;
-    const startEpoch = saved ? this.restore(saved) : this.begin();
+    const resumedAt = saved ? this.restore(saved) : undefined;
+    output.writeConfig(config, options.environment ?? {});
+    if (resumedAt !== undefined) output.progress?.({ kind: "resumed", epoch: resumedAt });
+    const startEpoch = resumedAt ?? this.begin();
     let completed = true;
     for (let epoch = startEpoch + 1; epoch <= config.hyper.epochs; epoch++) {
       this.epoch(epoch);
@@ -214,7 +244,7 @@ class Run {
   }
 
   /**
-   * DFXP range initialisation (NOTES.md §1.3): train at the calibration width with range updates, then
+   * DFXP range initialisation (METHOD.md §2.3): train at the calibration width with range updates, then
    * restore the initial W and b. The scales stay; the authors keep the momentum and the schedule.
    */
   private calibrate(): ScaleRow[] {
@@ -326,7 +356,7 @@ class Run {
   private evaluate(d: Dataset): { error: number; loss: number } {
     const B = this.batch;
     this.net.prepareTest();
-    const count = this.config.evalLimit > 0 ? Math.min(this.config.evalLimit, d.count) : d.count;
+    const count = limited(this.config.evalLimit, d.count);
     let errors = 0,
       loss = 0,
       examples = 0;
@@ -369,15 +399,24 @@ class Run {
     this.output.writeCheckpoint(encodeCheckpoint(header, this.net.parameterArrays()));
   }
 
-  /** Puts a checkpoint back; returns its epoch. Only hyper.epochs may differ from the saved configuration. */
+  /**
+   * Puts a checkpoint back; returns its epoch. Only hyper.epochs may differ from the saved configuration, and
+   * not below the checkpoint's epoch. Writes nothing; a CheckpointError reaches the caller as it is.
+   */
   private restore(saved: Uint8Array): number {
     const { header, arrays } = decodeCheckpoint(saved);
+    if (header === null || typeof header !== "object") throw new CheckpointError("checkpoint is corrupt: no header");
     const h = header as CheckpointHeader;
     if (h.version !== 1) throw new RangeError(`checkpoint version ${String(h.version)} is not supported`);
     const same = (c: TrainConfig) => JSON.stringify({ ...c, hyper: { ...c.hyper, epochs: 0 } });
     if (same(h.config) !== same(this.config))
       throw new RangeError(
         "checkpoint: the run folder holds a run with another configuration (only hyper.epochs may change on resume)",
+      );
+    if (h.epoch > this.config.hyper.epochs)
+      throw new RangeError(
+        `checkpoint: the checkpoint is at epoch ${h.epoch}, beyond the ${this.config.hyper.epochs} epochs ` +
+          `configured; resume with at least ${h.epoch} epochs, or start a new run`,
       );
     for (const [name, a] of this.net.parameterArrays()) {
       const s = arrays.get(name);
@@ -388,7 +427,6 @@ class Run {
     this.history = h.history;
     this.examplesInWindow = h.examplesInWindow;
     this.examplesSeen = h.examplesSeen;
-    this.output.progress?.({ kind: "resumed", epoch: h.epoch });
     return h.epoch;
   }
 }

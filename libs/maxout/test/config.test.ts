@@ -16,7 +16,7 @@ import {
 } from "../src/index.js";
 
 describe("presets", () => {
-  it("the four networks' output sizes follow NOTES.md §8.5 (ceil-mode pooling)", () => {
+  it("the four networks' output sizes follow METHOD.md §4.4 (ceil-mode pooling)", () => {
     const outs = (p: keyof typeof NETWORK_PRESETS) => networkShapes(NETWORK_PRESETS[p].network).map((l) => l.outputs);
     expect(outs("pi-mnist")).toEqual([240, 240, 10]);
     expect(outs("mnist-conv")).toEqual([48 * 10 * 10, 48 * 4 * 4, 24 * 3 * 3, 10]);
@@ -142,6 +142,6 @@ describe("checkpoint encoding", () => {
   it("rejects other bytes and truncated files", () => {
     expect(() => decodeCheckpoint(new Uint8Array(20))).toThrow(CheckpointError);
     const bytes = encodeCheckpoint({}, new Map([["a", new Float32Array(10)]]));
-    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 4))).toThrow(/truncated checkpoint: array a/);
+    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 4))).toThrow(/checkpoint is corrupt: truncated/);
   });
 });

@@ -93,7 +93,10 @@ describe("divergence", () => {
       faithfulness: { softmaxInit: "uniform" },
     });
     expect(() => train(c, toySplits(denseNet.input), new MemoryOutput(), { kernels })).toThrow(
-      /training diverged: loss is (NaN|Infinity) at training epoch 1, batch \d+; first non-finite values in layer \d, group \w+/,
+      new RegExp(
+        String.raw`training diverged: loss is (NaN|Infinity) at training epoch 1, batch \d+; ` +
+          String.raw`first non-finite values in layer \d, group \w+`,
+      ),
     );
   });
 });

@@ -10,7 +10,9 @@ const step = (net: Network, n: number, seed = 7, lr = 0.05) => {
 };
 
 describe("faithfulness switches", () => {
-  it("gradientDivisor: (p − t)/n_classes summed (authors) vs the batch mean — gradients differ by batch/classes", () => {
+  const divisor =
+    "gradientDivisor: (p − t)/n_classes summed (authors) vs the batch mean — gradients differ by batch/classes";
+  it(divisor, () => {
     const grads = (gradientDivisor: "classes" | "batch") => {
       const net = new Network(toyConfig(denseNet, "fp32", { faithfulness: { gradientDivisor } }), kernels, 20);
       net.init();

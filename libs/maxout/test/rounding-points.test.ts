@@ -1,6 +1,6 @@
 /**
- * Rounding happens where NOTES.md §2 says and nowhere else: a recorder lists every rounding of one
- * training step, compared with the method's list written out by hand from NOTES.md §2.
+ * Rounding happens where METHOD.md §3 says and nowhere else: a recorder lists every rounding of one
+ * training step, compared with the method's list written out by hand from METHOD.md §3.
  */
 import { describe, expect, it } from "vitest";
 import { Network, ROUNDING_POINTS, type RoundingEvent } from "../src/index.js";
@@ -8,7 +8,7 @@ import { convNet, denseNet, kernels, toyConfig, toyData } from "./helpers.js";
 
 type Row = [layer: number, group: string, width: "p" | "u"];
 
-/** NOTES.md §2 for a maxout FC or softmax layer: steps 1, 3, 4 (forward), 6 (backward), 7–9 (update). */
+/** METHOD.md §3 for a maxout FC or softmax layer: steps 1, 3, 4 (forward), 6 (backward), 7–9 (update). */
 const denseForward = (l: number): Row[] => [
   [l, "w", "p"],
   [l, "b", "p"],
@@ -21,7 +21,10 @@ const denseBackward = (l: number): Row[] => [
   [l, "dEdw", "p"],
   [l, "dEdb", "p"],
 ];
-/** conv: ĉ = Q_p(conv) and û = Q_p(pool + b̂) are both group z; the gradient is rounded after the bias add and after pooling (dEdz twice). */
+/**
+ * conv: ĉ = Q_p(conv) and û = Q_p(pool + b̂) are both group z; the gradient is rounded after the bias add and after
+ * pooling (dEdz twice).
+ */
 const convForward = (l: number): Row[] => [
   [l, "w", "p"],
   [l, "b", "p"],
@@ -64,7 +67,7 @@ function recordStep(
 const rows = (events: RoundingEvent[]): Row[] =>
   events.map((e) => [e.layer, e.group, e.width === "propagation" ? "p" : "u"]);
 
-describe("one training step rounds exactly at the points of NOTES.md §2", () => {
+describe("one training step rounds exactly at the points of METHOD.md §3", () => {
   it("maxout FC network, dynamic fixed point", () => {
     const expected = [
       ...denseForward(0),

@@ -1,5 +1,5 @@
 /**
- * The overflow-rate controller (NOTES.md §1.3) on a scripted run, and the DFXP calibration: weights reset
+ * The overflow-rate controller (METHOD.md §2.2) on a scripted run, and the DFXP calibration: weights reset
  * to their initial values, scales kept.
  */
 import { describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * Convolution forward + both backward passes for the CIFAR-10 net's second layer (NOTES §3): batch 128,
+ * Convolution forward + both backward passes for the CIFAR-10 net's second layer (METHOD.md §4.3): batch 128,
  * 64 → 128×2 = 256 maps, 5×5, 16×16, pad 2. FLOPs = 3 × 2·N·F·C·K·K·OH·OW.
  */
 import { fill, header, timeIt } from "./common.js";
@@ -31,9 +31,12 @@ for (const be of natives) {
   const tw = timeIt(() => be.conv2dBackwardFilter({ ...s, x, dy, dw }), 2);
   const tAll = tf + td + tw;
   console.log(
-    `native forward ${(pass / tf / 1e9).toFixed(1)} GFLOP/s (${(tf * 1e3).toFixed(0)} ms), backward data ${(pass / td / 1e9).toFixed(1)} (${(td * 1e3).toFixed(0)} ms), backward filter ${(pass / tw / 1e9).toFixed(1)} (${(tw * 1e3).toFixed(0)} ms)`,
+    `native forward ${(pass / tf / 1e9).toFixed(1)} GFLOP/s (${(tf * 1e3).toFixed(0)} ms)` +
+      `, backward data ${(pass / td / 1e9).toFixed(1)} (${(td * 1e3).toFixed(0)} ms)` +
+      `, backward filter ${(pass / tw / 1e9).toFixed(1)} (${(tw * 1e3).toFixed(0)} ms)`,
   );
   console.log(
-    `native forward+backward: ${((3 * pass) / tAll / 1e9).toFixed(1)} GFLOP/s (${(tAll * 1e3).toFixed(0)} ms for ${((3 * pass) / 1e9).toFixed(1)} GFLOP)`,
+    `native forward+backward: ${((3 * pass) / tAll / 1e9).toFixed(1)} GFLOP/s` +
+      ` (${(tAll * 1e3).toFixed(0)} ms for ${((3 * pass) / 1e9).toFixed(1)} GFLOP)`,
   );
 }

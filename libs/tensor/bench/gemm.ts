@@ -18,7 +18,8 @@ for (const [m, k, n] of [
       setNativeBlas(blas);
       const t = timeIt(() => be.gemm({ m, n, k, a, b, c }));
       console.log(
-        `native ${blas ? "BLAS" : "own "} ${m}x${k}x${n}: ${(flop / t / 1e9).toFixed(1)} GFLOP/s (${(t * 1e3).toFixed(2)} ms)`,
+        `native ${blas ? "BLAS" : "own "} ${m}x${k}x${n}: ${(flop / t / 1e9).toFixed(1)} GFLOP/s` +
+          ` (${(t * 1e3).toFixed(2)} ms)`,
       );
     }
     setNativeBlas(true);

@@ -26,7 +26,8 @@ const run = (be: Backend, label: string, secs: number) => {
     const t = timeIt(() => be.quantize({ x: y, format, rounding, integerBits, rng }), secs);
     const cpu = cpuPerCall(() => be.quantize({ x: y, format, rounding, integerBits, rng }));
     console.log(
-      `${label} ${name}, ${rounding}: ${(n / t / 1e9).toFixed(2)}e9 elements/s (${(t * 1e3).toFixed(1)} ms per pass; ${(cpu * 1e3).toFixed(1)} CPU-ms per pass)`,
+      `${label} ${name}, ${rounding}: ${(n / t / 1e9).toFixed(2)}e9 elements/s (${(t * 1e3).toFixed(1)} ms per pass` +
+        `; ${(cpu * 1e3).toFixed(1)} CPU-ms per pass)`,
     );
   }
 };

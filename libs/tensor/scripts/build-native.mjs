@@ -63,7 +63,8 @@ function main() {
   const nodedir = join(dirname(process.execPath), "..");
   if (!existsSync(join(nodedir, "include", "node", "node_api.h")))
     return say(
-      `native addon NOT built (no Node headers under ${nodedir}/include/node; not downloading); the TypeScript backend will be used`,
+      `native addon NOT built (no Node headers under ${nodedir}/include/node; not downloading)` +
+        `; the TypeScript backend will be used`,
     );
   const blasInclude = process.env.LOWPREC_NATIVE_BLAS === "0" ? undefined : findOpenBlas();
   const args = [gyp, "rebuild", `--nodedir=${nodedir}`];
@@ -84,11 +85,16 @@ function main() {
       .slice(0, 3)
       .join(" | ");
     return say(
-      `native addon NOT built (node-gyp exit ${r.status}${tail ? `: ${tail}` : ""}); the TypeScript backend will be used`,
+      `native addon NOT built (node-gyp exit ${r.status}${tail ? `: ${tail}` : ""})` +
+        `; the TypeScript backend will be used`,
     );
   }
   say(
-    `native addon built (${blasInclude ? "with OpenBLAS" : "WITHOUT OpenBLAS: own blocked gemm; apt-get install libopenblas-dev for the fast path"})`,
+    `native addon built (${
+      blasInclude
+        ? "with OpenBLAS"
+        : "WITHOUT OpenBLAS: own blocked gemm; apt-get install libopenblas-dev for the fast path"
+    })`,
   );
 }
 

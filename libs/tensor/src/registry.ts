@@ -2,7 +2,8 @@
  * Which backend runs the kernels. Explicit and visible: `LOWPREC_BACKEND=ts|native` (or `getBackend(name)`)
  * selects one; unset means `native` when the addon loaded, else `ts` with one printed line saying why.
  * `backendInfo()` tells every training run what it runs on (name, whether gemm uses OpenBLAS, threads).
- * `LOWPREC_THREADS=n` sets the native backend's thread count (default: all cores).
+ * `LOWPREC_THREADS=n` sets the native backend's thread count (default: all cores); a value that is not a positive
+ * integer makes getBackend() throw, like an unknown LOWPREC_BACKEND.
  */
 import type { Backend, BackendInfo, BackendName } from "./kernels.js";
 import { TsBackend } from "./backends/ts.js";
@@ -19,18 +20,25 @@ function tryAddon(): Addon | null {
   if (addon !== undefined) return addon;
   try {
     addon = loadAddon();
-    const threads = process.env["LOWPREC_THREADS"];
-    if (threads !== undefined && threads !== "") {
-      const n = Number(threads);
-      if (!Number.isInteger(n) || n < 1)
-        throw new RangeError(`LOWPREC_THREADS must be a positive integer, got "${threads}"`);
-      addon.setThreads(n);
-    }
+    const threads = threadsFromEnv(false);
+    if (threads !== undefined) addon.setThreads(threads);
   } catch (e) {
     addon = null;
     addonError = e instanceof Error ? e.message.split("\n")[0]! : String(e);
   }
   return addon;
+}
+
+/**
+ * LOWPREC_THREADS as a thread count (undefined when unset). Strict: decimal digits only, at least 1. An invalid
+ * value throws when `strict`, else counts as unset (so a bad variable never looks like a missing addon).
+ */
+function threadsFromEnv(strict: boolean): number | undefined {
+  const threads = process.env["LOWPREC_THREADS"];
+  if (threads === undefined || threads === "") return undefined;
+  if (/^[1-9][0-9]*$/.test(threads) && Number.isSafeInteger(Number(threads))) return Number(threads);
+  if (strict) throw new RangeError(`LOWPREC_THREADS must be a positive integer, got "${threads}"`);
+  return undefined;
 }
 
 /** Whether the native addon is built and loads here (and why not). */
@@ -39,10 +47,12 @@ export function nativeAvailable(): { available: boolean; reason?: string } {
 }
 
 function native(reason?: string): Backend {
+  threadsFromEnv(true);
   const a = tryAddon();
   if (a === null)
     throw new Error(
-      `@lowprec/tensor: the native backend was asked for but the addon did not load (${addonError}); rebuild with \`npm install -w @lowprec/tensor\` or use LOWPREC_BACKEND=ts`,
+      `@lowprec/tensor: the native backend was asked for but the addon did not load (${addonError})` +
+        `; rebuild with \`npm install -w @lowprec/tensor\` or use LOWPREC_BACKEND=ts`,
     );
   if (reason === undefined) nativeBackend ??= createNativeBackend(a);
   return reason === undefined ? nativeBackend! : createNativeBackend(a, reason);
@@ -60,6 +70,7 @@ function parseName(name: string, where: string): BackendName {
 export function getBackend(name?: BackendName): Backend {
   if (name !== undefined) return parseName(name, "getBackend(name)") === "ts" ? TsBackend : native();
   if (defaultBackend) return defaultBackend;
+  threadsFromEnv(true);
   const env = process.env["LOWPREC_BACKEND"];
   if (env !== undefined && env !== "") {
     defaultBackend = parseName(env, "LOWPREC_BACKEND") === "ts" ? TsBackend : native();

@@ -42,7 +42,8 @@ export function checkArray(
   if (!(a instanceof ctor)) {
     throw new ShapeError(
       kernel,
-      `${name} must be a ${ctor.name}, got ${a === null ? "null" : typeof a === "object" ? (a as object).constructor.name : typeof a}`,
+      `${name} must be a ${ctor.name}, got ` +
+        `${a === null ? "null" : typeof a === "object" ? (a as object).constructor.name : typeof a}`,
     );
   }
   if ((a as AnyArray).length !== length) {

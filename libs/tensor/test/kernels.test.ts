@@ -20,7 +20,7 @@ const conv1 = {
 };
 const x9 = F(1, 2, 3, 4, 5, 6, 7, 8, 9);
 
-it("output sizes follow cuda-convnet (NOTES §8.5)", () => {
+it("output sizes follow cuda-convnet (METHOD.md §4.4)", () => {
   expect([poolOutputSize(32, 3, 2), poolOutputSize(16, 3, 2), poolOutputSize(8, 3, 2)]).toEqual([16, 8, 4]);
   expect([poolOutputSize(21, 4, 2), poolOutputSize(9, 4, 2), poolOutputSize(6, 2, 2)]).toEqual([10, 4, 3]);
   expect([poolOutputSize(2, 3, 2), poolOutputSize(5, 1, 3), poolOutputSize(0, 3, 2)]).toEqual([1, 2, 0]);

@@ -146,7 +146,9 @@ describe.skipIf(!avail.available)("nativeEigh64: symmetric eigendecomposition (L
     expect(vectors[2]! * vectors[3]!).toBeCloseTo(0.5, 15);
   });
 
-  it("tridiagonal Laplacian (2 on the diagonal, −1 beside it): λ_k = 2 − 2cos(kπ/(n+1)) ascending, v_k ∝ sin(ikπ/(n+1))", () => {
+  const laplacian =
+    "tridiagonal Laplacian (2 on the diagonal, −1 beside it): λ_k = 2 − 2cos(kπ/(n+1)) ascending, v_k ∝ sin(ikπ/(n+1))";
+  it(laplacian, () => {
     for (const n of [1, 7, 60]) {
       const a = new Float64Array(n * n);
       for (let i = 0; i < n; i++) {
@@ -168,7 +170,9 @@ describe.skipIf(!avail.available)("nativeEigh64: symmetric eigendecomposition (L
     }
   });
 
-  it("a random symmetric 101×101: A·V = V·Λ within 1e-10 relative, V orthonormal, values ascending, a not modified", () => {
+  const random101 =
+    "a random symmetric 101×101: A·V = V·Λ within 1e-10 relative, V orthonormal, values ascending, a not modified";
+  it(random101, () => {
     const n = 101;
     const a = randomSymmetric(n, 11);
     const copy = Float64Array.from(a);

@@ -188,7 +188,8 @@ describe.skipIf(!available)("parity: native quantize == @lowprec/formats quantiz
       subs[2 * k + 1] = -k * 2 ** -25;
     }
     const subBits = new Uint32Array(sweep.buffer, 2 ** 19 * 4);
-    for (let k = 0; k < subBits.length; k += 3) subBits[k] = subBits[k]! + (k % 2 === 0 ? 1 : -1); // a float32 ulp off the tie (or off 0)
+    // a float32 ulp off the tie (or off 0)
+    for (let k = 0; k < subBits.length; k += 3) subBits[k] = subBits[k]! + (k % 2 === 0 ? 1 : -1);
     const pool = new Float32Array(edges.length + sweep.length);
     pool.set(edges);
     pool.set(new Float32Array(sweep.buffer), edges.length);

@@ -10,6 +10,7 @@ const fresh = async () => {
 describe("backend registry", () => {
   afterEach(() => {
     delete process.env["LOWPREC_BACKEND"];
+    delete process.env["LOWPREC_THREADS"];
   });
 
   it("LOWPREC_BACKEND=ts selects the reference backend", async () => {
@@ -22,6 +23,31 @@ describe("backend registry", () => {
     process.env["LOWPREC_BACKEND"] = "cuda";
     const r = await fresh();
     expect(() => r.getBackend()).toThrow(/LOWPREC_BACKEND must be "ts" or "native", got "cuda"/);
+  });
+
+  for (const bad of ["abc", "0", "-1", "1.5", " ", "0x4", "2e0"]) {
+    it(`LOWPREC_THREADS="${bad}" is an error, not a silent fallback to the TS backend`, async () => {
+      process.env["LOWPREC_THREADS"] = bad;
+      const r = await fresh();
+      const message = `LOWPREC_THREADS must be a positive integer, got "${bad}"`;
+      expect(() => r.getBackend()).toThrow(message);
+      expect(() => r.getBackend("native")).toThrow(message);
+      process.env["LOWPREC_BACKEND"] = "ts";
+      const withTs = await fresh();
+      expect(() => withTs.getBackend()).toThrow(message);
+      // whether the addon loads does not depend on the variable
+      expect(r.nativeAvailable().available).toBe(nativeAvailable().available);
+    });
+  }
+
+  it.skipIf(!nativeAvailable().available)("a valid LOWPREC_THREADS sets the native thread count", async () => {
+    const before = (await fresh()).getBackend("native").info.threads;
+    process.env["LOWPREC_THREADS"] = "1";
+    const r = await fresh();
+    expect(r.getBackend().info).toMatchObject({ name: "native", threads: 1 });
+    // the addon's thread count is process-wide: put it back for the tests that follow
+    process.env["LOWPREC_THREADS"] = String(before);
+    expect((await fresh()).getBackend().info.threads).toBe(before);
   });
 
   it.skipIf(!nativeAvailable().available)(

@@ -16,13 +16,17 @@ export interface CifarBatch {
   readonly bytes: number;
 }
 
-/** Reads one CIFAR-10 .bin batch. Throws DataFormatError on a size that is not a positive multiple of 3073 or a label ≥ 10. */
+/**
+ * Reads one CIFAR-10 .bin batch. Throws DataFormatError on a size that is not a positive multiple of 3073 or a
+ * label ≥ 10.
+ */
 export function readCifarBatch(path: string): CifarBatch {
   const { bytes, raw } = readMaybeGzip(path);
   if (bytes.length === 0 || bytes.length % CIFAR_RECORD_BYTES !== 0) {
     throw new DataFormatError(
       path,
-      `size ${bytes.length} bytes is not a positive multiple of the CIFAR-10 record size ${CIFAR_RECORD_BYTES} (1 label + 3072 pixels)`,
+      `size ${bytes.length} bytes` +
+        ` is not a positive multiple of the CIFAR-10 record size ${CIFAR_RECORD_BYTES} (1 label + 3072 pixels)`,
     );
   }
   const count = bytes.length / CIFAR_RECORD_BYTES;

@@ -1,8 +1,10 @@
-/** File helpers shared by the readers: whole-file reads with gzip detection, checksums, atomic writes. */
-import { createHash, randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+/**
+ * File helpers shared by the readers: whole-file reads with gzip detection and checksums. Writes go through
+ * @lowprec/storage (atomic and durable).
+ */
+import { readFileSync, statSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
+import { sha256Hex } from "@lowprec/storage";
 import { DataFormatError } from "../dataset.js";
 
 /** Reads a whole file; transparently gunzips it when it starts with the gzip magic 1f 8b. */
@@ -23,11 +25,6 @@ export function readMaybeGzip(path: string): { bytes: Uint8Array; raw: Buffer } 
   return { bytes: raw, raw };
 }
 
-/** SHA-256 of bytes, hex. */
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
 /** SHA-256 per (path, size, mtime), so loading the same file twice in a process hashes it once. */
 const checksums = new Map<string, string>();
 
@@ -46,35 +43,6 @@ export function fileRecord(path: string, raw: Uint8Array): { path: string; sha25
     if (key) checksums.set(key, sha256);
   }
   return { path, sha256, bytes: raw.length };
-}
-
-/** A temp path beside `path` (same folder, so the final rename is atomic). */
-export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
-}
-
-/**
- * Writes `chunks` to `path` atomically: a temp file in the same folder, fsync, then rename.
- * On any error the temp file is removed and nothing appears at `path`.
- */
-export function writeFileAtomic(path: string, chunks: readonly Uint8Array[]): void {
-  const tmp = tempPathFor(path);
-  let fd = -1;
-  try {
-    fd = openSync(tmp, "w");
-    for (const c of chunks) {
-      let off = 0;
-      while (off < c.length) off += writeSync(fd, c, off, Math.min(c.length - off, 1 << 30));
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = -1;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd >= 0) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** True when `path` exists and is a file. */

@@ -129,7 +129,8 @@ export function readMat(path: string, names?: readonly string[]): MatFile {
     } else {
       throw new DataFormatError(
         path,
-        `top-level element at byte ${pos} has MAT type ${tag.type}; only miMATRIX (14) and miCOMPRESSED (15) are supported`,
+        `top-level element at byte ${pos} has MAT type ${tag.type}` +
+          `; only miMATRIX (14) and miCOMPRESSED (15) are supported`,
       );
     }
   }
@@ -156,7 +157,10 @@ interface Tag {
   headerBytes: number;
 }
 
-/** A data-element tag: 8 bytes (type, nbytes), or the 4-byte "small data element" form (nbytes ≤ 4 in the upper half). */
+/**
+ * A data-element tag: 8 bytes (type, nbytes), or the 4-byte "small data element" form (nbytes ≤ 4 in the upper
+ * half).
+ */
 function readTag(path: string, b: Uint8Array, pos: number): Tag {
   if (pos + 8 > b.length)
     throw new DataFormatError(path, `truncated: data-element tag at byte ${pos} runs past the end (${b.length} bytes)`);
@@ -214,7 +218,8 @@ function readMatrix(path: string, body: Uint8Array, want: Set<string> | undefine
   if (real.data.length !== count * size) {
     throw new DataFormatError(
       path,
-      `variable "${name}" [${dims.join("×")}] needs ${count * size} data bytes of MAT type ${real.type}, found ${real.data.length}`,
+      `variable "${name}" [${dims.join("×")}] needs ${count * size}` +
+        ` data bytes of MAT type ${real.type}, found ${real.data.length}`,
     );
   }
   return { name, className, dims, data: convert(real.type, real.data, count, className) };

@@ -1,5 +1,6 @@
 /**
- * Global contrast normalisation, Pylearn2's `global_contrast_normalize` (NOTES §8.1), per example over all features:
+ * Global contrast normalisation, Pylearn2's `global_contrast_normalize` (METHOD.md §5.3), per example over all
+ * features:
  * x ← x − mean(x); d = sqrt(sqrtBias + Σx²)/scale (useStd: sqrt(sqrtBias + var(x, ddof=1))/scale);
  * d < minDivisor ⇒ d = 1; x ← x/d. In place.
  */

@@ -1,5 +1,5 @@
 /**
- * LeCun local contrast normalisation, Pylearn2's `lecun_lcn` as used by `LeCunLCN((32, 32))` (NOTES §8.3):
+ * LeCun local contrast normalisation, Pylearn2's `lecun_lcn` as used by `LeCunLCN((32, 32))` (METHOD.md §5.5):
  * per channel image x, v = x − G∗x, s = sqrt(G∗x²), m = mean(s over the map), y = v / max(m, s, threshold).
  * G is a kernelSize² Gaussian (σ = 2) normalised to sum 1, applied as a 'same' convolution with zero padding
  * (no renormalisation at the borders). G is separable, so it is applied as two 1-D passes.

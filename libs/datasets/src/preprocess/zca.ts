@@ -1,5 +1,5 @@
 /**
- * ZCA whitening, Pylearn2's `preprocessing.ZCA()` with its defaults (NOTES §8.2): fitted on a design matrix X
+ * ZCA whitening, Pylearn2's `preprocessing.ZCA()` with its defaults (METHOD.md §5.4): fitted on a design matrix X
  * (N × D), μ = per-feature mean, C = (X−μ)ᵀ(X−μ)/N + filterBias·I, C = V diag(λ) Vᵀ, P = V diag(λ^−½) Vᵀ;
  * applied as x' = (x − μ)P, stored in float32. All components are kept.
  */
@@ -69,7 +69,8 @@ export function fitZca(x: Float32Array, count: number, dim: number, options: Zca
     const lambda = values[k]!;
     if (!(lambda > floor))
       throw new RangeError(
-        `fitZca: eigenvalue ${k} of C + ${filterBias}·I is ${lambda}, not positive (numerically); use a larger filterBias`,
+        `fitZca: eigenvalue ${k} of C + ${filterBias}·I is ${lambda}` +
+          `, not positive (numerically); use a larger filterBias`,
       );
     const q = lambda ** -0.25;
     for (let i = 0; i < dim; i++) w[i * dim + k] = vectors[k * dim + i]! * q;

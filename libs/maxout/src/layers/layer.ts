@@ -64,7 +64,7 @@ export interface DenseBuffers {
 }
 
 /**
- * The tail of a fully connected layer's backward pass (NOTES.md §2, step 6), from ĝ_z:
+ * The tail of a fully connected layer's backward pass (METHOD.md §3, step 6), from ĝ_z:
  * ĝ_W = Q_p(x̃ᵀ·ĝ_z; dEdw), ĝ_b = Q_p(Σ ĝ_z; dEdb), and, when asked, δ_in = (ĝ_z·Ŵᵀ) ⊙ mask, not rounded
  * here (it is the lower layer's dEdy).
  */

@@ -1,7 +1,7 @@
 /**
  * Maxout convolution layer (the authors' Maxout_conv_layer): c = conv(x̃, Ŵ) with maps·pieces filters,
  * ĉ = Q_p(c) → overlapping max pool (cuda-convnet, ceil mode) → u = pool + b̂ (the bias is added AFTER
- * pooling) → û = Q_p(u) → maxout over consecutive channels → ŷ = Q_p(y). NOTES.md §2 and §8.5.
+ * pooling) → û = Q_p(u) → maxout over consecutive channels → ŷ = Q_p(y). METHOD.md §3 and §4.4.
  */
 import type { RandomStream } from "@lowprec/formats";
 import { convOutputSize, poolOutputSize, type Conv2dShape, type Kernels, type MaxPoolShape } from "@lowprec/tensor";
@@ -54,7 +54,8 @@ export class MaxoutConv implements Layer {
     this.convW = convOutputSize(W, spec.kernel, spec.padding, 1);
     if (this.convH < 1 || this.convW < 1)
       throw new RangeError(
-        `layer ${ctx.index} (maxout-conv): a ${spec.kernel}×${spec.kernel} kernel with padding ${spec.padding} does not fit a ${H}×${W} input`,
+        `layer ${ctx.index} (maxout-conv): a ${spec.kernel}×${spec.kernel} kernel with padding ${spec.padding}` +
+          ` does not fit a ${H}×${W} input`,
       );
     this.poolH = poolOutputSize(this.convH, spec.poolSize, spec.poolStride);
     this.poolW = poolOutputSize(this.convW, spec.poolSize, spec.poolStride);

@@ -1,6 +1,6 @@
 /**
  * Maxout fully connected layer (the authors' MaxoutLayer): z = x̃·Ŵ + b̂ with W stored (in × units·pieces),
- * y = max over each unit's `pieces` consecutive columns. Forward, backward and update as NOTES.md §2.
+ * y = max over each unit's `pieces` consecutive columns. Forward, backward and update as METHOD.md §3.
  */
 import type { RandomStream } from "@lowprec/formats";
 import type { Kernels } from "@lowprec/tensor";

@@ -1,5 +1,5 @@
 /**
- * The parameters of one layer and their update (NOTES.md §2 steps 1, 7–9), shared by all layer kinds:
+ * The parameters of one layer and their update (METHOD.md §3 steps 1, 7–9), shared by all layer kinds:
  * SGD with momentum, the velocity stored at the propagation width, W and b stored at the update width,
  * then the max-norm constraint over axis 0 and Q_u again.
  */

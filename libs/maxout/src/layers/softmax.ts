@@ -1,6 +1,6 @@
 /**
  * Softmax output layer (the authors' SoftmaxLayer): z = x̃·Ŵ + b̂, y = softmax(ẑ). Its backward pass starts
- * the network's: δ = (ŷ − t)/n_classes summed over the batch (Softmax + NLL simplified, NOTES.md §2 step 5),
+ * the network's: δ = (ŷ − t)/n_classes summed over the batch (Softmax + NLL simplified, METHOD.md §3 step 5),
  * then ĝ_y = Q_p(δ; dEdy) and ĝ_z = Q_p(ĝ_y; dEdz).
  */
 import type { RandomStream } from "@lowprec/formats";

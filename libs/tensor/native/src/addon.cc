@@ -47,7 +47,10 @@ struct Args {
   int64_t dim(size_t i, const char* name) {
     double v = num(i, name);
     if (failed) return 0;
-    if (!(v >= 0 && v < 2147483648.0 && v == std::floor(v))) { fail(std::string(name) + " must be an integer in [0, 2^31)"); return 0; }
+    if (!(v >= 0 && v < 2147483648.0 && v == std::floor(v))) {
+      fail(std::string(name) + " must be an integer in [0, 2^31)");
+      return 0;
+    }
     return (int64_t)v;
   }
 
@@ -58,7 +61,8 @@ struct Args {
     return v;
   }
 
-  void* typed(size_t i, const char* name, napi_typedarray_type want, const char* type, int64_t length, bool nullable = false) {
+  void* typed(size_t i, const char* name, napi_typedarray_type want, const char* type, int64_t length,
+              bool nullable = false) {
     if (failed) return nullptr;
     napi_valuetype vt;
     napi_typeof(env, argv[i], &vt);
@@ -77,9 +81,15 @@ struct Args {
     }
     return data;
   }
-  float* f32(size_t i, const char* name, int64_t length) { return (float*)typed(i, name, napi_float32_array, "Float32Array", length); }
-  int32_t* i32(size_t i, const char* name, int64_t length) { return (int32_t*)typed(i, name, napi_int32_array, "Int32Array", length); }
-  uint8_t* u8(size_t i, const char* name, int64_t length) { return (uint8_t*)typed(i, name, napi_uint8_array, "Uint8Array", length); }
+  float* f32(size_t i, const char* name, int64_t length) {
+    return (float*)typed(i, name, napi_float32_array, "Float32Array", length);
+  }
+  int32_t* i32(size_t i, const char* name, int64_t length) {
+    return (int32_t*)typed(i, name, napi_int32_array, "Int32Array", length);
+  }
+  uint8_t* u8(size_t i, const char* name, int64_t length) {
+    return (uint8_t*)typed(i, name, napi_uint8_array, "Uint8Array", length);
+  }
   int64_t length_of(size_t i) {
     if (failed) return 0;
     size_t len = 0;
@@ -111,7 +121,8 @@ struct Args {
     q.counter = (uint64_t)p[3];
     q.bits = (int)p[4]; q.frac = (int)p[5]; q.t = (int)p[6]; q.emin = (int)p[7]; q.max = p[8];
     q.flush = p[9] != 0; q.saturate = p[10] != 0; q.ieee = p[11] != 0;
-    if (q.kind < Q_NONE || q.kind > Q_FLOAT || q.mode < 0 || q.mode > 3 || !(p[3] >= 0 && p[3] <= 9007199254740991.0)) fail("bad quantize params");
+    if (q.kind < Q_NONE || q.kind > Q_FLOAT || q.mode < 0 || q.mode > 3 || !(p[3] >= 0 && p[3] <= 9007199254740991.0))
+      fail("bad quantize params");
     return q;
   }
 
@@ -177,13 +188,15 @@ bool conv_shape(Args& a, ConvShape* s) {
   if (a.failed) return false;
   for (int i = 0; i < 13; i++) if (d[i] < 0) { a.fail("conv dims must be >= 0"); return false; }
   *s = ConvShape{d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12]};
-  if (s->in_channels < 1 || s->height < 1 || s->width < 1 || s->out_channels < 1 || s->kernel_h < 1 || s->kernel_w < 1 || s->stride_h < 1 || s->stride_w < 1) {
+  if (s->in_channels < 1 || s->height < 1 || s->width < 1 || s->out_channels < 1 || s->kernel_h < 1 ||
+      s->kernel_w < 1 || s->stride_h < 1 || s->stride_w < 1) {
     a.fail("conv dims must be >= 1 (except batch and padding)");
     return false;
   }
   const int64_t oh = (s->height + 2 * s->pad_h - s->kernel_h) / s->stride_h + 1;
   const int64_t ow = (s->width + 2 * s->pad_w - s->kernel_w) / s->stride_w + 1;
-  if (s->height + 2 * s->pad_h < s->kernel_h || s->width + 2 * s->pad_w < s->kernel_w || oh != s->out_h || ow != s->out_w) {
+  if (s->height + 2 * s->pad_h < s->kernel_h || s->width + 2 * s->pad_w < s->kernel_w || oh != s->out_h ||
+      ow != s->out_w) {
     a.fail("conv output size does not match the geometry");
     return false;
   }
@@ -281,17 +294,24 @@ napi_value MaxoutBackward(napi_env env, napi_callback_info info) {
   QParams q = a.qparams(9);
   if (a.failed) return nullptr;
   QStats st;
-  if (!maxout_backward(n, u, k, s, x, arg, dy, dx, all, q, st)) { a.fail("an argmax is outside [0, pieces)"); return nullptr; }
+  if (!maxout_backward(n, u, k, s, x, arg, dy, dx, all, q, st)) {
+    a.fail("an argmax is outside [0, pieces)");
+    return nullptr;
+  }
   a.stats(10, st);
   return undefined(env);
 }
 
 // pool dims: batch, channels, h, w, size, stride; returns out size via oh/ow (cuda-convnet ceil mode)
-bool pool_dims(Args& a, int64_t* planes, int64_t* h, int64_t* w, int64_t* size, int64_t* stride, int64_t* oh, int64_t* ow) {
+bool pool_dims(Args& a, int64_t* planes, int64_t* h, int64_t* w, int64_t* size, int64_t* stride, int64_t* oh,
+               int64_t* ow) {
   int64_t n = a.dim(0, "batch"), c = a.dim(1, "channels");
   *h = a.dim(2, "height"); *w = a.dim(3, "width"); *size = a.dim(4, "size"); *stride = a.dim(5, "stride");
   if (a.failed) return false;
-  if (*h < 1 || *w < 1 || *size < 1 || *stride < 1) { a.fail("height, width, size and stride must be >= 1"); return false; }
+  if (*h < 1 || *w < 1 || *size < 1 || *stride < 1) {
+    a.fail("height, width, size and stride must be >= 1");
+    return false;
+  }
   auto out = [&](int64_t len) {
     if (len <= *size) return int64_t(1);
     int64_t o = (len - *size + *stride - 1) / *stride + 1;
@@ -328,7 +348,10 @@ napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
   QParams q = a.qparams(11);
   if (a.failed) return nullptr;
   QStats st;
-  if (!maxpool_backward(p, h, w, size, stride, oh, ow, x, arg, dy, dx, all, q, st)) { a.fail("an argmax is outside its window"); return nullptr; }
+  if (!maxpool_backward(p, h, w, size, stride, oh, ow, x, arg, dy, dx, all, q, st)) {
+    a.fail("an argmax is outside its window");
+    return nullptr;
+  }
   a.stats(12, st);
   return undefined(env);
 }
@@ -336,7 +359,10 @@ napi_value MaxPoolBackward(napi_env env, napi_callback_info info) {
 bool check_labels(Args& a, const int32_t* labels, int64_t n, int64_t classes) {
   if (a.failed) return false;
   for (int64_t i = 0; i < n; i++)
-    if (labels[i] < 0 || labels[i] >= classes) { a.fail("labels[" + std::to_string(i) + "] is outside [0, classes)"); return false; }
+    if (labels[i] < 0 || labels[i] >= classes) {
+      a.fail("labels[" + std::to_string(i) + "] is outside [0, classes)");
+      return false;
+    }
   return true;
 }
 
@@ -480,7 +506,8 @@ double* f64_at_least(Args& a, size_t i, const char* name, int64_t need, const ch
   double* p = (double*)a.typed(i, name, napi_float64_array, "Float64Array", -1);
   const int64_t len = a.length_of(i);
   if (!a.failed && len < need) {
-    a.fail(std::string(name) + " has length " + std::to_string(len) + ", expected at least " + what + " = " + std::to_string(need));
+    a.fail(std::string(name) + " has length " + std::to_string(len) + ", expected at least " + what + " = " +
+           std::to_string(need));
     return nullptr;
   }
   return p;
@@ -505,7 +532,9 @@ napi_value MatMulNT64(napi_env env, napi_callback_info info) {
   double* C = f64_at_least(a, 2, "c", a.product({m, n}), mn.c_str());
   if (!linalg64_ready(a)) return nullptr;
   // C must not overlap A or B (BLAS reads them while writing C)
-  const auto overlaps = [](const double* x, int64_t nx, const double* y, int64_t ny) { return nx > 0 && ny > 0 && x < y + ny && y < x + nx; };
+  const auto overlaps = [](const double* x, int64_t nx, const double* y, int64_t ny) {
+    return nx > 0 && ny > 0 && x < y + ny && y < x + nx;
+  };
   if (overlaps(C, m * n, A, m * k) || overlaps(C, m * n, B, n * k)) { a.fail("c overlaps a or b"); return nullptr; }
   dgemm_nt_acc(m, n, k, A, B, C, upper);
   return undefined(env);
@@ -516,7 +545,9 @@ napi_value MatMulNT64(napi_env env, napi_callback_info info) {
 napi_value Eigh64(napi_env env, napi_callback_info info) {
   Args a(env, info, "eigh64", 4);
   int64_t n = a.dim(0, "n");
-  if (!a.failed && n > 32000) a.fail("n = " + std::to_string(n) + " is too large (at most 32000: LAPACK's workspace 1 + 6n + 2n² is indexed by 32-bit integers)");
+  if (!a.failed && n > 32000)
+    a.fail("n = " + std::to_string(n) +
+           " is too large (at most 32000: LAPACK's workspace 1 + 6n + 2n² is indexed by 32-bit integers)");
   const int64_t nn = a.product({n, n});
   const double* A = (const double*)a.typed(1, "a", napi_float64_array, "Float64Array", nn);
   double* V = (double*)a.typed(2, "vectors", napi_float64_array, "Float64Array", nn);
@@ -524,13 +555,18 @@ napi_value Eigh64(napi_env env, napi_callback_info info) {
   if (!linalg64_ready(a)) return nullptr;
   for (int64_t i = 0; i < n; i++) {
     for (int64_t j = 0; j <= i; j++) {
-      if (!std::isfinite(A[i * n + j])) { a.fail("a[" + std::to_string(i) + "][" + std::to_string(j) + "] is not finite"); return nullptr; }
+      if (!std::isfinite(A[i * n + j])) {
+        a.fail("a[" + std::to_string(i) + "][" + std::to_string(j) + "] is not finite");
+        return nullptr;
+      }
     }
   }
   if (V != A) std::copy(A, A + nn, V);
   const int info_code = dsyevd_rowmajor(n, V, W);
   if (info_code != 0) {
-    const std::string msg = "eigh64: LAPACK dsyevd failed for n = " + std::to_string(n) + " (info " + std::to_string(info_code) + (info_code > 0 ? ": the divide and conquer did not converge)" : ": bad argument)");
+    const std::string msg = "eigh64: LAPACK dsyevd failed for n = " + std::to_string(n) + " (info " +
+                            std::to_string(info_code) +
+                            (info_code > 0 ? ": the divide and conquer did not converge)" : ": bad argument)");
     napi_throw_error(env, nullptr, msg.c_str());
     return nullptr;
   }

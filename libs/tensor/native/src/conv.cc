@@ -18,7 +18,8 @@ int64_t copy_grain(int64_t rows) { return gemm_uses_blas() ? rows + 1 : 1; }
 // col[(c*KH + kh)*KW + kw][oh*OW + ow] = x[c][oh*sh - ph + kh][ow*sw - pw + kw] (0 outside), rows in parallel.
 void im2col(const ConvShape& s, const float* x, float* col) {
   const int64_t K = s.kernel_h * s.kernel_w, OHW = s.out_h * s.out_w;
-  parallel_for(s.in_channels * K, std::max<int64_t>(64, copy_grain(s.in_channels * K)), [&](int, int64_t lo, int64_t hi) {
+  parallel_for(s.in_channels * K, std::max<int64_t>(64, copy_grain(s.in_channels * K)),
+               [&](int, int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; r++) {
       const int64_t c = r / K, kh = (r % K) / s.kernel_w, kw = r % s.kernel_w;
       const float* xc = x + c * s.height * s.width;

@@ -35,7 +35,8 @@ QStats fused_rows(int64_t rows, int64_t row_len, float* y, const QParams& q, Op 
 
 }  // namespace
 
-QStats bias_add(int64_t batch, int64_t channels, int64_t spatial, const float* x, const float* bias, float* y, const QParams& q) {
+QStats bias_add(int64_t batch, int64_t channels, int64_t spatial, const float* x, const float* bias, float* y,
+                const QParams& q) {
   return fused_rows(batch * channels, spatial, y, q, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; r++) {
       const float b = bias[r % channels];
@@ -61,7 +62,8 @@ QStats bias_grad(int64_t batch, int64_t channels, int64_t spatial, const float* 
   return quantize(q, db, db, channels);
 }
 
-QStats maxout_forward(int64_t batch, int64_t units, int64_t pieces, int64_t spatial, const float* x, float* y, int32_t* argmax, const QParams& q) {
+QStats maxout_forward(int64_t batch, int64_t units, int64_t pieces, int64_t spatial, const float* x, float* y,
+                      int32_t* argmax, const QParams& q) {
   return fused_rows(batch * units, spatial, y, q, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; r++) {
       const float* xr = x + r * pieces * spatial;  // row r = (n, u): pieces consecutive channels
@@ -79,7 +81,8 @@ QStats maxout_forward(int64_t batch, int64_t units, int64_t pieces, int64_t spat
   });
 }
 
-bool maxout_backward(int64_t batch, int64_t units, int64_t pieces, int64_t spatial, const float* x, const int32_t* argmax, const float* dy, float* dx, bool all_ties, const QParams& q, QStats& st) {
+bool maxout_backward(int64_t batch, int64_t units, int64_t pieces, int64_t spatial, const float* x,
+                     const int32_t* argmax, const float* dy, float* dx, bool all_ties, const QParams& q, QStats& st) {
   std::atomic<bool> ok(true);
   st = fused_rows(batch * units, pieces * spatial, dx, q, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; r++) {
@@ -87,7 +90,11 @@ bool maxout_backward(int64_t batch, int64_t units, int64_t pieces, int64_t spati
       float* dr = dx + r * pieces * spatial;
       for (int64_t s = 0; s < spatial; s++) {
         const int32_t arg = argmax[r * spatial + s];
-        if (arg < 0 || arg >= pieces) { ok = false; for (int64_t j = 0; j < pieces; j++) dr[j * spatial + s] = 0; continue; }
+        if (arg < 0 || arg >= pieces) {
+          ok = false;
+          for (int64_t j = 0; j < pieces; j++) dr[j * spatial + s] = 0;
+          continue;
+        }
         const float max = xr[arg * spatial + s], g = dy[r * spatial + s];
         for (int64_t j = 0; j < pieces; j++) {
           const bool hit = all_ties ? xr[j * spatial + s] == max : j == arg;
@@ -99,7 +106,8 @@ bool maxout_backward(int64_t batch, int64_t units, int64_t pieces, int64_t spati
   return ok;
 }
 
-QStats maxpool_forward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_t stride, int64_t oh, int64_t ow, const float* x, float* y, int32_t* argmax, const QParams& q) {
+QStats maxpool_forward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_t stride, int64_t oh, int64_t ow,
+                       const float* x, float* y, int32_t* argmax, const QParams& q) {
   return fused_rows(planes, oh * ow, y, q, [&](int64_t lo, int64_t hi) {
     for (int64_t p = lo; p < hi; p++) {
       const float* xp = x + p * h * w;
@@ -120,7 +128,9 @@ QStats maxpool_forward(int64_t planes, int64_t h, int64_t w, int64_t size, int64
   });
 }
 
-bool maxpool_backward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_t stride, int64_t oh, int64_t ow, const float* x, const int32_t* argmax, const float* dy, float* dx, bool all_ties, const QParams& q, QStats& st) {
+bool maxpool_backward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_t stride, int64_t oh, int64_t ow,
+                      const float* x, const int32_t* argmax, const float* dy, float* dx, bool all_ties,
+                      const QParams& q, QStats& st) {
   std::atomic<bool> ok(true);
   st = fused_rows(planes, h * w, dx, q, [&](int64_t lo, int64_t hi) {
     for (int64_t p = lo; p < hi; p++) {
@@ -146,7 +156,8 @@ bool maxpool_backward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_
   return ok;
 }
 
-double softmax_xent_forward(int64_t batch, int64_t classes, const float* logits, const int32_t* labels, float* probs, int64_t* errors) {
+double softmax_xent_forward(int64_t batch, int64_t classes, const float* logits, const int32_t* labels, float* probs,
+                            int64_t* errors) {
   std::vector<double> losses((size_t)batch);
   std::vector<uint8_t> wrong((size_t)batch);
   parallel_for(batch, 64, [&](int, int64_t lo, int64_t hi) {
@@ -170,7 +181,8 @@ double softmax_xent_forward(int64_t batch, int64_t classes, const float* logits,
   return loss;
 }
 
-QStats softmax_xent_backward(int64_t batch, int64_t classes, const float* probs, const int32_t* labels, float* dlogits, double scale, const QParams& q) {
+QStats softmax_xent_backward(int64_t batch, int64_t classes, const float* probs, const int32_t* labels, float* dlogits,
+                             double scale, const QParams& q) {
   return fused_rows(batch, classes, dlogits, q, [&](int64_t lo, int64_t hi) {
     for (int64_t n = lo; n < hi; n++)
       for (int64_t c = 0; c < classes; c++) {

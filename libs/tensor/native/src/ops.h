@@ -8,16 +8,24 @@
 
 namespace lp {
 
-QStats bias_add(int64_t batch, int64_t channels, int64_t spatial, const float* x, const float* bias, float* y, const QParams& q);
+QStats bias_add(int64_t batch, int64_t channels, int64_t spatial, const float* x, const float* bias, float* y,
+                const QParams& q);
 QStats bias_grad(int64_t batch, int64_t channels, int64_t spatial, const float* dy, float* db, const QParams& q);
-QStats maxout_forward(int64_t batch, int64_t units, int64_t pieces, int64_t spatial, const float* x, float* y, int32_t* argmax, const QParams& q);
+QStats maxout_forward(int64_t batch, int64_t units, int64_t pieces, int64_t spatial, const float* x, float* y,
+                      int32_t* argmax, const QParams& q);
 // returns false (and leaves dx partly written) if an argmax is out of range
-bool maxout_backward(int64_t batch, int64_t units, int64_t pieces, int64_t spatial, const float* x, const int32_t* argmax, const float* dy, float* dx, bool all_ties, const QParams& q, QStats& st);
-QStats maxpool_forward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_t stride, int64_t oh, int64_t ow, const float* x, float* y, int32_t* argmax, const QParams& q);
-bool maxpool_backward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_t stride, int64_t oh, int64_t ow, const float* x, const int32_t* argmax, const float* dy, float* dx, bool all_ties, const QParams& q, QStats& st);
+bool maxout_backward(int64_t batch, int64_t units, int64_t pieces, int64_t spatial, const float* x,
+                     const int32_t* argmax, const float* dy, float* dx, bool all_ties, const QParams& q, QStats& st);
+QStats maxpool_forward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_t stride, int64_t oh, int64_t ow,
+                       const float* x, float* y, int32_t* argmax, const QParams& q);
+bool maxpool_backward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_t stride, int64_t oh, int64_t ow,
+                      const float* x, const int32_t* argmax, const float* dy, float* dx, bool all_ties,
+                      const QParams& q, QStats& st);
 // returns the loss sum; errors counted into *errors
-double softmax_xent_forward(int64_t batch, int64_t classes, const float* logits, const int32_t* labels, float* probs, int64_t* errors);
-QStats softmax_xent_backward(int64_t batch, int64_t classes, const float* probs, const int32_t* labels, float* dlogits, double scale, const QParams& q);
+double softmax_xent_forward(int64_t batch, int64_t classes, const float* logits, const int32_t* labels, float* probs,
+                            int64_t* errors);
+QStats softmax_xent_backward(int64_t batch, int64_t classes, const float* probs, const int32_t* labels, float* dlogits,
+                             double scale, const QParams& q);
 void dropout_mask(uint8_t* mask, int64_t n, double keep_prob, uint32_t seed, uint64_t counter);
 void apply_mask(const float* x, const uint8_t* mask, float* y, int64_t n);
 void column_norms(int64_t rows, int64_t cols, const float* w, float* norms);

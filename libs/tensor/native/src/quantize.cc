@@ -115,7 +115,8 @@ inline uint32_t float_integer_to_u32(float f) {
 }
 
 template <int MODE>
-void fixed_block_f32(const QParams& q, const float* __restrict x, float* __restrict y, int64_t lo, int64_t hi, QStats& st) {
+void fixed_block_f32(const QParams& q, const float* __restrict x, float* __restrict y, int64_t lo, int64_t hi,
+                     QStats& st) {
   const float s = (float)std::ldexp(1.0, q.frac), inv = (float)std::ldexp(1.0, -q.frac);
   const float kmax = (float)(std::ldexp(1.0, q.bits - 1) - 1), khalf = kmax / 2;
   const uint32_t key = stream_key(q.seed, (uint32_t)((q.counter + (uint64_t)lo) >> 32));
@@ -133,8 +134,10 @@ void fixed_block_f32(const QParams& q, const float* __restrict x, float* __restr
       const float v = xi * s;
       float k;
       if (MODE == NEAREST_EVEN) k = std::rint(v);
-      else if (MODE == NEAREST_AWAY) { const float a = std::fabs(v), fl = std::floor(a); k = std::copysign(a - fl >= 0.5f ? fl + 1 : fl, v); }
-      else if (MODE == TOWARD_ZERO) k = std::trunc(v);
+      else if (MODE == NEAREST_AWAY) {
+        const float a = std::fabs(v), fl = std::floor(a);
+        k = std::copysign(a - fl >= 0.5f ? fl + 1 : fl, v);
+      } else if (MODE == TOWARD_ZERO) k = std::trunc(v);
       else {
         const uint32_t draw = draws[i - c0];
         const float fl = std::floor(v), a = std::fabs(v), g = a - std::floor(a);
@@ -269,7 +272,8 @@ void binary16_ne_f16c(const float* x, float* y, int64_t lo, int64_t hi, QStats& 
   const __m256 max = _mm256_set1_ps(65504.0f), half_max = _mm256_set1_ps(32752.0f);
   const __m256 qnan = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fc00000));
   const __m256i inf_bits = _mm256_set1_epi32(0x7f800000);
-  __m256i ov = _mm256_setzero_si256(), hf = _mm256_setzero_si256(), nn = _mm256_setzero_si256(), am = _mm256_setzero_si256();
+  __m256i ov = _mm256_setzero_si256(), hf = _mm256_setzero_si256(), nn = _mm256_setzero_si256(),
+          am = _mm256_setzero_si256();
   // One vector: lanes with a true compare mask are -1, so subtracting the mask counts them.
   auto step = [&](__m256 v) {
     const __m256i ab = _mm256_castps_si256(_mm256_and_ps(v, abs_mask));
@@ -320,7 +324,8 @@ const bool cpu_has_f16c = __builtin_cpu_supports("f16c") && __builtin_cpu_suppor
 // The binary16 preset (exponent 5, mantissa 10, bias 15, subnormals, overflow "infinity", specials "ieee")
 // with nearest-even: emin = -14 and max = 65504 pin exponent 5 / bias 15 given t = 10 and ieee specials.
 inline bool is_binary16_nearest_even(const QParams& q) {
-  return q.kind == Q_FLOAT && q.mode == NEAREST_EVEN && q.t == 10 && q.emin == -14 && q.max == 65504.0 && !q.flush && !q.saturate && q.ieee;
+  return q.kind == Q_FLOAT && q.mode == NEAREST_EVEN && q.t == 10 && q.emin == -14 && q.max == 65504.0 && !q.flush &&
+         !q.saturate && q.ieee;
 }
 
 void identity_range(const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {

@@ -1,4 +1,4 @@
-// Quantize kernels: @lowprec/formats' `quantize` re-implemented step for step (quantize-spec.md).
+// Quantize kernels: @lowprec/formats' `quantize` re-implemented step for step (libs/formats/src/quantize.ts).
 // Compiled WITHOUT -ffast-math and with -ffp-contract=off: signed zeros, NaN and exact ties matter.
 #pragma once
 #include <cstdint>

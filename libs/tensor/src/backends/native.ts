@@ -150,7 +150,10 @@ const MODES: Readonly<Record<RoundingMode, number>> = {
   stochastic: 3,
 };
 
-/** A quantize spec as the addon's parameter block [kind, mode, seed, counter, bits, frac, t, emin, max, flush, saturate, ieee]. */
+/**
+ * A quantize spec as the addon's parameter block
+ * [kind, mode, seed, counter, bits, frac, t, emin, max, flush, saturate, ieee].
+ */
 function qparams(kernel: string, q: QuantizeSpec | undefined): Float64Array | null {
   if (q === undefined) return null;
   const f = checkFormat(q.format);
@@ -173,7 +176,8 @@ function qparams(kernel: string, q: QuantizeSpec | undefined): Float64Array | nu
       if (typeof ib !== "number" || !Number.isInteger(ib) || Math.abs(ib) > INTEGER_BITS_LIMIT)
         throw new ShapeError(
           kernel,
-          `quantize to ${f.name}: integerBits must be an integer in [−${INTEGER_BITS_LIMIT}, ${INTEGER_BITS_LIMIT}], got ${String(ib)}`,
+          `quantize to ${f.name}: integerBits must be an integer in [−${INTEGER_BITS_LIMIT}, ${INTEGER_BITS_LIMIT}]` +
+            `, got ${String(ib)}`,
         );
       p[0] = 2;
       p[4] = f.bits;

@@ -26,6 +26,18 @@ export function parseFormat(spec: string): Format {
   throw new UsageError(`unknown format "${spec}"`);
 }
 
+/** The items of --value, all checked before anything is printed: an empty item is named by its position (from 1). */
+function parseValues(list: string | undefined): { text: string; x: number }[] | undefined {
+  if (list === undefined) return undefined;
+  return list.split(",").map((item, i) => {
+    const text = item.trim();
+    if (text === "") throw new UsageError(`option --value: item ${i + 1} is empty`);
+    const x = Number(text);
+    if (Number.isNaN(x) && text !== "NaN") throw new UsageError(`option --value: "${text}" is not a number`);
+    return { text, x };
+  });
+}
+
 export const command: Command = {
   name: "formats",
   summary: "describe number formats and round values to them",
@@ -71,19 +83,16 @@ export const command: Command = {
     const format = parseFormat(spec);
     if (format.kind !== "dynamic-fixed")
       args.refuse(["integer-bits"], `${format.name} fixes its own radix point; only dynamic fixed point takes it`);
-    const integerBits = args.number("integer-bits", { integer: true });
+    // NOTE: dynamic fixed point needs a radix point to round at all: 5 integer bits unless given (as the help says).
+    const integerBits = format.kind === "dynamic-fixed" ? args.number("integer-bits", { integer: true }, 5) : undefined;
     const rounding = args.choice("rounding", ROUNDING_MODES, "nearest-even");
     if (rounding !== "stochastic") args.refuse(["seed"], "only stochastic rounding draws random numbers");
     const seed = args.number("seed", { integer: true, min: 0, max: 2 ** 32 - 1 }, 1);
+    const values = parseValues(args.string("value"));
     console.log(describe(format, integerBits).summary);
-    const values = args.string("value");
     if (values === undefined) return 0;
     const width = describe(format, integerBits).totalBits;
-    for (const [i, item] of values.split(",").entries()) {
-      const text = item.trim();
-      if (text === "") throw new UsageError(`option --value: item ${i + 1} is empty`);
-      const x = Number(text);
-      if (Number.isNaN(x) && text !== "NaN") throw new UsageError(`option --value: "${text}" is not a number`);
+    for (const [i, { text, x }] of values.entries()) {
       const draw = rounding === "stochastic" ? randomBits(seed, i) : 0;
       const r = roundScalar(x, format, { rounding, ...(integerBits !== undefined ? { integerBits } : {}), draw });
       const code =

@@ -1,0 +1,180 @@
+/**
+ * One process per folder: `<dir>/.lock` is created with O_EXCL and holds who owns it. A lock whose owner died
+ * (same host, pid gone) is taken over; any other is refused with who holds it and since when.
+ */
+import { randomBytes } from "node:crypto";
+import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
+import { basename, join } from "node:path";
+import { pidAlive } from "./atomic.js";
+import { ensureWritableDir } from "./dirs.js";
+import { errnoCode, fileError } from "./errors.js";
+
+/** Who holds a folder lock (the JSON in `<dir>/.lock`). */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  /** ISO 8601 time the lock was taken */
+  started: string;
+  /** the command line of the holder */
+  command: string;
+}
+
+/** A held lock. */
+export interface FolderLock {
+  /** the lock file, `<dir>/.lock` */
+  readonly path: string;
+  /** the locked folder */
+  readonly dir: string;
+  /** removes the lock file (if it is still ours); idempotent */
+  release(): void;
+}
+
+/** The folder is locked by another live process (or its lock file cannot be read). */
+export class LockedError extends Error {
+  override readonly name = "LockedError";
+  constructor(
+    readonly dir: string,
+    readonly holder: LockHolder | undefined,
+    detail = "",
+  ) {
+    super(
+      holder
+        ? `${dir} is in use by pid ${holder.pid} on ${holder.host} since ${holder.started} (${holder.command})`
+        : `${dir} is in use: its lock file ${join(dir, ".lock")} ${detail}; remove it if no process uses the folder`,
+    );
+  }
+}
+
+const LOCK_NAME = ".lock";
+
+/**
+ * Exclusive lock on a folder for a process's lifetime: creates `<dir>/.lock` with O_EXCL (`wx`), holding JSON
+ * LockHolder. If the file exists: same host and pid not alive (process.kill(pid, 0) → ESRCH) → a stale lock, take
+ * it over (remove + retry O_EXCL once, race-safe); otherwise throw LockedError "<dir> is in use by pid N on H
+ * since T (<command>)". A held lock is released on release(), and also on process exit (process.on('exit')).
+ * The folder is created when missing (see ensureWritableDir).
+ */
+export function lockFolder(dir: string, command?: string): FolderLock {
+  ensureWritableDir(dir);
+  const path = join(dir, LOCK_NAME);
+  const me: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    started: new Date().toISOString(),
+    command: command ?? defaultCommand(),
+  };
+  const text = `${JSON.stringify(me)}\n`;
+  if (!tryCreate(path, text)) {
+    const seen = readLock(path);
+    if (seen !== undefined) {
+      if (!isStale(seen.holder)) throw new LockedError(dir, seen.holder, seen.problem);
+      takeOver(dir, path, seen.text);
+    }
+    if (!tryCreate(path, text)) {
+      const now = readLock(path);
+      throw new LockedError(dir, now?.holder, now?.problem ?? "appeared and vanished while it was taken over");
+    }
+  }
+  let held = true;
+  const release = () => {
+    if (!held) return;
+    held = false;
+    process.off("exit", release);
+    // NOTE: remove the file only while it is still ours (a takeover race could have replaced it).
+    if (readLock(path)?.text === text) rmSync(path, { force: true });
+  };
+  process.on("exit", release);
+  return { path, dir, release };
+}
+
+function defaultCommand(): string {
+  return [basename(process.argv[1] ?? process.argv0), ...process.argv.slice(2)].join(" ");
+}
+
+/** Creates the lock file with O_EXCL; false when it exists. */
+function tryCreate(path: string, text: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, "wx");
+  } catch (e) {
+    if (errnoCode(e) === "EEXIST") return false;
+    throw fileError(path, e);
+  }
+  try {
+    writeSync(fd, text);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(path, { force: true });
+    throw fileError(path, e);
+  }
+  closeSync(fd);
+  return true;
+}
+
+/** The lock file's text and holder (undefined holder + problem when garbled); undefined when absent. */
+function readLock(path: string): { text: string; holder: LockHolder | undefined; problem: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT") return undefined;
+    return { text: "", holder: undefined, problem: `cannot be read (${errnoCode(e) ?? String(e)})` };
+  }
+  return { text, ...parseHolder(text) };
+}
+
+function parseHolder(text: string): { holder: LockHolder | undefined; problem: string } {
+  try {
+    const h = JSON.parse(text) as Partial<LockHolder> | null;
+    if (
+      h !== null &&
+      typeof h === "object" &&
+      Number.isSafeInteger(h.pid) &&
+      (h.pid as number) > 0 &&
+      typeof h.host === "string" &&
+      typeof h.started === "string" &&
+      typeof h.command === "string"
+    )
+      return { holder: { pid: h.pid as number, host: h.host, started: h.started, command: h.command }, problem: "" };
+  } catch {
+    // falls through
+  }
+  return { holder: undefined, problem: `is not a lock this library wrote (${JSON.stringify(text.slice(0, 60))})` };
+}
+
+/** A lock of this host whose process is gone (our own pid is alive, whatever the lock says). */
+function isStale(holder: LockHolder | undefined): boolean {
+  return holder !== undefined && holder.host === hostname() && holder.pid !== process.pid && !pidAlive(holder.pid);
+}
+
+/**
+ * Removes the stale lock whose text is `staleText`, race-safely: it is first renamed to a private name and
+ * checked; if another process had meanwhile replaced it with a live lock, that lock is put back and refused.
+ */
+function takeOver(dir: string, path: string, staleText: string): void {
+  const grave = `${path}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    renameSync(path, grave);
+  } catch (e) {
+    if (errnoCode(e) === "ENOENT") return; // another process removed it first; the O_EXCL retry decides
+    throw fileError(path, e);
+  }
+  let moved = "";
+  try {
+    moved = readFileSync(grave, "utf8");
+  } catch {
+    // unreadable: treat as not the stale one
+  }
+  if (moved === staleText) {
+    rmSync(grave, { force: true });
+    return;
+  }
+  try {
+    linkSync(grave, path);
+  } catch {
+    // a third process holds the slot now; the O_EXCL retry reports it
+  }
+  rmSync(grave, { force: true });
+  throw new LockedError(dir, parseHolder(moved).holder, "was replaced while it was taken over");
+}

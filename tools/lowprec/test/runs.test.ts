@@ -1,0 +1,175 @@
+// Run folders never lose, mix or silently corrupt a result: each case drives the installed command
+// (bin/lowprec.js, a separate process as a user would run it) on small MNIST subsets.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const bin = new URL("../bin/lowprec.js", import.meta.url).pathname;
+const root = mkdtempSync(join(tmpdir(), "lowprec-runs-"));
+const P = ["train", "--preset", "pi-mnist", "--train-limit", "1000", "--eval-limit", "500"];
+
+interface Ran {
+  status: number | null;
+  out: string;
+  err: string;
+}
+function L(args: string[], env: Record<string, string> = {}): Ran {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 120_000,
+  });
+  return { status: r.status, out: r.stdout, err: r.stderr };
+}
+const read = (p: string) => readFileSync(p, "utf8");
+const json = <T>(p: string) => JSON.parse(read(p)) as T;
+const temps = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => /\.tmp-\d+-/.test(f));
+
+describe("a folder holds one run", () => {
+  it("is refused without --resume, naming it; --force deletes the old run's files first", () => {
+    const d = join(root, "refuse");
+    const dfxp = ["--precision", "dfxp", "--calibration-epochs", "1", "--range-every", "500"];
+    expect(L([...P, ...dfxp, "--epochs", "2", "--out", d]).status).toBe(0);
+    expect(existsSync(join(d, "scales", "epoch-0002.csv"))).toBe(true);
+    const before = read(join(d, "checkpoint.bin"));
+    const again = L([...P, ...dfxp, "--epochs", "1", "--out", d]);
+    expect(again.status).toBe(1);
+    expect(again.err).toContain(`${d} already holds a run (pi-mnist dfxp, 2 of 2 epochs done)`);
+    expect(again.err).toContain("--resume continues it, --force deletes it");
+    expect(read(join(d, "checkpoint.bin"))).toBe(before);
+    const forced = L([...P, ...dfxp, "--epochs", "1", "--out", d, "--force"]);
+    expect(forced.status).toBe(0);
+    expect(forced.out).toContain(`--force: removing the run in ${d}`);
+    expect(existsSync(join(d, "scales", "epoch-0002.csv"))).toBe(false);
+    expect(json<{ epochs: number }>(join(d, "summary.json")).epochs).toBe(1);
+  }, 120_000);
+
+  it("--resume on a folder without a checkpoint says it starts fresh", () => {
+    const r = L([...P, "--epochs", "1", "--out", join(root, "fresh"), "--resume"]);
+    expect(r.status).toBe(0);
+    expect(r.out).toContain(`no checkpoint in ${join(root, "fresh")}: starting fresh`);
+  }, 60_000);
+
+  it("has one writer: a second process on the same folder is refused while the first runs", async () => {
+    const d = join(root, "two");
+    const first = spawn(process.execPath, [bin, ...P, "--epochs", "6", "--out", d], { stdio: "ignore" });
+    const done = new Promise<number | null>((res) => first.on("exit", (c) => res(c)));
+    const t0 = Date.now();
+    while (!existsSync(join(d, ".lock")) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 20));
+    const second = L([...P, "--epochs", "6", "--out", d, "--resume"]);
+    expect(second.status).toBe(1);
+    expect(second.err).toMatch(new RegExp(`${d} is in use by pid ${first.pid} on `));
+    expect(await done).toBe(0);
+    expect(existsSync(join(d, ".lock"))).toBe(false);
+  }, 120_000);
+});
+
+describe("what is read back is verified", () => {
+  const d = join(root, "corrupt");
+  const ck = join(d, "checkpoint.bin");
+  it("a checkpoint with a flipped bit, a damaged header or appended bytes is refused, naming the file", () => {
+    expect(L([...P, "--epochs", "1", "--out", d]).status).toBe(0);
+    const good = readFileSync(ck);
+    const damage: [string, (b: Buffer) => Buffer][] = [
+      ["bit flip in the data", (b) => Buffer.from(b.map((x, i) => (i === b.length - 100 ? x ^ 4 : x)))],
+      ["damaged JSON header", (b) => Buffer.from(b.map((x, i) => (i === 20 ? 0x7b : x)))],
+      ["appended garbage", (b) => Buffer.concat([b, Buffer.from("garbage")])],
+    ];
+    for (const [what, f] of damage) {
+      writeFileSync(ck, f(good));
+      const r = L([...P, "--epochs", "2", "--out", d, "--resume"]);
+      expect(r.status, what).toBe(1);
+      expect(r.err.trim().split("\n"), what).toHaveLength(1);
+      expect(r.err, what).toContain(`${ck} is corrupt`);
+    }
+    writeFileSync(ck, good);
+  }, 120_000);
+
+  it("a resume with another configuration is refused before anything is written", () => {
+    const config = read(join(d, "config.json"));
+    const r = L([...P, "--precision", "half", "--epochs", "2", "--out", d, "--resume"]);
+    expect(r.status).toBe(1);
+    expect(read(join(d, "config.json"))).toBe(config);
+  }, 60_000);
+
+  it("a checkpoint beyond --epochs is an error, not a completed run", () => {
+    const r = L([...P, "--epochs", "0", "--out", d, "--resume"]);
+    expect(r.status).toBe(1);
+    expect(r.err).toMatch(/epoch 1/);
+  }, 60_000);
+});
+
+describe("no meaningless success", () => {
+  it("an evaluation or training split of zero batches is an error before training", () => {
+    const few = L([...P.slice(0, 3), "--train-limit", "1000", "--eval-limit", "50", "--epochs", "1", "--out", join(root, "few")]);
+    expect(few.status).toBe(1);
+    expect(few.err).toMatch(/50/);
+    expect(existsSync(join(root, "few", "config.json"))).toBe(false);
+    const big = L([...P, "--batch", "100000", "--epochs", "1", "--out", join(root, "big")]);
+    expect(big.status).toBe(1);
+    expect(big.out + big.err).not.toMatch(/NaN|Infinity/);
+  }, 60_000);
+
+  it("options that the chosen precision would ignore are refused", () => {
+    for (const [precision, flag] of [
+      ["fp32", "--prop-bits"],
+      ["half", "--integer-bits"],
+      ["fixed", "--max-overflow-rate"],
+    ] as const) {
+      const r = L([...P, "--precision", precision, flag, "1", "--epochs", "1"]);
+      expect(r.status, `${precision} ${flag}`).toBe(2);
+      expect(r.err.split("\n")[0]).toContain(flag);
+    }
+    const amax = L([...P, "--precision", "dfxp", "--scaling", "delayed-amax", "--max-overflow-rate", "0.01"]);
+    expect(amax.status).toBe(2);
+  });
+
+  it("a folder that cannot be written fails at once with one line (no spin on /proc)", () => {
+    const r = L([...P, "--epochs", "1", "--out", "/proc/lowprec-x"]);
+    expect(r.status).toBe(1);
+    expect(r.err).toContain("/proc/lowprec-x");
+  }, 60_000);
+});
+
+describe("reproduce reuses a run only when it is the same run", () => {
+  it("another seed or subset is a new run; the same one is done already", () => {
+    const out = join(root, "reproduce");
+    const base = ["reproduce", "--settings", "fp32", "--epochs", "1", "--train-limit", "1000", "--eval-limit", "500"];
+    expect(L([...base, "--out", out]).status).toBe(0);
+    const seven = L([...base, "--seed", "7", "--out", out]);
+    expect(seven.status).toBe(0);
+    expect(seven.out).not.toContain("done already");
+    const subset = L([...base.slice(0, -4), "--train-limit", "2000", "--eval-limit", "500", "--out", out]);
+    expect(subset.out).not.toContain("done already");
+    const same = L([...base, "--seed", "7", "--out", out]);
+    expect(same.out).toContain("fp32: done already");
+    expect(readdirSync(out).filter((f) => f.startsWith("fp32-"))).toHaveLength(3);
+    expect(read(join(out, "summary.csv")).split("\n")[0]).toBe(
+      "setting,runId,propagationBits,updateBits,epochs,bestEpoch,bestValidError,testError,paperTestError,secondsPerEpoch",
+    );
+  }, 180_000);
+});
+
+describe("what changes the bits is recorded", () => {
+  it("BLAS threads are in config.json, and a resume under others warns", () => {
+    const d = join(root, "threads");
+    expect(L([...P, "--epochs", "1", "--out", d], { OPENBLAS_NUM_THREADS: "1" }).status).toBe(0);
+    type Rec = { environment: { bits: { blas: boolean; blasThreads: number } }; earlier: { bits: unknown }[] };
+    const rec = json<Rec>(join(d, "config.json"));
+    if (!rec.environment.bits.blas) {
+      expect(rec.environment.bits.blasThreads).toBe(0);
+      return; // the TypeScript backend has no BLAS threads to differ
+    }
+    expect(rec.environment.bits.blasThreads).toBe(1);
+    const r = L([...P, "--epochs", "2", "--out", d, "--resume"], { OPENBLAS_NUM_THREADS: "2" });
+    expect(r.status).toBe(0);
+    expect(r.out).toContain("warning: resuming under other settings (blasThreads 1 → 2)");
+    const after = json<Rec>(join(d, "config.json"));
+    expect(after.environment.bits.blasThreads).toBe(2);
+    expect(after.earlier).toHaveLength(1);
+    expect(temps(d)).toEqual([]);
+  }, 120_000);
+});
