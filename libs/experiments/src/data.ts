@@ -1,5 +1,7 @@
 /** The data each preset trains on, loaded through @lowprec/datasets and shaped as the networks expect. */
-import { loadCifar10, loadMnist, loadSvhn, type Splits as DataSplits } from "@lowprec/datasets";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { dataPaths, loadCifar10, loadMnist, loadSvhn, type Splits as DataSplits } from "@lowprec/datasets";
 import type { Splits } from "@lowprec/maxout";
 import { zcaKernelsOnce } from "./zca-kernels.js";
 
@@ -16,4 +18,16 @@ export function loadSplits(preset: string, dataDir: string, log: (line: string) 
     return { images: d.images, labels: d.labels, count: d.count, shape: d.shape as readonly [number, number, number] };
   };
   return { train: shaped(s.train), valid: shaped(s.valid), test: shaped(s.test) };
+}
+
+/** Whether the files a dataset needs are in the data root (MNIST is embedded: always). */
+export function datasetAvailable(dataset: string, dataDir: string): boolean {
+  const p = dataPaths(dataDir);
+  if (dataset === "cifar10")
+    return [1, 2, 3, 4, 5]
+      .map((i) => `data_batch_${i}.bin`)
+      .concat("test_batch.bin")
+      .every((f) => existsSync(join(p.cifar10, f)));
+  if (dataset === "svhn") return ["train_32x32.mat", "test_32x32.mat"].every((f) => existsSync(join(p.svhn, f)));
+  return true;
 }

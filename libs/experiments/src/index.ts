@@ -29,6 +29,31 @@ export {
   type RunFolderOptions,
   type ConfigRecord,
 } from "./run-folder.js";
-export { loadSplits } from "./data.js";
+export { loadSplits, datasetAvailable } from "./data.js";
 export { zcaKernels, zcaKernelsOnce, type ZcaKernels } from "./zca-kernels.js";
+export {
+  loadExperiment,
+  validateExperiment,
+  expandRuns,
+  compressedSchedule,
+  experimentNames,
+  experimentsDir,
+  DefinitionError,
+  DATASETS,
+  VARIANTS,
+  SWEEPABLE,
+  TRAIN_EXAMPLES,
+  type ExperimentDef,
+  type SettingDef,
+  type VariantDef,
+  type PlannedRun,
+  type DatasetName,
+  type VariantName,
+  type Sweepable,
+  type ExpandOptions,
+} from "./definitions.js";
+export { resultsRoot, runDir, storedState, runMeta, type RunMeta, type StoredState } from "./store.js";
+export { runSweep, estimateSeconds, THREADS_PER_RUN, type SweepOptions, type SweepReport } from "./sweep.js";
+export { collectResults, storedSeeds, storedRunDir } from "./results.js";
 export { runTraining, type RunSummary, type RunOptions } from "./run.js";
+export { collectReport, buildReport, paperTable2, type Provenance } from "./report.js";

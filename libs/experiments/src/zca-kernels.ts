@@ -9,7 +9,10 @@ import { nativeEigh64, nativeFloat64Available, nativeMatMulNT64 } from "@lowprec
 
 export type ZcaKernels = NonNullable<Cifar10Options["kernels"]>;
 
-/** The kernels to pass as `loadCifar10({ kernels })` (undefined: datasets' TypeScript defaults) and one line saying which. */
+/**
+ * The kernels to pass as `loadCifar10({ kernels })` (undefined: datasets' TypeScript defaults) and one line saying
+ * which.
+ */
 export function zcaKernels(): { kernels: ZcaKernels | undefined; description: string } {
   const native = nativeFloat64Available();
   if (!native.available)

@@ -64,7 +64,9 @@ describe.skipIf(!native.available)("ZCA with the native kernels equals ZCA with 
   const count = 500,
     dim = 48;
 
-  it("500×48: same mean, eigenvalues and whitening matrix P to ~1e-9 relative, same whitened data to float32 rounding", () => {
+  const agree =
+    "500×48: same mean, eigenvalues and whitening matrix P to ~1e-9 relative, same whitened data to float32 rounding";
+  it(agree, () => {
     const { kernels } = zcaKernels();
     const x = correlated(count, dim, 42);
     const ts = fitZca(x, count, dim);

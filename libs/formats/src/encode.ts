@@ -151,6 +151,8 @@ export function describe(format: Format, integerBits?: number): FormatDescriptio
       const { emin, emax } = floatExponentRange(format);
       const max = floatMax(format);
       const minSub = format.subnormals ? pow2(emin - format.mantissa) : pow2(emin);
+      const overflow =
+        format.overflow === "saturate" ? "saturates" : format.specials === "ieee" ? "to ±Infinity" : "to NaN";
       return Object.freeze({
         name: format.name,
         kind: format.kind,
@@ -160,8 +162,9 @@ export function describe(format: Format, integerBits?: number): FormatDescriptio
         minSubnormal: minSub,
         ulpAtOne: 0 >= emin && 0 <= emax ? pow2(-format.mantissa) : NaN,
         summary:
-          `${width}-bit float: 1 sign, ${format.exponent} exponent (bias ${format.bias}), ${format.mantissa} mantissa bits; max ${max}, ` +
-          `${format.subnormals ? "subnormals" : "no subnormals (flush to zero)"}, overflow ${format.overflow === "saturate" ? "saturates" : format.specials === "ieee" ? "to ±Infinity" : "to NaN"}`,
+          `${width}-bit float: 1 sign, ${format.exponent} exponent (bias ${format.bias}), ` +
+          `${format.mantissa} mantissa bits; max ${max}, ` +
+          `${format.subnormals ? "subnormals" : "no subnormals (flush to zero)"}, overflow ${overflow}`,
       });
     }
     case "fixed":
@@ -178,7 +181,9 @@ export function describe(format: Format, integerBits?: number): FormatDescriptio
         minNormal: step,
         minSubnormal: step,
         ulpAtOne: 1 + step <= max ? step : NaN,
-        summary: `${width}-bit ${format.kind === "fixed" ? "" : "dynamic "}fixed point: 1 sign, ${ib} integer, ${f} fraction bits; step 2^${-f}, saturates at ±${max}`,
+        summary:
+          `${width}-bit ${format.kind === "fixed" ? "" : "dynamic "}fixed point: 1 sign, ${ib} integer` +
+          `, ${f} fraction bits; step 2^${-f}, saturates at ±${max}`,
       });
     }
   }

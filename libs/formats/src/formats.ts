@@ -52,7 +52,8 @@ export function float(o: FloatOptions): FloatFormat {
     throw new RangeError(`invalid float specials: expected "ieee" or "fn", got ${String(specials)}`);
   if (specials === "fn" && mantissa < 1)
     throw new RangeError(
-      `invalid float mantissa bits: an "fn" format needs at least 1 (its NaN is the all-ones mantissa), got ${mantissa}`,
+      `invalid float mantissa bits: an "fn" format needs at least 1` +
+        ` (its NaN is the all-ones mantissa), got ${mantissa}`,
     );
   const bias = o.bias ?? (1 << (exponent - 1)) - 1;
   checkInteger("float bias", bias, -1000, 1000);
@@ -76,21 +77,24 @@ export function float(o: FloatOptions): FloatFormat {
   // NOTE: the grid must be exactly representable in float32 storage.
   if (emin - mantissa < -149 || emax > 127)
     throw new RangeError(
-      `invalid float bias ${bias} for ${exponent} exponent bits: the range 2^${emin - mantissa}..2^${emax} does not fit float32 (2^-149..2^127)`,
+      `invalid float bias ${bias} for ${exponent} exponent bits` +
+        `: the range 2^${emin - mantissa}..2^${emax} does not fit float32 (2^-149..2^127)`,
     );
   return f;
 }
 
 /**
  * Fixed point as in the paper: `bits` INCLUDES the sign bit, `integerBits` excludes it.
- * The authors' code names these NOB = bits − 1 and NOIB = integerBits (its "FXP 5 19 19" is `fixed({ bits: 20, integerBits: 5 })`).
+ * The authors' code names these NOB = bits − 1 and NOIB = integerBits (its "FXP 5 19 19" is
+ * `fixed({ bits: 20, integerBits: 5 })`).
  * @example fixed({ bits: 20, integerBits: 5 }) // the paper's fixed point: step 2^-14, max 32 − 2^-14
  */
 export function fixed(o: { bits: number; integerBits: number; name?: string }): FixedFormat {
   const bits = checkInteger("fixed bits (sign included)", o.bits, 2, 32);
   if (typeof o.integerBits === "number" && Number.isInteger(o.integerBits) && o.integerBits > bits - 1)
     throw new RangeError(
-      `invalid fixed integerBits: ${o.integerBits} integer bits do not fit in ${bits} bits (at most ${bits - 1}: one bit is the sign)`,
+      `invalid fixed integerBits: ${o.integerBits} integer bits do not fit in ${bits} bits` +
+        ` (at most ${bits - 1}: one bit is the sign)`,
     );
   const integerBits = checkInteger("fixed integerBits", o.integerBits, -INTEGER_BITS_LIMIT, bits - 1);
   return Object.freeze({ kind: "fixed", name: o.name ?? `fixed${bits}.${integerBits}`, bits, integerBits });
@@ -171,7 +175,8 @@ export function checkFormat(f: unknown): Format {
   const k = (f as { kind?: unknown } | null)?.kind;
   if (k !== "float" && k !== "fixed" && k !== "dynamic-fixed" && k !== "identity")
     throw new RangeError(
-      `invalid format: expected an object made by float(), fixed(), dynamicFixed() or a preset, got ${JSON.stringify(f)}`,
+      `invalid format: expected an object made by float(), fixed(), dynamicFixed() or a preset` +
+        `, got ${JSON.stringify(f)}`,
     );
   return f as Format;
 }

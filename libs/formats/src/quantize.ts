@@ -37,7 +37,8 @@ export function emptyStats(): QuantizeStats {
  * @returns the output array and the pass's statistics (see QuantizeStats)
  * @example
  * const x = new Float32Array([0.1, 40, -40, NaN]);
- * quantize(x, fixed({ bits: 20, integerBits: 5 })).stats // { count: 4, overflow: 2, overflowHalfRange: 2, nan: 1, amax: 40 }
+ * quantize(x, fixed({ bits: 20, integerBits: 5 })).stats
+ * // { count: 4, overflow: 2, overflowHalfRange: 2, nan: 1, amax: 40 }
  */
 export function quantize(
   src: FloatArray,
@@ -108,7 +109,8 @@ const MODE_CODES: Readonly<Record<string, number>> = {
 function checkStream(rng: RandomStream | undefined): void {
   if (!rng || typeof rng.seed !== "number" || !Number.isInteger(rng.seed))
     throw new RangeError(
-      `quantize: stochastic rounding needs options.rng = { seed: integer, counter: integer ≥ 0 }, got ${JSON.stringify(rng)}`,
+      `quantize: stochastic rounding needs options.rng = { seed: integer, counter: integer ≥ 0 }` +
+        `, got ${JSON.stringify(rng)}`,
     );
   if (!Number.isInteger(rng.counter) || rng.counter < 0 || rng.counter > Number.MAX_SAFE_INTEGER)
     throw new RangeError(`quantize: rng.counter must be an integer in [0, 2^53), got ${rng.counter}`);

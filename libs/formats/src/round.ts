@@ -63,7 +63,8 @@ export interface RoundOptions {
  * @example roundScalar(65520, binary16) // returns Infinity (overflow, as IEEE round-to-nearest)
  * @example roundScalar(-0, binary16) // returns -0
  * @example roundScalar(40, fixed({ bits: 20, integerBits: 5 })) // returns 31.99993896484375 (saturated)
- * @example roundScalar(NaN, fixed({ bits: 20, integerBits: 5 })) // returns NaN (fixed point has no NaN: quantize counts it)
+ * @example roundScalar(NaN, fixed({ bits: 20, integerBits: 5 }))
+ *   // returns NaN (fixed point has no NaN: quantize counts it)
  */
 export function roundScalar(x: number, format: Format, options: RoundOptions = {}): number {
   const mode = options.rounding ?? "nearest-even";

@@ -138,7 +138,10 @@ export interface QuantizeOptions {
  * quantize passes over that group saw. `createScale(policy, format)` makes the per-group state.
  */
 export type ScalingPolicySpec =
-  /** the paper's rule (Algorithm 1): one bit up when the average overflow rate exceeds `maxRate`, one bit down when the rate at half the range stays within it */
+  /**
+   * the paper's rule (Algorithm 1): one bit up when the average overflow rate exceeds `maxRate`, one bit down
+   * when the rate at half the range stays within it
+   */
   | {
       readonly kind: "overflow-rate";
       readonly maxRate: number;
@@ -147,7 +150,10 @@ export type ScalingPolicySpec =
     }
   /** a constant `integerBits` (plain fixed point as a policy) */
   | { readonly kind: "fixed-scale"; readonly integerBits: number }
-  /** today's FP8 recipe (Transformer Engine's DelayedScaling): range from the max |x| of the last `history` passes, `margin` extra bits of headroom */
+  /**
+   * today's FP8 recipe (Transformer Engine's DelayedScaling): range from the max |x| of the last `history`
+   * passes, `margin` extra bits of headroom
+   */
   | {
       readonly kind: "delayed-amax";
       readonly history: number;
@@ -162,7 +168,10 @@ export interface GroupScale {
   readonly integerBits: number;
   /** record one quantize pass over the group */
   observe(stats: QuantizeStats): void;
-  /** count examples processed; the policy updates `integerBits` when its window is full. Returns true when it changed. */
+  /**
+   * count examples processed; the policy updates `integerBits` when its window is full. Returns true when it
+   * changed.
+   */
   advance(examples: number): boolean;
   /** plain JSON state, for checkpoints */
   toJSON(): GroupScaleState;

@@ -50,7 +50,9 @@ describe.each(TWINS)("fixed point rounding (%s)", (_, round) => {
 });
 
 describe("fixed point encodings", () => {
-  it("uses two's complement of the total width, sign included (the paper counts the sign, the authors' NOB does not)", () => {
+  const twosComplement =
+    "uses two's complement of the total width, sign included (the paper counts the sign, the authors' NOB does not)";
+  it(twosComplement, () => {
     const q4 = fixed({ bits: 4, integerBits: 1 }); // values k/4, |k| ≤ 7
     expect(describeFormat(q4).max).toBe(1.75);
     expect(encode(-1.5, q4)).toBe(0b1010);

@@ -125,7 +125,8 @@ describe.each(TWINS)("exhaustive round trips and midpoints (%s)", (_, round) => 
       expect(moved, "values that did not round to themselves").toEqual([]);
       const mids = vals.slice(1).map((v, i) => (v + vals[i]!) / 2);
       const even = round(mids, f);
-      // NOTE: float32 in and out takes quantize's integer-bits path for ties to even; the midpoints are exact in float32.
+      // NOTE: float32 in and out takes quantize's integer-bits path for ties to even; the midpoints are exact in
+      // float32.
       expect(round(mids, f, { f64: false }), "float32 midpoints").toEqual(even);
       const away = round(mids, f, { rounding: "nearest-away" });
       const zero = round(mids, f, { rounding: "toward-zero" });

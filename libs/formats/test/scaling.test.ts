@@ -66,7 +66,8 @@ describe("the paper's overflow-rate rule", () => {
   });
 
   it("drives a real tensor's scale to the smallest range with fewer than maxRate overflows", () => {
-    // 1,000 values: 999 in (−1, 1) and one at 3; maxRate 1e-2 tolerates the outlier, so the range settles at 1 integer bit
+    // 1,000 values: 999 in (−1, 1) and one at 3; maxRate 1e-2 tolerates the outlier, so the range settles at
+    // 1 integer bit
     const x = Float32Array.from({ length: 1000 }, (_, i) => (i === 0 ? 3 : Math.sin(i) * 0.999));
     const s = createScale(overflowRate({ maxRate: 0.01, everyExamples: 1, initialIntegerBits: 8 }), d10);
     const seen: number[] = [];

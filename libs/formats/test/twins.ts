@@ -1,4 +1,4 @@
-// The two implementations every rounding test runs through (STYLE.md §6): the scalar definition and the array pass.
+// The two implementations every rounding test runs through: the scalar definition and the array pass.
 import { quantize, randomBits, roundScalar, type Format, type RoundingMode } from "../src/index.js";
 
 export interface RoundCall {

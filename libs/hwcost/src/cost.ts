@@ -41,7 +41,7 @@ export function defaultAccumulator(propagation: Format): Format {
   }
 }
 
-/** The paper's five rows of Table 2 (NOTES.md §4). All cost the AUTHORS' networks. */
+/** The paper's five rows of Table 2 (METHOD.md §6.2). All cost the AUTHORS' networks. */
 export const PAPER_SETTINGS: readonly PrecisionSetting[] = Object.freeze([
   {
     name: "goodfellow",
@@ -178,16 +178,20 @@ function groupsOf(
   return [
     g("w", l.weights, upd, 3, false), // read to derive Ŵ, read and written by the update
     g("b", l.biases, upd, 3, false),
-    g("wPropagation", l.weights, prop, first ? 2 : 3, false), // written once; read by forward and (not layer 0) input gradient
+    // written once; read by forward and (not layer 0) input gradient
+    g("wPropagation", l.weights, prop, first ? 2 : 3, false),
     g("bPropagation", l.biases, prop, 2, false), // written once, read by forward
-    g("dEdw", l.weights, prop, 2, false), // written once (summed over the batch in the accumulators), read by the update
+    // written once (summed over the batch in the accumulators), read by the update
+    g("dEdw", l.weights, prop, 2, false),
     g("dEdb", l.biases, prop, 2, false),
     g("update_w", l.weights, prop, 2, false), // velocity: read and written by the update
     g("update_b", l.biases, prop, 2, false),
     g("z", l.weightedSums, prop, 2, true), // written by forward, read by backward (maxout/pool routing)
-    g("y", l.outputs, prop, last ? 2 : 3, true), // written; read by the next layer's forward and weight gradient (top: the loss)
+    // written; read by the next layer's forward and weight gradient (top: the loss)
+    g("y", l.outputs, prop, last ? 2 : 3, true),
     g("dEdy", l.outputs, prop, 2, true),
-    g("dEdz", l.weightedSums, prop, first ? 2 : 3, true), // read by the weight gradient and (not layer 0) the input gradient
+    // read by the weight gradient and (not layer 0) the input gradient
+    g("dEdz", l.weightedSums, prop, first ? 2 : 3, true),
   ];
 }
 
@@ -204,7 +208,7 @@ export function networkCost(net: NetworkShape, setting: PrecisionSetting, option
   const upd = storageBits(datapathOf(setting.update, "update"));
   const n = counts.layers.length;
   const storage: GroupStorage[] = [
-    // the raw input is never quantized (NOTES §2): float32, read by the forward pass and the first weight gradient
+    // the raw input is never quantized (METHOD.md §3): float32, read by the forward pass and the first weight gradient
     {
       group: "input",
       values: counts.inputs * net.batch,

@@ -34,7 +34,8 @@ function checkWidth(
 ): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
     throw new UnsupportedFormatError(
-      `hwcost: ${role} format ${describeFormat(f)}: ${field} must be an integer in [${min}, ${max}], got ${String(value)}`,
+      `hwcost: ${role} format ${describeFormat(f)}` +
+        `: ${field} must be an integer in [${min}, ${max}], got ${String(value)}`,
     );
   return value;
 }
@@ -64,7 +65,8 @@ export function datapathOf(format: Format, role = "operand"): Datapath {
       };
     default:
       throw new UnsupportedFormatError(
-        `hwcost: ${role} format ${describeFormat(f)} is not covered by the cost model (covered kinds: float, fixed, dynamic-fixed, identity)`,
+        `hwcost: ${role} format ${describeFormat(f)} is not covered by the cost model` +
+          ` (covered kinds: float, fixed, dynamic-fixed, identity)`,
       );
   }
 }

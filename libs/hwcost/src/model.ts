@@ -70,7 +70,8 @@ function extrapolation(d: Datapath, role: "multiplier" | "accumulator", name: st
   } else {
     if (outside(d.significand, r.asic.floatSignificand) || outside(d.exponent, r.asic.floatExponent))
       notes.push(
-        `asic+fpga: ${role} ${name} (exponent ${d.exponent}, significand ${d.significand}) is outside the data's binary16..binary32`,
+        `asic+fpga: ${role} ${name} (exponent ${d.exponent}, significand ${d.significand})` +
+          ` is outside the data's binary16..binary32`,
       );
   }
   return notes;
@@ -111,7 +112,9 @@ export function macCost(multiplier: Format, accumulator: Format): OperatorCost {
     a = datapathOf(accumulator, "accumulator");
   if (m.kind !== a.kind)
     throw new UnsupportedFormatError(
-      `hwcost: a MAC with a ${m.kind} multiplier (${multiplier.name}) and a ${a.kind} accumulator (${accumulator.name}) is not covered: the model has no converter between them`,
+      `hwcost: a MAC with a ${m.kind} multiplier (${multiplier.name})` +
+        ` and a ${a.kind} accumulator (${accumulator.name}) is not covered` +
+        `: the model has no converter between them`,
     );
   return price(addStructures(multiplierStructure(m), adderStructure(a)), m, [
     ...extrapolation(m, "multiplier", multiplier.name),

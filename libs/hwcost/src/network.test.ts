@@ -109,7 +109,7 @@ describe("MAC counts against hand computation", () => {
     for (const s of shapes) expect(countLayer(s, 0, true).forwardMacs).toBe(bruteForceConvMacs(s));
   });
 
-  it("cuda-convnet geometry (NOTES §8.5): CIFAR 32→16→8→4, MNIST 28→21→10, 10→9→4, 4→6→3", () => {
+  it("cuda-convnet geometry (METHOD.md §4.4): CIFAR 32→16→8→4, MNIST 28→21→10, 10→9→4, 4→6→3", () => {
     expect(
       net("cifar10")
         .layers.slice(0, 3)
@@ -128,7 +128,7 @@ describe("MAC counts against hand computation", () => {
     expect(convOutputSize(32, 5, 2, 1)).toBe(32);
   });
 
-  it("steps per epoch drop the partial batch (NOTES §8.6)", () => {
+  it("steps per epoch drop the partial batch (METHOD.md §5.6)", () => {
     expect(countNetwork(net("mnist-conv")).stepsPerEpoch).toBe(390);
     expect(countNetwork(net("cifar10")).stepsPerEpoch).toBe(351);
     expect(countNetwork(net("svhn")).stepsPerEpoch).toBe(4674);

@@ -14,7 +14,7 @@ export interface DenseShape {
 
 /**
  * A maxout convolutional layer as in cuda-convnet: `maps · pieces` filters of `kernel × kernel` over
- * `inChannels`, zero padding, then max pooling (ceil mode, NOTES §8.5), then maxout over `pieces`.
+ * `inChannels`, zero padding, then max pooling (ceil mode, METHOD.md §4.4), then maxout over `pieces`.
  */
 export interface ConvShape {
   readonly kind: "conv";
@@ -104,14 +104,14 @@ function positiveInteger(v: number, what: string): number {
   return v;
 }
 
-/** cuda-convnet convolution output size: ceil((n + 2p − k)/s) + 1 (NOTES §8.5). */
+/** cuda-convnet convolution output size: ceil((n + 2p − k)/s) + 1 (METHOD.md §4.4). */
 export function convOutputSize(n: number, kernel: number, padding: number, stride: number): number {
   const span = n + 2 * padding - kernel;
   if (span < 0) throw new ShapeError(`conv: kernel ${kernel} is larger than the padded input ${n} + 2·${padding}`);
   return Math.ceil(span / stride) + 1;
 }
 
-/** cuda-convnet max pooling output size, ceil mode: ceil((n − k)/s) + 1, the last window clipped (NOTES §8.5). */
+/** cuda-convnet max pooling output size, ceil mode: ceil((n − k)/s) + 1, the last window clipped (METHOD.md §4.4). */
 export function poolOutputSize(n: number, size: number, stride: number): number {
   if (n < size) throw new ShapeError(`pool: window ${size} is larger than its input ${n}`);
   return Math.ceil((n - size) / stride) + 1;
@@ -178,7 +178,9 @@ export function countLayer(layer: LayerShape, index: number, first: boolean): La
       return {
         index,
         kind: layer.kind,
-        label: `conv ${c}x${h}x${w} -> ${layer.maps}x${layer.pieces} k${k} p${layer.padding} pool${ps}/${pst} -> ${layer.maps}x${ph}x${pw}`,
+        label:
+          `conv ${c}x${h}x${w} -> ${layer.maps}x${layer.pieces} k${k} p${layer.padding}` +
+          ` pool${ps}/${pst} -> ${layer.maps}x${ph}x${pw}`,
         inputs: c * h * w,
         weights,
         biases: filters,
@@ -242,7 +244,8 @@ export function countNetwork(net: NetworkShape): NetworkCount {
         (previous.channels !== layer.inChannels || previous.height !== layer.height || previous.width !== layer.width)
       )
         throw new ShapeError(
-          `layer ${i} (conv): expects ${layer.inChannels}x${layer.height}x${layer.width} but layer ${i - 1} gives ${previous.channels ?? "?"}x${previous.height ?? "?"}x${previous.width ?? "?"}`,
+          `layer ${i} (conv): expects ${layer.inChannels}x${layer.height}x${layer.width}` +
+            ` but layer ${i - 1} gives ${previous.channels ?? "?"}x${previous.height ?? "?"}x${previous.width ?? "?"}`,
         );
     }
     previous = outputOf(layer, count);

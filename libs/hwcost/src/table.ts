@@ -126,7 +126,8 @@ export function formatCostRows(rows: readonly CostRow[], format: TableFormat): s
   });
   const memory = [...new Set(rows.map((r) => r.memoryLevel))].join(", ");
   const foot = [
-    `ASIC figures: 45 nm (Horowitz ISSCC 2014, as widely reproduced); FPGA figures: Stratix V (paper Table 1, transcribed, unverified).`,
+    `ASIC figures: 45 nm (Horowitz ISSCC 2014, as widely reproduced)` +
+      `; FPGA figures: Stratix V (paper Table 1, transcribed, unverified).`,
     `Memory traffic priced at ${memory}; storage bit-packed; ×base = ratio to the first setting of the same network.`,
     ...notes.map((n, i) => `*${i + 1} extrapolated beyond the reference data: ${n}`),
   ];
@@ -145,7 +146,8 @@ function fitBlock(title: string, f: Fit): string[] {
     `${(100 * r.relativeError).toFixed(1)}%`,
   ]);
   return [
-    `${title} (${unit}; ${f.freeParameters} fitted constant${f.freeParameters === 1 ? "" : "s"}, ${f.rows.length} rows; largest |error| ${(100 * f.maxAbsRelativeError).toFixed(1)}%)`,
+    `${title} (${unit}; ${f.freeParameters} fitted constant${f.freeParameters === 1 ? "" : "s"}` +
+      `, ${f.rows.length} rows; largest |error| ${(100 * f.maxAbsRelativeError).toFixed(1)}%)`,
     `  ${coeffs}`,
     alignTable(["row", "measured", "model", "error"], body, 1).replace(/^/gm, "  "),
   ];

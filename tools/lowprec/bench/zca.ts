@@ -1,8 +1,8 @@
 /**
  * CIFAR-10 GCN + ZCA end to end at the real size, on the kernels `lowprec train` uses (zcaKernels(): native
- * OpenBLAS dgemm + LAPACK dsyevd when available). Generated data written as genuine CIFAR-10 .bin files (@lowprec/datasets'
- * writeSyntheticCifar10), then `loadCifar10` cold (read, GCN, ZCA fit + apply, cache write), timing
- * each kernel phase.
+ * OpenBLAS dgemm + LAPACK dsyevd when available). Generated data written as genuine CIFAR-10 .bin files
+ * (@lowprec/datasets' writeSyntheticCifar10), then `loadCifar10` cold (read, GCN, ZCA fit + apply, cache
+ * write), timing each kernel phase.
  * Run: npx tsx bench/zca.ts [--train N] [--ts]   (--ts: datasets' TypeScript kernels, for comparison; slow)
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,7 +16,7 @@ import {
   type Eigen,
   type MatMulNT,
 } from "@lowprec/datasets";
-import { zcaKernels } from "../src/zca-kernels.js";
+import { zcaKernels } from "@lowprec/experiments";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,7 +39,8 @@ const mm: MatMulNT = useTs || !chosen.kernels?.matMulNT ? matMulNTTs : chosen.ke
 const eig: (a: Float64Array, n: number) => Eigen = useTs || !chosen.kernels?.eigh ? eighTs : chosen.kernels.eigh;
 console.log(useTs ? "ZCA: TypeScript kernels (--ts)" : chosen.description);
 console.log(
-  `load average at start: ${load()} (${process.env["OPENBLAS_NUM_THREADS"] ?? "all"} OpenBLAS threads; cores shared with other jobs)`,
+  `load average at start: ${load()} (${process.env["OPENBLAS_NUM_THREADS"] ?? "all"} OpenBLAS threads` +
+    `; cores shared with other jobs)`,
 );
 
 const dir = mkdtempSync(join(tmpdir(), "lowprec-zca-bench-"));
@@ -74,7 +75,8 @@ try {
   const rest = total - timers.cov - timers.eigh - timers.p - timers.apply;
   console.log(`CIFAR-10 GCN+ZCA, ${trainCount} train + ${testCount} test images of 3072 (loadCifar10, cold):`);
   console.log(
-    `  total ${fmt(total)} = covariance XᵀX ${fmt(timers.cov)} + eigh 3072² ${fmt(timers.eigh)} + P = V·Λ^-½·Vᵀ ${fmt(timers.p)}` +
+    `  total ${fmt(total)} = covariance XᵀX ${fmt(timers.cov)} + eigh 3072² ${fmt(timers.eigh)}` +
+      ` + P = V·Λ^-½·Vᵀ ${fmt(timers.p)}` +
       ` + apply (x−μ)P ${fmt(timers.apply)} + read/GCN/centre/copy/cache write ${fmt(rest)}`,
   );
   console.log(`  train[0..3] = ${Array.from(s.train.images.subarray(0, 3), (v) => v.toFixed(4)).join(", ")}`);

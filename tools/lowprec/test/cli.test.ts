@@ -51,7 +51,8 @@ describe("lowprec formats", () => {
     expect(codes).toEqual([2, 1]);
     expect(c.err[0]).toMatch(/^lowprec formats: unknown format "posit8"/);
     expect(c.err[1]).toBe(
-      "lowprec formats: invalid fixed integerBits: 40 integer bits do not fit in 20 bits (at most 19: one bit is the sign)",
+      "lowprec formats: invalid fixed integerBits: 40 integer bits do not fit in 20 bits" +
+        " (at most 19: one bit is the sign)",
     );
   });
 });

@@ -31,7 +31,15 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 
 describe("every command", () => {
   it("is found", () => {
-    expect(commands.map((c) => c.name).sort()).toEqual(["cost", "fetch-data", "formats", "reproduce", "train"]);
+    expect(commands.map((c) => c.name).sort()).toEqual([
+      "cost",
+      "fetch-data",
+      "formats",
+      "reproduce",
+      "results",
+      "sweep",
+      "train",
+    ]);
   });
   for (const cmd of commands) {
     describe(cmd.name, () => {

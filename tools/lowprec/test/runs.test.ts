@@ -104,7 +104,17 @@ describe("what is read back is verified", () => {
 
 describe("no meaningless success", () => {
   it("an evaluation or training split of zero batches is an error before training", () => {
-    const few = L([...P.slice(0, 3), "--train-limit", "1000", "--eval-limit", "50", "--epochs", "1", "--out", join(root, "few")]);
+    const few = L([
+      ...P.slice(0, 3),
+      "--train-limit",
+      "1000",
+      "--eval-limit",
+      "50",
+      "--epochs",
+      "1",
+      "--out",
+      join(root, "few"),
+    ]);
     expect(few.status).toBe(1);
     expect(few.err).toMatch(/50/);
     expect(existsSync(join(root, "few", "config.json"))).toBe(false);
@@ -134,22 +144,30 @@ describe("no meaningless success", () => {
   }, 60_000);
 });
 
-describe("reproduce reuses a run only when it is the same run", () => {
+describe("sweeps reuse a run only when it is the same run", () => {
   it("another seed or subset is a new run; the same one is done already", () => {
-    const out = join(root, "reproduce");
-    const base = ["reproduce", "--settings", "fp32", "--epochs", "1", "--train-limit", "1000", "--eval-limit", "500"];
-    expect(L([...base, "--out", out]).status).toBe(0);
-    const seven = L([...base, "--seed", "7", "--out", out]);
-    expect(seven.status).toBe(0);
-    expect(seven.out).not.toContain("done already");
-    const subset = L([...base.slice(0, -4), "--train-limit", "2000", "--eval-limit", "500", "--out", out]);
-    expect(subset.out).not.toContain("done already");
-    const same = L([...base, "--seed", "7", "--out", out]);
-    expect(same.out).toContain("fp32: done already");
-    expect(readdirSync(out).filter((f) => f.startsWith("fp32-"))).toHaveLength(3);
-    expect(read(join(out, "summary.csv")).split("\n")[0]).toBe(
-      "setting,runId,propagationBits,updateBits,epochs,bestEpoch,bestValidError,testError,paperTestError,secondsPerEpoch",
-    );
+    const def = join(root, "reuse.json");
+    const write = (trainLimit: number) =>
+      writeFileSync(
+        def,
+        JSON.stringify({
+          name: "reuse",
+          title: "t",
+          description: "t",
+          datasets: ["pi-mnist"],
+          settings: [{ name: "fp32", precision: "fp32" }],
+          variants: { smoke: { description: "s", epochs: 1, trainLimit, evalLimit: 500 } },
+        }),
+      );
+    const sweep = (...more: string[]) =>
+      L(["sweep", def, "--variant", "smoke", "--data-dir", join(root, "reuse"), ...more]);
+    write(1000);
+    expect(sweep().out).toContain("1 ran, 0 were done");
+    expect(sweep().out).toContain("0 ran, 1 were done");
+    expect(sweep("--seeds", "2").out).toContain("1 ran, 1 were done");
+    write(2000);
+    expect(sweep().out).toContain("1 ran, 0 were done");
+    expect(readdirSync(join(root, "reuse", "results", "reuse", "smoke"))).toHaveLength(3);
   }, 180_000);
 });
 

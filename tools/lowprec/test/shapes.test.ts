@@ -9,7 +9,8 @@ describe("maxout presets and hwcost's network data agree", () => {
     it(`${entry.id}: same layers, batch, and MACs per example`, () => {
       const preset = NETWORK_PRESETS[entry.id as keyof typeof NETWORK_PRESETS];
       expect(preset, `maxout preset for ${entry.id}`).toBeDefined();
-      const layers: CostShape[] = networkShapes(preset.network);
+      const shapes = networkShapes(preset.network);
+      const layers: CostShape[] = shapes;
       const strip = (l: CostShape) =>
         JSON.parse(
           JSON.stringify(l, [
@@ -33,7 +34,7 @@ describe("maxout presets and hwcost's network data agree", () => {
       expect(preset.hyper.batch).toBe(entry.batch);
       const fromPreset = countNetwork({ layers, batch: entry.batch, trainExamples: entry.trainExamples });
       expect(fromPreset.forwardMacsPerExample).toBe(countNetwork(entry).forwardMacsPerExample);
-      expect(fromPreset.parameters).toBe(layers.reduce((s, l) => s + (l as { parameters: number }).parameters, 0));
+      expect(fromPreset.parameters).toBe(shapes.reduce((s, l) => s + l.parameters, 0));
     });
   }
 });

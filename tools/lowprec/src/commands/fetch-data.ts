@@ -48,7 +48,8 @@ export const command: Command = {
         failed++;
         if (e instanceof DownloadError && e.kind === "offline") {
           console.error(
-            `${dataset}: cannot download (${e.message}). This machine looks offline.\n${placementInstructions(dataset, dataDir)}\n`,
+            `${dataset}: cannot download (${e.message}). This machine looks offline.` +
+              `\n${placementInstructions(dataset, dataDir)}\n`,
           );
         } else {
           console.error(

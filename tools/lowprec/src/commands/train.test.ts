@@ -36,7 +36,8 @@ describe("lowprec train on MNIST (subset)", () => {
     expect(summary(dir).testErrorAtBestValid).toBeLessThan(8);
     for (const f of ["config.json", "metrics.csv", "metrics.json", "checkpoint.bin", "summary.json"])
       expect(existsSync(join(dir, f))).toBe(true);
-    expect(readFileSync(join(dir, "metrics.csv"), "utf8").trim().split("\n")).toHaveLength(4); // header + epochs 0, 1, 2
+    // header + epochs 0, 1, 2
+    expect(readFileSync(join(dir, "metrics.csv"), "utf8").trim().split("\n")).toHaveLength(4);
     expect(readdirSync(dir).some((f) => f.includes(".tmp-"))).toBe(false);
   }, 120_000);
 

@@ -3,7 +3,7 @@
  * (@lowprec/experiments: locked, atomic and durable writes, verified checkpoints).
  */
 import { join, resolve } from "node:path";
-import { loadSplits, runTraining } from "@lowprec/experiments";
+import { compressedSchedule, loadSplits, runTraining } from "@lowprec/experiments";
 import {
   NETWORK_PRESETS,
   PRECISION_PRESETS,
@@ -26,6 +26,12 @@ export const CONFIG_OPTIONS = {
     type: "string",
     value: "X",
     description: "initial learning rate (the final one keeps the preset's ratio, LR0/10)",
+  },
+  "compress-schedule": {
+    type: "boolean",
+    description:
+      "shrink the learning-rate and momentum saturation epochs in proportion to --epochs / the paper's\n" +
+      "epochs, so a short run ends where the paper's schedule ends",
   },
   "train-limit": { type: "string", value: "N", description: "train on the first N training examples (0: all)" },
   "eval-limit": {
@@ -113,6 +119,14 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
   const hyper: Record<string, unknown> = {};
   const epochs = args.number("epochs", { integer: true, min: 0 }) ?? defaultEpochs;
   if (epochs !== undefined) hyper["epochs"] = epochs;
+  if (args.flag("compress-schedule"))
+    Object.assign(
+      hyper,
+      compressedSchedule(
+        preset,
+        (hyper["epochs"] as number | undefined) ?? NETWORK_PRESETS[preset as keyof typeof NETWORK_PRESETS].hyper.epochs,
+      ),
+    );
   const batch = args.number("batch", { integer: true, min: 1 });
   if (batch !== undefined) hyper["batch"] = batch;
   const seed = args.number("seed", { integer: true, min: 0, max: 2 ** 32 - 1 });

@@ -1,0 +1,360 @@
+/**
+ * Experiments as data. An experiment is a JSON file (this library's `experiments/` folder): datasets, precision
+ * settings whose array-valued fields are swept (their cartesian product), and variants (`paper`, `budget`,
+ * `smoke`) that set the length and size of the runs. `loadExperiment` validates a file completely before
+ * anything runs; `expandRuns` turns an experiment and a variant into the list of runs, each with its resolved
+ * configuration (and so its run id).
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  NETWORK_PRESETS,
+  PRECISION_PRESETS,
+  resolveConfig,
+  type HyperParameters,
+  type PrecisionSpec,
+  type TrainConfig,
+} from "@lowprec/maxout";
+import { runId } from "./run-id.js";
+
+export const DATASETS = ["pi-mnist", "mnist-conv", "cifar10", "svhn"] as const;
+export type DatasetName = (typeof DATASETS)[number];
+export const VARIANTS = ["paper", "budget", "smoke"] as const;
+export type VariantName = (typeof VARIANTS)[number];
+
+/** Training examples per epoch of each preset's full training split (the paper's splits). */
+export const TRAIN_EXAMPLES: Readonly<Record<DatasetName, number>> = {
+  "pi-mnist": 50_000,
+  "mnist-conv": 50_000,
+  cifar10: 45_000,
+  svhn: 598_388,
+};
+
+/** The precision fields a setting may give (a number, or an array of numbers to sweep). */
+export const SWEEPABLE = ["propagationBits", "updateBits", "integerBits", "maxOverflowRate"] as const;
+export type Sweepable = (typeof SWEEPABLE)[number];
+
+export interface SettingDef {
+  /** the label of the setting in tables and figures, e.g. "fixed", "dfxp" */
+  readonly name: string;
+  /** the precision preset it starts from: fp32, half, fixed, dfxp */
+  readonly precision: string;
+  readonly propagationBits?: number | readonly number[];
+  readonly updateBits?: number | readonly number[];
+  readonly integerBits?: number | readonly number[];
+  readonly maxOverflowRate?: number | readonly number[];
+  readonly rounding?: string;
+  readonly scaling?: "overflow-rate" | "delayed-amax";
+}
+
+/** A value per dataset, or one for all. */
+export type PerDataset<T> = T | Readonly<Partial<Record<DatasetName, T>>>;
+
+export interface VariantDef {
+  readonly description: string;
+  /** the datasets this variant runs (default: the experiment's) */
+  readonly datasets?: readonly DatasetName[];
+  /** epochs (default: the preset's, i.e. the paper's) */
+  readonly epochs?: PerDataset<number>;
+  /** train on the first N examples (0 or absent: all) */
+  readonly trainLimit?: PerDataset<number>;
+  /** evaluate on the first N validation and test examples (0 or absent: all) */
+  readonly evalLimit?: PerDataset<number>;
+  /**
+   * shrink the learning-rate and momentum saturation epochs in proportion to epochs / the paper's epochs, so a
+   * shortened run still ends where the paper's schedule ends (default false: the paper's saturation epochs)
+   */
+  readonly compressSchedule?: boolean;
+  /**
+   * shrink the dynamic-fixed-point scale window (examples between two scale updates) in proportion to the
+   * training subset, so the scales move as often per epoch as on the whole set (default true when trainLimit)
+   */
+  readonly shrinkScaleWindow?: boolean;
+  /** restrict swept fields to these values (e.g. fewer widths in `smoke`) */
+  readonly values?: Readonly<Partial<Record<Sweepable, readonly number[]>>>;
+  /** the wall time this variant is designed for on one 2-core machine, in words (budget) */
+  readonly budget?: string;
+}
+
+export interface ExperimentDef {
+  readonly name: string;
+  readonly title: string;
+  readonly description: string;
+  /** which figure of the paper this experiment makes (none for table2 and the beyond-the-paper ones) */
+  readonly figure?: "radix-point" | "prop-bits" | "update-bits" | "overflow-rate";
+  readonly datasets: readonly DatasetName[];
+  /** the setting whose test error normalises the others' (the paper's figures divide by float32's) */
+  readonly baseline?: string;
+  readonly settings: readonly SettingDef[];
+  readonly variants: Readonly<Partial<Record<VariantName, VariantDef>>>;
+}
+
+/** A bad experiment file: names the file and the field. */
+export class DefinitionError extends Error {
+  override readonly name = "DefinitionError";
+}
+
+/** One run of an experiment's variant. */
+export interface PlannedRun {
+  readonly experiment: string;
+  readonly variant: VariantName;
+  readonly dataset: DatasetName;
+  readonly setting: string;
+  /** the swept values of this run, e.g. { propagationBits: 10 } */
+  readonly point: Readonly<Partial<Record<Sweepable, number>>>;
+  readonly seed: number;
+  readonly config: TrainConfig;
+  readonly runId: string;
+}
+
+const SETTING_KEYS = ["name", "precision", ...SWEEPABLE, "rounding", "scaling"];
+const VARIANT_KEYS = [
+  "description",
+  "datasets",
+  "epochs",
+  "trainLimit",
+  "evalLimit",
+  "compressSchedule",
+  "shrinkScaleWindow",
+  "values",
+  "budget",
+];
+const EXPERIMENT_KEYS = ["name", "title", "description", "figure", "datasets", "baseline", "settings", "variants"];
+const FIGURES = ["radix-point", "prop-bits", "update-bits", "overflow-rate"];
+
+/** The folder of the experiment files shipped with this library. */
+export function experimentsDir(): string {
+  // NOTE: this file is libs/experiments/{src,dist}/definitions.*: the files are one level up.
+  return join(dirname(fileURLToPath(import.meta.url)), "..", "experiments");
+}
+
+/** The names of the shipped experiments. */
+export function experimentNames(dir = experimentsDir()): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => basename(f, ".json"))
+    .sort();
+}
+
+/** Loads and validates an experiment by name (from `dir`) or by path (a .json file). */
+export function loadExperiment(nameOrPath: string, dir = experimentsDir()): ExperimentDef {
+  const path = nameOrPath.endsWith(".json") ? nameOrPath : join(dir, `${nameOrPath}.json`);
+  if (!existsSync(path))
+    throw new DefinitionError(`unknown experiment "${nameOrPath}" (known: ${experimentNames(dir).join(", ")})`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new DefinitionError(`${path}: not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const def = validateExperiment(raw, path);
+  // NOTE: resolve every run of every variant now, so an impossible width fails before anything runs.
+  for (const v of Object.keys(def.variants) as VariantName[]) expandRuns(def, v, { seeds: 1, source: path });
+  return def;
+}
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Checks the shape of an experiment file; `source` names it in errors. */
+export function validateExperiment(raw: unknown, source: string): ExperimentDef {
+  const fail = (field: string, why: string): never => {
+    throw new DefinitionError(`${source}: ${field}: ${why}`);
+  };
+  if (!isObj(raw)) return fail("(top)", "expected an object");
+  const unknownKeys = (o: Json, allowed: readonly string[], where: string) => {
+    for (const k of Object.keys(o))
+      if (!allowed.includes(k)) fail(`${where}${k}`, `unknown field (known: ${allowed.join(", ")})`);
+  };
+  unknownKeys(raw, EXPERIMENT_KEYS, "");
+  for (const k of ["name", "title", "description"])
+    if (typeof raw[k] !== "string" || raw[k] === "") fail(k, "missing (a non-empty string)");
+  if (raw["figure"] !== undefined && !FIGURES.includes(raw["figure"] as string))
+    fail("figure", `expected one of ${FIGURES.join(", ")}`);
+  const datasetList = (v: unknown, where: string): DatasetName[] => {
+    if (!Array.isArray(v) || v.length === 0) return fail(where, "missing (a non-empty list of datasets)");
+    for (const [i, d] of v.entries())
+      if (!(DATASETS as readonly unknown[]).includes(d))
+        fail(`${where}[${i}]`, `unknown dataset ${JSON.stringify(d)} (known: ${DATASETS.join(", ")})`);
+    return v as DatasetName[];
+  };
+  const datasets = datasetList(raw["datasets"], "datasets");
+  const settings = raw["settings"];
+  if (!Array.isArray(settings) || settings.length === 0) fail("settings", "missing (a non-empty list)");
+  const names = new Set<string>();
+  for (const [i, s] of (settings as unknown[]).entries()) {
+    const at = `settings[${i}]`;
+    if (!isObj(s)) fail(at, "expected an object");
+    const o = s as Json;
+    unknownKeys(o, SETTING_KEYS, `${at}.`);
+    if (typeof o["name"] !== "string" || o["name"] === "") fail(`${at}.name`, "missing");
+    if (names.has(o["name"] as string)) fail(`${at}.name`, `"${String(o["name"])}" is used twice`);
+    names.add(o["name"] as string);
+    if (!(typeof o["precision"] === "string" && o["precision"] in PRECISION_PRESETS))
+      fail(`${at}.precision`, `expected one of ${Object.keys(PRECISION_PRESETS).join(", ")}`);
+    for (const k of SWEEPABLE) {
+      const v = o[k];
+      if (v === undefined) continue;
+      const ok = typeof v === "number" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number"));
+      if (!ok) fail(`${at}.${k}`, "expected a number or a non-empty list of numbers");
+    }
+  }
+  if (raw["baseline"] !== undefined && !names.has(raw["baseline"] as string))
+    fail("baseline", `no setting is named ${JSON.stringify(raw["baseline"])}`);
+  const variants = raw["variants"];
+  if (!isObj(variants) || Object.keys(variants).length === 0) return fail("variants", "missing");
+  for (const [name, v] of Object.entries(variants)) {
+    const at = `variants.${name}`;
+    if (!(VARIANTS as readonly string[]).includes(name)) fail(at, `unknown variant (known: ${VARIANTS.join(", ")})`);
+    if (!isObj(v)) fail(at, "expected an object");
+    const o = v as Json;
+    unknownKeys(o, VARIANT_KEYS, `${at}.`);
+    if (typeof o["description"] !== "string") fail(`${at}.description`, "missing");
+    if (o["datasets"] !== undefined)
+      for (const [i, d] of datasetList(o["datasets"], `${at}.datasets`).entries())
+        if (!datasets.includes(d)) fail(`${at}.datasets[${i}]`, `"${d}" is not among the experiment's datasets`);
+    for (const k of ["epochs", "trainLimit", "evalLimit"]) {
+      const val = o[k];
+      if (val === undefined) continue;
+      const entries = typeof val === "number" ? [["", val] as const] : isObj(val) ? Object.entries(val) : undefined;
+      if (!entries) fail(`${at}.${k}`, "expected an integer or an object of integers by dataset");
+      for (const [d, n] of entries ?? []) {
+        if (d !== "" && !(DATASETS as readonly string[]).includes(d)) fail(`${at}.${k}.${d}`, "unknown dataset");
+        if (typeof n !== "number" || !Number.isInteger(n) || n < 0)
+          fail(`${at}.${k}${d ? `.${d}` : ""}`, `expected an integer ≥ 0, got ${JSON.stringify(n)}`);
+      }
+    }
+    for (const k of ["compressSchedule", "shrinkScaleWindow"])
+      if (o[k] !== undefined && typeof o[k] !== "boolean") fail(`${at}.${k}`, "expected true or false");
+    if (o["values"] !== undefined) {
+      if (!isObj(o["values"])) fail(`${at}.values`, "expected an object");
+      for (const [k, list] of Object.entries(o["values"] as Json)) {
+        if (!(SWEEPABLE as readonly string[]).includes(k)) fail(`${at}.values.${k}`, "not a sweepable field");
+        if (!Array.isArray(list) || !list.every((x) => typeof x === "number"))
+          fail(`${at}.values.${k}`, "expected a list of numbers");
+      }
+    }
+  }
+  return raw as unknown as ExperimentDef;
+}
+
+/**
+ * The saturation epochs of a run shortened to `epochs`, in proportion to the paper's (PI-MNIST at 100 of 800
+ * epochs: learning rate at 50 instead of 400, momentum at 25 instead of 200), so it ends where the paper's
+ * schedule ends.
+ */
+export function compressedSchedule(
+  preset: string,
+  epochs: number,
+): Pick<HyperParameters, "learningRateSaturationEpochs" | "momentumSaturationEpochs"> {
+  const h = NETWORK_PRESETS[preset as DatasetName]?.hyper;
+  if (!h) throw new RangeError(`unknown preset "${preset}"`);
+  const f = epochs / h.epochs;
+  return {
+    learningRateSaturationEpochs: Math.max(1, Math.round(h.learningRateSaturationEpochs * f)),
+    momentumSaturationEpochs: Math.max(1, Math.round(h.momentumSaturationEpochs * f)),
+  };
+}
+
+function perDataset(v: PerDataset<number> | undefined, d: DatasetName): number | undefined {
+  return typeof v === "number" ? v : v?.[d];
+}
+
+/** The swept points of a setting: the cartesian product of its array-valued fields (restricted by `values`). */
+function pointsOf(s: SettingDef, restrict: VariantDef["values"]): Partial<Record<Sweepable, number>>[] {
+  let points: Partial<Record<Sweepable, number>>[] = [{}];
+  for (const k of SWEEPABLE) {
+    const v = s[k];
+    if (v === undefined) continue;
+    let list = typeof v === "number" ? [v] : [...v];
+    const only = restrict?.[k];
+    if (Array.isArray(v) && only) list = list.filter((x) => only.includes(x));
+    points = points.flatMap((p) => list.map((x) => ({ ...p, [k]: x })));
+  }
+  return points;
+}
+
+export interface ExpandOptions {
+  /** runs per cell, with seeds preset, preset + 1, ... (default 1) */
+  readonly seeds?: number;
+  /** keep only runs matching every key=value (dataset, setting, or a swept field) */
+  readonly only?: Readonly<Record<string, string>>;
+  /** names the definition in errors */
+  readonly source?: string;
+}
+
+/** The runs of `variant` of `def`, each with its resolved configuration and run id. */
+export function expandRuns(def: ExperimentDef, variantName: VariantName, opts: ExpandOptions = {}): PlannedRun[] {
+  const v = def.variants[variantName];
+  const source = opts.source ?? def.name;
+  if (!v)
+    throw new DefinitionError(
+      `${source}: no variant "${variantName}" (this experiment has: ${Object.keys(def.variants).join(", ")})`,
+    );
+  const runs: PlannedRun[] = [];
+  for (const dataset of v.datasets ?? def.datasets) {
+    const preset = NETWORK_PRESETS[dataset];
+    const epochs = perDataset(v.epochs, dataset) ?? preset.hyper.epochs;
+    const trainLimit = perDataset(v.trainLimit, dataset) ?? 0;
+    const evalLimit = perDataset(v.evalLimit, dataset) ?? 0;
+    const hyper: Partial<HyperParameters> = v.compressSchedule
+      ? { epochs, ...compressedSchedule(dataset, epochs) }
+      : { epochs };
+    for (const [si, s] of def.settings.entries()) {
+      for (const point of pointsOf(s, v.values)) {
+        for (let k = 0; k < (opts.seeds ?? 1); k++) {
+          const seed = preset.hyper.seed + k;
+          const base = PRECISION_PRESETS[s.precision as keyof typeof PRECISION_PRESETS] as PrecisionSpec;
+          const precision: Record<string, unknown> = {};
+          for (const key of ["propagationBits", "updateBits", "integerBits"] as const)
+            if (point[key] !== undefined) precision[key] = point[key];
+          if (s.rounding !== undefined) precision["rounding"] = s.rounding;
+          let scaling = base.scaling;
+          if (s.scaling === "delayed-amax") scaling = { kind: "delayed-amax", history: 16, margin: 0 };
+          if (scaling.kind === "overflow-rate") {
+            let every = scaling.everyExamples;
+            if (trainLimit > 0 && trainLimit < TRAIN_EXAMPLES[dataset] && v.shrinkScaleWindow !== false)
+              every = Math.max(1, Math.round((every * trainLimit) / TRAIN_EXAMPLES[dataset]));
+            scaling = { ...scaling, everyExamples: every, maxRate: point.maxOverflowRate ?? scaling.maxRate };
+          } else if (point.maxOverflowRate !== undefined)
+            throw new DefinitionError(
+              `${source}: settings[${si}].maxOverflowRate: ${s.name} has no overflow-rate rule`,
+            );
+          if (base.format === "dynamic-fixed" || s.scaling !== undefined) precision["scaling"] = scaling;
+          precision["name"] = s.name;
+          let config: TrainConfig;
+          try {
+            config = resolveConfig(dataset, base, {
+              hyper: { ...hyper, seed },
+              precision: precision as Partial<PrecisionSpec>,
+              trainLimit,
+              evalLimit,
+            });
+          } catch (e) {
+            const msg = e instanceof Error ? e.message : String(e);
+            throw new DefinitionError(`${source}: settings[${si}] (${s.name}) on ${dataset}: ${msg}`);
+          }
+          runs.push({
+            experiment: def.name,
+            variant: variantName,
+            dataset,
+            setting: s.name,
+            point,
+            seed,
+            config,
+            runId: runId(config),
+          });
+        }
+      }
+    }
+  }
+  const only = opts.only ?? {};
+  return runs.filter((r) =>
+    Object.entries(only).every(([k, want]) => {
+      const have =
+        k === "dataset" ? r.dataset : k === "setting" ? r.setting : (r.point[k as Sweepable]?.toString() ?? undefined);
+      return have !== undefined && (have === want || Number(have) === Number(want));
+    }),
+  );
+}

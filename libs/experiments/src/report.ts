@@ -1,0 +1,354 @@
+/**
+ * The report: stored results → `reports/`. Two steps, so the committed report can be rebuilt anywhere:
+ *   collectReport: the result store → `<out>/results/<variant>/*.csv` (one tidy table per experiment, the
+ *     telemetry of one dynamic-fixed-point run, provenance.json): small files that are committed;
+ *   buildReport: those files → `<out>/README.md` (Table 2 beside the paper, the figures, cost vs error, the
+ *     beyond-the-paper tables, provenance) and `<out>/figures/*.svg|png`, byte for byte the same every time.
+ * Hardware costs come from @lowprec/hwcost; figures, tables and CSV from @lowprec/report.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { compareSettings, loadNetworks, PAPER_SETTINGS } from "@lowprec/hwcost";
+import {
+  costErrorSpec,
+  datasetLabel,
+  FIGURE_KINDS,
+  figureSpec,
+  markdownTable,
+  paretoFront,
+  resultsFromCsv,
+  resultsToCsv,
+  scaleRowsFromCsv,
+  scaleRowsToCsv,
+  table2Markdown,
+  telemetrySpec,
+  toPng,
+  toSvg,
+  type CostErrorPoint,
+  type PaperTable2,
+  type ResultRow,
+  type ScaleRow,
+} from "@lowprec/report";
+import { writeFileAtomic } from "@lowprec/storage";
+import { expandRuns, experimentNames, loadExperiment, type VariantName } from "./definitions.js";
+import { collectResults, storedRunDir, storedSeeds } from "./results.js";
+import { readJsonFile, type ConfigRecord } from "./run-folder.js";
+
+/** The paper's Table 2 (transcribed; see the file's provenance), in @lowprec/report's form. */
+export function paperTable2(): PaperTable2 {
+  const path = join(dirname(fileURLToPath(import.meta.url)), "..", "data", "table2.json");
+  const raw = readJsonFile(path) as {
+    title: string;
+    provenance: string;
+    rows: ({ setting: string; label: string; propagationBits: number; updateBits: number } & Record<string, unknown>)[];
+    columns: string[];
+  };
+  return {
+    title: raw.title,
+    provenance: raw.provenance,
+    rows: raw.rows.map((r) => ({
+      setting: r.setting,
+      label: r.label,
+      propagationBits: r.propagationBits,
+      updateBits: r.updateBits,
+      values: Object.fromEntries(raw.columns.map((c) => [c, r[c] as number])),
+      ...(r.setting === "goodfellow" ? { reference: true } : {}),
+    })),
+  };
+}
+
+/** Which run's scales the telemetry shows: Table 2's dynamic fixed point run on PI-MNIST, first seed. */
+const TELEMETRY = { experiment: "table2", dataset: "pi-mnist", setting: "dfxp" } as const;
+
+/** hwcost's name for each Table 2 setting. */
+const COST_SETTING: Readonly<Record<string, string>> = {
+  fp32: "single",
+  half: "half",
+  fixed: "fixed-20",
+  dfxp: "dfxp-10-12",
+};
+
+export interface Provenance {
+  variant: string;
+  collected: string;
+  gitCommit: string;
+  host: string;
+  cpu: string;
+  cores: number;
+  node: string;
+  backend: string;
+  threadsPerRun: number;
+  runs: number;
+  computeHours: number;
+  commands: string[];
+}
+
+/** Copies the store's results of `variant` into `<out>/results/<variant>/`; returns the files written. */
+export function collectReport(dataDir: string, variant: VariantName, out: string): string[] {
+  const dir = join(out, "results", variant);
+  mkdirSync(dir, { recursive: true });
+  const written: string[] = [];
+  const put = (name: string, text: string) => {
+    writeFileAtomic(join(dir, name), text);
+    written.push(join(dir, name));
+  };
+  let runs = 0;
+  let seconds = 0;
+  let env: ConfigRecord["environment"] | undefined;
+  let latest = "";
+  const commands: string[] = [];
+  for (const name of experimentNames()) {
+    const def = loadExperiment(name);
+    if (!def.variants[variant]) continue;
+    const rows = collectResults(def, variant, dataDir);
+    const done = rows.filter((r) => r.status === "done");
+    if (done.length === 0) continue;
+    put(`${name}.csv`, resultsToCsv(rows));
+    runs += done.length;
+    seconds += done.reduce((s, r) => s + (Number.isFinite(r.seconds) ? r.seconds : 0), 0);
+    commands.push(`lowprec sweep ${name} --variant ${variant}`);
+    for (const run of expandRuns(def, variant, { seeds: storedSeeds(def, variant, dataDir) })) {
+      const p = join(storedRunDir(dataDir, run), "config.json");
+      if (!existsSync(p)) continue;
+      const rec = readJsonFile(p) as ConfigRecord;
+      if (rec.environment.started > latest) [latest, env] = [rec.environment.started, rec.environment];
+    }
+  }
+  const def = loadExperiment(TELEMETRY.experiment);
+  const run = expandRuns(def, variant, { only: { dataset: TELEMETRY.dataset, setting: TELEMETRY.setting } })[0];
+  const scales = run ? join(storedRunDir(dataDir, run), "scales") : "";
+  if (run && existsSync(scales)) {
+    const rows: ScaleRow[] = [];
+    for (const f of readdirSync(scales).sort())
+      rows.push(...scaleRowsFromCsv(readFileSync(join(scales, f), "utf8"), join(scales, f)));
+    put("telemetry.csv", scaleRowsToCsv(rows));
+    put("telemetry.json", `${JSON.stringify({ ...TELEMETRY, runId: run.runId, variant }, null, 2)}\n`);
+  }
+  const provenance: Provenance = {
+    variant,
+    collected: latest,
+    gitCommit: env?.gitCommit ?? "unknown",
+    host: env?.host ?? "unknown",
+    cpu: env?.bits.cpu ?? "unknown",
+    cores: env?.cores ?? 0,
+    node: env?.node ?? "unknown",
+    backend: env ? `${env.bits.backend}${env.bits.blas ? " + OpenBLAS" : ""}` : "unknown",
+    threadsPerRun: env?.bits.threads ?? 0,
+    runs,
+    computeHours: Math.round((seconds / 3600) * 100) / 100,
+    commands,
+  };
+  put("provenance.json", `${JSON.stringify(provenance, null, 2)}\n`);
+  return written;
+}
+
+/** The method document, as linked from the report folder (reports/ sits at the repository's root). */
+const METHOD_LINK = ["..", "METHOD.md"].join("/");
+
+const pct = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : "—");
+const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+/** Builds `<out>/README.md` and `<out>/figures/` from `<out>/results/<variant>/`; returns the files written. */
+export async function buildReport(out: string, variant: VariantName): Promise<string[]> {
+  const dir = join(out, "results", variant);
+  if (!existsSync(dir)) throw new Error(`${dir}: no results of the ${variant} variant (lowprec report --collect)`);
+  const written: string[] = [];
+  const put = (path: string, data: string | Uint8Array) => {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomic(path, data);
+    written.push(path);
+  };
+  const read = (name: string): ResultRow[] =>
+    existsSync(join(dir, `${name}.csv`))
+      ? resultsFromCsv(readFileSync(join(dir, `${name}.csv`), "utf8"), join(dir, `${name}.csv`))
+      : [];
+  const provenance = readJsonFile(join(dir, "provenance.json")) as Provenance;
+  const md: string[] = [];
+  const figure = async (name: string, spec: Parameters<typeof toSvg>[0], caption: string) => {
+    const svg = await toSvg(spec);
+    put(join(out, "figures", `${name}.svg`), svg);
+    put(join(out, "figures", `${name}.png`), toPng(svg));
+    md.push(`![${caption}](figures/${name}.png)`, "");
+  };
+
+  md.push(
+    "# Reproduction report",
+    "",
+    `Courbariaux, David & Bengio, *Training deep neural networks with low precision multiplications* (arXiv`,
+    `1412.7024), reproduced by this repository's \`${variant}\` variant of each experiment. Every number below is`,
+    `read from \`results/${variant}/*.csv\`; \`lowprec report --variant ${variant}\` rebuilds this page and its`,
+    `figures from them, and \`lowprec report --collect --variant ${variant}\` first refreshes them from the`,
+    `result store. The method, and where this code differs from the authors', is in [METHOD.md](${METHOD_LINK}).`,
+    "",
+  );
+
+  // ** Table 2 **
+  const t2 = read("table2");
+  const t2def = loadExperiment("table2");
+  md.push("## Table 2: test error (%)", "");
+  md.push(t2def.variants[variant]?.description ?? "", "");
+  md.push(table2Markdown(t2, paperTable2()), "");
+  md.push(
+    "Each cell: our test error at the epoch of lowest validation error (bold; mean ± sd when several seeds), the " +
+      "paper's, and the difference. The paper's numbers are transcribed (METHOD.md §6.2); it trained far longer.",
+    "",
+  );
+
+  // ** the four figures **
+  md.push("## The paper's four figures", "");
+  md.push(
+    "Test error divided by the float32 error of the same dataset, length and subset (1 = no degradation), as the " +
+      "paper plots it; the dashed lines mark the paper's choices.",
+    "",
+  );
+  for (const kind of FIGURE_KINDS) {
+    const rows = read(kind);
+    const def = loadExperiment(kind);
+    md.push(`### ${def.title}`, "", `${def.description} ${def.variants[variant]?.description ?? ""}.`, "");
+    if (!rows.some((r) => r.status === "done")) {
+      md.push("Not run in this variant.", "");
+      continue;
+    }
+    await figure(`${kind}-${variant}`, figureSpec(kind, rows), def.title);
+  }
+
+  // ** telemetry **
+  if (existsSync(join(dir, "telemetry.csv"))) {
+    const which = readJsonFile(join(dir, "telemetry.json")) as { dataset: string; setting: string; runId: string };
+    const rows = scaleRowsFromCsv(readFileSync(join(dir, "telemetry.csv"), "utf8"), join(dir, "telemetry.csv"));
+    md.push("## Dynamic fixed point: each group's scale over training", "");
+    md.push(
+      `Run ${which.runId} (Table 2, ${datasetLabel(which.dataset)}, ${which.setting} 10/12): ` +
+        "the integer bits of each " +
+        "of the ten groups per layer, moved by the overflow-rate rule, and the measured overflow rates (calibration " +
+        "epochs included). The gradients' groups need fewer integer bits as training goes on.",
+      "",
+    );
+    await figure(`telemetry-${variant}`, telemetrySpec(rows), "scale telemetry");
+  }
+
+  // ** cost vs error **
+  const done = t2.filter((r) => r.status === "done");
+  if (done.length > 0) {
+    const networks = loadNetworks().networks.filter((n) => done.some((r) => r.dataset === n.id));
+    const costs = compareSettings(
+      networks.map((n) => ({ id: n.id, shape: n })),
+      PAPER_SETTINGS,
+    );
+    const points: Omit<CostErrorPoint, "pareto">[] = [];
+    const energy: string[][] = [];
+    for (const n of networks) {
+      for (const [setting, costName] of Object.entries(COST_SETTING)) {
+        const mine = done.filter((r) => r.dataset === n.id && r.setting === setting);
+        const c = costs.find((x) => x.network === n.id && x.setting === costName);
+        if (!c || mine.length === 0) continue;
+        const err = mean(mine.map((r) => r.testError));
+        points.push({ dataset: n.id, setting, picojoulesPerMac: c.macPicojoules, testError: err });
+        const paperEpochs = n.id === "cifar10" ? 400 : n.id === "svhn" ? 200 : 800;
+        energy.push([
+          datasetLabel(n.id),
+          setting,
+          c.macPicojoules.toPrecision(3),
+          c.epochJoules.toPrecision(3),
+          (c.epochJoules * paperEpochs).toPrecision(3),
+          pct(err),
+        ]);
+      }
+    }
+    const withFront: CostErrorPoint[] = [];
+    for (const d of new Set(points.map((p) => p.dataset))) {
+      const mine = points.filter((p) => p.dataset === d);
+      const front = new Set(
+        paretoFront(
+          mine,
+          (p) => p.picojoulesPerMac,
+          (p) => p.testError,
+        ),
+      );
+      for (const p of mine) withFront.push({ ...p, pareto: front.has(p) });
+    }
+    md.push("## Cost vs error", "");
+    md.push(
+      "Energy of one multiply-accumulate (45 nm ASIC model of @lowprec/hwcost) against our measured test error for " +
+        "each Table 2 setting; the Pareto front (nothing both cheaper and more accurate) is joined by a line.",
+      "",
+    );
+    await figure(`cost-error-${variant}`, costErrorSpec(withFront), "cost vs error");
+    md.push(
+      "Energy of training at the paper's length (MACs and memory traffic, parameters and activations priced at a " +
+        `1 MB SRAM, the model's default level; ${costs[0]?.memoryLevel ?? "sram-1MB"}):`,
+      "",
+    );
+    md.push(
+      markdownTable(["Dataset", "Setting", "pJ / MAC", "J / epoch", "J / paper run", "our test error (%)"], energy, [
+        "l",
+        "l",
+        "r",
+        "r",
+        "r",
+        "r",
+      ]),
+      "",
+    );
+  }
+
+  // ** beyond the paper **
+  const beyond = experimentNames().filter(
+    (n) => n !== "table2" && !(FIGURE_KINDS as readonly string[]).includes(n) && read(n).length > 0,
+  );
+  if (beyond.length > 0) md.push("## Beyond the paper", "");
+  for (const n of beyond) {
+    const def = loadExperiment(n);
+    const rows = read(n).filter((r) => r.status === "done");
+    md.push(`### ${def.title}`, "", def.description, "");
+    const keys = [...new Set(rows.map((r) => `${r.dataset}|${r.setting}|${r.propagationBits}|${r.updateBits}`))];
+    const body = keys.map((k) => {
+      const mine = rows.filter((r) => `${r.dataset}|${r.setting}|${r.propagationBits}|${r.updateBits}` === k);
+      const [d, s, p, u] = k.split("|");
+      return [
+        datasetLabel(d!),
+        s!,
+        p!,
+        u!,
+        pct(mean(mine.map((r) => r.testError))),
+        mean(mine.map((r) => r.normalizedError)).toFixed(3),
+        String(mine.length),
+      ];
+    });
+    md.push(
+      markdownTable(["Dataset", "Setting", "Prop. bits", "Up. bits", "Test error (%)", "Normalised", "Runs"], body, [
+        "l",
+        "l",
+        "r",
+        "r",
+        "r",
+        "r",
+        "r",
+      ]),
+      "",
+    );
+  }
+
+  // ** provenance **
+  md.push("## Provenance", "");
+  md.push(
+    markdownTable(
+      ["", ""],
+      [
+        ["variant", provenance.variant],
+        ["results collected", provenance.collected],
+        ["commit of the runs", provenance.gitCommit],
+        ["machine", `${provenance.cpu}, ${provenance.cores} cores (${provenance.host})`],
+        ["backend", `${provenance.backend}, ${provenance.threadsPerRun} thread(s) per run`],
+        ["Node", provenance.node],
+        ["runs", `${provenance.runs} (${provenance.computeHours} compute hours)`],
+      ],
+    ),
+    "",
+    "Commands that produced the tables: " + provenance.commands.map((c) => `\`${c}\``).join(", ") + ".",
+    "",
+  );
+  put(join(out, "README.md"), md.join("\n"));
+  return written;
+}

@@ -1,0 +1,98 @@
+/**
+ * The results of an experiment's variant as one tidy table (one row per planned run, done or not), with each
+ * run's error normalised by the baseline setting's (float32 in the paper's figures) for the same dataset,
+ * seed, length and subset. Read from the result store; written and read as CSV by @lowprec/report.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { ResultRow } from "@lowprec/report";
+import { datasetAvailable } from "./data.js";
+import { expandRuns, type ExperimentDef, type PlannedRun, type VariantName } from "./definitions.js";
+import { readJsonFile } from "./run-folder.js";
+import { resultsRoot, runDir, storedState, type RunMeta } from "./store.js";
+
+/** How many seeds the store holds for a variant (at least 1). */
+export function storedSeeds(def: ExperimentDef, variant: VariantName, dataDir: string): number {
+  const dir = join(resultsRoot(dataDir), def.name, variant);
+  if (!existsSync(dir)) return 1;
+  let most = 1;
+  for (const id of readdirSync(dir)) {
+    const p = join(dir, id, "run.json");
+    if (!existsSync(p)) continue;
+    const m = readJsonFile(p) as RunMeta;
+    const first = expandRuns(def, variant, { only: { dataset: m.dataset } })[0];
+    if (first) most = Math.max(most, m.seed - first.seed + 1);
+  }
+  return most;
+}
+
+function rowOf(run: PlannedRun, dataDir: string): ResultRow {
+  const c = run.config;
+  const p = c.precision;
+  const base: ResultRow = {
+    experiment: run.experiment,
+    variant: run.variant,
+    runId: run.runId,
+    dataset: run.dataset,
+    setting: run.setting,
+    format: p.format,
+    propagationBits: p.propagationBits,
+    updateBits: p.updateBits,
+    integerBits: p.integerBits,
+    maxOverflowRate: p.scaling.kind === "overflow-rate" ? p.scaling.maxRate : Number.NaN,
+    rounding: p.format === "float32" ? "none" : p.rounding,
+    scaling: p.format === "dynamic-fixed" ? p.scaling.kind : "none",
+    seed: run.seed,
+    epochs: c.hyper.epochs,
+    trainLimit: c.trainLimit,
+    status: "not run",
+    bestEpoch: Number.NaN,
+    validError: Number.NaN,
+    testError: Number.NaN,
+    baselineTestError: Number.NaN,
+    normalizedError: Number.NaN,
+    seconds: Number.NaN,
+  };
+  if (!datasetAvailable(run.dataset, dataDir))
+    return { ...base, status: "not run: data missing (run `lowprec fetch-data`)" };
+  const s = storedState(resultsRoot(dataDir), run);
+  if (s.state === "interrupted") return { ...base, status: `interrupted after epoch ${s.epochsDone}` };
+  if (s.state === "new") return base;
+  const m = s.summary;
+  return {
+    ...base,
+    status: "done",
+    bestEpoch: m.bestEpoch,
+    validError: m.bestValidError,
+    testError: m.testErrorAtBestValid,
+    seconds: (m.secondsPerEpoch ?? Number.NaN) * m.epochsDone,
+  };
+}
+
+/** One row per planned run of `variant` (all stored seeds), baseline-normalised. */
+export function collectResults(
+  def: ExperimentDef,
+  variant: VariantName,
+  dataDir: string,
+  seeds = storedSeeds(def, variant, dataDir),
+): ResultRow[] {
+  const runs = expandRuns(def, variant, { seeds });
+  const rows = runs.map((r) => rowOf(r, dataDir));
+  if (def.baseline === undefined) return rows;
+  const key = (r: ResultRow, run: PlannedRun) =>
+    [r.dataset, r.seed, r.epochs, r.trainLimit, run.config.evalLimit].join("|");
+  const baseline = new Map<string, number>();
+  runs.forEach((run, i) => {
+    const r = rows[i]!;
+    if (r.setting === def.baseline && r.status === "done") baseline.set(key(r, run), r.testError);
+  });
+  return rows.map((r, i) => {
+    const b = baseline.get(key(r, runs[i]!)) ?? Number.NaN;
+    return { ...r, baselineTestError: b, normalizedError: r.status === "done" ? r.testError / b : Number.NaN };
+  });
+}
+
+/** The folder of a stored run, for telemetry (the scales/ files). */
+export function storedRunDir(dataDir: string, run: PlannedRun): string {
+  return runDir(resultsRoot(dataDir), run);
+}

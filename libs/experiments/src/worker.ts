@@ -1,0 +1,78 @@
+/**
+ * A sweep worker: a child process (forked by sweep.ts) that trains the runs it is sent, one at a time, with
+ * the same run code as `lowprec train`, and reports over IPC. It loads each dataset once. It exits as soon as
+ * its parent is gone (checked at every batch), so a killed sweep leaves no orphan training: the interrupted
+ * run keeps its last checkpoint and is resumed by the next sweep.
+ */
+import type { Splits, TrainConfig } from "@lowprec/maxout";
+import { writeFileAtomic } from "@lowprec/storage";
+import { join } from "node:path";
+import { loadSplits } from "./data.js";
+import { runTraining } from "./run.js";
+import type { RunSummary } from "./run.js";
+import type { RunMeta } from "./store.js";
+
+/** What the sweep sends a worker. */
+export interface WorkerJob {
+  readonly type: "run";
+  readonly dir: string;
+  readonly config: TrainConfig;
+  readonly meta: RunMeta;
+  readonly dataDir: string;
+  readonly command: readonly string[];
+}
+
+/** What a worker sends back. */
+export type WorkerMessage =
+  | { readonly type: "ready" }
+  | { readonly type: "log"; readonly runId: string; readonly line: string }
+  | { readonly type: "epoch"; readonly runId: string; readonly epoch: number; readonly epochs: number }
+  | { readonly type: "done"; readonly runId: string; readonly summary: RunSummary; readonly seconds: number }
+  | { readonly type: "failed"; readonly runId: string; readonly message: string; readonly kind: string };
+
+const send = (m: WorkerMessage): void => {
+  process.send?.(m);
+};
+
+const parent = process.ppid;
+function watchdog(): void {
+  // NOTE: orphaned (the sweep was killed): stop now; the last checkpoint is intact (no write is in flight here).
+  if (process.ppid !== parent) process.exit(70);
+}
+
+const splits = new Map<string, Splits>();
+
+function handle(job: WorkerJob): void {
+  const id = job.meta.runId;
+  const t0 = performance.now();
+  try {
+    const key = `${job.config.preset === "mnist-conv" ? "pi-mnist" : job.config.preset}:${job.dataDir}`;
+    let data = splits.get(key);
+    if (!data) {
+      data = loadSplits(job.config.preset, job.dataDir, (line) => send({ type: "log", runId: id, line }));
+      splits.set(key, data);
+    }
+    const { summary } = runTraining(job.config, data, {
+      dir: job.dir,
+      mode: "resume",
+      command: job.command,
+      interactive: false,
+      log: (line) => send({ type: "log", runId: id, line }),
+      onEvent: (e) => {
+        watchdog();
+        if (e.kind === "epoch") send({ type: "epoch", runId: id, epoch: e.metrics.epoch, epochs: e.epochs });
+      },
+      beforeTraining: () => writeFileAtomic(join(job.dir, "run.json"), `${JSON.stringify(job.meta, null, 2)}\n`),
+    });
+    send({ type: "done", runId: id, summary, seconds: (performance.now() - t0) / 1000 });
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    send({ type: "failed", runId: id, message: err.message, kind: err.name });
+  }
+}
+
+process.on("message", (m: WorkerJob) => {
+  if (m.type === "run") handle(m);
+});
+process.on("disconnect", () => process.exit(0));
+send({ type: "ready" });

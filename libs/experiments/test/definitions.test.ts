@@ -1,0 +1,124 @@
+// Experiment files are validated before anything runs (errors name the file and the field), and a variant
+// expands to runs whose configurations carry its schedule compression and scale window.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { NETWORK_PRESETS } from "@lowprec/maxout";
+import {
+  DefinitionError,
+  expandRuns,
+  experimentNames,
+  loadExperiment,
+  type ExperimentDef,
+} from "../src/definitions.js";
+
+const dir = mkdtempSync(join(tmpdir(), "lowprec-defs-"));
+const valid = {
+  name: "t",
+  title: "t",
+  description: "t",
+  datasets: ["pi-mnist"],
+  baseline: "fp32",
+  settings: [
+    { name: "fp32", precision: "fp32" },
+    { name: "dfxp", precision: "dfxp", propagationBits: [8, 10] },
+  ],
+  variants: { smoke: { description: "s", epochs: 1, trainLimit: 1000 } },
+};
+function write(name: string, def: unknown): string {
+  const p = join(dir, `${name}.json`);
+  writeFileSync(p, JSON.stringify(def));
+  return p;
+}
+const mutate = (f: (d: Record<string, unknown>) => void): Record<string, unknown> => {
+  const d = JSON.parse(JSON.stringify(valid)) as Record<string, unknown>;
+  f(d);
+  return d;
+};
+
+describe("experiment files", () => {
+  it("the shipped ones load: table2, the four figures and the beyond-the-paper ones", () => {
+    expect(experimentNames()).toEqual([
+      "overflow-rate",
+      "prop-bits",
+      "radix-point",
+      "rounding",
+      "scaling",
+      "table2",
+      "update-bits",
+    ]);
+    for (const n of experimentNames()) expect(loadExperiment(n).name).toBe(n);
+  });
+
+  const bad: [string, (d: Record<string, unknown>) => void, RegExp][] = [
+    ["unknown dataset", (d) => (d["datasets"] = ["imagenet"]), /datasets\[0\]: unknown dataset "imagenet"/],
+    ["missing field", (d) => delete d["title"], /: title: missing/],
+    ["unknown field", (d) => (d["epochz"] = 3), /: epochz: unknown field/],
+    [
+      "unknown precision",
+      (d) => ((d["settings"] as Record<string, unknown>[])[1]!["precision"] = "posit"),
+      /settings\[1\]\.precision: expected one of fp32, half, fixed, dfxp/,
+    ],
+    [
+      "impossible width",
+      (d) => ((d["settings"] as Record<string, unknown>[])[1]!["propagationBits"] = [8, 40]),
+      /settings\[1\] \(dfxp\) on pi-mnist: .*propagationBits/,
+    ],
+    ["unknown variant", (d) => (d["variants"] = { quick: { description: "q" } }), /variants\.quick: unknown variant/],
+    [
+      "negative epochs",
+      (d) => ((d["variants"] as Record<string, Record<string, unknown>>)["smoke"]!["epochs"] = -1),
+      /variants\.smoke\.epochs: expected an integer ≥ 0/,
+    ],
+    ["baseline not a setting", (d) => (d["baseline"] = "fp16"), /baseline: no setting is named "fp16"/],
+  ];
+  for (const [what, f, message] of bad)
+    it(`rejects ${what}, naming the file and the field`, () => {
+      const p = write(what.replaceAll(" ", "-"), mutate(f));
+      expect(() => loadExperiment(p)).toThrow(DefinitionError);
+      expect(() => loadExperiment(p)).toThrow(new RegExp(`^${p.replaceAll(".", "\\.")}: .*`));
+      expect(() => loadExperiment(p)).toThrow(message);
+    });
+  it("rejects a file that is not JSON", () => {
+    const p = join(dir, "broken.json");
+    writeFileSync(p, "{ nope");
+    expect(() => loadExperiment(p)).toThrow(/broken\.json: not JSON/);
+  });
+});
+
+describe("expanding a variant", () => {
+  const def = valid as unknown as ExperimentDef;
+  it("sweeps array fields and repeats seeds", () => {
+    const runs = expandRuns(def, "smoke", { seeds: 2 });
+    expect(runs.map((r) => [r.setting, r.point.propagationBits ?? null, r.seed])).toEqual([
+      ["fp32", null, 1234],
+      ["fp32", null, 1235],
+      ["dfxp", 8, 1234],
+      ["dfxp", 8, 1235],
+      ["dfxp", 10, 1234],
+      ["dfxp", 10, 1235],
+    ]);
+    expect(new Set(runs.map((r) => r.runId)).size).toBe(6);
+    expect(expandRuns(def, "smoke", { only: { propagationBits: "10" } }).map((r) => r.setting)).toEqual(["dfxp"]);
+  });
+  it("shrinks the scale window with the subset (10,000 of 50,000 examples → 1 in 5)", () => {
+    const dfxp = expandRuns(def, "smoke").find((r) => r.setting === "dfxp")!;
+    expect(dfxp.config.precision.scaling).toEqual({ kind: "overflow-rate", maxRate: 1e-4, everyExamples: 200 });
+    const whole = { ...def, variants: { smoke: { description: "s", epochs: 1 } } } as ExperimentDef;
+    const full = expandRuns(whole, "smoke").find((r) => r.setting === "dfxp")!;
+    expect(full.config.precision.scaling).toEqual({ kind: "overflow-rate", maxRate: 1e-4, everyExamples: 10_000 });
+  });
+  it("compresses the schedules in proportion when asked (PI-MNIST, 100 of 800 epochs: 50 and 25)", () => {
+    const v = { description: "b", epochs: 100, compressSchedule: true };
+    const c = expandRuns({ ...def, variants: { budget: v } } as ExperimentDef, "budget")[0]!.config;
+    expect(c.hyper.learningRateSaturationEpochs).toBe(50);
+    expect(c.hyper.momentumSaturationEpochs).toBe(25);
+    const p = NETWORK_PRESETS["pi-mnist"].hyper;
+    const plain = expandRuns(
+      { ...def, variants: { budget: { ...v, compressSchedule: false } } } as ExperimentDef,
+      "budget",
+    );
+    expect(plain[0]!.config.hyper.learningRateSaturationEpochs).toBe(p.learningRateSaturationEpochs);
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * @lowprec/report: result rows → figures (Vega-Lite → SVG → PNG), Markdown tables and CSV.
+ * It reads plain rows and imports nothing else of ours.
+ */
+export {
+  type ResultRow,
+  type ScaleRow,
+  RESULT_COLUMNS,
+  SCALE_COLUMNS,
+  csvNumber,
+  resultsToCsv,
+  resultsFromCsv,
+  scaleRowsToCsv,
+  scaleRowsFromCsv,
+} from "./rows.js";
+export {
+  type PaperTable2,
+  DATASETS,
+  datasetLabel,
+  markdownTable,
+  sampleSd,
+  table2Markdown,
+} from "./markdown.js";
+export {
+  type VegaLiteSpec,
+  type FigureKind,
+  type CostErrorPoint,
+  FIGURE_KINDS,
+  FONT_FAMILY,
+  REPORT_CONFIG,
+  formatLabel,
+  figureSpec,
+  radixPointSpec,
+  propBitsSpec,
+  updateBitsSpec,
+  overflowRateSpec,
+  telemetrySpec,
+  costErrorSpec,
+} from "./figures.js";
+export { paretoFront } from "./pareto.js";
+export { toSvg, toPng } from "./render.js";

@@ -1,0 +1,72 @@
+/** `lowprec sweep`: runs what is missing of an experiment's variant (@lowprec/experiments). */
+import { experimentNames, loadExperiment, runSweep, SWEEPABLE, VARIANTS, type VariantName } from "@lowprec/experiments";
+import { UsageError, type Args, type Command } from "../command.js";
+import { resolveDataDir } from "../paths.js";
+
+/** `--only k=v,k=v` → a filter (keys: dataset, setting, or a swept field). */
+export function parseOnly(args: Args): Record<string, string> | undefined {
+  const text = args.string("only");
+  if (text === undefined) return undefined;
+  const keys = ["dataset", "setting", ...SWEEPABLE];
+  const only: Record<string, string> = {};
+  for (const kv of text.split(",")) {
+    const [k, v] = kv.split("=");
+    if (!k || v === undefined || v === "") throw new UsageError(`option --only: expected key=value; got "${kv}"`);
+    if (!keys.includes(k)) throw new UsageError(`option --only: unknown key "${k}" (known: ${keys.join(", ")})`);
+    only[k] = v;
+  }
+  return only;
+}
+
+export const VARIANT_OPTION = {
+  type: "string",
+  value: "V",
+  description: "paper, budget (default) or smoke",
+} as const;
+
+export const command: Command = {
+  name: "sweep",
+  summary: "run what is missing of an experiment (table2, the paper's figures, beyond-the-paper ones)",
+  synopsis: "<experiment> [--variant V] [--jobs N] [--seeds K] [--only k=v[,k=v]] [--dry-run]",
+  description:
+    `Experiments: ${experimentNames().join(", ")} (libs/experiments/experiments/*.json).\n` +
+    "Runs each missing run of the variant into <data root>/results/<experiment>/<variant>/<run-id>/, resumes\n" +
+    "interrupted ones from their checkpoints, skips finished ones, and prints a line per finished run with the\n" +
+    "overall progress. Each run uses one thread; --jobs runs several at once.",
+  positionals: { min: 1, max: 1 },
+  options: {
+    variant: VARIANT_OPTION,
+    jobs: { type: "string", value: "N", description: "runs at once (default: the number of cores)" },
+    seeds: { type: "string", value: "K", description: "runs per cell, seeds 1234, 1235, ... (default 1)" },
+    only: {
+      type: "string",
+      value: "k=v[,k=v]",
+      description: "only the runs matching: dataset, setting, or a swept field (e.g. propagationBits=10)",
+    },
+    "dry-run": { type: "boolean", description: "list the runs, their state and an estimated time; run nothing" },
+    "data-dir": { type: "string", value: "DIR", description: "data root ($LOWPREC_DATA, else the repository's data/)" },
+  },
+  async run(args) {
+    const def = loadExperiment(args.positionals[0]!);
+    const variant = args.choice("variant", VARIANTS, "budget") as VariantName;
+    const only = parseOnly(args);
+    const jobs = args.number("jobs", { integer: true, min: 1 });
+    const seeds = args.number("seeds", { integer: true, min: 1 });
+    const report = await runSweep({
+      experiment: def,
+      variant,
+      dataDir: resolveDataDir(args.string("data-dir")),
+      dryRun: args.flag("dry-run"),
+      command: ["lowprec", "sweep", ...args.argv],
+      ...(jobs !== undefined ? { jobs } : {}),
+      ...(seeds !== undefined ? { seeds } : {}),
+      ...(only ? { only } : {}),
+    });
+    if (!args.flag("dry-run"))
+      console.log(
+        `${def.name}/${variant}: ${report.ran} ran, ${report.skipped} were done, ${report.failed.length} failed, ` +
+          `${report.missing.length} without data`,
+      );
+    return report.failed.length ? 1 : 0;
+  },
+};

@@ -1,0 +1,44 @@
+// The committed report is rebuilt from the committed results tables, byte for byte, and its numbers come
+// from those tables: changing a CSV cell changes the page.
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const bin = new URL("../bin/lowprec.js", import.meta.url).pathname;
+const reports = new URL("../../../reports", import.meta.url).pathname;
+
+function report(out: string): void {
+  const r = spawnSync(process.execPath, [bin, "report", "--out", out], { encoding: "utf8" });
+  expect(r.status, r.stderr).toBe(0);
+}
+
+describe("lowprec report", () => {
+  it("rebuilds the committed reports/ from reports/results/ byte for byte", () => {
+    expect(existsSync(join(reports, "results", "budget", "table2.csv"))).toBe(true);
+    const out = mkdtempSync(join(tmpdir(), "lowprec-report-"));
+    cpSync(join(reports, "results"), join(out, "results"), { recursive: true });
+    report(out);
+    const files = ["README.md", ...readdirSync(join(reports, "figures")).map((f) => join("figures", f))];
+    expect(readdirSync(join(out, "figures")).sort()).toEqual(readdirSync(join(reports, "figures")).sort());
+    for (const f of files) expect(readFileSync(join(out, f)).equals(readFileSync(join(reports, f))), f).toBe(true);
+  }, 120_000);
+
+  it("takes its numbers from the CSVs", () => {
+    const out = mkdtempSync(join(tmpdir(), "lowprec-report-"));
+    cpSync(join(reports, "results"), join(out, "results"), { recursive: true });
+    const csv = join(out, "results", "budget", "table2.csv");
+    const lines = readFileSync(csv, "utf8").split("\n");
+    const cols = lines[0]!.split(",");
+    const at = lines.findIndex((l) => l.includes(",pi-mnist,fp32,") && l.includes(",done,"));
+    expect(at).toBeGreaterThan(0);
+    const cells = lines[at]!.split(",");
+    cells[cols.indexOf("testError")] = "12.345";
+    lines[at] = cells.join(",");
+    writeFileSync(csv, lines.join("\n"));
+    report(out);
+    expect(readFileSync(join(out, "README.md"), "utf8")).toContain("**12.35**");
+    expect(readFileSync(join(reports, "README.md"), "utf8")).not.toContain("**12.35**");
+  }, 120_000);
+});

@@ -1,0 +1,155 @@
+// Sweeps through the installed command: the smoke variants of Table 2 and the four figures train for real
+// (subsets, seconds each); a sweep killed with SIGKILL resumes without rerunning finished runs and ends with
+// the uninterrupted sweep's table; --jobs 2 gives --jobs 1's errors bit for bit.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const bin = new URL("../bin/lowprec.js", import.meta.url).pathname;
+const root = mkdtempSync(join(tmpdir(), "lowprec-sweep-"));
+
+function L(args: string[]): { status: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 600_000 });
+  return { status: r.status, out: r.stdout, err: r.stderr };
+}
+interface Row {
+  dataset: string;
+  setting: string;
+  status: string;
+  runId: string;
+  testError: string;
+  validError: string;
+  normalizedError: string;
+  bestEpoch: string;
+}
+function results(experiment: string, dataDir: string): Row[] {
+  const csv = join(dataDir, "results.csv");
+  const r = L(["results", experiment, "--variant", "smoke", "--data-dir", dataDir, "--csv", csv]);
+  expect(r.status, r.err).toBe(0);
+  const [head, ...lines] = readFileSync(csv, "utf8").trim().split("\n");
+  const cols = head!.split(",");
+  return lines.map((l) => {
+    const cells = l.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, ""));
+    return Object.fromEntries(cols.map((c, i) => [c, cells[i] ?? ""])) as unknown as Row;
+  });
+}
+const errors = (rows: Row[]) => rows.map((r) => [r.runId, r.status, r.bestEpoch, r.validError, r.testError]);
+
+describe("smoke sweeps train for real", () => {
+  for (const experiment of ["table2", "radix-point", "prop-bits", "update-bits", "overflow-rate"])
+    it(experiment, () => {
+      const dataDir = join(root, experiment);
+      const r = L(["sweep", experiment, "--variant", "smoke", "--data-dir", dataDir]);
+      expect(r.status, r.err + r.out).toBe(0);
+      expect(r.out).toMatch(/progress: \d+\/\d+ runs, elapsed .*, ETA/);
+      const rows = results(experiment, dataDir);
+      const done = rows.filter((x) => x.status === "done");
+      expect(done.length).toBeGreaterThan(0);
+      for (const x of done) {
+        const e = Number(x.testError);
+        expect(e, `${x.dataset} ${x.setting}`).toBeGreaterThan(0);
+        expect(e, `${x.dataset} ${x.setting}`).toBeLessThanOrEqual(100);
+        expect(Number.isFinite(Number(x.normalizedError))).toBe(true);
+      }
+      // NOTE: one epoch on 1,000 examples: float32 already beats chance (90 %); the settings differ.
+      const fp32 = done.filter((x) => x.setting === "fp32" && x.dataset === "pi-mnist");
+      expect(fp32.length).toBeGreaterThan(0);
+      for (const x of fp32) expect(Number(x.testError)).toBeLessThan(85);
+      expect(new Set(done.map((x) => x.testError)).size).toBeGreaterThan(1);
+      if (experiment === "table2") {
+        expect(r.out).toContain("cifar10: not run: data missing (run `lowprec fetch-data`)");
+        expect(rows.filter((x) => x.dataset === "cifar10").every((x) => x.status.startsWith("not run: data missing")));
+        expect(rows.find((x) => x.dataset === "pi-mnist" && x.setting === "fp32")!.normalizedError).toBe("1");
+      }
+      const again = L(["sweep", experiment, "--variant", "smoke", "--data-dir", dataDir]);
+      expect(again.out).toMatch(/0 ran, \d+ were done, 0 failed/);
+    }, 600_000);
+});
+
+describe("a killed sweep", () => {
+  const what = "resumes: finished runs are kept, the interrupted one continues, the table equals an uninterrupted one";
+  it(what, async () => {
+    // NOTE: runs of four epochs, so that the kill lands inside a run that has a checkpoint to resume.
+    const def = join(root, "kill.json");
+    writeFileSync(
+      def,
+      JSON.stringify({
+        name: "kill",
+        title: "kill test",
+        description: "three four-epoch runs on 1,000 PI-MNIST examples",
+        datasets: ["pi-mnist"],
+        baseline: "fp32",
+        settings: [
+          { name: "fp32", precision: "fp32" },
+          { name: "dfxp", precision: "dfxp", propagationBits: [10, 12] },
+        ],
+        variants: { smoke: { description: "s", epochs: 4, trainLimit: 1000, evalLimit: 500, compressSchedule: true } },
+      }),
+    );
+    const args = ["sweep", def, "--variant", "smoke", "--jobs", "1"];
+    const straight = join(root, "straight");
+    expect(L([...args, "--data-dir", straight]).status).toBe(0);
+    const killed = join(root, "killed");
+    const p = spawn(process.execPath, [bin, ...args, "--data-dir", killed], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    const variantDir = join(killed, "results", "kill", "smoke");
+    const inProgress = () =>
+      existsSync(variantDir) &&
+      readdirSync(variantDir).some(
+        (d) => existsSync(join(variantDir, d, "checkpoint.bin")) && !existsSync(join(variantDir, d, "summary.json")),
+      );
+    const t0 = Date.now();
+    while (!(/^done /m.test(out) && inProgress()) && Date.now() - t0 < 120_000)
+      await new Promise((r) => setTimeout(r, 5));
+    p.kill("SIGKILL");
+    await new Promise((r) => p.on("exit", r));
+    const firstDone = (out.match(/^done /gm) ?? []).length;
+    expect(firstDone).toBeGreaterThanOrEqual(1);
+    expect(firstDone).toBeLessThan(3);
+    // NOTE: the orphaned worker notices its parent is gone at its next batch and exits; its lock goes with it.
+    const t1 = Date.now();
+    while (readdirSync(variantDir).some((d) => existsSync(join(variantDir, d, ".lock"))) && Date.now() - t1 < 30_000)
+      await new Promise((r) => setTimeout(r, 20));
+    const resumed = L([...args, "--data-dir", killed]);
+    expect(resumed.status, resumed.err).toBe(0);
+    expect(resumed.out).toContain(`${3 - firstDone} ran, ${firstDone} were done`);
+    expect(resumed.out).toMatch(/resumed after epoch [0-3]/);
+    expect(errors(results(def, killed))).toEqual(errors(results(def, straight)));
+  }, 600_000);
+});
+
+describe("--jobs", () => {
+  it("2 jobs give 1 job's errors, bit for bit", () => {
+    const one = join(root, "jobs1");
+    const two = join(root, "jobs2");
+    expect(L(["sweep", "rounding", "--variant", "smoke", "--jobs", "1", "--data-dir", one]).status).toBe(0);
+    expect(L(["sweep", "rounding", "--variant", "smoke", "--jobs", "2", "--data-dir", two]).status).toBe(0);
+    const a = results("rounding", one);
+    expect(a.filter((r) => r.status === "done")).toHaveLength(5);
+    expect(errors(results("rounding", two))).toEqual(errors(a));
+  }, 600_000);
+});
+
+describe("bad definitions and options", () => {
+  it("an unknown experiment or --only key is one line", () => {
+    const a = L(["sweep", "nope"]);
+    expect(a.status).toBe(1);
+    expect(a.err).toMatch(/^lowprec sweep: unknown experiment "nope" \(known: overflow-rate, /);
+    const b = L(["sweep", "table2", "--only", "widths=3"]);
+    expect(b.status).toBe(2);
+    expect(b.err.split("\n")[0]).toContain('unknown key "widths"');
+  });
+  it("--dry-run lists the runs with an estimate and runs nothing", () => {
+    const d = join(root, "dry");
+    const r = L(["sweep", "prop-bits", "--variant", "budget", "--dry-run", "--data-dir", d]);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/prop-bits\/budget: 32 runs, 0 done, 16 to run, 16 without data; about /);
+    expect(r.out).toMatch(/pi-mnist dfxp propagationBits=10 updateBits=32 seed 1234: 20 epochs, to run, ~/);
+    expect(existsSync(join(d, "results"))).toBe(false);
+  });
+});
