@@ -8,7 +8,6 @@
  * const { summary } = runTraining(config, loadSplits("pi-mnist", "data"), { dir: "data/runs/x", mode: "new" });
  * ```
  */
-export { toCsv, parseCsv, formatCell, numberCell, type CsvOptions } from "./csv.js";
 export { canonicalJson, runId } from "./run-id.js";
 export {
   bitSettings,
@@ -23,7 +22,6 @@ export {
   RunExistsError,
   RUN_FILES,
   METRIC_COLUMNS,
-  SCALE_COLUMNS,
   readJsonFile,
   type OpenMode,
   type RunFolderOptions,
@@ -54,6 +52,27 @@ export {
 } from "./definitions.js";
 export { resultsRoot, runDir, storedState, runMeta, type RunMeta, type StoredState } from "./store.js";
 export { runSweep, estimateSeconds, THREADS_PER_RUN, type SweepOptions, type SweepReport } from "./sweep.js";
+export {
+  enqueueSweep,
+  sweepStatus,
+  formatSweepStatus,
+  openQueue,
+  parseQueueUrl,
+  sharedDirectory,
+  jobId,
+  QUEUE_NAME,
+  JOB_DEFAULTS,
+  type ResultLocation,
+  type QueueJobData,
+  type QueueProgress,
+  type QueueResult,
+  type QueueRunStatus,
+  type QueueSweepOptions,
+  type EnqueueOptions,
+  type EnqueueReport,
+} from "./queue.js";
+export { startQueueWorker, UNRECOVERABLE_ERRORS, type QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
+export { claimFolder, startHeartbeat, HEARTBEAT_FILE, type Heartbeat } from "./queue-lock.js";
 export { collectResults, storedSeeds, storedRunDir } from "./results.js";
 export { runTraining, type RunSummary, type RunOptions } from "./run.js";
 export { collectReport, buildReport, paperTable2, type Provenance } from "./report.js";

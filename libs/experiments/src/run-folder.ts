@@ -33,7 +33,7 @@ import {
   writeFileAtomic,
   type FolderLock,
 } from "@lowprec/storage";
-import { toCsv } from "./csv.js";
+import { rowsToCsv, SCALE_COLUMNS } from "@lowprec/report";
 import type { BitSettings, Environment } from "./environment.js";
 import { runId } from "./run-id.js";
 
@@ -71,19 +71,6 @@ export const METRIC_COLUMNS: readonly (keyof EpochMetrics & string)[] = [
   "bestValidError",
   "bestTestError",
 ];
-export const SCALE_COLUMNS: readonly (keyof ScaleRow & string)[] = [
-  "phase",
-  "epoch",
-  "batch",
-  "examples",
-  "layer",
-  "group",
-  "integerBits",
-  "overflowRate",
-  "overflowRateHalfRange",
-  "amax",
-];
-
 /** What config.json holds. */
 export interface ConfigRecord {
   runId: string;
@@ -184,13 +171,15 @@ export class RunFolder implements RunOutput {
     writeFileAtomic(join(this.dir, "config.json"), `${JSON.stringify(record, null, 2)}\n`);
   }
   writeMetrics(history: readonly EpochMetrics[]): void {
-    writeFileAtomic(join(this.dir, "metrics.csv"), toCsv(METRIC_COLUMNS, history));
+    writeFileAtomic(join(this.dir, "metrics.csv"), rowsToCsv(METRIC_COLUMNS, history));
     writeFileAtomic(join(this.dir, "metrics.json"), `${JSON.stringify(history, null, 1)}\n`);
   }
   writeScales(epoch: number, rows: readonly ScaleRow[]): void {
     const name = `epoch-${String(epoch).padStart(4, "0")}.csv`;
     mkdirSync(join(this.dir, "scales"), { recursive: true });
-    writeFileAtomic(join(this.dir, "scales", name), toCsv(SCALE_COLUMNS, rows));
+    // NOTE: the trainer's rows have report's telemetry columns (integerBits is empty for a group without a scale).
+    const columns = SCALE_COLUMNS as readonly (keyof ScaleRow & string)[];
+    writeFileAtomic(join(this.dir, "scales", name), rowsToCsv(columns, rows));
   }
   writeCheckpoint(bytes: Uint8Array): void {
     writeFileAtomic(join(this.dir, "checkpoint.bin"), bytes);

@@ -75,14 +75,15 @@ export function estimateSeconds(run: PlannedRun, epochsLeft: number, rate = DEFA
   return epochsLeft * epochUnits(run) * (rate[run.dataset] ?? 1e-2);
 }
 
-function workerPath(): string {
+/** The compiled sweep worker (worker.ts), which the queue worker forks too. */
+export function workerPath(): string {
   // NOTE: from src/ (tests) or dist/, the compiled worker is ../dist/worker.js.
   const p = fileURLToPath(new URL("../dist/worker.js", import.meta.url));
   if (!existsSync(p)) throw new Error(`${p} is missing: build first (npm run build)`);
   return p;
 }
 
-const describeRun = (r: PlannedRun): string =>
+export const describeRun = (r: PlannedRun): string =>
   [r.dataset, r.setting, ...Object.entries(r.point).map(([k, v]) => `${k}=${v}`), `seed ${r.seed}`].join(" ");
 
 /** Runs (or lists, with `dryRun`) what is missing of a sweep. */

@@ -8,6 +8,7 @@ export {
   RESULT_COLUMNS,
   SCALE_COLUMNS,
   csvNumber,
+  rowsToCsv,
   resultsToCsv,
   resultsFromCsv,
   scaleRowsToCsv,

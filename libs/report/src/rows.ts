@@ -167,14 +167,23 @@ export function csvNumber(v: number): string {
   return String(Number(v.toPrecision(10)));
 }
 
-function toCsv<T>(schema: Schema<T>, rows: readonly T[]): string {
+/**
+ * Rows as CSV with the given columns, in that order: a header, `\n` line ends, RFC 4180 quoting (papaparse),
+ * numbers as csvNumber writes them, undefined and null as empty cells. The one CSV writer of the project's
+ * tables (results, telemetry, a run's metrics).
+ */
+export function rowsToCsv<T extends object>(columns: readonly (keyof T & string)[], rows: readonly T[]): string {
   const data = rows.map((row) =>
-    schema.columns.map((c) => {
+    columns.map((c) => {
       const v: unknown = row[c];
-      return typeof v === "number" ? csvNumber(v) : String(v);
+      return typeof v === "number" ? csvNumber(v) : v === undefined || v === null ? "" : String(v);
     }),
   );
-  return `${Papa.unparse({ fields: [...schema.columns], data }, { newline: "\n", quotes: false })}\n`;
+  return `${Papa.unparse({ fields: [...columns], data }, { newline: "\n", quotes: false })}\n`;
+}
+
+function toCsv<T extends object>(schema: Schema<T>, rows: readonly T[]): string {
+  return rowsToCsv(schema.columns, rows);
 }
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
