@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import { linkSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { LockedError, writeFileAtomic, type LockHolder } from "@lowprec/storage";
+import { LockedError, pidAlive, writeFileAtomic, type LockHolder } from "@lowprec/storage";
 
 export const HEARTBEAT_FILE = ".heartbeat";
 const LOCK_FILE = ".lock";
@@ -89,21 +89,30 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Prepares `dir` for this host's worker: a lock of another host whose queue heartbeat stands still for
  * `windowMs` is taken over; a live one, or one without a heartbeat, is refused (LockedError: retry later).
- * A lock of this host is left to lockFolder (a dead pid is taken over there, a live one refused).
+ * A lock of this host is given `windowMs` for its process to end, then left to lockFolder (which takes over a
+ * dead pid's lock); a process still alive is refused.
  */
 export async function claimFolder(dir: string, opts: ClaimOptions): Promise<void> {
   const lockPath = join(dir, LOCK_FILE);
   const lockText = readText(lockPath);
   if (lockText === undefined) return;
   const holder = parse<LockHolder>(lockText);
-  if (holder?.host === undefined || holder.host === hostname()) return;
+  if (holder?.host === undefined || typeof holder.pid !== "number") return;
   const full = holder as LockHolder;
+  const t0 = Date.now();
+  const poll = opts.pollMs ?? Math.max(50, opts.windowMs / 10);
+  if (holder.host === hostname()) {
+    // NOTE: a killed worker's training process stops at its next batch: give it the window to go.
+    while (pidAlive(full.pid) && readText(lockPath) === lockText) {
+      if (Date.now() - t0 >= opts.windowMs) throw new LockedError(dir, full);
+      await sleep(poll);
+    }
+    return;
+  }
   const hbPath = join(dir, HEARTBEAT_FILE);
   const first = readText(hbPath);
   const hb = parse<Heartbeat>(first);
   if (hb?.host !== holder.host || hb.pid !== holder.pid) throw new LockedError(dir, full, "and has no queue heartbeat");
-  const t0 = Date.now();
-  const poll = opts.pollMs ?? Math.max(50, opts.windowMs / 10);
   while (Date.now() - t0 < opts.windowMs) {
     await sleep(poll);
     if (readText(hbPath) !== first || readText(lockPath) !== lockText) throw new LockedError(dir, full);

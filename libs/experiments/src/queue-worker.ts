@@ -16,7 +16,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { hostname } from "node:os";
 import type { Job } from "bullmq";
-import { formatDuration } from "@lowprec/maxout";
+import { formatDuration, validateConfig } from "@lowprec/maxout";
 import type { PlannedRun } from "./definitions.js";
 import {
   jobId,
@@ -149,9 +149,16 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     return t;
   };
 
-  const processor = async (job: Job<QueueJobData, QueueResult>, token?: string): Promise<QueueResult> => {
+  /** One job; throws what went wrong (classified by `processor`). */
+  const runJob = async (job: Job<QueueJobData, QueueResult>, token?: string): Promise<QueueResult> => {
     const { config, meta, command } = job.data;
     const id = job.id ?? jobId(meta);
+    // NOTE: a job is input from the network: check it as a file would be checked, before anything runs.
+    try {
+      validateConfig(config);
+    } catch (e) {
+      throw new UnrecoverableError(`job ${id}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     if (runId(config) !== meta.runId)
       throw new UnrecoverableError(`job ${id}: its configuration's run id is ${runId(config)}, not ${meta.runId}`);
     const run: PlannedRun = { ...meta, config };
@@ -169,25 +176,14 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       job.updateProgress(p).catch(() => {});
     };
     progress(from);
-    const giveUp = (message: string, unrecoverable: boolean): never => {
-      const left = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
-      const next = unrecoverable ? "not retried" : left > 0 ? `${left} attempt(s) left` : "no attempt left";
-      log(`FAILED ${what}: ${message} (${next})`);
-      throw unrecoverable ? new UnrecoverableError(message) : new Error(message);
-    };
-    try {
-      await claimFolder(dir, { windowMs: lockDuration, log });
-    } catch (e) {
-      return giveUp(e instanceof Error ? e.message : String(e), false);
-    }
+    await claimFolder(dir, { windowMs: lockDuration, log });
     if (closing) return putBack(job, token);
     const trainer = await acquire();
     const beat = startHeartbeat(dir, trainer.pid, id, Math.max(100, Math.floor(lockDuration / 3)));
     let outcome: Outcome;
     try {
-      outcome = await trainer.run({ type: "run", dir, config, meta, dataDir: opts.dataDir, command }, (epoch) =>
-        progress(epoch),
-      );
+      const work: WorkerJob = { type: "run", dir, config, meta, dataDir: opts.dataDir, command };
+      outcome = await trainer.run(work, progress);
     } finally {
       beat.stop();
       trainer.busy = false;
@@ -200,10 +196,30 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       );
       return { summary: s, worker: name, trained: true };
     }
-    if (outcome.type === "failed") return giveUp(outcome.message, UNRECOVERABLE_ERRORS.has(outcome.kind));
+    if (outcome.type === "failed") {
+      const e = new Error(outcome.message);
+      e.name = outcome.kind;
+      throw e;
+    }
     releaseDeadLock(dir, trainer.pid);
     if (closing) return putBack(job, token);
-    return giveUp(`worker process exited (${outcome.how}) during the run`, false);
+    throw new Error(`worker process exited (${outcome.how}) during the run`);
+  };
+
+  /** Runs a job; a failure a retry cannot fix becomes an UnrecoverableError (failed at once), others are retried. */
+  const processor = async (job: Job<QueueJobData, QueueResult>, token?: string): Promise<QueueResult> => {
+    try {
+      return await runJob(job, token);
+    } catch (e) {
+      if (e instanceof WaitingError) throw e;
+      const already = e instanceof UnrecoverableError;
+      const err = e instanceof Error ? e : new Error(String(e));
+      const unrecoverable = already || UNRECOVERABLE_ERRORS.has(err.name);
+      const left = (job.opts.attempts ?? 1) - job.attemptsMade - 1;
+      const next = unrecoverable ? "not retried" : left > 0 ? `${left} attempt(s) left` : "no attempt left";
+      log(`FAILED ${job.id}: ${err.message} (${next})`);
+      throw unrecoverable && !already ? new UnrecoverableError(err.message) : err;
+    }
   };
 
   /** Back to the queue without spending an attempt (the worker is stopping). */

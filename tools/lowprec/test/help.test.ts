@@ -1,6 +1,6 @@
 // Every command answers --help and -h with its options, and an unknown option with one line naming it
 // (and the closest known one), exit code 2. Options are declared once, so help and parser cannot drift apart.
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it, vi } from "vitest";
@@ -35,10 +35,12 @@ describe("every command", () => {
       "cost",
       "fetch-data",
       "formats",
+      "report",
       "reproduce",
       "results",
       "sweep",
       "train",
+      "worker",
     ]);
   });
   for (const cmd of commands) {
@@ -52,6 +54,17 @@ describe("every command", () => {
           expect(r.out).toContain("exit codes: 0 ok, 1 failure");
         }
         expect((await run(["help", cmd.name])).out).toBe(helpText(cmd));
+      });
+      it("every declared option is read by the command (its name at a read site, not only in the declaration)", () => {
+        // NOTE: commands share option declarations with train.ts and sweep.ts; their read sites count too.
+        const sources = [`${cmd.name}.ts`, "train.ts", "sweep.ts"].map((f) => readFileSync(join(dir, f), "utf8"));
+        for (const name of Object.keys(cmd.options)) {
+          const read = new RegExp(`"${name}"(?!\\s*:)`);
+          expect(
+            sources.some((src) => read.test(src)),
+            `--${name} is declared but never read`,
+          ).toBe(true);
+        }
       });
       it("an unknown option exits 2 with one line naming it and a pointer to --help", async () => {
         const r = await run([cmd.name, "--no-such-option", "1"]);

@@ -2,6 +2,7 @@
 import { experimentNames, loadExperiment, runSweep, SWEEPABLE, VARIANTS, type VariantName } from "@lowprec/experiments";
 import { UsageError, type Args, type Command } from "../command.js";
 import { resolveDataDir } from "../paths.js";
+import { QUEUE_OPTION, queueSweep } from "./worker.js";
 
 /** `--only k=v,k=v` → a filter (keys: dataset, setting, or a swept field). */
 export function parseOnly(args: Args): Record<string, string> | undefined {
@@ -27,12 +28,13 @@ export const VARIANT_OPTION = {
 export const command: Command = {
   name: "sweep",
   summary: "run what is missing of an experiment (table2, the paper's figures, beyond-the-paper ones)",
-  synopsis: "<experiment> [--variant V] [--jobs N] [--seeds K] [--only k=v[,k=v]] [--dry-run]",
+  synopsis: "<experiment> [--variant V] [--jobs N] [--seeds K] [--only k=v[,k=v]] [--dry-run] [--queue URL [--status]]",
   description:
     `Experiments: ${experimentNames().join(", ")} (libs/experiments/experiments/*.json).\n` +
     "Runs each missing run of the variant into <data root>/results/<experiment>/<variant>/<run-id>/, resumes\n" +
     "interrupted ones from their checkpoints, skips finished ones, and prints a line per finished run with the\n" +
-    "overall progress. Each run uses one thread; --jobs runs several at once.",
+    "overall progress. Each run uses one thread; --jobs runs several at once. With --queue the missing runs go\n" +
+    "to a job queue instead, for `lowprec worker`s on any number of machines (see `lowprec worker --help`).",
   positionals: { min: 1, max: 1 },
   options: {
     variant: VARIANT_OPTION,
@@ -45,6 +47,9 @@ export const command: Command = {
     },
     "dry-run": { type: "boolean", description: "list the runs, their state and an estimated time; run nothing" },
     "data-dir": { type: "string", value: "DIR", description: "data root ($LOWPREC_DATA, else the repository's data/)" },
+    queue: { ...QUEUE_OPTION, description: "enqueue the missing runs on redis://host:port for `lowprec worker`s" },
+    status: { type: "boolean", description: "with --queue: the queued, running, done and failed runs; adds nothing" },
+    "retry-failed": { type: "boolean", description: "with --queue: put the sweep's failed runs back in the queue" },
   },
   async run(args) {
     const def = loadExperiment(args.positionals[0]!);
@@ -52,6 +57,9 @@ export const command: Command = {
     const only = parseOnly(args);
     const jobs = args.number("jobs", { integer: true, min: 1 });
     const seeds = args.number("seeds", { integer: true, min: 1 });
+    if (args.has("queue"))
+      return queueSweep(args, def, variant, { ...(seeds !== undefined ? { seeds } : {}), ...(only ? { only } : {}) });
+    args.refuse(["status", "retry-failed"], "only with --queue");
     const report = await runSweep({
       experiment: def,
       variant,
