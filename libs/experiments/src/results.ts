@@ -41,7 +41,7 @@ function rowOf(run: PlannedRun, dataDir: string): ResultRow {
     integerBits: p.integerBits,
     maxOverflowRate: p.scaling.kind === "overflow-rate" ? p.scaling.maxRate : Number.NaN,
     rounding: p.format === "float32" ? "none" : p.rounding,
-    scaling: p.format === "dynamic-fixed" ? p.scaling.kind : "none",
+    scaling: p.format === "dynamic-fixed" || p.groupScale === true ? p.scaling.kind : "none",
     seed: run.seed,
     epochs: c.hyper.epochs,
     trainLimit: c.trainLimit,

@@ -40,6 +40,7 @@ const mutate = (f: (d: Record<string, unknown>) => void): Record<string, unknown
 describe("experiment files", () => {
   it("the shipped ones load: table2, the four figures and the beyond-the-paper ones", () => {
     expect(experimentNames()).toEqual([
+      "formats",
       "overflow-rate",
       "prop-bits",
       "radix-point",

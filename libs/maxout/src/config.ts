@@ -4,7 +4,17 @@
  * run folder and compared on resume).
  */
 import { ROUNDING_MODES } from "@lowprec/formats";
-import { GROUPS, PRECISION_PRESETS, type PrecisionPresetName, type PrecisionSpec } from "./policy.js";
+import {
+  FLOAT_FORMATS,
+  GROUPS,
+  isFloatFormat,
+  PRECISION_FORMATS,
+  PRECISION_PRESETS,
+  SCALABLE_FORMATS,
+  type PrecisionFormat,
+  type PrecisionPresetName,
+  type PrecisionSpec,
+} from "./policy.js";
 import { NETWORK_PRESETS, type HyperParameters, type NetworkPresetName, type NetworkSpec } from "./presets.js";
 
 /**
@@ -176,6 +186,16 @@ export function validateConfig(c: TrainConfig): void {
       );
     validatePrecision({ ...c.precision, ...o }, where);
   });
+  // NOTE: the trainer calibrates only when some group is dynamic fixed point (METHOD.md §2.3); a float format
+  // beyond the paper must not claim a calibration that would not run.
+  const p = c.precision;
+  if (BEYOND_PAPER_FLOATS.includes(p.format) && !p.overrides.some((o) => o.format === "dynamic-fixed"))
+    need(
+      p.calibrationEpochs === 0,
+      "precision.calibrationEpochs",
+      p.calibrationEpochs,
+      `0 with format "${p.format}" (only dynamic fixed point calibrates; scaled float groups start at integerBits)`,
+    );
   const n = c.network;
   need(
     Array.isArray(n.input) && n.input.length === 3 && n.input.every((v) => isInt(v, 1)),
@@ -220,12 +240,21 @@ export function validateConfig(c: TrainConfig): void {
   });
 }
 
+/** The float formats beyond the paper, whose widths must be stated truthfully in propagationBits / updateBits. */
+const BEYOND_PAPER_FLOATS: readonly PrecisionFormat[] = ["bfloat16", "fp8e4m3", "fp8e5m2"];
+
+/** Width in bits of a float format of a policy (32 for float32). */
+function floatWidth(f: PrecisionFormat): number {
+  const ff = isFloatFormat(f) ? FLOAT_FORMATS[f] : undefined;
+  return ff ? 1 + ff.exponent + ff.mantissa : 32;
+}
+
 function validatePrecision(p: PrecisionSpec, where: string): void {
   need(
-    ["float32", "binary16", "fixed", "dynamic-fixed"].includes(p.format),
+    PRECISION_FORMATS.includes(p.format),
     `${where}.format`,
     p.format,
-    `"float32", "binary16", "fixed" or "dynamic-fixed"`,
+    PRECISION_FORMATS.map((f) => JSON.stringify(f)).join(", "),
   );
   need(
     (ROUNDING_MODES as readonly string[]).includes(p.rounding),
@@ -260,7 +289,80 @@ function validatePrecision(p: PrecisionSpec, where: string): void {
         "fewer integer bits than the widths minus the sign",
       );
   }
-  if (p.format === "dynamic-fixed") {
+  const isFloat = isFloatFormat(p.format) && p.format !== "float32";
+  if (p.groupScale !== undefined) {
+    need(typeof p.groupScale === "boolean", `${where}.groupScale`, p.groupScale, "true or false");
+    need(
+      !p.groupScale || SCALABLE_FORMATS.includes(p.format),
+      `${where}.groupScale`,
+      p.groupScale,
+      `false with format "${p.format}" (a per-group scale is for ${SCALABLE_FORMATS.join(", ")}` +
+        "; bfloat16 has float32's range)",
+    );
+  }
+  if (p.updateFormat !== undefined) {
+    need(
+      isFloat,
+      `${where}.updateFormat`,
+      p.updateFormat,
+      `no updateFormat with format "${p.format}" (fixed point sets updateBits; float32 does not round)`,
+    );
+    need(
+      isFloatFormat(p.updateFormat),
+      `${where}.updateFormat`,
+      p.updateFormat,
+      Object.keys(FLOAT_FORMATS)
+        .map((f) => JSON.stringify(f))
+        .join(", "),
+    );
+    const f = FLOAT_FORMATS[p.format as keyof typeof FLOAT_FORMATS],
+      u = FLOAT_FORMATS[p.updateFormat];
+    need(
+      !f || !u || (u.exponent >= f.exponent && u.mantissa >= f.mantissa),
+      `${where}.updateFormat`,
+      p.updateFormat,
+      `a format with at least the ${f?.exponent} exponent and ${f?.mantissa} mantissa bits of ${p.format}`,
+    );
+  }
+  if (p.floatOverflow !== undefined) {
+    need(
+      isFloat,
+      `${where}.floatOverflow`,
+      p.floatOverflow,
+      `no floatOverflow with format "${p.format}" (fixed point always saturates; float32 does not round)`,
+    );
+    need(
+      p.floatOverflow === "saturate" || (p.floatOverflow === "infinity" && p.format !== "fp8e4m3"),
+      `${where}.floatOverflow`,
+      p.floatOverflow,
+      p.format === "fp8e4m3" ? `"saturate" (E4M3 has no infinities)` : `"saturate" or "infinity"`,
+    );
+  }
+  if (BEYOND_PAPER_FLOATS.includes(p.format)) {
+    const prop = floatWidth(p.format),
+      upd = floatWidth(p.updateFormat ?? p.format);
+    need(
+      p.propagationBits === prop,
+      `${where}.propagationBits`,
+      p.propagationBits,
+      `${prop} (the width of ${p.format})`,
+    );
+    need(
+      p.updateBits === upd,
+      `${where}.updateBits`,
+      p.updateBits,
+      `${upd} (the width of ${p.updateFormat ?? p.format}, the update format)`,
+    );
+  }
+  const scaledFloat = p.groupScale === true && SCALABLE_FORMATS.includes(p.format);
+  if (scaledFloat)
+    need(
+      Number.isInteger(p.integerBits) && Math.abs(p.integerBits) <= 64,
+      `${where}.integerBits`,
+      p.integerBits,
+      "an integer in [-64, 64]",
+    );
+  if (p.format === "dynamic-fixed" || scaledFloat) {
     const s = p.scaling;
     if (s.kind === "overflow-rate") {
       need(isNum(s.maxRate, 0, 1), `${where}.scaling.maxRate`, s.maxRate, "a number in [0, 1]");
@@ -269,6 +371,8 @@ function validatePrecision(p: PrecisionSpec, where: string): void {
       need(isInt(s.history, 1), `${where}.scaling.history`, s.history, "an integer ≥ 1");
       need(Number.isInteger(s.margin), `${where}.scaling.margin`, s.margin, "an integer");
     } else need(false, `${where}.scaling.kind`, (s as { kind: unknown }).kind, `"overflow-rate" or "delayed-amax"`);
+  }
+  if (p.format === "dynamic-fixed") {
     need(isInt(p.calibrationEpochs, 0), `${where}.calibrationEpochs`, p.calibrationEpochs, "an integer ≥ 0");
     need(
       isInt(p.calibrationBits, 2) && p.calibrationBits <= 32,

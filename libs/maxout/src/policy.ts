@@ -41,15 +41,27 @@
  * layers consult the policy by point name, and a recorder can list every rounding a step performs.
  */
 import type {
+  FloatFormat,
   Format,
   GroupScale,
   GroupScaleState,
+  OverflowMode,
   QuantizeStats,
   RandomStream,
   RoundingMode,
   ScalingPolicySpec,
 } from "@lowprec/formats";
-import { binary16, createScale, dynamicFixed, fixed } from "@lowprec/formats";
+import {
+  bfloat16,
+  binary16,
+  createScale,
+  dynamicFixed,
+  fixed,
+  float,
+  floatExponentRange,
+  fp8e4m3,
+  fp8e5m2,
+} from "@lowprec/formats";
 import type { QuantizeSpec } from "@lowprec/tensor";
 
 // ** the ten groups of a layer **
@@ -151,10 +163,117 @@ export type PointName = keyof typeof ROUNDING_POINTS;
 
 // ** the policy as data **
 
-/** The number formats a policy can use. */
-export type PrecisionFormat = "float32" | "binary16" | "fixed" | "dynamic-fixed";
+/**
+ * The number formats a policy can use: the paper's four, and (beyond the paper) bfloat16 and the OCP FP8 formats
+ * E4M3 and E5M2 of @lowprec/formats (`bfloat16`, `fp8e4m3`: no infinities, max 448, saturating; `fp8e5m2`: IEEE,
+ * max 57344, overflow to ±Infinity).
+ */
+export type PrecisionFormat = "float32" | "binary16" | "fixed" | "dynamic-fixed" | "bfloat16" | "fp8e4m3" | "fp8e5m2";
 
-/** How a dynamic fixed point group chooses its integer bits (initial bits come from the policy). */
+/** The float formats (`float32` = no rounding): the values of `updateFormat`. */
+export type FloatPrecisionFormat = "float32" | "binary16" | "bfloat16" | "fp8e4m3" | "fp8e5m2";
+
+export const PRECISION_FORMATS: readonly PrecisionFormat[] = Object.freeze([
+  "float32",
+  "binary16",
+  "fixed",
+  "dynamic-fixed",
+  "bfloat16",
+  "fp8e4m3",
+  "fp8e5m2",
+]);
+
+/** Each float format of a policy as a @lowprec/formats value (undefined: float32, nothing to round). */
+export const FLOAT_FORMATS: Readonly<Record<FloatPrecisionFormat, FloatFormat | undefined>> = Object.freeze({
+  float32: undefined,
+  binary16,
+  bfloat16,
+  fp8e4m3,
+  fp8e5m2,
+});
+
+/** The float formats that may carry a per-group scale (`groupScale`): bfloat16 has float32's range already. */
+export const SCALABLE_FORMATS: readonly PrecisionFormat[] = Object.freeze(["binary16", "fp8e4m3", "fp8e5m2"]);
+
+export function isFloatFormat(f: string): f is FloatPrecisionFormat {
+  return Object.hasOwn(FLOAT_FORMATS, f);
+}
+
+/**
+ * The power-of-two scale s of a scaled float group (`groupScale`) with `integerBits` I: s = I − (emax + 1), emax
+ * being the exponent of the format's largest binade (8 for E4M3, 15 for E5M2 and binary16). Then, as in fixed point
+ * with I integer bits, the largest binade of the scaled format is [2^(I−1), 2^I): its largest value is
+ * max · 2^s = 0.875 · 2^I for E4M3 (448 · 2^(I−9)) and for E5M2 (57344 · 2^(I−16)).
+ */
+export function floatScaleExponent(f: FloatFormat, integerBits: number): number {
+  return integerBits - (floatExponentRange(f).emax + 1);
+}
+
+const overflowCache = new Map<string, FloatFormat>();
+
+/**
+ * A float format of a policy with the overflow rule `floatOverflow` (absent or the format's own: the preset itself).
+ * The other rule is the same format with `overflow` changed and a suffix: `-sat` (clamp to ±max, the OCP FP8
+ * saturation mode) or `-inf` (to ±Infinity, IEEE).
+ */
+export function policyFloat(
+  name: Exclude<FloatPrecisionFormat, "float32">,
+  floatOverflow: OverflowMode | undefined,
+): FloatFormat {
+  const f = FLOAT_FORMATS[name]!;
+  if (floatOverflow === undefined || floatOverflow === f.overflow) return f;
+  const key = `${name}/${floatOverflow}`;
+  let g = overflowCache.get(key);
+  if (!g) {
+    g = float({
+      exponent: f.exponent,
+      mantissa: f.mantissa,
+      bias: f.bias,
+      subnormals: f.subnormals,
+      overflow: floatOverflow,
+      specials: f.specials,
+      name: `${f.name}-${floatOverflow === "saturate" ? "sat" : "inf"}`,
+    });
+    overflowCache.set(key, g);
+  }
+  return g;
+}
+
+const scaledCache = new WeakMap<FloatFormat, Map<number, FloatFormat>>();
+
+/**
+ * `f` with a power-of-two scale: Q(x / 2^s) · 2^s with s = floatScaleExponent(f, integerBits), as one float format
+ * whose bias is lowered by s. Every value of the grid (normals, subnormals, the largest finite value, the overflow
+ * threshold) is multiplied by 2^s exactly, so the quantize kernels round it with the format's own semantics
+ * (rounding, saturation or infinities, subnormals) and count overflows as |q| ≥ max · 2^s and |q| ≥ max · 2^s / 2.
+ */
+export function scaledFloat(f: FloatFormat, integerBits: number): FloatFormat {
+  let byBits = scaledCache.get(f);
+  if (!byBits) {
+    byBits = new Map();
+    scaledCache.set(f, byBits);
+  }
+  let g = byBits.get(integerBits);
+  if (!g) {
+    const s = floatScaleExponent(f, integerBits);
+    g = float({
+      exponent: f.exponent,
+      mantissa: f.mantissa,
+      bias: f.bias - s,
+      subnormals: f.subnormals,
+      overflow: f.overflow,
+      specials: f.specials,
+      name: `${f.name}x2^${s}`,
+    });
+    byBits.set(integerBits, g);
+  }
+  return g;
+}
+
+/**
+ * How a dynamic fixed point group (or a float group with `groupScale`) chooses its integer bits (initial bits come
+ * from the policy).
+ */
 export type ScalingSpec =
   /** the paper's Algorithm 1 */
   | { readonly kind: "overflow-rate"; readonly maxRate: number; readonly everyExamples: number }
@@ -171,8 +290,25 @@ export interface GroupKnobs {
   /** fixed: the radix position; dynamic fixed: the initial integer bits of every group */
   readonly integerBits: number;
   readonly rounding: RoundingMode;
-  /** dynamic fixed point only */
+  /** dynamic fixed point, and float formats with `groupScale` */
   readonly scaling: ScalingSpec;
+  /**
+   * beyond the paper, binary16 and FP8 only (absent: false): each group has a power-of-two scale, Q(x/2^s)·2^s with
+   * s = integerBits − (emax + 1), moved by `scaling` from the initial `integerBits` like a dynamic fixed point group
+   */
+  readonly groupScale?: boolean;
+  /**
+   * beyond the paper, float formats only (absent: `format`): the format of Q_u, i.e. of the stored W and b (the
+   * float counterpart of `updateBits`), with at least the exponent and mantissa bits of `format`; it shares the
+   * group's scale when it is a scalable format and `groupScale` is on
+   */
+  readonly updateFormat?: FloatPrecisionFormat;
+  /**
+   * beyond the paper, float formats only (absent: the format's own rule, i.e. `saturate` for fp8e4m3 and `infinity`
+   * for binary16, bfloat16, fp8e5m2): what `format` does beyond its largest finite value, at both widths (a distinct
+   * `updateFormat` keeps its own rule)
+   */
+  readonly floatOverflow?: OverflowMode;
 }
 
 /** One override: applies to the layers and groups it names (all when omitted); later ones win. */
@@ -196,29 +332,36 @@ export interface GroupRule {
   readonly layer: number;
   readonly group: GroupName;
   readonly knobs: GroupKnobs;
-  /** Q_p's format, or undefined for float32 (no rounding) */
+  /** Q_p's format, or undefined for float32 (no rounding); a scaled float group's unscaled format */
   readonly propagation: Format | undefined;
-  /** Q_u's format (w and b only matter), or undefined for float32 */
+  /** Q_u's format (w and b only matter), or undefined for float32; a scaled float group's unscaled format */
   readonly update: Format | undefined;
-  /** the scaling policy of a dynamic fixed point group */
+  /** whether Q_p / Q_u apply the group's power-of-two scale to their float format (`groupScale`) */
+  readonly scaledPropagation: boolean;
+  readonly scaledUpdate: boolean;
+  /** the scaling policy of a dynamic fixed point group or a scaled float group */
   readonly scaling: ScalingPolicySpec | undefined;
 }
 
-function formatOf(k: GroupKnobs, bits: number): Format | undefined {
-  switch (k.format) {
-    case "float32":
-      return undefined;
-    case "binary16":
-      return binary16;
+function formatOf(k: GroupKnobs, format: PrecisionFormat, bits: number, overflow?: OverflowMode): Format | undefined {
+  switch (format) {
     case "fixed":
       return fixed({ bits, integerBits: k.integerBits });
     case "dynamic-fixed":
       return dynamicFixed({ bits });
+    case "float32":
+      return undefined;
+    default:
+      return policyFloat(format, overflow);
   }
 }
 
+function isScaled(k: GroupKnobs, format: PrecisionFormat): boolean {
+  return k.groupScale === true && SCALABLE_FORMATS.includes(format);
+}
+
 function scalingOf(k: GroupKnobs): ScalingPolicySpec | undefined {
-  if (k.format !== "dynamic-fixed") return undefined;
+  if (k.format !== "dynamic-fixed" && !isScaled(k, k.format)) return undefined;
   const s = k.scaling;
   return s.kind === "overflow-rate"
     ? { kind: "overflow-rate", maxRate: s.maxRate, everyExamples: s.everyExamples, initialIntegerBits: k.integerBits }
@@ -235,18 +378,31 @@ export function resolveGroup(spec: PrecisionSpec, layer: number, group: GroupNam
     rounding: spec.rounding,
     scaling: spec.scaling,
   };
+  // NOTE: the fields beyond the paper are copied only when given, so the paper's rules stay as they were.
+  if (spec.groupScale !== undefined) knobs = { ...knobs, groupScale: spec.groupScale };
+  if (spec.updateFormat !== undefined) knobs = { ...knobs, updateFormat: spec.updateFormat };
+  if (spec.floatOverflow !== undefined) knobs = { ...knobs, floatOverflow: spec.floatOverflow };
   for (const o of spec.overrides) {
     if ((o.layer === undefined || o.layer === layer) && (o.group === undefined || o.group === group)) {
       const { layer: _l, group: _g, ...rest } = o;
       knobs = { ...knobs, ...rest };
     }
   }
+  const updateFormat = knobs.updateFormat ?? knobs.format;
   return {
     layer,
     group,
     knobs,
-    propagation: formatOf(knobs, knobs.propagationBits),
-    update: formatOf(knobs, knobs.updateBits),
+    propagation: formatOf(knobs, knobs.format, knobs.propagationBits, knobs.floatOverflow),
+    // NOTE: floatOverflow belongs to `format`; a distinct updateFormat keeps its own rule.
+    update: formatOf(
+      knobs,
+      updateFormat,
+      knobs.updateBits,
+      knobs.updateFormat === undefined ? knobs.floatOverflow : undefined,
+    ),
+    scaledPropagation: isScaled(knobs, knobs.format),
+    scaledUpdate: isScaled(knobs, updateFormat),
     scaling: scalingOf(knobs),
   };
 }
@@ -261,6 +417,8 @@ export interface RoundingEvent {
   readonly width: Width;
   readonly format: string;
   readonly integerBits: number | undefined;
+  /** whether this pass feeds the group's overflow statistics */
+  readonly observed: boolean;
 }
 
 /** One row of scale telemetry: a group's state at the end of a window of examples. */
@@ -285,6 +443,11 @@ function emptyStats(): QuantizeStats {
 class GroupState {
   scale: GroupScale | undefined;
   readonly rng: RandomStream;
+  /**
+   * w and b of a scaled float group whose stored values carry no scale (e.g. FP8 propagations, bfloat16 updates):
+   * the scale is observed on the multiplier copies Ŵ, b̂ (step 1) instead of the stored values
+   */
+  readonly observeCopies: boolean;
   /** one stats object per rounding point using this group (filled by the kernels) */
   readonly stats = new Map<PointName, QuantizeStats>();
   /** observed passes this step */
@@ -298,14 +461,27 @@ class GroupState {
     readonly rule: GroupRule,
     seed: number,
   ) {
-    this.scale = rule.scaling && rule.propagation ? createScale(rule.scaling, rule.propagation) : undefined;
+    this.scale = rule.scaling && rule.propagation ? makeScale(rule) : undefined;
     this.rng = { seed, counter: 0 };
+    this.observeCopies = (rule.group === "w" || rule.group === "b") && rule.scaledPropagation && !rule.scaledUpdate;
   }
 
   integerBits(): number | undefined {
     if (this.scale) return this.scale.integerBits;
     return this.rule.knobs.format === "fixed" ? this.rule.knobs.integerBits : undefined;
   }
+}
+
+/**
+ * The group's scale controller: the same per-group state and policies as dynamic fixed point. The controller reads
+ * only the passes' statistics; @lowprec/formats' createScale checks that the format is adaptive, so a scaled float
+ * group hands it a dynamic fixed point format of the same width.
+ */
+function makeScale(rule: GroupRule, state?: GroupScaleState): GroupScale | undefined {
+  const f = rule.propagation;
+  if (!rule.scaling || !f) return undefined;
+  const adaptive = f.kind === "float" ? dynamicFixed({ bits: 1 + f.exponent + f.mantissa }) : f;
+  return createScale(rule.scaling, adaptive, state);
 }
 
 /** Mixes small integers into a 32-bit seed (deterministic; a different stream per layer and group). */
@@ -374,21 +550,34 @@ export class LayerPrecision {
     const g = this.groups[p.group];
     let format = p.width === "update" ? g.rule.update : g.rule.propagation;
     if (format === undefined) return undefined;
+    const scaled = p.width === "update" ? g.rule.scaledUpdate : g.rule.scaledPropagation;
     if (this.calibrating && (format.kind === "dynamic-fixed" || format.kind === "fixed"))
       format =
         format.kind === "fixed"
           ? fixed({ bits: this.spec.calibrationBits, integerBits: format.integerBits })
           : dynamicFixed({ bits: this.spec.calibrationBits });
+    else if (scaled && format.kind === "float") format = scaledFloat(format, g.integerBits() ?? 0);
     let stats = g.stats.get(point);
     if (!stats) {
       stats = emptyStats();
       g.stats.set(point, stats);
     }
-    if (p.observe && p.step !== "test") g.pending.push(stats);
-    const integerBits = format.kind === "dynamic-fixed" ? g.integerBits() : undefined;
-    this.recorder?.({ layer: this.layer, point, group: p.group, width: p.width, format: format.name, integerBits });
+    const observed =
+      p.step !== "test" &&
+      (g.observeCopies ? point === "weightsForMultiply" || point === "biasesForMultiply" : p.observe);
+    if (observed) g.pending.push(stats);
+    const integerBits = format.kind === "dynamic-fixed" || scaled ? g.integerBits() : undefined;
+    this.recorder?.({
+      layer: this.layer,
+      point,
+      group: p.group,
+      width: p.width,
+      format: format.name,
+      integerBits,
+      observed,
+    });
     const spec: QuantizeSpec = { format, rounding: g.rule.knobs.rounding, stats };
-    if (integerBits !== undefined) spec.integerBits = integerBits;
+    if (integerBits !== undefined && format.kind === "dynamic-fixed") spec.integerBits = integerBits;
     if (g.rule.knobs.rounding === "stochastic") spec.rng = g.rng;
     return spec;
   }
@@ -470,8 +659,7 @@ export class LayerPrecision {
       g.windowRate = s.windowRate;
       g.windowRateHalf = s.windowRateHalf;
       g.windowAmax = s.windowAmax;
-      if (g.scale && s.scale && g.rule.scaling && g.rule.propagation)
-        g.scale = createScale(g.rule.scaling, g.rule.propagation, s.scale);
+      if (g.scale && s.scale) g.scale = makeScale(g.rule, s.scale);
     }
   }
 }
@@ -480,7 +668,10 @@ export class LayerPrecision {
 
 const NO_SCALING: ScalingSpec = { kind: "overflow-rate", maxRate: 1e-4, everyExamples: 10_000 };
 
-/** The paper's four precision settings (Table 2). Override any field for sweeps. */
+/**
+ * The paper's four precision settings (Table 2), then the formats beyond the paper. Override any field for sweeps.
+ * NOTE: run ids hash the resolved configuration: the paper's four must never change (test/resolved-configs.test.ts).
+ */
 export const PRECISION_PRESETS = {
   /** single precision float: no rounding anywhere (the baseline "FLP") */
   fp32: {
@@ -536,6 +727,57 @@ export const PRECISION_PRESETS = {
     calibrationEpochs: 2,
     calibrationBits: 32,
     overrides: [],
+  },
+  /** beyond the paper: bfloat16 at every rounding point (float32's range, 7 mantissa bits), nearest even */
+  bfloat16: {
+    name: "bfloat16",
+    format: "bfloat16",
+    propagationBits: 16,
+    updateBits: 16,
+    integerBits: 0,
+    rounding: "nearest-even",
+    scaling: NO_SCALING,
+    calibrationEpochs: 0,
+    calibrationBits: 32,
+    overrides: [],
+  },
+  /**
+   * beyond the paper: FP8 E4M3 propagations (OCP, saturating at ±448 · 2^s) with a per-group power-of-two scale moved
+   * by the overflow-rate rule from 5 integer bits, parameters stored in bfloat16, nearest even
+   */
+  fp8e4m3: {
+    name: "fp8e4m3",
+    format: "fp8e4m3",
+    propagationBits: 8,
+    updateBits: 16,
+    integerBits: 5,
+    rounding: "nearest-even",
+    scaling: { kind: "overflow-rate", maxRate: 1e-4, everyExamples: 10_000 },
+    calibrationEpochs: 0,
+    calibrationBits: 32,
+    overrides: [],
+    groupScale: true,
+    updateFormat: "bfloat16",
+  },
+  /**
+   * beyond the paper: as fp8e4m3 with FP8 E5M2 propagations, converted in the OCP saturation mode (±57344 · 2^s
+   * beyond the range): E5M2's own IEEE overflow to ±Infinity would end the run at the first overflow, which the
+   * overflow-rate rule tolerates at a rate of 1e-4 (`floatOverflow: "infinity"` gives it)
+   */
+  fp8e5m2: {
+    name: "fp8e5m2",
+    format: "fp8e5m2",
+    propagationBits: 8,
+    updateBits: 16,
+    integerBits: 5,
+    rounding: "nearest-even",
+    scaling: { kind: "overflow-rate", maxRate: 1e-4, everyExamples: 10_000 },
+    calibrationEpochs: 0,
+    calibrationBits: 32,
+    overrides: [],
+    groupScale: true,
+    updateFormat: "bfloat16",
+    floatOverflow: "saturate",
   },
 } as const satisfies Record<string, PrecisionSpec>;
 export type PrecisionPresetName = keyof typeof PRECISION_PRESETS;

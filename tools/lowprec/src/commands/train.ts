@@ -94,12 +94,14 @@ function refuseIgnored(args: Args, precision: string, scaling: string | undefine
   const present = (names: readonly string[]) => names.filter(has);
   if (precision === "fp32")
     args.refuse(present([...FIXED_ONLY, ...DFXP_ONLY, "rounding"]), "fp32 rounds nothing; these have no effect");
-  if (precision === "half")
+  if (precision === "half" || precision === "bfloat16")
     args.refuse(
       present([...FIXED_ONLY, ...DFXP_ONLY]),
-      "half is binary16 at every rounding point; widths and scaling have no effect",
+      `${precision} rounds every point to one float format; widths and scaling have no effect`,
     );
   if (precision === "fixed") args.refuse(present(DFXP_ONLY), "fixed point has one global scale that never moves");
+  if (precision.startsWith("fp8"))
+    args.refuse(present(["calibration-epochs"]), "the scaled FP8 formats have no calibration epochs");
   if (precision === "dfxp" && scaling === "delayed-amax")
     args.refuse(present(["max-overflow-rate", "range-every"]), "delayed-amax scaling does not use the overflow rate");
 }
@@ -202,7 +204,11 @@ export const command: Command = {
     "--resume (continue it from its checkpoint) or --force (delete it and start over) is given.",
   options: {
     preset: { type: "string", value: "P", description: "pi-mnist (default), mnist-conv, cifar10 or svhn" },
-    precision: { type: "string", value: "P", description: "fp32 (default), half, fixed or dfxp" },
+    precision: {
+      type: "string",
+      value: "P",
+      description: "fp32 (default), half, fixed, dfxp; beyond the paper: bfloat16, fp8e4m3, fp8e5m2",
+    },
     ...CONFIG_OPTIONS,
     ...PRECISION_OPTIONS,
     out: { type: "string", value: "DIR", description: "run folder (default <data root>/runs/<preset>-<precision>)" },
