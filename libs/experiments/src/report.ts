@@ -347,7 +347,7 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
       ],
     ),
     "",
-    "Commands that produced the tables: " + provenance.commands.map((c) => `\`${c}\``).join(", ") + ".",
+    `Commands that produced the tables: ${provenance.commands.map((c) => `\`${c}\``).join(", ")}.`,
     "",
   );
   put(join(out, "README.md"), md.join("\n"));

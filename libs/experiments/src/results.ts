@@ -29,6 +29,7 @@ export function storedSeeds(def: ExperimentDef, variant: VariantName, dataDir: s
 function rowOf(run: PlannedRun, dataDir: string): ResultRow {
   const c = run.config;
   const p = c.precision;
+  const scaled = p.format === "dynamic-fixed" || p.groupScale === true;
   const base: ResultRow = {
     experiment: run.experiment,
     variant: run.variant,
@@ -39,9 +40,10 @@ function rowOf(run: PlannedRun, dataDir: string): ResultRow {
     propagationBits: p.propagationBits,
     updateBits: p.updateBits,
     integerBits: p.integerBits,
-    maxOverflowRate: p.scaling.kind === "overflow-rate" ? p.scaling.maxRate : Number.NaN,
+    // NOTE: only formats with a moving scale use the overflow rate (fp32, half, fixed carry an unused default).
+    maxOverflowRate: scaled && p.scaling.kind === "overflow-rate" ? p.scaling.maxRate : Number.NaN,
     rounding: p.format === "float32" ? "none" : p.rounding,
-    scaling: p.format === "dynamic-fixed" || p.groupScale === true ? p.scaling.kind : "none",
+    scaling: scaled ? p.scaling.kind : "none",
     seed: run.seed,
     epochs: c.hyper.epochs,
     trainLimit: c.trainLimit,
