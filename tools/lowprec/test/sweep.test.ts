@@ -139,7 +139,7 @@ describe("bad definitions and options", () => {
   it("an unknown experiment or --only key is one line", () => {
     const a = L(["sweep", "nope"]);
     expect(a.status).toBe(1);
-    expect(a.err).toMatch(/^lowprec sweep: unknown experiment "nope" \(known: overflow-rate, /);
+    expect(a.err).toMatch(/^lowprec sweep: unknown experiment "nope" \(known: formats, overflow-rate, /);
     const b = L(["sweep", "table2", "--only", "widths=3"]);
     expect(b.status).toBe(2);
     expect(b.err.split("\n")[0]).toContain('unknown key "widths"');
