@@ -16,3 +16,10 @@ export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv 
   if (env.LOWPREC_DATA) return resolve(env.LOWPREC_DATA);
   return resolve(repoRoot(), "data");
 }
+
+/** The `--data-dir` option of every command that reads or writes the data root. */
+export const DATA_DIR_OPTION = {
+  type: "string",
+  value: "DIR",
+  description: "data root ($LOWPREC_DATA, else the repository's data/)",
+} as const;

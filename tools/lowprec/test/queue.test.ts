@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeKillExperiment } from "./experiments.js";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   expandRuns,
@@ -260,22 +261,7 @@ describe.skipIf(!redisInstalled)("sweeps on a job queue", () => {
 
   it("a worker killed with SIGKILL mid-run: the other resumes the run from its checkpoint, same numbers", async () => {
     // NOTE: runs of four epochs (as sweep.test.ts's killed sweep), so that the kill lands after a checkpoint.
-    const def = join(root, "kill.json");
-    writeFileSync(
-      def,
-      JSON.stringify({
-        name: "kill",
-        title: "kill test",
-        description: "three four-epoch runs on 1,000 PI-MNIST examples",
-        datasets: ["pi-mnist"],
-        baseline: "fp32",
-        settings: [
-          { name: "fp32", precision: "fp32" },
-          { name: "dfxp", precision: "dfxp", propagationBits: [10, 12] },
-        ],
-        variants: { smoke: { description: "s", epochs: 4, trainLimit: 1000, evalLimit: 500, compressSchedule: true } },
-      }),
-    );
+    const def = writeKillExperiment(join(root, "kill.json"));
     const straight = join(root, "kill-straight");
     expect(L(["sweep", def, "--variant", "smoke", "--jobs", "1", "--data-dir", straight]).status).toBe(0);
 

@@ -2,9 +2,10 @@
 // (subsets, seconds each); a sweep killed with SIGKILL resumes without rerunning finished runs and ends with
 // the uninterrupted sweep's table; --jobs 2 gives --jobs 1's errors bit for bit.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeKillExperiment } from "./experiments.js";
 import { describe, expect, it } from "vitest";
 
 const bin = new URL("../bin/lowprec.js", import.meta.url).pathname;
@@ -72,22 +73,7 @@ describe("a killed sweep", () => {
   const what = "resumes: finished runs are kept, the interrupted one continues, the table equals an uninterrupted one";
   it(what, async () => {
     // NOTE: runs of four epochs, so that the kill lands inside a run that has a checkpoint to resume.
-    const def = join(root, "kill.json");
-    writeFileSync(
-      def,
-      JSON.stringify({
-        name: "kill",
-        title: "kill test",
-        description: "three four-epoch runs on 1,000 PI-MNIST examples",
-        datasets: ["pi-mnist"],
-        baseline: "fp32",
-        settings: [
-          { name: "fp32", precision: "fp32" },
-          { name: "dfxp", precision: "dfxp", propagationBits: [10, 12] },
-        ],
-        variants: { smoke: { description: "s", epochs: 4, trainLimit: 1000, evalLimit: 500, compressSchedule: true } },
-      }),
-    );
+    const def = writeKillExperiment(join(root, "kill.json"));
     const args = ["sweep", def, "--variant", "smoke", "--jobs", "1"];
     const straight = join(root, "straight");
     expect(L([...args, "--data-dir", straight]).status).toBe(0);

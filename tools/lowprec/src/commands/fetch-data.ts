@@ -5,7 +5,7 @@
 import { DownloadError, fetchDataset, placementInstructions, type FetchableDataset } from "@lowprec/datasets";
 import type { Command } from "../command.js";
 
-import { resolveDataDir } from "../paths.js";
+import { DATA_DIR_OPTION, resolveDataDir } from "../paths.js";
 
 export { resolveDataDir };
 
@@ -19,7 +19,7 @@ export const command: Command = {
     "Files already present with the right checksum are kept. MNIST is embedded and needs no download.",
   options: {
     dataset: { type: "string", value: "NAME", description: "cifar10, svhn or all (default all)" },
-    "data-dir": { type: "string", value: "DIR", description: "data root ($LOWPREC_DATA, else the repository's data/)" },
+    "data-dir": DATA_DIR_OPTION,
     "no-extra": {
       type: "boolean",
       description: "skip SVHN's extra_32x32.mat (1.3 GB); SVHN then uses the documented train-only split",

@@ -7,7 +7,7 @@
 import { loadExperiment, runSweep, VARIANTS, type VariantName } from "@lowprec/experiments";
 import { formatDuration } from "@lowprec/maxout";
 import { UsageError, type Command } from "../command.js";
-import { resolveDataDir } from "../paths.js";
+import { DATA_DIR_OPTION, resolveDataDir } from "../paths.js";
 import { VARIANT_OPTION } from "./sweep.js";
 import { backendLine } from "./train.js";
 
@@ -33,7 +33,7 @@ export const command: Command = {
       description: `comma-separated subset of ${PAPER_EXPERIMENTS.join(",")}`,
     },
     "dry-run": { type: "boolean", description: "list the runs and an estimated time; run nothing" },
-    "data-dir": { type: "string", value: "DIR", description: "data root ($LOWPREC_DATA, else the repository's data/)" },
+    "data-dir": DATA_DIR_OPTION,
   },
   async run(args) {
     const variant = args.choice("variant", VARIANTS, "budget") as VariantName;

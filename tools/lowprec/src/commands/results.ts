@@ -4,7 +4,7 @@ import { collectResults, loadExperiment, VARIANTS, type VariantName } from "@low
 import { markdownTable, resultsToCsv, type ResultRow } from "@lowprec/report";
 import { writeFileAtomic } from "@lowprec/storage";
 import type { Command } from "../command.js";
-import { resolveDataDir } from "../paths.js";
+import { DATA_DIR_OPTION, resolveDataDir } from "../paths.js";
 import { VARIANT_OPTION } from "./sweep.js";
 
 const num = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFixed(digits) : "");
@@ -44,7 +44,7 @@ export const command: Command = {
   options: {
     variant: VARIANT_OPTION,
     csv: { type: "string", value: "FILE", description: "also write every column as CSV to FILE" },
-    "data-dir": { type: "string", value: "DIR", description: "data root ($LOWPREC_DATA, else the repository's data/)" },
+    "data-dir": DATA_DIR_OPTION,
   },
   async run(args) {
     const def = loadExperiment(args.positionals[0]!);

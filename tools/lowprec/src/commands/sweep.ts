@@ -1,7 +1,7 @@
 /** `lowprec sweep`: runs what is missing of an experiment's variant (@lowprec/experiments). */
 import { experimentNames, loadExperiment, runSweep, SWEEPABLE, VARIANTS, type VariantName } from "@lowprec/experiments";
 import { UsageError, type Args, type Command } from "../command.js";
-import { resolveDataDir } from "../paths.js";
+import { DATA_DIR_OPTION, resolveDataDir } from "../paths.js";
 import { QUEUE_OPTION, queueSweep } from "./worker.js";
 
 /** `--only k=v,k=v` → a filter (keys: dataset, setting, or a swept field). */
@@ -46,7 +46,7 @@ export const command: Command = {
       description: "only the runs matching: dataset, setting, or a swept field (e.g. propagationBits=10)",
     },
     "dry-run": { type: "boolean", description: "list the runs, their state and an estimated time; run nothing" },
-    "data-dir": { type: "string", value: "DIR", description: "data root ($LOWPREC_DATA, else the repository's data/)" },
+    "data-dir": DATA_DIR_OPTION,
     queue: { ...QUEUE_OPTION, description: "enqueue the missing runs on redis://host:port for `lowprec worker`s" },
     status: { type: "boolean", description: "with --queue: the queued, running, done and failed runs; adds nothing" },
     "retry-failed": { type: "boolean", description: "with --queue: put the sweep's failed runs back in the queue" },
