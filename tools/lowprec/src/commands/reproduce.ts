@@ -4,7 +4,8 @@
  * when their files are present), through the same sweeps as `lowprec sweep`, so a killed reproduce resumes
  * where it stopped and finished runs are never rerun.
  */
-import { loadExperiment, runSweep, VARIANTS, type VariantName } from "@lowprec/experiments";
+import { join } from "node:path";
+import { buildReport, collectReport, loadExperiment, runSweep, VARIANTS, type VariantName } from "@lowprec/experiments";
 import { formatDuration } from "@lowprec/maxout";
 import { UsageError, type Command } from "../command.js";
 import { DATA_DIR_OPTION, resolveDataDir } from "../paths.js";
@@ -23,7 +24,8 @@ export const command: Command = {
     "width, maximum overflow rate) in one variant: `budget` (default) shortens the runs to fit about 1½ hours\n" +
     "on one 2-core machine (see each experiment's definition), `paper` runs the paper's epochs (days), `smoke`\n" +
     "takes seconds. Results go to <data root>/results/; re-running skips finished runs and resumes killed ones.\n" +
-    "Datasets whose files are missing (CIFAR-10, SVHN: `lowprec fetch-data`) are listed as not run.",
+    "Datasets whose files are missing (CIFAR-10, SVHN: `lowprec fetch-data`) are listed as not run. Then it\n" +
+    "writes the report of these runs to <data root>/report/ (the repository's reports/ is `lowprec report`'s).",
   options: {
     variant: VARIANT_OPTION,
     jobs: { type: "string", value: "N", description: "runs at once (default: the number of cores)" },
@@ -59,7 +61,15 @@ export const command: Command = {
       failed += report.failed.length;
     }
     console.log(`\nreproduce (${variant}): ${formatDuration((performance.now() - t0) / 1000)}, ${failed} failed`);
-    console.log("results: `lowprec results <experiment>`; report: `lowprec report`");
+    if (!args.flag("dry-run")) {
+      // NOTE: the report of these runs goes beside them; the committed reports/ changes only on request
+      // (`lowprec report --collect`), so a smoke or partial run never overwrites it.
+      const out = join(dataDir, "report");
+      collectReport(dataDir, variant, out);
+      await buildReport(out, variant);
+      console.log(`report: ${join(out, "README.md")} (figures in ${join(out, "figures")})`);
+    }
+    console.log("results: `lowprec results <experiment>`; the repository's reports/: `lowprec report --collect`");
     return failed ? 1 : 0;
   },
 };
