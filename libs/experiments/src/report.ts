@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compareSettings, loadNetworks, PAPER_SETTINGS } from "@lowprec/hwcost";
+import { NETWORK_PRESETS } from "@lowprec/maxout";
 import {
   costErrorSpec,
   datasetLabel,
@@ -31,7 +32,7 @@ import {
   type ScaleRow,
 } from "@lowprec/report";
 import { writeFileAtomic } from "@lowprec/storage";
-import { expandRuns, experimentNames, loadExperiment, type VariantName } from "./definitions.js";
+import { expandRuns, experimentNames, loadExperiment, type DatasetName, type VariantName } from "./definitions.js";
 import { collectResults, storedRunDir, storedSeeds } from "./results.js";
 import { readJsonFile, type ConfigRecord } from "./run-folder.js";
 
@@ -246,7 +247,7 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
         if (!c || mine.length === 0) continue;
         const err = mean(mine.map((r) => r.testError));
         points.push({ dataset: n.id, setting, picojoulesPerMac: c.macPicojoules, testError: err });
-        const paperEpochs = n.id === "cifar10" ? 400 : n.id === "svhn" ? 200 : 800;
+        const paperEpochs = NETWORK_PRESETS[n.id as DatasetName].hyper.epochs;
         energy.push([
           datasetLabel(n.id),
           setting,

@@ -5,9 +5,10 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { NETWORK_PRESETS } from "@lowprec/maxout";
 import type { ResultRow } from "@lowprec/report";
 import { datasetAvailable } from "./data.js";
-import { expandRuns, type ExperimentDef, type PlannedRun, type VariantName } from "./definitions.js";
+import { expandRuns, type DatasetName, type ExperimentDef, type PlannedRun, type VariantName } from "./definitions.js";
 import { readJsonFile } from "./run-folder.js";
 import { resultsRoot, runDir, storedState, type RunMeta } from "./store.js";
 
@@ -20,8 +21,9 @@ export function storedSeeds(def: ExperimentDef, variant: VariantName, dataDir: s
     const p = join(dir, id, "run.json");
     if (!existsSync(p)) continue;
     const m = readJsonFile(p) as RunMeta;
-    const first = expandRuns(def, variant, { only: { dataset: m.dataset } })[0];
-    if (first) most = Math.max(most, m.seed - first.seed + 1);
+    // NOTE: a variant's seeds are the preset's seed, + 1, + 2, ... (expandRuns).
+    const base = NETWORK_PRESETS[m.dataset as DatasetName]?.hyper.seed;
+    if (base !== undefined) most = Math.max(most, m.seed - base + 1);
   }
   return most;
 }
