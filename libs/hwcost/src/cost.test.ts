@@ -1,4 +1,4 @@
-import { dynamicFixed, fixed, totalBits } from "@lowprec/formats";
+import { binary16, dynamicFixed, fixed, identity, totalBits } from "@lowprec/formats";
 import { describe, expect, it } from "vitest";
 import {
   compareSettings,
@@ -8,7 +8,7 @@ import {
   type CostRow,
   type PrecisionSetting,
 } from "./cost.js";
-import { loadHorowitz45nm, loadNetworks } from "./data.js";
+import { loadHorowitz45nm, loadNetworks, loadTable1, type Table1Row } from "./data.js";
 import { adderCost, macCost, multiplierCost } from "./model.js";
 import type { NetworkShape } from "./network.js";
 import { formatCostRows } from "./table.js";
@@ -145,5 +145,107 @@ describe("compareSettings and its renderings", () => {
 
   it("an empty list of settings is an error", () => {
     expect(() => compareSettings(paper, [])).toThrow(/at least one precision setting/);
+  });
+});
+
+/** Table 1's row of a format and widths, read from the data file (throws when the file lacks it). */
+function table1Row(format: Table1Row["format"], multiplierBits: number, accumulatorBits: number): Table1Row {
+  const r = loadTable1().rows.find(
+    (x) => x.format === format && x.multiplierBits === multiplierBits && x.accumulatorBits === accumulatorBits,
+  );
+  if (!r) throw new Error(`table1.json has no ${format} ${multiplierBits}/${accumulatorBits} row`);
+  return r;
+}
+
+/** The body of a `formatCostRows(…, "table")` text as records keyed by the header, cut at the `----` runs. */
+function parseTextTable(text: string): Record<string, string>[] {
+  const [header, dashes, ...body] = text.split("\n\n")[0]!.split("\n");
+  const spans = [...dashes!.matchAll(/-+/g)].map((m) => [m.index, m.index + m[0].length] as const);
+  const cells = (line: string) => spans.map(([a, b]) => line.slice(a, b).trim());
+  const names = cells(header!);
+  return body.map((line) => Object.fromEntries(cells(line).map((c, j) => [names[j]!, c])));
+}
+
+const number = (cell: string | undefined): number => Number(cell!.replace(/,/g, ""));
+
+describe("Table 1's measured values in the cost table", () => {
+  const rows = compareSettings(paper, PAPER_SETTINGS);
+  const pi = (setting: string): CostRow => rows.find((r) => r.network === "pi-mnist" && r.setting === setting)!;
+  const table = parseTextTable(formatCostRows(rows, "table"));
+  const line = (setting: string): Record<string, string> =>
+    table.find((r) => r.network === "pi-mnist" && r.setting.replace(/\*\d+$/, "") === setting)!;
+
+  it("a float 32/32 MAC carries Table 1's values beside the model's, which stay in macAlms, macDsps", () => {
+    const t1 = table1Row("float", 32, 32),
+      model = macCost(identity, identity).fpga;
+    for (const s of ["goodfellow", "single"]) {
+      expect(pi(s)).toMatchObject({ measuredMacAlms: t1.alms, measuredMacDsps: t1.dsps });
+      expect(pi(s)).toMatchObject({ macFpgaSource: "Table 1 (measured)", macAlms: model.alms, macDsps: model.dsps });
+    }
+    expect(model.alms).not.toBe(t1.alms);
+  });
+
+  it("the text table shows Table 1's 32-bit float ALMs, marked measured, with the model's beside them", () => {
+    const t1 = table1Row("float", 32, 32),
+      model = macCost(identity, identity).fpga;
+    const r = line("single");
+    expect(number(r["MAC ALMs"])).toBe(t1.alms);
+    expect(number(r.DSPs)).toBe(t1.dsps);
+    expect(r["FPGA source"]).toBe("Table 1 (measured)");
+    expect(number(r["model ALMs"])).toBe(Number(model.alms.toPrecision(3)));
+    expect(number(r["model DSPs"])).toBe(model.dsps);
+  });
+
+  it("float 16/16 (binary16) shows Table 1's ALMs and DSP blocks, the model's beside them", () => {
+    const t1 = table1Row("float", 16, 16),
+      model = macCost(binary16, binary16).fpga;
+    const r = line("half");
+    expect([number(r["MAC ALMs"]), number(r.DSPs), r["FPGA source"]]).toEqual([t1.alms, t1.dsps, "Table 1 (measured)"]);
+    expect([number(r["model ALMs"]), number(r["model DSPs"])]).toEqual([Number(model.alms.toPrecision(3)), model.dsps]);
+  });
+
+  it("settings Table 1 did not measure (fixed 20/32, dfxp 10/32) are marked model and show the model's values", () => {
+    for (const s of ["fixed-20", "dfxp-10-12"]) {
+      const c = pi(s);
+      expect(c).toMatchObject({ measuredMacAlms: null, measuredMacDsps: null, macFpgaSource: "model" });
+      const r = line(s);
+      expect(r["FPGA source"]).toBe("model");
+      expect(number(r["MAC ALMs"])).toBe(Number(c.macAlms.toPrecision(3)));
+      expect(number(r.DSPs)).toBe(c.macDsps);
+      expect([r["model ALMs"], r["model DSPs"]]).toEqual(["", ""]);
+    }
+  });
+
+  it("a fixed 16/32 setting, which Table 1 measured, is marked measured", () => {
+    const setting: PrecisionSetting = {
+      name: "fixed-16",
+      propagation: fixed({ bits: 16, integerBits: 5 }),
+      update: fixed({ bits: 16, integerBits: 5 }),
+    };
+    const [c] = compareSettings(paper.slice(0, 1), [setting]);
+    const t1 = table1Row("fixed", 16, 32);
+    expect(c).toMatchObject({
+      measuredMacAlms: t1.alms,
+      measuredMacDsps: t1.dsps,
+      macFpgaSource: "Table 1 (measured)",
+    });
+    expect(number(parseTextTable(formatCostRows([c!], "table"))[0]!["MAC ALMs"])).toBe(t1.alms);
+  });
+
+  it("CSV carries the measured columns (empty where Table 1 has no row) and the source", () => {
+    const csv = formatCostRows(rows, "csv").split("\n");
+    const header = csv[0]!.split(",");
+    const field = (setting: string, name: string) =>
+      csv.find((l) => l.startsWith(`pi-mnist,${setting},`))!.split(",")[header.indexOf(name)];
+    expect(field("single", "measuredMacAlms")).toBe(String(table1Row("float", 32, 32).alms));
+    expect(field("single", "macFpgaSource")).toBe("Table 1 (measured)");
+    expect(field("fixed-20", "measuredMacAlms")).toBe("");
+    expect(field("fixed-20", "macFpgaSource")).toBe("model");
+  });
+
+  it("the table's footnote says what the two sources are", () => {
+    const t = formatCostRows(rows, "table");
+    expect(t).toMatch(/"Table 1 \(measured\)": the paper's Table 1 .* measured this MAC/);
+    expect(t).toMatch(/"model": the cost model/);
   });
 });

@@ -3,8 +3,9 @@
  * training step and per epoch, and a comparison of settings side by side.
  */
 import { binary16, dynamicFixed, fixed, identity, type Format } from "@lowprec/formats";
-import { loadHorowitz45nm, type MemoryRow } from "./data.js";
+import { loadHorowitz45nm, type MemoryRow, type Table1Row } from "./data.js";
 import { datapathOf, storageBits } from "./datapath.js";
+import { type FpgaSource, measuredMac } from "./measured.js";
 import { adderCost, macCost, multiplierCost, type OperatorCost } from "./model.js";
 import { countNetwork, type LayerCount, type NetworkCount, type NetworkShape } from "./network.js";
 
@@ -129,8 +130,10 @@ export interface NetworkCost {
   readonly update: string;
   readonly accumulator: string;
   readonly counts: NetworkCount;
-  /** one MAC unit of the propagation format */
+  /** one MAC unit of the propagation format, as the model prices it */
   readonly mac: OperatorCost;
+  /** Table 1's row for this MAC when Table 1 measured it (same format kind and widths; see `measuredMac`) */
+  readonly measuredMac: Table1Row | null;
   readonly updateMultiplier: OperatorCost;
   readonly updateAdder: OperatorCost;
   readonly storage: readonly GroupStorage[];
@@ -202,6 +205,7 @@ export function networkCost(net: NetworkShape, setting: PrecisionSetting, option
   const counts = countNetwork(net);
   const accumulator = setting.accumulator ?? defaultAccumulator(setting.propagation);
   const mac = macCost(setting.propagation, accumulator);
+  const measured = measuredMac(setting.propagation, accumulator) ?? null;
   const updateMultiplier = multiplierCost(setting.update);
   const updateAdder = adderCost(setting.update);
   const prop = storageBits(datapathOf(setting.propagation, "propagation"));
@@ -266,6 +270,7 @@ export function networkCost(net: NetworkShape, setting: PrecisionSetting, option
     accumulator: accumulator.name,
     counts,
     mac,
+    measuredMac: measured,
     updateMultiplier,
     updateAdder,
     storage,
@@ -299,8 +304,16 @@ export interface CostRow {
   readonly updateMultipliesPerStep: number;
   readonly macPicojoules: number;
   readonly macSquareMicrometres: number;
+  /** the model's ALMs of one MAC (also where Table 1 measured the MAC: see `measuredMacAlms`) */
   readonly macAlms: number;
+  /** the model's DSP blocks of one MAC */
   readonly macDsps: number;
+  /** Table 1's measured ALMs of this MAC, `null` when Table 1 has no row for it */
+  readonly measuredMacAlms: number | null;
+  /** Table 1's measured DSP blocks of this MAC, `null` when Table 1 has no row for it */
+  readonly measuredMacDsps: number | null;
+  /** where the FPGA figures to quote come from: Table 1 when it measured this MAC, else the model */
+  readonly macFpgaSource: FpgaSource;
   readonly parameterBytes: number;
   readonly activationBytesPerExample: number;
   readonly stepMacJoules: number;
@@ -343,6 +356,9 @@ export function compareSettings(
         macSquareMicrometres: c.mac.asic.squareMicrometres,
         macAlms: c.mac.fpga.alms,
         macDsps: c.mac.fpga.dsps,
+        measuredMacAlms: c.measuredMac?.alms ?? null,
+        measuredMacDsps: c.measuredMac?.dsps ?? null,
+        macFpgaSource: c.measuredMac ? "Table 1 (measured)" : "model",
         parameterBytes: c.storageBytes.parameters,
         activationBytesPerExample: c.storageBytes.activationsPerExample,
         stepMacJoules: c.perStep.macJoules,

@@ -19,6 +19,9 @@ const COLUMNS: readonly (keyof CostRow)[] = [
   "macSquareMicrometres",
   "macAlms",
   "macDsps",
+  "measuredMacAlms",
+  "measuredMacDsps",
+  "macFpgaSource",
   "parameterBytes",
   "activationBytesPerExample",
   "stepMacJoules",
@@ -31,15 +34,19 @@ const COLUMNS: readonly (keyof CostRow)[] = [
   "extrapolated",
 ];
 
-/** A CSV cell: integers exactly, other numbers at 10 significant digits, text quoted by papaparse as needed. */
-function csvCell(v: string | number | boolean): string {
+/**
+ * A CSV cell: integers exactly, other numbers at 10 significant digits, `null` empty, text quoted by
+ * papaparse as needed.
+ */
+function csvCell(v: string | number | boolean | null): string {
+  if (v === null) return "";
   if (typeof v !== "number") return String(v);
   if (!Number.isFinite(v)) return "";
   return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(10)));
 }
 
 /** CSV through papaparse: a header row, RFC 4180 quoting, `\n` line ends, numbers as csvCell writes them. */
-function toCsv(header: readonly string[], rows: readonly (readonly (string | number | boolean)[])[]): string {
+function toCsv(header: readonly string[], rows: readonly (readonly (string | number | boolean | null)[])[]): string {
   return Papa.unparse({ fields: [...header], data: rows.map((r) => r.map(csvCell)) }, { newline: "\n" });
 }
 
@@ -56,11 +63,17 @@ function sig(x: number, digits = 3): string {
   return Math.abs(x) >= 10 ** digits ? Math.round(x).toLocaleString("en-US") : Number(x.toPrecision(digits)).toString();
 }
 
-function alignTable(header: readonly string[], body: readonly (readonly string[])[], leftColumns: number): string {
+/** Aligns cells in columns: left-aligned the first `leftColumns` (or those listed), the rest right-aligned. */
+function alignTable(
+  header: readonly string[],
+  body: readonly (readonly string[])[],
+  leftColumns: number | readonly number[],
+): string {
   const widths = header.map((h, j) => Math.max(h.length, ...body.map((r) => r[j]!.length)));
+  const left = (j: number) => (typeof leftColumns === "number" ? j < leftColumns : leftColumns.includes(j));
   const line = (cells: readonly string[]) =>
     cells
-      .map((c, j) => (j < leftColumns ? c.padEnd(widths[j]!) : c.padStart(widths[j]!)))
+      .map((c, j) => (left(j) ? c.padEnd(widths[j]!) : c.padStart(widths[j]!)))
       .join("  ")
       .trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
@@ -69,6 +82,8 @@ function alignTable(header: readonly string[], body: readonly (readonly string[]
 /**
  * Renders cost rows. `table` shows a digest (3 significant digits, energies in mJ per step and J per
  * epoch, storage in kB, `*` marking an extrapolated row); `csv` and `json` carry every field, SI units.
+ * The table's FPGA columns (MAC ALMs, DSPs) quote Table 1 where it measured the row's MAC, with the
+ * model's values beside them ("model ALMs", "model DSPs"), and the model elsewhere; "FPGA source" says which.
  */
 export function formatCostRows(rows: readonly CostRow[], format: TableFormat): string {
   if (format === "json") return JSON.stringify(rows, null, 2);
@@ -89,6 +104,9 @@ export function formatCostRows(rows: readonly CostRow[], format: TableFormat): s
     "MAC µm²",
     "MAC ALMs",
     "DSPs",
+    "FPGA source",
+    "model ALMs",
+    "model DSPs",
     "params kB",
     "act kB/ex",
     "step mJ",
@@ -113,8 +131,11 @@ export function formatCostRows(rows: readonly CostRow[], format: TableFormat): s
       Math.round(r.backwardMacsPerExample).toLocaleString("en-US"),
       sig(r.macPicojoules),
       sig(r.macSquareMicrometres),
-      sig(r.macAlms),
-      String(r.macDsps),
+      sig(r.measuredMacAlms ?? r.macAlms),
+      String(r.measuredMacDsps ?? r.macDsps),
+      r.macFpgaSource,
+      r.measuredMacAlms === null ? "" : sig(r.macAlms),
+      r.measuredMacDsps === null ? "" : String(r.macDsps),
       sig(r.parameterBytes / 1e3),
       sig(r.activationBytesPerExample / 1e3),
       sig(r.stepJoules * 1e3),
@@ -126,12 +147,15 @@ export function formatCostRows(rows: readonly CostRow[], format: TableFormat): s
   });
   const memory = [...new Set(rows.map((r) => r.memoryLevel))].join(", ");
   const foot = [
-    `ASIC figures: 45 nm (Horowitz ISSCC 2014, as widely reproduced)` +
-      `; FPGA figures: Stratix V (paper Table 1, transcribed, unverified).`,
+    `ASIC figures: 45 nm model (fitted to Horowitz ISSCC 2014, as widely reproduced).`,
+    `FPGA figures: Stratix V. "Table 1 (measured)": the paper's Table 1 (transcribed, unverified) measured this MAC`,
+    `  (same format kind, multiplier and accumulator widths): its values are quoted, the model's beside them.`,
+    `  "model": the cost model fitted to Table 1.`,
     `Memory traffic priced at ${memory}; storage bit-packed; ×base = ratio to the first setting of the same network.`,
     ...notes.map((n, i) => `*${i + 1} extrapolated beyond the reference data: ${n}`),
   ];
-  return `${alignTable(header, body, 3)}\n\n${foot.join("\n")}`;
+  const leftColumns = [0, 1, 2, header.indexOf("FPGA source")];
+  return `${alignTable(header, body, leftColumns)}\n\n${foot.join("\n")}`;
 }
 
 function fitBlock(title: string, f: Fit): string[] {

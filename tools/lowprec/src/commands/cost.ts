@@ -27,7 +27,9 @@ export const command: Command = {
     "Prints what a training step and an epoch cost in hardware for the paper's networks under its five\n" +
     "precision settings (Goodfellow fp32, single 32/32, half 16/16, fixed point 20/20, dynamic fixed point\n" +
     "10/12): MACs per example, energy and area of one MAC (45 nm ASIC: pJ, µm²; Stratix V FPGA: ALMs, DSP\n" +
-    "blocks), storage, energy per step and per epoch. Model and limits: libs/hwcost/README.md.",
+    "blocks), storage, energy per step and per epoch. The FPGA columns quote the paper's Table 1 where it\n" +
+    'measured the MAC (same format kind and widths; FPGA source "Table 1 (measured)", the model\'s values\n' +
+    'beside them) and the model elsewhere ("model"). Model and limits: libs/hwcost/README.md.',
   options: {
     network: { type: "string", value: "ID", description: "pi-mnist, mnist-conv, cifar10, svhn, or all (default)" },
     format: { type: "string", value: "F", description: "table (default), csv or json" },
