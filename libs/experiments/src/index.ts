@@ -23,11 +23,19 @@ export {
   RUN_FILES,
   METRIC_COLUMNS,
   readJsonFile,
+  readDataRecord,
+  dataDifference,
   type OpenMode,
   type RunFolderOptions,
   type ConfigRecord,
 } from "./run-folder.js";
-export { loadSplits, datasetAvailable } from "./data.js";
+export {
+  loadSplits,
+  datasetAvailable,
+  MNIST_LAYOUT_PRESETS,
+  type DataSource,
+  type IdxSource,
+} from "./data.js";
 export { zcaKernels, zcaKernelsOnce, type ZcaKernels } from "./zca-kernels.js";
 export {
   loadExperiment,
@@ -41,6 +49,7 @@ export {
   VARIANTS,
   SWEEPABLE,
   TRAIN_EXAMPLES,
+  shrinkScaling,
   type ExperimentDef,
   type SettingDef,
   type VariantDef,
@@ -75,4 +84,10 @@ export { startQueueWorker, UNRECOVERABLE_ERRORS, type QueueWorker, type QueueWor
 export { claimFolder, startHeartbeat, HEARTBEAT_FILE, type Heartbeat } from "./queue-lock.js";
 export { collectResults, storedSeeds, storedRunDir } from "./results.js";
 export { runTraining, type RunSummary, type RunOptions } from "./run.js";
-export { collectReport, buildReport, paperTable2, type Provenance } from "./report.js";
+export {
+  collectReport,
+  buildReport,
+  paperTable2,
+  type Provenance,
+  type DataProvenanceEntry,
+} from "./report.js";

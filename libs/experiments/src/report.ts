@@ -7,10 +7,10 @@
  * Hardware costs come from @lowprec/hwcost; figures, tables and CSV from @lowprec/report.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { compareSettings, loadNetworks, PAPER_SETTINGS } from "@lowprec/hwcost";
-import { NETWORK_PRESETS } from "@lowprec/maxout";
+import { NETWORK_PRESETS, type DataRecord } from "@lowprec/maxout";
 import {
   costErrorSpec,
   datasetLabel,
@@ -34,7 +34,7 @@ import {
 import { writeFileAtomic } from "@lowprec/storage";
 import { expandRuns, experimentNames, loadExperiment, type DatasetName, type VariantName } from "./definitions.js";
 import { collectResults, storedRunDir, storedSeeds } from "./results.js";
-import { readJsonFile, type ConfigRecord } from "./run-folder.js";
+import { readDataRecord, readJsonFile, type ConfigRecord } from "./run-folder.js";
 
 /** The paper's Table 2 (transcribed; see the file's provenance), in @lowprec/report's form. */
 export function paperTable2(): PaperTable2 {
@@ -83,6 +83,47 @@ export interface Provenance {
   runs: number;
   computeHours: number;
   commands: string[];
+  /**
+   * the data the collected runs trained on, one entry per distinct data set and split (absent when no run recorded
+   * its data: runs made before run folders kept data.json)
+   */
+  data?: DataProvenanceEntry[];
+  /** runs without a data record, when some have one */
+  dataNotRecorded?: number;
+}
+
+/** One split of one data set as the collected runs recorded it (file paths reduced to their names). */
+export interface DataProvenanceEntry {
+  dataset: string;
+  split: "train" | "valid" | "test";
+  files: { name: string; sha256: string; bytes: number }[];
+  /** how the split was cut from the files */
+  cut: string;
+  preprocessing: string[];
+  /** the cache entry's file name, if the arrays came from or went to the cache */
+  cacheFile?: string;
+  runs: number;
+}
+
+/** Adds the data record of one run to `entries` (counting runs per distinct data set and split). */
+function addDataRecord(entries: Map<string, DataProvenanceEntry>, dataset: string, rec: DataRecord): void {
+  for (const split of ["train", "valid", "test"] as const) {
+    const p = rec[split].provenance;
+    if (!p) continue;
+    const entry: DataProvenanceEntry = {
+      dataset: rec[split].name ?? dataset,
+      split,
+      files: p.files.map((f) => ({ name: basename(f.path), sha256: f.sha256, bytes: f.bytes })),
+      cut: p.split,
+      preprocessing: [...p.preprocessing],
+      ...(p.cacheFile ? { cacheFile: basename(p.cacheFile) } : {}),
+      runs: 0,
+    };
+    const key = JSON.stringify({ ...entry, runs: 0 });
+    const seen = entries.get(key) ?? entry;
+    seen.runs++;
+    entries.set(key, seen);
+  }
 }
 
 /** Copies the store's results of `variant` into `<out>/results/<variant>/`; returns the files written. */
@@ -99,6 +140,8 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   let env: ConfigRecord["environment"] | undefined;
   let latest = "";
   const commands: string[] = [];
+  const data = new Map<string, DataProvenanceEntry>();
+  let dataNotRecorded = 0;
   for (const name of experimentNames()) {
     const def = loadExperiment(name);
     if (!def.variants[variant]) continue;
@@ -114,6 +157,10 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
       if (!existsSync(p)) continue;
       const rec = readJsonFile(p) as ConfigRecord;
       if (rec.environment.started > latest) [latest, env] = [rec.environment.started, rec.environment];
+      if (!rows.some((r) => r.status === "done" && r.runId === run.runId)) continue;
+      const dataRec = readDataRecord(storedRunDir(dataDir, run));
+      if (dataRec) addDataRecord(data, run.dataset, dataRec);
+      else dataNotRecorded++;
     }
   }
   const def = loadExperiment(TELEMETRY.experiment);
@@ -139,9 +186,43 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
     runs,
     computeHours: Math.round((seconds / 3600) * 100) / 100,
     commands,
+    // NOTE: only when some run recorded its data, so a report of runs without data.json is unchanged
+    ...(data.size > 0
+      ? {
+          data: [...data.values()].sort((a, b) =>
+            `${a.dataset} ${SPLIT_ORDER[a.split]}`.localeCompare(`${b.dataset} ${SPLIT_ORDER[b.split]}`),
+          ),
+          ...(dataNotRecorded > 0 ? { dataNotRecorded } : {}),
+        }
+      : {}),
   };
   put("provenance.json", `${JSON.stringify(provenance, null, 2)}\n`);
   return written;
+}
+
+const SPLIT_ORDER = { train: 0, valid: 1, test: 2 } as const;
+
+/** The data the runs trained on, for the provenance section (nothing when no run recorded it). */
+function dataProvenanceMarkdown(provenance: Provenance): string[] {
+  if (!provenance.data || provenance.data.length === 0) return [];
+  const rows = provenance.data.map((d) => [
+    datasetLabel(d.dataset),
+    d.split,
+    d.files.map((f) => `${f.name} (${f.sha256.slice(0, 12)}, ${f.bytes} B)`).join("<br>"),
+    d.cut,
+    d.preprocessing.join("; "),
+    String(d.runs),
+  ]);
+  const missing = provenance.dataNotRecorded
+    ? [`${provenance.dataNotRecorded} run(s) made before run folders recorded their data are not listed.`, ""]
+    : [];
+  return [
+    "Data the runs trained on (each run folder's data.json; SHA-256 shortened to 12 hex digits):",
+    "",
+    markdownTable(["Dataset", "Split", "Files (SHA-256, size)", "Cut", "Preprocessing", "Runs"], rows),
+    "",
+    ...missing,
+  ];
 }
 
 /** The method document, as linked from the report folder (reports/ sits at the repository's root). */
@@ -350,6 +431,7 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
     "",
     `Commands that produced the tables: ${provenance.commands.map((c) => `\`${c}\``).join(", ")}.`,
     "",
+    ...dataProvenanceMarkdown(provenance),
   );
   put(join(out, "README.md"), md.join("\n"));
   return written;

@@ -2,6 +2,8 @@
  * The run folder: where one training run keeps its record.
  *
  *   config.json      {runId, config, environment, earlier}  (earlier: the environments of previous sessions)
+ *   data.json        the data trained on: per split, name, count, shape, class names and provenance (files with
+ *                    SHA-256 and size, the split, the preprocessing and its parameters, the cache entry)
  *   metrics.csv/json every epoch so far (epoch 0: the untrained network)
  *   scales/epoch-NNNN.csv  dynamic-fixed-point telemetry (epoch 0: calibration)
  *   checkpoint.bin   the state after the last finished epoch (self-verifying: length + SHA-256)
@@ -10,15 +12,17 @@
  *
  * Rules: one writer (an exclusive lock for the folder's lifetime); a folder that holds a run is never reused
  * silently (`resume` continues it, `force` deletes it first, `new` refuses); every write is atomic and durable;
- * the checkpoint is verified before it is used; temp files of dead writers are removed on open.
+ * the checkpoint is verified before it is used; temp files of dead writers are removed on open; a resume on other
+ * data (other files, split or preprocessing than data.json records) is refused.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import {
   formatBar,
   formatEpochLine,
   CheckpointError,
   decodeCheckpoint,
+  type DataRecord,
   type EpochMetrics,
   type ProgressEvent,
   type RunOutput,
@@ -48,6 +52,7 @@ export class RunExistsError extends Error {
 /** The files and folders a run writes (what `force` removes). */
 export const RUN_FILES = [
   "config.json",
+  "data.json",
   "metrics.csv",
   "metrics.json",
   "checkpoint.bin",
@@ -101,12 +106,29 @@ export function readJsonFile(path: string): unknown {
   }
 }
 
+/**
+ * The data.json of the run in `dir`, if any (runs made before run folders recorded their data have none); a file
+ * without a count and shape for each split is named as corrupt.
+ */
+export function readDataRecord(dir: string): DataRecord | undefined {
+  const p = join(dir, "data.json");
+  if (!existsSync(p)) return undefined;
+  const r = readJsonFile(p) as Partial<DataRecord> | null;
+  for (const split of ["train", "valid", "test"] as const) {
+    const d = r?.[split];
+    if (typeof d !== "object" || d === null || typeof d.count !== "number" || !Array.isArray(d.shape))
+      throw new CorruptFileError(p, `no valid ${split} record (count and shape)`);
+  }
+  return r as DataRecord;
+}
+
 /** A RunOutput over a locked folder. Call close() when the run stops (the lock also goes at process exit). */
 export class RunFolder implements RunOutput {
   private readonly log: (line: string) => void;
   private readonly interactive: boolean;
   private readonly onEvent: ((e: ProgressEvent) => void) | undefined;
   private previous: ConfigRecord | undefined;
+  private previousData: DataRecord | undefined;
 
   private constructor(
     readonly dir: string,
@@ -143,6 +165,7 @@ export class RunFolder implements RunOutput {
       }
       const folder = new RunFolder(dir, lock, opts.mode === "resume" && hasCheckpoint, opts);
       if (folder.resumable && existsSync(join(dir, "config.json"))) folder.previous = folder.readConfigRecord();
+      if (folder.resumable) folder.previousData = folder.readDataRecord();
       return folder;
     } catch (e) {
       lock.release();
@@ -160,6 +183,11 @@ export class RunFolder implements RunOutput {
     return r as ConfigRecord;
   }
 
+  /** The data.json of the run in the folder, if any (see readDataRecord). */
+  readDataRecord(): DataRecord | undefined {
+    return readDataRecord(this.dir);
+  }
+
   /** The bit settings recorded by the previous session of a resumed run. */
   previousBits(): BitSettings | undefined {
     return this.previous?.environment?.bits;
@@ -169,6 +197,19 @@ export class RunFolder implements RunOutput {
     const earlier = this.previous ? [...(this.previous.earlier ?? []), this.previous.environment] : [];
     const record = { runId: runId(config), config, environment, earlier };
     writeFileAtomic(join(this.dir, "config.json"), `${JSON.stringify(record, null, 2)}\n`);
+  }
+  /** Records the data (data.json); on a resume, refuses data other than the earlier session's, writing nothing. */
+  writeData(data: DataRecord): void {
+    const p = join(this.dir, "data.json");
+    if (this.previousData) {
+      const diff = dataDifference(this.previousData, data);
+      if (diff)
+        throw new Error(
+          `${p}: the run in the folder trained on other data (${diff}); resume it on the same data, or start over ` +
+            "with --force",
+        );
+    }
+    writeFileAtomic(p, `${JSON.stringify(data, null, 2)}\n`);
   }
   writeMetrics(history: readonly EpochMetrics[]): void {
     writeFileAtomic(join(this.dir, "metrics.csv"), rowsToCsv(METRIC_COLUMNS, history));
@@ -211,6 +252,7 @@ export class RunFolder implements RunOutput {
     if (this.interactive) process.stdout.write("\r\x1b[2K");
     if (e.kind === "start" && e.phase === "calibration")
       this.log(`calibrating the DFXP scales: epoch ${e.epoch} (${e.batches} batches at the calibration width)`);
+    if (e.kind === "warning") this.log(e.message);
     if (e.kind === "resumed") this.log(`resumed after epoch ${e.epoch} from ${join(this.dir, "checkpoint.bin")}`);
     if (e.kind === "epoch") this.log(formatEpochLine(e.metrics, e.epochs, e.etaSeconds));
   }
@@ -218,6 +260,31 @@ export class RunFolder implements RunOutput {
   close(): void {
     this.lock.release();
   }
+}
+
+/**
+ * The first difference that makes two data records other data, in words, or undefined when they are the same data:
+ * per split, the count and shape, and, when both record them, the files' SHA-256 and sizes (not their paths: a
+ * moved copy is the same data), the split and the preprocessing. Names and cache paths may differ.
+ */
+export function dataDifference(before: DataRecord, now: DataRecord): string | undefined {
+  for (const split of ["train", "valid", "test"] as const) {
+    const [a, b] = [before[split], now[split]];
+    if (a.count !== b.count) return `${split}: ${a.count} examples before, ${b.count} now`;
+    if (a.shape.join("×") !== b.shape.join("×"))
+      return `${split}: images of shape [${a.shape.join(", ")}] before, [${b.shape.join(", ")}] now`;
+    const [pa, pb] = [a.provenance, b.provenance];
+    if (!pa || !pb) continue;
+    const files = (f: typeof pa.files) => f.map((x) => `${basename(x.path)} ${x.sha256.slice(0, 12)} ${x.bytes}`);
+    const [fa, fb] = [files(pa.files), files(pb.files)];
+    for (let i = 0; i < Math.max(fa.length, fb.length); i++)
+      if (pa.files[i]?.sha256 !== pb.files[i]?.sha256 || pa.files[i]?.bytes !== pb.files[i]?.bytes)
+        return `${split}: file ${fa[i] ?? "(none)"} before, ${fb[i] ?? "(none)"} now (name, SHA-256, bytes)`;
+    if (pa.split !== pb.split) return `${split}: split "${pa.split}" before, "${pb.split}" now`;
+    if (pa.preprocessing.join("; ") !== pb.preprocessing.join("; "))
+      return `${split}: preprocessing "${pa.preprocessing.join("; ")}" before, "${pb.preprocessing.join("; ")}" now`;
+  }
+  return undefined;
 }
 
 /** A few words on the run a folder holds, for messages. */

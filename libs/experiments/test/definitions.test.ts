@@ -8,6 +8,7 @@ import { NETWORK_PRESETS } from "@lowprec/maxout";
 import {
   DefinitionError,
   expandRuns,
+  shrinkScaling,
   experimentNames,
   loadExperiment,
   type ExperimentDef,
@@ -103,12 +104,22 @@ describe("expanding a variant", () => {
     expect(new Set(runs.map((r) => r.runId)).size).toBe(6);
     expect(expandRuns(def, "smoke", { only: { propagationBits: "10" } }).map((r) => r.setting)).toEqual(["dfxp"]);
   });
-  it("shrinks the scale window with the subset (10,000 of 50,000 examples → 1 in 5)", () => {
+  it("shrinks the scale window with the subset (1,000 of 50,000 examples: 100 batches → 2)", () => {
     const dfxp = expandRuns(def, "smoke").find((r) => r.setting === "dfxp")!;
-    expect(dfxp.config.precision.scaling).toEqual({ kind: "overflow-rate", maxRate: 1e-4, everyExamples: 200 });
+    expect(dfxp.config.precision.scaling).toEqual({ kind: "overflow-rate", maxRate: 1e-4, everyBatches: 2 });
     const whole = { ...def, variants: { smoke: { description: "s", epochs: 1 } } } as ExperimentDef;
     const full = expandRuns(whole, "smoke").find((r) => r.setting === "dfxp")!;
-    expect(full.config.precision.scaling).toEqual({ kind: "overflow-rate", maxRate: 1e-4, everyExamples: 10_000 });
+    expect(full.config.precision.scaling).toEqual({ kind: "overflow-rate", maxRate: 1e-4, everyBatches: 100 });
+  });
+  it("shrinkScaling keeps the window's unit, rounds, keeps at least 1, and leaves delayed-amax alone", () => {
+    const s = (every: { everyBatches: number } | { everyExamples: number }) =>
+      ({ kind: "overflow-rate", maxRate: 1e-4, ...every }) as const;
+    expect(shrinkScaling(s({ everyBatches: 100 }), "mnist-conv", 5000)).toEqual(s({ everyBatches: 10 }));
+    expect(shrinkScaling(s({ everyExamples: 10_000 }), "mnist-conv", 5000)).toEqual(s({ everyExamples: 1000 }));
+    expect(shrinkScaling(s({ everyBatches: 100 }), "cifar10", 100)).toEqual(s({ everyBatches: 1 }));
+    expect(shrinkScaling(s({ everyBatches: 100 }), "cifar10", 0)).toEqual(s({ everyBatches: 100 }));
+    const d = { kind: "delayed-amax", history: 16, margin: 0 } as const;
+    expect(shrinkScaling(d, "cifar10", 100)).toBe(d);
   });
   it("compresses the schedules in proportion when asked (PI-MNIST, 100 of 800 epochs: 50 and 25)", () => {
     const v = { description: "b", epochs: 100, compressSchedule: true };

@@ -137,10 +137,21 @@ class Scale implements GroupScale {
       return this.integerBits !== before;
     }
     this.examples += examples;
-    if (this.examples < p.everyExamples) return false;
+    if (p.everyExamples === undefined || this.examples < p.everyExamples) return false;
+    return this.closeWindow();
+  }
+
+  closeWindow(divisor?: number): boolean {
+    const p = this.policy;
+    if (p.kind !== "overflow-rate")
+      throw new RangeError(`closeWindow: the ${p.kind} policy has no overflow-rate window`);
+    if (divisor !== undefined && !(Number.isInteger(divisor) && divisor > 0))
+      throw new RangeError(`closeWindow: divisor ${divisor} (expected a positive integer)`);
+    const before = this.integerBits;
     if (this.samples > 0) {
-      const rate = this.rateSum / this.samples,
-        rateHalf = this.rateHalfSum / this.samples;
+      const d = divisor ?? this.samples;
+      const rate = this.rateSum / d,
+        rateHalf = this.rateHalfSum / d;
       if (rate > p.maxRate) this.integerBits = clampBits(before + 1);
       else if (rateHalf <= p.maxRate) this.integerBits = clampBits(before - 1);
     }

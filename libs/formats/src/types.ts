@@ -145,7 +145,8 @@ export type ScalingPolicySpec =
   | {
       readonly kind: "overflow-rate";
       readonly maxRate: number;
-      readonly everyExamples: number;
+      /** examples between two updates by `advance`; absent: the caller closes the windows (`closeWindow`) */
+      readonly everyExamples?: number;
       readonly initialIntegerBits: number;
     }
   /** a constant `integerBits` (plain fixed point as a policy) */
@@ -173,6 +174,13 @@ export interface GroupScale {
    * changed.
    */
   advance(examples: number): boolean;
+  /**
+   * overflow-rate only: update `integerBits` now, whatever `everyExamples` says, from the rates observed since the
+   * last update divided by `divisor` (default: the number of observed passes, i.e. their mean), then reset the
+   * sums. A caller that counts the window itself (the authors' batch counter) calls this instead of `advance`.
+   * Returns true when the integer bits changed.
+   */
+  closeWindow(divisor?: number): boolean;
   /** plain JSON state, for checkpoints */
   toJSON(): GroupScaleState;
 }

@@ -65,6 +65,33 @@ describe("the paper's overflow-rate rule", () => {
     expect(t.integerBits).toBe(6);
   });
 
+  it("closeWindow: the caller's window, divided by the caller's count (the authors' carried-over sums)", () => {
+    // Two passes at rate 0.015 each (half-range 0.015). Averaged over the 2 passes: 0.015 > 0.01 → up.
+    const mean = createScale(policy, d10);
+    mean.observe(pass(1000, 15, 15));
+    mean.observe(pass(1000, 15, 15));
+    expect(mean.closeWindow()).toBe(true);
+    expect(mean.integerBits).toBe(6);
+    // The same sums divided by 4 batches (two of them carried from the previous epoch, as the authors' counter
+    // restarts every epoch): 0.03 / 4 = 0.0075 ≤ 0.01 and the half-range rate 0.0075 ≤ 0.01 → down.
+    const carried = createScale(policy, d10);
+    carried.observe(pass(1000, 15, 15));
+    carried.observe(pass(1000, 15, 15));
+    expect(carried.closeWindow(4)).toBe(true);
+    expect(carried.integerBits).toBe(4);
+    // The sums are reset: an empty window keeps the bits.
+    expect(carried.closeWindow(4)).toBe(false);
+    expect(carried.integerBits).toBe(4);
+    // Never before: advance() with a window of 300 examples does not fire after 200, closeWindow() does.
+    const early = createScale(policy, d10);
+    early.observe(pass(1000, 20, 40));
+    expect(early.advance(200)).toBe(false);
+    expect(early.closeWindow()).toBe(true);
+    expect(early.integerBits).toBe(6);
+    expect(() => early.closeWindow(0)).toThrow(/divisor 0/);
+    expect(() => createScale(delayedAmax(), d10).closeWindow()).toThrow(/delayed-amax policy has no overflow-rate/);
+  });
+
   it("drives a real tensor's scale to the smallest range with fewer than maxRate overflows", () => {
     // 1,000 values: 999 in (−1, 1) and one at 3; maxRate 1e-2 tolerates the outlier, so the range settles at
     // 1 integer bit

@@ -10,6 +10,7 @@ import {
   isFloatFormat,
   PRECISION_FORMATS,
   PRECISION_PRESETS,
+  resolveGroup,
   SCALABLE_FORMATS,
   type PrecisionFormat,
   type PrecisionPresetName,
@@ -45,6 +46,27 @@ export interface Faithfulness {
   readonly keepMomentumAfterCalibration: boolean;
   /** the untrained network's validation error (epoch 0) competes for "best epoch" (the authors: yes) */
   readonly selectFromEpochZero: boolean;
+  // The three switches below are recorded only in the configurations they can change (see CONDITIONAL_SWITCHES).
+  // NOTE: absent from a configuration written before they existed, they read as the rule that run used
+  // (`continuous`, `whole`, `exact`), so a stored run keeps its meaning.
+  /**
+   * when the overflow-rate scales update: the authors' counter of batches that restarts every epoch while the
+   * overflow sums carry over, so the first window of an epoch divides the carried sums by its own batch count
+   * (`per-epoch`), or a count of examples (or batches) across epochs, the sums averaged over the window
+   * (`continuous`)
+   */
+  readonly scaleWindow?: "per-epoch" | "continuous";
+  /**
+   * with `hyper.shuffle = "batches"` (SVHN): the authors' order, batches shuffled within chunks of 79 batches (the
+   * chunks they held on the GPU), the chunks shuffled, the remainder chunk last, calibration epochs shuffled too
+   * (`chunks`), or one permutation of all batches with the calibration epochs in data order (`whole`)
+   */
+  readonly batchOrder?: "chunks" | "whole";
+  /**
+   * conv initialisation's fan_out = maps·k²/pool²: with Python 2's integer division as the authors' code computes
+   * it (`integer`, e.g. 177 for CIFAR-10's first layer) or exact (`exact`, 177.8)
+   */
+  readonly convFanOut?: "integer" | "exact";
 }
 
 export const FAITHFUL: Faithfulness = Object.freeze({
@@ -58,10 +80,13 @@ export const FAITHFUL: Faithfulness = Object.freeze({
   scaleBiasAtTest: true,
   keepMomentumAfterCalibration: true,
   selectFromEpochZero: true,
+  scaleWindow: "per-epoch",
+  batchOrder: "chunks",
+  convFanOut: "integer",
 });
 
 /** The values each switch accepts (the first is the authors'). */
-export const SWITCH_VALUES: { readonly [K in keyof Faithfulness]: readonly Faithfulness[K][] } = {
+export const SWITCH_VALUES: { readonly [K in keyof Faithfulness]-?: readonly NonNullable<Faithfulness[K]>[] } = {
   gradientDivisor: ["classes", "batch"],
   convMaxNormAxis: ["filters", "per-filter"],
   maxNormRescale: ["always", "above-limit"],
@@ -72,7 +97,44 @@ export const SWITCH_VALUES: { readonly [K in keyof Faithfulness]: readonly Faith
   scaleBiasAtTest: [true, false],
   keepMomentumAfterCalibration: [true, false],
   selectFromEpochZero: [true, false],
+  scaleWindow: ["per-epoch", "continuous"],
+  batchOrder: ["chunks", "whole"],
+  convFanOut: ["integer", "exact"],
 };
+
+/** The switches that only some runs can feel, and which runs: a switch is recorded only where it can act. */
+export const CONDITIONAL_SWITCHES: {
+  readonly [K in "scaleWindow" | "batchOrder" | "convFanOut"]: {
+    readonly appliesTo: (c: Omit<TrainConfig, "faithfulness">) => boolean;
+    /** why it cannot act, for the error when it is given anyway */
+    readonly otherwise: string;
+  };
+} = {
+  scaleWindow: {
+    appliesTo: (c) => hasOverflowRateScale(c.precision, c.network.layers.length),
+    otherwise: "no group of this precision has an overflow-rate scale",
+  },
+  batchOrder: {
+    appliesTo: (c) => c.hyper.shuffle === "batches",
+    otherwise: 'hyper.shuffle is not "batches" (only SVHN shuffles whole batches)',
+  },
+  convFanOut: {
+    appliesTo: (c) => c.network.layers.some((l) => l.kind === "maxout-conv" && !Number.isInteger(convFanOut(l))),
+    otherwise: "no conv layer of this network has a fractional fan-out (maps·kernel²/pool²)",
+  },
+};
+
+/** A conv layer's exact fan-out for the initialisation: maps·kernel²/poolSize². */
+export function convFanOut(l: { readonly maps: number; readonly kernel: number; readonly poolSize: number }): number {
+  return (l.maps * l.kernel * l.kernel) / (l.poolSize * l.poolSize);
+}
+
+/** Whether some group of some layer (or the input, which never scales) moves by the overflow-rate rule. */
+export function hasOverflowRateScale(p: PrecisionSpec, layers: number): boolean {
+  for (let layer = 0; layer < layers; layer++)
+    for (const group of GROUPS) if (resolveGroup(p, layer, group).scaling?.kind === "overflow-rate") return true;
+  return false;
+}
 
 /** The fully resolved configuration of a run. */
 export interface TrainConfig {
@@ -124,12 +186,25 @@ export function resolveConfig(
     throw new ConfigError(
       `unknown precision preset "${String(precision)}" (known: ${Object.keys(PRECISION_PRESETS).join(", ")})`,
     );
-  const config: TrainConfig = {
+  const rest = {
     preset,
     network: overrides.network ?? p.network,
     hyper: { ...p.hyper, ...overrides.hyper },
     precision: { ...base, ...overrides.precision },
-    faithfulness: { ...FAITHFUL, ...overrides.faithfulness },
+  };
+  const faithfulness: Record<string, unknown> = { ...FAITHFUL, ...overrides.faithfulness };
+  for (const [name, rule] of Object.entries(CONDITIONAL_SWITCHES)) {
+    // NOTE: an invalid precision or network may make the test throw; the switch then stays and validateConfig
+    // names the bad field.
+    let applies = true;
+    try {
+      applies = rule.appliesTo({ ...rest, trainLimit: 0, evalLimit: 0 });
+    } catch {}
+    if (!applies && overrides.faithfulness?.[name as keyof Faithfulness] === undefined) delete faithfulness[name];
+  }
+  const config: TrainConfig = {
+    ...rest,
+    faithfulness: faithfulness as unknown as Faithfulness,
     trainLimit: overrides.trainLimit ?? 0,
     evalLimit: overrides.evalLimit ?? 0,
   };
@@ -163,16 +238,6 @@ export function validateConfig(c: TrainConfig): void {
   need(isInt(c.trainLimit, 0), "trainLimit", c.trainLimit, "an integer ≥ 0");
   need(isInt(c.evalLimit, 0), "evalLimit", c.evalLimit, "an integer ≥ 0");
   validatePrecision(c.precision, "precision");
-  for (const [k, v] of Object.entries(c.faithfulness)) {
-    const allowed = SWITCH_VALUES[k as keyof Faithfulness];
-    need(allowed !== undefined, `faithfulness.${k}`, k, `one of the switches ${Object.keys(SWITCH_VALUES).join(", ")}`);
-    need(
-      (allowed as readonly unknown[]).includes(v),
-      `faithfulness.${k}`,
-      v,
-      allowed.map((a) => JSON.stringify(a)).join(" or "),
-    );
-  }
   c.precision.overrides.forEach((o, i) => {
     const where = `precision.overrides[${i}]`;
     if (o.group !== undefined)
@@ -238,6 +303,19 @@ export function validateConfig(c: TrainConfig): void {
       );
     }
   });
+  for (const [k, v] of Object.entries(c.faithfulness)) {
+    const allowed = SWITCH_VALUES[k as keyof Faithfulness];
+    need(allowed !== undefined, `faithfulness.${k}`, k, `one of the switches ${Object.keys(SWITCH_VALUES).join(", ")}`);
+    need(
+      (allowed as readonly unknown[]).includes(v),
+      `faithfulness.${k}`,
+      v,
+      allowed.map((a) => JSON.stringify(a)).join(" or "),
+    );
+    const rule = CONDITIONAL_SWITCHES[k as keyof typeof CONDITIONAL_SWITCHES];
+    if (rule && !rule.appliesTo(c))
+      throw new ConfigError(`invalid config faithfulness.${k}: ${JSON.stringify(v)} has no effect: ${rule.otherwise}`);
+  }
 }
 
 /** The float formats beyond the paper, whose widths must be stated truthfully in propagationBits / updateBits. */
@@ -366,7 +444,16 @@ function validatePrecision(p: PrecisionSpec, where: string): void {
     const s = p.scaling;
     if (s.kind === "overflow-rate") {
       need(isNum(s.maxRate, 0, 1), `${where}.scaling.maxRate`, s.maxRate, "a number in [0, 1]");
-      need(isInt(s.everyExamples, 1), `${where}.scaling.everyExamples`, s.everyExamples, "an integer ≥ 1");
+      need(
+        (s.everyExamples === undefined) !== (s.everyBatches === undefined),
+        `${where}.scaling`,
+        s,
+        "exactly one of everyExamples and everyBatches (the window)",
+      );
+      if (s.everyExamples !== undefined)
+        need(isInt(s.everyExamples, 1), `${where}.scaling.everyExamples`, s.everyExamples, "an integer ≥ 1");
+      if (s.everyBatches !== undefined)
+        need(isInt(s.everyBatches, 1), `${where}.scaling.everyBatches`, s.everyBatches, "an integer ≥ 1");
     } else if (s.kind === "delayed-amax") {
       need(isInt(s.history, 1), `${where}.scaling.history`, s.history, "an integer ≥ 1");
       need(Number.isInteger(s.margin), `${where}.scaling.margin`, s.margin, "an integer");

@@ -41,15 +41,37 @@ export {
   resolveConfig,
   validateConfig,
   FAITHFUL,
+  SWITCH_VALUES,
+  CONDITIONAL_SWITCHES,
+  hasOverflowRateScale,
+  convFanOut,
   ConfigError,
   type TrainConfig,
   type ConfigOverrides,
   type Faithfulness,
 } from "./config.js";
-export { learningRateAt, momentumAt, epochOrder } from "./schedule.js";
+export { learningRateAt, momentumAt, epochOrder, AUTHORS_BATCH_CHUNK, type OrderOptions } from "./schedule.js";
+export {
+  scaleWindowRule,
+  scaleWindowWarnings,
+  windowsClosed,
+  describeWindow,
+  type ScaleWindowRule,
+  type ScaleWindowState,
+} from "./scale-window.js";
 export { Network, type StepResult, type Blame } from "./network.js";
 export { train, DivergenceError, type Dataset, type Splits, type TrainOptions, type TrainResult } from "./trainer.js";
-export { MemoryOutput, type RunOutput, type EpochMetrics, type ScaleRow, type ProgressEvent } from "./output.js";
+export {
+  MemoryOutput,
+  dataRecord,
+  type RunOutput,
+  type EpochMetrics,
+  type ScaleRow,
+  type ProgressEvent,
+  type DataRecord,
+  type SplitRecord,
+  type DataProvenance,
+} from "./output.js";
 export { encodeCheckpoint, decodeCheckpoint, CheckpointError, CHECKPOINT_MAGIC } from "./checkpoint.js";
 export { formatEpochLine, formatBar, formatDuration } from "./progress.js";
-export { networkShapes, type LayerShape } from "./shapes.js";
+export { networkShapes, inputShapeProblem, type LayerShape } from "./shapes.js";

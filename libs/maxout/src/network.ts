@@ -9,6 +9,7 @@ import { MaxoutConv } from "./layers/maxout-conv.js";
 import { MaxoutDense } from "./layers/maxout-dense.js";
 import { Softmax } from "./layers/softmax.js";
 import { LayerPrecision, mixSeed, type GroupName, type LayerPrecisionState, type ScaleRecord } from "./policy.js";
+import { scaleWindowRule, type ScaleWindowRule, type ScaleWindowState } from "./scale-window.js";
 import { STREAM } from "./schedule.js";
 
 /** Where a non-finite value first appeared. */
@@ -24,6 +25,8 @@ export interface StepResult {
   errors: number;
   /** set when the loss is NaN or infinite */
   blame: Blame | undefined;
+  /** this step closed a scale window: the overflow-rate scales moved, and a telemetry row is due */
+  windowClosed: boolean;
 }
 
 export interface LayerState {
@@ -38,6 +41,8 @@ export class Network {
   /** rounds the raw input when the roundInput switch is on (layer index −1) */
   readonly inputPrecision: LayerPrecision | undefined;
   private readonly xRounded: Float32Array;
+  readonly window: ScaleWindowRule;
+  private windowCount: ScaleWindowState = { examples: 0, batches: 0 };
 
   constructor(
     readonly config: TrainConfig,
@@ -72,6 +77,42 @@ export class Network {
       ? new LayerPrecision(precision, -1, mixSeed(hyper.seed, STREAM.rounding))
       : undefined;
     this.xRounded = new Float32Array(faithfulness.roundInput ? capacity * this.inputSize : 0);
+    this.window = scaleWindowRule(config);
+  }
+
+  /**
+   * A training (or calibration) epoch starts: under the authors' per-epoch window the batch counter restarts, while
+   * the overflow sums since the last update carry over.
+   */
+  beginEpoch(): void {
+    if (this.window.counting === "per-epoch") this.windowCount = { examples: 0, batches: 0 };
+  }
+
+  /** The window's counters, for checkpoints. */
+  get windowState(): ScaleWindowState {
+    return { ...this.windowCount };
+  }
+
+  set windowState(s: ScaleWindowState) {
+    this.windowCount = { examples: s.examples, batches: s.batches };
+  }
+
+  /** Counts a step of `n` examples; when the window is full, moves the overflow-rate scales. */
+  private countWindow(n: number): boolean {
+    const w = this.window,
+      c = this.windowCount;
+    c.examples += n;
+    c.batches += 1;
+    if ((w.unit === "batches" ? c.batches : c.examples) < w.length) return false;
+    if (w.moves) {
+      // NOTE: the authors divide the carried-over sums by the batches of this epoch's window; the continuous
+      // rule averages over the passes the sums hold.
+      const divisor = w.counting === "per-epoch" ? c.batches : undefined;
+      for (const l of this.layers) l.precision.closeScaleWindow(divisor);
+      this.inputPrecision?.closeScaleWindow(divisor);
+    }
+    this.windowCount = { examples: 0, batches: 0 };
+    return true;
   }
 
   /** The paper's initialisation, each layer from its own seeded stream. */
@@ -112,13 +153,13 @@ export class Network {
     }
     const loss = this.softmax.lastLoss,
       errors = this.softmax.lastErrors;
-    if (!Number.isFinite(loss)) return { loss, errors, blame: this.blame(outputs) };
+    if (!Number.isFinite(loss)) return { loss, errors, blame: this.blame(outputs), windowClosed: false };
     let d: Float32Array | undefined;
     for (let i = this.layers.length - 1; i >= 0; i--) d = this.layers[i]!.backward(d, n, i > 0);
     for (const l of this.layers) l.update(learningRate, momentum);
     for (const l of this.layers) l.precision.endStep(n);
     this.inputPrecision?.endStep(n);
-    return { loss, errors, blame: undefined };
+    return { loss, errors, blame: undefined, windowClosed: this.countWindow(n) };
   }
 
   /** Derives the test-time weights; call after training and before `evaluate` calls. */

@@ -1,6 +1,6 @@
 /**
  * What a run writes, behind an interface the caller provides (the library knows no files): the
- * configuration, per-epoch metrics, scale telemetry, checkpoints, and progress events.
+ * configuration, the data it trains on, per-epoch metrics, scale telemetry, checkpoints, and progress events.
  */
 import type { TrainConfig } from "./config.js";
 import type { ScaleRecord } from "./policy.js";
@@ -39,15 +39,75 @@ export interface ScaleRow extends ScaleRecord {
   examples: number;
 }
 
+/** Where one split came from, as @lowprec/datasets records it: the files read, the cut, the preprocessing. */
+export interface DataProvenance {
+  /** every input file, with its SHA-256 (hex) and size in bytes */
+  readonly files: readonly { readonly path: string; readonly sha256: string; readonly bytes: number }[];
+  /** how the split was cut from the files, in words */
+  readonly split: string;
+  /** preprocessing steps applied, in order, with their parameters */
+  readonly preprocessing: readonly string[];
+  /** the cache entry the arrays were read from or written to, if any */
+  readonly cacheFile?: string;
+}
+
+/** One split of a run's data: what the trainer was handed (name, class names, provenance when the data has them). */
+export interface SplitRecord {
+  readonly name?: string;
+  readonly count: number;
+  readonly shape: readonly number[];
+  readonly classNames?: readonly string[];
+  readonly provenance?: DataProvenance;
+}
+
+/** The data a run trains and evaluates on (before any train or eval limit of the configuration). */
+export interface DataRecord {
+  readonly train: SplitRecord;
+  readonly valid: SplitRecord;
+  readonly test: SplitRecord;
+}
+
+/** A split as the trainer receives it, reduced to what describes it. */
+interface DescribedSplit {
+  readonly count: number;
+  readonly shape: readonly number[];
+  readonly name?: string;
+  readonly classNames?: readonly string[];
+  readonly provenance?: DataProvenance;
+}
+
+/** The DataRecord of three splits (the fields they have; images and labels left out). */
+export function dataRecord(data: {
+  readonly train: DescribedSplit;
+  readonly valid: DescribedSplit;
+  readonly test: DescribedSplit;
+}): DataRecord {
+  const one = (d: DescribedSplit): SplitRecord => ({
+    ...(d.name !== undefined ? { name: d.name } : {}),
+    count: d.count,
+    shape: [...d.shape],
+    ...(d.classNames ? { classNames: [...d.classNames] } : {}),
+    ...(d.provenance ? { provenance: d.provenance } : {}),
+  });
+  return { train: one(data.train), valid: one(data.valid), test: one(data.test) };
+}
+
 export type ProgressEvent =
   | { kind: "start"; phase: "calibration" | "training"; epoch: number; epochs: number; batches: number }
   | { kind: "batch"; phase: "calibration" | "training"; epoch: number; batch: number; batches: number }
   | { kind: "epoch"; metrics: EpochMetrics; epochs: number; etaSeconds: number }
-  | { kind: "resumed"; epoch: number };
+  | { kind: "resumed"; epoch: number }
+  /** something the run will not do as its configuration may suggest (e.g. scales that cannot move) */
+  | { kind: "warning"; message: string };
 
 export interface RunOutput {
   /** the resolved configuration (and a description of the environment), once per run */
   writeConfig(config: TrainConfig, environment: Record<string, unknown>): void;
+  /**
+   * the data the run trains on, once per run, just before writeConfig; an implementation that keeps the record
+   * of an earlier session may refuse to resume on other data by throwing (then nothing is written)
+   */
+  writeData?(data: DataRecord): void;
   /** every epoch so far (the implementation rewrites its metrics file atomically) */
   writeMetrics(history: readonly EpochMetrics[]): void;
   /** the scale rows of one epoch (epoch 0 holds the calibration windows) */
@@ -63,6 +123,7 @@ export interface RunOutput {
 export class MemoryOutput implements RunOutput {
   config: TrainConfig | undefined;
   environment: Record<string, unknown> = {};
+  data: DataRecord | undefined;
   history: EpochMetrics[] = [];
   scales = new Map<number, ScaleRow[]>();
   checkpoint: Uint8Array | undefined;
@@ -71,6 +132,9 @@ export class MemoryOutput implements RunOutput {
   writeConfig(config: TrainConfig, environment: Record<string, unknown>): void {
     this.config = config;
     this.environment = environment;
+  }
+  writeData(data: DataRecord): void {
+    this.data = data;
   }
   writeMetrics(history: readonly EpochMetrics[]): void {
     this.history = history.map((m) => ({ ...m }));

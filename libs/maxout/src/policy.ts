@@ -275,8 +275,16 @@ export function scaledFloat(f: FloatFormat, integerBits: number): FloatFormat {
  * from the policy).
  */
 export type ScalingSpec =
-  /** the paper's Algorithm 1 */
-  | { readonly kind: "overflow-rate"; readonly maxRate: number; readonly everyExamples: number }
+  /**
+   * the paper's Algorithm 1; the window is `everyBatches` mini-batches (the authors': 100) or `everyExamples`
+   * examples (the paper's words: 10,000), exactly one of the two, counted as the `scaleWindow` switch says
+   */
+  | {
+      readonly kind: "overflow-rate";
+      readonly maxRate: number;
+      readonly everyExamples?: number;
+      readonly everyBatches?: number;
+    }
   /** beyond the paper: Transformer Engine's delayed scaling from the max |x| of recent passes */
   | { readonly kind: "delayed-amax"; readonly history: number; readonly margin: number };
 
@@ -363,8 +371,9 @@ function isScaled(k: GroupKnobs, format: PrecisionFormat): boolean {
 function scalingOf(k: GroupKnobs): ScalingPolicySpec | undefined {
   if (k.format !== "dynamic-fixed" && !isScaled(k, k.format)) return undefined;
   const s = k.scaling;
+  // NOTE: no everyExamples: the network counts the window and closes it (GroupScale.closeWindow).
   return s.kind === "overflow-rate"
-    ? { kind: "overflow-rate", maxRate: s.maxRate, everyExamples: s.everyExamples, initialIntegerBits: k.integerBits }
+    ? { kind: "overflow-rate", maxRate: s.maxRate, initialIntegerBits: k.integerBits }
     : { kind: "delayed-amax", history: s.history, margin: s.margin, initialIntegerBits: k.integerBits };
 }
 
@@ -588,7 +597,10 @@ export class LayerPrecision {
     return undefined;
   }
 
-  /** Feeds this step's observed passes to the scales and the telemetry window; `examples` = batch size. */
+  /**
+   * Feeds this step's observed passes to the scales and the telemetry window; `examples` = batch size. The
+   * overflow-rate scales only accumulate here; `closeScaleWindow` updates them.
+   */
   endStep(examples: number): void {
     for (const name of GROUPS) {
       const g = this.groups[name];
@@ -607,8 +619,24 @@ export class LayerPrecision {
       g.windowRateHalf += half / g.pending.length;
       g.windowSteps += 1;
       g.pending.length = 0;
-      g.scale?.advance(examples);
+      if (g.scale?.policy.kind === "delayed-amax") g.scale.advance(examples);
     }
+  }
+
+  /**
+   * Closes the overflow-rate window of every scaled group: each moves by the rates summed since its last update,
+   * divided by `divisor` (the authors: the batches counted in this epoch's window) or by their number.
+   */
+  closeScaleWindow(divisor?: number): void {
+    for (const name of GROUPS) {
+      const g = this.groups[name];
+      if (g.scale?.policy.kind === "overflow-rate") g.scale.closeWindow(divisor);
+    }
+  }
+
+  /** Whether some group of this layer moves its scale by the overflow-rate rule. */
+  get hasOverflowRateScale(): boolean {
+    return GROUPS.some((name) => this.groups[name].scale?.policy.kind === "overflow-rate");
   }
 
   /** Closes the telemetry window: one record per group that was rounded, then resets the window. */
@@ -713,8 +741,8 @@ export const PRECISION_PRESETS = {
     overrides: [],
   },
   /**
-   * dynamic fixed point: 10-bit propagations, 12-bit updates, overflow-rate scaling (1e-4 per 10,000 examples),
-   * 2 calibration epochs
+   * dynamic fixed point: 10-bit propagations, 12-bit updates, overflow-rate scaling (1e-4, every 100 batches as the
+   * authors: 10,000 examples at PI-MNIST's batch of 100, 12,800 at 128), 2 calibration epochs
    */
   dfxp: {
     name: "dfxp",
@@ -723,7 +751,7 @@ export const PRECISION_PRESETS = {
     updateBits: 12,
     integerBits: 5,
     rounding: "nearest-away",
-    scaling: { kind: "overflow-rate", maxRate: 1e-4, everyExamples: 10_000 },
+    scaling: { kind: "overflow-rate", maxRate: 1e-4, everyBatches: 100 },
     calibrationEpochs: 2,
     calibrationBits: 32,
     overrides: [],
@@ -752,7 +780,7 @@ export const PRECISION_PRESETS = {
     updateBits: 16,
     integerBits: 5,
     rounding: "nearest-even",
-    scaling: { kind: "overflow-rate", maxRate: 1e-4, everyExamples: 10_000 },
+    scaling: { kind: "overflow-rate", maxRate: 1e-4, everyBatches: 100 },
     calibrationEpochs: 0,
     calibrationBits: 32,
     overrides: [],
@@ -771,7 +799,7 @@ export const PRECISION_PRESETS = {
     updateBits: 16,
     integerBits: 5,
     rounding: "nearest-even",
-    scaling: { kind: "overflow-rate", maxRate: 1e-4, everyExamples: 10_000 },
+    scaling: { kind: "overflow-rate", maxRate: 1e-4, everyBatches: 100 },
     calibrationEpochs: 0,
     calibrationBits: 32,
     overrides: [],

@@ -34,11 +34,24 @@ function below(bits: number, n: number): number {
   return Math.floor((bits / 4294967296) * n);
 }
 
+/** Batches the authors held on the GPU at a time for CIFAR-10 and SVHN: their `batches` order shuffles within these. */
+export const AUTHORS_BATCH_CHUNK = 79;
+
+export interface OrderOptions {
+  /**
+   * `batches` mode only. `chunks` (the authors'): chunks of AUTHORS_BATCH_CHUNK consecutive batches visited in a
+   * shuffled order, the batches shuffled within each chunk, the remainder chunk last (shuffled within), and the
+   * calibration epochs shuffled too. `whole` (default): one permutation of all batches; calibration in data order.
+   */
+  readonly batchOrder?: "chunks" | "whole";
+}
+
 /**
  * The order in which epoch `epoch` visits the `batches·batch` examples it trains on (`count` available;
  * the partial last batch is dropped by the caller when asked). `examples`: a Fisher–Yates permutation of
  * all examples; `batches`: fixed batches of consecutive examples, in a permuted order (the authors' SVHN).
- * `epoch` ≤ 0 (calibration) keeps the dataset order, as the authors' calibration epochs do.
+ * `epoch` < 0 is calibration epoch −epoch, 0 the data order. The authors' calibration epochs keep the data
+ * order, except for `batches` with `chunks` (their batch shuffling happens inside each pass over the data).
  */
 export function epochOrder(
   seed: number,
@@ -47,31 +60,49 @@ export function epochOrder(
   batch: number,
   mode: HyperParameters["shuffle"],
   out?: Int32Array,
+  options: OrderOptions = {},
 ): Int32Array {
   const order = out ?? new Int32Array(count);
   for (let i = 0; i < count; i++) order[i] = i;
-  if (epoch <= 0) return order;
+  const chunks = mode === "batches" && options.batchOrder === "chunks";
+  if (epoch === 0 || (epoch < 0 && !chunks)) return order;
   const s = mixSeed(seed, STREAM.shuffle, epoch);
   if (mode === "examples") {
-    for (let i = count - 1; i > 0; i--) {
-      const j = below(randomBits(s, i), i + 1);
-      const t = order[i]!;
-      order[i] = order[j]!;
-      order[j] = t;
-    }
+    shuffle(order, s);
     return order;
   }
   const nb = Math.floor(count / batch);
   const perm = new Int32Array(nb);
   for (let i = 0; i < nb; i++) perm[i] = i;
-  for (let i = nb - 1; i > 0; i--) {
-    const j = below(randomBits(s, i), i + 1);
-    const t = perm[i]!;
-    perm[i] = perm[j]!;
-    perm[j] = t;
+  if (!chunks) shuffle(perm, s);
+  else {
+    const C = AUTHORS_BATCH_CHUNK,
+      full = Math.floor(nb / C);
+    const chunkOrder = new Int32Array(full);
+    for (let k = 0; k < full; k++) chunkOrder[k] = k;
+    shuffle(chunkOrder, mixSeed(s, 0));
+    const within = new Int32Array(C);
+    for (let k = 0; k < full; k++) {
+      for (let j = 0; j < C; j++) within[j] = chunkOrder[k]! * C + j;
+      shuffle(within, mixSeed(s, k + 1));
+      perm.set(within, k * C);
+    }
+    const rest = perm.subarray(full * C);
+    for (let j = 0; j < rest.length; j++) rest[j] = full * C + j;
+    shuffle(rest, mixSeed(s, full + 1));
   }
   for (let b = 0; b < nb; b++) for (let k = 0; k < batch; k++) order[b * batch + k] = perm[b]! * batch + k;
   return order;
+}
+
+/** Fisher–Yates over `a` with the random bits of stream `s`. */
+function shuffle(a: Int32Array, s: number): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = below(randomBits(s, i), i + 1);
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
 }
 
 /** Fills `out` with U(low, high) draws of stream (seed, tag…): the weight initialisation. */

@@ -85,3 +85,22 @@ export function networkShapes(net: NetworkSpec): LayerShape[] {
   }
   return out;
 }
+
+/**
+ * Why examples of `shape` cannot feed `net`, or undefined when they can. [c, h, w] must be the network's input;
+ * a flat [features] view (e.g. PI-MNIST's [784]) is accepted when the first layer is dense, maxout or softmax (which
+ * sees its input flattened anyway), and the feature counts match.
+ */
+export function inputShapeProblem(net: NetworkSpec, shape: readonly number[]): string | undefined {
+  const [c, h, w] = net.input;
+  const expected = `a network whose input is [${c}, ${h}, ${w}]`;
+  const got = `images of shape [${shape.join(", ")}]`;
+  if (shape.length === 3)
+    return shape[0] === c && shape[1] === h && shape[2] === w ? undefined : `${got} for ${expected}`;
+  if (shape.length === 1) {
+    if (net.layers[0]?.kind === "maxout-conv")
+      return `${got} (a flat view) for a network whose first layer is a convolution; pass [${c}, ${h}, ${w}] images`;
+    return shape[0] === c * h * w ? undefined : `${got} for ${expected} (${c * h * w} features)`;
+  }
+  return `${got} for ${expected}: expected [${c}, ${h}, ${w}] or, for a dense first layer, [${c * h * w}]`;
+}

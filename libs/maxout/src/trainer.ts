@@ -7,16 +7,24 @@ import type { Kernels } from "@lowprec/tensor";
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from "./checkpoint.js";
 import type { TrainConfig } from "./config.js";
 import { Network, type LayerState } from "./network.js";
-import type { EpochMetrics, RunOutput, ScaleRow } from "./output.js";
+import { dataRecord, type DataProvenance, type EpochMetrics, type RunOutput, type ScaleRow } from "./output.js";
 import type { LayerPrecisionState, PrecisionSpec } from "./policy.js";
+import { scaleWindowWarnings } from "./scale-window.js";
 import { epochOrder, learningRateAt, momentumAt } from "./schedule.js";
+import { inputShapeProblem } from "./shapes.js";
 
-/** Images (NCHW, count × c × h × w) and their labels, as @lowprec/datasets hands them out. */
+/**
+ * Images (NCHW, count × c × h × w; or flat, count × features, for a network whose first layer is dense) and their
+ * labels, as @lowprec/datasets hands them out. Name, class names and provenance, when present, go to the output.
+ */
 export interface Dataset {
   readonly images: Float32Array;
   readonly labels: ArrayLike<number>;
   readonly count: number;
-  readonly shape: readonly [number, number, number];
+  readonly shape: readonly [number, number, number] | readonly [number];
+  readonly name?: string;
+  readonly classNames?: readonly string[];
+  readonly provenance?: DataProvenance;
 }
 
 export interface Splits {
@@ -30,7 +38,7 @@ export interface TrainOptions {
   readonly kernels: Kernels;
   /** continue from the output's checkpoint when there is one */
   readonly resume?: boolean;
-  /** return after this epoch's checkpoint, as if the process were killed (tests) */
+  /** return after this epoch's checkpoint (0: after the calibration), as if the process were killed (tests) */
   readonly stopAfterEpoch?: number;
   /** written beside the configuration (backend, versions, command line) */
   readonly environment?: Record<string, unknown>;
@@ -75,7 +83,11 @@ interface CheckpointHeader {
   epoch: number;
   history: EpochMetrics[];
   examplesInWindow: number;
+  /** absent in checkpoints written before windows could count batches */
+  batchesInWindow?: number;
   examplesSeen: number;
+  /** false when a run of 0 epochs skipped its calibration (absent in older checkpoints: true) */
+  calibrated?: boolean;
   layers: LayerState[];
   input: LayerPrecisionState | undefined;
 }
@@ -84,19 +96,11 @@ function usesDynamicFixed(p: PrecisionSpec): boolean {
   return p.format === "dynamic-fixed" || p.overrides.some((o) => o.format === "dynamic-fixed");
 }
 
-/** Examples between two telemetry rows: the overflow-rate window, else 10,000 (the paper's). */
-function telemetryWindow(p: PrecisionSpec): number {
-  return p.scaling.kind === "overflow-rate" ? p.scaling.everyExamples : 10_000;
-}
-
 function checkData(config: TrainConfig, data: Splits, classes: number): void {
-  const [c, h, w] = config.network.input;
   for (const [name, d] of Object.entries(data) as [string, Dataset][]) {
-    const size = d.shape[0] * d.shape[1] * d.shape[2];
-    if (d.shape[0] !== c || d.shape[1] !== h || d.shape[2] !== w)
-      throw new RangeError(
-        `${name} set: images of shape [${d.shape.join(", ")}] for a network whose input is [${c}, ${h}, ${w}]`,
-      );
+    const size = d.shape.reduce((a: number, b: number) => a * b, 1);
+    const problem = inputShapeProblem(config.network, d.shape);
+    if (problem) throw new RangeError(`${name} set: ${problem}`);
     if (d.images.length !== d.count * size)
       throw new RangeError(`${name} set: ${d.images.length} pixels for ${d.count} images of ${size}`);
     if (d.labels.length !== d.count)
@@ -130,9 +134,9 @@ class Run {
   private readonly xBatch: Float32Array;
   private readonly yBatch: Int32Array;
   private readonly order: Int32Array;
-  private readonly windowExamples: number;
-  private examplesInWindow = 0;
   private examplesSeen = 0;
+  /** whether the calibration epochs ran (or none were due) */
+  private calibrated = false;
   private history: EpochMetrics[] = [];
 
   constructor(
@@ -149,7 +153,6 @@ class Run {
     this.xBatch = new Float32Array(this.batch * this.inSize);
     this.yBatch = new Int32Array(this.batch);
     this.order = new Int32Array(limited(config.trainLimit, data.train.count));
-    this.windowExamples = telemetryWindow(config.precision);
     this.checkBatches();
   }
 
@@ -179,16 +182,21 @@ class Run {
     // NOTE: a resume is decoded and checked in full before writeConfig: a refused one leaves the output as it was.
     const saved = options.resume ? output.readCheckpoint() : undefined;
     const resumedAt = saved ? this.restore(saved) : undefined;
+    output.writeData?.(dataRecord(this.data));
     output.writeConfig(config, options.environment ?? {});
     if (resumedAt !== undefined) output.progress?.({ kind: "resumed", epoch: resumedAt });
+    for (const message of scaleWindowWarnings(config, this.order.length))
+      output.progress?.({ kind: "warning", message });
     const startEpoch = resumedAt ?? this.begin();
-    let completed = true;
-    for (let epoch = startEpoch + 1; epoch <= config.hyper.epochs; epoch++) {
+    // A run of 0 epochs skipped the calibration; resumed with epochs to train, it calibrates now.
+    if (resumedAt === 0 && !this.calibrated && this.needsCalibration()) {
+      this.output.writeScales(0, this.calibrate());
+      this.checkpoint(0);
+    }
+    let completed = !(options.stopAfterEpoch === startEpoch && startEpoch < config.hyper.epochs);
+    for (let epoch = startEpoch + 1; completed && epoch <= config.hyper.epochs; epoch++) {
       this.epoch(epoch);
-      if (options.stopAfterEpoch === epoch && epoch < config.hyper.epochs) {
-        completed = false;
-        break;
-      }
+      if (options.stopAfterEpoch === epoch && epoch < config.hyper.epochs) completed = false;
     }
     const b = this.best();
     return {
@@ -207,7 +215,7 @@ class Run {
 
   /** Epoch 0: initialise, evaluate the untrained network, calibrate the DFXP scales; returns 0. */
   private begin(): number {
-    const { hyper, precision } = this.config;
+    const { hyper } = this.config;
     this.net.init();
     const t0 = this.clock();
     const v = this.evaluate(this.data.valid),
@@ -229,7 +237,7 @@ class Run {
       bestTestError: t.error,
     };
     this.history.push(bare);
-    const rows = usesDynamicFixed(precision) && precision.calibrationEpochs > 0 ? this.calibrate() : [];
+    const rows = this.needsCalibration() ? this.calibrate() : [];
     const b = this.best();
     Object.assign(bare, {
       seconds: (this.clock() - t0) / 1000,
@@ -247,6 +255,16 @@ class Run {
    * DFXP range initialisation (METHOD.md §2.3): train at the calibration width with range updates, then
    * restore the initial W and b. The scales stay; the authors keep the momentum and the schedule.
    */
+  /** Dynamic fixed point calibrates before training; a run of 0 epochs trains nothing, so it skips that. */
+  private needsCalibration(): boolean {
+    return this.wantsCalibration() && this.config.hyper.epochs > 0;
+  }
+
+  private wantsCalibration(): boolean {
+    const { precision } = this.config;
+    return usesDynamicFixed(precision) && precision.calibrationEpochs > 0;
+  }
+
   private calibrate(): ScaleRow[] {
     const { hyper, precision, faithfulness } = this.config;
     const initial = new Map<string, Float32Array>();
@@ -256,6 +274,7 @@ class Run {
     for (let c = 1; c <= precision.calibrationEpochs; c++)
       rows.push(...this.trainEpoch("calibration", c, learningRateAt(hyper, 1), momentumAt(hyper, 1)).rows);
     this.net.setCalibrating(false);
+    this.calibrated = true;
     for (const [name, a] of this.net.parameterArrays()) {
       const isVelocity = name.endsWith(".update_w") || name.endsWith(".update_b");
       if (!isVelocity) a.set(initial.get(name)!);
@@ -320,7 +339,10 @@ class Run {
       B = this.batch,
       count = this.order.length,
       train = this.data.train;
-    epochOrder(hyper.seed, phase === "calibration" ? 0 : epoch, count, B, hyper.shuffle, this.order);
+    epochOrder(hyper.seed, phase === "calibration" ? -epoch : epoch, count, B, hyper.shuffle, this.order, {
+      batchOrder: this.config.faithfulness.batchOrder ?? "whole",
+    });
+    this.net.beginEpoch();
     const batches = this.batchesOf(count);
     const rows: ScaleRow[] = [];
     let loss = 0,
@@ -341,12 +363,9 @@ class Run {
       errors += r.errors;
       examples += n;
       this.examplesSeen += n;
-      this.examplesInWindow += n;
-      if (this.examplesInWindow >= this.windowExamples) {
+      if (r.windowClosed)
         for (const rec of this.net.takeRecords())
           rows.push({ ...rec, phase, epoch, batch: b + 1, examples: this.examplesSeen });
-        this.examplesInWindow = 0;
-      }
       this.output.progress?.({ kind: "batch", phase, epoch, batch: b + 1, batches });
     }
     return { loss, errors, examples, rows };
@@ -391,8 +410,10 @@ class Run {
       config: this.config,
       epoch,
       history: this.history,
-      examplesInWindow: this.examplesInWindow,
+      examplesInWindow: this.net.windowState.examples,
+      batchesInWindow: this.net.windowState.batches,
       examplesSeen: this.examplesSeen,
+      calibrated: this.calibrated || !this.wantsCalibration(),
       layers: this.net.layerStates(),
       input: this.net.inputPrecision?.toJSON(),
     };
@@ -425,8 +446,9 @@ class Run {
     }
     this.net.restoreLayerStates(h.layers, h.input);
     this.history = h.history;
-    this.examplesInWindow = h.examplesInWindow;
+    this.net.windowState = { examples: h.examplesInWindow, batches: h.batchesInWindow ?? 0 };
     this.examplesSeen = h.examplesSeen;
+    this.calibrated = h.calibrated ?? true;
     return h.epoch;
   }
 }

@@ -36,9 +36,10 @@ describe("presets", () => {
     expect(resolveGroup(PRECISION_PRESETS.dfxp, 1, "dEdw").scaling).toEqual({
       kind: "overflow-rate",
       maxRate: 1e-4,
-      everyExamples: 10_000,
       initialIntegerBits: 5,
     });
+    // the authors' window: 100 batches, counted per epoch (the network closes it)
+    expect(PRECISION_PRESETS.dfxp.scaling).toEqual({ kind: "overflow-rate", maxRate: 1e-4, everyBatches: 100 });
   });
 
   it("overrides apply per layer and group, later ones winning", () => {

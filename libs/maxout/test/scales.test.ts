@@ -20,27 +20,45 @@ function step(p: LayerPrecision, overflow: number, half: number): number | undef
 }
 
 describe("overflow-rate scaling, scripted", () => {
-  it("moves one bit per window of 300 examples, on the window's average rates", () => {
+  it("moves one bit per closed window, on the window's average rates", () => {
     const p = new LayerPrecision(spec, 0, 1);
     expect(p.integerBits("z")).toBe(5);
-    // window 1: rates 0.05, 0, 0 → average 0.0167 > 0.01 → one bit more
+    // window 1: rates 0.05, 0, 0 → average 0.0167 > 0.01 → one bit more; nothing moves before the window closes
     expect([step(p, 50, 60), step(p, 0, 0), step(p, 0, 0)]).toEqual([5, 5, 5]);
+    expect(p.integerBits("z")).toBe(5);
+    p.closeScaleWindow();
     expect(p.integerBits("z")).toBe(6);
     // window 2: average 0.01 at the current range is not above 0.01; at half range 0.02 > 0.01 → keep
     step(p, 10, 20);
     step(p, 10, 20);
     step(p, 10, 20);
+    p.closeScaleWindow();
     expect(p.integerBits("z")).toBe(6);
     // window 3: nothing near the range, half-range rate 0.01 ≤ 0.01 → one bit less
     step(p, 0, 10);
     step(p, 0, 10);
-    expect(p.integerBits("z")).toBe(6);
     step(p, 0, 10);
+    p.closeScaleWindow();
     expect(p.integerBits("z")).toBe(5);
     // the passes now use the new integer bits
     expect(p.at("weightedSum")!.integerBits).toBe(5);
     // groups that were never observed keep the initial bits
     expect(p.integerBits("dEdw")).toBe(5);
+  });
+
+  it("the authors' divisor: the same sums divided by more batches than they hold move the other way", () => {
+    // 2 steps at 0.015: their mean 0.015 > 0.01 → up; divided by 3 batches (one carried over an epoch's start, as
+    // the authors' counter restarts every epoch): 0.01, not above → and the half-range 0.01 ≤ 0.01 → down.
+    const mean = new LayerPrecision(spec, 0, 1),
+      authors = new LayerPrecision(spec, 0, 1);
+    for (const p of [mean, authors]) {
+      step(p, 15, 15);
+      step(p, 15, 15);
+    }
+    mean.closeScaleWindow();
+    authors.closeScaleWindow(3);
+    expect(mean.integerBits("z")).toBe(6);
+    expect(authors.integerBits("z")).toBe(4);
   });
 
   it("telemetry averages the rates of the steps of a window", () => {
@@ -64,14 +82,16 @@ describe("overflow-rate scaling, scripted", () => {
 describe("DFXP calibration (range_init_epoch)", () => {
   const config = (o: { keep?: boolean } = {}) =>
     toyConfig(denseNet, "dfxp", {
-      hyper: { epochs: 0 },
+      hyper: { epochs: 1 },
       precision: { calibrationEpochs: 2, scaling: { kind: "overflow-rate", maxRate: 1e-4, everyExamples: 100 } },
       faithfulness: { keepMomentumAfterCalibration: o.keep ?? true },
     });
 
   it("restores the initial W and b, keeps the calibrated scales and (faithfully) the momentum", () => {
     const out = new MemoryOutput();
-    const r = train(config(), toySplits(denseNet.input), out, { kernels });
+    // stopped after epoch 0 (the calibration): nothing trained yet
+    const r = train(config(), toySplits(denseNet.input), out, { kernels, stopAfterEpoch: 0 });
+    expect(r.completed).toBe(false);
     const fresh = new Network(config(), kernels, 20);
     fresh.init();
     r.network.layers.forEach((l, i) => {
@@ -89,7 +109,10 @@ describe("DFXP calibration (range_init_epoch)", () => {
   });
 
   it("with keepMomentumAfterCalibration off the velocities restart at zero", () => {
-    const r = train(config({ keep: false }), toySplits(denseNet.input), new MemoryOutput(), { kernels });
+    const r = train(config({ keep: false }), toySplits(denseNet.input), new MemoryOutput(), {
+      kernels,
+      stopAfterEpoch: 0,
+    });
     for (const l of r.network.layers) {
       expect(l.params.vw.every((v) => v === 0)).toBe(true);
       expect(l.params.vb.every((v) => v === 0)).toBe(true);

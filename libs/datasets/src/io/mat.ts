@@ -81,6 +81,12 @@ export interface MatFile {
  */
 export function readMat(path: string, names?: readonly string[]): MatFile {
   const { bytes, raw } = readMaybeGzip(path);
+  if (isMatV4(bytes))
+    throw new DataFormatError(
+      path,
+      "MAT v4 is not supported (no 128-byte MAT 5.0 text header); save with -v6 or -v7" +
+        ' (scipy: savemat(..., format="5"))',
+    );
   if (bytes.length < 128) throw new DataFormatError(path, `truncated MAT header: ${bytes.length} bytes, need 128`);
   const header = Buffer.from(bytes.subarray(0, 116))
     .toString("latin1")
@@ -90,9 +96,14 @@ export function readMat(path: string, names?: readonly string[]): MatFile {
   const endian = String.fromCharCode(bytes[126]!, bytes[127]!);
   if (endian === "MI") throw new DataFormatError(path, "big-endian MAT files are not supported");
   if (endian !== "IM" || !header.startsWith("MATLAB 5.0"))
-    throw new DataFormatError(path, `not a MAT 5.0 file (header "${header.slice(0, 20)}", endian "${endian}")`);
+    throw new DataFormatError(
+      path,
+      `not a MAT 5.0 file (header "${printable(header.slice(0, 20))}", endian "${printable(endian)}")`,
+    );
   const variables = new Map<string, MatVariable>();
   const want = names ? new Set(names) : undefined;
+  /** every variable name met, decoded or skipped, for the message on a missing one */
+  const seen: string[] = [];
   let pos = 128;
   while (pos < bytes.length) {
     const tag = readTag(path, bytes, pos);
@@ -119,11 +130,11 @@ export function readMat(path: string, names?: readonly string[]): MatFile {
           path,
           `compressed element at byte ${pos} holds MAT type ${inner.type}, expected miMATRIX (14)`,
         );
-      const v = readMatrix(path, body.subarray(inner.headerBytes, inner.headerBytes + inner.nbytes), want);
+      const v = readMatrix(path, body.subarray(inner.headerBytes, inner.headerBytes + inner.nbytes), want, seen);
       if (v) variables.set(v.name, v);
       pos = end; // NOTE: compressed elements are not padded to 8 bytes
     } else if (tag.type === mi.MATRIX) {
-      const v = readMatrix(path, body, want);
+      const v = readMatrix(path, body, want, seen);
       if (v) variables.set(v.name, v);
       pos = end + pad8(tag.nbytes);
     } else {
@@ -137,14 +148,40 @@ export function readMat(path: string, names?: readonly string[]): MatFile {
   if (want) {
     for (const n of want) {
       if (!variables.has(n))
-        throw new DataFormatError(
-          path,
-          `missing variable "${n}" (found: ${[...variables.keys()].join(", ") || "none"})`,
-        );
+        throw new DataFormatError(path, `missing variable "${n}" (found: ${seen.map(printable).join(", ") || "none"})`);
     }
   }
   const rec = fileRecord(path, raw);
   return { path, header, variables, sha256: rec.sha256, bytes: rec.bytes };
+}
+
+/** `s` with control and non-ASCII bytes written as \xNN, so a message never carries raw NUL bytes. */
+function printable(s: string): string {
+  return s.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/**
+ * Whether `b` starts like a MAT v4 file: no text header, but a 20-byte matrix header (type MOPT, rows, columns,
+ * imaginary flag, name length) followed by a NUL-terminated name, in either byte order. A MAT 5.0 file starts with
+ * text ("MATLAB 5.0 ..."), which never reads as a valid MOPT.
+ */
+function isMatV4(b: Uint8Array): boolean {
+  if (b.length < 21) return false;
+  const v = new DataView(b.buffer, b.byteOffset, 20);
+  for (const little of [true, false]) {
+    const mopt = v.getInt32(0, little);
+    const [rows, cols, imagf, namlen] = [4, 8, 12, 16].map((o) => v.getInt32(o, little)) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    const [m, o, p, t] = [Math.floor(mopt / 1000), Math.floor(mopt / 100) % 10, Math.floor(mopt / 10) % 10, mopt % 10];
+    if (mopt < 0 || m > 4 || o !== 0 || p > 5 || t > 2) continue;
+    if (rows < 0 || cols < 0 || (imagf !== 0 && imagf !== 1) || namlen < 1 || namlen > 4096) continue;
+    if (20 + namlen <= b.length && b[20 + namlen - 1] === 0) return true;
+  }
+  return false;
 }
 
 function pad8(n: number): number {
@@ -186,7 +223,12 @@ function subElement(
   return { type: tag.type, data: body.subarray(start, end), next: padded };
 }
 
-function readMatrix(path: string, body: Uint8Array, want: Set<string> | undefined): MatVariable | undefined {
+function readMatrix(
+  path: string,
+  body: Uint8Array,
+  want: Set<string> | undefined,
+  seen: string[],
+): MatVariable | undefined {
   const flags = subElement(path, body, 0, "array flags");
   if (flags.type !== mi.UINT32 || flags.data.length < 8)
     throw new DataFormatError(path, "miMATRIX without a valid array-flags sub-element");
@@ -202,6 +244,7 @@ function readMatrix(path: string, body: Uint8Array, want: Set<string> | undefine
   for (let i = 0; i + 4 <= dimsEl.data.length; i += 4) dims.push(dv.getInt32(i, true));
   const nameEl = subElement(path, body, dimsEl.next, "array name");
   const name = Buffer.from(nameEl.data).toString("latin1");
+  seen.push(name);
   if (want && !want.has(name)) return undefined;
   const className = MX_CLASSES[classId] ?? `class ${classId}`;
   if (!SUPPORTED.has(className))

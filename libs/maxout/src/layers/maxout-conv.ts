@@ -5,7 +5,7 @@
  */
 import type { RandomStream } from "@lowprec/formats";
 import { convOutputSize, poolOutputSize, type Conv2dShape, type Kernels, type MaxPoolShape } from "@lowprec/tensor";
-import type { Faithfulness } from "../config.js";
+import { convFanOut, type Faithfulness } from "../config.js";
 import type { LayerPrecision } from "../policy.js";
 import type { LayerCommon, MaxoutConvSpec } from "../presets.js";
 import { fillUniform } from "../schedule.js";
@@ -80,11 +80,14 @@ export class MaxoutConv implements Layer {
     this.dropout = { seed: ctx.dropoutSeed, counter: 0 };
   }
 
-  /** W ~ U(±√(6/(fan_in + fan_out))), fan_in = in·kh·kw, fan_out = maps·kh·kw / pool area; b = 0. */
-  init(seed: number): void {
+  /**
+   * W ~ U(±√(6/(fan_in + fan_out))), fan_in = in·kh·kw, fan_out = maps·kh·kw / pool area (the authors: Python 2's
+   * integer division, switch `convFanOut`; absent: exact); b = 0.
+   */
+  init(seed: number, f: Faithfulness): void {
     const s = this.spec;
     const fanIn = this.inputShape[0] * s.kernel * s.kernel;
-    const fanOut = (s.maps * s.kernel * s.kernel) / (s.poolSize * s.poolSize);
+    const fanOut = f.convFanOut === "integer" ? Math.floor(convFanOut(s)) : convFanOut(s);
     const r = Math.sqrt(6 / (fanIn + fanOut));
     fillUniform(this.params.w, -r, r, seed);
     this.params.b.fill(0);

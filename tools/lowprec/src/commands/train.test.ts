@@ -81,7 +81,40 @@ describe("lowprec train on MNIST (subset)", () => {
     expect(readFileSync(join(dir, "metrics.csv"), "utf8").trim().split("\n")).toHaveLength(5);
   }, 120_000);
 
+  it("--range-every-batches sets the window in batches; a short run warns that its scales cannot move", async () => {
+    const dir = join(root, "dfxp-short");
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => lines.push(a.join(" "));
+    try {
+      const args = ["--preset", "pi-mnist", "--train-limit", "1000", "--eval-limit", "500", "--precision", "dfxp"];
+      expect(await invoke(command, [...args, "--epochs", "1", "--range-every-batches", "20", "--out", dir])).toBe(0);
+    } finally {
+      console.log = log;
+    }
+    const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8")) as {
+      config: { precision: { scaling: object }; faithfulness: { scaleWindow: string } };
+    };
+    expect(config.config.precision.scaling).toEqual({ kind: "overflow-rate", maxRate: 1e-4, everyBatches: 20 });
+    expect(config.config.faithfulness.scaleWindow).toBe("per-epoch");
+    // 10 batches an epoch never fill a window of 20 counted per epoch: one warning for calibration, one for training
+    expect(lines.filter((l) => l.startsWith("warning: the calibration (2 epoch(s) of 10 batches)"))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith("warning: the training (1 epoch(s) of 10 batches)"))).toHaveLength(1);
+    const scales = readFileSync(join(dir, "scales", "epoch-0001.csv"), "utf8")
+      .trim()
+      .split("\n");
+    expect(scales).toHaveLength(1); // the header only: no window closed
+  }, 120_000);
+
   it("bad options are usage errors naming the option", async () => {
+    await expect(
+      invoke(command, ["--precision", "dfxp", "--range-every", "10", "--range-every-batches", "2"]),
+    ).rejects.toThrow(
+      /--range-every, --range-every-batches: the scale window is given in examples or in batches, not both/,
+    );
+    await expect(invoke(command, ["--precision", "fixed", "--range-every-batches", "2"])).rejects.toThrow(
+      /--range-every-batches: fixed point has one global scale/,
+    );
     await expect(invoke(command, ["--precision", "dfxp", "--prop-bits", "40"])).rejects.toThrow(/propagationBits/);
     await expect(invoke(command, ["--preset", "imagenet"])).rejects.toThrow(/--preset: unknown "imagenet"/);
   });

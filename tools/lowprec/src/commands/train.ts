@@ -3,7 +3,14 @@
  * (@lowprec/experiments: locked, atomic and durable writes, verified checkpoints).
  */
 import { join, resolve } from "node:path";
-import { compressedSchedule, loadSplits, runTraining } from "@lowprec/experiments";
+import { idxDatasetIdentity } from "@lowprec/datasets";
+import {
+  compressedSchedule,
+  loadSplits,
+  MNIST_LAYOUT_PRESETS,
+  runTraining,
+  type IdxSource,
+} from "@lowprec/experiments";
 import {
   NETWORK_PRESETS,
   PRECISION_PRESETS,
@@ -62,7 +69,16 @@ const PRECISION_OPTIONS = {
     value: "X",
     description: "dfxp overflow-rate rule: the largest overflow rate kept (1e-4)",
   },
-  "range-every": { type: "string", value: "N", description: "dfxp: examples between two scale updates (10000)" },
+  "range-every": {
+    type: "string",
+    value: "N",
+    description: "dfxp: the scale window in examples (the paper's words: 10000)",
+  },
+  "range-every-batches": {
+    type: "string",
+    value: "N",
+    description: "dfxp: the scale window in batches (the authors' code: 100, the default)",
+  },
   scaling: {
     type: "string",
     value: "KIND",
@@ -86,7 +102,7 @@ const PRECISION_OPTIONS = {
 } as const satisfies OptionSpecs;
 
 const FIXED_ONLY = ["prop-bits", "update-bits", "integer-bits"] as const;
-const DFXP_ONLY = ["max-overflow-rate", "range-every", "scaling", "calibration-epochs"] as const;
+const DFXP_ONLY = ["max-overflow-rate", "range-every", "range-every-batches", "scaling", "calibration-epochs"] as const;
 
 /** Rejects options that the chosen precision would ignore (recording them as used would be a lie). */
 function refuseIgnored(args: Args, precision: string, scaling: string | undefined): void {
@@ -103,7 +119,14 @@ function refuseIgnored(args: Args, precision: string, scaling: string | undefine
   if (precision.startsWith("fp8"))
     args.refuse(present(["calibration-epochs"]), "the scaled FP8 formats have no calibration epochs");
   if (precision === "dfxp" && scaling === "delayed-amax")
-    args.refuse(present(["max-overflow-rate", "range-every"]), "delayed-amax scaling does not use the overflow rate");
+    args.refuse(
+      present(["max-overflow-rate", "range-every", "range-every-batches"]),
+      "delayed-amax scaling does not use the overflow rate",
+    );
+  args.refuse(
+    args.has("range-every") && args.has("range-every-batches") ? ["range-every", "range-every-batches"] : [],
+    "the scale window is given in examples or in batches, not both",
+  );
 }
 
 /** Builds the configuration from the command line; `preset` and `precision` come from the caller. */
@@ -155,14 +178,20 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
     if (rounding !== undefined) precision["rounding"] = rounding;
     const maxRate = args.number("max-overflow-rate", { min: 0, max: 1 });
     const every = args.number("range-every", { integer: true, min: 1 });
+    const everyBatches = args.number("range-every-batches", { integer: true, min: 1 });
     if (scalingKind === "delayed-amax") precision["scaling"] = { kind: "delayed-amax", history: 16, margin: 0 };
-    else if (maxRate !== undefined || every !== undefined) {
-      const s = base.scaling.kind === "overflow-rate" ? base.scaling : { maxRate: 1e-4, everyExamples: 10_000 };
-      precision["scaling"] = {
-        kind: "overflow-rate",
-        maxRate: maxRate ?? s.maxRate,
-        everyExamples: every ?? s.everyExamples,
-      };
+    else if (maxRate !== undefined || every !== undefined || everyBatches !== undefined) {
+      const s: { maxRate: number; everyExamples?: number; everyBatches?: number } =
+        base.scaling.kind === "overflow-rate" ? base.scaling : { maxRate: 1e-4, everyBatches: 100 };
+      const window =
+        every !== undefined
+          ? { everyExamples: every }
+          : everyBatches !== undefined
+            ? { everyBatches }
+            : s.everyBatches !== undefined
+              ? { everyBatches: s.everyBatches }
+              : { everyExamples: s.everyExamples };
+      precision["scaling"] = { kind: "overflow-rate", maxRate: maxRate ?? s.maxRate, ...window };
     }
     const switches = args.string("switch");
     if (switches)
@@ -187,6 +216,37 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
   }
 }
 
+/**
+ * The --dataset option: undefined for the preset's own data, or an MNIST-layout IDX folder (`idx:DIR`), which only
+ * the MNIST-layout presets take. `--dataset-name` names it (default: from the folder, see idxDatasetIdentity).
+ */
+export function dataSourceFromArgs(args: Args, preset: string): IdxSource | undefined {
+  const spec = args.string("dataset");
+  const name = args.string("dataset-name");
+  if (spec === undefined) {
+    if (name !== undefined)
+      throw new UsageError("option --dataset-name names an idx: data set: give --dataset idx:DIR");
+    return undefined;
+  }
+  const colon = spec.indexOf(":");
+  const scheme = colon > 0 ? spec.slice(0, colon) : "";
+  if (scheme !== "idx")
+    throw new UsageError(
+      `option --dataset: ${scheme ? `unknown scheme "${scheme}:"` : "no scheme"} in "${spec}"` +
+        " (known: idx:DIR, a folder of MNIST-layout IDX files)",
+    );
+  const dir = spec.slice(colon + 1);
+  if (dir === "") throw new UsageError('option --dataset: "idx:" needs a folder, e.g. idx:data/raw/fashion-mnist');
+  if (!MNIST_LAYOUT_PRESETS.includes(preset))
+    throw new UsageError(
+      `option --dataset: an idx: data set (grey 28×28 images) feeds --preset ${MNIST_LAYOUT_PRESETS.join(" or ")}` +
+        `; the ${preset} preset trains on its own data`,
+    );
+  if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+    throw new UsageError(`option --dataset-name: "${name}" is not a name (letters, digits, ".", "_", "-")`);
+  return { kind: "idx", dir: resolve(dir), ...(name !== undefined ? { name } : {}) };
+}
+
 /** One line on the compute backend. */
 export function backendLine(): string {
   const info = backendInfo();
@@ -200,10 +260,26 @@ export const command: Command = {
   synopsis: "[--preset P] [--precision P] [options]",
   description:
     "Trains a Maxout network of the paper at one precision setting into a run folder (config.json,\n" +
-    "metrics.csv/json, scales/, checkpoint.bin, summary.json). A folder that holds a run is refused unless\n" +
-    "--resume (continue it from its checkpoint) or --force (delete it and start over) is given.",
+    "metrics.csv/json, scales/, checkpoint.bin, summary.json, and data.json: the data's files with SHA-256, split\n" +
+    "and preprocessing). A folder that holds a run is refused unless --resume (continue it from its checkpoint, on\n" +
+    "the same data) or --force (delete it and start over) is given. --dataset idx:DIR trains an MNIST preset on\n" +
+    "another MNIST-layout data set (Fashion-MNIST, KMNIST, ...).",
   options: {
     preset: { type: "string", value: "P", description: "pi-mnist (default), mnist-conv, cifar10 or svhn" },
+    dataset: {
+      type: "string",
+      value: "idx:DIR",
+      description:
+        "train pi-mnist or mnist-conv on another MNIST-layout data set (Fashion-MNIST,\n" +
+        "KMNIST, ...): a folder of train-images-idx3-ubyte, train-labels-idx1-ubyte,\n" +
+        "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (plain or .gz), split as MNIST\n" +
+        "(the last 10 000 training images validate)",
+    },
+    "dataset-name": {
+      type: "string",
+      value: "NAME",
+      description: "the name recorded for an idx: data set (default: the folder's, e.g. fashion-mnist)",
+    },
     precision: {
       type: "string",
       value: "P",
@@ -223,13 +299,17 @@ export const command: Command = {
   async run(args) {
     if (args.flag("resume") && args.flag("force")) throw new UsageError("--resume and --force exclude each other");
     const config = configFromArgs(args, args.string("preset", "pi-mnist"), args.string("precision", "fp32"));
+    const source = dataSourceFromArgs(args, config.preset);
+    const dataName = source ? idxDatasetIdentity(source.dir, source.name).name : undefined;
     const dataDir = resolveDataDir(args.string("data-dir"));
-    const dir = resolve(args.string("out") ?? join(dataDir, "runs", `${config.preset}-${config.precision.name}`));
+    const folderName = [config.preset, ...(dataName ? [dataName] : []), config.precision.name].join("-");
+    const dir = resolve(args.string("out") ?? join(dataDir, "runs", folderName));
     console.log(backendLine());
     const h = config.hyper;
     console.log(`run: ${config.preset} ${config.precision.name}, ${h.epochs} epochs, batch ${h.batch}, seed ${h.seed}`);
+    if (source) console.log(`data: ${dataName} (IDX files in ${source.dir})`);
     console.log(`run folder: ${dir}`);
-    const data = loadSplits(config.preset, dataDir);
+    const data = loadSplits(config.preset, dataDir, console.log, source);
     const mode = args.flag("resume") ? "resume" : args.flag("force") ? "force" : "new";
     const { summary: s } = runTraining(config, data, { dir, mode, command: ["lowprec", "train", ...args.argv] });
     console.log(
