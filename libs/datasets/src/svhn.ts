@@ -4,6 +4,8 @@
  * RandomState(322); splitted_train = everything else (598 388); each split shuffled once with the same stream;
  * then GCN (scale 1) and LeCun LCN (7×7, σ 2, threshold 1e-4) per split. Labels are digits: .mat label 10 → 0.
  */
+import { createHash } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { cacheKey, cachePaths, readCache, writeCache } from "./cache.js";
 import { DataFormatError, type Dataset, type Splits } from "./dataset.js";
@@ -62,13 +64,11 @@ export function loadSvhn(options: SvhnOptions): Splits {
     throw new RangeError(`loadSvhn: preprocessing must be "gcn-lcn" or "none", got "${String(preprocessing)}"`);
   if (lcnChannels !== "red-only" && lcnChannels !== "all")
     throw new RangeError(`loadSvhn: lcnChannels must be "red-only" or "all", got "${String(lcnChannels)}"`);
-  const train = readSvhnMat(join(dir, "train_32x32.mat"));
-  const test = readSvhnMat(join(dir, "test_32x32.mat"));
-  const extra = useExtra ? readSvhnMat(join(dir, "extra_32x32.mat")) : undefined;
-  const split = svhnSplitIndices(train.y, extra?.y, perTrain, perExtra);
-  const testOrder = new NumpyRandomState(SEED).shuffle(range(test.count));
-  const sources = extra ? [train, extra] : [train];
-  const files = [...sources, test].map((f) => ({ path: f.path, sha256: f.sha256, bytes: f.bytes }));
+  const sourcePaths = [join(dir, "train_32x32.mat"), ...(useExtra ? [join(dir, "extra_32x32.mat")] : [])];
+  const testPath = join(dir, "test_32x32.mat");
+  // NOTE: the cache key needs only the files' checksums, so they are hashed without decoding: a cache hit never
+  // holds the decoded .mat data (1.9 GB with extra) next to the cached splits (7.7 GB of float32).
+  const files = [...sourcePaths, testPath].map(fileChecksum);
   const steps =
     preprocessing === "none"
       ? ["pixels / 255 (range [0, 1])"]
@@ -83,22 +83,22 @@ export function loadSvhn(options: SvhnOptions): Splits {
       : cacheKey({ dataset: "svhn", files: files.map((f) => f.sha256), useExtra, perTrain, perExtra, steps });
   let arrays = key ? readCache(cacheDir, key) : undefined;
   if (!arrays) {
-    const fresh = new Map<string, Float32Array | Uint8Array>();
-    for (const [name, src, order] of [
-      ["train", sources, split.train],
-      ["valid", sources, split.valid],
-      ["test", [test], testOrder],
-    ] as const) {
-      const { images, labels } = gatherImages(src, order);
+    const preprocess = (images: Float32Array, count: number): void => {
       if (preprocessing === "gcn-lcn") {
-        gcn(images, labels.length, IMAGE, { scale: 1 });
-        lecunLcn(images, labels.length, [3, 32, 32], { channels: lcnChannels });
+        gcn(images, count, IMAGE, { scale: 1 });
+        lecunLcn(images, count, [3, 32, 32], { channels: lcnChannels });
       } else {
         for (let i = 0; i < images.length; i++) images[i] = images[i]! / 255;
       }
-      fresh.set(`${name}.images`, images);
-      fresh.set(`${name}.labels`, labels);
-    }
+    };
+    const fresh = trainAndValid(sourcePaths, files, perTrain, perExtra, preprocess);
+    // the decoded train (+ extra) files are garbage by now; test is decoded only after them
+    const test = readSvhnMat(testPath);
+    sameFile(test, files.at(-1)!);
+    const { images, labels } = gatherImages([test], new NumpyRandomState(SEED).shuffle(range(test.count)));
+    preprocess(images, labels.length);
+    fresh.set("test.images", images);
+    fresh.set("test.labels", labels);
     if (key) writeCache(cacheDir, key, { dataset: "svhn", files, useExtra, perTrain, perExtra, steps }, fresh);
     arrays = fresh;
   }
@@ -128,6 +128,76 @@ export function loadSvhn(options: SvhnOptions): Splits {
     };
   };
   return { train: make("train"), valid: make("valid"), test: make("test") };
+}
+
+/**
+ * Decodes train (+ extra), splits, gathers and preprocesses splitted_train and valid (in that order: the cache
+ * layout). The decoded files are local to this call, so they are garbage once it returns.
+ */
+function trainAndValid(
+  paths: readonly string[],
+  files: readonly FileChecksum[],
+  perTrain: number,
+  perExtra: number,
+  preprocess: (images: Float32Array, count: number) => void,
+): Map<string, Float32Array | Uint8Array> {
+  const sources = paths.map((p, i) => sameFile(readSvhnMat(p), files[i]!));
+  const split = svhnSplitIndices(sources[0]!.y, sources[1]?.y, perTrain, perExtra);
+  const out = new Map<string, Float32Array | Uint8Array>();
+  for (const [name, order] of [
+    ["train", split.train],
+    ["valid", split.valid],
+  ] as const) {
+    const { images, labels } = gatherImages(sources, order);
+    preprocess(images, labels.length);
+    out.set(`${name}.images`, images);
+    out.set(`${name}.labels`, labels);
+  }
+  return out;
+}
+
+interface FileChecksum {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** SHA-256 and size of a file, read in 16 MiB pieces (nothing of it is kept). */
+function fileChecksum(path: string): FileChecksum {
+  if (!isFile(path)) throw missing(path);
+  const hash = createHash("sha256");
+  const buf = new Uint8Array(1 << 24);
+  let fd = -1,
+    bytes = 0;
+  try {
+    fd = openSync(path, "r");
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, bytes);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      bytes += n;
+    }
+  } catch (e) {
+    throw new DataFormatError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+  return { path, sha256: hash.digest("hex"), bytes };
+}
+
+/** The decoded file, after checking it is the one that was hashed for the cache key. */
+function sameFile(f: SvhnFile, c: FileChecksum): SvhnFile {
+  if (f.sha256 !== c.sha256 || f.bytes !== c.bytes)
+    throw new DataFormatError(f.path, "changed while it was being loaded; load again");
+  return f;
+}
+
+function missing(path: string): DataFormatError {
+  return new DataFormatError(
+    path,
+    "missing: run `lowprec fetch-data --dataset svhn`, or download the format-2 .mat files" +
+      " from http://ufldl.stanford.edu/housenumbers/ into this folder",
+  );
 }
 
 /**
@@ -221,12 +291,7 @@ function gatherImages(sources: readonly SvhnFile[], order: Int32Array): { images
 
 /** Reads one SVHN format-2 .mat file: X uint8 [32, 32, 3, N], y [N, 1] with values 1..10. */
 export function readSvhnMat(path: string): SvhnFile {
-  if (!isFile(path))
-    throw new DataFormatError(
-      path,
-      "missing: run `lowprec fetch-data --dataset svhn`, or download the format-2 .mat files" +
-        " from http://ufldl.stanford.edu/housenumbers/ into this folder",
-    );
+  if (!isFile(path)) throw missing(path);
   const mat = readMat(path, ["X", "y"]);
   const x = mat.variables.get("X")!;
   const y = mat.variables.get("y")!;

@@ -25,6 +25,15 @@ describe("readMat (MAT 5.0, written by scipy.io.savemat)", () => {
     expect([v("u8").className, Array.from(v("u8").data)]).toEqual(["uint8", [7]]);
   });
 
+  it("hands uint8 data stored as uint8 out as a view of the file's bytes, not a copy (SVHN's extra: 1.6 GB)", () => {
+    const m = readMat(join(FIXTURES, "mat", "types.mat"));
+    const u8 = m.variables.get("u8")!.data;
+    // a copy would own a buffer of exactly its 1 byte; the view lies inside the file's bytes
+    expect(u8.buffer.byteLength).toBeGreaterThan(100);
+    // and a class converted on reading (int16) is a new array of its own
+    expect(m.variables.get("i16")!.data.buffer.byteLength).toBe(8);
+  });
+
   for (const [file, compressed, first] of [
     ["train_32x32.mat", true, 0],
     ["test_32x32.mat", false, 200],

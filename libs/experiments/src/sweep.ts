@@ -6,13 +6,16 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, freemem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { formatDuration } from "@lowprec/maxout";
 import { datasetAvailable } from "./data.js";
 import { expandRuns, TRAIN_EXAMPLES, type ExperimentDef, type PlannedRun, type VariantName } from "./definitions.js";
 import { resultsRoot, runDir, runMeta, storedState } from "./store.js";
 import type { WorkerJob, WorkerMessage } from "./worker.js";
+
+/** Memory an SVHN run needs at its peak (its splits in float32 are 7.75 GB), rounded up. */
+const SVHN_RUN_BYTES = 10e9;
 
 /** Threads of each run in a sweep (native kernels and BLAS alike). */
 export const THREADS_PER_RUN = 1;
@@ -108,7 +111,16 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
       if (s.summary.secondsPerEpoch) rate[run.dataset] = s.summary.secondsPerEpoch / epochUnits(run);
     } else todo.push({ run, left: run.config.hyper.epochs - (s.state === "interrupted" ? s.epochsDone : 0) });
   }
-  const jobs = Math.max(1, Math.min(opts.jobs ?? cpus().length, todo.length || 1));
+  let jobs = Math.max(1, Math.min(opts.jobs ?? cpus().length, todo.length || 1));
+  // NOTE: an SVHN run holds about 8.4 GB while it trains (9.7 GB while it loads): by default, no more at once
+  // than the free memory holds.
+  if (opts.jobs === undefined && todo.some((t) => t.run.dataset === "svhn")) {
+    const fit = Math.max(1, Math.floor(freemem() / SVHN_RUN_BYTES));
+    if (fit < jobs) {
+      log(`svhn: ${jobs} jobs would need ${jobs * 10} GB; running ${fit} at once (--jobs N to choose)`);
+      jobs = fit;
+    }
+  }
   const name = `${opts.experiment.name}/${opts.variant}`;
   for (const d of new Set(missing.map((r) => r.dataset)))
     log(

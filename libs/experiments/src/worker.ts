@@ -49,6 +49,8 @@ function handle(job: WorkerJob): void {
     const key = `${job.config.preset === "mnist-conv" ? "pi-mnist" : job.config.preset}:${job.dataDir}`;
     let data = splits.get(key);
     if (!data) {
+      // one data set at a time: SVHN's splits alone are 8 GB
+      splits.clear();
       data = loadSplits(job.config.preset, job.dataDir, (line) => send({ type: "log", runId: id, line }));
       splits.set(key, data);
     }

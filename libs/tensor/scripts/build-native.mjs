@@ -2,7 +2,10 @@
 // on any problem it prints one clear line and the library runs on the TypeScript backend.
 // - Node headers come from Node's own prefix (--nodedir from process.execPath), so nothing is downloaded.
 // - OpenBLAS is used when its header and library are found (Debian: libopenblas-dev).
-// - LOWPREC_NATIVE_BUILD=0 skips the build; LOWPREC_NATIVE_BLAS=0 builds without OpenBLAS (own gemm).
+// - oneDNN is used for the convolutions when its header and library are found (Debian: libdnnl-dev); if the
+//   build with it fails, the addon is built again without it (convolutions then run as im2col + gemm).
+// - LOWPREC_NATIVE_BUILD=0 skips the build; LOWPREC_NATIVE_BLAS=0 builds without OpenBLAS (own gemm);
+//   LOWPREC_NATIVE_DNNL=0 builds without oneDNN.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -55,6 +58,34 @@ function findOpenBlas() {
   return include && lib ? include : undefined;
 }
 
+function findDnnl() {
+  const includes = ["/usr/include", "/usr/local/include"];
+  const libs = [
+    "/usr/lib/x86_64-linux-gnu/libdnnl.so",
+    "/usr/lib/aarch64-linux-gnu/libdnnl.so",
+    "/usr/lib/libdnnl.so",
+    "/usr/lib64/libdnnl.so",
+    "/usr/local/lib/libdnnl.so",
+  ];
+  const include = includes.find((d) => existsSync(join(d, "dnnl.hpp")));
+  const lib = libs.find((l) => existsSync(l));
+  return include !== undefined && lib !== undefined;
+}
+
+function build(gyp, nodedir, blasInclude, dnnl) {
+  return spawnSync(process.execPath, [gyp, "rebuild", `--nodedir=${nodedir}`], {
+    cwd: nativeDir,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      npm_config_nodedir: nodedir,
+      LOWPREC_BLAS: blasInclude ? "1" : "0",
+      LOWPREC_BLAS_INCLUDE: blasInclude ?? ".",
+      LOWPREC_DNNL: dnnl ? "1" : "0",
+    },
+  });
+}
+
 function main() {
   if (process.env.LOWPREC_NATIVE_BUILD === "0")
     return say("native build skipped (LOWPREC_NATIVE_BUILD=0); using the TypeScript backend");
@@ -67,17 +98,13 @@ function main() {
         `; the TypeScript backend will be used`,
     );
   const blasInclude = process.env.LOWPREC_NATIVE_BLAS === "0" ? undefined : findOpenBlas();
-  const args = [gyp, "rebuild", `--nodedir=${nodedir}`];
-  const r = spawnSync(process.execPath, args, {
-    cwd: nativeDir,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      npm_config_nodedir: nodedir,
-      LOWPREC_BLAS: blasInclude ? "1" : "0",
-      LOWPREC_BLAS_INCLUDE: blasInclude ?? ".",
-    },
-  });
+  const dnnlFound = process.env.LOWPREC_NATIVE_DNNL === "0" ? false : findDnnl();
+  let r = build(gyp, nodedir, blasInclude, dnnlFound);
+  let dnnl = dnnlFound;
+  if (r.status !== 0 && dnnlFound) {
+    dnnl = false;
+    r = build(gyp, nodedir, blasInclude, false);
+  }
   if (r.status !== 0) {
     const tail = `${r.stdout ?? ""}\n${r.stderr ?? ""}`
       .split("\n")
@@ -89,13 +116,17 @@ function main() {
         `; the TypeScript backend will be used`,
     );
   }
-  say(
-    `native addon built (${
-      blasInclude
-        ? "with OpenBLAS"
-        : "WITHOUT OpenBLAS: own blocked gemm; apt-get install libopenblas-dev for the fast path"
-    })`,
-  );
+  const blasNote = blasInclude
+    ? "with OpenBLAS"
+    : "WITHOUT OpenBLAS: own blocked gemm; apt-get install libopenblas-dev for the fast path";
+  let dnnlNote = "with oneDNN for the convolutions";
+  if (process.env.LOWPREC_NATIVE_DNNL === "0")
+    dnnlNote = "without oneDNN (LOWPREC_NATIVE_DNNL=0): convolutions as im2col + gemm";
+  else if (!dnnlFound)
+    dnnlNote =
+      "WITHOUT oneDNN (not found): convolutions as im2col + gemm; apt-get install libdnnl-dev for the fast path";
+  else if (!dnnl) dnnlNote = "WITHOUT oneDNN (the build with it failed): convolutions as im2col + gemm";
+  say(`native addon built (${blasNote}; ${dnnlNote})`);
 }
 
 try {

@@ -11,5 +11,14 @@
 export * from "./kernels.js";
 export { ShapeError, KernelNotImplementedError } from "./errors.js";
 export { getBackend, backendInfo, nativeAvailable, setNativeBlas } from "./registry.js";
+export {
+  profileBackend,
+  profilingEnabled,
+  kernelProfile,
+  resetKernelProfile,
+  emptyKernelProfile,
+  type KernelProfile,
+  type KernelTiming,
+} from "./profile.js";
 export { TsBackend } from "./backends/ts.js";
 export { nativeFloat64Available, nativeMatMulNT64, nativeEigh64, type MatMulNT64, type Eigen64 } from "./linalg64.js";

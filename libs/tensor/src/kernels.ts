@@ -390,10 +390,16 @@ export interface BackendInfo {
   blas: boolean;
   /** worker threads used by the backend's own kernels (1 for `ts`) */
   threads: number;
+  /**
+   * native only: how convolutions run. `onednn` = through oneDNN (the addon was built with libdnnl-dev present);
+   * `im2col` = im2col + gemm (built without oneDNN, or switched off). Absent for `ts` (direct loops).
+   */
+  conv?: ConvPath;
   /** why this backend is active when it is not the one asked for or the fastest (e.g. the addon failed to load) */
   reason?: string;
 }
 export type BackendName = "ts" | "native";
+export type ConvPath = "onednn" | "im2col";
 
 /** A backend: its info plus the kernel table. */
 export interface Backend extends Kernels {

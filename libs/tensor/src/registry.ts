@@ -8,6 +8,7 @@
 import type { Backend, BackendInfo, BackendName } from "./kernels.js";
 import { TsBackend } from "./backends/ts.js";
 import { createNativeBackend, loadAddon, type Addon } from "./backends/native.js";
+import { withProfile } from "./profile.js";
 
 let addon: Addon | null | undefined;
 let addonError = "";
@@ -64,10 +65,14 @@ function parseName(name: string, where: string): BackendName {
 }
 
 /**
- * The backend to run kernels on.
+ * The backend to run kernels on; with LOWPREC_PROFILE=1, its timed wrapper (profile.ts).
  * @param name `ts` or `native`; default: LOWPREC_BACKEND, else native if available, else ts (printed once)
  */
 export function getBackend(name?: BackendName): Backend {
+  return withProfile(rawBackend(name));
+}
+
+function rawBackend(name?: BackendName): Backend {
   if (name !== undefined) return parseName(name, "getBackend(name)") === "ts" ? TsBackend : native();
   if (defaultBackend) return defaultBackend;
   threadsFromEnv(true);

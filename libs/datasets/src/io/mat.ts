@@ -291,6 +291,8 @@ function makeClassArray(className: string, n: number): MatData {
 
 /** Decodes `count` little-endian values of MAT type `type` into an array of the MATLAB class. */
 function convert(type: number, src: Uint8Array, count: number, className: string): MatData {
+  // NOTE: uint8 stored as uint8 (SVHN's images) is handed out as a view: a copy of extra_32x32.mat would be 1.6 GB.
+  if (type === mi.UINT8 && className === "uint8") return src.subarray(0, count);
   const out = makeClassArray(className, count);
   if (type === mi.UINT8) {
     out.set(src.subarray(0, count)); // converts to the class's element type

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "conv.h"
+#include "dnnl_conv.h"
 #include "gemm.h"
 #include "linalg64.h"
 #include "ops.h"
@@ -149,6 +150,12 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, obj, "usesBlas", v);
   napi_create_int32(env, num_threads(), &v);
   napi_set_named_property(env, obj, "threads", v);
+  napi_get_boolean(env, dnnl_built(), &v);
+  napi_set_named_property(env, obj, "dnnl", v);
+  napi_get_boolean(env, dnnl_in_use(), &v);
+  napi_set_named_property(env, obj, "usesDnnl", v);
+  napi_create_double(env, (double)dnnl_conv_runs(), &v);
+  napi_set_named_property(env, obj, "dnnlConvs", v);
   return obj;
 }
 
@@ -165,6 +172,14 @@ napi_value UseBlas(napi_env env, napi_callback_info info) {
   bool on = a.boolean(0, "on");
   if (a.failed) return nullptr;
   gemm_use_blas(on);
+  return undefined(env);
+}
+
+napi_value UseDnnl(napi_env env, napi_callback_info info) {
+  Args a(env, info, "useDnnl", 1);
+  bool on = a.boolean(0, "on");
+  if (a.failed) return nullptr;
+  dnnl_use(on);
   return undefined(env);
 }
 
@@ -576,7 +591,7 @@ napi_value Eigh64(napi_env env, napi_callback_info info) {
 napi_value Init(napi_env env, napi_value exports) {
   struct Fn { const char* name; napi_callback cb; };
   const Fn fns[] = {
-      {"info", Info}, {"setThreads", SetThreads}, {"useBlas", UseBlas}, {"gemm", Gemm},
+      {"info", Info}, {"setThreads", SetThreads}, {"useBlas", UseBlas}, {"useDnnl", UseDnnl}, {"gemm", Gemm},
       {"conv2dForward", Conv2dForward}, {"conv2dBackwardData", Conv2dBackwardData},
       {"conv2dBackwardFilter", Conv2dBackwardFilter}, {"biasAdd", BiasAdd}, {"biasGrad", BiasGrad},
       {"maxoutForward", MaxoutForward}, {"maxoutBackward", MaxoutBackward}, {"maxPoolForward", MaxPoolForward},

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "dnnl_conv.h"
 #include "gemm.h"
 #include "threads.h"
 
@@ -75,6 +76,9 @@ void quantize_slice(const QParams& q, float* y, int64_t n, QStats& total) {
 }  // namespace
 
 QStats conv2d_forward(const ConvShape& s, const float* x, const float* w, float* y, const QParams& q) {
+  // NOTE: on the oneDNN path the whole output is quantized in one pass after the conv (same draws, same stats).
+  if (dnnl_conv_forward(s, x, w, y))
+    return q.kind == Q_NONE ? QStats() : quantize(q, y, y, s.batch * s.out_channels * s.out_h * s.out_w);
   const int64_t CKK = s.in_channels * s.kernel_h * s.kernel_w, OHW = s.out_h * s.out_w;
   const int64_t xs = s.in_channels * s.height * s.width, ys = s.out_channels * OHW;
   std::vector<float> col((size_t)(CKK * OHW));
@@ -91,6 +95,8 @@ QStats conv2d_forward(const ConvShape& s, const float* x, const float* w, float*
 }
 
 QStats conv2d_backward_data(const ConvShape& s, const float* dy, const float* w, float* dx, const QParams& q) {
+  if (dnnl_conv_backward_data(s, dy, w, dx))
+    return q.kind == Q_NONE ? QStats() : quantize(q, dx, dx, s.batch * s.in_channels * s.height * s.width);
   const int64_t CKK = s.in_channels * s.kernel_h * s.kernel_w, OHW = s.out_h * s.out_w;
   const int64_t xs = s.in_channels * s.height * s.width, ys = s.out_channels * OHW;
   std::vector<float> col((size_t)(CKK * OHW));
@@ -109,6 +115,20 @@ QStats conv2d_backward_filter(const ConvShape& s, const float* x, const float* d
                               const QParams& q) {
   const int64_t CKK = s.in_channels * s.kernel_h * s.kernel_w, OHW = s.out_h * s.out_w;
   const int64_t xs = s.in_channels * s.height * s.width, ys = s.out_channels * OHW;
+  if (s.batch > 0 && dnnl_in_use()) {
+    // NOTE: oneDNN overwrites its output, so beta != 0 goes through a scratch copy: dw = grad + beta * dw.
+    std::vector<float> grad;
+    float* out = dw;
+    if (beta != 0) {
+      grad.resize((size_t)(s.out_channels * CKK));
+      out = grad.data();
+    }
+    if (dnnl_conv_backward_weights(s, x, dy, out)) {
+      if (beta != 0)
+        for (int64_t i = 0; i < s.out_channels * CKK; i++) dw[i] = out[i] + beta * dw[i];
+      return q.kind == Q_NONE ? QStats() : quantize(q, dw, dw, s.out_channels * CKK);
+    }
+  }
   std::vector<float> col((size_t)(CKK * OHW));
   if (s.batch == 0) {
     for (int64_t i = 0; i < s.out_channels * CKK; i++) dw[i] = beta == 0 ? 0.0f : beta * dw[i];

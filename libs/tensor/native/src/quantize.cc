@@ -350,6 +350,17 @@ uint32_t random_bits(uint32_t seed, uint64_t index) {
   return bits_at(stream_key(seed, (uint32_t)(index >> 32)), (uint32_t)index);
 }
 
+void random_bits_fill(uint32_t seed, uint64_t first, uint32_t* out, int64_t n) {
+  int64_t j = 0;
+  while (j < n) {
+    // indices with the same high 32 bits share one stream key
+    const uint64_t index = first + (uint64_t)j;
+    const int64_t run = std::min<int64_t>(n - j, (int64_t)(0x100000000ull - (index & 0xffffffffull)));
+    fill_draws(stream_key(seed, (uint32_t)(index >> 32)), (uint32_t)index, out + j, run);
+    j += run;
+  }
+}
+
 void quantize_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
   if (hi <= lo) return;
   st.count += hi - lo;

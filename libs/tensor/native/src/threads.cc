@@ -6,9 +6,16 @@
 #include <thread>
 #include <vector>
 
+#include "dnnl_conv.h"
+
+#ifdef LOWPREC_HAVE_DNNL
+#include <omp.h>
+#endif
+
 namespace lp {
 namespace {
 
+#ifndef LOWPREC_HAVE_DNNL
 struct Pool {
   std::mutex mu;
   std::condition_variable wake, done;
@@ -61,10 +68,23 @@ struct Pool {
   ~Pool() { shutdown(); }
 };
 
+Pool* g_pool = nullptr;
+#endif
+
 std::mutex call_mu;
 int g_threads = 0;
-Pool* g_pool = nullptr;
 
+#ifdef LOWPREC_HAVE_DNNL
+// NOTE: with oneDNN (built on OpenMP) our kernels run on the same OpenMP team instead of the pool above: one
+// set of worker threads for everything, so a oneDNN conv and the pooling that follows it never compete for the
+// cores, and a team that is still spinning after oneDNN is simply reused.
+void ensure_threads() {
+  if (g_threads == 0) {
+    g_threads = std::max(1u, std::min(std::thread::hardware_concurrency(), 64u));
+    dnnl_set_threads(g_threads);
+  }
+}
+#else
 Pool& pool() {
   if (g_pool == nullptr) {
     g_pool = new Pool();
@@ -73,8 +93,43 @@ Pool& pool() {
   }
   return *g_pool;
 }
+#endif
 
 }  // namespace
+
+#ifdef LOWPREC_HAVE_DNNL
+
+int num_threads() {
+  std::lock_guard<std::mutex> lock(call_mu);
+  ensure_threads();
+  return g_threads;
+}
+
+void set_num_threads(int n) {
+  std::lock_guard<std::mutex> lock(call_mu);
+  g_threads = std::max(1, std::min(n, 64));
+  dnnl_set_threads(g_threads);
+}
+
+void parallel_for(int64_t n, int64_t grain, const std::function<void(int, int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  std::lock_guard<std::mutex> call(call_mu);
+  ensure_threads();
+  int64_t want = (n + std::max<int64_t>(grain, 1) - 1) / std::max<int64_t>(grain, 1);
+  int parts = (int)std::min<int64_t>(g_threads, want);
+  if (parts <= 1) {
+    fn(0, 0, n);
+    return;
+  }
+  // Range t always goes to the same [lo, hi) whatever team OpenMP hands out (a smaller team loops over ranges).
+#pragma omp parallel num_threads(parts)
+  {
+    const int team = omp_get_num_threads();
+    for (int t = omp_get_thread_num(); t < parts; t += team) fn(t, n * t / parts, n * (t + 1) / parts);
+  }
+}
+
+#else
 
 int num_threads() {
   pool();
@@ -112,5 +167,7 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int, int64_
   std::unique_lock<std::mutex> lock(p.mu);
   p.done.wait(lock, [&] { return p.pending == 0; });
 }
+
+#endif
 
 }  // namespace lp

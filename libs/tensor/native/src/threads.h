@@ -1,5 +1,7 @@
 // A tiny persistent thread pool: parallel_for splits [0, n) into one contiguous range per thread.
 // The calling thread takes range 0; workers take the rest. Calls are serialised (one at a time).
+// Built with oneDNN (LOWPREC_HAVE_DNNL), the ranges run on oneDNN's OpenMP team instead, with the same split;
+// set_num_threads then also sets OpenMP's thread count.
 #pragma once
 #include <cstdint>
 #include <functional>

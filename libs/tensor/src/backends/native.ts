@@ -44,9 +44,12 @@ type F32 = Float32Array;
 type Q = Float64Array | null;
 /** The addon's functions (native/src/addon.cc), positional arguments. */
 export interface Addon {
-  info(): { blas: boolean; usesBlas: boolean; threads: number };
+  /** dnnl: built with oneDNN; usesDnnl: convolutions go through it now; dnnlConvs: how many it has run */
+  info(): { blas: boolean; usesBlas: boolean; threads: number; dnnl?: boolean; usesDnnl?: boolean; dnnlConvs?: number };
   setThreads(n: number): void;
   useBlas(on: boolean): void;
+  /** switches the oneDNN convolutions off (im2col + gemm) or back on; absent in addons built from older sources */
+  useDnnl?(on: boolean): void;
   gemm(
     ta: boolean,
     tb: boolean,
@@ -136,11 +139,26 @@ export interface Addon {
   quantize(x: F32, y: F32, q: Float64Array, st: Float64Array): void;
 }
 
-/** Loads the addon built at install time; throws an Error saying why when it is absent or broken. */
+/**
+ * Loads the addon built at install time; throws an Error saying why when it is absent or broken.
+ *
+ * NOTE: an addon built with oneDNN brings OpenMP (libgomp), whose idle threads by default spin for a while
+ * after each parallel region. Between regions this process runs JavaScript and OpenBLAS, so on a 2-core
+ * machine the spinning thread takes the core they need (PI-MNIST ran 5x slower). libgomp reads its wait policy
+ * once, when it is loaded, so it is set to `passive` (idle threads sleep, as the addon's own pool does) for
+ * the load only, unless the user set OMP_WAIT_POLICY or GOMP_SPINCOUNT; child processes do not inherit it.
+ */
 export function loadAddon(): Addon {
   const here = dirname(fileURLToPath(import.meta.url));
   const path = join(here, "..", "..", "native", "build", "Release", "lowprec_tensor.node");
-  return createRequire(import.meta.url)(path) as Addon;
+  const env = process.env;
+  const setPolicy = env["OMP_WAIT_POLICY"] === undefined && env["GOMP_SPINCOUNT"] === undefined;
+  if (setPolicy) env["OMP_WAIT_POLICY"] = "passive";
+  try {
+    return createRequire(import.meta.url)(path) as Addon;
+  } finally {
+    if (setPolicy) delete env["OMP_WAIT_POLICY"];
+  }
 }
 
 const MODES: Readonly<Record<RoundingMode, number>> = {
@@ -477,7 +495,13 @@ export function createNativeBackend(addon: Addon, reason?: string): Backend {
     enumerable: true,
     get(): BackendInfo {
       const ai = addon.info();
-      return Object.freeze({ name: "native", blas: ai.usesBlas, threads: ai.threads, ...(reason ? { reason } : {}) });
+      return Object.freeze({
+        name: "native",
+        blas: ai.usesBlas,
+        threads: ai.threads,
+        conv: ai.usesDnnl === true ? "onednn" : "im2col",
+        ...(reason ? { reason } : {}),
+      });
     },
   });
   return Object.freeze(backend) as Backend;
