@@ -71,6 +71,10 @@ describe.runIf(process.env["CI"] === "true" && process.env["LOWPREC_REQUIRE_NATI
     const r = await fresh();
     expect(r.getBackend("native").info.blas).toBe(true);
   });
+  it("convolutions go through oneDNN (.ci/run installs libdnnl-dev)", async () => {
+    const r = await fresh();
+    expect(r.getBackend("native").info.conv).toBe("onednn");
+  });
 });
 
 describe.skipIf(!nativeAvailable().available)("native backendInfo is live", () => {
