@@ -1,6 +1,6 @@
 /**
  * What a run records about where it ran. Two parts: the settings that change the bits of the result (the
- * backend, whether gemm goes through OpenBLAS, the thread counts, which set the order of floating-point sums,
+ * backend, whether gemm goes through OpenBLAS and convolutions through oneDNN, the thread counts, which set the order of floating-point sums,
  * and OpenBLAS's kernel choice) and the rest (host, versions, command line), recorded for provenance only.
  */
 import { execFileSync } from "node:child_process";
@@ -11,6 +11,8 @@ import { backendInfo } from "@lowprec/tensor";
 export interface BitSettings {
   backend: string;
   blas: boolean;
+  /** the native backend's convolution path: "onednn" or "im2col" ("" for the TypeScript backend) */
+  conv: string;
   /** threads of the backend's own kernels */
   threads: number;
   /** OpenBLAS's thread count: OPENBLAS_NUM_THREADS, else OMP_NUM_THREADS, else the number of cores */
@@ -43,6 +45,7 @@ export function bitSettings(env: NodeJS.ProcessEnv = process.env): BitSettings {
   return {
     backend: info.name,
     blas: info.blas,
+    conv: info.conv ?? "",
     threads: info.threads,
     blasThreads: info.blas
       ? (positiveInt(env["OPENBLAS_NUM_THREADS"]) ?? positiveInt(env["OMP_NUM_THREADS"]) ?? cores)

@@ -251,7 +251,8 @@ export function dataSourceFromArgs(args: Args, preset: string): IdxSource | unde
 export function backendLine(): string {
   const info = backendInfo();
   const reason = info.reason ? ` — ${info.reason}` : "";
-  return `backend: ${info.name}${info.blas ? " (OpenBLAS)" : ""}, ${info.threads} thread(s)${reason}`;
+  const libs = [info.blas ? "OpenBLAS" : "", info.conv === "onednn" ? "oneDNN convolutions" : ""].filter(Boolean);
+  return `backend: ${info.name}${libs.length ? ` (${libs.join(", ")})` : ""}, ${info.threads} thread(s)${reason}`;
 }
 
 export const command: Command = {
