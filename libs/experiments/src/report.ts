@@ -142,6 +142,7 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   const commands: string[] = [];
   const data = new Map<string, DataProvenanceEntry>();
   let dataNotRecorded = 0;
+  const commits = new Map<string, number>();
   for (const name of experimentNames()) {
     const def = loadExperiment(name);
     if (!def.variants[variant]) continue;
@@ -158,6 +159,7 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
       const rec = readJsonFile(p) as ConfigRecord;
       if (rec.environment.started > latest) [latest, env] = [rec.environment.started, rec.environment];
       if (!rows.some((r) => r.status === "done" && r.runId === run.runId)) continue;
+      commits.set(rec.environment.gitCommit, (commits.get(rec.environment.gitCommit) ?? 0) + 1);
       const dataRec = readDataRecord(storedRunDir(dataDir, run));
       if (dataRec) addDataRecord(data, run.dataset, dataRec);
       else dataNotRecorded++;
@@ -176,7 +178,14 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   const provenance: Provenance = {
     variant,
     collected: latest,
-    gitCommit: env?.gitCommit ?? "unknown",
+    // NOTE: runs made at several commits are listed with their counts, most runs first
+    gitCommit:
+      commits.size > 1
+        ? [...commits]
+            .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+            .map(([c, n]) => `${c.slice(0, 12)}${c.endsWith("+dirty") ? "+dirty" : ""} (${n} runs)`)
+            .join(", ")
+        : (env?.gitCommit ?? "unknown"),
     host: env?.host ?? "unknown",
     cpu: env?.bits.cpu ?? "unknown",
     cores: env?.cores ?? 0,

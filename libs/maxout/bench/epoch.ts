@@ -202,7 +202,8 @@ console.log(
   `machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores; load average ${load()} (1, 5, 15 min)` +
     `; ${new Date().toISOString()}${git ? `, commit ${git}` : ""}`,
 );
-console.log(`lowprec backend ${info.name}${info.blas ? " (OpenBLAS)" : ""}, ${info.threads} thread(s)`);
+const libs = [info.blas ? "OpenBLAS" : "", info.conv === "onednn" ? "oneDNN convolutions" : ""].filter(Boolean);
+console.log(`lowprec backend ${info.name}${libs.length ? ` (${libs.join(", ")})` : ""}, ${info.threads} thread(s)`);
 
 const benches = new Map<string, Bench>();
 const bench = (p: NetworkPresetName, q: Precision): Bench => {
