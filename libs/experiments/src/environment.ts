@@ -1,7 +1,8 @@
 /**
  * What a run records about where it ran. Two parts: the settings that change the bits of the result (the
- * backend, whether gemm goes through OpenBLAS and convolutions through oneDNN, the thread counts, which set the order of floating-point sums,
- * and OpenBLAS's kernel choice) and the rest (host, versions, command line), recorded for provenance only.
+ * backend, whether gemm goes through OpenBLAS and convolutions through oneDNN, the thread counts, which set the
+ * order of floating-point sums, and OpenBLAS's kernel choice) and the rest (host, versions, command line),
+ * recorded for provenance only.
  */
 import { execFileSync } from "node:child_process";
 import { cpus, hostname } from "node:os";
