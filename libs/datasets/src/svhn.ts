@@ -38,6 +38,8 @@ export interface SvhnOptions {
   /** validation examples per class from train / from extra; Pylearn2 400 / 200 */
   readonly validPerClassTrain?: number;
   readonly validPerClassExtra?: number;
+  /** progress lines while the files are decoded and preprocessed (not on a cache hit) */
+  readonly log?: (line: string) => void;
 }
 
 interface SvhnFile {
@@ -83,8 +85,15 @@ export function loadSvhn(options: SvhnOptions): Splits {
       : cacheKey({ dataset: "svhn", files: files.map((f) => f.sha256), useExtra, perTrain, perExtra, steps });
   let arrays = key ? readCache(cacheDir, key) : undefined;
   if (!arrays) {
+    const log = options.log ?? (() => undefined);
+    const t0 = performance.now();
+    log(
+      `svhn: decoding ${[...sourcePaths, testPath].length} .mat files and preprocessing (${steps.length} step(s)` +
+        `${key ? `, once; the result is cached in ${cacheDir}` : ""})`,
+    );
     const preprocess = (images: Float32Array, count: number): void => {
       if (preprocessing === "gcn-lcn") {
+        log(`svhn: GCN + LeCun LCN on ${count} images`);
         gcn(images, count, IMAGE, { scale: 1 });
         lecunLcn(images, count, [3, 32, 32], { channels: lcnChannels });
       } else {
@@ -100,6 +109,7 @@ export function loadSvhn(options: SvhnOptions): Splits {
     fresh.set("test.images", images);
     fresh.set("test.labels", labels);
     if (key) writeCache(cacheDir, key, { dataset: "svhn", files, useExtra, perTrain, perExtra, steps }, fresh);
+    log(`svhn: preprocessed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     arrays = fresh;
   }
   const cached = arrays;

@@ -56,7 +56,14 @@ describe("loadSvhn", () => {
   it("gcn-lcn: red channel LCN'd, G and B keep their GCN values (default); cached and re-read", () => {
     const dataDir = tempDir();
     const raw = loadSvhn({ ...opts, dataDir, preprocessing: "none" });
-    const s = loadSvhn({ ...opts, dataDir });
+    const lines: string[] = [];
+    const s = loadSvhn({ ...opts, dataDir, log: (l) => lines.push(l) });
+    // progress while it preprocesses: the start, each GCN + LCN pass, the time taken
+    expect(lines[0]).toMatch(
+      /^svhn: decoding 3 \.mat files and preprocessing \(2 step\(s\), once; the result is cached/,
+    );
+    expect(lines.filter((l) => l.startsWith("svhn: GCN + LeCun LCN on ")).length).toBeGreaterThan(0);
+    expect(lines.at(-1)).toMatch(/^svhn: preprocessed in \d+\.\d s$/);
     expect(s.valid.provenance.preprocessing[1]).toBe(
       "lecun_lcn kernel 7x7 sigma=2 threshold=1e-4 zero padding, channels=red-only",
     );
@@ -69,7 +76,9 @@ describe("loadSvhn", () => {
     expect(differs).toBeGreaterThan(500);
     const cacheFile = s.valid.provenance.cacheFile!;
     expect(existsSync(cacheFile) && existsSync(cacheFile.replace(/\.bin$/, ".json"))).toBe(true);
-    const again = loadSvhn({ ...opts, dataDir });
+    const quiet: string[] = [];
+    const again = loadSvhn({ ...opts, dataDir, log: (l) => quiet.push(l) });
+    expect(quiet).toEqual([]); // a cache hit preprocesses nothing and says nothing
     expect(Array.from(again.valid.images)).toEqual(Array.from(s.valid.images));
     expect(Array.from(again.train.labels)).toEqual(Array.from(s.train.labels));
     const all = loadSvhn({ ...opts, dataDir, lcnChannels: "all" });

@@ -55,7 +55,7 @@ export function loadSplits(
       kernelsDescription: z.description,
       log,
     });
-  } else if (preset === "svhn") s = loadSvhn({ dataDir });
+  } else if (preset === "svhn") s = loadSvhn({ dataDir, log });
   else throw new RangeError(`no data set for preset "${preset}"`);
   return { train: s.train, valid: s.valid, test: s.test };
 }
