@@ -117,7 +117,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
   if (opts.jobs === undefined && todo.some((t) => t.run.dataset === "svhn")) {
     const fit = Math.max(1, Math.floor(freemem() / SVHN_RUN_BYTES));
     if (fit < jobs) {
-      log(`svhn: ${jobs} jobs would need ${jobs * 10} GB; running ${fit} at once (--jobs N to choose)`);
+      const need = (jobs * SVHN_RUN_BYTES) / 1e9;
+      log(`svhn: ${jobs} jobs would need ${need} GB; running ${fit} at once (--jobs N to choose)`);
       jobs = fit;
     }
   }

@@ -19,6 +19,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import {
   backendInfo,
+  describeBackend,
   getBackend,
   kernelProfile,
   poolOutputSize,
@@ -202,8 +203,7 @@ console.log(
   `machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores; load average ${load()} (1, 5, 15 min)` +
     `; ${new Date().toISOString()}${git ? `, commit ${git}` : ""}`,
 );
-const libs = [info.blas ? "OpenBLAS" : "", info.conv === "onednn" ? "oneDNN convolutions" : ""].filter(Boolean);
-console.log(`lowprec backend ${info.name}${libs.length ? ` (${libs.join(", ")})` : ""}, ${info.threads} thread(s)`);
+console.log(`lowprec backend ${describeBackend(info)}`);
 
 const benches = new Map<string, Bench>();
 const bench = (p: NetworkPresetName, q: Precision): Bench => {

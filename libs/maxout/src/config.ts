@@ -129,6 +129,16 @@ export function convFanOut(l: { readonly maps: number; readonly kernel: number; 
   return (l.maps * l.kernel * l.kernel) / (l.poolSize * l.poolSize);
 }
 
+/** Whether some group is dynamic fixed point: the trainer then calibrates the scales first (METHOD.md §2.3). */
+export function usesDynamicFixed(p: PrecisionSpec): boolean {
+  return p.format === "dynamic-fixed" || p.overrides.some((o) => o.format === "dynamic-fixed");
+}
+
+/** The calibration epochs a run will train: a run of 0 epochs trains nothing, so it has none either. */
+export function calibrationEpochsOf(c: TrainConfig): number {
+  return usesDynamicFixed(c.precision) && c.hyper.epochs > 0 ? c.precision.calibrationEpochs : 0;
+}
+
 /** Whether some group of some layer (or the input, which never scales) moves by the overflow-rate rule. */
 export function hasOverflowRateScale(p: PrecisionSpec, layers: number): boolean {
   for (let layer = 0; layer < layers; layer++)

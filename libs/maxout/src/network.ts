@@ -9,7 +9,7 @@ import { MaxoutConv } from "./layers/maxout-conv.js";
 import { MaxoutDense } from "./layers/maxout-dense.js";
 import { Softmax } from "./layers/softmax.js";
 import { LayerPrecision, mixSeed, type GroupName, type LayerPrecisionState, type ScaleRecord } from "./policy.js";
-import { scaleWindowRule, type ScaleWindowRule, type ScaleWindowState } from "./scale-window.js";
+import { countStep, scaleWindowRule, type ScaleWindowRule, type ScaleWindowState } from "./scale-window.js";
 import { STREAM } from "./schedule.js";
 
 /** Where a non-finite value first appeared. */
@@ -101,9 +101,7 @@ export class Network {
   private countWindow(n: number): boolean {
     const w = this.window,
       c = this.windowCount;
-    c.examples += n;
-    c.batches += 1;
-    if ((w.unit === "batches" ? c.batches : c.examples) < w.length) return false;
+    if (!countStep(w, c, n)) return false;
     if (w.moves) {
       // NOTE: the authors divide the carried-over sums by the batches of this epoch's window; the continuous
       // rule averages over the passes the sums hold.

@@ -2,7 +2,7 @@
  * The scale window (METHOD.md §2.3): how many steps the overflow-rate rule averages before it moves a scale, how
  * it is counted, and how many windows a run will close (short runs are warned when the scales cannot move).
  */
-import { hasOverflowRateScale, type TrainConfig } from "./config.js";
+import { calibrationEpochsOf, hasOverflowRateScale, type TrainConfig } from "./config.js";
 
 /**
  * How the window is counted. With an overflow-rate scale the `scaleWindow` switch decides (absent: `continuous`,
@@ -40,46 +40,49 @@ export function describeWindow(w: ScaleWindowRule): string {
 }
 
 /**
+ * Counts one step of `n` examples into `state`; true when the window is full (the caller then closes it and resets
+ * the counters). The one rule the network trains by and `windowsClosed` predicts with.
+ */
+export function countStep(w: ScaleWindowRule, state: ScaleWindowState, n: number): boolean {
+  state.examples += n;
+  state.batches += 1;
+  return (w.unit === "batches" ? state.batches : state.examples) >= w.length;
+}
+
+/** The sizes of an epoch's batches on `trainCount` examples: full ones, and the partial last one unless dropped. */
+function epochBatches(config: TrainConfig, trainCount: number): number[] {
+  const B = config.hyper.batch,
+    full = Math.floor(trainCount / B),
+    partial = trainCount - full * B;
+  const sizes = Array<number>(full).fill(B);
+  if (partial > 0 && !config.faithfulness.dropPartialBatches) sizes.push(partial);
+  return sizes;
+}
+
+/**
  * The windows a run closes in its calibration and training epochs, on `trainCount` training examples (after
  * `trainLimit`). Counted step by step as the network counts them.
  */
 export function windowsClosed(config: TrainConfig, trainCount: number): { calibration: number; training: number } {
   const w = scaleWindowRule(config);
-  const B = config.hyper.batch;
-  const full = Math.floor(trainCount / B),
-    partial = trainCount - full * B;
-  const sizes = config.faithfulness.dropPartialBatches || partial === 0 ? [full, 0] : [full, partial];
-  const p = config.precision;
-  const calibrating = p.calibrationEpochs > 0 && config.hyper.epochs > 0 && usesDynamicFixed(config) ? 1 : 0;
-  const c = { examples: 0, batches: 0 };
+  const sizes = epochBatches(config, trainCount);
+  const c: ScaleWindowState = { examples: 0, batches: 0 };
   // NOTE: only whether fewer than two windows close matters; counting stops there (800 epochs of SVHN would be
   // 3.7 million steps).
   const count = (epochs: number): number => {
     let closed = 0;
     for (let e = 0; e < epochs && closed < 2; e++) {
-      if (w.counting === "per-epoch") {
-        c.examples = 0;
-        c.batches = 0;
-      }
-      for (let b = 0; b < full + (sizes[1]! > 0 ? 1 : 0); b++) {
-        c.examples += b < full ? B : sizes[1]!;
-        c.batches += 1;
-        if ((w.unit === "batches" ? c.batches : c.examples) >= w.length) {
+      if (w.counting === "per-epoch") Object.assign(c, { examples: 0, batches: 0 });
+      for (const n of sizes)
+        if (countStep(w, c, n)) {
           closed++;
-          c.examples = 0;
-          c.batches = 0;
+          Object.assign(c, { examples: 0, batches: 0 });
         }
-      }
     }
     return closed;
   };
-  const calibration = count(calibrating * p.calibrationEpochs);
+  const calibration = count(calibrationEpochsOf(config));
   return { calibration, training: count(config.hyper.epochs) };
-}
-
-function usesDynamicFixed(config: TrainConfig): boolean {
-  const p = config.precision;
-  return p.format === "dynamic-fixed" || p.overrides.some((o) => o.format === "dynamic-fixed");
 }
 
 /**
@@ -90,9 +93,7 @@ export function scaleWindowWarnings(config: TrainConfig, trainCount: number): st
   const w = scaleWindowRule(config);
   if (!w.moves) return [];
   const n = windowsClosed(config, trainCount);
-  const batches = config.faithfulness.dropPartialBatches
-    ? Math.floor(trainCount / config.hyper.batch)
-    : Math.ceil(trainCount / config.hyper.batch);
+  const batches = epochBatches(config, trainCount).length;
   const out: string[] = [];
   const say = (phase: string, closed: number, epochs: number) =>
     out.push(
@@ -100,8 +101,7 @@ export function scaleWindowWarnings(config: TrainConfig, trainCount: number): st
         `scale window of ${describeWindow(w)}, so the scales ${closed === 0 ? "never move" : "move once at most"}` +
         "; shorten the window (scaling.everyBatches / everyExamples, `--range-every-batches`) or train on more data",
     );
-  const calibrationEpochs =
-    config.hyper.epochs > 0 && usesDynamicFixed(config) ? config.precision.calibrationEpochs : 0;
+  const calibrationEpochs = calibrationEpochsOf(config);
   if (calibrationEpochs > 0 && n.calibration < 2) say("calibration", n.calibration, calibrationEpochs);
   if (config.hyper.epochs > 0 && n.training < 2) say("training", n.training, config.hyper.epochs);
   return out;

@@ -5,10 +5,10 @@
  */
 import type { Kernels } from "@lowprec/tensor";
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from "./checkpoint.js";
-import type { TrainConfig } from "./config.js";
+import { calibrationEpochsOf, usesDynamicFixed, type TrainConfig } from "./config.js";
 import { Network, type LayerState } from "./network.js";
 import { dataRecord, type DataProvenance, type EpochMetrics, type RunOutput, type ScaleRow } from "./output.js";
-import type { LayerPrecisionState, PrecisionSpec } from "./policy.js";
+import type { LayerPrecisionState } from "./policy.js";
 import { scaleWindowWarnings } from "./scale-window.js";
 import { epochOrder, learningRateAt, momentumAt } from "./schedule.js";
 import { inputShapeProblem } from "./shapes.js";
@@ -90,10 +90,6 @@ interface CheckpointHeader {
   calibrated?: boolean;
   layers: LayerState[];
   input: LayerPrecisionState | undefined;
-}
-
-function usesDynamicFixed(p: PrecisionSpec): boolean {
-  return p.format === "dynamic-fixed" || p.overrides.some((o) => o.format === "dynamic-fixed");
 }
 
 function checkData(config: TrainConfig, data: Splits, classes: number): void {
@@ -255,16 +251,6 @@ class Run {
    * DFXP range initialisation (METHOD.md §2.3): train at the calibration width with range updates, then
    * restore the initial W and b. The scales stay; the authors keep the momentum and the schedule.
    */
-  /** Dynamic fixed point calibrates before training; a run of 0 epochs trains nothing, so it skips that. */
-  private needsCalibration(): boolean {
-    return this.wantsCalibration() && this.config.hyper.epochs > 0;
-  }
-
-  private wantsCalibration(): boolean {
-    const { precision } = this.config;
-    return usesDynamicFixed(precision) && precision.calibrationEpochs > 0;
-  }
-
   private calibrate(): ScaleRow[] {
     const { hyper, precision, faithfulness } = this.config;
     const initial = new Map<string, Float32Array>();
@@ -281,6 +267,17 @@ class Run {
       else if (!faithfulness.keepMomentumAfterCalibration) a.fill(0);
     }
     return rows;
+  }
+
+  /** Dynamic fixed point calibrates before training; a run of 0 epochs trains nothing, so it skips that. */
+  private needsCalibration(): boolean {
+    return calibrationEpochsOf(this.config) > 0;
+  }
+
+  /** Whether the configuration calibrates at all (a run of 0 epochs postpones it to a resume with epochs). */
+  private wantsCalibration(): boolean {
+    const { precision } = this.config;
+    return usesDynamicFixed(precision) && precision.calibrationEpochs > 0;
   }
 
   /** One training epoch, evaluation, metrics, telemetry and checkpoint. */

@@ -10,7 +10,7 @@
  */
 export * from "./kernels.js";
 export { ShapeError, KernelNotImplementedError } from "./errors.js";
-export { getBackend, backendInfo, nativeAvailable, setNativeBlas } from "./registry.js";
+export { getBackend, backendInfo, describeBackend, nativeAvailable, setNativeBlas } from "./registry.js";
 export {
   profileBackend,
   profilingEnabled,

@@ -97,6 +97,14 @@ export function backendInfo(): BackendInfo {
   return getBackend().info;
 }
 
+/**
+ * The backend in words for a log line: "native (OpenBLAS, oneDNN convolutions), 2 thread(s)", "ts, 1 thread(s)".
+ */
+export function describeBackend(info: BackendInfo = backendInfo()): string {
+  const libs = [info.blas ? "OpenBLAS" : "", info.conv === "onednn" ? "oneDNN convolutions" : ""].filter(Boolean);
+  return `${info.name}${libs.length ? ` (${libs.join(", ")})` : ""}, ${info.threads} thread(s)`;
+}
+
 /** For tests and benchmarks: force the native gemm to its own blocked kernel (false) or back to BLAS. */
 export function setNativeBlas(on: boolean): void {
   tryAddon()?.useBlas(on);

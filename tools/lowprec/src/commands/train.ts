@@ -20,7 +20,7 @@ import {
   type PrecisionSpec,
   type TrainConfig,
 } from "@lowprec/maxout";
-import { backendInfo } from "@lowprec/tensor";
+import { backendInfo, describeBackend } from "@lowprec/tensor";
 import { UsageError, type Args, type Command, type OptionSpecs } from "../command.js";
 import { resolveDataDir } from "../paths.js";
 
@@ -251,8 +251,7 @@ export function dataSourceFromArgs(args: Args, preset: string): IdxSource | unde
 export function backendLine(): string {
   const info = backendInfo();
   const reason = info.reason ? ` — ${info.reason}` : "";
-  const libs = [info.blas ? "OpenBLAS" : "", info.conv === "onednn" ? "oneDNN convolutions" : ""].filter(Boolean);
-  return `backend: ${info.name}${libs.length ? ` (${libs.join(", ")})` : ""}, ${info.threads} thread(s)${reason}`;
+  return `backend: ${describeBackend(info)}${reason}`;
 }
 
 export const command: Command = {
