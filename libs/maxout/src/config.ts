@@ -168,6 +168,14 @@ export interface ConfigOverrides {
   readonly evalLimit?: number;
 }
 
+/**
+ * The longest run a configuration may ask for: the paper's longest is 800 epochs, so 100,000 is far beyond any
+ * real run yet catches a typo (`1e9`, an unparsed big number) before it becomes a run that never ends.
+ */
+export const MAX_EPOCHS = 100_000;
+/** The most calibration epochs a dynamic-fixed-point run may ask for (the authors: 2; each one is a full epoch). */
+export const MAX_CALIBRATION_EPOCHS = 100;
+
 /** A bad configuration: names the field and the value. */
 export class ConfigError extends RangeError {
   override readonly name = "ConfigError";
@@ -225,7 +233,7 @@ export function resolveConfig(
 /** Throws a ConfigError naming the first bad field. */
 export function validateConfig(c: TrainConfig): void {
   const h = c.hyper;
-  need(isInt(h.epochs, 0), "hyper.epochs", h.epochs, "an integer ≥ 0");
+  need(isInt(h.epochs, 0) && h.epochs <= MAX_EPOCHS, "hyper.epochs", h.epochs, `an integer in [0, ${MAX_EPOCHS}]`);
   need(isInt(h.batch, 1), "hyper.batch", h.batch, "an integer ≥ 1");
   need(isNum(h.learningRate, 0), "hyper.learningRate", h.learningRate, "a number ≥ 0");
   need(isNum(h.learningRateFinal, 0), "hyper.learningRateFinal", h.learningRateFinal, "a number ≥ 0");
@@ -470,7 +478,12 @@ function validatePrecision(p: PrecisionSpec, where: string): void {
     } else need(false, `${where}.scaling.kind`, (s as { kind: unknown }).kind, `"overflow-rate" or "delayed-amax"`);
   }
   if (p.format === "dynamic-fixed") {
-    need(isInt(p.calibrationEpochs, 0), `${where}.calibrationEpochs`, p.calibrationEpochs, "an integer ≥ 0");
+    need(
+      isInt(p.calibrationEpochs, 0) && p.calibrationEpochs <= MAX_CALIBRATION_EPOCHS,
+      `${where}.calibrationEpochs`,
+      p.calibrationEpochs,
+      `an integer in [0, ${MAX_CALIBRATION_EPOCHS}]`,
+    );
     need(
       isInt(p.calibrationBits, 2) && p.calibrationBits <= 32,
       `${where}.calibrationBits`,

@@ -46,6 +46,8 @@ export {
   hasOverflowRateScale,
   convFanOut,
   ConfigError,
+  MAX_CALIBRATION_EPOCHS,
+  MAX_EPOCHS,
   type TrainConfig,
   type ConfigOverrides,
   type Faithfulness,
@@ -60,7 +62,15 @@ export {
   type ScaleWindowState,
 } from "./scale-window.js";
 export { Network, type StepResult, type Blame } from "./network.js";
-export { train, DivergenceError, type Dataset, type Splits, type TrainOptions, type TrainResult } from "./trainer.js";
+export {
+  train,
+  checkSplits,
+  DivergenceError,
+  type Dataset,
+  type Splits,
+  type TrainOptions,
+  type TrainResult,
+} from "./trainer.js";
 export {
   MemoryOutput,
   dataRecord,
