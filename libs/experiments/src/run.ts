@@ -1,5 +1,6 @@
 /** One training run into a run folder: open (locked), train (resuming when asked), summarise, close. */
 import {
+  checkSplits,
   DivergenceError,
   train,
   type ProgressEvent,
@@ -57,6 +58,9 @@ export function runTraining(
 ): { result: TrainResult; summary: RunSummary } {
   const log = opts.log ?? ((l: string) => console.log(l));
   const command = opts.command ?? [];
+  // NOTE: before the folder opens: mode "force" deletes the run in it, which a configuration that cannot train on
+  // this data (a batch larger than a split) must not cost.
+  checkSplits(config, data);
   const folder = RunFolder.open(opts.dir, {
     mode: opts.mode,
     command,

@@ -114,6 +114,29 @@ function limited(limit: number, count: number): number {
   return limit > 0 ? Math.min(limit, count) : count;
 }
 
+/**
+ * Every split must give at least one batch; otherwise its error would be 0 / 0 = NaN reported as a result. Checked
+ * before anything is written, and by callers before they clear an old run for this one (`lowprec train --force`).
+ */
+export function checkSplits(config: TrainConfig, data: Splits): void {
+  const { trainLimit, evalLimit, faithfulness } = config;
+  const batch = config.hyper.batch;
+  const splits: [string, Dataset, number, string][] = [
+    ["train", data.train, trainLimit, "trainLimit"],
+    ["valid", data.valid, evalLimit, "evalLimit"],
+    ["test", data.test, evalLimit, "evalLimit"],
+  ];
+  for (const [name, d, limit, limitName] of splits) {
+    const count = limited(limit, d.count);
+    const batches = faithfulness.dropPartialBatches ? Math.floor(count / batch) : Math.ceil(count / batch);
+    if (batches > 0) continue;
+    const cut = count < d.count ? ` (${limitName} ${limit} of ${d.count})` : "";
+    const dropped =
+      count > 0 && faithfulness.dropPartialBatches ? " (partial batches are dropped: dropPartialBatches)" : "";
+    throw new RangeError(`${name} split: ${count} examples${cut} give no batch of ${batch}${dropped}`);
+  }
+}
+
 /** Trains `config` on `data`, writing through `output`. Deterministic: same config and seed, same bits. */
 export function train(config: TrainConfig, data: Splits, output: RunOutput, options: TrainOptions): TrainResult {
   return new Run(config, data, output, options).run();
@@ -152,25 +175,8 @@ class Run {
     this.checkBatches();
   }
 
-  /**
-   * Every split must give at least one batch; otherwise its error would be 0 / 0 = NaN reported as a result.
-   * Checked before anything is written.
-   */
   private checkBatches(): void {
-    const { trainLimit, evalLimit, faithfulness } = this.config;
-    const splits: [string, Dataset, number, string][] = [
-      ["train", this.data.train, trainLimit, "trainLimit"],
-      ["valid", this.data.valid, evalLimit, "evalLimit"],
-      ["test", this.data.test, evalLimit, "evalLimit"],
-    ];
-    for (const [name, d, limit, limitName] of splits) {
-      const count = limited(limit, d.count);
-      if (this.batchesOf(count) > 0) continue;
-      const cut = count < d.count ? ` (${limitName} ${limit} of ${d.count})` : "";
-      const dropped =
-        count > 0 && faithfulness.dropPartialBatches ? " (partial batches are dropped: dropPartialBatches)" : "";
-      throw new RangeError(`${name} split: ${count} examples${cut} give no batch of ${this.batch}${dropped}`);
-    }
+    checkSplits(this.config, this.data);
   }
 
   run(): TrainResult {
