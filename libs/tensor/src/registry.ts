@@ -2,8 +2,8 @@
  * Which backend runs the kernels. Explicit and visible: `LOWPREC_BACKEND=ts|native` (or `getBackend(name)`)
  * selects one; unset means `native` when the addon loaded, else `ts` with one printed line saying why.
  * `backendInfo()` tells every training run what it runs on (name, whether gemm uses OpenBLAS, threads).
- * `LOWPREC_THREADS=n` sets the native backend's thread count (default: all cores); a value that is not a positive
- * integer makes getBackend() throw, like an unknown LOWPREC_BACKEND.
+ * `LOWPREC_THREADS=n` sets the native backend's thread count (default: all cores); a value that is not an integer in
+ * [1, MAX_THREADS] makes getBackend() throw, like an unknown LOWPREC_BACKEND.
  */
 import type { Backend, BackendInfo, BackendName } from "./kernels.js";
 import { TsBackend } from "./backends/ts.js";
@@ -37,10 +37,16 @@ function tryAddon(): Addon | null {
 function threadsFromEnv(strict: boolean): number | undefined {
   const threads = process.env["LOWPREC_THREADS"];
   if (threads === undefined || threads === "") return undefined;
-  if (/^[1-9][0-9]*$/.test(threads) && Number.isSafeInteger(Number(threads))) return Number(threads);
-  if (strict) throw new RangeError(`LOWPREC_THREADS must be a positive integer, got "${threads}"`);
+  if (/^[1-9][0-9]*$/.test(threads) && Number(threads) <= MAX_THREADS) return Number(threads);
+  if (strict) throw new RangeError(`LOWPREC_THREADS must be an integer in [1, ${MAX_THREADS}], got "${threads}"`);
   return undefined;
 }
+
+/**
+ * The most threads LOWPREC_THREADS may ask for: the native pool's own cap (64, threads.cc). A larger value used to
+ * become 64 silently, so a run ran on other threads than asked; now it is refused by name, with the value.
+ */
+export const MAX_THREADS = 64;
 
 /** Whether the native addon is built and loads here (and why not). */
 export function nativeAvailable(): { available: boolean; reason?: string } {
