@@ -6,6 +6,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { insideRoot } from "@lowprec/storage";
 import type { PlannedRun } from "./definitions.js";
 import { readJsonFile } from "./run-folder.js";
 import type { RunSummary } from "./run.js";
@@ -18,9 +19,9 @@ export function resultsRoot(dataDir: string): string {
   return join(dataDir, "results");
 }
 
-/** The folder of a planned run. */
+/** The folder of a planned run: inside `root` whatever the names hold (OutsideRootError otherwise). */
 export function runDir(root: string, run: Pick<PlannedRun, "experiment" | "variant" | "runId">): string {
-  return join(root, run.experiment, run.variant, run.runId);
+  return insideRoot(root, join(run.experiment, run.variant, run.runId));
 }
 
 /** A stored run's state: finished (its summary), interrupted (a checkpoint to resume), or not started. */

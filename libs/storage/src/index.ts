@@ -7,3 +7,4 @@ export { writeFileAtomic, removeStaleTemps, tempPathFor, pidAlive } from "./atom
 export { CorruptFileError, sha256Hex, writeSealed, readSealed } from "./sealed.js";
 export { lockFolder, LockedError, type FolderLock, type LockHolder } from "./lock.js";
 export { ensureWritableDir } from "./dirs.js";
+export { insideRoot, OutsideRootError } from "./inside.js";
