@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  MAX_EPOCHS,
   NETWORK_PRESETS,
   PRECISION_PRESETS,
   resolveConfig,
@@ -169,6 +170,37 @@ export function loadExperiment(nameOrPath: string, dir = experimentsDir()): Expe
   return def;
 }
 
+/**
+ * Names of experiments and settings: they become folders and labels, so plain lower-case identifiers, nothing a path
+ * could read as a separator or a parent ("../x", "a/b", "").
+ */
+const NAME = /^[a-z0-9][a-z0-9-]*$/;
+const NAME_RULE = "lower-case letters, digits and '-', starting with a letter or digit";
+
+type LimitField = "trainLimit" | "evalLimit";
+/** The largest trainLimit and evalLimit of each dataset: its training split, the larger of validation and test. */
+const SPLIT_LIMITS: Readonly<Record<DatasetName, Readonly<Record<LimitField, number>>>> = {
+  "pi-mnist": { trainLimit: TRAIN_EXAMPLES["pi-mnist"], evalLimit: 10_000 },
+  "mnist-conv": { trainLimit: TRAIN_EXAMPLES["mnist-conv"], evalLimit: 10_000 },
+  cifar10: { trainLimit: TRAIN_EXAMPLES.cifar10, evalLimit: 10_000 },
+  svhn: { trainLimit: TRAIN_EXAMPLES.svhn, evalLimit: 26_032 },
+};
+
+/**
+ * The most runs one plan may hold. The largest real plan (the paper variant of a figure sweep, a few seeds) is a
+ * few hundred runs; a plan of millions is a typo, and listing it would fill the memory before printing a line.
+ */
+export const MAX_PLANNED_RUNS = 100_000;
+
+/** A swept value given twice would plan the same run twice (two rows, one of them a spurious failure). */
+function duplicateIn(list: readonly number[], field: string, fail: (field: string, why: string) => never): void {
+  const seen = new Set<number>();
+  for (const x of list) {
+    if (seen.has(x)) fail(field, `${x} is listed twice`);
+    seen.add(x);
+  }
+}
+
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -185,6 +217,8 @@ export function validateExperiment(raw: unknown, source: string): ExperimentDef 
   unknownKeys(raw, EXPERIMENT_KEYS, "");
   for (const k of ["name", "title", "description"])
     if (typeof raw[k] !== "string" || raw[k] === "") fail(k, "missing (a non-empty string)");
+  // NOTE: the experiment's name is a folder of the result store (results/<name>/...): "../x" would write elsewhere.
+  if (!NAME.test(raw["name"] as string)) fail("name", `${JSON.stringify(raw["name"])} is not a name (${NAME_RULE})`);
   if (raw["figure"] !== undefined && !FIGURES.includes(raw["figure"] as string))
     fail("figure", `expected one of ${FIGURES.join(", ")}`);
   const datasetList = (v: unknown, where: string): DatasetName[] => {
@@ -204,6 +238,8 @@ export function validateExperiment(raw: unknown, source: string): ExperimentDef 
     const o = s as Json;
     unknownKeys(o, SETTING_KEYS, `${at}.`);
     if (typeof o["name"] !== "string" || o["name"] === "") fail(`${at}.name`, "missing");
+    if (!NAME.test(o["name"] as string))
+      fail(`${at}.name`, `${JSON.stringify(o["name"])} is not a name (${NAME_RULE})`);
     if (names.has(o["name"] as string)) fail(`${at}.name`, `"${String(o["name"])}" is used twice`);
     names.add(o["name"] as string);
     if (!(typeof o["precision"] === "string" && o["precision"] in PRECISION_PRESETS))
@@ -213,6 +249,7 @@ export function validateExperiment(raw: unknown, source: string): ExperimentDef 
       if (v === undefined) continue;
       const ok = typeof v === "number" || (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "number"));
       if (!ok) fail(`${at}.${k}`, "expected a number or a non-empty list of numbers");
+      if (Array.isArray(v)) duplicateIn(v as number[], `${at}.${k}`, fail);
     }
   }
   if (raw["baseline"] !== undefined && !names.has(raw["baseline"] as string))
@@ -236,8 +273,17 @@ export function validateExperiment(raw: unknown, source: string): ExperimentDef 
       if (!entries) fail(`${at}.${k}`, "expected an integer or an object of integers by dataset");
       for (const [d, n] of entries ?? []) {
         if (d !== "" && !(DATASETS as readonly string[]).includes(d)) fail(`${at}.${k}.${d}`, "unknown dataset");
+        const field = `${at}.${k}${d ? `.${d}` : ""}`;
         if (typeof n !== "number" || !Number.isInteger(n) || n < 0)
-          fail(`${at}.${k}${d ? `.${d}` : ""}`, `expected an integer ≥ 0, got ${JSON.stringify(n)}`);
+          fail(field, `expected an integer ≥ 0, got ${JSON.stringify(n)}`);
+        if (k === "epochs" && (n as number) > MAX_EPOCHS)
+          fail(field, `expected at most ${MAX_EPOCHS} epochs, got ${JSON.stringify(n)}`);
+        // NOTE: a limit above the split trains on the whole split while the run's record says otherwise.
+        if (k !== "epochs") {
+          const most = Math.min(...(d ? [d as DatasetName] : datasets).map((x) => SPLIT_LIMITS[x][k as LimitField]));
+          if ((n as number) > most)
+            fail(field, `${JSON.stringify(n)} is more than the ${most} examples of the split it limits`);
+        }
       }
     }
     for (const k of ["compressSchedule", "shrinkScaleWindow"])
@@ -248,6 +294,7 @@ export function validateExperiment(raw: unknown, source: string): ExperimentDef 
         if (!(SWEEPABLE as readonly string[]).includes(k)) fail(`${at}.values.${k}`, "not a sweepable field");
         if (!Array.isArray(list) || !list.every((x) => typeof x === "number"))
           fail(`${at}.values.${k}`, "expected a list of numbers");
+        duplicateIn(list as number[], `${at}.values.${k}`, fail);
       }
     }
   }
@@ -276,18 +323,33 @@ function perDataset(v: PerDataset<number> | undefined, d: DatasetName): number |
   return typeof v === "number" ? v : v?.[d];
 }
 
-/** The swept points of a setting: the cartesian product of its array-valued fields (restricted by `values`). */
-function pointsOf(s: SettingDef, restrict: VariantDef["values"]): Partial<Record<Sweepable, number>>[] {
-  let points: Partial<Record<Sweepable, number>>[] = [{}];
+/** The swept values of each field of a setting (restricted by `values`): their cartesian product is its points. */
+function sweptLists(s: SettingDef, restrict: VariantDef["values"]): [Sweepable, number[]][] {
+  const lists: [Sweepable, number[]][] = [];
   for (const k of SWEEPABLE) {
     const v = s[k];
     if (v === undefined) continue;
     let list = typeof v === "number" ? [v] : [...v];
     const only = restrict?.[k];
     if (Array.isArray(v) && only) list = list.filter((x) => only.includes(x));
-    points = points.flatMap((p) => list.map((x) => ({ ...p, [k]: x })));
+    lists.push([k, list]);
   }
+  return lists;
+}
+
+/** The swept points of a setting: the cartesian product of its array-valued fields (restricted by `values`). */
+function pointsOf(s: SettingDef, restrict: VariantDef["values"]): Partial<Record<Sweepable, number>>[] {
+  let points: Partial<Record<Sweepable, number>>[] = [{}];
+  for (const [k, list] of sweptLists(s, restrict)) points = points.flatMap((p) => list.map((x) => ({ ...p, [k]: x })));
   return points;
+}
+
+/** How many runs a variant plans with `seeds` seeds, counted without building them (before any `only` filter). */
+export function plannedRunCount(def: ExperimentDef, variantName: VariantName, seeds = 1): number {
+  const v = def.variants[variantName];
+  if (!v) return 0;
+  const points = def.settings.reduce((n, s) => n + sweptLists(s, v.values).reduce((m, [, l]) => m * l.length, 1), 0);
+  return (v.datasets ?? def.datasets).length * points * seeds;
 }
 
 export interface ExpandOptions {
@@ -301,13 +363,40 @@ export interface ExpandOptions {
 
 /** The runs of `variant` of `def`, each with its resolved configuration and run id. */
 export function expandRuns(def: ExperimentDef, variantName: VariantName, opts: ExpandOptions = {}): PlannedRun[] {
+  return [...planRuns(def, variantName, opts)];
+}
+
+/**
+ * The runs of `variant` of `def` one at a time, as expandRuns lists them, so a dry run prints each as it is planned.
+ * A plan of more than MAX_PLANNED_RUNS runs is refused before the first one is built.
+ */
+export function* planRuns(
+  def: ExperimentDef,
+  variantName: VariantName,
+  opts: ExpandOptions = {},
+): Generator<PlannedRun, void, undefined> {
   const v = def.variants[variantName];
   const source = opts.source ?? def.name;
   if (!v)
     throw new DefinitionError(
       `${source}: no variant "${variantName}" (this experiment has: ${Object.keys(def.variants).join(", ")})`,
     );
-  const runs: PlannedRun[] = [];
+  const seeds = opts.seeds ?? 1;
+  if (!(Number.isSafeInteger(seeds) && seeds >= 1))
+    throw new RangeError(`seeds: expected an integer ≥ 1, got ${JSON.stringify(seeds)}`);
+  const count = plannedRunCount(def, variantName, seeds);
+  if (count > MAX_PLANNED_RUNS)
+    throw new RangeError(
+      `${source} (${variantName}): ${count} runs planned, more than the ${MAX_PLANNED_RUNS} a sweep takes ` +
+        `(${seeds} seed(s) per cell)`,
+    );
+  const only = opts.only ?? {};
+  const matches = (r: PlannedRun): boolean =>
+    Object.entries(only).every(([k, want]) => {
+      const have =
+        k === "dataset" ? r.dataset : k === "setting" ? r.setting : (r.point[k as Sweepable]?.toString() ?? undefined);
+      return have !== undefined && (have === want || Number(have) === Number(want));
+    });
   for (const dataset of v.datasets ?? def.datasets) {
     const preset = NETWORK_PRESETS[dataset];
     const epochs = perDataset(v.epochs, dataset) ?? preset.hyper.epochs;
@@ -318,7 +407,7 @@ export function expandRuns(def: ExperimentDef, variantName: VariantName, opts: E
       : { epochs };
     for (const [si, s] of def.settings.entries()) {
       for (const point of pointsOf(s, v.values)) {
-        for (let k = 0; k < (opts.seeds ?? 1); k++) {
+        for (let k = 0; k < seeds; k++) {
           const seed = preset.hyper.seed + k;
           const base = PRECISION_PRESETS[s.precision as keyof typeof PRECISION_PRESETS] as PrecisionSpec;
           const precision: Record<string, unknown> = {};
@@ -349,7 +438,7 @@ export function expandRuns(def: ExperimentDef, variantName: VariantName, opts: E
             const msg = e instanceof Error ? e.message : String(e);
             throw new DefinitionError(`${source}: settings[${si}] (${s.name}) on ${dataset}: ${msg}`);
           }
-          runs.push({
+          const run: PlannedRun = {
             experiment: def.name,
             variant: variantName,
             dataset,
@@ -358,17 +447,10 @@ export function expandRuns(def: ExperimentDef, variantName: VariantName, opts: E
             seed,
             config,
             runId: runId(config),
-          });
+          };
+          if (matches(run)) yield run;
         }
       }
     }
   }
-  const only = opts.only ?? {};
-  return runs.filter((r) =>
-    Object.entries(only).every(([k, want]) => {
-      const have =
-        k === "dataset" ? r.dataset : k === "setting" ? r.setting : (r.point[k as Sweepable]?.toString() ?? undefined);
-      return have !== undefined && (have === want || Number(have) === Number(want));
-    }),
-  );
 }
