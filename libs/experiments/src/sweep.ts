@@ -5,17 +5,29 @@
  * bit); the default number of jobs is the number of cores.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { cpus, freemem } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
+import { cpus, freemem, hostname } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatDuration } from "@lowprec/maxout";
+import { pidAlive, type LockHolder } from "@lowprec/storage";
 import { datasetAvailable } from "./data.js";
-import { expandRuns, TRAIN_EXAMPLES, type ExperimentDef, type PlannedRun, type VariantName } from "./definitions.js";
+import {
+  expandRuns,
+  planRuns,
+  TRAIN_EXAMPLES,
+  type ExperimentDef,
+  type PlannedRun,
+  type VariantName,
+} from "./definitions.js";
 import { resultsRoot, runDir, runMeta, storedState } from "./store.js";
 import type { WorkerJob, WorkerMessage } from "./worker.js";
 
 /** Memory an SVHN run needs at its peak (its splits in float32 are 7.75 GB), rounded up. */
 const SVHN_RUN_BYTES = 10e9;
+
+/** The `kind` of a worker's "failed" message for a run that another process finished before this one opened it. */
+export const FINISHED_ELSEWHERE = "FinishedElsewhere";
 
 /** Threads of each run in a sweep (native kernels and BLAS alike). */
 export const THREADS_PER_RUN = 1;
@@ -46,6 +58,10 @@ export interface SweepReport {
   readonly failed: readonly { readonly run: PlannedRun; readonly message: string }[];
   /** not run: their dataset's files are missing */
   readonly missing: readonly PlannedRun[];
+  /** finished by another process (a concurrent sweep of the same store) while this one ran */
+  readonly finishedElsewhere: number;
+  /** still running in another process on another host when this sweep ended: neither done nor failed here */
+  readonly elsewhere: readonly { readonly run: PlannedRun; readonly holder: LockHolder | undefined }[];
   readonly seconds: number;
 }
 
@@ -89,32 +105,12 @@ export function workerPath(): string {
 export const describeRun = (r: PlannedRun): string =>
   [r.dataset, r.setting, ...Object.entries(r.point).map(([k, v]) => `${k}=${v}`), `seed ${r.seed}`].join(" ");
 
-/** Runs (or lists, with `dryRun`) what is missing of a sweep. */
-export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
-  const log = opts.log ?? ((l: string) => console.log(l));
-  const t0 = performance.now();
-  const runs = expandRuns(opts.experiment, opts.variant, {
-    ...(opts.seeds !== undefined ? { seeds: opts.seeds } : {}),
-    ...(opts.only ? { only: opts.only } : {}),
-  });
-  if (runs.length === 0) throw new RangeError("no run matches (check --only)");
-  const root = resultsRoot(opts.dataDir);
-  const missing = runs.filter((r) => !datasetAvailable(r.dataset, opts.dataDir));
-  const rate = { ...DEFAULT_RATE };
-  const todo: { run: PlannedRun; left: number }[] = [];
-  let skipped = 0;
-  for (const run of runs) {
-    if (missing.includes(run)) continue;
-    const s = storedState(root, run);
-    if (s.state === "done") {
-      skipped++;
-      if (s.summary.secondsPerEpoch) rate[run.dataset] = s.summary.secondsPerEpoch / epochUnits(run);
-    } else todo.push({ run, left: run.config.hyper.epochs - (s.state === "interrupted" ? s.epochsDone : 0) });
-  }
+/** The jobs of a sweep: asked or the cores, no more than runs, and (unasked) no more SVHN runs than the memory holds. */
+function chooseJobs(opts: SweepOptions, todo: readonly PlannedRun[], log: (line: string) => void): number {
   let jobs = Math.max(1, Math.min(opts.jobs ?? cpus().length, todo.length || 1));
   // NOTE: an SVHN run holds about 8.4 GB while it trains (9.7 GB while it loads): by default, no more at once
   // than the free memory holds.
-  if (opts.jobs === undefined && todo.some((t) => t.run.dataset === "svhn")) {
+  if (opts.jobs === undefined && todo.some((r) => r.dataset === "svhn")) {
     const fit = Math.max(1, Math.floor(freemem() / SVHN_RUN_BYTES));
     if (fit < jobs) {
       const need = (jobs * SVHN_RUN_BYTES) / 1e9;
@@ -122,32 +118,113 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
       jobs = fit;
     }
   }
-  const name = `${opts.experiment.name}/${opts.variant}`;
+  return jobs;
+}
+
+const logMissing = (missing: readonly PlannedRun[], log: (line: string) => void): void => {
   for (const d of new Set(missing.map((r) => r.dataset)))
     log(
       `${d}: not run: data missing (run \`lowprec fetch-data\`); ${missing.filter((r) => r.dataset === d).length} runs`,
     );
+};
+
+/**
+ * A dry run: one line per run as it is planned (planRuns builds them one at a time), then the totals. Nothing is
+ * held but the counts, so the first line comes at once whatever the plan's size (bounded by MAX_PLANNED_RUNS).
+ */
+function dryRun(opts: SweepOptions, log: (line: string) => void): SweepReport {
+  const root = resultsRoot(opts.dataDir);
+  const rate = { ...DEFAULT_RATE };
+  const available = new Map<string, boolean>();
+  const missing: PlannedRun[] = [];
+  const todo: PlannedRun[] = [];
+  let planned = 0;
+  let skipped = 0;
+  let seconds = 0;
+  const runs = planRuns(opts.experiment, opts.variant, {
+    ...(opts.seeds !== undefined ? { seeds: opts.seeds } : {}),
+    ...(opts.only ? { only: opts.only } : {}),
+  });
+  for (const r of runs) {
+    planned++;
+    let have = available.get(r.dataset);
+    if (have === undefined) available.set(r.dataset, (have = datasetAvailable(r.dataset, opts.dataDir)));
+    let state: string;
+    let eta = "";
+    if (!have) {
+      missing.push(r);
+      state = "not run: data missing";
+    } else {
+      const s = storedState(root, r);
+      if (s.state === "done") {
+        skipped++;
+        state = "done";
+        if (s.summary.secondsPerEpoch) rate[r.dataset] = s.summary.secondsPerEpoch / epochUnits(r);
+      } else {
+        const left = r.config.hyper.epochs - (s.state === "interrupted" ? s.epochsDone : 0);
+        const t = estimateSeconds(r, left, rate);
+        todo.push(r);
+        seconds += t;
+        state = left < r.config.hyper.epochs ? `resume (${left} epochs left)` : "to run";
+        eta = `, ~${formatDuration(t)}`;
+      }
+    }
+    log(`  ${r.runId}  ${describeRun(r)}: ${r.config.hyper.epochs} epochs, ${state}${eta}`);
+  }
+  if (planned === 0) throw new RangeError("no run matches (check --only)");
+  const jobs = chooseJobs(opts, todo, log);
+  logMissing(missing, log);
+  log(
+    `${opts.experiment.name}/${opts.variant}: ${planned} runs, ${skipped} done, ${todo.length} to run, ` +
+      `${missing.length} without data; about ${formatDuration(seconds / jobs)} with ${jobs} job(s) of ` +
+      `${THREADS_PER_RUN} thread(s)`,
+  );
+  return { planned, skipped, ran: 0, failed: [], missing, finishedElsewhere: 0, elsewhere: [], seconds: 0 };
+}
+
+/** Runs (or lists, with `dryRun`) what is missing of a sweep. */
+export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  if (opts.dryRun) return dryRun(opts, log);
+  const t0 = performance.now();
+  const runs = expandRuns(opts.experiment, opts.variant, {
+    ...(opts.seeds !== undefined ? { seeds: opts.seeds } : {}),
+    ...(opts.only ? { only: opts.only } : {}),
+  });
+  if (runs.length === 0) throw new RangeError("no run matches (check --only)");
+  const root = resultsRoot(opts.dataDir);
+  const available = new Map<string, boolean>();
+  const missing = runs.filter((r) => {
+    if (!available.has(r.dataset)) available.set(r.dataset, datasetAvailable(r.dataset, opts.dataDir));
+    return !available.get(r.dataset);
+  });
+  const rate = { ...DEFAULT_RATE };
+  const todo: { run: PlannedRun; left: number }[] = [];
+  let skipped = 0;
+  for (const run of runs) {
+    if (!available.get(run.dataset)) continue;
+    const s = storedState(root, run);
+    if (s.state === "done") {
+      skipped++;
+      if (s.summary.secondsPerEpoch) rate[run.dataset] = s.summary.secondsPerEpoch / epochUnits(run);
+    } else todo.push({ run, left: run.config.hyper.epochs - (s.state === "interrupted" ? s.epochsDone : 0) });
+  }
+  const jobs = chooseJobs(
+    opts,
+    todo.map((t) => t.run),
+    log,
+  );
+  const name = `${opts.experiment.name}/${opts.variant}`;
+  logMissing(missing, log);
   const estimate = (items: typeof todo) => items.reduce((s, t) => s + estimateSeconds(t.run, t.left, rate), 0) / jobs;
   log(
     `${name}: ${runs.length} runs, ${skipped} done, ${todo.length} to run, ${missing.length} without data; ` +
       `about ${formatDuration(estimate(todo))} with ${jobs} job(s) of ${THREADS_PER_RUN} thread(s)`,
   );
-  if (opts.dryRun) {
-    for (const r of runs) {
-      const t = todo.find((x) => x.run === r);
-      const state = missing.includes(r)
-        ? "not run: data missing"
-        : !t
-          ? "done"
-          : t.left < r.config.hyper.epochs
-            ? `resume (${t.left} epochs left)`
-            : "to run";
-      const eta = t ? `, ~${formatDuration(estimateSeconds(r, t.left, rate))}` : "";
-      log(`  ${r.runId}  ${describeRun(r)}: ${r.config.hyper.epochs} epochs, ${state}${eta}`);
-    }
-    return { planned: runs.length, skipped, ran: 0, failed: [], missing, seconds: 0 };
-  }
   const failed: { run: PlannedRun; message: string }[] = [];
+  // runs another process holds (a concurrent sweep of the same store): not failures of this one, settled at the end
+  const busy: { run: PlannedRun; holder: LockHolder | undefined }[] = [];
+  let finishedElsewhere = 0;
   let ran = 0;
   const queue = [...todo];
   const running = new Map<ChildProcess, (typeof todo)[number]>();
@@ -155,9 +232,13 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
     const left = [...queue, ...running.values()];
     const elapsed = (performance.now() - t0) / 1000;
     log(
-      `progress: ${skipped + ran + failed.length}/${runs.length - missing.length} runs, ` +
-        `elapsed ${formatDuration(elapsed)}, ETA ${formatDuration(estimate(left))}`,
+      `progress: ${skipped + ran + finishedElsewhere + busy.length + failed.length}/${runs.length - missing.length} ` +
+        `runs, elapsed ${formatDuration(elapsed)}, ETA ${formatDuration(estimate(left))}`,
     );
+  };
+  const doneElsewhere = (run: PlannedRun) => {
+    finishedElsewhere++;
+    log(`done ${describeRun(run)}: finished by another process`);
   };
   if (queue.length > 0)
     await new Promise<void>((resolveAll, rejectAll) => {
@@ -167,7 +248,12 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
         OPENBLAS_NUM_THREADS: String(THREADS_PER_RUN),
       };
       const next = (w: ChildProcess) => {
-        const item = queue.shift();
+        let item = queue.shift();
+        // NOTE: a concurrent sweep may have finished a run since this one planned it: do not open it again.
+        while (item && storedState(root, item.run).state === "done") {
+          doneElsewhere(item.run);
+          item = queue.shift();
+        }
         if (!item) {
           running.delete(w);
           w.disconnect();
@@ -182,6 +268,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
           meta: runMeta(item.run),
           dataDir: opts.dataDir,
           command: opts.command ?? [],
+          skipIfFinished: true,
         };
         w.send(job);
       };
@@ -207,6 +294,14 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
             );
             progress();
             next(w);
+          } else if (m.type === "failed" && m.kind === FINISHED_ELSEWHERE) {
+            doneElsewhere(item.run);
+            next(w);
+          } else if (m.type === "failed" && m.kind === "LockedError") {
+            busy.push({ run: item.run, holder: m.holder });
+            log(`running in another process (${holderText(m.holder)}): ${describeRun(item.run)}`);
+            progress();
+            next(w);
           } else if (m.type === "failed") {
             failed.push({ run: item.run, message: m.message });
             log(`FAILED ${describeRun(item.run)}: ${m.message}`);
@@ -226,5 +321,86 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
         });
       }
     });
-  return { planned: runs.length, skipped, ran, failed, missing, seconds: (performance.now() - t0) / 1000 };
+  const settled = await settleElsewhere(root, busy, log);
+  finishedElsewhere += settled.finished;
+  failed.push(...settled.unfinished);
+  return {
+    planned: runs.length,
+    skipped,
+    ran,
+    failed,
+    missing,
+    finishedElsewhere,
+    elsewhere: settled.elsewhere,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+const holderText = (h: LockHolder | undefined): string => (h ? `pid ${h.pid}, ${h.host}` : "its lock file unreadable");
+
+/** The holder of a run folder's lock: undefined when there is no lock file, "unknown" when it cannot be read. */
+function lockHolder(dir: string): LockHolder | "unknown" | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, ".lock"), "utf8");
+  } catch (e) {
+    return (e as { code?: string }).code === "ENOENT" ? undefined : "unknown";
+  }
+  try {
+    const h = JSON.parse(text) as Partial<LockHolder> | null;
+    return h && Number.isSafeInteger(h.pid) && typeof h.host === "string" ? (h as LockHolder) : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * The runs another process held when this sweep reached them. While a holder on this machine is alive, wait for it
+ * (a second a check); then the store says whether it finished the run (done, not a failure of this sweep) or left it
+ * unfinished (a failure: run the sweep again to resume it). A holder on another host cannot be watched from here:
+ * its runs are reported as running elsewhere, neither done nor failed.
+ */
+async function settleElsewhere(
+  root: string,
+  busy: readonly { run: PlannedRun; holder: LockHolder | undefined }[],
+  log: (line: string) => void,
+): Promise<{
+  finished: number;
+  unfinished: { run: PlannedRun; message: string }[];
+  elsewhere: { run: PlannedRun; holder: LockHolder | undefined }[];
+}> {
+  const out = {
+    finished: 0,
+    unfinished: [] as { run: PlannedRun; message: string }[],
+    elsewhere: [] as { run: PlannedRun; holder: LockHolder | undefined }[],
+  };
+  let pending = [...busy];
+  let told = false;
+  const here = hostname();
+  while (pending.length > 0) {
+    const still: typeof pending = [];
+    for (const b of pending) {
+      // NOTE: the lock first, then the store: a run is finished before its lock is released, never after.
+      const h = lockHolder(runDir(root, b.run));
+      if (h === "unknown" || (h !== undefined && h.host !== here)) {
+        out.elsewhere.push({ run: b.run, holder: h === "unknown" ? b.holder : h });
+        log(`still running in another process (${holderText(h === "unknown" ? b.holder : h)}): ${describeRun(b.run)}`);
+      } else if (h !== undefined && pidAlive(h.pid)) still.push(b);
+      else if (storedState(root, b.run).state === "done") {
+        out.finished++;
+        log(`done ${describeRun(b.run)}: finished by another process (${holderText(b.holder)})`);
+      } else {
+        const message = `left unfinished by another process (${holderText(b.holder)}); run the sweep again to resume it`;
+        out.unfinished.push({ run: b.run, message });
+        log(`FAILED ${describeRun(b.run)}: ${message}`);
+      }
+    }
+    pending = still;
+    if (pending.length > 0) {
+      if (!told) log(`waiting for ${pending.length} run(s) running in another process on this machine`);
+      told = true;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  return out;
 }

@@ -5,11 +5,14 @@
  * run keeps its last checkpoint and is resumed by the next sweep.
  */
 import type { Splits, TrainConfig } from "@lowprec/maxout";
-import { writeFileAtomic } from "@lowprec/storage";
+import { LockedError, writeFileAtomic, type LockHolder } from "@lowprec/storage";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadSplits } from "./data.js";
+import { readJsonFile } from "./run-folder.js";
 import { runTraining } from "./run.js";
 import type { RunSummary } from "./run.js";
+import { FINISHED_ELSEWHERE } from "./sweep.js";
 import type { RunMeta } from "./store.js";
 
 /** What the sweep sends a worker. */
@@ -20,6 +23,8 @@ export interface WorkerJob {
   readonly meta: RunMeta;
   readonly dataDir: string;
   readonly command: readonly string[];
+  /** refuse (FinishedElsewhere) a run the folder already holds finished: a concurrent sweep of the same store did it */
+  readonly skipIfFinished?: boolean;
 }
 
 /** What a worker sends back. */
@@ -28,7 +33,27 @@ export type WorkerMessage =
   | { readonly type: "log"; readonly runId: string; readonly line: string }
   | { readonly type: "epoch"; readonly runId: string; readonly epoch: number; readonly epochs: number }
   | { readonly type: "done"; readonly runId: string; readonly summary: RunSummary; readonly seconds: number }
-  | { readonly type: "failed"; readonly runId: string; readonly message: string; readonly kind: string };
+  | {
+      readonly type: "failed";
+      readonly runId: string;
+      readonly message: string;
+      readonly kind: string;
+      /** who holds the run's folder (kind LockedError): another process running it */
+      readonly holder?: LockHolder;
+    };
+
+/** The run was finished by another process between the sweep's plan and this worker's lock on its folder. */
+class FinishedElsewhereError extends Error {
+  override readonly name = FINISHED_ELSEWHERE;
+}
+
+/** Whether the folder holds this run, finished (a concurrent sweep's work): then it is not opened for training. */
+function finishedIn(dir: string, runId: string): boolean {
+  const p = join(dir, "summary.json");
+  if (!existsSync(p)) return false;
+  const s = readJsonFile(p) as Partial<RunSummary>;
+  return s.runId === runId && s.completed === true;
+}
 
 const send = (m: WorkerMessage): void => {
   process.send?.(m);
@@ -64,12 +89,18 @@ function handle(job: WorkerJob): void {
         watchdog();
         if (e.kind === "epoch") send({ type: "epoch", runId: id, epoch: e.metrics.epoch, epochs: e.epochs });
       },
-      beforeTraining: () => writeFileAtomic(join(job.dir, "run.json"), `${JSON.stringify(job.meta, null, 2)}\n`),
+      beforeTraining: () => {
+        // NOTE: checked under the folder's lock, so two sweeps of one store never both train (or resume) a run.
+        if (job.skipIfFinished && finishedIn(job.dir, id))
+          throw new FinishedElsewhereError(`${job.dir}: finished by another process`);
+        writeFileAtomic(join(job.dir, "run.json"), `${JSON.stringify(job.meta, null, 2)}\n`);
+      },
     });
     send({ type: "done", runId: id, summary, seconds: (performance.now() - t0) / 1000 });
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
-    send({ type: "failed", runId: id, message: err.message, kind: err.name });
+    const holder = e instanceof LockedError ? e.holder : undefined;
+    send({ type: "failed", runId: id, message: err.message, kind: err.name, ...(holder ? { holder } : {}) });
   }
 }
 
