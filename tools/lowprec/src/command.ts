@@ -90,31 +90,17 @@ export class Args {
       throw new UsageError(`option --${name}: expected ${choices.join(", ")}; got "${v}"`);
     return v as T;
   }
-  /** A numeric option, checked: names the option and the bad value. */
-  number(name: string, opts?: NumberOpts): number | undefined;
+  /**
+   * A numeric option, checked: plain decimal only (an optional "-", digits, a fraction and an exponent unless
+   * `integer`), inside the option's range. Every numeric option declares a range: an unbounded count is how a typo
+   * (`--seeds 1e9`) becomes a run that never ends or a plan that fills the memory.
+   */
+  number(name: string, opts: NumberOpts): number | undefined;
   number(name: string, opts: NumberOpts, fallback: number): number;
-  number(name: string, opts: NumberOpts = {}, fallback?: number): number | undefined {
+  number(name: string, opts: NumberOpts, fallback?: number): number | undefined {
     const s = this.string(name);
     if (s === undefined) return fallback;
-    const n = s.trim() === "" ? Number.NaN : Number(s);
-    const bad =
-      !Number.isFinite(n) ||
-      (opts.integer === true && !Number.isInteger(n)) ||
-      (opts.min !== undefined && n < opts.min) ||
-      (opts.max !== undefined && n > opts.max);
-    if (bad) {
-      const what = opts.integer ? "an integer" : "a number";
-      const range =
-        opts.min !== undefined && opts.max !== undefined
-          ? ` in [${opts.min}, ${opts.max}]`
-          : opts.min !== undefined
-            ? ` ≥ ${opts.min}`
-            : opts.max !== undefined
-              ? ` ≤ ${opts.max}`
-              : "";
-      throw new UsageError(`option --${name}: expected ${what}${range}; got "${s}"`);
-    }
-    return n;
+    return checkNumber(name, s, opts);
   }
   /** Refuses options that the chosen setting would ignore, naming them and the reason. */
   refuse(names: readonly string[], why: string): void {
@@ -125,9 +111,37 @@ export class Args {
 
 export interface NumberOpts {
   readonly integer?: boolean;
+  /** every option of ours gives both; absent: the safe integers (2^53 − 1), the largest exactly held */
   readonly min?: number;
   readonly max?: number;
 }
+
+// NOTE: what Number() accepts is far wider than a number written by hand ("0x2", " 2", "1_0" fails but "+2", "",
+// "Infinity" and "0b1" pass): the command line takes plain decimal only. Integers take no exponent either, so
+// "1e9" is not a seed count.
+const INTEGER_TEXT = /^-?[0-9]+$/;
+const DECIMAL_TEXT = /^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/;
+
+/** What a numeric option expects, in words: "an integer in [0, 100000]". */
+export function describeRange(opts: NumberOpts): string {
+  const what = opts.integer ? "an integer" : "a number";
+  if (opts.min !== undefined && opts.max !== undefined) return `${what} in [${opts.min}, ${opts.max}]`;
+  if (opts.min !== undefined) return `${what} ≥ ${opts.min}`;
+  return opts.max !== undefined ? `${what} ≤ ${opts.max}` : what;
+}
+
+/** Parses the value `text` of option `--name` against `opts`; UsageError naming the option, the range and the value. */
+export function checkNumber(name: string, text: string, opts: NumberOpts): number {
+  const n = (opts.integer ? INTEGER_TEXT : DECIMAL_TEXT).test(text) ? Number(text) : Number.NaN;
+  const min = opts.min ?? -Number.MAX_SAFE_INTEGER;
+  const max = opts.max ?? Number.MAX_SAFE_INTEGER;
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`option --${name}: expected ${describeRange(opts)}; got "${text}"`);
+  return n;
+}
+
+/** Whether a command-line token looks like a negative number (`-3`, `-0.5`, `-1e-4`) rather than an option. */
+const NEGATIVE_NUMBER = /^-(?:[0-9]|\.[0-9])/;
 
 /** Edit distance, for "did you mean". */
 function distance(a: string, b: string): number {
@@ -157,6 +171,7 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): Args | 
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
   for (const [name, spec] of Object.entries({ ...cmd.options, help: HELP_OPTION }))
     options[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
+  refuseDetachedNegatives(cmd, argv);
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
     parsed = nodeParseArgs({ args: [...argv], options, strict: true, allowPositionals: true }) as typeof parsed;
@@ -170,6 +185,30 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): Args | 
   const values = { ...parsed.values };
   delete values["help"];
   return new Args(cmd, values, parsed.positionals, argv);
+}
+
+/**
+ * `--epochs -3`: parseArgs reads "-3" as an option and says "--epochs needs a value", which hides the real problem
+ * (no option here takes a negative value). Say what the option expects and how to write a negative value.
+ */
+function refuseDetachedNegatives(cmd: Command, argv: readonly string[]): void {
+  for (let i = 0; i + 1 < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") return;
+    const m = /^--([^=]+)$/.exec(a) ?? (/^-([A-Za-z])$/.exec(a) && [a, shortName(cmd, a.slice(1))]);
+    const name = m?.[1];
+    if (name === undefined || cmd.options[name]?.type !== "string") continue;
+    const next = argv[i + 1]!;
+    if (NEGATIVE_NUMBER.test(next))
+      throw new UsageError(
+        `option --${name}: "${next}" reads as an option; for a negative value write --${name}=${next}`,
+      );
+    i++;
+  }
+}
+
+function shortName(cmd: Command, letter: string): string | undefined {
+  return Object.entries(cmd.options).find(([, s]) => s.short === letter)?.[0];
 }
 
 function explainParseError(cmd: Command, e: unknown, argv: readonly string[]): string {

@@ -54,7 +54,7 @@ export const command: Command = {
     "integer-bits": {
       type: "string",
       value: "N",
-      description: "the group's integer bits, for dynamic fixed point (default 5)",
+      description: "the group's integer bits, for dynamic fixed point, -64 to 64 (default 5)",
     },
     seed: {
       type: "string",
@@ -84,7 +84,10 @@ export const command: Command = {
     if (format.kind !== "dynamic-fixed")
       args.refuse(["integer-bits"], `${format.name} fixes its own radix point; only dynamic fixed point takes it`);
     // NOTE: dynamic fixed point needs a radix point to round at all: 5 integer bits unless given (as the help says).
-    const integerBits = format.kind === "dynamic-fixed" ? args.number("integer-bits", { integer: true }, 5) : undefined;
+    const integerBits =
+      format.kind === "dynamic-fixed"
+        ? args.number("integer-bits", { integer: true, min: -64, max: 64 }, 5)
+        : undefined;
     const rounding = args.choice("rounding", ROUNDING_MODES, "nearest-even");
     if (rounding !== "stochastic") args.refuse(["seed"], "only stochastic rounding draws random numbers");
     const seed = args.number("seed", { integer: true, min: 0, max: 2 ** 32 - 1 }, 1);

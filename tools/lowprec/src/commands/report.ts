@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { buildReport, collectReport, VARIANTS, type VariantName } from "@lowprec/experiments";
 import type { Command } from "../command.js";
-import { repoRoot, resolveDataDir } from "../paths.js";
+import { existingDataDir, repoRoot } from "../paths.js";
 import { VARIANT_OPTION } from "./sweep.js";
 
 export const command: Command = {
@@ -28,7 +28,7 @@ export const command: Command = {
     if (!args.flag("collect")) args.refuse(["data-dir"], "only --collect reads the result store");
     const out = resolve(args.string("out") ?? resolve(repoRoot(), "reports"));
     if (args.flag("collect")) {
-      const files = collectReport(resolveDataDir(args.string("data-dir")), variant, out);
+      const files = collectReport(existingDataDir(args.string("data-dir")), variant, out);
       console.log(`collected ${files.length} files into ${resolve(out, "results", variant)}`);
     }
     const files = await buildReport(out, variant);

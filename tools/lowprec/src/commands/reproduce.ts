@@ -9,7 +9,7 @@ import { buildReport, collectReport, loadExperiment, runSweep, VARIANTS, type Va
 import { formatDuration } from "@lowprec/maxout";
 import { UsageError, type Command } from "../command.js";
 import { DATA_DIR_OPTION, resolveDataDir } from "../paths.js";
-import { VARIANT_OPTION } from "./sweep.js";
+import { JOBS_RANGE, VARIANT_OPTION } from "./sweep.js";
 import { backendLine } from "./train.js";
 
 /** The experiments of the paper, in the order reproduce runs them. */
@@ -28,7 +28,7 @@ export const command: Command = {
     "writes the report of these runs to <data root>/report/ (the repository's reports/ is `lowprec report`'s).",
   options: {
     variant: VARIANT_OPTION,
-    jobs: { type: "string", value: "N", description: "runs at once (default: the number of cores)" },
+    jobs: { type: "string", value: "N", description: "runs at once, 1 to 256 (default: the number of cores)" },
     experiments: {
       type: "string",
       value: "LIST",
@@ -43,7 +43,7 @@ export const command: Command = {
     for (const n of names)
       if (!(PAPER_EXPERIMENTS as readonly string[]).includes(n))
         throw new UsageError(`option --experiments: unknown "${n}" (known: ${PAPER_EXPERIMENTS.join(", ")})`);
-    const jobs = args.number("jobs", { integer: true, min: 1 });
+    const jobs = args.number("jobs", JOBS_RANGE);
     const dataDir = resolveDataDir(args.string("data-dir"));
     console.log(backendLine());
     const t0 = performance.now();
@@ -58,7 +58,7 @@ export const command: Command = {
         command: ["lowprec", "reproduce", ...args.argv],
         ...(jobs !== undefined ? { jobs } : {}),
       });
-      failed += report.failed.length;
+      failed += report.failed.length + report.elsewhere.length;
     }
     console.log(`\nreproduce (${variant}): ${formatDuration((performance.now() - t0) / 1000)}, ${failed} failed`);
     if (!args.flag("dry-run")) {

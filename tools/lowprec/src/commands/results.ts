@@ -4,7 +4,7 @@ import { collectResults, loadExperiment, VARIANTS, type VariantName } from "@low
 import { markdownTable, resultsToCsv, type ResultRow } from "@lowprec/report";
 import { writeFileAtomic } from "@lowprec/storage";
 import type { Command } from "../command.js";
-import { DATA_DIR_OPTION, resolveDataDir } from "../paths.js";
+import { DATA_DIR_OPTION, existingDataDir } from "../paths.js";
 import { VARIANT_OPTION } from "./sweep.js";
 
 const num = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFixed(digits) : "");
@@ -49,7 +49,7 @@ export const command: Command = {
   async run(args) {
     const def = loadExperiment(args.positionals[0]!);
     const variant = args.choice("variant", VARIANTS, "budget") as VariantName;
-    const rows = collectResults(def, variant, resolveDataDir(args.string("data-dir")));
+    const rows = collectResults(def, variant, existingDataDir(args.string("data-dir")));
     console.log(`${def.name}/${variant}: ${def.title}`);
     console.log(resultsDigest(rows));
     const csv = args.string("csv");

@@ -1,7 +1,7 @@
 /** `lowprec sweep`: runs what is missing of an experiment's variant (@lowprec/experiments). */
 import { experimentNames, loadExperiment, runSweep, SWEEPABLE, VARIANTS, type VariantName } from "@lowprec/experiments";
 import { UsageError, type Args, type Command } from "../command.js";
-import { DATA_DIR_OPTION, resolveDataDir } from "../paths.js";
+import { DATA_DIR_OPTION, existingDataDir, resolveDataDir } from "../paths.js";
 import { QUEUE_OPTION, queueSweep } from "./worker.js";
 
 /** `--only k=v,k=v` → a filter (keys: dataset, setting, or a swept field). */
@@ -18,6 +18,11 @@ export function parseOnly(args: Args): Record<string, string> | undefined {
   }
   return only;
 }
+
+/** Runs at once: at most 256, each a process holding its own copy of its data set (a typo must not fork 10^9). */
+export const JOBS_RANGE = { integer: true, min: 1, max: 256 } as const;
+/** Runs per cell: the paper reports one; 100 seeds is already a study, and caps a plan that would never end. */
+export const SEEDS_RANGE = { integer: true, min: 1, max: 100 } as const;
 
 export const VARIANT_OPTION = {
   type: "string",
@@ -38,8 +43,8 @@ export const command: Command = {
   positionals: { min: 1, max: 1 },
   options: {
     variant: VARIANT_OPTION,
-    jobs: { type: "string", value: "N", description: "runs at once (default: the number of cores)" },
-    seeds: { type: "string", value: "K", description: "runs per cell, seeds 1234, 1235, ... (default 1)" },
+    jobs: { type: "string", value: "N", description: "runs at once, 1 to 256 (default: the number of cores)" },
+    seeds: { type: "string", value: "K", description: "runs per cell, 1 to 100: seeds 1234, 1235, ... (default 1)" },
     only: {
       type: "string",
       value: "k=v[,k=v]",
@@ -55,8 +60,10 @@ export const command: Command = {
     const def = loadExperiment(args.positionals[0]!);
     const variant = args.choice("variant", VARIANTS, "budget") as VariantName;
     const only = parseOnly(args);
-    const jobs = args.number("jobs", { integer: true, min: 1 });
-    const seeds = args.number("seeds", { integer: true, min: 1 });
+    const jobs = args.number("jobs", JOBS_RANGE);
+    const seeds = args.number("seeds", SEEDS_RANGE);
+    // NOTE: --status only reads: a data root that does not exist is a typo, not an empty store.
+    if (args.flag("status")) existingDataDir(args.string("data-dir"));
     if (args.has("queue"))
       return queueSweep(args, def, variant, { ...(seeds !== undefined ? { seeds } : {}), ...(only ? { only } : {}) });
     args.refuse(["status", "retry-failed"], "only with --queue");
@@ -72,9 +79,12 @@ export const command: Command = {
     });
     if (!args.flag("dry-run"))
       console.log(
-        `${def.name}/${variant}: ${report.ran} ran, ${report.skipped} were done, ${report.failed.length} failed, ` +
-          `${report.missing.length} without data`,
+        `${def.name}/${variant}: ${report.ran} ran, ${report.skipped} were done, ` +
+          (report.finishedElsewhere ? `${report.finishedElsewhere} finished by another process, ` : "") +
+          (report.elsewhere.length ? `${report.elsewhere.length} still running on another host, ` : "") +
+          `${report.failed.length} failed, ${report.missing.length} without data`,
       );
-    return report.failed.length ? 1 : 0;
+    // NOTE: a run another process finished is done; one still running elsewhere is not (yet): exit 1, rerun later.
+    return report.failed.length || report.elsewhere.length ? 1 : 0;
   },
 };

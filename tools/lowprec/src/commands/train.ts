@@ -9,26 +9,61 @@ import {
   loadSplits,
   MNIST_LAYOUT_PRESETS,
   runTraining,
+  TRAIN_EXAMPLES,
   type IdxSource,
 } from "@lowprec/experiments";
 import {
+  checkSplits,
+  MAX_CALIBRATION_EPOCHS,
+  MAX_EPOCHS,
   NETWORK_PRESETS,
   PRECISION_PRESETS,
   resolveConfig,
   type ConfigOverrides,
   type Faithfulness,
   type PrecisionSpec,
+  type Splits,
   type TrainConfig,
 } from "@lowprec/maxout";
+import { insideRoot } from "@lowprec/storage";
 import { backendInfo, describeBackend } from "@lowprec/tensor";
-import { UsageError, type Args, type Command, type OptionSpecs } from "../command.js";
+import { UsageError, type Args, type Command, type NumberOpts, type OptionSpecs } from "../command.js";
 import { resolveDataDir } from "../paths.js";
+
+/** The largest training split of any preset (SVHN's 598,388 examples): no batch or limit above it means anything. */
+const LARGEST_SPLIT = Math.max(...Object.values(TRAIN_EXAMPLES));
+
+/**
+ * The range of every numeric option of train (and reproduce's shared ones). The epoch counts follow the library's
+ * bounds (MAX_EPOCHS, MAX_CALIBRATION_EPOCHS: a typo must not become a run that never ends); widths follow the
+ * configuration's ([2, 32] bits, integer bits in [-64, 64]); batch and limits stop at the largest split here and
+ * are checked against the data's own split once it is loaded.
+ */
+export const RANGES = {
+  epochs: { integer: true, min: 0, max: MAX_EPOCHS },
+  batch: { integer: true, min: 1, max: LARGEST_SPLIT },
+  seed: { integer: true, min: 0, max: 2 ** 32 - 1 },
+  lr: { min: 0, max: 100 },
+  "prop-bits": { integer: true, min: 2, max: 32 },
+  "update-bits": { integer: true, min: 2, max: 32 },
+  "integer-bits": { integer: true, min: -64, max: 64 },
+  "calibration-epochs": { integer: true, min: 0, max: MAX_CALIBRATION_EPOCHS },
+  "max-overflow-rate": { min: 0, max: 1 },
+  "range-every": { integer: true, min: 1, max: 100 * LARGEST_SPLIT },
+  "range-every-batches": { integer: true, min: 1, max: 100 * LARGEST_SPLIT },
+  "train-limit": { integer: true, min: 0, max: LARGEST_SPLIT },
+  "eval-limit": { integer: true, min: 0, max: LARGEST_SPLIT },
+} as const satisfies Record<string, NumberOpts>;
 
 /** Options that define a run's configuration (shared with `reproduce`, which fixes preset and precision). */
 export const CONFIG_OPTIONS = {
-  epochs: { type: "string", value: "N", description: "epochs (preset: 800 / 800 / 400 / 200)" },
-  batch: { type: "string", value: "N", description: "mini-batch size (preset: 100 for pi-mnist, else 128)" },
-  seed: { type: "string", value: "N", description: "run seed (1234)" },
+  epochs: { type: "string", value: "N", description: "epochs, 0 to 100000 (preset: 800 / 800 / 400 / 200)" },
+  batch: {
+    type: "string",
+    value: "N",
+    description: "mini-batch size, at most a split's size (preset: 100 for pi-mnist, else 128)",
+  },
+  seed: { type: "string", value: "N", description: "run seed, 0 to 2^32-1 (1234)" },
   lr: {
     type: "string",
     value: "X",
@@ -40,7 +75,11 @@ export const CONFIG_OPTIONS = {
       "shrink the learning-rate and momentum saturation epochs in proportion to --epochs / the paper's\n" +
       "epochs, so a short run ends where the paper's schedule ends",
   },
-  "train-limit": { type: "string", value: "N", description: "train on the first N training examples (0: all)" },
+  "train-limit": {
+    type: "string",
+    value: "N",
+    description: "train on the first N training examples (0: all; at most the training split's size)",
+  },
   "eval-limit": {
     type: "string",
     value: "N",
@@ -87,7 +126,7 @@ const PRECISION_OPTIONS = {
   "calibration-epochs": {
     type: "string",
     value: "N",
-    description: "dfxp: calibration epochs before the weights are reset (2)",
+    description: "dfxp: calibration epochs before the weights are reset, 0 to 100 (2)",
   },
   rounding: {
     type: "string",
@@ -142,7 +181,7 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
   const scalingKind = opt("scaling") ? args.choice("scaling", ["overflow-rate", "delayed-amax"] as const) : undefined;
   refuseIgnored(args, precisionName, scalingKind);
   const hyper: Record<string, unknown> = {};
-  const epochs = args.number("epochs", { integer: true, min: 0 }) ?? defaultEpochs;
+  const epochs = args.number("epochs", RANGES.epochs) ?? defaultEpochs;
   if (epochs !== undefined) hyper["epochs"] = epochs;
   if (args.flag("compress-schedule"))
     Object.assign(
@@ -152,11 +191,11 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
         (hyper["epochs"] as number | undefined) ?? NETWORK_PRESETS[preset as keyof typeof NETWORK_PRESETS].hyper.epochs,
       ),
     );
-  const batch = args.number("batch", { integer: true, min: 1 });
+  const batch = args.number("batch", RANGES.batch);
   if (batch !== undefined) hyper["batch"] = batch;
-  const seed = args.number("seed", { integer: true, min: 0, max: 2 ** 32 - 1 });
+  const seed = args.number("seed", RANGES.seed);
   if (seed !== undefined) hyper["seed"] = seed;
-  const lr = args.number("lr", { min: 0 });
+  const lr = args.number("lr", RANGES.lr);
   if (lr !== undefined) {
     // NOTE: --lr sets LR0; the final rate keeps the preset's ratio (the paper's LR0/10).
     const p = NETWORK_PRESETS[preset as keyof typeof NETWORK_PRESETS].hyper;
@@ -166,8 +205,8 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
   const precision: Record<string, unknown> = {};
   const faithfulness: Record<string, unknown> = {};
   if (opt("prop-bits")) {
-    const put = (flag: string, field: string) => {
-      const v = args.number(flag, { integer: true });
+    const put = (flag: keyof typeof RANGES, field: string) => {
+      const v = args.number(flag, RANGES[flag]);
       if (v !== undefined) precision[field] = v;
     };
     put("prop-bits", "propagationBits");
@@ -176,9 +215,9 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
     put("calibration-epochs", "calibrationEpochs");
     const rounding = args.string("rounding");
     if (rounding !== undefined) precision["rounding"] = rounding;
-    const maxRate = args.number("max-overflow-rate", { min: 0, max: 1 });
-    const every = args.number("range-every", { integer: true, min: 1 });
-    const everyBatches = args.number("range-every-batches", { integer: true, min: 1 });
+    const maxRate = args.number("max-overflow-rate", RANGES["max-overflow-rate"]);
+    const every = args.number("range-every", RANGES["range-every"]);
+    const everyBatches = args.number("range-every-batches", RANGES["range-every-batches"]);
     if (scalingKind === "delayed-amax") precision["scaling"] = { kind: "delayed-amax", history: 16, margin: 0 };
     else if (maxRate !== undefined || every !== undefined || everyBatches !== undefined) {
       const s: { maxRate: number; everyExamples?: number; everyBatches?: number } =
@@ -206,8 +245,8 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
     hyper,
     precision: precision as Partial<PrecisionSpec>,
     faithfulness: faithfulness as Partial<Faithfulness>,
-    trainLimit: args.number("train-limit", { integer: true, min: 0 }, 0),
-    evalLimit: args.number("eval-limit", { integer: true, min: 0 }, 0),
+    trainLimit: args.number("train-limit", RANGES["train-limit"], 0),
+    evalLimit: args.number("eval-limit", RANGES["eval-limit"], 0),
   };
   try {
     return resolveConfig(preset, base, overrides);
@@ -245,6 +284,30 @@ export function dataSourceFromArgs(args: Args, preset: string): IdxSource | unde
   if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
     throw new UsageError(`option --dataset-name: "${name}" is not a name (letters, digits, ".", "_", "-")`);
   return { kind: "idx", dir: resolve(dir), ...(name !== undefined ? { name } : {}) };
+}
+
+/**
+ * --train-limit and --eval-limit against the data loaded: a limit above a split's size trains on the whole split
+ * while the run's record says otherwise, so it is refused, naming the size.
+ */
+function checkLimits(args: Args, config: TrainConfig, data: Splits): void {
+  const train = data.train.count;
+  if (config.trainLimit > train)
+    throw new UsageError(
+      `option --train-limit: ${config.trainLimit} is more than the ${train} examples of the training split`,
+    );
+  const evalMax = Math.max(data.valid.count, data.test.count);
+  if (config.evalLimit > evalMax)
+    throw new UsageError(
+      `option --eval-limit: ${config.evalLimit} is more than the validation (${data.valid.count}) and test ` +
+        `(${data.test.count}) splits hold`,
+    );
+  try {
+    checkSplits(config, data);
+  } catch (e) {
+    const opt = args.has("batch") ? "option --batch: " : "";
+    throw new UsageError(`${opt}${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 /** One line on the compute backend. */
@@ -303,13 +366,17 @@ export const command: Command = {
     const dataName = source ? idxDatasetIdentity(source.dir, source.name).name : undefined;
     const dataDir = resolveDataDir(args.string("data-dir"));
     const folderName = [config.preset, ...(dataName ? [dataName] : []), config.precision.name].join("-");
-    const dir = resolve(args.string("out") ?? join(dataDir, "runs", folderName));
+    const out = args.string("out");
+    if (out === "") throw new UsageError("option --out: empty; give a folder (or leave the option out)");
+    // NOTE: the default folder is built from names; it stays under <data root>/runs whatever they hold.
+    const dir = out !== undefined ? resolve(out) : insideRoot(join(dataDir, "runs"), folderName);
     console.log(backendLine());
     const h = config.hyper;
     console.log(`run: ${config.preset} ${config.precision.name}, ${h.epochs} epochs, batch ${h.batch}, seed ${h.seed}`);
     if (source) console.log(`data: ${dataName} (IDX files in ${source.dir})`);
     console.log(`run folder: ${dir}`);
     const data = loadSplits(config.preset, dataDir, console.log, source);
+    checkLimits(args, config, data);
     const mode = args.flag("resume") ? "resume" : args.flag("force") ? "force" : "new";
     const { summary: s } = runTraining(config, data, { dir, mode, command: ["lowprec", "train", ...args.argv] });
     console.log(
