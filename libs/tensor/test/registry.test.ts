@@ -25,11 +25,12 @@ describe("backend registry", () => {
     expect(() => r.getBackend()).toThrow(/LOWPREC_BACKEND must be "ts" or "native", got "cuda"/);
   });
 
-  for (const bad of ["abc", "0", "-1", "1.5", " ", "0x4", "2e0"]) {
+  // NOTE: 65 and 99999 are numbers, but above the native pool's 64 threads: they used to become 64 silently.
+  for (const bad of ["abc", "0", "-1", "1.5", " ", "0x4", "2e0", "65", "99999"]) {
     it(`LOWPREC_THREADS="${bad}" is an error, not a silent fallback to the TS backend`, async () => {
       process.env["LOWPREC_THREADS"] = bad;
       const r = await fresh();
-      const message = `LOWPREC_THREADS must be a positive integer, got "${bad}"`;
+      const message = `LOWPREC_THREADS must be an integer in [1, 64], got "${bad}"`;
       expect(() => r.getBackend()).toThrow(message);
       expect(() => r.getBackend("native")).toThrow(message);
       process.env["LOWPREC_BACKEND"] = "ts";
