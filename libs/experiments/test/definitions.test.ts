@@ -5,14 +5,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { NETWORK_PRESETS } from "@lowprec/maxout";
+import { OutsideRootError } from "@lowprec/storage";
 import {
   DefinitionError,
   expandRuns,
+  MAX_PLANNED_RUNS,
+  plannedRunCount,
+  planRuns,
   shrinkScaling,
   experimentNames,
   loadExperiment,
   type ExperimentDef,
 } from "../src/definitions.js";
+import { runDir } from "../src/store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lowprec-defs-"));
 const valid = {
@@ -74,6 +79,41 @@ describe("experiment files", () => {
       /variants\.smoke\.epochs: expected an integer ≥ 0/,
     ],
     ["baseline not a setting", (d) => (d["baseline"] = "fp16"), /baseline: no setting is named "fp16"/],
+    // issue 20, item 9: the name is a folder of the result store, and "../../../x/ESCAPED" wrote outside it
+    [
+      "a path as the name",
+      (d) => (d["name"] = "../../../x/ESCAPED"),
+      /: name: "\.\.\/\.\.\/\.\.\/x\/ESCAPED" is not a name/,
+    ],
+    ["an absolute name", (d) => (d["name"] = "/tmp/x"), /: name: "\/tmp\/x" is not a name/],
+    [
+      "a setting name with a separator",
+      (d) => ((d["settings"] as Record<string, unknown>[])[1]!["name"] = "dfxp/x"),
+      /settings\[1\]\.name: "dfxp\/x" is not a name/,
+    ],
+    // issue 20: [12, 12] planned the same run twice, one row of which was a spurious FAILED
+    [
+      "a swept value listed twice",
+      (d) => ((d["settings"] as Record<string, unknown>[])[1]!["propagationBits"] = [12, 10, 12]),
+      /settings\[1\]\.propagationBits: 12 is listed twice/,
+    ],
+    [
+      "a restricted value listed twice",
+      (d) =>
+        ((d["variants"] as Record<string, Record<string, unknown>>)["smoke"]!["values"] = { propagationBits: [8, 8] }),
+      /variants\.smoke\.values\.propagationBits: 8 is listed twice/,
+    ],
+    [
+      "more epochs than MAX_EPOCHS",
+      (d) => ((d["variants"] as Record<string, Record<string, unknown>>)["smoke"]!["epochs"] = 1e9),
+      /variants\.smoke\.epochs: expected at most 100000 epochs, got 1000000000/,
+    ],
+    [
+      "a train limit above the split",
+      (d) =>
+        ((d["variants"] as Record<string, Record<string, unknown>>)["smoke"]!["trainLimit"] = { "pi-mnist": 60000 }),
+      /variants\.smoke\.trainLimit\.pi-mnist: 60000 is more than the 50000 examples of the split it limits/,
+    ],
   ];
   for (const [what, f, message] of bad)
     it(`rejects ${what}, naming the file and the field`, () => {
@@ -132,5 +172,33 @@ describe("expanding a variant", () => {
       "budget",
     );
     expect(plain[0]!.config.hyper.learningRateSaturationEpochs).toBe(p.learningRateSaturationEpochs);
+  });
+});
+
+describe("bounded plans and paths (issue 20)", () => {
+  const def = valid as unknown as ExperimentDef;
+  it("refuses a plan of more than MAX_PLANNED_RUNS runs before building one (--seeds 1e9 grew to 3.3 GB)", () => {
+    const t0 = performance.now();
+    expect(plannedRunCount(def, "smoke", 1e9)).toBe(3e9);
+    expect(() => expandRuns(def, "smoke", { seeds: 1e9 })).toThrow(
+      /smoke\): 3000000000 runs planned, more than the 100000 a sweep takes/,
+    );
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(() => expandRuns(def, "smoke", { seeds: MAX_PLANNED_RUNS / 3 + 1 })).toThrow(RangeError);
+  });
+  it("plans one run at a time: the first comes before the rest are built", () => {
+    const it = planRuns(def, "smoke", { seeds: 2 });
+    expect(it.next().value).toMatchObject({ setting: "fp32", seed: 1234 });
+    expect([...it].length).toBe(5);
+  });
+  it("a run folder never leaves the store, even for a name that slipped past validation", () => {
+    const root = join(dir, "store");
+    expect(runDir(root, { experiment: "t", variant: "smoke", runId: "abc" })).toBe(join(root, "t", "smoke", "abc"));
+    expect(() => runDir(root, { experiment: "../../../x/ESCAPED", variant: "smoke", runId: "abc" })).toThrow(
+      OutsideRootError,
+    );
+    expect(() => runDir(root, { experiment: "/abs", variant: "smoke", runId: "../../../.." })).toThrow(
+      /outside .*store, where it must be/,
+    );
   });
 });

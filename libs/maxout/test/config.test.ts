@@ -69,6 +69,18 @@ describe("configuration", () => {
     });
   });
 
+  it("bounds epochs and calibration epochs (issue 20: 1e9 calibration epochs ran until killed)", () => {
+    expect(() => resolveConfig("pi-mnist", "fp32", { hyper: { epochs: 1e20 } })).toThrow(
+      new ConfigError("invalid config hyper.epochs: expected an integer in [0, 100000], got 100000000000000000000"),
+    );
+    expect(() => resolveConfig("pi-mnist", "dfxp", { precision: { calibrationEpochs: 1e9 } })).toThrow(
+      new ConfigError("invalid config precision.calibrationEpochs: expected an integer in [0, 100], got 1000000000"),
+    );
+    expect(
+      resolveConfig("pi-mnist", "dfxp", { hyper: { epochs: 100_000 }, precision: { calibrationEpochs: 100 } }),
+    ).toBeDefined();
+  });
+
   it("names the bad field and value", () => {
     expect(() => resolveConfig("pi-mnist", "fp32", { hyper: { batch: 0 } })).toThrow(
       new ConfigError("invalid config hyper.batch: expected an integer ≥ 1, got 0"),
