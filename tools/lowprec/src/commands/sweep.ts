@@ -63,7 +63,7 @@ export const command: Command = {
     const jobs = args.number("jobs", JOBS_RANGE);
     const seeds = args.number("seeds", SEEDS_RANGE);
     // NOTE: --status only reads: a data root that does not exist is a typo, not an empty store.
-    if (args.flag("status")) existingDataDir(args.string("data-dir"));
+    if (args.has("queue") && args.flag("status")) existingDataDir(args.string("data-dir"));
     if (args.has("queue"))
       return queueSweep(args, def, variant, { ...(seeds !== undefined ? { seeds } : {}), ...(only ? { only } : {}) });
     args.refuse(["status", "retry-failed"], "only with --queue");
