@@ -115,7 +115,9 @@ describe("lowprec train on MNIST (subset)", () => {
     await expect(invoke(command, ["--precision", "fixed", "--range-every-batches", "2"])).rejects.toThrow(
       /--range-every-batches: fixed point has one global scale/,
     );
-    await expect(invoke(command, ["--precision", "dfxp", "--prop-bits", "40"])).rejects.toThrow(/propagationBits/);
+    await expect(invoke(command, ["--precision", "dfxp", "--prop-bits", "40"])).rejects.toThrow(
+      /option --prop-bits: expected an integer in \[2, 32\]; got "40"/,
+    );
     await expect(invoke(command, ["--preset", "imagenet"])).rejects.toThrow(/--preset: unknown "imagenet"/);
   });
 });
