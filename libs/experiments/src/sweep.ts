@@ -226,7 +226,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
   const busy: { run: PlannedRun; holder: LockHolder | undefined }[] = [];
   let finishedElsewhere = 0;
   let ran = 0;
-  const queue = [...todo];
+  const queue: (typeof todo)[number][] = [];
   const running = new Map<ChildProcess, (typeof todo)[number]>();
   const progress = () => {
     const left = [...queue, ...running.values()];
@@ -240,8 +240,10 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
     finishedElsewhere++;
     log(`done ${describeRun(run)}: finished by another process`);
   };
-  if (queue.length > 0)
-    await new Promise<void>((resolveAll, rejectAll) => {
+  const runPool = (items: typeof todo, poolJobs: number) =>
+    new Promise<void>((resolveAll, rejectAll) => {
+      queue.push(...items);
+      if (queue.length === 0) return resolveAll();
       const env = {
         ...process.env,
         LOWPREC_THREADS: String(THREADS_PER_RUN),
@@ -273,7 +275,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
         w.send(job);
       };
       const path = workerPath();
-      for (let i = 0; i < jobs; i++) {
+      for (let i = 0; i < poolJobs; i++) {
         const w = fork(path, [], { env, stdio: ["ignore", "inherit", "inherit", "ipc"] });
         w.on("message", (m: WorkerMessage) => {
           const item = running.get(w);
@@ -321,9 +323,30 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
         });
       }
     });
-  const settled = await settleElsewhere(root, busy, log);
-  finishedElsewhere += settled.finished;
-  failed.push(...settled.unfinished);
+  await runPool(todo, jobs);
+  let elsewhere: { run: PlannedRun; holder: LockHolder | undefined }[] = [];
+  // NOTE: a run another process held and left unfinished (killed, or a sweep of fewer runs) is resumed here; a third
+  // process may hold it again, so a few rounds at most, then it is a failure.
+  for (let round = 1; busy.length > 0; round++) {
+    const settled = await settleElsewhere(root, busy.splice(0), log);
+    finishedElsewhere += settled.finished;
+    elsewhere = [...elsewhere, ...settled.elsewhere];
+    if (settled.unfinished.length === 0) break;
+    if (round === 3) {
+      for (const run of settled.unfinished) {
+        const message = "left unfinished by other processes three times; run the sweep again to resume it";
+        failed.push({ run, message });
+        log(`FAILED ${describeRun(run)}: ${message}`);
+      }
+      break;
+    }
+    log(`resuming ${settled.unfinished.length} run(s) another process left unfinished`);
+    const items = settled.unfinished.map((run) => {
+      const st = storedState(root, run);
+      return { run, left: run.config.hyper.epochs - (st.state === "interrupted" ? st.epochsDone : 0) };
+    });
+    await runPool(items, Math.min(jobs, items.length));
+  }
   return {
     planned: runs.length,
     skipped,
@@ -331,7 +354,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
     failed,
     missing,
     finishedElsewhere,
-    elsewhere: settled.elsewhere,
+    elsewhere,
     seconds: (performance.now() - t0) / 1000,
   };
 }
@@ -357,8 +380,8 @@ function lockHolder(dir: string): LockHolder | "unknown" | undefined {
 /**
  * The runs another process held when this sweep reached them. While a holder on this machine is alive, wait for it
  * (a second a check); then the store says whether it finished the run (done, not a failure of this sweep) or left it
- * unfinished (a failure: run the sweep again to resume it). A holder on another host cannot be watched from here:
- * its runs are reported as running elsewhere, neither done nor failed.
+ * unfinished (for this sweep to resume). A holder on another host cannot be watched from here: its runs are reported
+ * as running elsewhere, neither done nor failed.
  */
 async function settleElsewhere(
   root: string,
@@ -366,12 +389,12 @@ async function settleElsewhere(
   log: (line: string) => void,
 ): Promise<{
   finished: number;
-  unfinished: { run: PlannedRun; message: string }[];
+  unfinished: PlannedRun[];
   elsewhere: { run: PlannedRun; holder: LockHolder | undefined }[];
 }> {
   const out = {
     finished: 0,
-    unfinished: [] as { run: PlannedRun; message: string }[],
+    unfinished: [] as PlannedRun[],
     elsewhere: [] as { run: PlannedRun; holder: LockHolder | undefined }[],
   };
   let pending = [...busy];
@@ -389,11 +412,7 @@ async function settleElsewhere(
       else if (storedState(root, b.run).state === "done") {
         out.finished++;
         log(`done ${describeRun(b.run)}: finished by another process (${holderText(b.holder)})`);
-      } else {
-        const message = `left unfinished by another process (${holderText(b.holder)}); run the sweep again to resume it`;
-        out.unfinished.push({ run: b.run, message });
-        log(`FAILED ${describeRun(b.run)}: ${message}`);
-      }
+      } else out.unfinished.push(b.run);
     }
     pending = still;
     if (pending.length > 0) {

@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { loadExperiment, loadSplits, runSweep, runTraining } from "@lowprec/experiments";
 import { resolveConfig } from "@lowprec/maxout";
@@ -288,5 +288,23 @@ describe("two concurrent sweeps of one store", () => {
       const summary = JSON.parse(readFileSync(join(runs, id, "summary.json"), "utf8")) as { completed: boolean };
       expect(summary.completed).toBe(true);
     }
+  }, 600_000);
+  it("a run held by a live process that then stops without finishing it is resumed by the sweep, which exits 0", async () => {
+    const def = definition("held");
+    const data = join(root, "held");
+    const argv = ["sweep", def, "--variant", "smoke", "--jobs", "1", "--data-dir", data];
+    const ids = [...L([...argv, "--dry-run"], {}, 30_000).out.matchAll(/^ {2}([0-9a-f]+) {2}pi-mnist fp32/gm)];
+    const dir = join(data, "results", "held", "smoke", ids[0]![1]!);
+    // another process "runs" the fp32 run for two seconds, then dies without a summary
+    const holder = spawn("sleep", ["2"]);
+    mkdirSync(dir, { recursive: true });
+    const lock = { pid: holder.pid, host: hostname(), started: new Date().toISOString(), command: "test" };
+    writeFileSync(join(dir, ".lock"), JSON.stringify(lock));
+    const r = await Lasync(argv);
+    expect(r.status, r.err + r.out).toBe(0);
+    expect(r.out).toContain(`running in another process (pid ${holder.pid}, ${hostname()}): pi-mnist fp32 seed 1234`);
+    expect(r.out).toContain("resuming 1 run(s) another process left unfinished");
+    expect(r.out).toMatch(/^done pi-mnist fp32 seed 1234: test /m);
+    expect(r.out).toContain("3 ran, 0 were done, 0 failed, 0 without data");
   }, 600_000);
 });
