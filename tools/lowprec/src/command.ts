@@ -122,6 +122,11 @@ export interface NumberOpts {
 const INTEGER_TEXT = /^-?[0-9]+$/;
 const DECIMAL_TEXT = /^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/;
 
+/** Whether `text` is a plain decimal number as the command line takes them (see DECIMAL_TEXT). */
+export function isDecimal(text: string): boolean {
+  return DECIMAL_TEXT.test(text);
+}
+
 /** What a numeric option expects, in words: "an integer in [0, 100000]". */
 export function describeRange(opts: NumberOpts): string {
   const what = opts.integer ? "an integer" : "a number";

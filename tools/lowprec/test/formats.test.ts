@@ -45,6 +45,12 @@ describe("lowprec formats --value", () => {
     expect([r.code, r.err[0], r.out]).toEqual([2, 'option --value: "abc" is not a number', []]);
   });
 
+  it("values are plain decimal: hex, a sign or spaces inside are not numbers", async () => {
+    for (const v of ["0x10", "+1", "1 2", "0b1"]) {
+      const r = await formats("--format", "binary16", "--value", v);
+      expect([r.code, r.err[0]], v).toEqual([2, `option --value: "${v}" is not a number`]);
+    }
+  });
   it("NaN and Infinity are values", async () => {
     const r = await formats("--format", "binary16", "--value", "NaN,Infinity");
     expect(r.code).toBe(0);

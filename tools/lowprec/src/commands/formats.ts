@@ -11,7 +11,7 @@ import {
   ROUNDING_MODES,
   type Format,
 } from "@lowprec/formats";
-import { UsageError, type Command } from "../command.js";
+import { isDecimal, UsageError, type Command } from "../command.js";
 
 /** Parses a format spec as accepted on the command line. */
 export function parseFormat(spec: string): Format {
@@ -32,8 +32,10 @@ function parseValues(list: string | undefined): { text: string; x: number }[] | 
   return list.split(",").map((item, i) => {
     const text = item.trim();
     if (text === "") throw new UsageError(`option --value: item ${i + 1} is empty`);
+    // NOTE: plain decimal as every number of the command line (not "0x10", "+1"), and the specials a float holds
+    if (!(isDecimal(text) || /^(NaN|-?Infinity)$/.test(text)))
+      throw new UsageError(`option --value: "${text}" is not a number`);
     const x = Number(text);
-    if (Number.isNaN(x) && text !== "NaN") throw new UsageError(`option --value: "${text}" is not a number`);
     return { text, x };
   });
 }
