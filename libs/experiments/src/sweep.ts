@@ -106,11 +106,11 @@ export const describeRun = (r: PlannedRun): string =>
   [r.dataset, r.setting, ...Object.entries(r.point).map(([k, v]) => `${k}=${v}`), `seed ${r.seed}`].join(" ");
 
 /** The jobs of a sweep: asked or the cores, no more than runs, and (unasked) no more SVHN runs than the memory holds. */
-function chooseJobs(opts: SweepOptions, todo: readonly PlannedRun[], log: (line: string) => void): number {
-  let jobs = Math.max(1, Math.min(opts.jobs ?? cpus().length, todo.length || 1));
+function chooseJobs(opts: SweepOptions, todo: number, svhn: boolean, log: (line: string) => void): number {
+  let jobs = Math.max(1, Math.min(opts.jobs ?? cpus().length, todo || 1));
   // NOTE: an SVHN run holds about 8.4 GB while it trains (9.7 GB while it loads): by default, no more at once
   // than the free memory holds.
-  if (opts.jobs === undefined && todo.some((r) => r.dataset === "svhn")) {
+  if (opts.jobs === undefined && svhn) {
     const fit = Math.max(1, Math.floor(freemem() / SVHN_RUN_BYTES));
     if (fit < jobs) {
       const need = (jobs * SVHN_RUN_BYTES) / 1e9;
@@ -121,25 +121,31 @@ function chooseJobs(opts: SweepOptions, todo: readonly PlannedRun[], log: (line:
   return jobs;
 }
 
-const logMissing = (missing: readonly PlannedRun[], log: (line: string) => void): void => {
-  for (const d of new Set(missing.map((r) => r.dataset)))
-    log(
-      `${d}: not run: data missing (run \`lowprec fetch-data\`); ${missing.filter((r) => r.dataset === d).length} runs`,
-    );
+/** The runs without data, counted by dataset. */
+function missingByDataset(missing: readonly PlannedRun[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of missing) counts.set(r.dataset, (counts.get(r.dataset) ?? 0) + 1);
+  return counts;
+}
+
+const logMissing = (counts: ReadonlyMap<string, number>, log: (line: string) => void): void => {
+  for (const [d, n] of counts) log(`${d}: not run: data missing (run \`lowprec fetch-data\`); ${n} runs`);
 };
 
 /**
- * A dry run: one line per run as it is planned (planRuns builds them one at a time), then the totals. Nothing is
- * held but the counts, so the first line comes at once whatever the plan's size (bounded by MAX_PLANNED_RUNS).
+ * A dry run: one line per run as it is planned (planRuns builds them one at a time), then the totals. Only counts
+ * and the runs without data are kept, so the first line comes at once whatever the plan's size (itself bounded by
+ * MAX_PLANNED_RUNS).
  */
 function dryRun(opts: SweepOptions, log: (line: string) => void): SweepReport {
   const root = resultsRoot(opts.dataDir);
   const rate = { ...DEFAULT_RATE };
   const available = new Map<string, boolean>();
   const missing: PlannedRun[] = [];
-  const todo: PlannedRun[] = [];
   let planned = 0;
   let skipped = 0;
+  let todo = 0;
+  let svhn = false;
   let seconds = 0;
   const runs = planRuns(opts.experiment, opts.variant, {
     ...(opts.seeds !== undefined ? { seeds: opts.seeds } : {}),
@@ -163,7 +169,8 @@ function dryRun(opts: SweepOptions, log: (line: string) => void): SweepReport {
       } else {
         const left = r.config.hyper.epochs - (s.state === "interrupted" ? s.epochsDone : 0);
         const t = estimateSeconds(r, left, rate);
-        todo.push(r);
+        todo++;
+        svhn ||= r.dataset === "svhn";
         seconds += t;
         state = left < r.config.hyper.epochs ? `resume (${left} epochs left)` : "to run";
         eta = `, ~${formatDuration(t)}`;
@@ -172,10 +179,10 @@ function dryRun(opts: SweepOptions, log: (line: string) => void): SweepReport {
     log(`  ${r.runId}  ${describeRun(r)}: ${r.config.hyper.epochs} epochs, ${state}${eta}`);
   }
   if (planned === 0) throw new RangeError("no run matches (check --only)");
-  const jobs = chooseJobs(opts, todo, log);
-  logMissing(missing, log);
+  const jobs = chooseJobs(opts, todo, svhn, log);
+  logMissing(missingByDataset(missing), log);
   log(
-    `${opts.experiment.name}/${opts.variant}: ${planned} runs, ${skipped} done, ${todo.length} to run, ` +
+    `${opts.experiment.name}/${opts.variant}: ${planned} runs, ${skipped} done, ${todo} to run, ` +
       `${missing.length} without data; about ${formatDuration(seconds / jobs)} with ${jobs} job(s) of ` +
       `${THREADS_PER_RUN} thread(s)`,
   );
@@ -211,11 +218,12 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
   }
   const jobs = chooseJobs(
     opts,
-    todo.map((t) => t.run),
+    todo.length,
+    todo.some((t) => t.run.dataset === "svhn"),
     log,
   );
   const name = `${opts.experiment.name}/${opts.variant}`;
-  logMissing(missing, log);
+  logMissing(missingByDataset(missing), log);
   const estimate = (items: typeof todo) => items.reduce((s, t) => s + estimateSeconds(t.run, t.left, rate), 0) / jobs;
   log(
     `${name}: ${runs.length} runs, ${skipped} done, ${todo.length} to run, ${missing.length} without data; ` +

@@ -116,9 +116,9 @@ export interface NumberOpts {
   readonly max?: number;
 }
 
-// NOTE: what Number() accepts is far wider than a number written by hand ("0x2", " 2", "1_0" fails but "+2", "",
-// "Infinity" and "0b1" pass): the command line takes plain decimal only. Integers take no exponent either, so
-// "1e9" is not a seed count.
+// NOTE: Number() takes far more than a number written by hand ("0x2", " 2", "+2", "", "0b1", "Infinity" are all
+// numbers to it): the command line takes plain decimal only. Integers take no exponent either, so "1e9" is not a
+// seed count.
 const INTEGER_TEXT = /^-?[0-9]+$/;
 const DECIMAL_TEXT = /^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/;
 
