@@ -31,13 +31,17 @@ function L(args: string[], env: Record<string, string> = {}, timeout = 120_000):
   });
   return { status: r.status, out: r.stdout, err: r.stderr, ms: performance.now() - t0 };
 }
-function Lasync(args: string[]): Promise<Result> {
+/** `lowprec args` in the background; `watch` sees the standard output so far at each chunk. */
+function Lasync(args: string[], watch: (out: string) => void = () => {}): Promise<Result> {
   const t0 = performance.now();
   return new Promise((done) => {
     const c = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
-    c.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    c.stdout.on("data", (b: Buffer) => {
+      out += b.toString();
+      watch(out);
+    });
     c.stderr.on("data", (b: Buffer) => (err += b.toString()));
     c.on("close", (status) => done({ status, out, err, ms: performance.now() - t0 }));
   });
@@ -295,12 +299,15 @@ describe("two concurrent sweeps of one store", () => {
     const argv = ["sweep", def, "--variant", "smoke", "--jobs", "1", "--data-dir", data];
     const ids = [...L([...argv, "--dry-run"], {}, 30_000).out.matchAll(/^ {2}([0-9a-f]+) {2}pi-mnist fp32/gm)];
     const dir = join(data, "results", "held", "smoke", ids[0]![1]!);
-    // another process "runs" the fp32 run for two seconds, then dies without a summary
-    const holder = spawn("sleep", ["2"]);
+    // another process "runs" the fp32 run; it dies without a summary once the sweep has found it holding the run
+    const holder = spawn("sleep", ["600"]);
     mkdirSync(dir, { recursive: true });
     const lock = { pid: holder.pid, host: hostname(), started: new Date().toISOString(), command: "test" };
     writeFileSync(join(dir, ".lock"), JSON.stringify(lock));
-    const r = await Lasync(argv);
+    const r = await Lasync(argv, (out) => {
+      if (out.includes("running in another process")) holder.kill("SIGKILL");
+    });
+    holder.kill("SIGKILL");
     expect(r.status, r.err + r.out).toBe(0);
     expect(r.out).toContain(`running in another process (pid ${holder.pid}, ${hostname()}): pi-mnist fp32 seed 1234`);
     expect(r.out).toContain("resuming 1 run(s) another process left unfinished");
