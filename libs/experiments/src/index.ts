@@ -18,6 +18,16 @@ export {
   type Environment,
 } from "./environment.js";
 export {
+  codeIdentity,
+  commitLabel,
+  describeCode,
+  fingerprintOf,
+  gitState,
+  packageRoots,
+  FINGERPRINTED_PACKAGES,
+  type CodeIdentity,
+} from "./code-identity.js";
+export {
   RunFolder,
   RunExistsError,
   RUN_FILES,
@@ -83,7 +93,7 @@ export {
 export { startQueueWorker, UNRECOVERABLE_ERRORS, type QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
 export { claimFolder, startHeartbeat, HEARTBEAT_FILE, type Heartbeat } from "./queue-lock.js";
 export { collectResults, storedSeeds, storedRunDir } from "./results.js";
-export { runTraining, type RunSummary, type RunOptions } from "./run.js";
+export { runTraining, OtherCodeError, type RunSummary, type RunOptions } from "./run.js";
 export {
   collectReport,
   buildReport,

@@ -36,6 +36,8 @@ export interface SweepOptions {
   readonly log?: (line: string) => void;
   /** the command line, recorded in each run */
   readonly command?: readonly string[];
+  /** resume interrupted runs made by other code (RunOptions.allowOtherCode) */
+  readonly allowOtherCode?: boolean;
 }
 
 export interface SweepReport {
@@ -182,6 +184,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
           meta: runMeta(item.run),
           dataDir: opts.dataDir,
           command: opts.command ?? [],
+          allowOtherCode: opts.allowOtherCode === true,
         };
         w.send(job);
       };

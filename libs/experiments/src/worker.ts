@@ -20,6 +20,8 @@ export interface WorkerJob {
   readonly meta: RunMeta;
   readonly dataDir: string;
   readonly command: readonly string[];
+  /** resume a run made by other code (RunOptions.allowOtherCode) */
+  readonly allowOtherCode?: boolean;
 }
 
 /** What a worker sends back. */
@@ -59,6 +61,7 @@ function handle(job: WorkerJob): void {
       mode: "resume",
       command: job.command,
       interactive: false,
+      allowOtherCode: job.allowOtherCode === true,
       log: (line) => send({ type: "log", runId: id, line }),
       onEvent: (e) => {
         watchdog();
