@@ -27,6 +27,7 @@ export {
   FINGERPRINTED_PACKAGES,
   type CodeIdentity,
 } from "./code-identity.js";
+export { storeIdentity, STORE_ID_FILE, type StoreIdentity } from "./store-identity.js";
 export {
   RunFolder,
   RunExistsError,
@@ -76,6 +77,13 @@ export {
   sweepStatus,
   formatSweepStatus,
   openQueue,
+  checkRedis,
+  connectRedis,
+  queueTarget,
+  queueNameOf,
+  otherQueues,
+  formatOtherQueues,
+  QUEUE_REGISTRY,
   parseQueueUrl,
   sharedDirectory,
   jobId,
@@ -89,8 +97,19 @@ export {
   type QueueSweepOptions,
   type EnqueueOptions,
   type EnqueueReport,
+  type QueueTarget,
+  type QueueInfo,
+  type OtherQueue,
+  type RedisChecks,
 } from "./queue.js";
-export { startQueueWorker, UNRECOVERABLE_ERRORS, type QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
+export {
+  startQueueWorker,
+  UNRECOVERABLE_ERRORS,
+  LOCK_DURATION_RANGE,
+  STALLED_INTERVAL_RANGE,
+  type QueueWorker,
+  type QueueWorkerOptions,
+} from "./queue-worker.js";
 export { claimFolder, startHeartbeat, HEARTBEAT_FILE, type Heartbeat } from "./queue-lock.js";
 export { collectResults, storedSeeds, storedRunDir } from "./results.js";
 export { runTraining, OtherCodeError, type RunSummary, type RunOptions } from "./run.js";
