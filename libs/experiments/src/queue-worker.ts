@@ -120,7 +120,7 @@ class Trainer {
     return this.proc.pid ?? -1;
   }
   /** Trains one run; resolves with how it ended (never rejects). */
-  run(job: WorkerJob, onEpoch: (epoch: number, epochs: number) => void): Promise<Outcome> {
+  run(job: WorkerJob, onEpoch: (epoch: number, epochs: number) => void, log: (l: string) => void): Promise<Outcome> {
     return new Promise((resolve) => {
       const finish = (o: Outcome) => {
         this.proc.off("message", onMessage);
@@ -129,6 +129,8 @@ class Trainer {
       };
       const onMessage = (m: WorkerMessage) => {
         if (m.type === "epoch") onEpoch(m.epoch, m.epochs);
+        // NOTE: the lines a person watching a worker needs (as a local sweep forwards them)
+        else if (m.type === "log" && /^(warning|WARNING|resumed)/.test(m.line)) log(`  ${m.runId}: ${m.line}`);
         else if (m.type === "done") finish({ type: "done", summary: m.summary, seconds: m.seconds });
         else if (m.type === "failed") finish({ type: "failed", message: m.message, kind: m.kind });
       };
@@ -235,7 +237,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
         command,
         allowOtherCode: opts.allowOtherCode === true,
       };
-      outcome = await trainer.run(work, progress);
+      outcome = await trainer.run(work, progress, log);
     } finally {
       beat.stop();
       trainer.busy = false;

@@ -197,7 +197,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
           if (!item) return;
           if (m.type === "log") {
             // the lines a person waiting on a sweep needs: warnings, resumes, and the data sets' preprocessing
-            if (/^(warning|resumed|ZCA|cifar10:|svhn:)/.test(m.line)) log(`  ${describeRun(item.run)}: ${m.line}`);
+            if (/^(warning|WARNING|resumed|ZCA|cifar10:|svhn:)/.test(m.line))
+              log(`  ${describeRun(item.run)}: ${m.line}`);
           } else if (m.type === "epoch") item.left = m.epochs - m.epoch;
           else if (m.type === "done") {
             ran++;
