@@ -487,7 +487,9 @@ export async function sweepStatus(opts: QueueSweepOptions): Promise<QueueRunStat
         continue;
       }
       const common = { run, attemptsStarted: job.attemptsStarted, attemptsMade: job.attemptsMade };
-      if (state === "completed") out.push({ ...common, state: "done", worker: job.returnvalue?.worker ?? "" });
+      // NOTE: done means done in this store (what `lowprec results` reads), not only completed in the queue
+      if (state === "completed" && storedState(root, run).state !== "done") out.push({ run, state: "not queued" });
+      else if (state === "completed") out.push({ ...common, state: "done", worker: job.returnvalue?.worker ?? "" });
       else if (state === "failed") out.push({ ...common, state: "failed", message: job.failedReason });
       else if (state === "active") {
         const p = job.progress;

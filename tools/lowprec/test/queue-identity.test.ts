@@ -294,6 +294,9 @@ describe.skipIf(!redisInstalled)("which worker runs a queued job", () => {
     await waitFor("the job to be done", 120_000, async () => (await status(q3!, redis.url))[0]?.state === "done");
     expect(w3.trained()).toHaveLength(1);
     expect(w2.starts()).toEqual([]);
+    // --status says done only for what the store holds (what `lowprec results` reads)
+    rmSync(join(q3!, "results", w3.trained()[0]!), { recursive: true });
+    expect((await status(q3!, redis.url)).map((r) => r.state)).toEqual(["not queued"]);
     expect(await w2.stop()).toBe(0);
     expect(await w3.stop()).toBe(0);
     await redis.down();
