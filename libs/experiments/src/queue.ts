@@ -441,8 +441,8 @@ export async function enqueueSweep(opts: EnqueueOptions): Promise<EnqueueReport>
   log(
     `${name}: ${runs.length} runs: ${counts.added} enqueued, ${counts.queued} already queued, ${counts.done} done, ` +
       `${counts.failed} failed${counts.retried ? `, ${counts.retried} failed put back` : ""}, ` +
-      `${counts.missing} without data (queue ${opts.url}, ${target.name}: for workers of ${describeCode(target.code)} ` +
-      `on store ${target.store.id.slice(0, 12)})`,
+      `${counts.missing} without data (queue ${opts.url}, ${target.name}: for workers of ` +
+      `${describeCode(target.code)} on store ${target.store.id.slice(0, 12)})`,
   );
   return { planned: runs.length, ...counts };
 }

@@ -267,7 +267,7 @@ describe.skipIf(!redisInstalled)("which worker runs a queued job", () => {
     await redis.down();
   }, 400_000);
 
-  it("a worker with another --data-dir leaves a job for another store; one on the same store by a link runs it", async () => {
+  it("a worker with another --data-dir leaves a job of another store; a link to that store runs it", async () => {
     const redis = await Redis.start("stores");
     const [q2, q3, q3link] = ["q2", "q3", "q3-mounted-elsewhere"].map((n) => join(root, n));
     expect(enqueue(redis.url, q3!, FP32).out).toMatch(/1 runs: 1 enqueued/);
@@ -278,7 +278,8 @@ describe.skipIf(!redisInstalled)("which worker runs a queued job", () => {
     expect(id2).not.toBe(id3);
     const line = new RegExp(
       `^not run here: 1 job\\(s\\) \\(rounding/smoke/[0-9a-f]+\\) for store ${id3.slice(0, 12)} at ` +
-        `${literal(join(q3!, "results"))}; this worker's store is ${id2.slice(0, 12)} at ${literal(join(q2!, "results"))}$`,
+        `${literal(join(q3!, "results"))}; this worker's store is ${id2.slice(0, 12)} ` +
+        `at ${literal(join(q2!, "results"))}$`,
       "m",
     );
     await waitFor("the worker to say what it leaves", 10_000, () => line.test(w2.out));
