@@ -161,7 +161,19 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       throw new RangeError(`${what}: expected an integer in [${r.min}, ${r.max}] ms; got ${v}`);
   const target = queueTarget(location.root);
   const own = target.code;
-  const redis = await connectRedis(opts.url, { allowVolatile: opts.allowVolatile === true, log });
+  (await connectRedis(opts.url, { allowVolatile: opts.allowVolatile === true, log })).disconnect();
+  // NOTE: the connection that looks at the other queues lives as long as the worker: it reconnects forever (as
+  // BullMQ's own do) and fails its commands at once while Redis is away (the worker's 'error' handler says so).
+  const { Redis } = await import("ioredis");
+  const { options } = parseQueueUrl(opts.url);
+  const redis = new Redis({
+    ...(options as object),
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+  });
+  redis.on("error", () => {});
+  await redis.connect();
   const env = {
     ...process.env,
     LOWPREC_THREADS: String(THREADS_PER_RUN),
@@ -283,7 +295,6 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     throw new WaitingError();
   };
 
-  const { options } = parseQueueUrl(opts.url);
   const worker = new Worker<QueueJobData, QueueResult>(target.name, processor, {
     connection: { ...options, maxRetriesPerRequest: null },
     name,
