@@ -4,9 +4,9 @@
  * order of floating-point sums, and OpenBLAS's kernel choice) and the rest (host, versions, command line),
  * recorded for provenance only.
  */
-import { execFileSync } from "node:child_process";
 import { cpus, hostname } from "node:os";
 import { backendInfo } from "@lowprec/tensor";
+import { codeIdentity, commitLabel, gitState, type CodeIdentity } from "./code-identity.js";
 
 /** Settings under which a resumed run reproduces the uninterrupted one bit for bit (on one machine). */
 export interface BitSettings {
@@ -29,7 +29,10 @@ export interface Environment {
   cores: number;
   node: string;
   platform: string;
+  /** the commit of the code that ran (`<sha>` or `<sha>+dirty`): code.commit, kept for older readers */
   gitCommit: string;
+  /** the code that ran: its fingerprint (code-identity.ts) and the commit of the checkout it lives in */
+  code: CodeIdentity;
   command: readonly string[];
   started: string;
 }
@@ -56,23 +59,13 @@ export function bitSettings(env: NodeJS.ProcessEnv = process.env): BitSettings {
   };
 }
 
-let commit: string | undefined;
-
-/** The repository's commit (with `+dirty` when the tree has changes), or "unknown" outside a git checkout. */
-export function gitCommit(cwd: string = process.cwd()): string {
-  if (commit !== undefined) return commit;
-  try {
-    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd, encoding: "utf8", stdio: "pipe" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
-      cwd,
-      encoding: "utf8",
-      stdio: "pipe",
-    }).trim();
-    commit = dirty ? `${head}+dirty` : head;
-  } catch {
-    commit = "unknown";
-  }
-  return commit;
+/**
+ * The commit (with `+dirty` when the tree has changes) of the code that runs, read where this package lives (not
+ * the current directory: another clone's worker would name this one's commit), or of the checkout holding `dir`;
+ * "unknown" outside a git checkout.
+ */
+export function gitCommit(dir?: string): string {
+  return commitLabel(dir === undefined ? codeIdentity() : gitState(dir));
 }
 
 /** This process's environment, for a run's config.json. */
@@ -84,6 +77,7 @@ export function currentEnvironment(command: readonly string[]): Environment {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     gitCommit: gitCommit(),
+    code: { ...codeIdentity() },
     command,
     started: new Date().toISOString(),
   };

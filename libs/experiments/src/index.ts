@@ -18,6 +18,17 @@ export {
   type Environment,
 } from "./environment.js";
 export {
+  codeIdentity,
+  commitLabel,
+  describeCode,
+  fingerprintOf,
+  gitState,
+  packageRoots,
+  FINGERPRINTED_PACKAGES,
+  type CodeIdentity,
+} from "./code-identity.js";
+export { storeIdentity, STORE_ID_FILE, type StoreIdentity } from "./store-identity.js";
+export {
   RunFolder,
   RunExistsError,
   RUN_FILES,
@@ -69,6 +80,13 @@ export {
   sweepStatus,
   formatSweepStatus,
   openQueue,
+  checkRedis,
+  connectRedis,
+  queueTarget,
+  queueNameOf,
+  otherQueues,
+  formatOtherQueues,
+  QUEUE_REGISTRY,
   parseQueueUrl,
   sharedDirectory,
   jobId,
@@ -82,11 +100,22 @@ export {
   type QueueSweepOptions,
   type EnqueueOptions,
   type EnqueueReport,
+  type QueueTarget,
+  type QueueInfo,
+  type OtherQueue,
+  type RedisChecks,
 } from "./queue.js";
-export { startQueueWorker, UNRECOVERABLE_ERRORS, type QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
+export {
+  startQueueWorker,
+  UNRECOVERABLE_ERRORS,
+  LOCK_DURATION_RANGE,
+  STALLED_INTERVAL_RANGE,
+  type QueueWorker,
+  type QueueWorkerOptions,
+} from "./queue-worker.js";
 export { claimFolder, startHeartbeat, HEARTBEAT_FILE, type Heartbeat } from "./queue-lock.js";
 export { collectResults, storedSeeds, storedRunDir } from "./results.js";
-export { runTraining, type RunSummary, type RunOptions } from "./run.js";
+export { runTraining, OtherCodeError, type RunSummary, type RunOptions } from "./run.js";
 export {
   collectReport,
   buildReport,

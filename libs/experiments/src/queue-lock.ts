@@ -18,6 +18,10 @@ import { join } from "node:path";
 import { LockedError, pidAlive, writeFileAtomic, type LockHolder } from "@lowprec/storage";
 
 export const HEARTBEAT_FILE = ".heartbeat";
+
+/** Node's longest timer (2^31 - 1 ms): a longer one fires at once, with a TimeoutOverflowWarning each time. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+const bounded = (ms: number) => Math.max(1, Math.min(ms, MAX_TIMER_MS));
 const LOCK_FILE = ".lock";
 
 /** What `.heartbeat` holds. */
@@ -65,7 +69,7 @@ export function startHeartbeat(dir: string, pid: number, job: string, everyMs: n
     }
   };
   write();
-  const timer = setInterval(write, everyMs);
+  const timer = setInterval(write, bounded(everyMs));
   timer.unref();
   return {
     stop() {
@@ -84,7 +88,7 @@ export interface ClaimOptions {
   readonly log?: (line: string) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, bounded(ms)));
 
 /**
  * Prepares `dir` for this host's worker: a lock of another host whose queue heartbeat stands still for

@@ -12,23 +12,32 @@
  * stalled-job check puts the job back and the next worker resumes the run from its last checkpoint. A worker
  * that is stopped (close(), SIGINT, SIGTERM) kills its training processes and puts their jobs back at once,
  * without spending an attempt.
+ *
+ * A worker reads only the queue of its own results store and code (queue.ts says why); at start, and then at
+ * most once a minute when the picture changes (every ten minutes when it does not), it prints one line per
+ * other queue with waiting jobs, so jobs a worker does not take are never silent. Its timers stay below Node's
+ * limit (2^31 - 1 ms; beyond it a timer fires at once, in a loop): lock durations and intervals are bounded.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { hostname } from "node:os";
 import type { Job } from "bullmq";
 import { formatDuration, validateConfig } from "@lowprec/maxout";
 import type { PlannedRun } from "./definitions.js";
+import { describeCode } from "./code-identity.js";
 import {
+  connectRedis,
+  formatOtherQueues,
   jobId,
+  otherQueues,
   parseQueueUrl,
-  QUEUE_NAME,
+  queueTarget,
   sharedDirectory,
   type QueueJobData,
   type QueueProgress,
   type QueueResult,
   type ResultLocation,
 } from "./queue.js";
-import { claimFolder, releaseDeadLock, startHeartbeat } from "./queue-lock.js";
+import { claimFolder, MAX_TIMER_MS, releaseDeadLock, startHeartbeat } from "./queue-lock.js";
 import { runId } from "./run-id.js";
 import type { RunSummary } from "./run.js";
 import { storedState } from "./store.js";
@@ -43,7 +52,12 @@ export const UNRECOVERABLE_ERRORS: ReadonlySet<string> = new Set([
   "CorruptFileError",
   "CheckpointError",
   "DataFormatError",
+  "OtherCodeError",
 ]);
+
+/** The range of a job lock's duration (and of the stalled-job check's interval), in milliseconds. */
+export const LOCK_DURATION_RANGE = { min: 1_000, max: 3_600_000 } as const;
+export const STALLED_INTERVAL_RANGE = { min: 100, max: 3_600_000 } as const;
 
 export interface QueueWorkerOptions {
   /** `redis://host:port` */
@@ -60,6 +74,12 @@ export interface QueueWorkerOptions {
   /** how many times a job may stall before it fails (default 3) */
   readonly maxStalledCount?: number;
   readonly log?: (line: string) => void;
+  /** go on (with a warning) when Redis loses its jobs on restart (appendonly no) */
+  readonly allowVolatile?: boolean;
+  /** resume interrupted runs made by other code (RunOptions.allowOtherCode) */
+  readonly allowOtherCode?: boolean;
+  /** how often to look at the other queues for the "not run here" lines (default 60 s) */
+  readonly otherQueuesEveryMs?: number;
 }
 
 export interface QueueWorker {
@@ -100,7 +120,7 @@ class Trainer {
     return this.proc.pid ?? -1;
   }
   /** Trains one run; resolves with how it ended (never rejects). */
-  run(job: WorkerJob, onEpoch: (epoch: number, epochs: number) => void): Promise<Outcome> {
+  run(job: WorkerJob, onEpoch: (epoch: number, epochs: number) => void, log: (l: string) => void): Promise<Outcome> {
     return new Promise((resolve) => {
       const finish = (o: Outcome) => {
         this.proc.off("message", onMessage);
@@ -109,6 +129,8 @@ class Trainer {
       };
       const onMessage = (m: WorkerMessage) => {
         if (m.type === "epoch") onEpoch(m.epoch, m.epochs);
+        // NOTE: the lines a person watching a worker needs (as a local sweep forwards them)
+        else if (m.type === "log" && /^(warning|WARNING|resumed)/.test(m.line)) log(`  ${m.runId}: ${m.line}`);
         else if (m.type === "done") finish({ type: "done", summary: m.summary, seconds: m.seconds });
         else if (m.type === "failed") finish({ type: "failed", message: m.message, kind: m.kind });
       };
@@ -130,6 +152,28 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   const name = `${hostname()}:${process.pid}`;
   const jobs = Math.max(1, opts.jobs ?? 1);
   const lockDuration = opts.lockDurationMs ?? 30_000;
+  const stalledInterval = opts.stalledIntervalMs ?? 30_000;
+  for (const [what, v, r] of [
+    ["lockDurationMs", lockDuration, LOCK_DURATION_RANGE],
+    ["stalledIntervalMs", stalledInterval, STALLED_INTERVAL_RANGE],
+  ] as const)
+    if (!Number.isInteger(v) || v < r.min || v > r.max)
+      throw new RangeError(`${what}: expected an integer in [${r.min}, ${r.max}] ms; got ${v}`);
+  const target = queueTarget(location.root);
+  const own = target.code;
+  (await connectRedis(opts.url, { allowVolatile: opts.allowVolatile === true, log })).disconnect();
+  // NOTE: the connection that looks at the other queues lives as long as the worker: it reconnects forever (as
+  // BullMQ's own do) and fails its commands at once while Redis is away (the worker's 'error' handler says so).
+  const { Redis } = await import("ioredis");
+  const { options } = parseQueueUrl(opts.url);
+  const redis = new Redis({
+    ...(options as object),
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+  });
+  redis.on("error", () => {});
+  await redis.connect();
   const env = {
     ...process.env,
     LOWPREC_THREADS: String(THREADS_PER_RUN),
@@ -153,6 +197,20 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   const runJob = async (job: Job<QueueJobData, QueueResult>, token?: string): Promise<QueueResult> => {
     const { config, meta, command } = job.data;
     const id = job.id ?? jobId(meta);
+    // NOTE: the queue's name says which store and code its jobs are for; a job whose data says otherwise was
+    // added by hand, and no worker reading this queue may run it.
+    const code = job.data.code as Partial<QueueJobData["code"]> | undefined;
+    const store = job.data.store as Partial<QueueJobData["store"]> | undefined;
+    if (code?.fingerprint !== own.fingerprint)
+      throw new UnrecoverableError(
+        `job ${id} is for ${describeCode(code)}, this worker runs ${describeCode(own)}: enqueue it with ` +
+          "`lowprec sweep --queue` of that code, which puts it in that code's queue",
+      );
+    if (store?.id !== target.store.id)
+      throw new UnrecoverableError(
+        `job ${id} is for store ${String(store?.id).slice(0, 12)} at ${store?.path}; this worker's store is ` +
+          `${target.store.id.slice(0, 12)} at ${target.store.path}: enqueue it with \`lowprec sweep --queue\``,
+      );
     // NOTE: a job is input from the network: check it as a file would be checked, before anything runs.
     try {
       validateConfig(config);
@@ -182,8 +240,16 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     const beat = startHeartbeat(dir, trainer.pid, id, Math.max(100, Math.floor(lockDuration / 3)));
     let outcome: Outcome;
     try {
-      const work: WorkerJob = { type: "run", dir, config, meta, dataDir: opts.dataDir, command };
-      outcome = await trainer.run(work, progress);
+      const work: WorkerJob = {
+        type: "run",
+        dir,
+        config,
+        meta,
+        dataDir: opts.dataDir,
+        command,
+        allowOtherCode: opts.allowOtherCode === true,
+      };
+      outcome = await trainer.run(work, progress, log);
     } finally {
       beat.stop();
       trainer.busy = false;
@@ -229,13 +295,12 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     throw new WaitingError();
   };
 
-  const { options } = parseQueueUrl(opts.url);
-  const worker = new Worker<QueueJobData, QueueResult>(QUEUE_NAME, processor, {
+  const worker = new Worker<QueueJobData, QueueResult>(target.name, processor, {
     connection: { ...options, maxRetriesPerRequest: null },
     name,
     concurrency: jobs,
     lockDuration,
-    stalledInterval: opts.stalledIntervalMs ?? 30_000,
+    stalledInterval,
     maxStalledCount: opts.maxStalledCount ?? 3,
   });
   let lastError = 0;
@@ -246,11 +311,35 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     log(`queue: ${e.message} (retrying)`);
   });
   worker.on("lockRenewalFailed", (ids) => log(`queue: could not renew the lock of ${ids.join(", ")}`));
-  log(`worker ${name}: ${jobs} job(s) of ${THREADS_PER_RUN} thread(s) on ${opts.url}, results in ${location.root}`);
+  log(
+    `worker ${name}: ${jobs} job(s) of ${THREADS_PER_RUN} thread(s) on ${opts.url}, results in ${location.root} ` +
+      `(store ${target.store.id.slice(0, 12)}), ${describeCode(own)}`,
+  );
+  // NOTE: the jobs this worker leaves to others, said at start and then when the picture changes (rate-limited).
+  let said = "";
+  let saidAt = 0;
+  const lookAround = async () => {
+    try {
+      const lines = formatOtherQueues(target, await otherQueues(redis, target.name));
+      const text = lines.join("\n");
+      if (text === said && Date.now() - saidAt < 600_000) return;
+      if (text === "" && said === "") return;
+      said = text;
+      saidAt = Date.now();
+      for (const l of lines.length ? lines : ["no job waits for other code or another store any more"]) log(l);
+    } catch {
+      // NOTE: Redis unreachable: the worker's own 'error' handler says so.
+    }
+  };
+  await lookAround();
+  const around = setInterval(() => void lookAround(), Math.min(opts.otherQueuesEveryMs ?? 60_000, MAX_TIMER_MS));
+  around.unref();
   return {
     name,
     async close() {
       closing = true;
+      clearInterval(around);
+      redis.disconnect();
       const closed = worker.close();
       for (const t of trainers) if (t.alive) t.proc.kill("SIGTERM");
       await closed;

@@ -260,6 +260,10 @@ export class RunFolder implements RunOutput {
   close(): void {
     this.lock.release();
   }
+  /** The environment recorded by the previous session of a resumed run (its code identity, if it has one). */
+  previousEnvironment(): Partial<Environment> | undefined {
+    return this.previous?.environment;
+  }
 }
 
 /**

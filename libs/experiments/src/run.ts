@@ -9,6 +9,7 @@ import {
   type TrainResult,
 } from "@lowprec/maxout";
 import { backendInfo, getBackend } from "@lowprec/tensor";
+import { codeIdentity, describeCode } from "./code-identity.js";
 import { bitDifferences, bitSettings, currentEnvironment } from "./environment.js";
 import { RunFolder, type OpenMode } from "./run-folder.js";
 import { runId } from "./run-id.js";
@@ -46,6 +47,16 @@ export interface RunOptions {
   readonly onEvent?: (e: ProgressEvent) => void;
   /** called once the folder is open and locked, before training (e.g. to write a sidecar file) */
   readonly beforeTraining?: () => void;
+  /**
+   * resume a run whose earlier sessions ran other code (another code fingerprint, or none recorded): refused
+   * otherwise, since its numbers would mix two programs; with it, a warning, and config.json keeps both
+   */
+  readonly allowOtherCode?: boolean;
+}
+
+/** A resume by other code than the run's earlier sessions, refused (RunOptions.allowOtherCode). */
+export class OtherCodeError extends Error {
+  override readonly name = "OtherCodeError";
 }
 
 const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
@@ -69,6 +80,17 @@ export function runTraining(
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
   });
   try {
+    const earlier = folder.previousEnvironment();
+    const now = codeIdentity();
+    if (earlier && earlier.code?.fingerprint !== now.fingerprint) {
+      const what = `${opts.dir}: the run was trained by ${describeCode(earlier.code)}, this is ${describeCode(now)}`;
+      if (!opts.allowOtherCode)
+        throw new OtherCodeError(
+          `${what}; resume it with this code anyway with --allow-other-code (lowprec train --resume, sweep, ` +
+            "worker), or start over (remove the folder, or lowprec train --force)",
+        );
+      log(`WARNING: ${what}: resuming anyway (--allow-other-code); config.json keeps both identities`);
+    }
     const before = folder.previousBits();
     if (before) {
       const diff = bitDifferences(before, bitSettings());

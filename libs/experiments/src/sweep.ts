@@ -48,6 +48,8 @@ export interface SweepOptions {
   readonly log?: (line: string) => void;
   /** the command line, recorded in each run */
   readonly command?: readonly string[];
+  /** resume interrupted runs made by other code (RunOptions.allowOtherCode) */
+  readonly allowOtherCode?: boolean;
 }
 
 export interface SweepReport {
@@ -279,6 +281,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
           dataDir: opts.dataDir,
           command: opts.command ?? [],
           skipIfFinished: true,
+          allowOtherCode: opts.allowOtherCode === true,
         };
         w.send(job);
       };
@@ -291,7 +294,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
           if (!item) return;
           if (m.type === "log") {
             // the lines a person waiting on a sweep needs: warnings, resumes, and the data sets' preprocessing
-            if (/^(warning|resumed|ZCA|cifar10:|svhn:)/.test(m.line)) log(`  ${describeRun(item.run)}: ${m.line}`);
+            if (/^(warning|WARNING|resumed|ZCA|cifar10:|svhn:)/.test(m.line))
+              log(`  ${describeRun(item.run)}: ${m.line}`);
           } else if (m.type === "epoch") item.left = m.epochs - m.epoch;
           else if (m.type === "done") {
             ran++;

@@ -25,6 +25,8 @@ export interface WorkerJob {
   readonly command: readonly string[];
   /** refuse (FinishedElsewhere) a run the folder already holds finished: a concurrent sweep of the same store did it */
   readonly skipIfFinished?: boolean;
+  /** resume a run made by other code (RunOptions.allowOtherCode) */
+  readonly allowOtherCode?: boolean;
 }
 
 /** What a worker sends back. */
@@ -84,6 +86,7 @@ function handle(job: WorkerJob): void {
       mode: "resume",
       command: job.command,
       interactive: false,
+      allowOtherCode: job.allowOtherCode === true,
       log: (line) => send({ type: "log", runId: id, line }),
       onEvent: (e) => {
         watchdog();

@@ -111,9 +111,9 @@ export class Args {
 
 export interface NumberOpts {
   readonly integer?: boolean;
-  /** every option of ours gives both; absent: the safe integers (2^53 − 1), the largest exactly held */
-  readonly min?: number;
-  readonly max?: number;
+  /** every option has a range: an unbounded number is how a typo hangs a command or overflows a timer */
+  readonly min: number;
+  readonly max: number;
 }
 
 // NOTE: Number() takes far more than a number written by hand ("0x2", " 2", "+2", "", "0b1", "Infinity" are all
@@ -129,17 +129,13 @@ export function isDecimal(text: string): boolean {
 
 /** What a numeric option expects, in words: "an integer in [0, 100000]". */
 export function describeRange(opts: NumberOpts): string {
-  const what = opts.integer ? "an integer" : "a number";
-  if (opts.min !== undefined && opts.max !== undefined) return `${what} in [${opts.min}, ${opts.max}]`;
-  if (opts.min !== undefined) return `${what} ≥ ${opts.min}`;
-  return opts.max !== undefined ? `${what} ≤ ${opts.max}` : what;
+  return `${opts.integer ? "an integer" : "a number"} in [${opts.min}, ${opts.max}]`;
 }
 
 /** Parses the value `text` of option `--name` against `opts`; UsageError naming the option, the range and the value. */
 export function checkNumber(name: string, text: string, opts: NumberOpts): number {
   const n = (opts.integer ? INTEGER_TEXT : DECIMAL_TEXT).test(text) ? Number(text) : Number.NaN;
-  const min = opts.min ?? -Number.MAX_SAFE_INTEGER;
-  const max = opts.max ?? Number.MAX_SAFE_INTEGER;
+  const { min, max } = opts;
   if (!Number.isFinite(n) || n < min || n > max)
     throw new UsageError(`option --${name}: expected ${describeRange(opts)}; got "${text}"`);
   return n;

@@ -99,7 +99,7 @@ describe("the parser", () => {
   it("reads --flag value, --flag=value and switches", () => {
     const a = parseCommandArgs(cmd, ["--epochs=3", "--resume"]);
     if (a === "help") throw new Error("help");
-    expect(a.number("epochs", { integer: true })).toBe(3);
+    expect(a.number("epochs", { integer: true, min: 0, max: 10 })).toBe(3);
     expect(a.flag("resume")).toBe(true);
     expect(a.given().sort()).toEqual(["epochs", "resume"]);
   });
@@ -109,8 +109,10 @@ describe("the parser", () => {
     expect(() => parseCommandArgs(cmd, ["extra"])).toThrow(/^unexpected argument "extra"$/);
     const a = parseCommandArgs(cmd, ["--epochs", "2.5"]);
     if (a === "help") throw new Error("help");
-    expect(() => a.number("epochs", { integer: true })).toThrow(/--epochs: expected an integer; got "2.5"/);
-    expect(() => a.number("epochs", { min: 3 })).toThrow(UsageError);
+    expect(() => a.number("epochs", { integer: true, min: 0, max: 10 })).toThrow(
+      /--epochs: expected an integer in \[0, 10\]; got "2.5"/,
+    );
+    expect(() => a.number("epochs", { min: 3, max: 10 })).toThrow(UsageError);
   });
   it("suggests only close names", () => {
     expect(closest("epoch", ["epochs", "batch"])).toBe("epochs");

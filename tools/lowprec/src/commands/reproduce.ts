@@ -9,7 +9,8 @@ import { buildReport, collectReport, loadExperiment, runSweep, VARIANTS, type Va
 import { formatDuration } from "@lowprec/maxout";
 import { UsageError, type Command } from "../command.js";
 import { DATA_DIR_OPTION, resolveDataDir } from "../paths.js";
-import { JOBS_RANGE, VARIANT_OPTION } from "./sweep.js";
+import { VARIANT_OPTION } from "./sweep.js";
+import { JOBS_RANGE } from "./worker.js";
 import { backendLine } from "./train.js";
 
 /** The experiments of the paper, in the order reproduce runs them. */

@@ -2,7 +2,7 @@
 import { experimentNames, loadExperiment, runSweep, SWEEPABLE, VARIANTS, type VariantName } from "@lowprec/experiments";
 import { UsageError, type Args, type Command } from "../command.js";
 import { DATA_DIR_OPTION, existingDataDir, resolveDataDir } from "../paths.js";
-import { QUEUE_OPTION, queueSweep } from "./worker.js";
+import { ALLOW_OTHER_CODE_OPTION, ALLOW_VOLATILE_OPTION, JOBS_RANGE, QUEUE_OPTION, queueSweep } from "./worker.js";
 
 /** `--only k=v,k=v` → a filter (keys: dataset, setting, or a swept field). */
 export function parseOnly(args: Args): Record<string, string> | undefined {
@@ -19,8 +19,6 @@ export function parseOnly(args: Args): Record<string, string> | undefined {
   return only;
 }
 
-/** Runs at once: at most 256, each a process holding its own copy of its data set (a typo must not fork 10^9). */
-export const JOBS_RANGE = { integer: true, min: 1, max: 256 } as const;
 /** Runs per cell: the paper reports one; 100 seeds is already a study, and caps a plan that would never end. */
 export const SEEDS_RANGE = { integer: true, min: 1, max: 100 } as const;
 
@@ -55,6 +53,8 @@ export const command: Command = {
     queue: { ...QUEUE_OPTION, description: "enqueue the missing runs on redis://host:port for `lowprec worker`s" },
     status: { type: "boolean", description: "with --queue: the queued, running, done and failed runs; adds nothing" },
     "retry-failed": { type: "boolean", description: "with --queue: put the sweep's failed runs back in the queue" },
+    "allow-volatile": { ...ALLOW_VOLATILE_OPTION, description: `with --queue: ${ALLOW_VOLATILE_OPTION.description}` },
+    "allow-other-code": ALLOW_OTHER_CODE_OPTION,
   },
   async run(args) {
     const def = loadExperiment(args.positionals[0]!);
@@ -66,13 +66,14 @@ export const command: Command = {
     if (args.has("queue") && args.flag("status")) existingDataDir(args.string("data-dir"));
     if (args.has("queue"))
       return queueSweep(args, def, variant, { ...(seeds !== undefined ? { seeds } : {}), ...(only ? { only } : {}) });
-    args.refuse(["status", "retry-failed"], "only with --queue");
+    args.refuse(["status", "retry-failed", "allow-volatile"], "only with --queue");
     const report = await runSweep({
       experiment: def,
       variant,
       dataDir: resolveDataDir(args.string("data-dir")),
       dryRun: args.flag("dry-run"),
       command: ["lowprec", "sweep", ...args.argv],
+      allowOtherCode: args.flag("allow-other-code"),
       ...(jobs !== undefined ? { jobs } : {}),
       ...(seeds !== undefined ? { seeds } : {}),
       ...(only ? { only } : {}),

@@ -357,10 +357,16 @@ export const command: Command = {
       description: "data root: datasets in DIR/raw, runs in DIR/runs ($LOWPREC_DATA, else the repository's data/)",
     },
     resume: { type: "boolean", description: "continue the run in the folder from its checkpoint" },
+    "allow-other-code": {
+      type: "boolean",
+      description: "with --resume: continue a run made by other code (another code fingerprint), with a warning",
+    },
     force: { type: "boolean", description: "delete the run in the folder, then start a new one" },
   },
   async run(args) {
     if (args.flag("resume") && args.flag("force")) throw new UsageError("--resume and --force exclude each other");
+    if (args.flag("allow-other-code") && !args.flag("resume"))
+      throw new UsageError("--allow-other-code: only with --resume (it lets other code continue a run)");
     const config = configFromArgs(args, args.string("preset", "pi-mnist"), args.string("precision", "fp32"));
     const source = dataSourceFromArgs(args, config.preset);
     const dataName = source ? idxDatasetIdentity(source.dir, source.name).name : undefined;
@@ -378,7 +384,12 @@ export const command: Command = {
     const data = loadSplits(config.preset, dataDir, console.log, source);
     checkLimits(args, config, data);
     const mode = args.flag("resume") ? "resume" : args.flag("force") ? "force" : "new";
-    const { summary: s } = runTraining(config, data, { dir, mode, command: ["lowprec", "train", ...args.argv] });
+    const { summary: s } = runTraining(config, data, {
+      dir,
+      mode,
+      command: ["lowprec", "train", ...args.argv],
+      allowOtherCode: args.flag("allow-other-code"),
+    });
     console.log(
       `test error at the best validation epoch (${s.bestEpoch}): ${s.testErrorAtBestValid.toFixed(2)}% ` +
         `(validation ${s.bestValidError.toFixed(2)}%)`,
