@@ -24,6 +24,10 @@ export {
   METRIC_COLUMNS,
   readJsonFile,
   readDataRecord,
+  readConfigRecord,
+  readRunFile,
+  readRunJson,
+  isRunFile,
   dataDifference,
   type OpenMode,
   type RunFolderOptions,
@@ -59,7 +63,17 @@ export {
   type Sweepable,
   type ExpandOptions,
 } from "./definitions.js";
-export { resultsRoot, runDir, storedState, runMeta, type RunMeta, type StoredState } from "./store.js";
+export {
+  resultsRoot,
+  runDir,
+  storedState,
+  runMeta,
+  runProblems,
+  damagedAdvice,
+  type RunMeta,
+  type StoredState,
+} from "./store.js";
+export { verifyStore, verifyRunFolder, type FolderCheck } from "./verify.js";
 export { runSweep, estimateSeconds, THREADS_PER_RUN, type SweepOptions, type SweepReport } from "./sweep.js";
 export {
   enqueueSweep,
@@ -82,8 +96,8 @@ export {
 } from "./queue.js";
 export { startQueueWorker, UNRECOVERABLE_ERRORS, type QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
 export { claimFolder, startHeartbeat, HEARTBEAT_FILE, type Heartbeat } from "./queue-lock.js";
-export { collectResults, storedSeeds, storedRunDir } from "./results.js";
-export { runTraining, type RunSummary, type RunOptions } from "./run.js";
+export { collectResults, storedSeeds, storedRunDir, MAX_STORED_SEEDS } from "./results.js";
+export { runTraining, summarize, type RunSummary, type RunOptions } from "./run.js";
 export {
   collectReport,
   buildReport,

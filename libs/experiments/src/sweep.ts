@@ -7,11 +7,12 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { cpus, freemem } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatDuration } from "@lowprec/maxout";
 import { datasetAvailable } from "./data.js";
 import { expandRuns, TRAIN_EXAMPLES, type ExperimentDef, type PlannedRun, type VariantName } from "./definitions.js";
-import { resultsRoot, runDir, runMeta, storedState } from "./store.js";
+import { damagedAdvice, resultsRoot, runDir, runMeta, storedState } from "./store.js";
 import type { WorkerJob, WorkerMessage } from "./worker.js";
 
 /** Memory an SVHN run needs at its peak (its splits in float32 are 7.75 GB), rounded up. */
@@ -46,6 +47,8 @@ export interface SweepReport {
   readonly failed: readonly { readonly run: PlannedRun; readonly message: string }[];
   /** not run: their dataset's files are missing */
   readonly missing: readonly PlannedRun[];
+  /** not run and not counted as done: a file of the stored run is not what was written (never overwritten) */
+  readonly damaged: readonly { readonly run: PlannedRun; readonly file: string; readonly why: string }[];
   readonly seconds: number;
 }
 
@@ -102,13 +105,20 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
   const missing = runs.filter((r) => !datasetAvailable(r.dataset, opts.dataDir));
   const rate = { ...DEFAULT_RATE };
   const todo: { run: PlannedRun; left: number }[] = [];
+  const damaged: { run: PlannedRun; file: string; why: string }[] = [];
   let skipped = 0;
   for (const run of runs) {
     if (missing.includes(run)) continue;
     const s = storedState(root, run);
     if (s.state === "done") {
       skipped++;
+      if (s.note) log(`  ${describeRun(run)}: ${s.note}`);
       if (s.summary.secondsPerEpoch) rate[run.dataset] = s.summary.secondsPerEpoch / epochUnits(run);
+    } else if (s.state === "damaged") {
+      // NOTE: never trained over: the folder is evidence of what went wrong, and a person decides what to do.
+      const dir = runDir(root, run);
+      damaged.push({ run, file: s.file, why: s.why });
+      log(`damaged ${describeRun(run)}: ${join(dir, s.file)}: ${s.why}; not run (${damagedAdvice(dir)})`);
     } else todo.push({ run, left: run.config.hyper.epochs - (s.state === "interrupted" ? s.epochsDone : 0) });
   }
   let jobs = Math.max(1, Math.min(opts.jobs ?? cpus().length, todo.length || 1));
@@ -129,23 +139,27 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
     );
   const estimate = (items: typeof todo) => items.reduce((s, t) => s + estimateSeconds(t.run, t.left, rate), 0) / jobs;
   log(
-    `${name}: ${runs.length} runs, ${skipped} done, ${todo.length} to run, ${missing.length} without data; ` +
+    `${name}: ${runs.length} runs, ${skipped} done, ${todo.length} to run, ${missing.length} without data` +
+      `${damaged.length ? `, ${damaged.length} damaged` : ""}; ` +
       `about ${formatDuration(estimate(todo))} with ${jobs} job(s) of ${THREADS_PER_RUN} thread(s)`,
   );
   if (opts.dryRun) {
     for (const r of runs) {
       const t = todo.find((x) => x.run === r);
+      const bad = damaged.find((x) => x.run === r);
       const state = missing.includes(r)
         ? "not run: data missing"
-        : !t
-          ? "done"
-          : t.left < r.config.hyper.epochs
-            ? `resume (${t.left} epochs left)`
-            : "to run";
+        : bad
+          ? `damaged: ${bad.file}: ${bad.why}`
+          : !t
+            ? "done"
+            : t.left < r.config.hyper.epochs
+              ? `resume (${t.left} epochs left)`
+              : "to run";
       const eta = t ? `, ~${formatDuration(estimateSeconds(r, t.left, rate))}` : "";
       log(`  ${r.runId}  ${describeRun(r)}: ${r.config.hyper.epochs} epochs, ${state}${eta}`);
     }
-    return { planned: runs.length, skipped, ran: 0, failed: [], missing, seconds: 0 };
+    return { planned: runs.length, skipped, ran: 0, failed: [], missing, damaged, seconds: 0 };
   }
   const failed: { run: PlannedRun; message: string }[] = [];
   let ran = 0;
@@ -155,7 +169,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
     const left = [...queue, ...running.values()];
     const elapsed = (performance.now() - t0) / 1000;
     log(
-      `progress: ${skipped + ran + failed.length}/${runs.length - missing.length} runs, ` +
+      `progress: ${skipped + ran + failed.length}/${runs.length - missing.length - damaged.length} runs, ` +
         `elapsed ${formatDuration(elapsed)}, ETA ${formatDuration(estimate(left))}`,
     );
   };
@@ -226,5 +240,5 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
         });
       }
     });
-  return { planned: runs.length, skipped, ran, failed, missing, seconds: (performance.now() - t0) / 1000 };
+  return { planned: runs.length, skipped, ran, failed, missing, damaged, seconds: (performance.now() - t0) / 1000 };
 }

@@ -5,8 +5,6 @@
  * run keeps its last checkpoint and is resumed by the next sweep.
  */
 import type { Splits, TrainConfig } from "@lowprec/maxout";
-import { writeFileAtomic } from "@lowprec/storage";
-import { join } from "node:path";
 import { loadSplits } from "./data.js";
 import { runTraining } from "./run.js";
 import type { RunSummary } from "./run.js";
@@ -64,7 +62,8 @@ function handle(job: WorkerJob): void {
         watchdog();
         if (e.kind === "epoch") send({ type: "epoch", runId: id, epoch: e.metrics.epoch, epochs: e.epochs });
       },
-      beforeTraining: () => writeFileAtomic(join(job.dir, "run.json"), `${JSON.stringify(job.meta, null, 2)}\n`),
+      // NOTE: through the folder, so run.json is sealed like the run's other files
+      beforeTraining: (folder) => folder.writeRunMeta(job.meta),
     });
     send({ type: "done", runId: id, summary, seconds: (performance.now() - t0) / 1000 });
   } catch (e) {

@@ -145,6 +145,19 @@ export function checkAgainst(entry: ManifestEntry | undefined, bytes: Uint8Array
   return "SHA-256 mismatch: its bytes changed after it was written";
 }
 
+/** checkAgainst on the length alone (from stat: the file is not read). */
+function checkLength(entry: ManifestEntry, path: string): string | undefined {
+  let bytes: number;
+  try {
+    bytes = statSync(path).size;
+  } catch (e) {
+    if (errnoCode(e) !== "ENOENT") throw fileError(path, e);
+    return entry.previous === null ? undefined : `missing (${MANIFEST_NAME} lists ${entry.bytes} bytes)`;
+  }
+  if (bytes === entry.bytes || (entry.previous && bytes === entry.previous.bytes)) return undefined;
+  return `${bytes} bytes, ${MANIFEST_NAME} says ${entry.bytes} (truncated or appended to)`;
+}
+
 /**
  * The bytes of `<dir>/<name>`, verified against the folder's manifest. Throws UnsealedError when the folder has
  * no manifest, CorruptFileError naming the file when it does not match (or is not listed), and a file error
@@ -170,14 +183,19 @@ export function readVerified(dir: string, name: string): Uint8Array {
 /**
  * Every problem of a folder: no manifest (one problem, file MANIFEST_NAME), a listed file missing or not matching
  * its entry, and any file for which `tracked(name)` holds that the manifest does not list (names relative to the
- * folder, `/`-separated; hidden files are never tracked). A damaged manifest throws CorruptFileError.
+ * folder, `/`-separated; hidden files are never tracked). A damaged manifest throws CorruptFileError. Files for
+ * which `hashed(name)` is false are checked for presence and length only (a large file a caller does not read).
  */
-export function verifyFolder(dir: string, tracked: (name: string) => boolean): FileProblem[] {
+export function verifyFolder(
+  dir: string,
+  tracked: (name: string) => boolean,
+  hashed: (name: string) => boolean = () => true,
+): FileProblem[] {
   const manifest = readManifest(dir);
   if (manifest === undefined) return [{ file: MANIFEST_NAME, why: UNSEALED }];
   const problems: FileProblem[] = [];
   for (const [name, entry] of Object.entries(manifest)) {
-    const why = checkAgainst(entry, readOrAbsent(join(dir, name)));
+    const why = hashed(name) ? checkAgainst(entry, readOrAbsent(join(dir, name))) : checkLength(entry, join(dir, name));
     if (why !== undefined) problems.push({ file: name, why });
   }
   for (const name of filesUnder(dir))

@@ -73,8 +73,13 @@ export const command: Command = {
     if (!args.flag("dry-run"))
       console.log(
         `${def.name}/${variant}: ${report.ran} ran, ${report.skipped} were done, ${report.failed.length} failed, ` +
-          `${report.missing.length} without data`,
+          `${report.missing.length} without data${report.damaged.length ? `, ${report.damaged.length} damaged` : ""}`,
       );
-    return report.failed.length ? 1 : 0;
+    if (report.damaged.length)
+      console.error(
+        `lowprec sweep: ${report.damaged.length} stored run(s) damaged and not run (listed above); ` +
+          "`lowprec verify` lists every damaged run",
+      );
+    return report.failed.length || report.damaged.length ? 1 : 0;
   },
 };
