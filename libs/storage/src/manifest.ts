@@ -141,7 +141,7 @@ export function checkAgainst(entry: ManifestEntry | undefined, bytes: Uint8Array
   if (same(d, entry) || (entry.previous && same(d, entry.previous))) return undefined;
   const sizes = entry.previous && entry.previous.bytes !== entry.bytes ? [entry.previous.bytes, entry.bytes] : [];
   if (d.bytes !== entry.bytes && !sizes.includes(d.bytes))
-    return `${d.bytes} bytes, ${MANIFEST_NAME} says ${entry.bytes} (truncated or appended to)`;
+    return `${d.bytes} bytes where ${MANIFEST_NAME} says ${entry.bytes} (truncated or appended to)`;
   return "SHA-256 mismatch: its bytes changed after it was written";
 }
 
@@ -155,7 +155,7 @@ function checkLength(entry: ManifestEntry, path: string): string | undefined {
     return entry.previous === null ? undefined : `missing (${MANIFEST_NAME} lists ${entry.bytes} bytes)`;
   }
   if (bytes === entry.bytes || (entry.previous && bytes === entry.previous.bytes)) return undefined;
-  return `${bytes} bytes, ${MANIFEST_NAME} says ${entry.bytes} (truncated or appended to)`;
+  return `${bytes} bytes where ${MANIFEST_NAME} says ${entry.bytes} (truncated or appended to)`;
 }
 
 /**

@@ -51,7 +51,7 @@ describe("folder manifests", () => {
     ]);
     expect(() => readVerified(dir, "a.json")).toThrow(`${join(dir, "a.json")} is corrupt: SHA-256 mismatch`);
     writeFileSync(join(dir, "a.json"), "ab");
-    expect(verifyFolder(dir, all)[0]?.why).toBe(`2 bytes, ${MANIFEST_NAME} says 3 (truncated or appended to)`);
+    expect(verifyFolder(dir, all)[0]?.why).toBe(`2 bytes where ${MANIFEST_NAME} says 3 (truncated or appended to)`);
     rmSync(join(dir, "a.json"));
     expect(verifyFolder(dir, all)[0]?.why).toBe(`missing (${MANIFEST_NAME} lists 3 bytes)`);
     writeFileSync(join(dir, "a.json"), "abc");
