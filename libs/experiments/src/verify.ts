@@ -40,6 +40,8 @@ function runFolders(dir: string): string[] {
 /** The verdict on one run folder (the checkpoint is hashed and decoded). */
 export function verifyRunFolder(dir: string): FolderCheck {
   if (lockHolder(dir) !== undefined) return { dir, state: "in progress", problems: [] };
+  // NOTE: a writer killed before its first write leaves only its lock (and temp files): nothing to verify
+  if (readdirSync(dir).every((n) => n.startsWith("."))) return { dir, state: "intact", problems: [] };
   const problems = runProblems(dir, true);
   if (problems.length === 0 && existsSync(join(dir, "checkpoint.bin"))) {
     try {

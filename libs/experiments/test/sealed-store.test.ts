@@ -1,8 +1,9 @@
 // The result store reads only verified run files: a run.json's seed counts only when the file verifies and the
 // folder is the planned run of that seed (no phantom seeds), seeds are bounded, and a damaged summary.json of an
 // otherwise intact run is re-derived from its metrics with the numbers runTraining wrote.
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { EpochMetrics } from "@lowprec/maxout";
@@ -105,5 +106,22 @@ describe("storedState", () => {
     const bad = storedState(join(dataDir, "results"), twoEpochs);
     expect(bad.state).toBe("damaged");
     expect(verifyStore(dataDir).map((c) => c.state)).toEqual(["damaged"]);
+  });
+});
+
+describe("verifyStore", () => {
+  it("a folder whose writer was killed before its first write (a stale lock only) is intact, not unsealed", () => {
+    const dataDir = join(root, "stale");
+    const dir = join(dataDir, "runs", "x");
+    mkdirSync(dir, { recursive: true });
+    const dead = spawnSync(process.execPath, ["-e", "0"]).pid;
+    const holder = { pid: dead, host: hostname(), started: "2026-01-01T00:00:00.000Z", command: "t" };
+    writeFileSync(join(dir, ".lock"), JSON.stringify(holder));
+    expect(verifyStore(dataDir)).toEqual([{ dir, state: "intact", problems: [] }]);
+    writeFileSync(join(dir, "config.json"), "{}");
+    expect(verifyStore(dataDir)[0]?.problems).toEqual([
+      { file: "manifest.sealed", why: "unsealed (written before run files were sealed)" },
+    ]);
+    expect(() => verifyStore(join(root, "nowhere"))).toThrow(`${join(root, "nowhere")}: no such data root`);
   });
 });
