@@ -35,6 +35,10 @@ export {
   METRIC_COLUMNS,
   readJsonFile,
   readDataRecord,
+  readConfigRecord,
+  readRunFile,
+  readRunJson,
+  isRunFile,
   dataDifference,
   type OpenMode,
   type RunFolderOptions,
@@ -73,7 +77,17 @@ export {
   type Sweepable,
   type ExpandOptions,
 } from "./definitions.js";
-export { resultsRoot, runDir, storedState, runMeta, type RunMeta, type StoredState } from "./store.js";
+export {
+  resultsRoot,
+  runDir,
+  storedState,
+  runMeta,
+  runProblems,
+  damagedAdvice,
+  type RunMeta,
+  type StoredState,
+} from "./store.js";
+export { verifyStore, verifyRunFolder, type FolderCheck } from "./verify.js";
 export { runSweep, estimateSeconds, THREADS_PER_RUN, type SweepOptions, type SweepReport } from "./sweep.js";
 export {
   enqueueSweep,
@@ -114,8 +128,8 @@ export {
   type QueueWorkerOptions,
 } from "./queue-worker.js";
 export { claimFolder, startHeartbeat, HEARTBEAT_FILE, type Heartbeat } from "./queue-lock.js";
-export { collectResults, storedSeeds, storedRunDir } from "./results.js";
-export { runTraining, OtherCodeError, type RunSummary, type RunOptions } from "./run.js";
+export { collectResults, storedSeeds, storedRunDir, MAX_STORED_SEEDS } from "./results.js";
+export { runTraining, summarize, OtherCodeError, type RunSummary, type RunOptions } from "./run.js";
 export {
   collectReport,
   buildReport,

@@ -20,6 +20,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { hostname } from "node:os";
+import { join } from "node:path";
 import type { Job } from "bullmq";
 import { formatDuration, validateConfig } from "@lowprec/maxout";
 import type { PlannedRun } from "./definitions.js";
@@ -40,7 +41,7 @@ import {
 import { claimFolder, MAX_TIMER_MS, releaseDeadLock, startHeartbeat } from "./queue-lock.js";
 import { runId } from "./run-id.js";
 import type { RunSummary } from "./run.js";
-import { storedState } from "./store.js";
+import { damagedAdvice, storedState } from "./store.js";
 import { describeRun, THREADS_PER_RUN, workerPath } from "./sweep.js";
 import type { WorkerJob, WorkerMessage } from "./worker.js";
 
@@ -227,6 +228,9 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       log(`already done ${what}: nothing to train`);
       return { summary: before.summary, worker: name, trained: false };
     }
+    // NOTE: a damaged stored run is never trained over (nor retried): a person decides what to do with it.
+    if (before.state === "damaged")
+      throw new UnrecoverableError(`${what}: damaged: ${join(dir, before.file)}: ${before.why}; ${damagedAdvice(dir)}`);
     const from = before.state === "interrupted" ? before.epochsDone : 0;
     log(`start ${what}: attempt ${job.attemptsStarted}${from ? `, resuming after epoch ${from}` : ""}`);
     const progress = (epoch: number) => {

@@ -31,10 +31,10 @@ import {
   type ResultRow,
   type ScaleRow,
 } from "@lowprec/report";
-import { writeFileAtomic } from "@lowprec/storage";
+import { CorruptFileError, writeFileAtomic } from "@lowprec/storage";
 import { expandRuns, experimentNames, loadExperiment, type DatasetName, type VariantName } from "./definitions.js";
 import { collectResults, storedRunDir, storedSeeds } from "./results.js";
-import { readDataRecord, readJsonFile, type ConfigRecord } from "./run-folder.js";
+import { readConfigRecord, readDataRecord, readJsonFile, readRunFile, type ConfigRecord } from "./run-folder.js";
 
 /** The paper's Table 2 (transcribed; see the file's provenance), in @lowprec/report's form. */
 export function paperTable2(): PaperTable2 {
@@ -146,7 +146,7 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   for (const name of experimentNames()) {
     const def = loadExperiment(name);
     if (!def.variants[variant]) continue;
-    const rows = collectResults(def, variant, dataDir);
+    const rows = collectResults(def, variant, dataDir, undefined, (line) => console.log(line));
     const done = rows.filter((r) => r.status === "done");
     if (done.length === 0) continue;
     put(`${name}.csv`, resultsToCsv(rows));
@@ -154,9 +154,11 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
     seconds += done.reduce((s, r) => s + (Number.isFinite(r.seconds) ? r.seconds : 0), 0);
     commands.push(`lowprec sweep ${name} --variant ${variant}`);
     for (const run of expandRuns(def, variant, { seeds: storedSeeds(def, variant, dataDir) })) {
-      const p = join(storedRunDir(dataDir, run), "config.json");
-      if (!existsSync(p)) continue;
-      const rec = readJsonFile(p) as ConfigRecord;
+      // NOTE: a damaged run (named by collectResults) is skipped; the others' files verified there and verify here
+      const row = rows.find((r) => r.runId === run.runId);
+      if (row?.status.startsWith("damaged") || row?.status === "in progress") continue;
+      const rec = readConfigRecord(storedRunDir(dataDir, run));
+      if (rec === undefined) continue;
       if (rec.environment.started > latest) [latest, env] = [rec.environment.started, rec.environment];
       if (!rows.some((r) => r.status === "done" && r.runId === run.runId)) continue;
       commits.set(rec.environment.gitCommit, (commits.get(rec.environment.gitCommit) ?? 0) + 1);
@@ -170,10 +172,23 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   const scales = run ? join(storedRunDir(dataDir, run), "scales") : "";
   if (run && existsSync(scales)) {
     const rows: ScaleRow[] = [];
-    for (const f of readdirSync(scales).sort())
-      rows.push(...scaleRowsFromCsv(readFileSync(join(scales, f), "utf8"), join(scales, f)));
-    put("telemetry.csv", scaleRowsToCsv(rows));
-    put("telemetry.json", `${JSON.stringify({ ...TELEMETRY, runId: run.runId, variant }, null, 2)}\n`);
+    let damaged = "";
+    for (const f of readdirSync(scales).sort()) {
+      if (f.startsWith(".")) continue;
+      try {
+        const text = Buffer.from(readRunFile(storedRunDir(dataDir, run), `scales/${f}`)).toString("utf8");
+        rows.push(...scaleRowsFromCsv(text, join(scales, f)));
+      } catch (e) {
+        if (!(e instanceof CorruptFileError)) throw e;
+        damaged = e.message;
+        break;
+      }
+    }
+    if (damaged) console.log(`${damaged}: telemetry not collected`);
+    else {
+      put("telemetry.csv", scaleRowsToCsv(rows));
+      put("telemetry.json", `${JSON.stringify({ ...TELEMETRY, runId: run.runId, variant }, null, 2)}\n`);
+    }
   }
   const provenance: Provenance = {
     variant,

@@ -3,12 +3,13 @@ import {
   checkSplits,
   DivergenceError,
   train,
+  type EpochMetrics,
   type ProgressEvent,
   type Splits,
   type TrainConfig,
   type TrainResult,
 } from "@lowprec/maxout";
-import { backendInfo, getBackend } from "@lowprec/tensor";
+import { backendInfo, getBackend, type BackendInfo } from "@lowprec/tensor";
 import { codeIdentity, describeCode } from "./code-identity.js";
 import { bitDifferences, bitSettings, currentEnvironment } from "./environment.js";
 import { RunFolder, type OpenMode } from "./run-folder.js";
@@ -45,8 +46,8 @@ export interface RunOptions {
   readonly interactive?: boolean;
   /** called with every progress event */
   readonly onEvent?: (e: ProgressEvent) => void;
-  /** called once the folder is open and locked, before training (e.g. to write a sidecar file) */
-  readonly beforeTraining?: () => void;
+  /** called once the folder is open and locked, before training (e.g. to write run.json through the folder) */
+  readonly beforeTraining?: (folder: RunFolder) => void;
   /**
    * resume a run whose earlier sessions ran other code (another code fingerprint, or none recorded): refused
    * otherwise, since its numbers would mix two programs; with it, a warning, and config.json keeps both
@@ -60,6 +61,32 @@ export class OtherCodeError extends Error {
 }
 
 const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
+
+/**
+ * The summary of a run from its configuration and its metrics (every epoch so far, epoch 0 first): written by
+ * runTraining when the run stops, and re-derived from a verified metrics.json when summary.json is damaged.
+ * The best epoch and its errors are the last epoch's running best (the trainer tracks them per epoch).
+ */
+export function summarize(config: TrainConfig, history: readonly EpochMetrics[], backend: BackendInfo): RunSummary {
+  const trained = history.filter((m) => m.epoch > 0);
+  const last = trained.at(-1);
+  const final = history.at(-1);
+  return {
+    runId: runId(config),
+    preset: config.preset,
+    precision: config.precision.name,
+    epochs: config.hyper.epochs,
+    epochsDone: last?.epoch ?? 0,
+    completed: (last?.epoch ?? 0) >= config.hyper.epochs,
+    bestEpoch: final?.bestEpoch ?? 0,
+    bestValidError: final?.bestValidError ?? Number.NaN,
+    testErrorAtBestValid: final?.bestTestError ?? Number.NaN,
+    lastTestError: last?.testError ?? null,
+    secondsPerEpoch: mean(trained.map((m) => m.seconds)),
+    trainSecondsPerEpoch: mean(trained.map((m) => m.trainSeconds)),
+    backend,
+  };
+}
 
 /** Trains `config` on `data` into `opts.dir`; the summary is written whether the run completes or stops. */
 export function runTraining(
@@ -97,7 +124,7 @@ export function runTraining(
       if (diff.length)
         log(`warning: resuming under other settings (${diff.join("; ")}): the result will not be bit-identical`);
     }
-    opts.beforeTraining?.();
+    opts.beforeTraining?.(folder);
     const environment = currentEnvironment(command);
     const result = train(config, data, folder, {
       kernels: getBackend(),
@@ -105,23 +132,7 @@ export function runTraining(
       environment: { ...environment },
       ...(opts.stopAfterEpoch !== undefined ? { stopAfterEpoch: opts.stopAfterEpoch } : {}),
     });
-    const trained = result.history.filter((m) => m.epoch > 0);
-    const last = trained.at(-1);
-    const summary: RunSummary = {
-      runId: runId(config),
-      preset: config.preset,
-      precision: config.precision.name,
-      epochs: config.hyper.epochs,
-      epochsDone: last?.epoch ?? 0,
-      completed: result.completed,
-      bestEpoch: result.bestEpoch,
-      bestValidError: result.bestValidError,
-      testErrorAtBestValid: result.bestTestError,
-      lastTestError: last?.testError ?? null,
-      secondsPerEpoch: mean(trained.map((m) => m.seconds)),
-      trainSecondsPerEpoch: mean(trained.map((m) => m.trainSeconds)),
-      backend: backendInfo(),
-    };
+    const summary = summarize(config, result.history, backendInfo());
     if (!Number.isFinite(summary.testErrorAtBestValid) || !Number.isFinite(summary.bestValidError))
       throw new DivergenceError("evaluation", summary.bestEpoch, 0, -1, "none", summary.testErrorAtBestValid);
     folder.writeSummary(summary);

@@ -20,7 +20,7 @@ import {
   type PlannedRun,
   type VariantName,
 } from "./definitions.js";
-import { resultsRoot, runDir, runMeta, storedState } from "./store.js";
+import { damagedAdvice, resultsRoot, runDir, runMeta, storedState } from "./store.js";
 import type { WorkerJob, WorkerMessage } from "./worker.js";
 
 /** Memory an SVHN run needs at its peak (its splits in float32 are 7.75 GB), rounded up. */
@@ -64,6 +64,8 @@ export interface SweepReport {
   readonly finishedElsewhere: number;
   /** still running in another process on another host when this sweep ended: neither done nor failed here */
   readonly elsewhere: readonly { readonly run: PlannedRun; readonly holder: LockHolder | undefined }[];
+  /** not run and not counted as done: a file of the stored run is not what was written (never overwritten) */
+  readonly damaged: readonly { readonly run: PlannedRun; readonly file: string; readonly why: string }[];
   readonly seconds: number;
 }
 
@@ -144,6 +146,7 @@ function dryRun(opts: SweepOptions, log: (line: string) => void): SweepReport {
   const rate = { ...DEFAULT_RATE };
   const available = new Map<string, boolean>();
   const missing: PlannedRun[] = [];
+  const damaged: { run: PlannedRun; file: string; why: string }[] = [];
   let planned = 0;
   let skipped = 0;
   let todo = 0;
@@ -166,8 +169,11 @@ function dryRun(opts: SweepOptions, log: (line: string) => void): SweepReport {
       const s = storedState(root, r);
       if (s.state === "done") {
         skipped++;
-        state = "done";
+        state = s.note ? `done (${s.note})` : "done";
         if (s.summary.secondsPerEpoch) rate[r.dataset] = s.summary.secondsPerEpoch / epochUnits(r);
+      } else if (s.state === "damaged") {
+        damaged.push({ run: r, file: s.file, why: s.why });
+        state = `damaged: ${s.file}: ${s.why}`;
       } else {
         const left = r.config.hyper.epochs - (s.state === "interrupted" ? s.epochsDone : 0);
         const t = estimateSeconds(r, left, rate);
@@ -185,10 +191,11 @@ function dryRun(opts: SweepOptions, log: (line: string) => void): SweepReport {
   logMissing(missingByDataset(missing), log);
   log(
     `${opts.experiment.name}/${opts.variant}: ${planned} runs, ${skipped} done, ${todo} to run, ` +
-      `${missing.length} without data; about ${formatDuration(seconds / jobs)} with ${jobs} job(s) of ` +
+      `${missing.length} without data${damaged.length ? `, ${damaged.length} damaged` : ""}; ` +
+      `about ${formatDuration(seconds / jobs)} with ${jobs} job(s) of ` +
       `${THREADS_PER_RUN} thread(s)`,
   );
-  return { planned, skipped, ran: 0, failed: [], missing, finishedElsewhere: 0, elsewhere: [], seconds: 0 };
+  return { planned, skipped, ran: 0, failed: [], missing, damaged, finishedElsewhere: 0, elsewhere: [], seconds: 0 };
 }
 
 /** Runs (or lists, with `dryRun`) what is missing of a sweep. */
@@ -209,13 +216,20 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
   });
   const rate = { ...DEFAULT_RATE };
   const todo: { run: PlannedRun; left: number }[] = [];
+  const damaged: { run: PlannedRun; file: string; why: string }[] = [];
   let skipped = 0;
   for (const run of runs) {
     if (!available.get(run.dataset)) continue;
     const s = storedState(root, run);
     if (s.state === "done") {
       skipped++;
+      if (s.note) log(`  ${describeRun(run)}: ${s.note}`);
       if (s.summary.secondsPerEpoch) rate[run.dataset] = s.summary.secondsPerEpoch / epochUnits(run);
+    } else if (s.state === "damaged") {
+      // NOTE: never trained over: the folder is evidence of what went wrong, and a person decides what to do.
+      const dir = runDir(root, run);
+      damaged.push({ run, file: s.file, why: s.why });
+      log(`damaged ${describeRun(run)}: ${join(dir, s.file)}: ${s.why}; not run (${damagedAdvice(dir)})`);
     } else todo.push({ run, left: run.config.hyper.epochs - (s.state === "interrupted" ? s.epochsDone : 0) });
   }
   const jobs = chooseJobs(
@@ -228,7 +242,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
   logMissing(missingByDataset(missing), log);
   const estimate = (items: typeof todo) => items.reduce((s, t) => s + estimateSeconds(t.run, t.left, rate), 0) / jobs;
   log(
-    `${name}: ${runs.length} runs, ${skipped} done, ${todo.length} to run, ${missing.length} without data; ` +
+    `${name}: ${runs.length} runs, ${skipped} done, ${todo.length} to run, ${missing.length} without data` +
+      `${damaged.length ? `, ${damaged.length} damaged` : ""}; ` +
       `about ${formatDuration(estimate(todo))} with ${jobs} job(s) of ${THREADS_PER_RUN} thread(s)`,
   );
   const failed: { run: PlannedRun; message: string }[] = [];
@@ -242,8 +257,9 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
     const left = [...queue, ...running.values()];
     const elapsed = (performance.now() - t0) / 1000;
     log(
-      `progress: ${skipped + ran + finishedElsewhere + busy.length + failed.length}/${runs.length - missing.length} ` +
-        `runs, elapsed ${formatDuration(elapsed)}, ETA ${formatDuration(estimate(left))}`,
+      `progress: ${skipped + ran + finishedElsewhere + busy.length + failed.length}/` +
+        `${runs.length - missing.length - damaged.length} runs, elapsed ${formatDuration(elapsed)}, ` +
+        `ETA ${formatDuration(estimate(left))}`,
     );
   };
   const doneElsewhere = (run: PlannedRun) => {
@@ -365,6 +381,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
     ran,
     failed,
     missing,
+    damaged,
     finishedElsewhere,
     elsewhere,
     seconds: (performance.now() - t0) / 1000,

@@ -5,11 +5,11 @@
  * run keeps its last checkpoint and is resumed by the next sweep.
  */
 import type { Splits, TrainConfig } from "@lowprec/maxout";
-import { LockedError, writeFileAtomic, type LockHolder } from "@lowprec/storage";
+import { LockedError, type LockHolder } from "@lowprec/storage";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadSplits } from "./data.js";
-import { readJsonFile } from "./run-folder.js";
+import { readRunJson } from "./run-folder.js";
 import { runTraining } from "./run.js";
 import type { RunSummary } from "./run.js";
 import { FINISHED_ELSEWHERE } from "./sweep.js";
@@ -51,9 +51,8 @@ class FinishedElsewhereError extends Error {
 
 /** Whether the folder holds this run, finished (a concurrent sweep's work): then it is not opened for training. */
 function finishedIn(dir: string, runId: string): boolean {
-  const p = join(dir, "summary.json");
-  if (!existsSync(p)) return false;
-  const s = readJsonFile(p) as Partial<RunSummary>;
+  if (!existsSync(join(dir, "summary.json"))) return false;
+  const s = readRunJson(dir, "summary.json") as Partial<RunSummary>;
   return s.runId === runId && s.completed === true;
 }
 
@@ -92,11 +91,12 @@ function handle(job: WorkerJob): void {
         watchdog();
         if (e.kind === "epoch") send({ type: "epoch", runId: id, epoch: e.metrics.epoch, epochs: e.epochs });
       },
-      beforeTraining: () => {
+      beforeTraining: (folder) => {
         // NOTE: checked under the folder's lock, so two sweeps of one store never both train (or resume) a run.
         if (job.skipIfFinished && finishedIn(job.dir, id))
           throw new FinishedElsewhereError(`${job.dir}: finished by another process`);
-        writeFileAtomic(join(job.dir, "run.json"), `${JSON.stringify(job.meta, null, 2)}\n`);
+        // NOTE: through the folder, so run.json is sealed like the run's other files
+        folder.writeRunMeta(job.meta);
       },
     });
     send({ type: "done", runId: id, summary, seconds: (performance.now() - t0) / 1000 });

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadMnist, writeSyntheticCifar10 } from "@lowprec/datasets";
 import { dataRecord, resolveConfig, type DataRecord } from "@lowprec/maxout";
+import { ManifestWriter } from "@lowprec/storage";
 import { nativeFloat64Available } from "@lowprec/tensor";
 import { loadSplits } from "../src/data.js";
 import { expandRuns, loadExperiment } from "../src/definitions.js";
@@ -149,15 +150,16 @@ describe("loadSplits", () => {
 });
 
 describe("the report's data provenance", () => {
-  /** A finished table2 smoke run in the store, with or without data.json. */
+  /** A finished table2 smoke run in the store, with or without data.json (sealed, as a run folder writes it). */
   function storeRun(dataDir: string, index: number, data: DataRecord | undefined): void {
     const run = expandRuns(loadExperiment("table2"), "smoke")[index]!;
     const dir = storedRunDir(dataDir, run);
     mkdirSync(dir, { recursive: true });
+    const sealed = ManifestWriter.open(dir);
     const { config, ...meta } = run;
-    writeFileSync(join(dir, "run.json"), JSON.stringify(meta));
+    sealed.write("run.json", JSON.stringify(meta));
     const environment = { ...currentEnvironment(["test"]), started: `2026-01-0${index + 1}T00:00:00.000Z` };
-    writeFileSync(join(dir, "config.json"), JSON.stringify({ runId: run.runId, config, environment, earlier: [] }));
+    sealed.write("config.json", JSON.stringify({ runId: run.runId, config, environment, earlier: [] }));
     const summary = {
       runId: run.runId,
       preset: config.preset,
@@ -173,8 +175,9 @@ describe("the report's data provenance", () => {
       trainSecondsPerEpoch: 1,
       backend: { name: "js", blas: false, threads: 1 },
     };
-    writeFileSync(join(dir, "summary.json"), JSON.stringify(summary));
-    if (data) writeFileSync(join(dir, "data.json"), JSON.stringify(data));
+    sealed.write("summary.json", JSON.stringify(summary));
+    if (data) sealed.write("data.json", JSON.stringify(data));
+    sealed.settle();
   }
 
   it("runs without data.json: provenance.json has no data field, the page no data table", async () => {

@@ -1,10 +1,26 @@
 /**
  * @lowprec/storage: files that are never half written, never silently corrupt and never shared by two
- * processes. Atomic durable writes, sealed (length + SHA-256) files, folder locks, writable-folder checks.
+ * processes. Atomic durable writes, sealed (length + SHA-256) files, folder manifests, folder locks, writable-folder
+ * checks.
  * It imports nothing else of ours.
  */
 export { writeFileAtomic, removeStaleTemps, tempPathFor, pidAlive } from "./atomic.js";
 export { CorruptFileError, sha256Hex, writeSealed, readSealed } from "./sealed.js";
-export { lockFolder, LockedError, type FolderLock, type LockHolder } from "./lock.js";
+export { lockFolder, lockHolder, LockedError, type FolderLock, type LockHolder } from "./lock.js";
 export { ensureWritableDir } from "./dirs.js";
 export { insideRoot, OutsideRootError } from "./inside.js";
+export {
+  checkAgainst,
+  digestOf,
+  hasManifest,
+  MANIFEST_NAME,
+  ManifestWriter,
+  readManifest,
+  readVerified,
+  UnsealedError,
+  verifyFolder,
+  type FileDigest,
+  type FileProblem,
+  type Manifest,
+  type ManifestEntry,
+} from "./manifest.js";

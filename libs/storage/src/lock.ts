@@ -143,6 +143,17 @@ function parseHolder(text: string): { holder: LockHolder | undefined; problem: s
   return { holder: undefined, problem: `is not a lock this library wrote (${JSON.stringify(text.slice(0, 60))})` };
 }
 
+/**
+ * Who holds `dir`'s lock, when a process that may be alive does: a lock of this host whose pid is alive, or any
+ * lock of another host (its pid cannot be checked from here). Undefined when there is no lock, or its holder is
+ * known dead (a killed writer's lock, which the next lockFolder takes over).
+ */
+export function lockHolder(dir: string): LockHolder | undefined {
+  const seen = readLock(join(dir, LOCK_NAME));
+  if (seen?.holder === undefined || isStale(seen.holder) || seen.holder.pid === process.pid) return undefined;
+  return seen.holder;
+}
+
 /** A lock of this host whose process is gone (our own pid is alive, whatever the lock says). */
 function isStale(holder: LockHolder | undefined): boolean {
   return holder !== undefined && holder.host === hostname() && holder.pid !== process.pid && !pidAlive(holder.pid);

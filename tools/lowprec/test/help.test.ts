@@ -40,6 +40,7 @@ describe("every command", () => {
       "results",
       "sweep",
       "train",
+      "verify",
       "worker",
     ]);
   });

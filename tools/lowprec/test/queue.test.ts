@@ -24,7 +24,7 @@ import {
   type QueueJobData,
   type QueueRunStatus,
 } from "@lowprec/experiments";
-import { lockFolder, pidAlive } from "@lowprec/storage";
+import { lockFolder, ManifestWriter, pidAlive } from "@lowprec/storage";
 
 const bin = new URL("../bin/lowprec.js", import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), "lowprec-queue-"));
@@ -381,7 +381,10 @@ describe.skipIf(!redisInstalled)("sweeps on a job queue", () => {
     // a corrupt checkpoint (CorruptFileError in the training process), a bad configuration (ConfigError before
     // anything runs), a folder held by a live process (this one): in use, retried twice 200 ms apart
     mkdirSync(runDir(join(d, "results"), corrupt!), { recursive: true });
-    writeFileSync(join(runDir(join(d, "results"), corrupt!), "checkpoint.bin"), "not a checkpoint");
+    // NOTE: sealed (listed in its manifest) as a run folder writes it, so the bytes reach the checkpoint decoder
+    const sealed = ManifestWriter.open(runDir(join(d, "results"), corrupt!));
+    sealed.write("checkpoint.bin", "not a checkpoint");
+    sealed.settle();
     const lock = lockFolder(runDir(join(d, "results"), locked!), "queue test");
     const bad = { ...corrupt!.config, hyper: { ...corrupt!.config.hyper, learningRate: -1 } };
     const badMeta = { ...runMeta(corrupt!), experiment: "bad", runId: runId(bad) };

@@ -59,7 +59,7 @@ export const command: Command = {
         command: ["lowprec", "reproduce", ...args.argv],
         ...(jobs !== undefined ? { jobs } : {}),
       });
-      failed += report.failed.length + report.elsewhere.length;
+      failed += report.failed.length + report.elsewhere.length + report.damaged.length;
     }
     console.log(`\nreproduce (${variant}): ${formatDuration((performance.now() - t0) / 1000)}, ${failed} failed`);
     if (!args.flag("dry-run")) {

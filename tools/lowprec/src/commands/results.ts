@@ -49,7 +49,10 @@ export const command: Command = {
   async run(args) {
     const def = loadExperiment(args.positionals[0]!);
     const variant = args.choice("variant", VARIANTS, "budget") as VariantName;
-    const rows = collectResults(def, variant, existingDataDir(args.string("data-dir")));
+    // NOTE: damaged runs and re-derived summaries are named on stderr; their rows say so too
+    const rows = collectResults(def, variant, existingDataDir(args.string("data-dir")), undefined, (line) =>
+      console.error(line),
+    );
     console.log(`${def.name}/${variant}: ${def.title}`);
     console.log(resultsDigest(rows));
     const csv = args.string("csv");
@@ -57,6 +60,9 @@ export const command: Command = {
       writeFileAtomic(resolve(csv), resultsToCsv(rows));
       console.log(`wrote ${resolve(csv)}`);
     }
-    return 0;
+    const damaged = rows.filter((r) => r.status.startsWith("damaged")).length;
+    if (damaged)
+      console.error(`lowprec results: ${damaged} damaged run(s), not used as results; see \`lowprec verify\``);
+    return damaged ? 1 : 0;
   },
 };

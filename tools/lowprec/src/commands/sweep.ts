@@ -83,9 +83,15 @@ export const command: Command = {
         `${def.name}/${variant}: ${report.ran} ran, ${report.skipped} were done, ` +
           (report.finishedElsewhere ? `${report.finishedElsewhere} finished by another process, ` : "") +
           (report.elsewhere.length ? `${report.elsewhere.length} still running on another host, ` : "") +
-          `${report.failed.length} failed, ${report.missing.length} without data`,
+          `${report.failed.length} failed, ${report.missing.length} without data` +
+          (report.damaged.length ? `, ${report.damaged.length} damaged` : ""),
+      );
+    if (report.damaged.length)
+      console.error(
+        `lowprec sweep: ${report.damaged.length} stored run(s) damaged and not run (listed above); ` +
+          "`lowprec verify` lists every damaged run",
       );
     // NOTE: a run another process finished is done; one still running elsewhere is not (yet): exit 1, rerun later.
-    return report.failed.length || report.elsewhere.length ? 1 : 0;
+    return report.failed.length || report.elsewhere.length || report.damaged.length ? 1 : 0;
   },
 };
