@@ -5,5 +5,5 @@
  */
 export { writeFileAtomic, removeStaleTemps, tempPathFor, pidAlive } from "./atomic.js";
 export { CorruptFileError, sha256Hex, writeSealed, readSealed } from "./sealed.js";
-export { lockFolder, LockedError, type FolderLock, type LockHolder } from "./lock.js";
+export { lockFolder, LockedError, LockLostError, type FolderLock, type LockHolder } from "./lock.js";
 export { ensureWritableDir } from "./dirs.js";
