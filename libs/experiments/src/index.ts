@@ -81,7 +81,7 @@ export {
   type EnqueueReport,
 } from "./queue.js";
 export { startQueueWorker, UNRECOVERABLE_ERRORS, type QueueWorker, type QueueWorkerOptions } from "./queue-worker.js";
-export { claimFolder, startHeartbeat, HEARTBEAT_FILE, type Heartbeat } from "./queue-lock.js";
+export { claimFolder, startHeartbeat, HEARTBEAT_FILE, type Heartbeat, type HeartbeatHandle } from "./queue-lock.js";
 export { collectResults, storedSeeds, storedRunDir } from "./results.js";
 export { runTraining, type RunSummary, type RunOptions } from "./run.js";
 export {

@@ -132,7 +132,7 @@ export class RunFolder implements RunOutput {
 
   private constructor(
     readonly dir: string,
-    private readonly lock: FolderLock,
+    readonly lock: FolderLock,
     /** whether the folder holds a checkpoint to continue from */
     readonly resumable: boolean,
     opts: RunFolderOptions,
@@ -194,12 +194,14 @@ export class RunFolder implements RunOutput {
   }
 
   writeConfig(config: TrainConfig, environment: Record<string, unknown>): void {
+    this.lock.assertHeld();
     const earlier = this.previous ? [...(this.previous.earlier ?? []), this.previous.environment] : [];
     const record = { runId: runId(config), config, environment, earlier };
     writeFileAtomic(join(this.dir, "config.json"), `${JSON.stringify(record, null, 2)}\n`);
   }
   /** Records the data (data.json); on a resume, refuses data other than the earlier session's, writing nothing. */
   writeData(data: DataRecord): void {
+    this.lock.assertHeld();
     const p = join(this.dir, "data.json");
     if (this.previousData) {
       const diff = dataDifference(this.previousData, data);
@@ -212,10 +214,12 @@ export class RunFolder implements RunOutput {
     writeFileAtomic(p, `${JSON.stringify(data, null, 2)}\n`);
   }
   writeMetrics(history: readonly EpochMetrics[]): void {
+    this.lock.assertHeld();
     writeFileAtomic(join(this.dir, "metrics.csv"), rowsToCsv(METRIC_COLUMNS, history));
     writeFileAtomic(join(this.dir, "metrics.json"), `${JSON.stringify(history, null, 1)}\n`);
   }
   writeScales(epoch: number, rows: readonly ScaleRow[]): void {
+    this.lock.assertHeld();
     const name = `epoch-${String(epoch).padStart(4, "0")}.csv`;
     mkdirSync(join(this.dir, "scales"), { recursive: true });
     // NOTE: the trainer's rows have report's telemetry columns (integerBits is empty for a group without a scale).
@@ -223,6 +227,7 @@ export class RunFolder implements RunOutput {
     writeFileAtomic(join(this.dir, "scales", name), rowsToCsv(columns, rows));
   }
   writeCheckpoint(bytes: Uint8Array): void {
+    this.lock.assertHeld();
     writeFileAtomic(join(this.dir, "checkpoint.bin"), bytes);
   }
   /** The checkpoint, verified (length and SHA-256) before it is handed back; a bad one names the file. */
@@ -240,6 +245,7 @@ export class RunFolder implements RunOutput {
     return bytes;
   }
   writeSummary(summary: object): void {
+    this.lock.assertHeld();
     writeFileAtomic(join(this.dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
   }
   progress(e: ProgressEvent): void {

@@ -9,6 +9,7 @@ import {
 } from "@lowprec/maxout";
 import { backendInfo, getBackend } from "@lowprec/tensor";
 import { bitDifferences, bitSettings, currentEnvironment } from "./environment.js";
+import { startHeartbeat, type HeartbeatHandle } from "./queue-lock.js";
 import { RunFolder, type OpenMode } from "./run-folder.js";
 import { runId } from "./run-id.js";
 
@@ -43,8 +44,10 @@ export interface RunOptions {
   readonly interactive?: boolean;
   /** called with every progress event */
   readonly onEvent?: (e: ProgressEvent) => void;
-  /** called once the folder is open and locked, before training (e.g. to write a sidecar file) */
-  readonly beforeTraining?: () => void;
+  /** called once the folder is open and locked, before training (e.g. to write a sidecar file: check the lock) */
+  readonly beforeTraining?: (folder: RunFolder) => void;
+  /** a queue run: beat the folder's heartbeat (queue-lock.ts) from this process, every `everyMs` at most */
+  readonly heartbeat?: { readonly job: string; readonly everyMs: number };
 }
 
 const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
@@ -57,21 +60,33 @@ export function runTraining(
 ): { result: TrainResult; summary: RunSummary } {
   const log = opts.log ?? ((l: string) => console.log(l));
   const command = opts.command ?? [];
+  // NOTE: the heartbeat is beaten here, by the process that holds the lock and trains, from its progress events
+  // (a timer would not fire during a synchronous epoch); a beat throws LockLostError once the folder is taken over.
+  let heart: HeartbeatHandle | undefined;
+  const onEvent = opts.onEvent;
   const folder = RunFolder.open(opts.dir, {
     mode: opts.mode,
     command,
     log,
     ...(opts.interactive !== undefined ? { interactive: opts.interactive } : {}),
-    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    ...(onEvent || opts.heartbeat
+      ? {
+          onEvent: (e: ProgressEvent) => {
+            heart?.beat();
+            onEvent?.(e);
+          },
+        }
+      : {}),
   });
   try {
+    if (opts.heartbeat) heart = startHeartbeat(folder.lock, opts.heartbeat.job, opts.heartbeat.everyMs);
     const before = folder.previousBits();
     if (before) {
       const diff = bitDifferences(before, bitSettings());
       if (diff.length)
         log(`warning: resuming under other settings (${diff.join("; ")}): the result will not be bit-identical`);
     }
-    opts.beforeTraining?.();
+    opts.beforeTraining?.(folder);
     const environment = currentEnvironment(command);
     const result = train(config, data, folder, {
       kernels: getBackend(),
@@ -101,6 +116,7 @@ export function runTraining(
     folder.writeSummary(summary);
     return { result, summary };
   } finally {
+    heart?.stop();
     folder.close();
   }
 }

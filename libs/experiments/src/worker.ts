@@ -20,6 +20,8 @@ export interface WorkerJob {
   readonly meta: RunMeta;
   readonly dataDir: string;
   readonly command: readonly string[];
+  /** a queue run: this process beats the run folder's heartbeat (queue-lock.ts) */
+  readonly heartbeat?: { readonly job: string; readonly everyMs: number };
 }
 
 /** What a worker sends back. */
@@ -64,7 +66,11 @@ function handle(job: WorkerJob): void {
         watchdog();
         if (e.kind === "epoch") send({ type: "epoch", runId: id, epoch: e.metrics.epoch, epochs: e.epochs });
       },
-      beforeTraining: () => writeFileAtomic(join(job.dir, "run.json"), `${JSON.stringify(job.meta, null, 2)}\n`),
+      ...(job.heartbeat ? { heartbeat: job.heartbeat } : {}),
+      beforeTraining: (folder) => {
+        folder.lock.assertHeld();
+        writeFileAtomic(join(job.dir, "run.json"), `${JSON.stringify(job.meta, null, 2)}\n`);
+      },
     });
     send({ type: "done", runId: id, summary, seconds: (performance.now() - t0) / 1000 });
   } catch (e) {
