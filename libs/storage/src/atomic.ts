@@ -25,6 +25,16 @@ function faultPoint(path: string, written: number, total: number): void {
   if (faultCount === Number(FAULT[2])) process.kill(process.pid, "SIGKILL");
 }
 
+/**
+ * A named fault point outside writeFileAtomic (tests only): `LOWPREC_FAULT_KILL=<text>:<n>` kills this process at
+ * the n-th call whose `label` contains <text>, counted with the writes' own fault points.
+ */
+export function faultStep(label: string): void {
+  if (!FAULT || !label.includes(FAULT[1]!)) return;
+  faultCount++;
+  if (faultCount === Number(FAULT[2])) process.kill(process.pid, "SIGKILL");
+}
+
 /** A fresh temp path beside `path` (same folder, so the final rename is atomic), named for this process. */
 export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
@@ -89,8 +99,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
 /** Codes of a folder fsync that the platform or file system does not support (the data itself is synced). */
 const UNSUPPORTED_DIR_SYNC = new Set(["EISDIR", "EINVAL", "ENOTSUP", "EPERM", "EACCES", "EBADF"]);
 
-/** fsyncs a folder so a rename in it is durable. */
-function syncFolder(dir: string, path: string): void {
+/** fsyncs a folder so a rename in it is durable (`path` names the failure). */
+export function syncFolder(dir: string, path: string): void {
   let fd = -1;
   try {
     fd = fsOps.openSync(dir, "r");
