@@ -32,7 +32,10 @@ export const command: Command = {
   },
   async run(args) {
     const variant = args.choice("variant", VARIANTS, "budget") as VariantName;
-    if (!args.flag("collect")) args.refuse(["data-dir", "force"], "only --collect reads the result store");
+    if (!args.flag("collect")) {
+      args.refuse(["data-dir"], "only --collect reads the result store");
+      args.refuse(["force"], "only --collect replaces the collected tables");
+    }
     const out = resolve(args.string("out") ?? resolve(repoRoot(), "reports"));
     // NOTE: checked first, so a read-only folder is named as such (mkdir -p on one says ENOENT on Node 20)
     ensureWritableDir(out);
