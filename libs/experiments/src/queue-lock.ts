@@ -18,9 +18,10 @@
  * Fencing: a holder judged dead may only be stopped (SIGSTOP, a frozen VM, a long GC or swap storm) and go on
  * later. The takeover writes a lock with a new token; the old holder checks its token before every write (the
  * run folder's writes and the heartbeat call FolderLock.assertHeld) and stops with LockLostError at the first,
- * so two processes never write one folder. What is left is the instant between a check and its rename: a
- * process stopped exactly there for a whole window still lands that one file (a stop of microseconds' odds;
- * closing it needs the storage itself to check the token, which a shared POSIX folder cannot do).
+ * so two processes never write one folder. What is left is the time between a check and its rename (a whole
+ * file write, or, with writeFileAtomic's beforeRename check, the instant before the rename syscall): a process
+ * stopped exactly there for a whole window still lands that one file; closing it needs the storage itself to
+ * check the token, which a shared POSIX folder cannot do.
  */
 import { randomBytes } from "node:crypto";
 import { linkSync, readFileSync, renameSync, rmSync } from "node:fs";

@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { LockedError, LockLostError, lockFolder, type LockHolder } from "../src/index.js";
+import { LockedError, LockLostError, lockFolder, writeFileAtomic, type LockHolder } from "../src/index.js";
 import { deadPid, tempDir } from "./helpers.js";
 
 const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
@@ -161,6 +161,25 @@ describe("fencing (assertHeld, LockLostError)", () => {
     const { token: _, ...old } = { pid: process.pid, host: hostname(), started: "t", command: "c", token: "x" };
     writeFileSync(lock.path, `${JSON.stringify(old)}\n`);
     expect(() => lock.assertHeld()).toThrow(/taken over by pid \d+ on host/);
+  });
+
+  it("a write fenced before its rename: taken over during the write, the target is untouched, no temp file", () => {
+    const dir = tempDir();
+    const lock = lockFolder(dir);
+    const target = join(dir, "metrics.json");
+    writeFileSync(target, "the new holder's\n");
+    // the takeover lands while this process writes (it was stopped between its first check and the rename)
+    const other = { pid: 4242, host: "other-host", started: "t", command: "c", token: "d".repeat(32) };
+    expect(() =>
+      writeFileAtomic(target, "stale epoch\n", {
+        beforeRename: () => {
+          writeFileSync(lock.path, `${JSON.stringify(other)}\n`);
+          lock.assertHeld();
+        },
+      }),
+    ).toThrow(LockLostError);
+    expect(readFileSync(target, "utf8")).toBe("the new holder's\n");
+    expect(readdirSync(dir).sort()).toEqual([".lock", "metrics.json"]);
   });
 
   it("a takeover of a dead holder's lock gives a new token, and the old lock object is fenced", () => {
