@@ -127,7 +127,7 @@ export {
   type QueueWorker,
   type QueueWorkerOptions,
 } from "./queue-worker.js";
-export { claimFolder, startHeartbeat, HEARTBEAT_FILE, type Heartbeat } from "./queue-lock.js";
+export { claimFolder, startHeartbeat, HEARTBEAT_FILE, type Heartbeat, type HeartbeatHandle } from "./queue-lock.js";
 export { collectResults, storedSeeds, storedRunDir, MAX_STORED_SEEDS } from "./results.js";
 export { runTraining, summarize, OtherCodeError, type RunSummary, type RunOptions } from "./run.js";
 export {

@@ -1,21 +1,33 @@
 /**
  * Run folder locks across machines. A run folder's `.lock` (@lowprec/storage's lockFolder) names the pid and
- * host of its writer; on the writer's own host a dead pid is taken over, but another host cannot check a pid.
- * So a queue worker keeps a heartbeat beside the lock while its run trains: `.heartbeat` (host, pid of the lock
- * holder, job id, a beat counter), rewritten every `lockDuration / 3`. A worker on another host that BullMQ has
+ * host of its writer and a fencing token; on the writer's own host a dead pid is taken over, but another host
+ * cannot check a pid. So a queue run keeps a heartbeat beside the lock while it trains: `.heartbeat` (host, pid
+ * and token of the lock holder, job id, a beat counter). It is beaten by the process that holds the lock and
+ * trains (the worker's training child, worker.ts), from its progress events, every `lockDuration / 3` at most:
+ * training is synchronous, so a timer would not fire during an epoch, and a beat from another process (the
+ * worker's parent, as before) says nothing about the writer: a stopped parent let the heartbeat stand still while
+ * its child trained on, a stopped child left the parent beating for it. A worker on another host that BullMQ has
  * handed the job to (which it does only after the holder's job lock in Redis expired: the job stalled) takes the
  * folder over only when the heartbeat belongs to that lock and does not change for a whole observation window
- * (`lockDuration`, three beats): a holder that is alive and reaches the shared folder keeps beating and keeps its
+ * (`lockDuration`, three beats): a holder that trains and reaches the shared folder keeps beating and keeps its
  * folder, whatever Redis says (the new worker's attempt fails as "in use" and is retried later, when it finds the
  * finished run). The window compares beats, not clocks, so skewed clocks between hosts do not matter. A lock
  * without a heartbeat (a local `lowprec sweep` or `lowprec train` on another host) is never taken over from
  * another host: its own host takes it over when it runs anything on the folder, or a person removes it.
+ *
+ * Fencing: a holder judged dead may only be stopped (SIGSTOP, a frozen VM, a long GC or swap storm) and go on
+ * later. The takeover writes a lock with a new token; the old holder checks its token before every write (the
+ * run folder's writes and the heartbeat call FolderLock.assertHeld) and stops with LockLostError at the first,
+ * so two processes never write one folder. What is left is the time between a check and its rename (a whole
+ * file write, or, with writeFileAtomic's beforeRename check, the instant before the rename syscall): a process
+ * stopped exactly there for a whole window still lands that one file; closing it needs the storage itself to
+ * check the token, which a shared POSIX folder cannot do.
  */
 import { randomBytes } from "node:crypto";
 import { linkSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { LockedError, pidAlive, writeFileAtomic, type LockHolder } from "@lowprec/storage";
+import { LockedError, pidAlive, writeFileAtomic, type FolderLock, type LockHolder } from "@lowprec/storage";
 
 export const HEARTBEAT_FILE = ".heartbeat";
 
@@ -29,6 +41,8 @@ export interface Heartbeat {
   readonly host: string;
   /** the pid of the process holding the folder's lock (the worker process training the run) */
   readonly pid: number;
+  /** the fencing token of that lock (absent in heartbeats of older versions) */
+  readonly token?: string;
   readonly job: string;
   /** incremented at every beat */
   readonly beat: number;
@@ -54,14 +68,34 @@ function parse<T>(text: string | undefined): Partial<T> | undefined {
   }
 }
 
-/** Beats `<dir>/.heartbeat` every `everyMs` for the lock holder `pid`; stop() removes it if it is still ours. */
-export function startHeartbeat(dir: string, pid: number, job: string, everyMs: number): { stop(): void } {
-  const path = join(dir, HEARTBEAT_FILE);
+/** A heartbeat, beaten by the lock holder itself: see startHeartbeat. */
+export interface HeartbeatHandle {
+  /** beats if `everyMs` passed since the last beat; throws LockLostError once the lock is not ours */
+  beat(): void;
+  /** removes `.heartbeat` if it is still ours */
+  stop(): void;
+}
+
+/**
+ * Beats `<dir>/.heartbeat` for `lock`, held by this process: once now, then at each beat() call (the training's
+ * progress events) when `everyMs` passed. Before each beat the lock is checked (assertHeld): a process that was
+ * taken over stops at its next batch instead of beating over the new holder's heartbeat.
+ */
+export function startHeartbeat(
+  lock: Pick<FolderLock, "dir" | "token" | "assertHeld">,
+  job: string,
+  everyMs: number,
+): HeartbeatHandle {
+  const path = join(lock.dir, HEARTBEAT_FILE);
   const host = hostname();
+  const pid = process.pid;
   let beat = 0;
+  let last = 0;
   const write = () => {
+    lock.assertHeld();
     beat++;
-    const hb: Heartbeat = { host, pid, job, beat, time: new Date().toISOString() };
+    last = performance.now();
+    const hb: Heartbeat = { host, pid, token: lock.token, job, beat, time: new Date().toISOString() };
     try {
       writeFileAtomic(path, `${JSON.stringify(hb)}\n`);
     } catch {
@@ -69,13 +103,13 @@ export function startHeartbeat(dir: string, pid: number, job: string, everyMs: n
     }
   };
   write();
-  const timer = setInterval(write, bounded(everyMs));
-  timer.unref();
   return {
+    beat() {
+      if (performance.now() - last >= everyMs) write();
+    },
     stop() {
-      clearInterval(timer);
       const hb = parse<Heartbeat>(readText(path));
-      if (hb?.host === host && hb.pid === pid && hb.job === job) rmSync(path, { force: true });
+      if (hb?.host === host && hb.pid === pid && hb.token === lock.token) rmSync(path, { force: true });
     },
   };
 }
@@ -116,7 +150,9 @@ export async function claimFolder(dir: string, opts: ClaimOptions): Promise<void
   const hbPath = join(dir, HEARTBEAT_FILE);
   const first = readText(hbPath);
   const hb = parse<Heartbeat>(first);
-  if (hb?.host !== holder.host || hb.pid !== holder.pid) throw new LockedError(dir, full, "and has no queue heartbeat");
+  // NOTE: the token too, when the lock has one: a heartbeat left by an earlier holder of the same pid is not its.
+  if (hb?.host !== holder.host || hb.pid !== holder.pid || (holder.token !== undefined && hb.token !== holder.token))
+    throw new LockedError(dir, full, "and has no queue heartbeat");
   while (Date.now() - t0 < opts.windowMs) {
     await sleep(poll);
     if (readText(hbPath) !== first || readText(lockPath) !== lockText) throw new LockedError(dir, full);

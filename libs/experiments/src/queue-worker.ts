@@ -2,8 +2,10 @@
  * The queue worker: takes jobs of the sweep queue (queue.ts) and trains each in a child process, the sweep's own
  * worker (worker.ts: runTraining in the run folder, mode resume, one thread), so a queue run and a local sweep's
  * run are the same code and give the same bits. Training is synchronous, so it must not run in this process:
- * here the event loop stays free to renew the jobs' locks in Redis, beat the run folders' heartbeats
- * (queue-lock.ts) and report each epoch (job.updateProgress).
+ * here the event loop stays free to renew the jobs' locks in Redis and report each epoch (job.updateProgress).
+ * The run folder's heartbeat (queue-lock.ts) is beaten by the training process, which holds the folder's lock:
+ * a stopped worker process then does not make its still-training run look dead, and a stopped training process
+ * does not look alive; a training process whose folder was taken over stops at its next batch or write.
  *
  * Failures: a run that a retry cannot fix (a bad configuration, a diverging run, a corrupt file) fails its job
  * at once with its message (BullMQ's UnrecoverableError); anything else (a crashed worker process, a folder in
@@ -38,7 +40,7 @@ import {
   type QueueResult,
   type ResultLocation,
 } from "./queue.js";
-import { claimFolder, MAX_TIMER_MS, releaseDeadLock, startHeartbeat } from "./queue-lock.js";
+import { claimFolder, MAX_TIMER_MS, releaseDeadLock } from "./queue-lock.js";
 import { runId } from "./run-id.js";
 import type { RunSummary } from "./run.js";
 import { damagedAdvice, storedState } from "./store.js";
@@ -241,9 +243,9 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     await claimFolder(dir, { windowMs: lockDuration, log });
     if (closing) return putBack(job, token);
     const trainer = await acquire();
-    const beat = startHeartbeat(dir, trainer.pid, id, Math.max(100, Math.floor(lockDuration / 3)));
     let outcome: Outcome;
     try {
+      const heartbeat = { job: id, everyMs: Math.max(100, Math.floor(lockDuration / 3)) };
       const work: WorkerJob = {
         type: "run",
         dir,
@@ -251,11 +253,11 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
         meta,
         dataDir: opts.dataDir,
         command,
+        heartbeat,
         allowOtherCode: opts.allowOtherCode === true,
       };
       outcome = await trainer.run(work, progress, log);
     } finally {
-      beat.stop();
       trainer.busy = false;
     }
     if (outcome.type === "done") {

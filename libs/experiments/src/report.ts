@@ -1,9 +1,12 @@
 /**
  * The report: stored results → `reports/`. Two steps, so the committed report can be rebuilt anywhere:
  *   collectReport: the result store → `<out>/results/<variant>/*.csv` (one tidy table per experiment, the
- *     telemetry of one dynamic-fixed-point run, provenance.json): small files that are committed;
+ *     telemetry of one dynamic-fixed-point run, provenance.json): small files that are committed. The folder is
+ *     replaced whole (@lowprec/storage's replaceDirAtomic), so a kill leaves the old collection or the new one;
+ *     provenance.json records each table's length and SHA-256;
  *   buildReport: those files → `<out>/README.md` (Table 2 beside the paper, the figures, cost vs error, the
- *     beyond-the-paper tables, provenance) and `<out>/figures/*.svg|png`, byte for byte the same every time.
+ *     beyond-the-paper tables, provenance) and `<out>/figures/*.svg|png`, byte for byte the same every time,
+ *     from tables that match their provenance only.
  * Hardware costs come from @lowprec/hwcost; figures, tables and CSV from @lowprec/report.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
@@ -31,7 +34,7 @@ import {
   type ResultRow,
   type ScaleRow,
 } from "@lowprec/report";
-import { CorruptFileError, writeFileAtomic } from "@lowprec/storage";
+import { CorruptFileError, recoverDirSwap, replaceDirAtomic, sha256Hex, writeFileAtomic } from "@lowprec/storage";
 import { expandRuns, experimentNames, loadExperiment, type DatasetName, type VariantName } from "./definitions.js";
 import { collectResults, storedRunDir, storedSeeds } from "./results.js";
 import { readConfigRecord, readDataRecord, readJsonFile, readRunFile, type ConfigRecord } from "./run-folder.js";
@@ -74,6 +77,8 @@ export interface Provenance {
   variant: string;
   collected: string;
   gitCommit: string;
+  /** the code fingerprints of the runs (config.json's environment.code), most runs first; "unknown" when absent */
+  codeFingerprints?: { fingerprint: string; runs: number }[];
   host: string;
   cpu: string;
   cores: number;
@@ -90,6 +95,36 @@ export interface Provenance {
   data?: DataProvenanceEntry[];
   /** runs without a data record, when some have one */
   dataNotRecorded?: number;
+  /** every other file of the folder: what buildReport checks before it reads one */
+  files?: TableRecord[];
+}
+
+/** One collected file as provenance.json records it. */
+export interface TableRecord {
+  name: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface CollectOptions {
+  /** replace the committed collection even from an empty store, or one with fewer finished runs */
+  readonly force?: boolean;
+}
+
+/** The code fingerprint a run's config.json records (environment.code.fingerprint), or "unknown" (older runs). */
+function codeFingerprint(rec: ConfigRecord): string {
+  const code = (rec.environment as { code?: { fingerprint?: unknown } } | undefined)?.code;
+  return typeof code?.fingerprint === "string" && code.fingerprint !== "" ? code.fingerprint : "unknown";
+}
+
+/** The runs the collection in `dir` lists (0 when there is none, or its provenance cannot be read). */
+function committedRuns(dir: string): number {
+  try {
+    const runs = (JSON.parse(readFileSync(join(dir, "provenance.json"), "utf8")) as { runs?: unknown }).runs;
+    return typeof runs === "number" && Number.isSafeInteger(runs) ? runs : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** One split of one data set as the collected runs recorded it (file paths reduced to their names). */
@@ -126,15 +161,19 @@ function addDataRecord(entries: Map<string, DataProvenanceEntry>, dataset: strin
   }
 }
 
-/** Copies the store's results of `variant` into `<out>/results/<variant>/`; returns the files written. */
-export function collectReport(dataDir: string, variant: VariantName, out: string): string[] {
+/**
+ * Replaces `<out>/results/<variant>/` with the store's results of `variant` (whole: see the module comment);
+ * returns the files written. Refuses, naming both counts, a store with no finished run or with fewer than the
+ * folder's provenance lists, unless `force`: a collection from the wrong data root would replace the report.
+ */
+export function collectReport(dataDir: string, variant: VariantName, out: string, opts: CollectOptions = {}): string[] {
   const dir = join(out, "results", variant);
-  mkdirSync(dir, { recursive: true });
-  const written: string[] = [];
+  // NOTE: the tables are made in memory first and written only once the collection is known to be wanted.
+  const tables = new Map<string, string>();
   const put = (name: string, text: string) => {
-    writeFileAtomic(join(dir, name), text);
-    written.push(join(dir, name));
+    tables.set(name, text);
   };
+  const fingerprints = new Map<string, number>();
   let runs = 0;
   let seconds = 0;
   let env: ConfigRecord["environment"] | undefined;
@@ -162,6 +201,7 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
       if (rec.environment.started > latest) [latest, env] = [rec.environment.started, rec.environment];
       if (!rows.some((r) => r.status === "done" && r.runId === run.runId)) continue;
       commits.set(rec.environment.gitCommit, (commits.get(rec.environment.gitCommit) ?? 0) + 1);
+      fingerprints.set(codeFingerprint(rec), (fingerprints.get(codeFingerprint(rec)) ?? 0) + 1);
       const dataRec = readDataRecord(storedRunDir(dataDir, run));
       if (dataRec) addDataRecord(data, run.dataset, dataRec);
       else dataNotRecorded++;
@@ -201,6 +241,9 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
             .map(([c, n]) => `${c.slice(0, 12)}${c.endsWith("+dirty") ? "+dirty" : ""} (${n} runs)`)
             .join(", ")
         : (env?.gitCommit ?? "unknown"),
+    codeFingerprints: [...fingerprints]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([fingerprint, n]) => ({ fingerprint, runs: n })),
     host: env?.host ?? "unknown",
     cpu: env?.bits.cpu ?? "unknown",
     cores: env?.cores ?? 0,
@@ -220,8 +263,67 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
         }
       : {}),
   };
-  put("provenance.json", `${JSON.stringify(provenance, null, 2)}\n`);
-  return written;
+  provenance.files = [...tables.keys()].sort().map((name) => {
+    const bytes = Buffer.from(tables.get(name) as string, "utf8");
+    return { name, bytes: bytes.length, sha256: sha256Hex(bytes) };
+  });
+  recoverDirSwap(dir);
+  const before = committedRuns(dir);
+  if (!opts.force && (runs === 0 || runs < before)) {
+    const store = join(dataDir, "results");
+    const listed = `${join(dir, "provenance.json")} lists ${before}`;
+    throw new Error(
+      runs === 0
+        ? `${store}: 0 finished runs of the ${variant} variant; the report's ${listed} (--force replaces it anyway)`
+        : `${store}: ${runs} finished run${runs === 1 ? "" : "s"} of the ${variant} variant, fewer than the ` +
+            `${before} the report's provenance.json lists (${dir}; --force replaces it anyway)`,
+    );
+  }
+  replaceDirAtomic(dir, (fresh) => {
+    for (const [name, text] of tables) writeFileAtomic(join(fresh, name), text);
+    writeFileAtomic(join(fresh, "provenance.json"), `${JSON.stringify(provenance, null, 2)}\n`);
+  });
+  return [...tables.keys(), "provenance.json"].map((name) => join(dir, name));
+}
+
+/**
+ * The files of a collection, checked against its provenance.json (length and SHA-256 of each): a file that
+ * differs, is missing, or is not listed fails in one line naming it, so a page is never built from a mix of two
+ * collections (or a table edited by hand). Returns provenance.json and the files' texts by name.
+ */
+function verifiedCollection(dir: string): { provenance: Provenance; texts: Map<string, string> } {
+  const path = join(dir, "provenance.json");
+  const provenance = readJsonFile(path) as Provenance;
+  if (!Array.isArray(provenance.files))
+    throw new Error(`${path}: records no table lengths and hashes (collected by an older lowprec): collect again`);
+  const listed = new Map(provenance.files.map((f) => [f.name, f]));
+  for (const name of readdirSync(dir).sort())
+    if (name !== "provenance.json" && !name.startsWith(".") && !listed.has(name))
+      throw new Error(`${join(dir, name)}: not listed in provenance.json (not of this collection)`);
+  const texts = new Map<string, string>();
+  for (const f of provenance.files) {
+    const p = join(dir, f.name);
+    if (!existsSync(p)) throw new Error(`${p}: listed in provenance.json but missing`);
+    const bytes = readFileSync(p);
+    const sha = sha256Hex(bytes);
+    if (bytes.length !== f.bytes || sha !== f.sha256)
+      throw new Error(
+        `${p}: does not match provenance.json (${bytes.length} B, SHA-256 ${sha.slice(0, 12)}; recorded ` +
+          `${f.bytes} B, ${String(f.sha256).slice(0, 12)}): collect again`,
+      );
+    texts.set(f.name, bytes.toString("utf8"));
+  }
+  return { provenance, texts };
+}
+
+/** A fingerprint as the page shows it: long hex shortened to 12 digits, as the commits. */
+const shortFingerprint = (f: string): string => (/^[0-9a-f]{13,}$/.test(f) ? f.slice(0, 12) : f);
+
+function fingerprintsMarkdown(provenance: Provenance): string {
+  const fs = provenance.codeFingerprints ?? [];
+  if (fs.length === 0) return "unknown";
+  if (fs.length === 1) return shortFingerprint(fs[0]!.fingerprint);
+  return fs.map((f) => `${shortFingerprint(f.fingerprint)} (${f.runs} runs)`).join(", ");
 }
 
 const SPLIT_ORDER = { train: 0, valid: 1, test: 2 } as const;
@@ -258,18 +360,20 @@ const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length
 /** Builds `<out>/README.md` and `<out>/figures/` from `<out>/results/<variant>/`; returns the files written. */
 export async function buildReport(out: string, variant: VariantName): Promise<string[]> {
   const dir = join(out, "results", variant);
+  // NOTE: a collection killed between its two renames is finished (or undone) first
+  recoverDirSwap(dir);
   if (!existsSync(dir)) throw new Error(`${dir}: no results of the ${variant} variant (lowprec report --collect)`);
+  const { provenance, texts } = verifiedCollection(dir);
   const written: string[] = [];
   const put = (path: string, data: string | Uint8Array) => {
     mkdirSync(dirname(path), { recursive: true });
     writeFileAtomic(path, data);
     written.push(path);
   };
-  const read = (name: string): ResultRow[] =>
-    existsSync(join(dir, `${name}.csv`))
-      ? resultsFromCsv(readFileSync(join(dir, `${name}.csv`), "utf8"), join(dir, `${name}.csv`))
-      : [];
-  const provenance = readJsonFile(join(dir, "provenance.json")) as Provenance;
+  const read = (name: string): ResultRow[] => {
+    const text = texts.get(`${name}.csv`);
+    return text !== undefined ? resultsFromCsv(text, join(dir, `${name}.csv`)) : [];
+  };
   const md: string[] = [];
   const figure = async (name: string, spec: Parameters<typeof toSvg>[0], caption: string) => {
     const svg = await toSvg(spec);
@@ -321,9 +425,11 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
   }
 
   // ** telemetry **
-  if (existsSync(join(dir, "telemetry.csv"))) {
-    const which = readJsonFile(join(dir, "telemetry.json")) as { dataset: string; setting: string; runId: string };
-    const rows = scaleRowsFromCsv(readFileSync(join(dir, "telemetry.csv"), "utf8"), join(dir, "telemetry.csv"));
+  const telemetry = texts.get("telemetry.csv");
+  const telemetryRun = texts.get("telemetry.json");
+  if (telemetry !== undefined && telemetryRun !== undefined) {
+    const which = JSON.parse(telemetryRun) as { dataset: string; setting: string; runId: string };
+    const rows = scaleRowsFromCsv(telemetry, join(dir, "telemetry.csv"));
     md.push("## Dynamic fixed point: each group's scale over training", "");
     md.push(
       `Run ${which.runId} (Table 2, ${datasetLabel(which.dataset)}, ${which.setting} 10/12): ` +
@@ -446,6 +552,7 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
         ["variant", provenance.variant],
         ["results collected", provenance.collected],
         ["commit of the runs", provenance.gitCommit],
+        ["code fingerprint of the runs", fingerprintsMarkdown(provenance)],
         ["machine", `${provenance.cpu}, ${provenance.cores} cores (${provenance.host})`],
         ["backend", `${provenance.backend}, ${provenance.threadsPerRun} thread(s) per run`],
         ["Node", provenance.node],

@@ -191,7 +191,7 @@ export class RunFolder implements RunOutput {
 
   private constructor(
     readonly dir: string,
-    private readonly lock: FolderLock,
+    readonly lock: FolderLock,
     private readonly manifest: ManifestWriter,
     /** whether the folder holds a checkpoint to continue from */
     readonly resumable: boolean,
@@ -230,7 +230,10 @@ export class RunFolder implements RunOutput {
           `${dir}: unsealed (written before run files were sealed): its files cannot be verified; ` +
             "start it over with --force",
         );
-      const folder = new RunFolder(dir, lock, ManifestWriter.open(dir), resumable, opts);
+      // NOTE: every write checks the lock's fencing token first and again just before its rename (lock.ts), so a
+      // writer whose folder was taken over lands nothing.
+      const manifest = ManifestWriter.open(dir, { guard: () => lock.assertHeld() });
+      const folder = new RunFolder(dir, lock, manifest, resumable, opts);
       if (folder.resumable && existsSync(join(dir, "config.json"))) folder.previous = folder.readConfigRecord();
       if (folder.resumable) folder.previousData = folder.readDataRecord();
       return folder;

@@ -12,6 +12,7 @@ import {
 import { backendInfo, getBackend, type BackendInfo } from "@lowprec/tensor";
 import { codeIdentity, describeCode } from "./code-identity.js";
 import { bitDifferences, bitSettings, currentEnvironment } from "./environment.js";
+import { startHeartbeat, type HeartbeatHandle } from "./queue-lock.js";
 import { RunFolder, type OpenMode } from "./run-folder.js";
 import { runId } from "./run-id.js";
 
@@ -48,6 +49,8 @@ export interface RunOptions {
   readonly onEvent?: (e: ProgressEvent) => void;
   /** called once the folder is open and locked, before training (e.g. to write run.json through the folder) */
   readonly beforeTraining?: (folder: RunFolder) => void;
+  /** a queue run: beat the folder's heartbeat (queue-lock.ts) from this process, every `everyMs` at most */
+  readonly heartbeat?: { readonly job: string; readonly everyMs: number };
   /**
    * resume a run whose earlier sessions ran other code (another code fingerprint, or none recorded): refused
    * otherwise, since its numbers would mix two programs; with it, a warning, and config.json keeps both
@@ -99,12 +102,23 @@ export function runTraining(
   // NOTE: before the folder opens: mode "force" deletes the run in it, which a configuration that cannot train on
   // this data (a batch larger than a split) must not cost.
   checkSplits(config, data);
+  // NOTE: the heartbeat is beaten here, by the process that holds the lock and trains, from its progress events
+  // (a timer would not fire during a synchronous epoch); a beat throws LockLostError once the folder is taken over.
+  let heart: HeartbeatHandle | undefined;
+  const onEvent = opts.onEvent;
   const folder = RunFolder.open(opts.dir, {
     mode: opts.mode,
     command,
     log,
     ...(opts.interactive !== undefined ? { interactive: opts.interactive } : {}),
-    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    ...(onEvent || opts.heartbeat
+      ? {
+          onEvent: (e: ProgressEvent) => {
+            heart?.beat();
+            onEvent?.(e);
+          },
+        }
+      : {}),
   });
   try {
     const earlier = folder.previousEnvironment();
@@ -118,6 +132,7 @@ export function runTraining(
         );
       log(`WARNING: ${what}: resuming anyway (--allow-other-code); config.json keeps both identities`);
     }
+    if (opts.heartbeat) heart = startHeartbeat(folder.lock, opts.heartbeat.job, opts.heartbeat.everyMs);
     const before = folder.previousBits();
     if (before) {
       const diff = bitDifferences(before, bitSettings());
@@ -138,6 +153,7 @@ export function runTraining(
     folder.writeSummary(summary);
     return { result, summary };
   } finally {
+    heart?.stop();
     folder.close();
   }
 }

@@ -27,6 +27,8 @@ export interface WorkerJob {
   readonly skipIfFinished?: boolean;
   /** resume a run made by other code (RunOptions.allowOtherCode) */
   readonly allowOtherCode?: boolean;
+  /** a queue run: this process beats the run folder's heartbeat (queue-lock.ts) */
+  readonly heartbeat?: { readonly job: string; readonly everyMs: number };
 }
 
 /** What a worker sends back. */
@@ -91,11 +93,12 @@ function handle(job: WorkerJob): void {
         watchdog();
         if (e.kind === "epoch") send({ type: "epoch", runId: id, epoch: e.metrics.epoch, epochs: e.epochs });
       },
+      ...(job.heartbeat ? { heartbeat: job.heartbeat } : {}),
       beforeTraining: (folder) => {
         // NOTE: checked under the folder's lock, so two sweeps of one store never both train (or resume) a run.
         if (job.skipIfFinished && finishedIn(job.dir, id))
           throw new FinishedElsewhereError(`${job.dir}: finished by another process`);
-        // NOTE: through the folder, so run.json is sealed like the run's other files
+        // NOTE: through the folder, so run.json is sealed like the run's other files (and the lock is checked)
         folder.writeRunMeta(job.meta);
       },
     });

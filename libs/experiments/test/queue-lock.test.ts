@@ -5,10 +5,10 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { LockedError, lockFolder } from "@lowprec/storage";
+import { describe, expect, it, vi } from "vitest";
+import { LockedError, LockLostError, lockFolder } from "@lowprec/storage";
 import { jobId, parseQueueUrl } from "../src/queue.js";
-import { claimFolder, HEARTBEAT_FILE, startHeartbeat } from "../src/queue-lock.js";
+import { claimFolder, HEARTBEAT_FILE, startHeartbeat, type Heartbeat } from "../src/queue-lock.js";
 
 const root = mkdtempSync(join(tmpdir(), "lowprec-queue-lock-"));
 let n = 0;
@@ -81,17 +81,79 @@ describe("claimFolder", () => {
     }
   });
 
-  it("startHeartbeat beats, and stop() removes only its own heartbeat", async () => {
+  it("startHeartbeat: the lock holder beats when due, with its pid and token; stop() removes only its own", () => {
     const dir = join(root, "beats");
-    mkdirSync(dir, { recursive: true });
-    const hb = startHeartbeat(dir, 99, "e/smoke/y", 30);
-    const read = () => JSON.parse(readFileSync(join(dir, HEARTBEAT_FILE), "utf8")) as { beat: number; pid: number };
-    const first = read().beat;
-    await new Promise((r) => setTimeout(r, 150));
-    expect(read().beat).toBeGreaterThan(first);
-    expect(read().pid).toBe(99);
+    const lock = lockFolder(dir, "test");
+    let now = 0;
+    const clock = vi.spyOn(performance, "now").mockImplementation(() => now);
+    try {
+      const hb = startHeartbeat(lock, "e/smoke/y", 1000);
+      const read = () => JSON.parse(readFileSync(join(dir, HEARTBEAT_FILE), "utf8")) as Heartbeat;
+      expect(read()).toMatchObject({
+        beat: 1,
+        pid: process.pid,
+        host: hostname(),
+        token: lock.token,
+        job: "e/smoke/y",
+      });
+      now = 999;
+      hb.beat();
+      expect(read().beat).toBe(1);
+      now = 1000;
+      hb.beat();
+      expect(read().beat).toBe(2);
+      hb.stop();
+      expect(existsSync(join(dir, HEARTBEAT_FILE))).toBe(false);
+      // another holder's heartbeat is left alone
+      startHeartbeat(lock, "e/smoke/y", 1000);
+      writeFileSync(join(dir, HEARTBEAT_FILE), `${JSON.stringify({ ...read(), token: "other" })}\n`);
+      hb.stop();
+      expect(existsSync(join(dir, HEARTBEAT_FILE))).toBe(true);
+    } finally {
+      clock.mockRestore();
+      lock.release();
+    }
+  });
+
+  it("a holder taken over stops at its next beat (LockLostError) and does not beat over the new heartbeat", async () => {
+    const dir = join(root, "fenced");
+    const lock = lockFolder(dir, "test");
+    const hb = startHeartbeat(lock, "e/smoke/z", 0);
+    // another host's worker judged this holder dead: its heartbeat stood still (this process was stopped)
+    const lockText = readFileSync(join(dir, ".lock"), "utf8");
+    const asForeign = lockText.replace(`"host":${JSON.stringify(hostname())}`, '"host":"elsewhere"');
+    writeFileSync(join(dir, ".lock"), asForeign);
+    const hbText = readFileSync(join(dir, HEARTBEAT_FILE), "utf8");
+    writeFileSync(
+      join(dir, HEARTBEAT_FILE),
+      hbText.replace(`"host":${JSON.stringify(hostname())}`, '"host":"elsewhere"'),
+    );
+    await claimFolder(dir, { windowMs: 100, pollMs: 20 });
+    const taker = lockFolder(dir, "taker");
+    const theirs = startHeartbeat(taker, "e/smoke/z", 1000);
+    const before = readFileSync(join(dir, HEARTBEAT_FILE), "utf8");
+    expect(() => hb.beat()).toThrow(LockLostError);
+    expect(() => lock.assertHeld()).toThrow(
+      /the folder was taken over by pid \d+ on host .* this process stopped writing$/,
+    );
+    expect(readFileSync(join(dir, HEARTBEAT_FILE), "utf8")).toBe(before);
     hb.stop();
-    expect(existsSync(join(dir, HEARTBEAT_FILE))).toBe(false);
+    expect(readFileSync(join(dir, HEARTBEAT_FILE), "utf8")).toBe(before);
+    theirs.stop();
+    taker.release();
+  });
+
+  it("a heartbeat of another token (an earlier holder of the same pid) does not count as the lock's", async () => {
+    const dir = foreignFolder(true);
+    const lock = JSON.parse(readFileSync(join(dir, ".lock"), "utf8")) as object;
+    writeFileSync(join(dir, ".lock"), `${JSON.stringify({ ...lock, token: "a" })}\n`);
+    const hb = JSON.parse(readFileSync(join(dir, HEARTBEAT_FILE), "utf8")) as object;
+    writeFileSync(join(dir, HEARTBEAT_FILE), `${JSON.stringify({ ...hb, token: "b" })}\n`);
+    // refused at once, as a lock without a heartbeat, not after a window of watching a foreign heartbeat
+    const t0 = Date.now();
+    await expect(claimFolder(dir, { windowMs: 5000, pollMs: 20 })).rejects.toThrow(LockedError);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(existsSync(join(dir, ".lock"))).toBe(true);
   });
 });
 

@@ -25,6 +25,16 @@ function faultPoint(path: string, written: number, total: number): void {
   if (faultCount === Number(FAULT[2])) process.kill(process.pid, "SIGKILL");
 }
 
+/**
+ * A named fault point outside writeFileAtomic (tests only): `LOWPREC_FAULT_KILL=<text>:<n>` kills this process at
+ * the n-th call whose `label` contains <text>, counted with the writes' own fault points.
+ */
+export function faultStep(label: string): void {
+  if (!FAULT || !label.includes(FAULT[1]!)) return;
+  faultCount++;
+  if (faultCount === Number(FAULT[2])) process.kill(process.pid, "SIGKILL");
+}
+
 /** A fresh temp path beside `path` (same folder, so the final rename is atomic), named for this process. */
 export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
@@ -35,12 +45,20 @@ export function tempPathFor(path: string): string {
  * rename, fsync the folder. On any failure the temp file is removed and an Error is thrown whose message names
  * `path` (ENOSPC: "<path>: no space left on device"; EROFS: "<path>: read-only file system"; EACCES likewise).
  * `data` may also be a list of chunks, written back to back (for contents beyond one Uint8Array's limit).
+ * `beforeRename` runs once the temp file is durable, just before the rename; what it throws is thrown as is (the
+ * temp file removed, the target untouched): a fenced writer passes its lock's assertHeld, so that a process
+ * stopped during a long write and taken over meanwhile does not land that write (see lock.ts).
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[]): void {
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array | readonly Uint8Array[],
+  opts: { readonly beforeRename?: () => void } = {},
+): void {
   const chunks: readonly Uint8Array[] =
     typeof data === "string" ? [Buffer.from(data, "utf8")] : data instanceof Uint8Array ? [data] : data;
   const tmp = tempPathFor(path);
   let fd = -1;
+  let refused: { error: unknown } | undefined;
   try {
     // NOTE: "wx" never writes into an existing file (a random name should not exist; if it does, fail).
     fd = fsOps.openSync(tmp, "wx", 0o666);
@@ -65,6 +83,12 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
     const closing = fd;
     fd = -1;
     fsOps.closeSync(closing);
+    try {
+      opts.beforeRename?.();
+    } catch (e) {
+      refused = { error: e };
+      throw e;
+    }
     fsOps.renameSync(tmp, path);
   } catch (e) {
     if (fd >= 0) {
@@ -79,6 +103,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
     } catch {
       // nothing more can be done; removeStaleTemps collects it once this process has exited
     }
+    if (refused) throw refused.error;
     const code = errnoCode(e);
     if (code === "ENOENT") throw fileError(path, e, `cannot write: the folder ${dirname(path)} does not exist`);
     throw fileError(path, e);
@@ -89,8 +114,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array | readon
 /** Codes of a folder fsync that the platform or file system does not support (the data itself is synced). */
 const UNSUPPORTED_DIR_SYNC = new Set(["EISDIR", "EINVAL", "ENOTSUP", "EPERM", "EACCES", "EBADF"]);
 
-/** fsyncs a folder so a rename in it is durable. */
-function syncFolder(dir: string, path: string): void {
+/** fsyncs a folder so a rename in it is durable (`path` names the failure). */
+export function syncFolder(dir: string, path: string): void {
   let fd = -1;
   try {
     fd = fsOps.openSync(dir, "r");

@@ -1,12 +1,12 @@
 /**
  * @lowprec/storage: files that are never half written, never silently corrupt and never shared by two
  * processes. Atomic durable writes, sealed (length + SHA-256) files, folder manifests, folder locks, writable-folder
- * checks.
+ * checks, folders replaced whole.
  * It imports nothing else of ours.
  */
 export { writeFileAtomic, removeStaleTemps, tempPathFor, pidAlive } from "./atomic.js";
 export { CorruptFileError, sha256Hex, writeSealed, readSealed } from "./sealed.js";
-export { lockFolder, lockHolder, LockedError, type FolderLock, type LockHolder } from "./lock.js";
+export { lockFolder, lockHolder, LockedError, LockLostError, type FolderLock, type LockHolder } from "./lock.js";
 export { ensureWritableDir } from "./dirs.js";
 export { insideRoot, OutsideRootError } from "./inside.js";
 export {
@@ -15,6 +15,7 @@ export {
   hasManifest,
   MANIFEST_NAME,
   ManifestWriter,
+  type ManifestWriterOptions,
   readManifest,
   readVerified,
   UnsealedError,
@@ -24,3 +25,4 @@ export {
   type Manifest,
   type ManifestEntry,
 } from "./manifest.js";
+export { replaceDirAtomic, recoverDirSwap } from "./swap.js";

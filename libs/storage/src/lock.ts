@@ -1,6 +1,11 @@
 /**
  * One process per folder: `<dir>/.lock` is created with O_EXCL and holds who owns it. A lock whose owner died
  * (same host, pid gone) is taken over; any other is refused with who holds it and since when.
+ *
+ * Fencing: every lock carries a random token, new at each take and takeover. A holder can be taken over while it
+ * still runs (a stopped process on another host, judged dead by a heartbeat that stood still: see
+ * @lowprec/experiments' queue-lock.ts), so a holder calls assertHeld() before each write: it re-reads `.lock`
+ * (one small read) and throws LockLostError once the token there is not its own, and the process stops writing.
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
@@ -18,6 +23,8 @@ export interface LockHolder {
   started: string;
   /** the command line of the holder */
   command: string;
+  /** random, new at each take and takeover: whose lock this is (absent in locks of older versions) */
+  token?: string;
 }
 
 /** A held lock. */
@@ -26,6 +33,10 @@ export interface FolderLock {
   readonly path: string;
   /** the locked folder */
   readonly dir: string;
+  /** this lock's fencing token (LockHolder.token) */
+  readonly token: string;
+  /** throws LockLostError when `.lock` is no longer this lock (taken over or removed); call before every write */
+  assertHeld(): void;
   /** removes the lock file (if it is still ours); idempotent */
   release(): void;
 }
@@ -42,6 +53,22 @@ export class LockedError extends Error {
       holder
         ? `${dir} is in use by pid ${holder.pid} on ${holder.host} since ${holder.started} (${holder.command})`
         : `${dir} is in use: its lock file ${join(dir, ".lock")} ${detail}; remove it if no process uses the folder`,
+    );
+  }
+}
+
+/** The lock was taken over (or removed) while this process held it: it must not write the folder any more. */
+export class LockLostError extends Error {
+  override readonly name = "LockLostError";
+  constructor(
+    readonly dir: string,
+    readonly holder: LockHolder | undefined,
+  ) {
+    super(
+      holder
+        ? `${dir}: the folder was taken over by pid ${holder.pid} on host ${holder.host} at ${holder.started}; ` +
+            "this process stopped writing"
+        : `${dir}: the folder's lock was removed by another process; this process stopped writing`,
     );
   }
 }
@@ -63,6 +90,7 @@ export function lockFolder(dir: string, command?: string): FolderLock {
     host: hostname(),
     started: new Date().toISOString(),
     command: command ?? defaultCommand(),
+    token: randomBytes(16).toString("hex"),
   };
   const text = `${JSON.stringify(me)}\n`;
   if (!tryCreate(path, text)) {
@@ -85,7 +113,12 @@ export function lockFolder(dir: string, command?: string): FolderLock {
     if (readLock(path)?.text === text) rmSync(path, { force: true });
   };
   process.on("exit", release);
-  return { path, dir, release };
+  // NOTE: the whole text is compared, not only the token: a lock rewritten by hand or by an older version is not ours.
+  const assertHeld = () => {
+    const now = readLock(path);
+    if (now?.text !== text) throw new LockLostError(dir, now?.holder);
+  };
+  return { path, dir, token: me.token as string, assertHeld, release };
 }
 
 function defaultCommand(): string {
@@ -134,9 +167,13 @@ function parseHolder(text: string): { holder: LockHolder | undefined; problem: s
       (h.pid as number) > 0 &&
       typeof h.host === "string" &&
       typeof h.started === "string" &&
-      typeof h.command === "string"
-    )
-      return { holder: { pid: h.pid as number, host: h.host, started: h.started, command: h.command }, problem: "" };
+      typeof h.command === "string" &&
+      (h.token === undefined || typeof h.token === "string")
+    ) {
+      const holder: LockHolder = { pid: h.pid as number, host: h.host, started: h.started, command: h.command };
+      if (h.token !== undefined) holder.token = h.token;
+      return { holder, problem: "" };
+    }
   } catch {
     // falls through
   }

@@ -112,9 +112,10 @@ export function readManifest(dir: string): Manifest | undefined {
   return out;
 }
 
-function writeManifest(dir: string, files: Manifest): void {
+function writeManifest(dir: string, files: Manifest, guard?: () => void): void {
   const sorted = Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  writeSealed(join(dir, MANIFEST_NAME), Buffer.from(`${JSON.stringify({ format: FORMAT, files: sorted })}\n`));
+  const payload = Buffer.from(`${JSON.stringify({ format: FORMAT, files: sorted })}\n`);
+  writeSealed(join(dir, MANIFEST_NAME), payload, guard ? { beforeRename: guard } : {});
 }
 
 /** The bytes of a file, or undefined when it does not exist. */
@@ -217,6 +218,15 @@ function filesUnder(dir: string, prefix = ""): string[] {
   return out;
 }
 
+export interface ManifestWriterOptions {
+  /**
+   * Called before every write and again just before each rename (writeFileAtomic's beforeRename): a fenced
+   * writer passes its lock's assertHeld, so a writer whose folder was taken over lands neither the manifest nor
+   * the file (lock.ts).
+   */
+  readonly guard?: () => void;
+}
+
 /**
  * The writer's side of a folder's manifest (see the module comment for the protocol). Use one per folder, by the
  * process holding the folder's lock.
@@ -225,13 +235,14 @@ export class ManifestWriter {
   private constructor(
     readonly dir: string,
     private files: Record<string, ManifestEntry>,
+    private readonly guard: (() => void) | undefined,
   ) {}
 
   /**
    * Opens the manifest of `dir` (an empty one when it has none; a damaged one throws CorruptFileError). Entries a
    * killed writer left pending are resolved to what the file holds now, so only this writer's writes are pending.
    */
-  static open(dir: string): ManifestWriter {
+  static open(dir: string, opts: ManifestWriterOptions = {}): ManifestWriter {
     const files: Record<string, ManifestEntry> = { ...(readManifest(dir) ?? {}) };
     let changed = false;
     for (const [name, e] of Object.entries(files)) {
@@ -245,8 +256,11 @@ export class ManifestWriter {
       else continue;
       changed = true;
     }
-    const w = new ManifestWriter(dir, files);
-    if (changed) writeManifest(dir, files);
+    const w = new ManifestWriter(dir, files, opts.guard);
+    if (changed) {
+      opts.guard?.();
+      writeManifest(dir, files, opts.guard);
+    }
     return w;
   }
 
@@ -262,9 +276,10 @@ export class ManifestWriter {
     for (const [n, e] of Object.entries(this.files)) next[n] = { bytes: e.bytes, sha256: e.sha256 };
     const previous = old === undefined ? null : { bytes: old.bytes, sha256: old.sha256 };
     next[name] = { ...digestOf(data), previous };
-    writeManifest(this.dir, next);
+    this.guard?.();
+    writeManifest(this.dir, next, this.guard);
     this.files = next;
-    writeFileAtomic(join(this.dir, name), data);
+    writeFileAtomic(join(this.dir, name), data, this.guard ? { beforeRename: this.guard } : {});
   }
 
   /** Drops the pending alternative of the last write (it is done); call when the writer stops writing. */
@@ -272,7 +287,8 @@ export class ManifestWriter {
     if (!Object.values(this.files).some((e) => e.previous !== undefined)) return;
     const next: Record<string, ManifestEntry> = {};
     for (const [n, e] of Object.entries(this.files)) next[n] = { bytes: e.bytes, sha256: e.sha256 };
-    writeManifest(this.dir, next);
+    this.guard?.();
+    writeManifest(this.dir, next, this.guard);
     this.files = next;
   }
 }

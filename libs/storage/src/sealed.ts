@@ -35,9 +35,13 @@ function trailerFor(payload: Uint8Array): Uint8Array {
   return Buffer.from(text, "latin1");
 }
 
-/** Writes `payload` and its seal atomically (through writeFileAtomic). */
-export function writeSealed(path: string, payload: Uint8Array): void {
-  writeFileAtomic(path, [payload, trailerFor(payload)]);
+/** Writes `payload` and its seal atomically (through writeFileAtomic, which runs `beforeRename` if given). */
+export function writeSealed(
+  path: string,
+  payload: Uint8Array,
+  opts: { readonly beforeRename?: () => void } = {},
+): void {
+  writeFileAtomic(path, [payload, trailerFor(payload)], opts);
 }
 
 /**

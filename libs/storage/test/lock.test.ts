@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { LockedError, lockFolder, type LockHolder } from "../src/index.js";
+import { LockedError, LockLostError, lockFolder, writeFileAtomic, type LockHolder } from "../src/index.js";
 import { deadPid, tempDir } from "./helpers.js";
 
 const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
@@ -98,5 +98,99 @@ describe("lockFolder", () => {
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" });
     expect(r.status).toBe(0);
     expect(existsSync(join(dir, ".lock"))).toBe(false);
+  });
+});
+
+describe("fencing (assertHeld, LockLostError)", () => {
+  it("each lock has a new random token, written in the lock file; assertHeld passes while the lock is ours", () => {
+    const dir = tempDir();
+    const a = lockFolder(dir);
+    const token = a.token;
+    expect(token).toMatch(/^[0-9a-f]{32}$/);
+    expect((JSON.parse(readFileSync(a.path, "utf8")) as LockHolder).token).toBe(token);
+    a.assertHeld();
+    a.release();
+    const b = lockFolder(dir);
+    expect(b.token).not.toBe(token);
+    b.release();
+  });
+
+  it("a lock file replaced by another holder (a takeover) fences the old one: one line naming who took it", () => {
+    const dir = tempDir();
+    const lock = lockFolder(dir, "first");
+    const other: LockHolder = {
+      pid: 4242,
+      host: "other-host",
+      started: "2026-01-02T03:04:05.000Z",
+      command: "lowprec worker",
+      token: "b".repeat(32),
+    };
+    writeFileSync(lock.path, `${JSON.stringify(other)}\n`);
+    let err: unknown;
+    try {
+      lock.assertHeld();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LockLostError);
+    expect((err as LockLostError).holder).toEqual(other);
+    expect((err as Error).message).toBe(
+      `${dir}: the folder was taken over by pid 4242 on host other-host at 2026-01-02T03:04:05.000Z; ` +
+        "this process stopped writing",
+    );
+    // release() leaves the new holder's lock alone
+    lock.release();
+    expect(JSON.parse(readFileSync(lock.path, "utf8"))).toEqual(other);
+  });
+
+  it("the same pid and host with another token is not ours either (a takeover by a process of the same pid)", () => {
+    const dir = tempDir();
+    const lock = lockFolder(dir);
+    const mine = JSON.parse(readFileSync(lock.path, "utf8")) as LockHolder;
+    writeFileSync(lock.path, `${JSON.stringify({ ...mine, token: "c".repeat(32) })}\n`);
+    expect(() => lock.assertHeld()).toThrow(LockLostError);
+  });
+
+  it("a removed lock, a garbled one and one without a token (an older version) fence too", () => {
+    const dir = tempDir();
+    const lock = lockFolder(dir);
+    rmSync(lock.path);
+    expect(() => lock.assertHeld()).toThrow(new LockLostError(dir, undefined).message);
+    writeFileSync(lock.path, "garbage");
+    expect(() => lock.assertHeld()).toThrow(LockLostError);
+    const { token: _, ...old } = { pid: process.pid, host: hostname(), started: "t", command: "c", token: "x" };
+    writeFileSync(lock.path, `${JSON.stringify(old)}\n`);
+    expect(() => lock.assertHeld()).toThrow(/taken over by pid \d+ on host/);
+  });
+
+  it("a write fenced before its rename: taken over during the write, the target is untouched, no temp file", () => {
+    const dir = tempDir();
+    const lock = lockFolder(dir);
+    const target = join(dir, "metrics.json");
+    writeFileSync(target, "the new holder's\n");
+    // the takeover lands while this process writes (it was stopped between its first check and the rename)
+    const other = { pid: 4242, host: "other-host", started: "t", command: "c", token: "d".repeat(32) };
+    expect(() =>
+      writeFileAtomic(target, "stale epoch\n", {
+        beforeRename: () => {
+          writeFileSync(lock.path, `${JSON.stringify(other)}\n`);
+          lock.assertHeld();
+        },
+      }),
+    ).toThrow(LockLostError);
+    expect(readFileSync(target, "utf8")).toBe("the new holder's\n");
+    expect(readdirSync(dir).sort()).toEqual([".lock", "metrics.json"]);
+  });
+
+  it("a takeover of a dead holder's lock gives a new token, and the old lock object is fenced", () => {
+    const dir = tempDir();
+    const old = lockFolder(dir);
+    const dead = { ...(JSON.parse(readFileSync(old.path, "utf8")) as LockHolder), pid: deadPid() };
+    writeFileSync(old.path, `${JSON.stringify(dead)}\n`);
+    const taker = lockFolder(dir);
+    expect(taker.token).not.toBe(old.token);
+    expect(() => old.assertHeld()).toThrow(LockLostError);
+    taker.assertHeld();
+    taker.release();
   });
 });

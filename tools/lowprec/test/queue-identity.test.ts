@@ -36,6 +36,7 @@ import {
   sweepStatus,
   type QueueRunStatus,
 } from "@lowprec/experiments";
+import { lockFolder } from "@lowprec/storage";
 
 const repo = new URL("../../../", import.meta.url).pathname;
 const bin = join(repo, "tools", "lowprec", "bin", "lowprec.js");
@@ -378,11 +379,12 @@ describe("timers", () => {
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(w.name);
     process.on("warning", onWarning);
-    const dir = join(root, "heartbeat");
-    mkdirSync(dir);
-    const beat = startHeartbeat(dir, process.pid, "j", 1e12);
+    const lock = lockFolder(join(root, "heartbeat"));
+    const beat = startHeartbeat(lock, "j", 1e12);
+    beat.beat();
     await sleep(200);
     beat.stop();
+    lock.release();
     process.off("warning", onWarning);
     expect(warnings).toEqual([]);
   });

@@ -1,6 +1,7 @@
 // The committed report is rebuilt from the committed results tables, byte for byte, and its numbers come
-// from those tables: changing a CSV cell changes the page.
+// from those tables: changing a CSV cell (and its record in provenance.json) changes the page.
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +38,17 @@ describe("lowprec report", () => {
     cells[cols.indexOf("testError")] = "12.345";
     lines[at] = cells.join(",");
     writeFileSync(csv, lines.join("\n"));
+    // a table edited by hand no longer matches provenance.json: refused, naming it, until its record is updated
+    const refused = spawnSync(process.execPath, [bin, "report", "--out", out], { encoding: "utf8" });
+    expect(refused.stderr).toContain(`${csv}: does not match provenance.json`);
+    const provenance = join(out, "results", "budget", "provenance.json");
+    const p = JSON.parse(readFileSync(provenance, "utf8")) as {
+      files: { name: string; bytes: number; sha256: string }[];
+    };
+    const rec = p.files.find((f) => f.name === "table2.csv")!;
+    rec.bytes = readFileSync(csv).length;
+    rec.sha256 = createHash("sha256").update(readFileSync(csv)).digest("hex");
+    writeFileSync(provenance, JSON.stringify(p));
     report(out);
     expect(readFileSync(join(out, "README.md"), "utf8")).toContain("**12.35**");
     expect(readFileSync(join(reports, "README.md"), "utf8")).not.toContain("**12.35**");

@@ -1,6 +1,7 @@
 /** `lowprec report`: stored results → reports/ (Table 2 beside the paper, the figures, cost vs error). */
 import { resolve } from "node:path";
 import { buildReport, collectReport, VARIANTS, type VariantName } from "@lowprec/experiments";
+import { ensureWritableDir } from "@lowprec/storage";
 import type { Command } from "../command.js";
 import { existingDataDir, repoRoot } from "../paths.js";
 import { VARIANT_OPTION } from "./sweep.js";
@@ -8,14 +9,20 @@ import { VARIANT_OPTION } from "./sweep.js";
 export const command: Command = {
   name: "report",
   summary: "write reports/: Table 2 beside the paper, the four figures, telemetry, cost vs error (Markdown, SVG, PNG)",
-  synopsis: "[--variant budget|paper|smoke] [--collect] [--out DIR]",
+  synopsis: "[--variant budget|paper|smoke] [--collect [--force]] [--out DIR]",
   description:
     "Builds DIR/README.md and DIR/figures/ from the results tables in DIR/results/<variant>/ (committed, so the\n" +
     "report rebuilds byte for byte without training). --collect first refreshes those tables from the result\n" +
-    "store (<data root>/results/), after `lowprec sweep` or `lowprec reproduce`.",
+    "store (<data root>/results/), after `lowprec sweep` or `lowprec reproduce`, replacing the folder whole; it\n" +
+    "refuses a store with no finished run, or fewer than the folder's provenance.json lists, without --force.\n" +
+    "The page is built only from tables that match the lengths and SHA-256 hashes provenance.json records.",
   options: {
     variant: VARIANT_OPTION,
     collect: { type: "boolean", description: "refresh DIR/results/<variant>/ from the result store first" },
+    force: {
+      type: "boolean",
+      description: "with --collect: replace the tables even from a store with fewer finished runs (or none)",
+    },
     out: { type: "string", value: "DIR", description: "the report folder (default: the repository's reports/)" },
     "data-dir": {
       type: "string",
@@ -25,10 +32,16 @@ export const command: Command = {
   },
   async run(args) {
     const variant = args.choice("variant", VARIANTS, "budget") as VariantName;
-    if (!args.flag("collect")) args.refuse(["data-dir"], "only --collect reads the result store");
+    if (!args.flag("collect")) {
+      args.refuse(["data-dir"], "only --collect reads the result store");
+      args.refuse(["force"], "only --collect replaces the collected tables");
+    }
     const out = resolve(args.string("out") ?? resolve(repoRoot(), "reports"));
+    // NOTE: checked first, so a read-only folder is named as such (mkdir -p on one says ENOENT on Node 20)
+    ensureWritableDir(out);
     if (args.flag("collect")) {
-      const files = collectReport(existingDataDir(args.string("data-dir")), variant, out);
+      const force = args.flag("force");
+      const files = collectReport(existingDataDir(args.string("data-dir")), variant, out, { force });
       console.log(`collected ${files.length} files into ${resolve(out, "results", variant)}`);
     }
     const files = await buildReport(out, variant);
