@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadMnist } from "@lowprec/datasets";
 import { resolveConfig } from "@lowprec/maxout";
+import { ManifestWriter } from "@lowprec/storage";
 import { codeIdentity, commitLabel, experimentsRoot, fingerprintOf, packageRoots } from "../src/code-identity.js";
 import { currentEnvironment } from "../src/environment.js";
 import { OtherCodeError, runTraining } from "../src/run.js";
@@ -105,7 +106,8 @@ describe("a run folder and other code", () => {
     const r = read(dir) as Record & { environment: Record["environment"] };
     if (code) r.environment.code = code;
     else delete r.environment.code;
-    writeFileSync(configPath(dir), `${JSON.stringify(r, null, 2)}\n`);
+    // through the folder's seal, as the earlier session's own writer would have written it
+    ManifestWriter.open(dir).write("config.json", `${JSON.stringify(r, null, 2)}\n`);
   };
 
   it("a resume by the same code goes on; by other or unknown code it is refused, writing nothing", () => {
