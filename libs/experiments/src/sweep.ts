@@ -109,7 +109,7 @@ export function workerPath(): string {
 export const describeRun = (r: PlannedRun): string =>
   [r.dataset, r.setting, ...Object.entries(r.point).map(([k, v]) => `${k}=${v}`), `seed ${r.seed}`].join(" ");
 
-/** The jobs of a sweep: asked or the cores, no more than runs, and (unasked) no more SVHN runs than the memory holds. */
+/** A sweep's jobs: asked or the cores, no more than runs, and (unasked) no more SVHN runs than the memory holds. */
 function chooseJobs(opts: SweepOptions, todo: number, svhn: boolean, log: (line: string) => void): number {
   let jobs = Math.max(1, Math.min(opts.jobs ?? cpus().length, todo || 1));
   // NOTE: an SVHN run holds about 8.4 GB while it trains (9.7 GB while it loads): by default, no more at once

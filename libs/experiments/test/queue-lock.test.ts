@@ -115,7 +115,7 @@ describe("claimFolder", () => {
     }
   });
 
-  it("a holder taken over stops at its next beat (LockLostError) and does not beat over the new heartbeat", async () => {
+  it("a holder taken over stops at its next beat (LockLostError), not beating over the new heartbeat", async () => {
     const dir = join(root, "fenced");
     const lock = lockFolder(dir, "test");
     const hb = startHeartbeat(lock, "e/smoke/z", 0);

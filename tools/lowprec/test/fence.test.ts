@@ -9,108 +9,34 @@
 //   its next beat with LockLostError, writing nothing.
 // In both the epoch count never goes backwards and the run ends bit for bit as an uninterrupted one.
 // Skipped where redis-server or `unshare --uts` (root) is missing.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { bin, Redis, stopAll, waitFor, Worker, type WorkerOptions } from "./queue-helpers.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { enqueueSweep, expandRuns, loadExperiment, runDir, sweepStatus } from "@lowprec/experiments";
 import { pidAlive } from "@lowprec/storage";
 
-const bin = new URL("../bin/lowprec.js", import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), "lowprec-fence-"));
 const OTHER = "fence-other-host";
+/** Workers that notice a stalled job within seconds (a takeover window of 2 s: the lock duration). */
+const WORKER_OPTIONS: WorkerOptions = {
+  extra: ["--lock-duration", "2000", "--stalled-interval", "1000"],
+  readyMs: 60_000,
+};
 const redisInstalled = spawnSync("redis-server", ["--version"], { encoding: "utf8" }).status === 0;
 const probe = spawnSync("unshare", ["--uts", "sh", "-c", `hostname ${OTHER} && hostname`], { encoding: "utf8" });
 const unshareWorks = probe.status === 0 && probe.stdout.trim() === OTHER;
 if (!redisInstalled || !unshareWorks)
   console.warn("fence tests skipped: they need redis-server and `unshare --uts` (root) for a second hostname");
 
-const started = new Set<ChildProcess>();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, ms: number, cond: () => boolean | Promise<boolean>): Promise<void> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (await cond()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
-}
-
-async function stopProcess(p: ChildProcess, signal: NodeJS.Signals = "SIGTERM", ms = 30_000): Promise<void> {
-  started.delete(p);
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const exited = new Promise((r) => p.once("exit", r));
-  p.kill("SIGCONT");
-  p.kill(signal);
-  const t = setTimeout(() => p.kill("SIGKILL"), ms);
-  await exited;
-  clearTimeout(t);
-}
-
 /** pids this file stopped with SIGSTOP: continued in afterAll whatever happened (a stopped orphan would linger). */
 const stoppedPids = new Set<number>();
 afterAll(async () => {
   for (const pid of stoppedPids) if (pidAlive(pid)) process.kill(pid, "SIGCONT");
-  for (const p of started) await stopProcess(p, "SIGKILL", 5_000);
+  await stopAll();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(name: string): Promise<{ url: string; proc: ChildProcess }> {
-  const dir = join(root, `redis-${name}`);
-  mkdirSync(dir, { recursive: true });
-  const port = await freePort();
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"];
-  const proc = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
-  started.add(proc);
-  let out = "";
-  proc.stdout?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  await waitFor("redis-server", 15_000, () => out.includes("Ready to accept connections"));
-  return { url: `redis://127.0.0.1:${port}`, proc };
-}
-
-/** A `lowprec worker` process (on `host`: this one, or OTHER in its own UTS namespace); its output is kept. */
-class Worker {
-  readonly proc: ChildProcess;
-  out = "";
-  constructor(url: string, dataDir: string, other: boolean) {
-    const args = [bin, "worker", "--queue", url, "--data-dir", dataDir, "--jobs", "1"];
-    args.push("--lock-duration", "2000", "--stalled-interval", "1000");
-    this.proc = other
-      ? spawn("unshare", ["--uts", "sh", "-c", `hostname ${OTHER} && exec "$0" "$@"`, process.execPath, ...args], {
-          stdio: ["ignore", "pipe", "pipe"],
-        })
-      : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    started.add(this.proc);
-    const keep = (d: Buffer) => {
-      this.out += d.toString();
-    };
-    this.proc.stdout?.on("data", keep);
-    this.proc.stderr?.on("data", keep);
-  }
-  ready(): Promise<void> {
-    return waitFor("a worker to start", 60_000, () => /^worker \S+: 1 job/m.test(this.out));
-  }
-  async stop(name: string): Promise<void> {
-    await stopProcess(this.proc);
-    writeFileSync(join(root, `worker-${name}.log`), this.out);
-  }
-}
 
 /** One fp32 run of 12 epochs on 6,000 PI-MNIST examples: about a second an epoch. */
 const def = join(root, "fence.json");
@@ -197,10 +123,10 @@ async function checkpointed(dir: string, epochs: number): Promise<number> {
 }
 
 async function setUp(name: string) {
-  const redis = await startRedis(name);
+  const redis = await Redis.start(root, name);
   const d = join(root, name);
   // the first worker alone, so that it is the one that takes the run
-  const a = new Worker(redis.url, d, false);
+  const a = new Worker(redis.url, d, WORKER_OPTIONS);
   await a.ready();
   const r = await enqueueSweep({
     experiment,
@@ -214,14 +140,14 @@ async function setUp(name: string) {
   expect(r.added).toBe(1);
   const dir = folderIn(d);
   await waitFor("worker a to start the run", 60_000, () => /^start /m.test(a.out));
-  const b = new Worker(redis.url, d, true);
+  const b = new Worker(redis.url, d, { ...WORKER_OPTIONS, hostname: OTHER });
   await b.ready();
   const done = async () => (await sweepStatus({ experiment, variant: "smoke", dataDir: d, url: redis.url }))[0];
   return { redis, d, dir, a, b, done };
 }
 
 describe.skipIf(!redisInstalled || !unshareWorks)("fenced takeovers", () => {
-  it("worker a's parent stopped (SIGSTOP) while its child trains: the child keeps the folder and finishes", async () => {
+  it("worker a's parent stopped (SIGSTOP) while its child trains: the child keeps the folder, finishes", async () => {
     const expected = numbers(straight());
     const { redis, dir, a, b, done } = await setUp("parent-stopped");
     const seen = watch(dir);
@@ -239,9 +165,9 @@ describe.skipIf(!redisInstalled || !unshareWorks)("fenced takeovers", () => {
     await waitFor("the run to finish", 300_000, async () => (await done())?.state === "done");
     process.kill(a.proc.pid!, "SIGCONT");
     seen.stop();
-    await a.stop("parent-stopped-a");
-    await b.stop("parent-stopped-b");
-    await stopProcess(redis.proc);
+    await a.stop(root, "parent-stopped-a");
+    await b.stop(root, "parent-stopped-b");
+    await redis.down();
 
     expect(b.out).not.toMatch(/took over/);
     expect(b.out).toMatch(/^already done /m);
@@ -284,9 +210,9 @@ describe.skipIf(!redisInstalled || !unshareWorks)("fenced takeovers", () => {
     );
     await waitFor("the run to finish", 300_000, async () => (await done())?.state === "done");
     seen.stop();
-    await a.stop("child-stopped-a");
-    await b.stop("child-stopped-b");
-    await stopProcess(redis.proc);
+    await a.stop(root, "child-stopped-a");
+    await b.stop(root, "child-stopped-b");
+    await redis.down();
 
     expect(nonDecreasing(seen.counts), seen.counts.join(" ")).toBe(true);
     expect(seen.lockHosts).toEqual([hostname(), OTHER]);

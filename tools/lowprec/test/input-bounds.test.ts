@@ -187,7 +187,7 @@ describe("minor items", () => {
     expect(st.status).toBe(1);
     expect(firstLine(st)).toContain(`data root ${typo} does not exist`);
   });
-  it("--train-limit above the training split is a usage error naming the split's size (it was recorded as used)", () => {
+  it("--train-limit above the training split is a usage error naming its size (it was recorded as used)", () => {
     const r = L(["train", "--train-limit", "60000", "--epochs", "0", "--data-dir", join(root, "tl")]);
     expect(r.status).toBe(2);
     expect(firstLine(r)).toBe(
@@ -222,7 +222,7 @@ describe("minor items", () => {
     expect(r.status).toBe(1);
     expect(r.err).toContain('LOWPREC_THREADS must be an integer in [1, 64], got "99999"');
   });
-  it("a swept value listed twice ([12, 12]) is refused, naming it (it gave duplicate rows and a spurious FAILED)", () => {
+  it("a swept value listed twice ([12, 12]) is refused by value (it gave duplicate rows, a spurious FAILED)", () => {
     const def = definition("dup", {
       settings: [
         { name: "fp32", precision: "fp32" },
@@ -265,7 +265,7 @@ describe("dry runs", () => {
 });
 
 describe("two concurrent sweeps of one store", () => {
-  it("both exit 0, and every run is trained exactly once (each counted the other's locked runs as failures)", async () => {
+  it("both exit 0, every run trained exactly once (each counted the other's locked runs as failures)", async () => {
     const def = definition("concurrent", {
       settings: [
         { name: "fp32", precision: "fp32" },
@@ -293,7 +293,7 @@ describe("two concurrent sweeps of one store", () => {
       expect(summary.completed).toBe(true);
     }
   }, 600_000);
-  it("a run held by a live process that then stops without finishing it is resumed by the sweep, which exits 0", async () => {
+  it("a run held by a live process that stops without finishing it is resumed by the sweep (exit 0)", async () => {
     const def = definition("held");
     const data = join(root, "held");
     const argv = ["sweep", def, "--variant", "smoke", "--jobs", "1", "--data-dir", data];

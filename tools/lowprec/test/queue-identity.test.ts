@@ -10,7 +10,7 @@
 //  - `--queue …/99` on a server of 16 databases: an error naming both numbers; /15 lands in database 15;
 //  - `--lock-duration 1e12`: a usage error, and no TimeoutOverflowWarning from any timer the worker arms;
 //  - a local sweep meeting an interrupted run of other code names it and --allow-other-code, the rest goes on.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -22,10 +22,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { Redis, sleep, stopAll, waitFor, Worker } from "./queue-helpers.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis as RedisClient } from "ioredis";
 import {
@@ -36,119 +36,17 @@ import {
   sweepStatus,
   type QueueRunStatus,
 } from "@lowprec/experiments";
-import { lockFolder } from "@lowprec/storage";
+import { lockFolder, ManifestWriter } from "@lowprec/storage";
 
 const repo = new URL("../../../", import.meta.url).pathname;
 const bin = join(repo, "tools", "lowprec", "bin", "lowprec.js");
 const root = mkdtempSync(join(tmpdir(), "lowprec-queue-identity-"));
 const redisInstalled = spawnSync("redis-server", ["--version"], { encoding: "utf8" }).status === 0;
-const started = new Set<ChildProcess>();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, ms: number, cond: () => boolean | Promise<boolean>): Promise<void> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (await cond()) return;
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
-}
-
-async function stopProcess(p: ChildProcess, signal: NodeJS.Signals = "SIGTERM", ms = 30_000): Promise<number | null> {
-  if (p.exitCode !== null || p.signalCode !== null) return p.exitCode;
-  const exited = new Promise<number | null>((r) => p.once("exit", (code) => r(code)));
-  p.kill(signal);
-  const t = setTimeout(() => p.kill("SIGKILL"), ms);
-  const code = await exited;
-  clearTimeout(t);
-  started.delete(p);
-  return code;
-}
 
 afterAll(async () => {
-  for (const p of started) await stopProcess(p, "SIGKILL", 5_000);
+  await stopAll();
   rmSync(root, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A redis-server on 127.0.0.1 (by default appendonly yes, appendfsync always, no RDB snapshots). */
-class Redis {
-  proc: ChildProcess | undefined;
-  constructor(
-    readonly dir: string,
-    readonly port: number,
-    readonly extra: readonly string[],
-  ) {}
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-  static async start(name: string, extra: readonly string[] = ["--appendonly", "yes"]): Promise<Redis> {
-    const dir = join(root, `redis-${name}`);
-    mkdirSync(dir, { recursive: true });
-    const r = new Redis(dir, await freePort(), extra);
-    await r.up();
-    return r;
-  }
-  async up(): Promise<void> {
-    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--save", ""];
-    args.push("--appendfsync", "always", "--daemonize", "no", ...this.extra);
-    const p = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
-    started.add(p);
-    this.proc = p;
-    let out = "";
-    p.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    await waitFor(`redis-server on port ${this.port}`, 15_000, () => {
-      if (p.exitCode !== null) throw new Error(`redis-server exited: ${out}`);
-      return out.includes("Ready to accept connections");
-    });
-  }
-  async down(): Promise<void> {
-    if (this.proc) await stopProcess(this.proc);
-  }
-}
-
-/** A `lowprec worker` process (of the repository, or of the copy at `binPath`); its output is kept. */
-class Worker {
-  readonly proc: ChildProcess;
-  out = "";
-  constructor(url: string, dataDir: string, binPath = bin) {
-    const args = [binPath, "worker", "--queue", url, "--data-dir", dataDir, "--jobs", "1"];
-    this.proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    started.add(this.proc);
-    const keep = (d: Buffer) => {
-      this.out += d.toString();
-    };
-    this.proc.stdout?.on("data", keep);
-    this.proc.stderr?.on("data", keep);
-  }
-  ready(): Promise<void> {
-    return waitFor("a worker to start", 30_000, () => /^worker \S+: 1 job/m.test(this.out));
-  }
-  starts(): string[] {
-    return [...this.out.matchAll(/^start (\S+) /gm)].map((m) => m[1]!);
-  }
-  trained(): string[] {
-    return [...this.out.matchAll(/^done (\S+) /gm)].map((m) => m[1]!);
-  }
-  async stop(): Promise<number | null> {
-    const code = await stopProcess(this.proc);
-    writeFileSync(join(root, `worker-${this.proc.pid}.log`), this.out);
-    return code;
-  }
-}
 
 function L(args: string[], binPath = bin): { status: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [binPath, ...args], { encoding: "utf8", timeout: 300_000 });
@@ -224,13 +122,13 @@ describe.skipIf(!redisInstalled)("which worker runs a queued job", () => {
     const edited = identityOf(cloneBin);
     expect(edited.fingerprint).not.toBe(original.fingerprint);
     expect(edited.commit).toBe("unknown");
-    const redis = await Redis.start("clones");
+    const redis = await Redis.start(root, "clones");
     const d = join(root, "clones");
     const e = enqueue(redis.url, d, FP32);
     expect(e.status, e.err).toBe(0);
     expect(e.out).toMatch(/1 runs: 1 enqueued/);
     // the hostile case: the clone's worker on the same queue and store
-    const other = new Worker(redis.url, d, cloneBin);
+    const other = new Worker(redis.url, d, { binPath: cloneBin });
     await other.ready();
     const line = new RegExp(
       `^not run here: 1 job\\(s\\) \\(rounding/smoke/[0-9a-f]+\\) for code ${fp(original.fingerprint)} ` +
@@ -263,13 +161,13 @@ describe.skipIf(!redisInstalled)("which worker runs a queued job", () => {
       environment: { code: { fingerprint: string } };
     };
     expect(cloneConfig.environment.code.fingerprint).toBe(edited.fingerprint);
-    expect(await other.stop()).toBe(0);
-    expect(await mine.stop()).toBe(0);
+    expect(await other.stop(root)).toBe(0);
+    expect(await mine.stop(root)).toBe(0);
     await redis.down();
   }, 400_000);
 
   it("a worker with another --data-dir leaves a job of another store; a link to that store runs it", async () => {
-    const redis = await Redis.start("stores");
+    const redis = await Redis.start(root, "stores");
     const [q2, q3, q3link] = ["q2", "q3", "q3-mounted-elsewhere"].map((n) => join(root, n));
     expect(enqueue(redis.url, q3!, FP32).out).toMatch(/1 runs: 1 enqueued/);
     const id3 = readFileSync(join(q3!, "results", ".store-id"), "utf8").trim();
@@ -299,15 +197,15 @@ describe.skipIf(!redisInstalled)("which worker runs a queued job", () => {
     // --status says done only for what the store holds (what `lowprec results` reads)
     rmSync(join(q3!, "results", w3.trained()[0]!), { recursive: true });
     expect((await status(q3!, redis.url)).map((r) => r.state)).toEqual(["not queued"]);
-    expect(await w2.stop()).toBe(0);
-    expect(await w3.stop()).toBe(0);
+    expect(await w2.stop(root)).toBe(0);
+    expect(await w3.stop(root)).toBe(0);
     await redis.down();
   }, 300_000);
 });
 
 describe.skipIf(!redisInstalled)("Redis checked at connect", () => {
   it("appendonly no: refused without --allow-volatile, a warning with it; a restart then loses every job", async () => {
-    const redis = await Redis.start("volatile", ["--appendonly", "no"]);
+    const redis = await Redis.start(root, "volatile", ["--appendonly", "no"]);
     const d = join(root, "volatile");
     const refused = enqueue(redis.url, d);
     expect(refused.status).toBe(1);
@@ -335,7 +233,7 @@ describe.skipIf(!redisInstalled)("Redis checked at connect", () => {
   }, 300_000);
 
   it("CONFIG disabled: a warning that the guarantee cannot be checked", async () => {
-    const redis = await Redis.start("no-config", ["--appendonly", "yes", "--rename-command", "CONFIG", '""']);
+    const redis = await Redis.start(root, "no-config", ["--appendonly", "yes", "--rename-command", "CONFIG", '""']);
     const r = enqueue(redis.url, join(root, "no-config"), FP32);
     expect(r.status, r.err).toBe(0);
     expect(r.out).toMatch(/^warning: .*CONFIG is disabled.*cannot be checked$/m);
@@ -344,7 +242,7 @@ describe.skipIf(!redisInstalled)("Redis checked at connect", () => {
   }, 120_000);
 
   it("a database index beyond the server's count is an error naming both; /15 lands in database 15", async () => {
-    const redis = await Redis.start("databases");
+    const redis = await Redis.start(root, "databases");
     const d = join(root, "databases");
     for (const r of [enqueue(`${redis.url}/99`, d), L(["worker", "--queue", `${redis.url}/99`, "--data-dir", d])]) {
       expect(r.status).toBe(1);
@@ -399,13 +297,17 @@ describe("a local sweep and a run of other code", () => {
     // one of the five runs interrupted (its summary gone, its checkpoint kept) and made by other code
     const runs = join(d, "results", "rounding", "smoke");
     const [dir, rest] = readdirSync(runs).map((id) => join(runs, id));
-    rmSync(join(dir!, "summary.json"));
-    rmSync(join(rest!, "summary.json"));
-    rmSync(join(rest!, "checkpoint.bin"));
+    // (a hand edit is damage now: the interrupted one's summary rewritten through its seal, the other removed whole)
+    const seal = ManifestWriter.open(dir!);
+    const summary = JSON.parse(readFileSync(join(dir!, "summary.json"), "utf8")) as { completed: boolean };
+    seal.write("summary.json", JSON.stringify({ ...summary, completed: false }));
+    rmSync(rest!, { recursive: true });
     const configPath = join(dir!, "config.json");
     const config = JSON.parse(readFileSync(configPath, "utf8")) as { environment: { code: object } };
     config.environment.code = { fingerprint: "fe".repeat(32), commit: "unknown", dirty: false };
-    writeFileSync(configPath, JSON.stringify(config));
+    // through the folder's seal, as a writer of that other code would have written it (a hand edit is damage)
+    seal.write("config.json", JSON.stringify(config));
+    seal.settle();
     const refused = sweep();
     expect(refused.status).toBe(1);
     const failed = refused.out.split("\n").filter((l) => l.startsWith("FAILED"));

@@ -4,12 +4,12 @@
 // run resumed by the other from the checkpoint, with an uninterrupted run's numbers; Redis killed and restarted
 // mid-sweep loses no job; enqueueing is idempotent; a failure a retry cannot fix fails at once, a transient one
 // is retried a bounded number of times. Skipped only where redis-server is not installed (never in CI).
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeKillExperiment } from "./experiments.js";
+import { bin, Redis, sleep, stopAll, stopProcess, waitFor, Worker } from "./queue-helpers.js";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   expandRuns,
@@ -26,121 +26,12 @@ import {
 } from "@lowprec/experiments";
 import { lockFolder, ManifestWriter, pidAlive } from "@lowprec/storage";
 
-const bin = new URL("../bin/lowprec.js", import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), "lowprec-queue-"));
 const redisInstalled = spawnSync("redis-server", ["--version"], { encoding: "utf8" }).status === 0;
 if (!redisInstalled)
   console.warn("queue tests skipped: redis-server is not installed (Debian: apt-get install redis-server)");
 
-/** Every process a test starts, stopped in afterAll whatever happened. */
-const started = new Set<ChildProcess>();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `cond` every 200 ms for at most `ms`; throws naming `what` when it never holds. */
-async function waitFor(what: string, ms: number, cond: () => boolean | Promise<boolean>): Promise<void> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if (await cond()) return;
-    await sleep(200);
-  }
-  throw new Error(`timed out after ${ms / 1000} s waiting for ${what}`);
-}
-
-async function stopProcess(p: ChildProcess, signal: NodeJS.Signals = "SIGTERM", ms = 30_000): Promise<number | null> {
-  if (p.exitCode !== null || p.signalCode !== null) return p.exitCode;
-  const exited = new Promise<number | null>((r) => p.once("exit", (code) => r(code)));
-  p.kill(signal);
-  const t = setTimeout(() => p.kill("SIGKILL"), ms);
-  const code = await exited;
-  clearTimeout(t);
-  started.delete(p);
-  return code;
-}
-
-afterAll(async () => {
-  for (const p of started) await stopProcess(p, "SIGKILL", 5_000);
-});
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A redis-server on 127.0.0.1 with its data in `dir` (appendonly yes, appendfsync always, no RDB snapshots). */
-class Redis {
-  proc: ChildProcess | undefined;
-  constructor(
-    readonly dir: string,
-    readonly port: number,
-  ) {}
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-  static async start(name: string): Promise<Redis> {
-    const dir = join(root, `redis-${name}`);
-    mkdirSync(dir, { recursive: true });
-    const r = new Redis(dir, await freePort());
-    await r.up();
-    return r;
-  }
-  async up(): Promise<void> {
-    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--protected-mode", "yes", "--dir", this.dir];
-    args.push("--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no");
-    const p = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
-    started.add(p);
-    this.proc = p;
-    let out = "";
-    p.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    await waitFor(`redis-server on port ${this.port}`, 15_000, () => {
-      if (p.exitCode !== null) throw new Error(`redis-server exited: ${out}`);
-      return out.includes("Ready to accept connections");
-    });
-  }
-  async down(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
-    if (this.proc) await stopProcess(this.proc, signal);
-  }
-}
-
-/** A `lowprec worker` process; its output is kept. */
-class Worker {
-  readonly proc: ChildProcess;
-  out = "";
-  constructor(url: string, dataDir: string, extra: readonly string[] = []) {
-    const args = [bin, "worker", "--queue", url, "--data-dir", dataDir, "--jobs", "1", ...extra];
-    this.proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    started.add(this.proc);
-    const keep = (d: Buffer) => {
-      this.out += d.toString();
-    };
-    this.proc.stdout?.on("data", keep);
-    this.proc.stderr?.on("data", keep);
-  }
-  ready(): Promise<void> {
-    return waitFor("a worker to start", 30_000, () => /^worker \S+: 1 job/m.test(this.out));
-  }
-  /** Ids of the jobs this worker started, in order (a resumed one appears again). */
-  starts(): string[] {
-    return [...this.out.matchAll(/^start (\S+) /gm)].map((m) => m[1]!);
-  }
-  trained(): string[] {
-    return [...this.out.matchAll(/^done (\S+) /gm)].map((m) => m[1]!);
-  }
-  /** Stops it (SIGTERM) and keeps its output in the test folder, for a look after the run. */
-  async stop(): Promise<number | null> {
-    const code = await stopProcess(this.proc);
-    writeFileSync(join(root, `worker-${this.proc.pid}.log`), this.out);
-    return code;
-  }
-}
+afterAll(stopAll);
 
 function L(args: string[]): { status: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 600_000 });
@@ -233,7 +124,7 @@ describe.skipIf(!redisInstalled)("sweeps on a job queue", () => {
     const local = localRounding();
     const times: Record<string, number> = {};
     for (const workers of [2, 1]) {
-      const redis = await Redis.start(`share-${workers}`);
+      const redis = await Redis.start(root, `share-${workers}`);
       const d = join(root, `share-${workers}`);
       const ws = Array.from({ length: workers }, () => new Worker(redis.url, d));
       await Promise.all(ws.map((w) => w.ready()));
@@ -244,7 +135,7 @@ describe.skipIf(!redisInstalled)("sweeps on a job queue", () => {
       await waitFor("the sweep to finish", 300_000, () => allDone("rounding", d, redis.url));
       times[workers] = (Date.now() - t0) / 1000;
       const rows = await status("rounding", d, redis.url);
-      for (const w of ws) expect(await w.stop()).toBe(0);
+      for (const w of ws) expect(await w.stop(root)).toBe(0);
       await redis.down();
       const starts = ws.flatMap((w) => w.starts());
       expect(starts).toHaveLength(5);
@@ -267,10 +158,10 @@ describe.skipIf(!redisInstalled)("sweeps on a job queue", () => {
     const straight = join(root, "kill-straight");
     expect(L(["sweep", def, "--variant", "smoke", "--jobs", "1", "--data-dir", straight]).status).toBe(0);
 
-    const redis = await Redis.start("kill");
+    const redis = await Redis.start(root, "kill");
     const d = join(root, "kill-queue");
     const fast = ["--lock-duration", "2000", "--stalled-interval", "1000"];
-    const [a, b] = [new Worker(redis.url, d, fast), new Worker(redis.url, d, fast)];
+    const [a, b] = [new Worker(redis.url, d, { extra: fast }), new Worker(redis.url, d, { extra: fast })];
     await Promise.all([a.ready(), b.ready()]);
     expect(enqueue(def, redis.url, d).out).toMatch(/kill\/smoke: 3 runs: 3 enqueued/);
     const folder = (id: string) => join(d, "results", id);
@@ -295,7 +186,7 @@ describe.skipIf(!redisInstalled)("sweeps on a job queue", () => {
     await stopProcess(a.proc, "SIGKILL");
     await waitFor("the other worker to finish the sweep", 300_000, () => allDone(def, d, redis.url));
     const rows = await status(def, d, redis.url);
-    expect(await b.stop()).toBe(0);
+    expect(await b.stop(root)).toBe(0);
     await redis.down();
     // the orphaned training process of a stopped at its next batch
     await waitFor("a's training process to end", 30_000, () => !pidAlive(holder.pid));
@@ -320,7 +211,7 @@ describe.skipIf(!redisInstalled)("sweeps on a job queue", () => {
 
   it("Redis killed and restarted mid-sweep (appendonly, appendfsync always) loses no job", async () => {
     const local = localRounding();
-    const redis = await Redis.start("restart");
+    const redis = await Redis.start(root, "restart");
     const d = join(root, "restart");
     const w = new Worker(redis.url, d);
     await w.ready();
@@ -337,7 +228,7 @@ describe.skipIf(!redisInstalled)("sweeps on a job queue", () => {
     expect(after.filter((r) => r.state === "not queued")).toHaveLength(0);
     expect(after.filter((r) => r.state === "done").length).toBeGreaterThanOrEqual(1);
     await waitFor("the sweep to finish after the restart", 300_000, () => allDone("rounding", d, redis.url));
-    expect(await w.stop()).toBe(0);
+    expect(await w.stop(root)).toBe(0);
     await redis.down();
     expect([...tally(w.trained()).values()]).toEqual([1, 1, 1, 1, 1]);
     checkFolders("rounding", d);
@@ -345,7 +236,7 @@ describe.skipIf(!redisInstalled)("sweeps on a job queue", () => {
   }, 900_000);
 
   it("enqueueing is idempotent: twice adds nothing the second time; a finished run is not enqueued", async () => {
-    const redis = await Redis.start("idem");
+    const redis = await Redis.start(root, "idem");
     const d = join(root, "idem");
     expect(L(["sweep", "rounding", "--variant", "smoke", "--only", "setting=fp32", "--data-dir", d]).status).toBe(0);
     const first = enqueue("rounding", redis.url, d);
@@ -372,7 +263,7 @@ describe.skipIf(!redisInstalled)("sweeps on a job queue", () => {
   }, 300_000);
 
   it("a failure a retry cannot fix fails at once; a transient one is retried with back-off, boundedly", async () => {
-    const redis = await Redis.start("fail");
+    const redis = await Redis.start(root, "fail");
     const d = join(root, "fail");
     const def = loadExperiment("rounding");
     const [corrupt, locked] = ["fp32", "fixed-nearest"].map(
@@ -400,7 +291,7 @@ describe.skipIf(!redisInstalled)("sweeps on a job queue", () => {
         const data: QueueJobData = { config, meta, command: ["test"], code: target.code, store: target.store };
         await queue.add(run.runId, data, { ...opts, attempts, jobId: jobId(meta) });
       }
-      const w = new Worker(redis.url, d, ["--lock-duration", "1000", "--stalled-interval", "1000"]);
+      const w = new Worker(redis.url, d, { extra: ["--lock-duration", "1000", "--stalled-interval", "1000"] });
       await w.ready();
       const ids = [jobId(corrupt!), jobId(locked!), jobId(badMeta)];
       await waitFor("three failed jobs", 120_000, async () => (await queue.getJobCounts("failed"))["failed"] === 3);
@@ -418,7 +309,7 @@ describe.skipIf(!redisInstalled)("sweeps on a job queue", () => {
       const only = ["--only", "setting=fixed-nearest"];
       expect(enqueue("rounding", redis.url, d, [...only, "--retry-failed"]).out).toMatch(/1 failed put back/);
       await waitFor("the retried run", 120_000, async () => (await l!.getState()) === "completed");
-      expect(await w.stop()).toBe(0);
+      expect(await w.stop(root)).toBe(0);
     } finally {
       lock.release();
       await queue.close();

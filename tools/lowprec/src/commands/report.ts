@@ -37,11 +37,13 @@ export const command: Command = {
       args.refuse(["force"], "only --collect replaces the collected tables");
     }
     const out = resolve(args.string("out") ?? resolve(repoRoot(), "reports"));
-    // NOTE: checked first, so a read-only folder is named as such (mkdir -p on one says ENOENT on Node 20)
+    // NOTE: a data root that does not exist is named before anything is created
+    const dataDir = args.flag("collect") ? existingDataDir(args.string("data-dir")) : undefined;
+    // NOTE: checked before writing, so a read-only folder is named as such (mkdir -p on one says ENOENT on Node 20)
     ensureWritableDir(out);
-    if (args.flag("collect")) {
+    if (dataDir !== undefined) {
       const force = args.flag("force");
-      const files = collectReport(existingDataDir(args.string("data-dir")), variant, out, { force });
+      const files = collectReport(dataDir, variant, out, { force });
       console.log(`collected ${files.length} files into ${resolve(out, "results", variant)}`);
     }
     const files = await buildReport(out, variant);
