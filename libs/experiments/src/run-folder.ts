@@ -73,16 +73,8 @@ export const RUN_FILES = [
   MANIFEST_NAME,
 ] as const;
 
-/** The files of a run folder that its manifest seals (scales/ holds one file per epoch). */
-const SEALED_FILES: readonly string[] = [
-  "config.json",
-  "data.json",
-  "metrics.csv",
-  "metrics.json",
-  "checkpoint.bin",
-  "summary.json",
-  "run.json",
-];
+/** The files of a run folder that its manifest seals: the run's files but the manifest and scales/ (a folder). */
+const SEALED_FILES: readonly string[] = RUN_FILES.filter((f) => f !== "scales" && f !== MANIFEST_NAME);
 
 /** Whether `name` (relative to a run folder, `/`-separated) is a run file the manifest must list. */
 export function isRunFile(name: string): boolean {

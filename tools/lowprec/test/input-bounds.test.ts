@@ -1,38 +1,27 @@
 // Issue 20 (items 9, 10, 12 and the minor ones), each case first reproduced as the hostile review found it: no input
 // hangs, overflows or writes outside the data root, --force validates before it deletes, and two concurrent sweeps
 // of one store both succeed with every run trained exactly once.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { loadExperiment, loadSplits, runSweep, runTraining } from "@lowprec/experiments";
 import { resolveConfig } from "@lowprec/maxout";
+import { writeTinyExperiment } from "./experiments.js";
+import { bin, lowprec, type Ran } from "./lowprec.js";
 import { describe, expect, it } from "vitest";
 import { command as trainCommand } from "../src/commands/train.js";
 import { parseCommandArgs, type Args } from "../src/command.js";
 import { RANGES } from "../src/commands/train.js";
 
-const bin = new URL("../bin/lowprec.js", import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), "lowprec-bounds-"));
 
-interface Result {
-  status: number | null;
-  out: string;
-  err: string;
-  ms: number;
-}
-function L(args: string[], env: Record<string, string> = {}, timeout = 120_000): Result {
-  const t0 = performance.now();
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: "utf8",
-    timeout,
-    env: { ...process.env, LOWPREC_DATA: join(root, "default-data"), ...env },
-  });
-  return { status: r.status, out: r.stdout, err: r.stderr, ms: performance.now() - t0 };
+function L(args: string[], env: Record<string, string> = {}, timeout = 120_000): Ran {
+  return lowprec(args, { env: { LOWPREC_DATA: join(root, "default-data"), ...env }, timeout });
 }
 /** `lowprec args` in the background; `watch` sees the standard output so far at each chunk. */
-function Lasync(args: string[], watch: (out: string) => void = () => {}): Promise<Result> {
+function Lasync(args: string[], watch: (out: string) => void = () => {}): Promise<Ran> {
   const t0 = performance.now();
   return new Promise((done) => {
     const c = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
@@ -43,7 +32,7 @@ function Lasync(args: string[], watch: (out: string) => void = () => {}): Promis
       watch(out);
     });
     c.stderr.on("data", (b: Buffer) => (err += b.toString()));
-    c.on("close", (status) => done({ status, out, err, ms: performance.now() - t0 }));
+    c.on("close", (status, signal) => done({ status, signal, out, err, ms: performance.now() - t0 }));
   });
 }
 /** Every file under `dir`, relative, with its SHA-256. */
@@ -64,25 +53,11 @@ function definition(name: string, fields: Record<string, unknown> = {}): string 
   const dir = join(root, `def-${Math.random().toString(36).slice(2)}`);
   mkdirSync(dir);
   const path = join(dir, "experiment.json");
-  writeFileSync(
-    path,
-    JSON.stringify({
-      name,
-      title: "t",
-      description: "tiny runs for the input-bounds tests",
-      datasets: ["pi-mnist"],
-      baseline: "fp32",
-      settings: [
-        { name: "fp32", precision: "fp32" },
-        { name: "dfxp", precision: "dfxp", propagationBits: [10, 12] },
-      ],
-      variants: { smoke: { description: "s", epochs: 1, trainLimit: 500, evalLimit: 200, compressSchedule: true } },
-      ...fields,
-    }),
-  );
+  const description = "tiny runs for the input-bounds tests";
+  writeTinyExperiment(path, { name, description, epochs: 1, trainLimit: 500, evalLimit: 200 }, fields);
   return path;
 }
-const firstLine = (r: Result) => r.err.split("\n")[0] ?? "";
+const firstLine = (r: Ran) => r.err.split("\n")[0] ?? "";
 
 describe("item 9: a definition cannot write outside the data root", () => {
   it('"name": "../../../x/ESCAPED" is refused, naming the file and the field, and nothing is written', () => {

@@ -5,8 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-
-export const bin = new URL("../bin/lowprec.js", import.meta.url).pathname;
+import { bin } from "./lowprec.js";
 
 /** Every process a test starts, stopped by stopAll whatever happened. */
 const started = new Set<ChildProcess>();

@@ -26,6 +26,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Redis, sleep, stopAll, waitFor, Worker } from "./queue-helpers.js";
+import { bin, lowprec } from "./lowprec.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis as RedisClient } from "ioredis";
 import {
@@ -39,7 +40,6 @@ import {
 import { lockFolder, ManifestWriter } from "@lowprec/storage";
 
 const repo = new URL("../../../", import.meta.url).pathname;
-const bin = join(repo, "tools", "lowprec", "bin", "lowprec.js");
 const root = mkdtempSync(join(tmpdir(), "lowprec-queue-identity-"));
 const redisInstalled = spawnSync("redis-server", ["--version"], { encoding: "utf8" }).status === 0;
 
@@ -48,10 +48,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function L(args: string[], binPath = bin): { status: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [binPath, ...args], { encoding: "utf8", timeout: 300_000 });
-  return { status: r.status, out: r.stdout, err: r.stderr };
-}
+const L = (args: string[], binPath = bin) => lowprec(args, { binPath, timeout: 300_000 });
 
 const FP32 = ["--only", "setting=fp32"];
 const enqueue = (url: string, dataDir: string, extra: string[] = [], binPath = bin) =>

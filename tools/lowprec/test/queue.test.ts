@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeKillExperiment } from "./experiments.js";
-import { bin, Redis, sleep, stopAll, stopProcess, waitFor, Worker } from "./queue-helpers.js";
+import { Redis, sleep, stopAll, stopProcess, waitFor, Worker } from "./queue-helpers.js";
+import { bin, lowprec } from "./lowprec.js";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   expandRuns,
@@ -33,10 +34,7 @@ if (!redisInstalled)
 
 afterAll(stopAll);
 
-function L(args: string[]): { status: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 600_000 });
-  return { status: r.status, out: r.stdout, err: r.stderr };
-}
+const L = (args: string[]) => lowprec(args, { timeout: 600_000 });
 
 /** The results table's errors, through `lowprec results` (as sweep.test.ts compares sweeps). */
 function errors(experiment: string, dataDir: string): string[][] {

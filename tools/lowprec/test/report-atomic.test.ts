@@ -15,19 +15,12 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManifestWriter } from "@lowprec/storage";
+import { bin, lowprec } from "./lowprec.js";
 import { describe, expect, it } from "vitest";
 
-const bin = new URL("../bin/lowprec.js", import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), "lowprec-report-atomic-"));
 
-function L(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: "utf8",
-    timeout: 600_000,
-    env: { ...process.env, ...env },
-  });
-  return { status: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
-}
+const L = (args: string[], env: Record<string, string> = {}) => lowprec(args, { env, timeout: 600_000 });
 
 /** A result store with the rounding smoke runs of `settings` (trained once, then copied). */
 const stores = new Map<string, string>();

@@ -1,28 +1,16 @@
 // Run folders never lose, mix or silently corrupt a result: each case drives the installed command
 // (bin/lowprec.js, a separate process as a user would run it) on small MNIST subsets.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { bin, lowprec } from "./lowprec.js";
 import { describe, expect, it } from "vitest";
 
-const bin = new URL("../bin/lowprec.js", import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), "lowprec-runs-"));
 const P = ["train", "--preset", "pi-mnist", "--train-limit", "1000", "--eval-limit", "500"];
 
-interface Ran {
-  status: number | null;
-  out: string;
-  err: string;
-}
-function L(args: string[], env: Record<string, string> = {}): Ran {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, ...env },
-    timeout: 120_000,
-  });
-  return { status: r.status, out: r.stdout, err: r.stderr };
-}
+const L = (args: string[], env: Record<string, string> = {}) => lowprec(args, { env });
 const read = (p: string) => readFileSync(p, "utf8");
 const json = <T>(p: string) => JSON.parse(read(p)) as T;
 const temps = (dir: string): string[] =>

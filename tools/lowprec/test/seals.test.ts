@@ -2,7 +2,7 @@
 // Each case first makes the damage a hostile review found (a flipped digit in summary.json, a flipped byte in
 // config.json, a truncated metrics.csv, an edited or line-truncated scales file, a flipped seed in run.json, a
 // folder from before seals), then checks that results, sweep, report --collect and verify never use it silently.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -15,26 +15,14 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { bin, lowprec, type Ran } from "./lowprec.js";
 import { beforeAll, describe, expect, it } from "vitest";
 
-const bin = new URL("../bin/lowprec.js", import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), "lowprec-seals-"));
 const clean = join(root, "clean");
 const SMOKE = ["table2", "--variant", "smoke", "--only", "dataset=pi-mnist"];
 
-interface Ran {
-  status: number | null;
-  out: string;
-  err: string;
-}
-function L(args: string[], env: Record<string, string> = {}): Ran {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, ...env },
-    timeout: 300_000,
-  });
-  return { status: r.status, out: r.stdout, err: r.stderr };
-}
+const L = (args: string[], env: Record<string, string> = {}) => lowprec(args, { env, timeout: 300_000 });
 const read = (p: string) => readFileSync(p, "utf8");
 
 /** A copy of the clean store to damage. */

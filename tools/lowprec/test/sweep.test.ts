@@ -1,20 +1,17 @@
 // Sweeps through the installed command: the smoke variants of Table 2 and the four figures train for real
 // (subsets, seconds each); a sweep killed with SIGKILL resumes without rerunning finished runs and ends with
 // the uninterrupted sweep's table; --jobs 2 gives --jobs 1's errors bit for bit.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeKillExperiment } from "./experiments.js";
+import { bin, lowprec } from "./lowprec.js";
 import { describe, expect, it } from "vitest";
 
-const bin = new URL("../bin/lowprec.js", import.meta.url).pathname;
 const root = mkdtempSync(join(tmpdir(), "lowprec-sweep-"));
 
-function L(args: string[]): { status: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 600_000 });
-  return { status: r.status, out: r.stdout, err: r.stderr };
-}
+const L = (args: string[]) => lowprec(args, { timeout: 600_000 });
 interface Row {
   dataset: string;
   setting: string;
