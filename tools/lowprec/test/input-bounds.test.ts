@@ -180,6 +180,13 @@ describe("minor items", () => {
       expect(firstLine(r), v).toBe(`lowprec train: option --epochs: expected an integer in [0, 100000]; got "${v}"`);
     }
   });
+  it("--only with a swept value in hex is refused (it matched the decimal value)", () => {
+    const r = L(["sweep", "rounding", "--dry-run", "--only", "propagationBits=0x0e"], {}, 30_000);
+    expect(r.status).toBe(2);
+    expect(firstLine(r)).toBe('lowprec sweep: option --only: propagationBits takes a plain decimal number; got "0x0e"');
+    const ok = L(["sweep", "rounding", "--dry-run", "--only", "propagationBits=14"], {}, 30_000);
+    expect(ok.status, ok.err).toBe(0);
+  });
   it("--epochs -3 says what the option expects, not that it needs a value", () => {
     const r = L(["train", "--epochs", "-3"], {}, 30_000);
     expect(r.status).toBe(2);

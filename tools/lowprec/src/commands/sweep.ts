@@ -1,6 +1,6 @@
 /** `lowprec sweep`: runs what is missing of an experiment's variant (@lowprec/experiments). */
 import { experimentNames, loadExperiment, runSweep, SWEEPABLE, VARIANTS, type VariantName } from "@lowprec/experiments";
-import { UsageError, type Args, type Command } from "../command.js";
+import { isDecimal, UsageError, type Args, type Command } from "../command.js";
 import { DATA_DIR_OPTION, existingDataDir, resolveDataDir } from "../paths.js";
 import { ALLOW_OTHER_CODE_OPTION, ALLOW_VOLATILE_OPTION, JOBS_RANGE, QUEUE_OPTION, queueSweep } from "./worker.js";
 
@@ -14,6 +14,9 @@ export function parseOnly(args: Args): Record<string, string> | undefined {
     const [k, v] = kv.split("=");
     if (!k || v === undefined || v === "") throw new UsageError(`option --only: expected key=value; got "${kv}"`);
     if (!keys.includes(k)) throw new UsageError(`option --only: unknown key "${k}" (known: ${keys.join(", ")})`);
+    // NOTE: swept values are compared as numbers: "0x0a" would match 10, so they are plain decimal like every number
+    if ((SWEEPABLE as readonly string[]).includes(k) && !isDecimal(v))
+      throw new UsageError(`option --only: ${k} takes a plain decimal number; got "${v}"`);
     only[k] = v;
   }
   return only;
