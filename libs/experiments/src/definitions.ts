@@ -22,7 +22,7 @@ import { runId } from "./run-id.js";
 
 export const DATASETS = ["pi-mnist", "mnist-conv", "cifar10", "svhn"] as const;
 export type DatasetName = (typeof DATASETS)[number];
-export const VARIANTS = ["paper", "budget", "smoke"] as const;
+export const VARIANTS = ["paper", "budget", "long", "smoke"] as const;
 export type VariantName = (typeof VARIANTS)[number];
 
 /** Training examples per epoch of each preset's full training split (the paper's splits). */
@@ -91,6 +91,8 @@ export interface VariantDef {
   readonly values?: Readonly<Partial<Record<Sweepable, readonly number[]>>>;
   /** the wall time this variant is designed for on one 2-core machine, in words (budget) */
   readonly budget?: string;
+  /** runs per cell, seeds preset, preset + 1, ... (default 1; `lowprec sweep --seeds` overrides) */
+  readonly seeds?: number;
 }
 
 export interface ExperimentDef {
@@ -135,6 +137,7 @@ const VARIANT_KEYS = [
   "shrinkScaleWindow",
   "values",
   "budget",
+  "seeds",
 ];
 const EXPERIMENT_KEYS = ["name", "title", "description", "figure", "datasets", "baseline", "settings", "variants"];
 const FIGURES = ["radix-point", "prop-bits", "update-bits", "overflow-rate"];
@@ -176,6 +179,9 @@ export function loadExperiment(nameOrPath: string, dir = experimentsDir()): Expe
  */
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
 const NAME_RULE = "lower-case letters, digits and '-', starting with a letter or digit";
+
+/** The most seeds per cell a variant may ask for (as `lowprec sweep --seeds`). */
+export const MAX_SEEDS = 100;
 
 type LimitField = "trainLimit" | "evalLimit";
 /** The largest trainLimit and evalLimit of each dataset: its training split, the larger of validation and test. */
@@ -288,6 +294,9 @@ export function validateExperiment(raw: unknown, source: string): ExperimentDef 
     }
     for (const k of ["compressSchedule", "shrinkScaleWindow"])
       if (o[k] !== undefined && typeof o[k] !== "boolean") fail(`${at}.${k}`, "expected true or false");
+    const seeds = o["seeds"];
+    if (seeds !== undefined && !(Number.isInteger(seeds) && (seeds as number) >= 1 && (seeds as number) <= MAX_SEEDS))
+      fail(`${at}.seeds`, `expected an integer from 1 to ${MAX_SEEDS}, got ${JSON.stringify(seeds)}`);
     if (o["values"] !== undefined) {
       if (!isObj(o["values"])) fail(`${at}.values`, "expected an object");
       for (const [k, list] of Object.entries(o["values"] as Json)) {
@@ -345,15 +354,16 @@ function pointsOf(s: SettingDef, restrict: VariantDef["values"]): Partial<Record
 }
 
 /** How many runs a variant plans with `seeds` seeds, counted without building them (before any `only` filter). */
-export function plannedRunCount(def: ExperimentDef, variantName: VariantName, seeds = 1): number {
+export function plannedRunCount(def: ExperimentDef, variantName: VariantName, seedsOverride?: number): number {
   const v = def.variants[variantName];
   if (!v) return 0;
+  const seeds = seedsOverride ?? v.seeds ?? 1;
   const points = def.settings.reduce((n, s) => n + sweptLists(s, v.values).reduce((m, [, l]) => m * l.length, 1), 0);
   return (v.datasets ?? def.datasets).length * points * seeds;
 }
 
 export interface ExpandOptions {
-  /** runs per cell, with seeds preset, preset + 1, ... (default 1) */
+  /** runs per cell, with seeds preset, preset + 1, ... (default: the variant's `seeds`, else 1) */
   readonly seeds?: number;
   /** keep only runs matching every key=value (dataset, setting, or a swept field) */
   readonly only?: Readonly<Record<string, string>>;
@@ -381,7 +391,7 @@ export function* planRuns(
     throw new DefinitionError(
       `${source}: no variant "${variantName}" (this experiment has: ${Object.keys(def.variants).join(", ")})`,
     );
-  const seeds = opts.seeds ?? 1;
+  const seeds = opts.seeds ?? v.seeds ?? 1;
   if (!(Number.isSafeInteger(seeds) && seeds >= 1))
     throw new RangeError(`seeds: expected an integer ≥ 1, got ${JSON.stringify(seeds)}`);
   const count = plannedRunCount(def, variantName, seeds);

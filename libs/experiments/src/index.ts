@@ -59,6 +59,7 @@ export {
   planRuns,
   plannedRunCount,
   MAX_PLANNED_RUNS,
+  MAX_SEEDS,
   compressedSchedule,
   experimentNames,
   experimentsDir,

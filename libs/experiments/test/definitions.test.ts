@@ -16,6 +16,7 @@ import {
   experimentNames,
   loadExperiment,
   type ExperimentDef,
+  validateExperiment,
 } from "../src/definitions.js";
 import { runDir } from "../src/store.js";
 
@@ -143,6 +144,33 @@ describe("expanding a variant", () => {
     ]);
     expect(new Set(runs.map((r) => r.runId)).size).toBe(6);
     expect(expandRuns(def, "smoke", { only: { propagationBits: "10" } }).map((r) => r.setting)).toEqual(["dfxp"]);
+  });
+  it("plans the variant's own seeds unless the caller gives a count", () => {
+    const seeded = { ...def, variants: { smoke: { ...valid.variants.smoke, seeds: 3 } } } as ExperimentDef;
+    expect(expandRuns(seeded, "smoke").map((r) => r.seed)).toEqual([
+      1234, 1235, 1236, 1234, 1235, 1236, 1234, 1235, 1236,
+    ]);
+    expect(plannedRunCount(seeded, "smoke")).toBe(9);
+    expect(expandRuns(seeded, "smoke", { seeds: 1 }).map((r) => r.seed)).toEqual([1234, 1234, 1234]);
+    expect(plannedRunCount(seeded, "smoke", 2)).toBe(6);
+    for (const bad of [0, 1.5, 101, "3"])
+      expect(() =>
+        validateExperiment(
+          mutate((d) => ((d.variants as { smoke: Record<string, unknown> }).smoke.seeds = bad)),
+          "x.json",
+        ),
+      ).toThrow(/variants\.smoke\.seeds: expected an integer from 1 to 100/);
+  });
+  it("the shipped budget variants run 3 seeds, the long knee variants 2 on the whole PI-MNIST set", () => {
+    for (const name of experimentNames()) expect(loadExperiment(name).variants.budget?.seeds).toBe(3);
+    for (const name of ["prop-bits", "update-bits"]) {
+      const runs = expandRuns(loadExperiment(name), "long");
+      expect(new Set(runs.map((r) => r.seed))).toEqual(new Set([1234, 1235]));
+      expect(runs.every((r) => r.config.trainLimit === 0 && r.config.hyper.epochs === 20)).toBe(true);
+    }
+    const conv = expandRuns(loadExperiment("table2"), "budget", { only: { dataset: "mnist-conv" } });
+    expect(conv.length).toBe(12);
+    expect(conv.every((r) => r.config.trainLimit === 0 && r.config.evalLimit === 0)).toBe(true);
   });
   it("shrinks the scale window with the subset (1,000 of 50,000 examples: 100 batches → 2)", () => {
     const dfxp = expandRuns(def, "smoke").find((r) => r.setting === "dfxp")!;

@@ -1,5 +1,13 @@
 /** `lowprec sweep`: runs what is missing of an experiment's variant (@lowprec/experiments). */
-import { experimentNames, loadExperiment, runSweep, SWEEPABLE, VARIANTS, type VariantName } from "@lowprec/experiments";
+import {
+  experimentNames,
+  loadExperiment,
+  MAX_SEEDS,
+  runSweep,
+  SWEEPABLE,
+  VARIANTS,
+  type VariantName,
+} from "@lowprec/experiments";
 import { isDecimal, UsageError, type Args, type Command } from "../command.js";
 import { DATA_DIR_OPTION, existingDataDir, resolveDataDir } from "../paths.js";
 import { ALLOW_OTHER_CODE_OPTION, ALLOW_VOLATILE_OPTION, JOBS_RANGE, QUEUE_OPTION, queueSweep } from "./worker.js";
@@ -23,12 +31,12 @@ export function parseOnly(args: Args): Record<string, string> | undefined {
 }
 
 /** Runs per cell: the paper reports one; 100 seeds is already a study, and caps a plan that would never end. */
-export const SEEDS_RANGE = { integer: true, min: 1, max: 100 } as const;
+export const SEEDS_RANGE = { integer: true, min: 1, max: MAX_SEEDS } as const;
 
 export const VARIANT_OPTION = {
   type: "string",
   value: "V",
-  description: "paper, budget (default) or smoke",
+  description: "paper, budget (default), long (the knees at a longer length) or smoke",
 } as const;
 
 export const command: Command = {
@@ -45,7 +53,11 @@ export const command: Command = {
   options: {
     variant: VARIANT_OPTION,
     jobs: { type: "string", value: "N", description: "runs at once, 1 to 256 (default: the number of cores)" },
-    seeds: { type: "string", value: "K", description: "runs per cell, 1 to 100: seeds 1234, 1235, ... (default 1)" },
+    seeds: {
+      type: "string",
+      value: "K",
+      description: "runs per cell, 1 to 100: seeds 1234, 1235, ... (default: the variant's, e.g. 3 in budget)",
+    },
     only: {
       type: "string",
       value: "k=v[,k=v]",
