@@ -1,7 +1,8 @@
 /** Vega-Lite specifications of the paper's figures, of the dynamic fixed point telemetry and of cost vs error. */
 import type { TopLevelSpec } from "vega-lite";
-import { datasetLabel, DATASETS, sampleSd } from "./markdown.js";
+import { datasetLabel, DATASETS } from "./markdown.js";
 import type { ResultRow, ScaleRow } from "./rows.js";
+import { sampleSd } from "./stats.js";
 
 /** A Vega-Lite specification (vega-lite's TopLevelSpec). */
 export type VegaLiteSpec = TopLevelSpec;

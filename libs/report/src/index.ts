@@ -19,9 +19,18 @@ export {
   DATASETS,
   datasetLabel,
   markdownTable,
-  sampleSd,
   table2Markdown,
 } from "./markdown.js";
+export {
+  type Summary,
+  formatSummary,
+  inInterval,
+  mean,
+  overlaps,
+  sampleSd,
+  summarize,
+  tQuantile975,
+} from "./stats.js";
 export {
   type VegaLiteSpec,
   type FigureKind,

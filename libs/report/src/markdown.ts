@@ -1,5 +1,6 @@
 /** Markdown tables: a generic one, and the paper's Table 2 beside our runs. */
 import type { ResultRow } from "./rows.js";
+import { mean, sampleSd } from "./stats.js";
 
 /** Reference numbers of the paper's Table 2: rows by setting, columns by dataset, percent. */
 export interface PaperTable2 {
@@ -56,17 +57,6 @@ export function markdownTable(
     `| ${r.map((c, j) => (right(j) ? c.padStart(widths[j]!) : c.padEnd(widths[j]!))).join(" | ")} |`;
   const rule = `| ${widths.map((w, j) => (right(j) ? `${"-".repeat(w - 1)}:` : "-".repeat(w))).join(" | ")} |`;
   return [line(cells[0]!), rule, ...cells.slice(1).map(line)].join("\n");
-}
-
-function mean(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
-}
-
-/** Sample standard deviation (n − 1); NaN for fewer than two values. */
-export function sampleSd(xs: readonly number[]): number {
-  if (xs.length < 2) return Number.NaN;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1));
 }
 
 const pct = (x: number) => x.toFixed(2);
