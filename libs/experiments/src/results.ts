@@ -79,6 +79,8 @@ function rowOf(run: PlannedRun, dataDir: string, log: (line: string) => void): R
     baselineTestError: Number.NaN,
     normalizedError: Number.NaN,
     seconds: Number.NaN,
+    commit: "",
+    testExamples: Number.NaN,
   };
   if (!datasetAvailable(run.dataset, dataDir))
     return { ...base, status: "not run: data missing (run `lowprec fetch-data`)" };

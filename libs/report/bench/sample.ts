@@ -62,6 +62,8 @@ function row(p: Partial<ResultRow> & Pick<ResultRow, "experiment" | "dataset" | 
     testError,
     baselineTestError: base,
     seconds: 3600,
+    commit: "0123456789abcdef0123456789abcdef01234567",
+    testExamples: 10000,
     ...p,
     normalizedError: normalized,
   };

@@ -43,6 +43,13 @@ export interface ResultRow {
   normalizedError: number;
   /** Wall time of the run, seconds. */
   seconds: number;
+  /**
+   * The git commit of the code that trained the run (40 hex digits, "+dirty" appended when the work tree had
+   * uncommitted changes; "unknown" when the run did not record it; empty for a run not done).
+   */
+  commit: string;
+  /** How many test images the reported test error was measured on (NaN when unknown or not done). */
+  testExamples: number;
 }
 
 /** One row of a run's dynamic fixed point telemetry (`scales/epoch-NNNN.csv`). */
@@ -69,6 +76,8 @@ interface Schema<T> {
   nonEmpty: ReadonlySet<string>;
   /** Number columns that must hold a finite number (others may be empty, read as NaN). */
   finite: ReadonlySet<string>;
+  /** Columns a file may lack (added after files were written): read as an empty cell. */
+  optional?: ReadonlySet<string>;
 }
 
 /** The columns of a results CSV, in the order `resultsToCsv` writes them. */
@@ -95,6 +104,8 @@ export const RESULT_COLUMNS: readonly (keyof ResultRow)[] = Object.freeze([
   "baselineTestError",
   "normalizedError",
   "seconds",
+  "commit",
+  "testExamples",
 ] as const);
 
 /** The columns of a run's `scales/epoch-NNNN.csv`, in file order. */
@@ -136,9 +147,13 @@ const RESULT_SCHEMA: Schema<ResultRow> = {
     baselineTestError: "number",
     normalizedError: "number",
     seconds: "number",
+    commit: "string",
+    testExamples: "number",
   },
   nonEmpty: new Set(["experiment", "dataset", "setting", "status"]),
   finite: new Set(),
+  // NOTE: collections made before these columns existed still read (commit "", testExamples NaN)
+  optional: new Set(["commit", "testExamples"]),
 };
 
 const SCALE_SCHEMA: Schema<ScaleRow> = {
@@ -216,7 +231,7 @@ function fromCsv<T>(schema: Schema<T>, text: string, source: string): T[] {
     if (index.has(key)) throw new Error(`${source}: header: column "${key}" appears twice`);
     index.set(key, j);
   });
-  const missing = schema.columns.filter((c) => !index.has(c));
+  const missing = schema.columns.filter((c) => !index.has(c) && !schema.optional?.has(c));
   if (missing.length > 0)
     throw new Error(
       `${source}: header: missing column${missing.length > 1 ? "s" : ""} ${missing.map((c) => `"${c}"`).join(", ")}`,
@@ -227,7 +242,8 @@ function fromCsv<T>(schema: Schema<T>, text: string, source: string): T[] {
       throw new Error(`${source}: row ${rowNo}: ${cells.length} cells, the header has ${header.length} columns`);
     const out: Record<string, string | number> = {};
     for (const c of schema.columns) {
-      const cell = cells[index.get(c)!]!;
+      const j = index.get(c);
+      const cell = j === undefined ? "" : cells[j]!;
       if (schema.kinds[c] === "number") {
         const v = parseNumber(cell);
         if (v === undefined)

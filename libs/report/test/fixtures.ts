@@ -28,6 +28,8 @@ export function makeRow(over: Partial<ResultRow> = {}): ResultRow {
     baselineTestError,
     normalizedError: Number((testError / baselineTestError).toPrecision(10)),
     seconds: 1234.5,
+    commit: "0123456789abcdef0123456789abcdef01234567",
+    testExamples: 10000,
     ...over,
   };
 }
