@@ -48,4 +48,5 @@ export {
   costErrorSpec,
 } from "./figures.js";
 export { paretoFront } from "./pareto.js";
+export { type GroupMovement, GROUP_FAMILIES, groupFamily, groupMovements, telemetryFacts } from "./facts.js";
 export { toSvg, toPng } from "./render.js";
