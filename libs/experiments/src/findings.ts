@@ -411,9 +411,8 @@ export function conditionsText(rows: readonly ResultRow[], ns: readonly number[]
     .map((t) => (t === 0 ? "the whole training set" : `${grouped(t)} training examples`));
   const tests = distinct(rows.map((r) => r.testExamples).filter((t) => Number.isFinite(t))).sort(byNumber);
   const testText = tests.length > 0 ? `${tests.map(grouped).join(" / ")} test images` : "test images not recorded";
-  return (
-    `${variants.join(" / ")} variant, ${epochs.join(" / ")} epochs on ${subsets.join(" / ")}, ${testText}, ` + nText(ns)
-  );
+  const length = `${epochs.join(" / ")} epochs on ${subsets.join(" / ")}`;
+  return `${variants.join(" / ")} variant, ${length}, ${testText}, ${nText(ns)}`;
 }
 
 // ** reading the rows **
@@ -678,11 +677,12 @@ function table2Order(rule: Table2OrderRule, ctx: Context, out: Finding[]): void 
       const ours = ms.filter((x) => x.m.s).map((x) => `${x.s} ${sumText(x.m.s as Summary, 2)}`);
       const bad = ms.filter((x) => !x.m.ok);
       if (bad.length > 0) {
-        const why = distinct(bad.map((x) => (x.m.ok ? "" : x.m.why))).join("; ");
+        const whys = distinct(bad.map((x) => (x.m.ok ? "" : x.m.why)));
+        const why = `${bad.map((x) => x.s).join(", ")}: ${whys.join("; ")}`;
         const have = ours.length > 0 ? `ours (test error, %): ${ours.join("; ")}; ` : "";
         return {
           verdict: "not tested",
-          evidence: `${have}${bad.map((x) => x.s).join(", ")}: ${notTested(ctx, rule.experiment, d, variant, why, cellRows, ns)}`,
+          evidence: have + notTested(ctx, rule.experiment, d, variant, why, cellRows, ns),
         };
       }
       const agree: string[] = [];
@@ -1056,7 +1056,8 @@ function compare(rule: CompareRule, ctx: Context, out: Finding[]): void {
           const rel = overlaps(sa, sb) ? "inside the noise" : sa.mean < sb.mean ? "better" : "worse";
           if (rel === "better") better++;
           if (rel === "worse") worse++;
-          return `${valueText(rule.field, x.v)}${fieldUnit(rule.field)}: ${a} ${sumText(sa)} vs ${b} ${sumText(sb)}, ${rel}`;
+          const where = `${valueText(rule.field, x.v)}${fieldUnit(rule.field)}`;
+          return `${where}: ${a} ${sumText(sa)} vs ${b} ${sumText(sb)}, ${rel}`;
         });
         const n = at.length;
         const verdict: Verdict =
