@@ -870,10 +870,18 @@ function kneeAt(rule: KneeRule, ctx: Context, rows: readonly ResultRow[], varian
     return { variant, rows, why, text: `${variant}: ${why}; ${means} (${cond})` };
   }
   const steps = Math.abs(knee.knee - rule.paper) / knee.step;
+  const stepsText = `${fix(steps, steps % 1 === 0 ? 0 : 1)} step${steps === 1 ? "" : "s"}`;
+  // NOTE: a knee at an end of the sweep says so: the sweep does not show where the loss begins
+  const edge =
+    knee.knee === have[0]!.value
+      ? ", the narrowest swept width: no loss anywhere in the sweep, the knee may lie lower"
+      : knee.knee === knee.widest
+        ? ", the widest swept width: every narrower width is above its interval"
+        : "";
   const text =
-    `${variant}: knee ${knee.knee} (every width from it to ${knee.widest} at most ${ratio(knee.reference.hi)}, ` +
-    `the upper end of ${knee.widest} bits' ${sumText(knee.reference)}); ${means}; ` +
-    `${fix(steps, steps % 1 === 0 ? 0 : 1)} step(s) of ${knee.step} bits from the paper's ${rule.paper} (${cond})`;
+    `${variant}: knee ${knee.knee}${edge} (every width from it to ${knee.widest} at most ` +
+    `${ratio(knee.reference.hi)}, the upper end of ${knee.widest} bits' ${sumText(knee.reference)}); ${means}; ` +
+    `${stepsText} of ${plural(knee.step, "bit")} from the paper's ${rule.paper} (${cond})`;
   return { variant, rows, knee, text };
 }
 

@@ -375,6 +375,15 @@ describe("the knees", () => {
     });
     expect(byId(fs, "knee/pi-mnist").evidence).toContain("budget: knee 18 (every width from it to 24 at most 1.025");
     expect(byId(fs, "knee/svhn").evidence).toContain("n = 1 at the widest width (24)");
+    expect(byId(fs, "knee/pi-mnist").evidence).toContain("1 step of 2 bits from the paper's 20");
+    expect(byId(fs, "knee/cifar10").evidence).toContain("3 steps of 2 bits from the paper's 20");
+  });
+
+  it("a knee at an end of the sweep says that the sweep does not show where the loss begins", () => {
+    const rows = [...sweep("pi-mnist", kneeAt(12)), ...sweep("mnist-conv", kneeAt(24))];
+    const fs = evaluateFindings({ tables: new Map([["prop-bits", rows]]), paper, rules: ruleSet });
+    expect(byId(fs, "knee/pi-mnist").evidence).toContain("knee 12, the narrowest swept width: no loss anywhere");
+    expect(byId(fs, "knee/mnist-conv").evidence).toContain("knee 24, the widest swept width");
   });
 
   it("with long runs: the knee at both lengths, how it moves, and the longest training decides", () => {
