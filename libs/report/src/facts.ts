@@ -94,8 +94,9 @@ export function telemetryFacts(rows: readonly ScaleRow[]): string[] {
     const ends = cal.map((m) => m.calibrationLast);
     const starts = cal.map((m) => m.calibrationFirst);
     const [s0, s1] = [Math.min(...starts), Math.max(...starts)];
+    const from = s0 === s1 ? minus(s0) : `${minus(s0)} to ${minus(s1)}`;
     facts.push(
-      `Calibration (${calWindows} windows) took the groups from ${s0 === s1 ? minus(s0) : `${minus(s0)} to ${minus(s1)}`} integer bits in ` +
+      `Calibration (${calWindows} windows) took the groups from ${from} integer bits in ` +
         `its first window to between ${minus(Math.min(...ends))} and ${minus(Math.max(...ends))} in its last.`,
     );
   }

@@ -37,7 +37,9 @@ const plan: Record<string, [number[], number[]]> = {
 };
 for (const layer of [0, 1])
   for (const [g, [cal, tr]] of Object.entries(plan)) {
-    cal.forEach((ib, i) => rows.push(row("calibration", i + 1, layer, g, ib)));
+    cal.forEach((ib, i) => {
+      rows.push(row("calibration", i + 1, layer, g, ib));
+    });
     tr.forEach((ib, i) => {
       const moved = layer === 1 && g === "update_w" ? [-3, -4, -4][i]! : layer === 1 && g === "dEdw" ? 1 : ib;
       rows.push(row("training", i + 1, layer, g, moved));
@@ -58,7 +60,8 @@ describe("telemetry facts", () => {
   });
   it("states the largest family first, with the range over the layers", () => {
     expect(telemetryFacts(rows)).toEqual([
-      "Calibration (2 windows) took the groups from 4 integer bits in its first window to between −2 and 3 in its last.",
+      "Calibration (2 windows) took the groups from 4 integer bits in its first window to between −2 and 3 in its " +
+        "last.",
       "Over training (3 windows after calibration), a group's move is its integer bits in the last window minus " +
         "those at the end of calibration, as a range over the 2 layers.",
       "Momentum velocities: moved by at most 4 bits (update_w −4 to −2).",
