@@ -84,7 +84,7 @@ export interface Provenance {
   gitCommit: string;
   /** the commit of each finished run (the results' `commit` column), with its count, most runs first */
   commits?: { commit: string; runs: number }[];
-  /** finished runs made from a work tree with uncommitted changes (collected only with allowDirty) */
+  /** finished runs made from a work tree with uncommitted changes (refused under refuseDirty unless allowDirty) */
   dirtyRuns?: number;
   /** the code fingerprints of the runs (config.json's environment.code), most runs first; "unknown" when absent */
   codeFingerprints?: { fingerprint: string; runs: number }[];
@@ -425,7 +425,7 @@ function commitsMarkdown(provenance: Provenance): string[] {
 
 /**
  * The datasets whose Table 2 runs are shorter than the paper's, or on a training subset: "PI MNIST 100 of 800
- * epochs, MNIST 10 of 800 epochs on 5000 examples"; "" when none is.
+ * epochs, MNIST 10 of 800 epochs on 5000 training examples"; "" when none is.
  */
 function shorterThanThePaper(rows: readonly ResultRow[]): string {
   const done = rows.filter((r) => r.status === "done");
