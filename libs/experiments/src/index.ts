@@ -129,12 +129,23 @@ export {
   type QueueWorkerOptions,
 } from "./queue-worker.js";
 export { claimFolder, startHeartbeat, HEARTBEAT_FILE, type Heartbeat, type HeartbeatHandle } from "./queue-lock.js";
-export { collectResults, storedSeeds, storedRunDir, MAX_STORED_SEEDS } from "./results.js";
+export {
+  collectResults,
+  evaluatedExamples,
+  isDirtyCommit,
+  runCommit,
+  storedSeeds,
+  storedRunDir,
+  MAX_STORED_SEEDS,
+  TEST_EXAMPLES,
+  type EvaluationConfig,
+} from "./results.js";
 export { runTraining, summarize, OtherCodeError, type RunSummary, type RunOptions } from "./run.js";
 export {
   collectReport,
   buildReport,
   paperTable2,
+  type CollectOptions,
   type Provenance,
   type DataProvenanceEntry,
 } from "./report.js";

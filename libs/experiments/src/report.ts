@@ -15,6 +15,7 @@ import { fileURLToPath } from "node:url";
 import { compareSettings, loadNetworks, PAPER_SETTINGS } from "@lowprec/hwcost";
 import { NETWORK_PRESETS, type DataRecord } from "@lowprec/maxout";
 import {
+  conditionsLine,
   costErrorSpec,
   datasetLabel,
   FIGURE_KINDS,
@@ -22,10 +23,12 @@ import {
   markdownTable,
   paretoFront,
   resultsFromCsv,
+  resultsTableMarkdown,
   resultsToCsv,
   scaleRowsFromCsv,
   scaleRowsToCsv,
   table2Markdown,
+  table2RatiosMarkdown,
   telemetrySpec,
   toPng,
   toSvg,
@@ -36,8 +39,9 @@ import {
 } from "@lowprec/report";
 import { CorruptFileError, recoverDirSwap, replaceDirAtomic, sha256Hex, writeFileAtomic } from "@lowprec/storage";
 import { expandRuns, experimentNames, loadExperiment, type DatasetName, type VariantName } from "./definitions.js";
-import { collectResults, storedRunDir, storedSeeds } from "./results.js";
+import { collectResults, isDirtyCommit, storedRunDir, storedSeeds } from "./results.js";
 import { readConfigRecord, readDataRecord, readJsonFile, readRunFile, type ConfigRecord } from "./run-folder.js";
+import { resultsRoot, runDir } from "./store.js";
 
 /** The paper's Table 2 (transcribed; see the file's provenance), in @lowprec/report's form. */
 export function paperTable2(): PaperTable2 {
@@ -76,7 +80,12 @@ const COST_SETTING: Readonly<Record<string, string>> = {
 export interface Provenance {
   variant: string;
   collected: string;
+  /** the commits of the finished runs: one commit in full, or each shortened to 12 digits with its count */
   gitCommit: string;
+  /** the commit of each finished run (the results' `commit` column), with its count, most runs first */
+  commits?: { commit: string; runs: number }[];
+  /** finished runs made from a work tree with uncommitted changes (refused under refuseDirty unless allowDirty) */
+  dirtyRuns?: number;
   /** the code fingerprints of the runs (config.json's environment.code), most runs first; "unknown" when absent */
   codeFingerprints?: { fingerprint: string; runs: number }[];
   host: string;
@@ -109,6 +118,14 @@ export interface TableRecord {
 export interface CollectOptions {
   /** replace the committed collection even from an empty store, or one with fewer finished runs */
   readonly force?: boolean;
+  /**
+   * refuse finished runs made from a work tree with uncommitted changes (their `commit` ends in "+dirty"),
+   * naming the first, unless `allowDirty`: what `lowprec report --collect` does. Off by default, for reports
+   * written beside the runs (`lowprec reproduce`); provenance.json counts such runs (`dirtyRuns`) either way.
+   */
+  readonly refuseDirty?: boolean;
+  /** with refuseDirty: collect dirty runs anyway (`--allow-dirty`); the page's provenance section says so */
+  readonly allowDirty?: boolean;
 }
 
 /** The code fingerprint a run's config.json records (environment.code.fingerprint), or "unknown" (older runs). */
@@ -182,6 +199,7 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   const data = new Map<string, DataProvenanceEntry>();
   let dataNotRecorded = 0;
   const commits = new Map<string, number>();
+  const dirty: { experiment: string; runId: string; commit: string; folder: string }[] = [];
   for (const name of experimentNames()) {
     const def = loadExperiment(name);
     if (!def.variants[variant]) continue;
@@ -192,6 +210,16 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
     runs += done.length;
     seconds += done.reduce((s, r) => s + (Number.isFinite(r.seconds) ? r.seconds : 0), 0);
     commands.push(`lowprec sweep ${name} --variant ${variant}`);
+    for (const r of done) {
+      commits.set(r.commit, (commits.get(r.commit) ?? 0) + 1);
+      if (isDirtyCommit(r.commit))
+        dirty.push({
+          experiment: name,
+          runId: r.runId,
+          commit: r.commit,
+          folder: runDir(resultsRoot(dataDir), { ...r, variant }),
+        });
+    }
     for (const run of expandRuns(def, variant, { seeds: storedSeeds(def, variant, dataDir) })) {
       // NOTE: a damaged run (named by collectResults) is skipped; the others' files verified there and verify here
       const row = rows.find((r) => r.runId === run.runId);
@@ -200,7 +228,6 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
       if (rec === undefined) continue;
       if (rec.environment.started > latest) [latest, env] = [rec.environment.started, rec.environment];
       if (!rows.some((r) => r.status === "done" && r.runId === run.runId)) continue;
-      commits.set(rec.environment.gitCommit, (commits.get(rec.environment.gitCommit) ?? 0) + 1);
       fingerprints.set(codeFingerprint(rec), (fingerprints.get(codeFingerprint(rec)) ?? 0) + 1);
       const dataRec = readDataRecord(storedRunDir(dataDir, run));
       if (dataRec) addDataRecord(data, run.dataset, dataRec);
@@ -230,17 +257,17 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
       put("telemetry.json", `${JSON.stringify({ ...TELEMETRY, runId: run.runId, variant }, null, 2)}\n`);
     }
   }
+  const byRuns = [...commits].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const provenance: Provenance = {
     variant,
     collected: latest,
     // NOTE: runs made at several commits are listed with their counts, most runs first
     gitCommit:
       commits.size > 1
-        ? [...commits]
-            .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-            .map(([c, n]) => `${c.slice(0, 12)}${c.endsWith("+dirty") ? "+dirty" : ""} (${n} runs)`)
-            .join(", ")
-        : (env?.gitCommit ?? "unknown"),
+        ? byRuns.map(([c, n]) => `${c.slice(0, 12)}${isDirtyCommit(c) ? "+dirty" : ""} (${n} runs)`).join(", ")
+        : (byRuns[0]?.[0] ?? env?.gitCommit ?? "unknown"),
+    commits: byRuns.map(([commit, n]) => ({ commit, runs: n })),
+    dirtyRuns: dirty.length,
     codeFingerprints: [...fingerprints]
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
       .map(([fingerprint, n]) => ({ fingerprint, runs: n })),
@@ -267,6 +294,14 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
     const bytes = Buffer.from(tables.get(name) as string, "utf8");
     return { name, bytes: bytes.length, sha256: sha256Hex(bytes) };
   });
+  if (opts.refuseDirty && !opts.allowDirty && dirty.length > 0) {
+    const d = dirty[0]!;
+    const more = dirty.length > 1 ? ` (and ${dirty.length - 1} more such run${dirty.length > 2 ? "s" : ""})` : "";
+    throw new Error(
+      `${d.folder}: run ${d.runId} of ${d.experiment} was trained from a work tree with uncommitted changes (commit ` +
+        `${d.commit.slice(0, 12)}+dirty)${more}; --allow-dirty collects it anyway and the report says so`,
+    );
+  }
   recoverDirSwap(dir);
   const before = committedRuns(dir);
   if (!opts.force && (runs === 0 || runs < before)) {
@@ -351,6 +386,62 @@ function dataProvenanceMarkdown(provenance: Provenance): string[] {
   ];
 }
 
+/**
+ * The commits of the runs as provenance.json records them: `commits` (collections since the column existed), else
+ * parsed back from `gitCommit` ("<12 digits>[+dirty] (<n> runs), ..." for several commits, else one commit for
+ * every run).
+ */
+function commitsOf(provenance: Provenance): { commit: string; runs: number }[] {
+  if (Array.isArray(provenance.commits)) return provenance.commits;
+  const parts = provenance.gitCommit.split(", ").map((p) => /^(\S+) \((\d+) runs?\)$/.exec(p));
+  if (parts.length > 1 && parts.every((m) => m !== null))
+    return parts.map((m) => ({ commit: m![1]!, runs: Number(m![2]) }));
+  return [{ commit: provenance.gitCommit, runs: provenance.runs }];
+}
+
+/** The provenance section's sentence on the runs' commits: one clean commit, or how many commits and dirty runs. */
+function commitsMarkdown(provenance: Provenance): string[] {
+  const entries = commitsOf(provenance).filter((e) => e.runs > 0);
+  if (provenance.runs === 0 || entries.length === 0) return [];
+  const dirty = provenance.dirtyRuns ?? entries.filter((e) => isDirtyCommit(e.commit)).reduce((s, e) => s + e.runs, 0);
+  const unknown = entries.filter((e) => e.commit === "unknown").reduce((s, e) => s + e.runs, 0);
+  const named = new Set(entries.filter((e) => e.commit !== "unknown").map((e) => e.commit.replace(/\+dirty$/, "")));
+  const one = entries.length === 1 ? entries[0]! : undefined;
+  if (one && dirty === 0 && unknown === 0)
+    return [
+      `All ${provenance.runs} runs were trained from one commit, ${one.commit}, with no uncommitted changes.`,
+      "",
+    ];
+  const said: string[] = [];
+  if (named.size > 1) said.push(`The runs were trained from ${named.size} commits (counts above).`);
+  if (dirty > 0)
+    said.push(
+      `${dirty} of ${provenance.runs} runs were trained from a work tree with uncommitted changes (+dirty): no ` +
+        "commit holds their exact code.",
+    );
+  if (unknown > 0) said.push(`${unknown} of ${provenance.runs} runs recorded no commit.`);
+  return said.length > 0 ? [said.join(" "), ""] : [];
+}
+
+/**
+ * The datasets whose Table 2 runs are shorter than the paper's, or on a training subset: "PI MNIST 100 of 800
+ * epochs, MNIST 10 of 800 epochs on 5000 training examples"; "" when none is.
+ */
+function shorterThanThePaper(rows: readonly ResultRow[]): string {
+  const done = rows.filter((r) => r.status === "done");
+  const parts: string[] = [];
+  for (const d of [...new Set(done.map((r) => r.dataset))]) {
+    const full = NETWORK_PRESETS[d as DatasetName]?.hyper.epochs;
+    if (full === undefined) continue;
+    const short = done.filter((r) => r.dataset === d && (r.epochs < full || r.trainLimit > 0));
+    const kinds = [...new Set(short.map((r) => `${r.epochs} of ${full} epochs${subset(r)}`))];
+    if (kinds.length > 0) parts.push(`${datasetLabel(d)} ${kinds.join(" and ")}`);
+  }
+  return parts.join(", ");
+}
+
+const subset = (r: ResultRow): string => (r.trainLimit > 0 ? ` on ${r.trainLimit} training examples` : "");
+
 /** The method document, as linked from the report folder (reports/ sits at the repository's root). */
 const METHOD_LINK = ["..", "METHOD.md"].join("/");
 
@@ -397,14 +488,20 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
   const t2 = read("table2");
   const t2def = loadExperiment("table2");
   md.push("## Table 2: test error (%)", "");
-  md.push(t2def.variants[variant]?.description ?? "", "");
+  // NOTE: the conditions are read from the rows, not from the definition, which may have changed since they ran
+  const t2conditions = conditionsLine(t2);
+  if (t2conditions !== "") md.push(t2conditions, "");
   md.push(table2Markdown(t2, paperTable2()), "");
-  md.push(
-    "The paper trained every network to its full length (METHOD.md §4.2: 800, 800, 400 and 200 epochs); " +
-      "the budget runs are far shorter, so compare each format with float32 in the same column as much as " +
-      "with the paper's number.",
-    "",
-  );
+  md.push("### Table 2 as ratios to float32", "");
+  md.push(table2RatiosMarkdown(t2, paperTable2(), t2def.baseline ?? "fp32"), "");
+  const shorter = shorterThanThePaper(t2);
+  if (shorter !== "")
+    md.push(
+      "The paper trained every network for its full length on the whole training set (METHOD.md §4.2: 800, 800, " +
+        `400 and 200 epochs); runs here are shorter (${shorter}), so compare each format with float32 of the ` +
+        "same column (the ratios) as much as with the paper's number.",
+      "",
+    );
 
   // ** the four figures **
   md.push("## The paper's four figures", "");
@@ -510,37 +607,22 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
   const beyond = experimentNames().filter(
     (n) => n !== "table2" && !(FIGURE_KINDS as readonly string[]).includes(n) && read(n).length > 0,
   );
-  if (beyond.length > 0) md.push("## Beyond the paper", "");
-  for (const n of beyond) {
-    const def = loadExperiment(n);
-    const rows = read(n).filter((r) => r.status === "done");
-    md.push(`### ${def.title}`, "", def.description, "");
-    const keys = [...new Set(rows.map((r) => `${r.dataset}|${r.setting}|${r.propagationBits}|${r.updateBits}`))];
-    const body = keys.map((k) => {
-      const mine = rows.filter((r) => `${r.dataset}|${r.setting}|${r.propagationBits}|${r.updateBits}` === k);
-      const [d, s, p, u] = k.split("|");
-      return [
-        datasetLabel(d!),
-        s!,
-        p!,
-        u!,
-        pct(mean(mine.map((r) => r.testError))),
-        mean(mine.map((r) => r.normalizedError)).toFixed(3),
-        String(mine.length),
-      ];
-    });
+  if (beyond.length > 0)
     md.push(
-      markdownTable(["Dataset", "Setting", "Prop. bits", "Up. bits", "Test error (%)", "Normalised", "Runs"], body, [
-        "l",
-        "l",
-        "r",
-        "r",
-        "r",
-        "r",
-        "r",
-      ]),
+      "## Beyond the paper",
+      "",
+      "Test error (%) and normalised error (÷ the float32 run of the same experiment, dataset, seed, epochs, " +
+        "training subset and test images, summarised over those per-seed ratios): mean ± sample standard " +
+        "deviation [95 % Student-t interval of the mean], n runs. Each table's float32 row is that experiment's " +
+        "own float32 run, under the conditions given below the table; where they differ from Table 2's, so does " +
+        "its error.",
       "",
     );
+  for (const n of beyond) {
+    const def = loadExperiment(n);
+    md.push(`### ${def.title}`, "", def.description, "");
+    const table = resultsTableMarkdown(read(n));
+    md.push(table === "" ? "No finished run in this variant." : table, "");
   }
 
   // ** provenance **
@@ -560,6 +642,7 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
       ],
     ),
     "",
+    ...commitsMarkdown(provenance),
     `Commands that produced the tables: ${provenance.commands.map((c) => `\`${c}\``).join(", ")}.`,
     "",
     ...dataProvenanceMarkdown(provenance),

@@ -8,9 +8,10 @@ import { join } from "node:path";
 import { NETWORK_PRESETS } from "@lowprec/maxout";
 import type { ResultRow } from "@lowprec/report";
 import { CorruptFileError } from "@lowprec/storage";
+import { commitLabel } from "./code-identity.js";
 import { datasetAvailable } from "./data.js";
 import { expandRuns, type DatasetName, type ExperimentDef, type PlannedRun, type VariantName } from "./definitions.js";
-import { readRunJson } from "./run-folder.js";
+import { readConfigRecord, readDataRecord, readRunJson } from "./run-folder.js";
 import { damagedAdvice, resultsRoot, runDir, storedState, type RunMeta } from "./store.js";
 
 /** The most seeds per cell the store may hold (a run.json claiming more is refused, not planned for). */
@@ -50,6 +51,60 @@ export function storedSeeds(def: ExperimentDef, variant: VariantName, dataDir: s
   }
   return most;
 }
+
+/**
+ * The commit of the code a run trained with, from its config.json's environment: `code` ({commit, dirty}) when
+ * recorded, else `gitCommit` (`<sha>` or `<sha>+dirty`); "+dirty" when the work tree had uncommitted changes;
+ * "unknown" when neither names a commit (runs outside a git checkout, or records without either field).
+ */
+export function runCommit(environment: unknown): string {
+  const env = (typeof environment === "object" && environment !== null ? environment : {}) as {
+    code?: { commit?: unknown; dirty?: unknown };
+    gitCommit?: unknown;
+  };
+  const named = (c: unknown): c is string => typeof c === "string" && c !== "" && !c.startsWith("unknown");
+  const code = env.code;
+  if (named(code?.commit) && typeof code.dirty === "boolean")
+    return commitLabel({ commit: code.commit, dirty: code.dirty });
+  return named(env.gitCommit) ? env.gitCommit : "unknown";
+}
+
+/** Whether a commit as runCommit gives it was made from a work tree with uncommitted changes. */
+export function isDirtyCommit(commit: string): boolean {
+  return commit.endsWith("+dirty");
+}
+
+/** What of a run's configuration decides how many test images its error is measured on. */
+export interface EvaluationConfig {
+  /** the first `evalLimit` examples of the validation and test splits; 0: all */
+  readonly evalLimit: number;
+  readonly hyper: { readonly batch: number };
+  readonly faithfulness: { readonly dropPartialBatches: boolean };
+}
+
+/**
+ * How many examples of a split of `splitCount` the trainer evaluates (@lowprec/maxout's trainer.ts, `evaluate`):
+ * the first min(evalLimit, splitCount) (all when evalLimit is 0), in batches of `hyper.batch`; with
+ * `dropPartialBatches` (the authors' rule, on by default) only floor(count / batch) whole batches, so a partial
+ * last batch is not evaluated. 5,000 images at batch 128: 39 batches, 4,992 images.
+ */
+export function evaluatedExamples(config: EvaluationConfig, splitCount: number): number {
+  const count = config.evalLimit > 0 ? Math.min(config.evalLimit, splitCount) : splitCount;
+  const batch = config.hyper.batch;
+  return config.faithfulness.dropPartialBatches ? Math.floor(count / batch) * batch : count;
+}
+
+/**
+ * The test split of each dataset as the loaders give it (@lowprec/datasets): MNIST's t10k file, CIFAR-10's
+ * test_batch, SVHN's test_32x32.mat. Used for runs whose folder has no data.json (made before runs recorded
+ * their data, always on these files); a run with data.json counts its own test split.
+ */
+export const TEST_EXAMPLES: Readonly<Record<DatasetName, number>> = {
+  "pi-mnist": 10_000,
+  "mnist-conv": 10_000,
+  cifar10: 10_000,
+  svhn: 26_032,
+};
 
 function rowOf(run: PlannedRun, dataDir: string, log: (line: string) => void): ResultRow {
   const c = run.config;
@@ -95,6 +150,9 @@ function rowOf(run: PlannedRun, dataDir: string, log: (line: string) => void): R
   }
   if (s.note) log(`${dir}: ${s.note}`);
   const m = s.summary;
+  // NOTE: storedState verified the folder's files; config.json's configuration is `c` (the run id is its hash)
+  const rec = readConfigRecord(dir);
+  const testCount = readDataRecord(dir)?.test.count ?? TEST_EXAMPLES[run.dataset];
   return {
     ...base,
     status: "done",
@@ -102,6 +160,8 @@ function rowOf(run: PlannedRun, dataDir: string, log: (line: string) => void): R
     validError: m.bestValidError,
     testError: m.testErrorAtBestValid,
     seconds: (m.secondsPerEpoch ?? Number.NaN) * m.epochsDone,
+    commit: runCommit(rec?.environment),
+    testExamples: evaluatedExamples(c, testCount),
   };
 }
 

@@ -17,9 +17,12 @@ export {
 export {
   type PaperTable2,
   DATASETS,
+  conditionsLine,
   datasetLabel,
   markdownTable,
+  resultsTableMarkdown,
   table2Markdown,
+  table2RatiosMarkdown,
 } from "./markdown.js";
 export {
   type Summary,

@@ -9,12 +9,14 @@ import { VARIANT_OPTION } from "./sweep.js";
 export const command: Command = {
   name: "report",
   summary: "write reports/: Table 2 beside the paper, the four figures, telemetry, cost vs error (Markdown, SVG, PNG)",
-  synopsis: "[--variant budget|paper|smoke] [--collect [--force]] [--out DIR]",
+  synopsis: "[--variant budget|paper|smoke] [--collect [--force] [--allow-dirty]] [--out DIR]",
   description:
     "Builds DIR/README.md and DIR/figures/ from the results tables in DIR/results/<variant>/ (committed, so the\n" +
     "report rebuilds byte for byte without training). --collect first refreshes those tables from the result\n" +
     "store (<data root>/results/), after `lowprec sweep` or `lowprec reproduce`, replacing the folder whole; it\n" +
-    "refuses a store with no finished run, or fewer than the folder's provenance.json lists, without --force.\n" +
+    "refuses a store with no finished run, or fewer than the folder's provenance.json lists, without --force,\n" +
+    "and runs trained from a work tree with uncommitted changes (commit +dirty) without --allow-dirty (the\n" +
+    "page then says how many such runs it holds).\n" +
     "The page is built only from tables that match the lengths and SHA-256 hashes provenance.json records.",
   options: {
     variant: VARIANT_OPTION,
@@ -22,6 +24,10 @@ export const command: Command = {
     force: {
       type: "boolean",
       description: "with --collect: replace the tables even from a store with fewer finished runs (or none)",
+    },
+    "allow-dirty": {
+      type: "boolean",
+      description: "with --collect: collect runs trained from a work tree with uncommitted changes (the page says so)",
     },
     out: { type: "string", value: "DIR", description: "the report folder (default: the repository's reports/)" },
     "data-dir": {
@@ -35,6 +41,7 @@ export const command: Command = {
     if (!args.flag("collect")) {
       args.refuse(["data-dir"], "only --collect reads the result store");
       args.refuse(["force"], "only --collect replaces the collected tables");
+      args.refuse(["allow-dirty"], "only --collect reads the runs' commits");
     }
     const out = resolve(args.string("out") ?? resolve(repoRoot(), "reports"));
     // NOTE: a data root that does not exist is named before anything is created
@@ -43,7 +50,8 @@ export const command: Command = {
     ensureWritableDir(out);
     if (dataDir !== undefined) {
       const force = args.flag("force");
-      const files = collectReport(dataDir, variant, out, { force });
+      const allowDirty = args.flag("allow-dirty");
+      const files = collectReport(dataDir, variant, out, { force, refuseDirty: true, allowDirty });
       console.log(`collected ${files.length} files into ${resolve(out, "results", variant)}`);
     }
     const files = await buildReport(out, variant);
