@@ -102,7 +102,7 @@ describe("a flipped digit in summary.json (the review's 88 → 80)", () => {
     expect(s.out).toContain("0 ran, 4 were done");
 
     const out = join(d, "report");
-    const c = L(["report", "--variant", "smoke", "--collect", "--out", out, "--data-dir", d]);
+    const c = L(["report", "--variant", "smoke", "--collect", "--allow-dirty", "--out", out, "--data-dir", d]);
     expect(c.status, c.err).toBe(0);
     expect(c.out).toContain("summary re-derived from metrics");
     const table = read(join(out, "results", "smoke", "table2.csv"));
@@ -137,7 +137,17 @@ describe("damage to a file a result is computed from", () => {
     expect(s.out).toContain(`move ${run} away (or delete it) and run it again`);
     expect(s.out).toContain("0 ran, 3 were done, 0 failed, 0 without data, 1 damaged");
     expect(readFileSync(p)).toEqual(bytes);
-    const c = L(["report", "--variant", "smoke", "--collect", "--out", join(d, "report"), "--data-dir", d]);
+    const c = L([
+      "report",
+      "--variant",
+      "smoke",
+      "--collect",
+      "--allow-dirty",
+      "--out",
+      join(d, "report"),
+      "--data-dir",
+      d,
+    ]);
     expect(c.status, c.err).toBe(0);
     expect(c.out).toContain(`${p}: damaged: SHA-256 mismatch`);
     expect(read(join(d, "report", "results", "smoke", "table2.csv"))).toContain("damaged: config.json");
@@ -177,7 +187,7 @@ describe("damage to a file a result is computed from", () => {
     expect(v.out).toContain("(and scales/epoch-0001.csv)");
     expect(results(d).rows.find((x) => x.setting === "dfxp")!.status).toMatch(/^damaged: scales\/epoch-0000\.csv: /);
     const out = join(d, "report");
-    const c = L(["report", "--variant", "smoke", "--collect", "--out", out, "--data-dir", d]);
+    const c = L(["report", "--variant", "smoke", "--collect", "--allow-dirty", "--out", out, "--data-dir", d]);
     expect(c.out).toContain(`${cut} is corrupt: `);
     expect(c.out).toContain("telemetry not collected");
     expect(existsSync(join(out, "results", "smoke", "telemetry.csv"))).toBe(false);
@@ -195,7 +205,17 @@ describe("a flipped seed in run.json (1234 → 9234)", () => {
     expect(r.rows.find((x) => x.setting === "fp32")!.status).toBe(
       "damaged: run.json: SHA-256 mismatch: its bytes changed after it was written",
     );
-    const c = L(["report", "--variant", "smoke", "--collect", "--out", join(d, "report"), "--data-dir", d]);
+    const c = L([
+      "report",
+      "--variant",
+      "smoke",
+      "--collect",
+      "--allow-dirty",
+      "--out",
+      join(d, "report"),
+      "--data-dir",
+      d,
+    ]);
     expect(c.status, c.err).toBe(0);
     expect(
       read(join(d, "report", "results", "smoke", "table2.csv"))
