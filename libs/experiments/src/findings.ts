@@ -1156,16 +1156,40 @@ export function findingsSummary(findings: readonly Finding[]): string {
   return `${parts.join("; ")}.`;
 }
 
-/** The findings as one Markdown table (a row per finding), then one summary line. */
+/** "1–3, 5": finding numbers, consecutive runs joined. */
+function numberList(ns: readonly number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < ns.length; ) {
+    let j = i;
+    while (j + 1 < ns.length && ns[j + 1] === ns[j]! + 1) j++;
+    out.push(j > i ? `${ns[i]}–${ns[j]}` : String(ns[i]));
+    i = j + 1;
+  }
+  return out.join(", ");
+}
+
+/**
+ * The findings as Markdown: the summary line; a table of the paper's claims and one of the claims beyond the
+ * paper (numbered rows: claim, verdict, evidence, source); then each rule once, with the numbers of the findings
+ * it decided (findings of one rule share its wording unless it names a per-dataset value).
+ */
 export function findingsMarkdown(findings: readonly Finding[]): string {
-  const rows = findings.map((f) => [
-    `\`${f.id}\``,
-    f.beyondPaper ? `${f.claim} (beyond the paper)` : f.claim,
-    f.source,
-    `**${f.verdict}**`,
-    f.evidence,
-    f.rule,
-  ]);
-  const table = markdownTable(["Finding", "Claim", "Source", "Verdict", "Evidence", "Rule"], rows);
-  return `${table}\n\n${findingsSummary(findings)}\n`;
+  const numbered = findings.map((f, i) => ({ f, n: i + 1 }));
+  const table = (fs: readonly { f: Finding; n: number }[]) =>
+    markdownTable(
+      ["#", "Claim", "Verdict", "Evidence", "Source"],
+      fs.map(({ f, n }) => [String(n), f.claim, `**${f.verdict}**`, f.evidence, f.source]),
+      ["r", "l", "l", "l", "l"],
+    );
+  const paper = numbered.filter((x) => !x.f.beyondPaper);
+  const beyond = numbered.filter((x) => x.f.beyondPaper);
+  const parts = [findingsSummary(findings), ""];
+  if (paper.length > 0) parts.push(table(paper), "");
+  if (beyond.length > 0)
+    parts.push("Beyond the paper (claims of later work, tested the same way):", "", table(beyond), "");
+  const rules = new Map<string, number[]>();
+  for (const { f, n } of numbered) rules.set(f.rule, [...(rules.get(f.rule) ?? []), n]);
+  parts.push("How each verdict was decided:", "");
+  for (const [rule, ns] of rules) parts.push(`- ${ns.length > 1 ? "findings" : "finding"} ${numberList(ns)}: ${rule}`);
+  return `${parts.join("\n")}\n`;
 }

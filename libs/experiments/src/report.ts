@@ -31,6 +31,7 @@ import {
   table2RatiosMarkdown,
   telemetrySpec,
   toPng,
+  telemetryFacts,
   toSvg,
   type CostErrorPoint,
   type PaperTable2,
@@ -39,6 +40,7 @@ import {
 } from "@lowprec/report";
 import { CorruptFileError, recoverDirSwap, replaceDirAtomic, sha256Hex, writeFileAtomic } from "@lowprec/storage";
 import { expandRuns, experimentNames, loadExperiment, type DatasetName, type VariantName } from "./definitions.js";
+import { evaluateFindings, findingsMarkdown } from "./findings.js";
 import { collectResults, isDirtyCommit, storedRunDir, storedSeeds } from "./results.js";
 import { readConfigRecord, readDataRecord, readJsonFile, readRunFile, type ConfigRecord } from "./run-folder.js";
 import { resultsRoot, runDir } from "./store.js";
@@ -448,13 +450,32 @@ const METHOD_LINK = ["..", "METHOD.md"].join("/");
 const pct = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : "—");
 const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
 
-/** Builds `<out>/README.md` and `<out>/figures/` from `<out>/results/<variant>/`; returns the files written. */
+/** The variant that runs the points around the paper's knees longer: a section of the budget page. */
+const LONG = "long";
+
+/**
+ * Builds `<out>/README.md` and `<out>/figures/` from `<out>/results/<variant>/` (and, for the budget page,
+ * `<out>/results/long/` when collected); returns the files written.
+ */
 export async function buildReport(out: string, variant: VariantName): Promise<string[]> {
+  if (variant === LONG)
+    throw new Error(
+      "the long variant is a section of the budget report, not a page: lowprec report --variant budget reads " +
+        `${join(out, "results", LONG)}`,
+    );
   const dir = join(out, "results", variant);
   // NOTE: a collection killed between its two renames is finished (or undone) first
   recoverDirSwap(dir);
   if (!existsSync(dir)) throw new Error(`${dir}: no results of the ${variant} variant (lowprec report --collect)`);
   const { provenance, texts } = verifiedCollection(dir);
+  // NOTE: the long variant's rows (the knees at a longer length), when collected, join the budget page
+  const longDir = join(out, "results", LONG);
+  if (variant === "budget") recoverDirSwap(longDir);
+  const longTexts = variant === "budget" && existsSync(longDir) ? verifiedCollection(longDir).texts : undefined;
+  const readLong = (name: string): ResultRow[] => {
+    const text = longTexts?.get(`${name}.csv`);
+    return text !== undefined ? resultsFromCsv(text, join(longDir, `${name}.csv`)) : [];
+  };
   const written: string[] = [];
   const put = (path: string, data: string | Uint8Array) => {
     mkdirSync(dirname(path), { recursive: true });
@@ -482,6 +503,30 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
     `figures from them, and \`lowprec report --collect --variant ${variant}\` first refreshes them from the`,
     `result store. The method, and where this code differs from the authors', is in [METHOD.md](${METHOD_LINK}).`,
     "",
+  );
+
+  // ** findings **
+  const tables = new Map(
+    experimentNames()
+      .filter((n) => loadExperiment(n).variants[variant] !== undefined)
+      .map((n) => [n, read(n)] as const),
+  );
+  const long = new Map((["prop-bits", "update-bits"] as const).map((n) => [n, readLong(n)] as const));
+  const findings = evaluateFindings({
+    tables,
+    ...(longTexts !== undefined ? { long } : {}),
+    paper: paperTable2(),
+    variant,
+  });
+  md.push(
+    "## Findings",
+    "",
+    "Each claim of the paper, and a few of later work, with a verdict decided by a rule written in " +
+      "`libs/experiments/data/findings.json` from the rows of `results/` (means and 95 % Student-t intervals over " +
+      "seeds; a normalised error is the run's test error ÷ the float32 error of the same seed, length and subset). " +
+      'A verdict needs at least two seeds; with one, the finding is "not tested" and says which command would test it.',
+    "",
+    findingsMarkdown(findings),
   );
 
   // ** Table 2 **
@@ -521,6 +566,25 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
     await figure(`${kind}-${variant}`, figureSpec(kind, rows), def.title);
   }
 
+  // ** the knees at a longer length **
+  const longRows = [...long.values()].flat();
+  if (longRows.some((r) => r.status === "done")) {
+    md.push("## The knees at a longer length", "");
+    md.push(
+      "The points around the paper's knees, trained again on the whole PI-MNIST training set (the long variant of " +
+        "the two width sweeps). The knee findings above give the knee at both lengths and whether it moves toward " +
+        "the paper's.",
+      "",
+    );
+    for (const name of ["prop-bits", "update-bits"] as const) {
+      const rows = long.get(name) ?? [];
+      if (!rows.some((r) => r.status === "done")) continue;
+      const def = loadExperiment(name);
+      md.push(`### ${def.title} (long)`, "", `${def.variants[LONG]?.description ?? ""}`, "");
+      md.push(resultsTableMarkdown(rows), "");
+    }
+  }
+
   // ** telemetry **
   const telemetry = texts.get("telemetry.csv");
   const telemetryRun = texts.get("telemetry.json");
@@ -529,10 +593,11 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
     const rows = scaleRowsFromCsv(telemetry, join(dir, "telemetry.csv"));
     md.push("## Dynamic fixed point: each group's scale over training", "");
     md.push(
-      `Run ${which.runId} (Table 2, ${datasetLabel(which.dataset)}, ${which.setting} 10/12): ` +
-        "the integer bits of each " +
-        "of the ten groups per layer, moved by the overflow-rate rule, and the measured overflow rates (calibration " +
-        "epochs included). The gradients' groups need fewer integer bits as training goes on.",
+      `Run ${which.runId} (Table 2, ${datasetLabel(which.dataset)}, ${which.setting} 10/12, one seed): ` +
+        "the integer bits of each of the ten groups per layer, moved by the overflow-rate rule, and the measured " +
+        "overflow rates (calibration epochs included). What the telemetry shows, computed from it:",
+      "",
+      ...telemetryFacts(rows).map((f) => `- ${f}`),
       "",
     );
     await figure(`telemetry-${variant}`, telemetrySpec(rows), "scale telemetry");

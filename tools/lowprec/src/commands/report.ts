@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { buildReport, collectReport, VARIANTS, type VariantName } from "@lowprec/experiments";
 import { ensureWritableDir } from "@lowprec/storage";
-import type { Command } from "../command.js";
+import { UsageError, type Command } from "../command.js";
 import { existingDataDir, repoRoot } from "../paths.js";
 import { VARIANT_OPTION } from "./sweep.js";
 
@@ -54,7 +54,13 @@ export const command: Command = {
       const files = collectReport(dataDir, variant, out, { force, refuseDirty: true, allowDirty });
       console.log(`collected ${files.length} files into ${resolve(out, "results", variant)}`);
     }
-    const files = await buildReport(out, variant);
+    // NOTE: the long variant (the knees at a longer length) is a section of the budget page
+    if (variant === "long" && !args.flag("collect"))
+      throw new UsageError(
+        "--variant long: the long runs are a section of the budget page (--collect to collect them, else --variant budget)",
+      );
+    const page: VariantName = variant === "long" ? "budget" : variant;
+    const files = await buildReport(out, page);
     console.log(`wrote ${files.length} files: ${resolve(out, "README.md")} and ${resolve(out, "figures")}/`);
     return 0;
   },

@@ -40,6 +40,10 @@ export const command: Command = {
   },
   async run(args) {
     const variant = args.choice("variant", VARIANTS, "budget") as VariantName;
+    if (variant === "long")
+      throw new UsageError(
+        "--variant long: only prop-bits and update-bits have it (lowprec sweep prop-bits --variant long)",
+      );
     const names = args.string("experiments", PAPER_EXPERIMENTS.join(",")).split(",");
     for (const n of names)
       if (!(PAPER_EXPERIMENTS as readonly string[]).includes(n))
