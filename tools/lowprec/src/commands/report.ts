@@ -57,7 +57,7 @@ export const command: Command = {
     // NOTE: the long variant (the knees at a longer length) is a section of the budget page
     if (variant === "long" && !args.flag("collect"))
       throw new UsageError(
-        "--variant long: the long runs are a section of the budget page (--collect to collect them, else --variant budget)",
+        "--variant long: the long runs are a section of the budget page (--collect them, else --variant budget)",
       );
     const page: VariantName = variant === "long" ? "budget" : variant;
     const files = await buildReport(out, page);
