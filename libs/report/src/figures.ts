@@ -1125,7 +1125,7 @@ export function telemetrySpec(rows: readonly ScaleRow[]): VegaLiteSpec {
       ? `shaded band: calibration (epoch${calEpochs.length === 1 ? "" : "s"} ${calEpochs.join(", ")} of the ` +
         `calibration phase, the first ${calEnd} examples)`
       : "no calibration phase in these rows",
-    "x: training examples seen, calibration included",
+    calibration.length > 0 ? "x: training examples seen, calibration included" : "x: training examples seen",
     `overflow rate: mean over bins of examples; 0 drawn at ${floor.toExponential(0)}`,
   ];
   return {
