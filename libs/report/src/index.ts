@@ -49,6 +49,8 @@ export {
   overflowRateSpec,
   telemetrySpec,
   costErrorSpec,
+  table2RatioSpec,
+  figureFacts,
 } from "./figures.js";
 export { paretoFront } from "./pareto.js";
 export { type GroupMovement, GROUP_FAMILIES, groupFamily, groupMovements, telemetryFacts } from "./facts.js";
