@@ -19,6 +19,7 @@ import {
   costErrorSpec,
   datasetLabel,
   FIGURE_KINDS,
+  figureFacts,
   figureSpec,
   markdownTable,
   paretoFront,
@@ -27,7 +28,9 @@ import {
   resultsToCsv,
   scaleRowsFromCsv,
   scaleRowsToCsv,
+  summarize,
   table2Markdown,
+  table2RatioSpec,
   table2RatiosMarkdown,
   telemetrySpec,
   toPng,
@@ -448,7 +451,6 @@ const subset = (r: ResultRow): string => (r.trainLimit > 0 ? ` on ${r.trainLimit
 const METHOD_LINK = ["..", "METHOD.md"].join("/");
 
 const pct = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : "—");
-const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
 
 /** The variant that runs the points around the paper's knees longer: a section of the budget page. */
 const LONG = "long";
@@ -539,6 +541,8 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
   md.push(table2Markdown(t2, paperTable2()), "");
   md.push("### Table 2 as ratios to float32", "");
   md.push(table2RatiosMarkdown(t2, paperTable2(), t2def.baseline ?? "fp32"), "");
+  if (t2.some((r) => r.status === "done" && r.setting !== (t2def.baseline ?? "fp32")))
+    await figure(`table2-ratio-${variant}`, table2RatioSpec(t2, paperTable2()), "Table 2 as ratios to float32");
   const shorter = shorterThanThePaper(t2);
   if (shorter !== "")
     md.push(
@@ -551,19 +555,24 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
   // ** the four figures **
   md.push("## The paper's four figures", "");
   md.push(
-    "Test error divided by the float32 error of the same dataset, length and subset (1 = no degradation), as the " +
-      "paper plots it; the dashed lines mark the paper's choices.",
+    "Test error divided by the float32 error of the same dataset, length, subset and seed (1 = no degradation), " +
+      "as the paper plots it: each point is the mean over seeds with its 95 % interval; the grey dashed line is " +
+      "float32 = 1 and the dotted lines in a series' colour mark the paper's values (its knees, its radix point, " +
+      "its overflow rate). Below each figure, what it shows, computed from its rows.",
     "",
   );
   for (const kind of FIGURE_KINDS) {
     const rows = read(kind);
     const def = loadExperiment(kind);
-    md.push(`### ${def.title}`, "", `${def.description} ${def.variants[variant]?.description ?? ""}.`, "");
+    md.push(`### ${def.title}`, "", def.description, "");
+    const conditions = conditionsLine(rows);
+    if (conditions !== "") md.push(conditions, "");
     if (!rows.some((r) => r.status === "done")) {
       md.push("Not run in this variant.", "");
       continue;
     }
     await figure(`${kind}-${variant}`, figureSpec(kind, rows), def.title);
+    md.push(...figureFacts(kind, rows).map((f) => `- ${f}`), "");
   }
 
   // ** the knees at a longer length **
@@ -580,7 +589,9 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
       const rows = long.get(name) ?? [];
       if (!rows.some((r) => r.status === "done")) continue;
       const def = loadExperiment(name);
-      md.push(`### ${def.title} (long)`, "", `${def.variants[LONG]?.description ?? ""}`, "");
+      md.push(`### ${def.title} (long)`, "", conditionsLine(rows), "");
+      await figure(`${name}-${LONG}`, figureSpec(name, rows), `${def.title} (long)`);
+      md.push(...figureFacts(name, rows).map((f) => `- ${f}`), "");
       md.push(resultsTableMarkdown(rows), "");
     }
   }
@@ -618,8 +629,9 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
         const mine = done.filter((r) => r.dataset === n.id && r.setting === setting);
         const c = costs.find((x) => x.network === n.id && x.setting === costName);
         if (!c || mine.length === 0) continue;
-        const err = mean(mine.map((r) => r.testError));
-        points.push({ dataset: n.id, setting, picojoulesPerMac: c.macPicojoules, testError: err });
+        const testError = summarize(mine.map((r) => r.testError));
+        const err = testError.mean;
+        points.push({ dataset: n.id, setting, picojoulesPerMac: c.macPicojoules, testError });
         const paperEpochs = NETWORK_PRESETS[n.id as DatasetName].hyper.epochs;
         energy.push([
           datasetLabel(n.id),
@@ -638,15 +650,17 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
         paretoFront(
           mine,
           (p) => p.picojoulesPerMac,
-          (p) => p.testError,
+          (p) => p.testError.mean,
         ),
       );
       for (const p of mine) withFront.push({ ...p, pareto: front.has(p) });
     }
-    md.push("## Cost vs error", "");
+    md.push("## Cost vs error (beyond the paper)", "");
     md.push(
-      "Energy of one multiply-accumulate (45 nm ASIC model of @lowprec/hwcost) against our measured test error for " +
-        "each Table 2 setting; the Pareto front (nothing both cheaper and more accurate) is joined by a line.",
+      "Energy of one multiply-accumulate (45 nm ASIC model of @lowprec/hwcost; the paper reports FPGA cost only, " +
+        "Table 1) against our measured Table 2 test error (mean and 95 % interval over seeds) for each setting; " +
+        "the Pareto front of the means (nothing both cheaper and more accurate) is joined by a line. A setting " +
+        "on the front whose interval overlaps a neighbour's is not shown to be better by these runs.",
       "",
     );
     await figure(`cost-error-${variant}`, costErrorSpec(withFront), "cost vs error");

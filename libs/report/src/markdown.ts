@@ -25,7 +25,7 @@ export interface PaperTable2 {
 /** The datasets of the paper, in its column order, with their display names. */
 export const DATASETS: readonly { id: string; label: string }[] = Object.freeze([
   { id: "pi-mnist", label: "PI MNIST" },
-  { id: "mnist-conv", label: "MNIST" },
+  { id: "mnist-conv", label: "MNIST (conv)" },
   { id: "cifar10", label: "CIFAR-10" },
   { id: "svhn", label: "SVHN" },
 ]);

@@ -455,7 +455,7 @@ describe("Table 2 as ratios", () => {
     expect(part(spec, "paper").map((p) => [p.dataset, p.setting, p.ratio])).toEqual([
       ["PI MNIST", "fixed point 20/20", 1.32381],
       ["PI MNIST", "dynamic fixed point 10/12", 1.21905],
-      ["MNIST", "dynamic fixed point 10/12", 1.15686],
+      ["MNIST (conv)", "dynamic fixed point 10/12", 1.15686],
     ]);
     const ours = part(spec, "ours").find((p) => p.dataset === "PI MNIST" && p.setting === "dynamic fixed point 10/12")!;
     expect(ours).toMatchObject({ ratio: 1.2, n: 3 });
@@ -573,7 +573,7 @@ describe("telemetry and cost figures", () => {
     expect(countRole(svg, "point")).toBe(points.length);
     expect(countRole(svg, "line mark")).toBe(2);
     expect(countErrorBars(svg)).toBe(3); // the PI MNIST points; MNIST's are single runs
-    expect(subtitle(spec)[0]).toBe("n = 1–3 seeds per point; no bar (n = 1): MNIST fp32, MNIST dfxp");
+    expect(subtitle(spec)[0]).toBe("n = 1–3 seeds per point; no bar (n = 1): MNIST (conv) fp32, MNIST (conv) dfxp");
     expect((spec as { title: { text: string } }).title.text).toContain("beyond the paper");
     expect(svg).toContain(">PI MNIST</text>");
     // Each panel's error axis starts at 0.

@@ -57,7 +57,7 @@ describe("table2Markdown", () => {
   it("n = 3: mean ± sd [95 % interval], the paper's number and the difference, seeds and conditions", () => {
     const md = table2Markdown(threeSeeds, PAPER);
     expect(md.split("\n")[0]).toMatch(
-      /^\| Format +\| Prop\. bits \| Up\. bits \| PI MNIST +\| MNIST +\| CIFAR-10 +\| SVHN +\|$/,
+      /^\| Format +\| Prop\. bits \| Up\. bits \| PI MNIST +\| MNIST \(conv\) +\| CIFAR-10 +\| SVHN +\|$/,
     );
     expect(cell(md, "Single precision", 3)).toBe(
       "**1.20 ± 0.20 [0.70, 1.70], n=3** (paper 1.05, +0.15), seeds 1–3, 50 ep, all train, 10000 test",
