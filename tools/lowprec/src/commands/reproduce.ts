@@ -1,6 +1,6 @@
 /**
  * `lowprec reproduce` (what `npm run reproduce` runs): the paper's Table 2 and its four figure sweeps in one
- * variant (budget by default: about 1½ hours on one 2-core machine, on the embedded MNIST; CIFAR-10 and SVHN
+ * variant (budget by default: 3 seeds per cell, about 3 hours on one 2-core machine, on the embedded MNIST; CIFAR-10 and SVHN
  * when their files are present), through the same sweeps as `lowprec sweep`, so a killed reproduce resumes
  * where it stopped and finished runs are never rerun.
  */
@@ -18,11 +18,11 @@ export const PAPER_EXPERIMENTS = ["table2", "radix-point", "prop-bits", "update-
 
 export const command: Command = {
   name: "reproduce",
-  summary: "the paper's Table 2 and four figure sweeps (budget variant: about 1½ hours on 2 cores)",
+  summary: "the paper's Table 2 and four figure sweeps (budget variant, 3 seeds: about 3 hours on 2 cores)",
   synopsis: "[--variant budget|paper|smoke] [--jobs N] [--experiments LIST] [--dry-run]",
   description:
     "Runs the sweeps of the paper's Table 2 and of its four figures (radix point, propagation width, update\n" +
-    "width, maximum overflow rate) in one variant: `budget` (default) shortens the runs to fit about 1½ hours\n" +
+    "width, maximum overflow rate) in one variant: `budget` (default) shortens the runs to fit about 3 hours\n" +
     "on one 2-core machine (see each experiment's definition), `paper` runs the paper's epochs (days), `smoke`\n" +
     "takes seconds. Results go to <data root>/results/; re-running skips finished runs and resumes killed ones.\n" +
     "Datasets whose files are missing (CIFAR-10, SVHN: `lowprec fetch-data`) are listed as not run. Then it\n" +
