@@ -538,33 +538,37 @@ export interface SweepPoint {
 }
 
 export interface Knee {
-  /** the narrowest width from which every wider width's mean is at most `reference.hi` */
+  /** the narrowest width from which every wider swept width shows no loss against float32 (interval reaches 1) */
   readonly knee: number;
-  /** the widest swept width, whose interval is the reference */
+  /** the widest swept width */
   readonly widest: number;
-  readonly reference: Summary;
+  /** the width just below the knee (its interval lies wholly above 1), undefined when the knee is the narrowest */
+  readonly below?: { readonly width: number; readonly summary: Summary };
   /** the smallest spacing of neighbouring swept widths (NaN with one width) */
   readonly step: number;
 }
 
 /**
- * The knee of a width sweep: the narrowest width w such that every swept width from w up to the widest has a
- * mean normalised error at most the upper end of the widest width's 95 % interval (a mean below the interval
- * counts: a narrower format that does better is no loss). A width within that bound below a wider one that is
- * not does not count. Undefined when the widest width has no interval (n < 2).
+ * The knee of a width sweep of normalised errors (float32 = 1): the narrowest width w such that every swept width
+ * from w up to the widest shows no measurable loss, i.e. its 95 % interval reaches 1 or lies below it (lo ≤ 1).
+ * A width with no loss below a wider one that has a loss does not count. The same rule as the figures' facts
+ * (`figureFacts` of @lowprec/report), so a caption and a finding never disagree. Undefined when a width has no
+ * interval (n < 2).
  */
 export function sweepKnee(points: readonly SweepPoint[]): Knee | undefined {
   if (points.length === 0) throw new RangeError("sweepKnee: no points");
   const sorted = [...points].sort((a, b) => a.width - b.width);
+  if (sorted.some((p) => !Number.isFinite(p.summary.halfWidth))) return undefined;
   const widest = sorted[sorted.length - 1]!;
-  if (!Number.isFinite(widest.summary.halfWidth)) return undefined;
-  let knee = widest.width;
-  for (let i = sorted.length - 2; i >= 0 && sorted[i]!.summary.mean <= widest.summary.hi; i--) knee = sorted[i]!.width;
-  const gaps = sorted.slice(1).map((p, i) => p.width - sorted[i]!.width);
+  let i = sorted.length;
+  while (i > 0 && sorted[i - 1]!.summary.lo <= 1) i--;
+  // NOTE: i = sorted.length when even the widest width shows a loss: the knee is then above the sweep
+  const knee = i < sorted.length ? sorted[i]!.width : Number.POSITIVE_INFINITY;
+  const gaps = sorted.slice(1).map((p, j) => p.width - sorted[j]!.width);
   return {
     knee,
     widest: widest.width,
-    reference: widest.summary,
+    ...(i > 0 ? { below: { width: sorted[i - 1]!.width, summary: sorted[i - 1]!.summary } } : {}),
     step: gaps.length > 0 ? Math.min(...gaps) : Number.NaN,
   };
 }
@@ -865,27 +869,33 @@ function kneeAt(rule: KneeRule, ctx: Context, rows: readonly ResultRow[], varian
   const knee = sweepKnee(have.map((p) => ({ width: p.value, summary: p.m.s as Summary })));
   const means = `means: ${meansText(rule.field, points)}`;
   if (knee === undefined) {
-    const widest = have[have.length - 1]!;
-    const why = `n = ${(widest.m.s as Summary).n} at the widest width (${widest.value})`;
+    const single = have.filter((p) => (p.m.s as Summary).n < 2).map((p) => p.value);
+    const why = `n = 1 at ${single.join(", ")} bits (no interval)`;
     return { variant, rows, why, text: `${variant}: ${why}; ${means} (${cond})` };
+  }
+  if (!Number.isFinite(knee.knee)) {
+    const why = `every swept width up to ${knee.widest} shows a loss (its interval lies above 1): the knee is wider`;
+    return { variant, rows, knee, text: `${variant}: ${why}; ${means} (${cond})` };
   }
   const steps = Math.abs(knee.knee - rule.paper) / knee.step;
   const stepsText = `${fix(steps, steps % 1 === 0 ? 0 : 1)} step${steps === 1 ? "" : "s"}`;
   // NOTE: a knee at an end of the sweep says so: the sweep does not show where the loss begins
   const edge =
-    knee.knee === have[0]!.value
+    knee.below === undefined
       ? ", the narrowest swept width: no loss anywhere in the sweep, the knee may lie lower"
       : knee.knee === knee.widest
-        ? ", the widest swept width: every narrower width is above its interval"
+        ? ", the widest swept width"
         : "";
+  const below =
+    knee.below === undefined ? "" : `; ${knee.below.width} bits shows a loss: ${sumText(knee.below.summary)}`;
   const text =
-    `${variant}: knee ${knee.knee}${edge} (every width from it to ${knee.widest} at most ` +
-    `${ratio(knee.reference.hi)}, the upper end of ${knee.widest} bits' ${sumText(knee.reference)}); ${means}; ` +
-    `${stepsText} of ${plural(knee.step, "bit")} from the paper's ${rule.paper} (${cond})`;
+    `${variant}: knee ${knee.knee}${edge} (from it to ${knee.widest} bits every 95 % interval reaches 1${below})` +
+    `; ${means}; ${stepsText} of ${plural(knee.step, "bit")} from the paper's ${rule.paper} (${cond})`;
   return { variant, rows, knee, text };
 }
 
 function kneeVerdict(rule: KneeRule, k: Knee): Verdict {
+  if (!Number.isFinite(k.knee)) return "not reproduced";
   const steps = Math.abs(k.knee - rule.paper) / k.step;
   return steps <= rule.reproducedSteps ? "reproduced" : steps <= rule.partlySteps ? "partly" : "not reproduced";
 }
@@ -893,6 +903,9 @@ function kneeVerdict(rule: KneeRule, k: Knee): Verdict {
 /** How the knee moves from the shorter training to the longer, relative to the paper's. */
 function kneeMove(paper: number, shorter: Knee, longer: Knee): string {
   if (shorter.knee === longer.knee) return "does not move";
+  const at = (k: number) => (Number.isFinite(k) ? String(k) : "above the sweep");
+  if (!(Number.isFinite(shorter.knee) && Number.isFinite(longer.knee)))
+    return `moves from ${at(shorter.knee)} to ${at(longer.knee)}`;
   const [before, after] = [Math.abs(shorter.knee - paper), Math.abs(longer.knee - paper)];
   const moves = `moves from ${shorter.knee} to ${longer.knee}`;
   if (after < before) return `${moves}, toward the paper's ${paper}`;

@@ -314,8 +314,8 @@ describe("the knees", () => {
     Object.entries(means).flatMap(([w, values]) =>
       seeds(values, { experiment: "prop-bits", setting: "fixed", dataset, propagationBits: Number(w), ...p }),
     );
-  // widest 24: [0.975, 1.025]; from 24 down: 22 (1.01), 20 (1.02), 18 (0.98) are at most 1.0248, 16 (1.03) is
-  // not, so the knee is 18 although 14 (1.00) is within again: 14 does not count.
+  // each interval is the mean ± 0.0248; from 24 down, 24 (1), 22 (1.01), 20 (1.02) and 18 (0.98) reach 1 (lo ≤ 1),
+  // 16 (1.03, lo 1.005) does not, so the knee is 18 although 14 (1.00) reaches 1 again: 14 does not count.
   const A = {
     12: three(3),
     14: three(1),
@@ -352,11 +352,18 @@ describe("the knees", () => {
     expect(k?.knee).toBe(18);
     expect(k?.widest).toBe(24);
     expect(k?.step).toBe(2);
-    expect(k?.reference.hi).toBeCloseTo(1 + HALF_WIDTH, 5);
+    expect(k?.below?.width).toBe(16);
+    expect(k?.below?.summary.lo).toBeCloseTo(1.03 - HALF_WIDTH, 5);
     const one = points.map((p) =>
       p.width === 24 ? { ...p, summary: { ...p.summary, n: 1, sd: Number.NaN, halfWidth: Number.NaN } } : p,
     );
     expect(sweepKnee(one)).toBeUndefined();
+    // every width shows a loss: the knee lies above the sweep; none does: the narrowest, with nothing below
+    const all = (m: number) => points.map((p) => ({ ...p, summary: { ...p.summary, mean: m, lo: m - HALF_WIDTH } }));
+    expect(sweepKnee(all(1.2))?.knee).toBe(Number.POSITIVE_INFINITY);
+    const none = sweepKnee(all(1));
+    expect(none?.knee).toBe(12);
+    expect(none?.below).toBeUndefined();
   });
 
   it("gives each verdict: 1 step reproduced, 2 partly, 3 not, n = 1 at the widest not tested", () => {
@@ -373,8 +380,11 @@ describe("the knees", () => {
       "knee/cifar10": "not reproduced",
       "knee/svhn": "not tested",
     });
-    expect(byId(fs, "knee/pi-mnist").evidence).toContain("budget: knee 18 (every width from it to 24 at most 1.025");
-    expect(byId(fs, "knee/svhn").evidence).toContain("n = 1 at the widest width (24)");
+    expect(byId(fs, "knee/pi-mnist").evidence).toContain(
+      "budget: knee 18 (from it to 24 bits every 95 % interval reaches 1; 16 bits shows a loss: " +
+        "1.030 ± 0.010 [1.005, 1.055], n=3)",
+    );
+    expect(byId(fs, "knee/svhn").evidence).toContain("n = 1 at 24 bits (no interval)");
     expect(byId(fs, "knee/pi-mnist").evidence).toContain("1 step of 2 bits from the paper's 20");
     expect(byId(fs, "knee/cifar10").evidence).toContain("3 steps of 2 bits from the paper's 20");
   });
@@ -412,7 +422,7 @@ describe("the knees", () => {
     expect(e("cifar10")).toContain("from budget to long the knee does not move");
     expect(e("pi-mnist")).toContain("the verdict uses long");
     expect(e("pi-mnist")).toContain("long variant, 20 epochs on the whole training set");
-    expect(e("svhn")).toContain("long: n = 1 at the widest width (22)");
+    expect(e("svhn")).toContain("long: n = 1 at 22 bits (no interval)");
     expect(verdicts(fs)).toEqual({
       "knee/pi-mnist": "reproduced", // long's 18 (budget's 16 would be partly)
       "knee/mnist-conv": "partly", // long's 16 (budget's 20 would be reproduced)

@@ -1,8 +1,8 @@
 /**
  * `lowprec reproduce` (what `npm run reproduce` runs): the paper's Table 2 and its four figure sweeps in one
- * variant (budget by default: 3 seeds per cell, about 3 hours on one 2-core machine, on the embedded MNIST; CIFAR-10 and SVHN
- * when their files are present), through the same sweeps as `lowprec sweep`, so a killed reproduce resumes
- * where it stopped and finished runs are never rerun.
+ * variant (budget by default: 3 seeds per cell, about 3 hours on one 2-core machine, on the embedded MNIST;
+ * CIFAR-10 and SVHN when their files are present), through the same sweeps as `lowprec sweep`, so a killed
+ * reproduce resumes where it stopped and finished runs are never rerun.
  */
 import { join } from "node:path";
 import { buildReport, collectReport, loadExperiment, runSweep, VARIANTS, type VariantName } from "@lowprec/experiments";
