@@ -445,7 +445,7 @@ export interface ScaleRecord {
 }
 
 function emptyStats(): QuantizeStats {
-  return { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, amax: 0 };
+  return { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, flushed: 0, amax: 0 };
 }
 
 /** The per-group run-time state: scale, random stream, the stats of its passes this step. */

@@ -66,7 +66,7 @@ void fixed_block(const QParams& q, const float* __restrict x, float* __restrict 
   const double kmax = std::ldexp(1.0, q.bits - 1) - 1, khalf = kmax / 2;
   const uint32_t key = stream_key(q.seed, (uint32_t)((q.counter + (uint64_t)lo) >> 32));
   const uint32_t lo0 = (uint32_t)(q.counter + (uint64_t)lo);
-  int64_t overflow = 0, half = 0, nan = 0;
+  int64_t overflow = 0, half = 0, nan = 0, flushed = 0;
   int32_t amax = 0;
   uint32_t draws[4096];
   for (int64_t c0 = lo; c0 < hi; c0 += 4096) {
@@ -88,13 +88,14 @@ void fixed_block(const QParams& q, const float* __restrict x, float* __restrict 
       overflow += ak >= kmax;
       half += ak >= khalf;
       nan += xi != xi;
+      flushed += (k == 0) & (xi != 0);  // a NaN k is never 0
       k = k > kmax ? kmax : k;
       k = k < -kmax ? -kmax : k;
       const float out = k == 0 ? 0.0f : (float)(k * inv);
       y[i] = xi != xi ? std::numeric_limits<float>::quiet_NaN() : out;
     }
   }
-  st.overflow += overflow; st.half += half; st.nan += nan;
+  st.overflow += overflow; st.half += half; st.nan += nan; st.flushed += flushed;
   float a;
   std::memcpy(&a, &amax, sizeof a);
   if ((double)a > st.amax) st.amax = a;
@@ -121,14 +122,14 @@ void fixed_block_f32(const QParams& q, const float* __restrict x, float* __restr
   const float kmax = (float)(std::ldexp(1.0, q.bits - 1) - 1), khalf = kmax / 2;
   const uint32_t key = stream_key(q.seed, (uint32_t)((q.counter + (uint64_t)lo) >> 32));
   const uint32_t lo0 = (uint32_t)(q.counter + (uint64_t)lo);
-  int64_t overflow = 0, half = 0, nan = 0;
+  int64_t overflow = 0, half = 0, nan = 0, flushed = 0;
   int32_t amax = 0;
   uint32_t draws[4096];
   for (int64_t c0 = lo; c0 < hi; c0 += 4096) {
     const int64_t c1 = std::min(hi, c0 + 4096);
     amax = std::max(amax, amax_bits(x, c0, c1));
     if (MODE == STOCHASTIC) fill_draws(key, lo0 + (uint32_t)(c0 - lo), draws, c1 - c0);
-    int32_t ov = 0, hf = 0, nn = 0;
+    int32_t ov = 0, hf = 0, nn = 0, fz = 0;
     for (int64_t i = c0; i < c1; i++) {
       const float xi = x[i];
       const float v = xi * s;
@@ -149,14 +150,15 @@ void fixed_block_f32(const QParams& q, const float* __restrict x, float* __restr
       ov += ak >= kmax;
       hf += ak >= khalf;
       nn += xi != xi;
+      fz += (k == 0) & (xi != 0);  // a NaN k is never 0
       k = k > kmax ? kmax : k;
       k = k < -kmax ? -kmax : k;
-      const float out = k == 0 ? 0.0f : k * inv;
+      const float out = (k + 0.0f) * inv;  // −0 + 0 = +0: a single zero, without a select
       y[i] = xi != xi ? std::numeric_limits<float>::quiet_NaN() : out;
     }
-    overflow += ov; half += hf; nan += nn;
+    overflow += ov; half += hf; nan += nn; flushed += fz;
   }
-  st.overflow += overflow; st.half += half; st.nan += nan;
+  st.overflow += overflow; st.half += half; st.nan += nan; st.flushed += flushed;
   float a;
   std::memcpy(&a, &amax, sizeof a);
   if ((double)a > st.amax) st.amax = a;
@@ -208,7 +210,7 @@ void float_block(const QParams& q, const float* __restrict x, float* __restrict 
   const uint32_t key = stream_key(q.seed, (uint32_t)((q.counter + (uint64_t)lo) >> 32));
   const uint32_t lo0 = (uint32_t)(q.counter + (uint64_t)lo);
   const float qnan = std::numeric_limits<float>::quiet_NaN();
-  int64_t overflow = 0, half = 0, nan = 0;
+  int64_t overflow = 0, half = 0, nan = 0, flushed = 0;
   int32_t amax = 0;
   uint32_t draws[4096];
   for (int64_t c0 = lo; c0 < hi; c0 += 4096) {
@@ -241,11 +243,13 @@ void float_block(const QParams& q, const float* __restrict x, float* __restrict 
       half += counted && !(v < half_max);
       overflow += counted && !(v < max);
       nan += is_nan;
+      // v is a magnitude on the target's grid (exact in float32); ±Inf and NaN inputs never give 0 here
+      flushed += (v == 0) & (a != 0);
       const float out = float_of(bits_of((float)v) | sign);
       y[i] = (is_nan || v != v) ? qnan : out;
     }
   }
-  st.overflow += overflow; st.half += half; st.nan += nan;
+  st.overflow += overflow; st.half += half; st.nan += nan; st.flushed += flushed;
   float am;
   std::memcpy(&am, &amax, sizeof am);
   if ((double)am > st.amax) st.amax = am;
@@ -264,7 +268,10 @@ void float_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t
 // vcvtph2ps widens exactly. That is float_block<NEAREST_EVEN> for this format, bit for bit, except NaN:
 // NaN inputs get the canonical +NaN like the other kernels (their payload/sign would survive F16C).
 // Stats as float_block: over non-NaN inputs, overflow = #|q| >= 65504 (Inf counts), half = #|q| >= 32752
-// (ordered compares are false for NaN); amax = largest finite |x| over the input's bits. NOTE: the caller's
+// (ordered compares are false for NaN); flushed = #(0 < |x| <= 2^-25): exactly the inputs this rounding sends to
+// ±0 (2^-25 is the tie between 0 and the smallest subnormal 2^-24, to the even 0; just above it rounds up). On the
+// bits of |x| in [0, 2^31): 0 < |x| <= T ⟺ |x| + (2^31 − 1) (wrapping, so 1 → INT32_MIN) < INT32_MIN + T, signed;
+// amax = largest finite |x| over the input's bits. NOTE: the caller's
 // MXCSR must not set DAZ (Node does not); with DAZ a float32 subnormal input would still give ±0, the same.
 // y may equal x (each vector is loaded before it is stored).
 void binary16_ne_f16c(const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
@@ -272,8 +279,9 @@ void binary16_ne_f16c(const float* x, float* y, int64_t lo, int64_t hi, QStats& 
   const __m256 max = _mm256_set1_ps(65504.0f), half_max = _mm256_set1_ps(32752.0f);
   const __m256 qnan = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fc00000));
   const __m256i inf_bits = _mm256_set1_epi32(0x7f800000);
+  const __m256i wrap = _mm256_set1_epi32(0x7fffffff), flush_below = _mm256_set1_epi32((int32_t)0xb3000000);
   __m256i ov = _mm256_setzero_si256(), hf = _mm256_setzero_si256(), nn = _mm256_setzero_si256(),
-          am = _mm256_setzero_si256();
+          fz = _mm256_setzero_si256(), am = _mm256_setzero_si256();
   // One vector: lanes with a true compare mask are -1, so subtracting the mask counts them.
   auto step = [&](__m256 v) {
     const __m256i ab = _mm256_castps_si256(_mm256_and_ps(v, abs_mask));
@@ -284,14 +292,17 @@ void binary16_ne_f16c(const float* x, float* y, int64_t lo, int64_t hi, QStats& 
     ov = _mm256_sub_epi32(ov, _mm256_castps_si256(_mm256_cmp_ps(aq, max, _CMP_GE_OQ)));
     hf = _mm256_sub_epi32(hf, _mm256_castps_si256(_mm256_cmp_ps(aq, half_max, _CMP_GE_OQ)));
     nn = _mm256_sub_epi32(nn, _mm256_castps_si256(is_nan));
+    // flush_below = INT32_MIN + bits(2^-25) = 0x80000000 + 0x33000000
+    fz = _mm256_sub_epi32(fz, _mm256_cmpgt_epi32(flush_below, _mm256_add_epi32(ab, wrap)));
     return _mm256_blendv_ps(q, qnan, is_nan);
   };
-  int64_t overflow = 0, half = 0, nan = 0;
+  int64_t overflow = 0, half = 0, nan = 0, flushed = 0;
   auto flush_counts = [&]() {
-    alignas(32) int32_t a[8], b[8], c[8];
+    alignas(32) int32_t a[8], b[8], c[8], d[8];
     _mm256_store_si256((__m256i*)a, ov); _mm256_store_si256((__m256i*)b, hf); _mm256_store_si256((__m256i*)c, nn);
-    for (int k = 0; k < 8; k++) { overflow += a[k]; half += b[k]; nan += c[k]; }
-    ov = hf = nn = _mm256_setzero_si256();
+    _mm256_store_si256((__m256i*)d, fz);
+    for (int k = 0; k < 8; k++) { overflow += a[k]; half += b[k]; nan += c[k]; flushed += d[k]; }
+    ov = hf = nn = fz = _mm256_setzero_si256();
   };
   int64_t i = lo;
   // Per-lane int32 counters: flush every 2^20 vectors, far below 2^31.
@@ -312,7 +323,7 @@ void binary16_ne_f16c(const float* x, float* y, int64_t lo, int64_t hi, QStats& 
   _mm256_store_si256((__m256i*)m, am);
   int32_t amax = 0;
   for (int k = 0; k < 8; k++) amax = std::max(amax, m[k]);
-  st.overflow += overflow; st.half += half; st.nan += nan;
+  st.overflow += overflow; st.half += half; st.nan += nan; st.flushed += flushed;
   float a;
   std::memcpy(&a, &amax, sizeof a);
   if ((double)a > st.amax) st.amax = a;
@@ -328,6 +339,7 @@ inline bool is_binary16_nearest_even(const QParams& q) {
          !q.saturate && q.ieee;
 }
 
+// A float32 input is exactly a double: nothing rounds, so nothing is flushed (st.flushed stays as it is).
 void identity_range(const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
   const double half_max = FLOAT32_MAX / 2;
   int64_t overflow = 0, half = 0, nan = 0;
