@@ -29,7 +29,7 @@ const RNE_MAGIC = 6755399441055744;
 
 /** A zeroed statistics record. */
 export function emptyStats(): QuantizeStats {
-  return { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, flushed: 0, amax: 0 };
+  return { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, flushed: 0, zeros: 0, amax: 0 };
 }
 
 /**
@@ -38,7 +38,7 @@ export function emptyStats(): QuantizeStats {
  * @example
  * const x = new Float32Array([0.1, 40, -40, NaN]);
  * quantize(x, fixed({ bits: 20, integerBits: 5 })).stats
- * // { count: 4, overflow: 2, overflowHalfRange: 2, nan: 1, flushed: 0, amax: 40 }
+ * // { count: 4, overflow: 2, overflowHalfRange: 2, nan: 1, flushed: 0, zeros: 0, amax: 40 }
  */
 export function quantize(
   src: FloatArray,
@@ -71,6 +71,7 @@ export function quantize(
   stats.overflowHalfRange = 0;
   stats.nan = 0;
   stats.flushed = 0;
+  stats.zeros = 0;
   stats.amax = 0;
   switch (format.kind) {
     case "identity":
@@ -122,7 +123,8 @@ function quantizeIdentity(src: FloatArray, out: FloatArray, stats: QuantizeStats
     overflow = 0,
     half = 0,
     nan = 0,
-    flushed = 0;
+    flushed = 0,
+    zeros = 0;
   const halfMax = FLOAT32_MAX / 2;
   for (let i = 0; i < src.length; i++) {
     const raw = src[i]!,
@@ -138,13 +140,17 @@ function quantizeIdentity(src: FloatArray, out: FloatArray, stats: QuantizeStats
       if (a >= FLOAT32_MAX) overflow++;
     }
     if (a > amax && a !== Infinity) amax = a;
-    // NOTE: only a float64 input below half float32's smallest subnormal becomes zero here.
-    if (a === 0 && raw !== 0) flushed++;
+    // NOTE: only a float64 input below half float32's smallest subnormal is flushed here.
+    if (a === 0) {
+      if (raw === 0) zeros++;
+      else flushed++;
+    }
   }
   stats.overflow = overflow;
   stats.overflowHalfRange = half;
   stats.nan = nan;
   stats.flushed = flushed;
+  stats.zeros = zeros;
   stats.amax = amax;
 }
 
@@ -166,7 +172,8 @@ function quantizeFixed(
     overflow = 0,
     half = 0,
     nan = 0,
-    flushed = 0;
+    flushed = 0,
+    zeros = 0;
   let lo = 0,
     hi = 0,
     key = 0;
@@ -208,6 +215,7 @@ function quantizeFixed(
     } else if (ak === 0) {
       // NOTE: a zero input is not flushed; a NaN k falls through to the NaN count.
       if (a !== 0) flushed++;
+      else zeros++;
     } else if (Number.isNaN(k)) nan++;
     // NOTE: + 0 turns −0 into +0: two's complement has a single zero.
     out[i] = k * inv + 0;
@@ -216,6 +224,7 @@ function quantizeFixed(
   stats.overflowHalfRange = half;
   stats.nan = nan;
   stats.flushed = flushed;
+  stats.zeros = zeros;
   stats.amax = amax;
 }
 
@@ -245,7 +254,8 @@ function quantizeFloat(
     overflow = 0,
     half = 0,
     nan = 0,
-    flushed = 0;
+    flushed = 0,
+    zeros = 0;
   let lo = 0,
     hi = 0,
     key = 0;
@@ -302,13 +312,17 @@ function quantizeFloat(
       }
     }
     // NOTE: v is a magnitude; it is 0 only from a finite input (±Infinity gives the overflow value, NaN NaN).
-    if (v === 0 && a !== 0) flushed++;
+    if (v === 0) {
+      if (a !== 0) flushed++;
+      else zeros++;
+    }
     out[i] = sign * v; // a negative value that rounds to zero keeps its sign: −0
   }
   stats.overflow = overflow;
   stats.overflowHalfRange = half;
   stats.nan = nan;
   stats.flushed = flushed;
+  stats.zeros = zeros;
   stats.amax = amax;
 }
 
@@ -346,7 +360,8 @@ function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: Float
     overflow = 0,
     half = 0,
     nan = 0,
-    flushed = 0;
+    flushed = 0,
+    zeros = 0;
   for (let i = 0; i < src.length; i++) {
     const b = inBits[i]!;
     const u = b & 0x7fffffff;
@@ -364,6 +379,7 @@ function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: Float
     }
     if (u === 0) {
       outBits[i] = b;
+      zeros++;
       continue;
     }
     const x = src[i]!;
@@ -388,5 +404,6 @@ function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: Float
   stats.overflowHalfRange = half;
   stats.nan = nan;
   stats.flushed = flushed;
+  stats.zeros = zeros;
   stats.amax = f32[0]!;
 }

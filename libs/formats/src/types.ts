@@ -119,6 +119,8 @@ export interface QuantizeStats {
    * point) or below half its smallest subnormal (floats; the smallest normal without subnormals), flushed to zero
    */
   flushed: number;
+  /** inputs equal to ±0 (so `count − zeros` are the nonzero inputs, the denominator of a flush rate) */
+  zeros: number;
   /** largest finite |x| of the input before rounding (0 for an empty input), for amax scaling */
   amax: number;
 }

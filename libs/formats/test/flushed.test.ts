@@ -57,6 +57,14 @@ describe("flushed: nonzero finite inputs that round to zero", () => {
     const e5m10 = float({ exponent: 5, mantissa: 10, subnormals: false }); // smallest normal 2^-14
     expect(flushed([2 ** -15, -(2 ** -15), 2 ** -14 * 0.999, 2 ** -14, -(2 ** -14), 1], e5m10, "nearest-even")).toBe(3);
   });
+  it("zeros counts the ±0 inputs of every format, apart from the flushed ones", () => {
+    const xs = [0, -0, u / 4, 1e-40, 0, NaN, Infinity, 1];
+    for (const format of [d8, binary16, float({ exponent: 5, mantissa: 10, subnormals: false }), identity])
+      for (const src of [Float32Array.from(xs), Float64Array.from(xs)]) {
+        const { stats } = quantize(src, format, { integerBits: 2 });
+        expect(stats.zeros, format.name).toBe(3);
+      }
+  });
   it("identity: only a float64 input below half float32's smallest subnormal (2^-150) becomes zero", () => {
     const src = Float64Array.of(1e-50, -1e-50, 2 ** -151, 2 ** -149, 1e-40, 0, -0, NaN);
     expect(quantize(src, identity).stats.flushed).toBe(3);

@@ -17,6 +17,7 @@ const pass = (count: number, overflow: number, overflowHalfRange: number, amax =
   overflowHalfRange,
   nan: 0,
   flushed: 0,
+  zeros: 0,
   amax,
 });
 

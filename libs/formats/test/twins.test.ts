@@ -55,8 +55,10 @@ describe("quantize equals roundScalar", () => {
           const src = f64 ? Float64Array.from(xs) : Float32Array.from(xs);
           let want = 0;
           for (let i = 0; i < xs.length; i++) if (Number.isFinite(src[i]) && src[i] !== 0 && s[i] === 0) want++;
+          const zeros = src.filter((x) => x === 0).length;
           const { stats } = quantize(src, f, { rounding, rng: { seed: 99, counter: 0 } });
           expect(stats.flushed).toBe(want);
+          expect(stats.zeros).toBe(zeros);
         });
       }
   it("dynamic fixed point at several integer bits", () => {

@@ -37,6 +37,8 @@ function flushedIn(x: Float32Array, y: Float32Array): number {
   for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i]) && x[i] !== 0 && y[i] === 0) n++;
   return n;
 }
+/** ±0 inputs: what stats.zeros must say. */
+const zerosIn = (x: Float32Array): number => x.filter((v) => v === 0).length;
 
 const available = nativeAvailable().available;
 const MODES: RoundingMode[] = ["nearest-even", "nearest-away", "toward-zero", "stochastic"];
@@ -159,6 +161,7 @@ describe.skipIf(!available)("parity: native quantize == @lowprec/formats quantiz
           expect(i, i < 0 ? "" : `x=${x[i]} want ${want[i]} got ${got[i]}`).toBe(-1);
           expect(stats).toEqual(ref);
           expect(ref.flushed).toBe(flushedIn(x, want));
+          expect(ref.zeros).toBe(zerosIn(x));
           // every format but identity flushes some of the edge values (below half a step or a subnormal)
           if (c.format.kind !== "identity") expect(ref.flushed).toBeGreaterThan(0);
           expect(s2.counter).toBe(s1.counter);
@@ -212,6 +215,7 @@ describe.skipIf(!available)("parity: native quantize == @lowprec/formats quantiz
       expect(i, i < 0 ? "" : `${what}: x=${x[i]} want ${want[i]} got ${got[i]}`).toBe(-1);
       expect(stats, what).toEqual(ref);
       expect(ref.flushed, what).toBe(flushedIn(x, want));
+      expect(ref.zeros, what).toBe(zerosIn(x));
       const inPlace = x.slice();
       expect(getBackend("native").quantize({ x: inPlace, format: binary16, rounding: "nearest-even" }), what).toEqual(
         ref,
@@ -601,11 +605,11 @@ describe.skipIf(!available)("native addon checks every length itself (no out-of-
     expect(() => addon.softmaxCrossEntropyBackward(1, 3, F(3), Int32Array.of(3), F(3), 1, null, null)).toThrow(
       /labels\[0\]/,
     );
-    expect(() => addon.quantize(F(4), F(3), new Float64Array(12).fill(2), new Float64Array(6))).toThrow(
+    expect(() => addon.quantize(F(4), F(3), new Float64Array(12).fill(2), new Float64Array(7))).toThrow(
       /y has length 3/,
     );
     expect(() => addon.quantize(F(4), F(4), new Float64Array(12).fill(2), new Float64Array(5))).toThrow(
-      /quantize stats has length 5, expected 6/,
+      /quantize stats has length 5, expected 7/,
     );
     expect(() => addon.applyMask(F(4), new Uint8Array(3), F(4))).toThrow(/mask has length 3/);
   });
