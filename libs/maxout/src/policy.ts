@@ -440,12 +440,17 @@ export interface ScaleRecord {
   readonly overflowRate: number;
   /** the same with one integer bit fewer (|q| ≥ max/2) */
   readonly overflowRateHalfRange: number;
+  /**
+   * the fraction of the window's nonzero values that its observed passes rounded to zero: Σ flushed / Σ (count −
+   * zeros) over the window's observed passes (NaN when the window saw no nonzero value)
+   */
+  readonly flushRate: number;
   /** largest finite |x| seen in the window */
   readonly amax: number;
 }
 
 function emptyStats(): QuantizeStats {
-  return { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, flushed: 0, amax: 0 };
+  return { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, flushed: 0, zeros: 0, amax: 0 };
 }
 
 /** The per-group run-time state: scale, random stream, the stats of its passes this step. */
@@ -465,6 +470,9 @@ class GroupState {
   windowRate = 0;
   windowRateHalf = 0;
   windowAmax = 0;
+  /** flushed values and nonzero values of the window's observed passes (flushRate = their ratio) */
+  windowFlushed = 0;
+  windowNonzero = 0;
 
   constructor(
     readonly rule: GroupRule,
@@ -516,6 +524,9 @@ export interface LayerPrecisionState {
       windowRate: number;
       windowRateHalf: number;
       windowAmax: number;
+      /** absent in checkpoints written before the flush telemetry: read as 0 */
+      windowFlushed?: number;
+      windowNonzero?: number;
     }
   >;
 }
@@ -613,6 +624,8 @@ export class LayerPrecision {
           rate += s.overflow / s.count;
           half += s.overflowHalfRange / s.count;
         }
+        g.windowFlushed += s.flushed;
+        g.windowNonzero += s.count - s.zeros;
         if (s.amax > g.windowAmax) g.windowAmax = s.amax;
       }
       g.windowRate += rate / g.pending.length;
@@ -651,12 +664,15 @@ export class LayerPrecision {
         integerBits: g.integerBits(),
         overflowRate: g.windowRate / g.windowSteps,
         overflowRateHalfRange: g.windowRateHalf / g.windowSteps,
+        flushRate: g.windowNonzero > 0 ? g.windowFlushed / g.windowNonzero : Number.NaN,
         amax: g.windowAmax,
       });
       g.windowSteps = 0;
       g.windowRate = 0;
       g.windowRateHalf = 0;
       g.windowAmax = 0;
+      g.windowFlushed = 0;
+      g.windowNonzero = 0;
     }
     return out;
   }
@@ -672,6 +688,8 @@ export class LayerPrecision {
         windowRate: g.windowRate,
         windowRateHalf: g.windowRateHalf,
         windowAmax: g.windowAmax,
+        windowFlushed: g.windowFlushed,
+        windowNonzero: g.windowNonzero,
       };
     }
     return { groups };
@@ -687,6 +705,10 @@ export class LayerPrecision {
       g.windowRate = s.windowRate;
       g.windowRateHalf = s.windowRateHalf;
       g.windowAmax = s.windowAmax;
+      // NOTE: a checkpoint written before the flush telemetry lacks these; its open window's flushRate then counts
+      // only the steps after the resume.
+      g.windowFlushed = s.windowFlushed ?? 0;
+      g.windowNonzero = s.windowNonzero ?? 0;
       if (g.scale && s.scale) g.scale = makeScale(g.rule, s.scale);
     }
   }
