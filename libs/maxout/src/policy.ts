@@ -445,7 +445,10 @@ export interface ScaleRecord {
    * zeros) over the window's observed passes (NaN when the window saw no nonzero value)
    */
   readonly flushRate: number;
-  /** largest finite |x| seen in the window */
+  /**
+   * largest finite |x| seen in the window by the observed passes (with delayed amax: by all of the group's passes,
+   * the amax the rule used)
+   */
   readonly amax: number;
 }
 
@@ -466,6 +469,8 @@ class GroupState {
   readonly stats = new Map<PointName, QuantizeStats>();
   /** observed passes this step */
   readonly pending: QuantizeStats[] = [];
+  /** delayed amax: the group's other passes this step, whose input amax the rule sees too (see `at`) */
+  readonly amaxOnly: QuantizeStats[] = [];
   windowSteps = 0;
   windowRate = 0;
   windowRateHalf = 0;
@@ -586,6 +591,13 @@ export class LayerPrecision {
       p.step !== "test" &&
       (g.observeCopies ? point === "weightsForMultiply" || point === "biasesForMultiply" : p.observe);
     if (observed) g.pending.push(stats);
+    // NOTE: delayed amax must see the largest |x| before the group's range clamps it. A group's observed pass may
+    // round values that an earlier pass of the step already clamped to that range: w is observed after max-norm,
+    // on factor · Q_u(W + v) with factor ≤ 1, so its amax never exceeds the range and the range could only shrink
+    // (METHOD.md §8.4). The rule therefore takes the amax over all of the group's passes of the step (W + v of
+    // storedWeights for w; for conv dEdz the pooled-sum gradient before the unpooled one). The rates stay those of
+    // the observed passes.
+    else if (p.step !== "test" && g.scale?.policy.kind === "delayed-amax") g.amaxOnly.push(stats);
     const integerBits = format.kind === "dynamic-fixed" || scaled ? g.integerBits() : undefined;
     this.recorder?.({
       layer: this.layer,
@@ -615,6 +627,12 @@ export class LayerPrecision {
   endStep(examples: number): void {
     for (const name of GROUPS) {
       const g = this.groups[name];
+      // NOTE: delayed amax reads only the amax of these (its rates are those of no window).
+      for (const s of g.amaxOnly) {
+        g.scale?.observe(s);
+        if (s.amax > g.windowAmax) g.windowAmax = s.amax;
+      }
+      g.amaxOnly.length = 0;
       if (g.pending.length === 0) continue;
       let rate = 0,
         half = 0;
