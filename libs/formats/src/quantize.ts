@@ -29,7 +29,7 @@ const RNE_MAGIC = 6755399441055744;
 
 /** A zeroed statistics record. */
 export function emptyStats(): QuantizeStats {
-  return { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, amax: 0 };
+  return { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, flushed: 0, zeros: 0, amax: 0 };
 }
 
 /**
@@ -38,7 +38,7 @@ export function emptyStats(): QuantizeStats {
  * @example
  * const x = new Float32Array([0.1, 40, -40, NaN]);
  * quantize(x, fixed({ bits: 20, integerBits: 5 })).stats
- * // { count: 4, overflow: 2, overflowHalfRange: 2, nan: 1, amax: 40 }
+ * // { count: 4, overflow: 2, overflowHalfRange: 2, nan: 1, flushed: 0, zeros: 0, amax: 40 }
  */
 export function quantize(
   src: FloatArray,
@@ -70,6 +70,8 @@ export function quantize(
   stats.overflow = 0;
   stats.overflowHalfRange = 0;
   stats.nan = 0;
+  stats.flushed = 0;
+  stats.zeros = 0;
   stats.amax = 0;
   switch (format.kind) {
     case "identity":
@@ -120,10 +122,13 @@ function quantizeIdentity(src: FloatArray, out: FloatArray, stats: QuantizeStats
   let amax = 0,
     overflow = 0,
     half = 0,
-    nan = 0;
+    nan = 0,
+    flushed = 0,
+    zeros = 0;
   const halfMax = FLOAT32_MAX / 2;
   for (let i = 0; i < src.length; i++) {
-    const x = Math.fround(src[i]!);
+    const raw = src[i]!,
+      x = Math.fround(raw);
     out[i] = x;
     if (Number.isNaN(x)) {
       nan++;
@@ -135,14 +140,21 @@ function quantizeIdentity(src: FloatArray, out: FloatArray, stats: QuantizeStats
       if (a >= FLOAT32_MAX) overflow++;
     }
     if (a > amax && a !== Infinity) amax = a;
+    // NOTE: only a float64 input below half float32's smallest subnormal is flushed here.
+    if (a === 0) {
+      if (raw === 0) zeros++;
+      else flushed++;
+    }
   }
   stats.overflow = overflow;
   stats.overflowHalfRange = half;
   stats.nan = nan;
+  stats.flushed = flushed;
+  stats.zeros = zeros;
   stats.amax = amax;
 }
 
-/** Fixed point, f fractional bits: k = round(x·2^f) clamped to ±kmax; counts on |k|. */
+/** Fixed point, f fractional bits: k = round(x·2^f) clamped to ±kmax; counts on |k|, flushes where k = 0, x ≠ 0. */
 function quantizeFixed(
   src: FloatArray,
   out: FloatArray,
@@ -159,7 +171,9 @@ function quantizeFixed(
   let amax = 0,
     overflow = 0,
     half = 0,
-    nan = 0;
+    nan = 0,
+    flushed = 0,
+    zeros = 0;
   let lo = 0,
     hi = 0,
     key = 0;
@@ -198,6 +212,10 @@ function quantizeFixed(
     if (ak >= khalf) {
       half++;
       if (ak >= kmax) overflow++;
+    } else if (ak === 0) {
+      // NOTE: a zero input is not flushed; a NaN k falls through to the NaN count.
+      if (a !== 0) flushed++;
+      else zeros++;
     } else if (Number.isNaN(k)) nan++;
     // NOTE: + 0 turns −0 into +0: two's complement has a single zero.
     out[i] = k * inv + 0;
@@ -205,6 +223,8 @@ function quantizeFixed(
   stats.overflow = overflow;
   stats.overflowHalfRange = half;
   stats.nan = nan;
+  stats.flushed = flushed;
+  stats.zeros = zeros;
   stats.amax = amax;
 }
 
@@ -233,7 +253,9 @@ function quantizeFloat(
   let amax = 0,
     overflow = 0,
     half = 0,
-    nan = 0;
+    nan = 0,
+    flushed = 0,
+    zeros = 0;
   let lo = 0,
     hi = 0,
     key = 0;
@@ -289,11 +311,18 @@ function quantizeFloat(
         if (!(v < max)) overflow++;
       }
     }
+    // NOTE: v is a magnitude; it is 0 only from a finite input (±Infinity gives the overflow value, NaN NaN).
+    if (v === 0) {
+      if (a !== 0) flushed++;
+      else zeros++;
+    }
     out[i] = sign * v; // a negative value that rounds to zero keeps its sign: −0
   }
   stats.overflow = overflow;
   stats.overflowHalfRange = half;
   stats.nan = nan;
+  stats.flushed = flushed;
+  stats.zeros = zeros;
   stats.amax = amax;
 }
 
@@ -330,7 +359,9 @@ function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: Float
   let amaxBits = 0,
     overflow = 0,
     half = 0,
-    nan = 0;
+    nan = 0,
+    flushed = 0,
+    zeros = 0;
   for (let i = 0; i < src.length; i++) {
     const b = inBits[i]!;
     const u = b & 0x7fffffff;
@@ -348,6 +379,7 @@ function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: Float
     }
     if (u === 0) {
       outBits[i] = b;
+      zeros++;
       continue;
     }
     const x = src[i]!;
@@ -363,11 +395,15 @@ function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: Float
       half++;
       if (!(a < max)) overflow++;
     }
+    // NOTE: a nonzero input reaches here (zeros were copied above), and a normal of the target never rounds to 0.
+    if (a === 0) flushed++;
     out[i] = v;
   }
   i32[0] = amaxBits;
   stats.overflow = overflow;
   stats.overflowHalfRange = half;
   stats.nan = nan;
+  stats.flushed = flushed;
+  stats.zeros = zeros;
   stats.amax = f32[0]!;
 }

@@ -114,6 +114,13 @@ export interface QuantizeStats {
   overflowHalfRange: number;
   /** NaN inputs (passed through as NaN; fixed point has no NaN code, so a caller may stop on this) */
   nan: number;
+  /**
+   * nonzero finite inputs whose rounded value is zero (±0): values below half the format's smallest step (fixed
+   * point) or below half its smallest subnormal (floats; the smallest normal without subnormals), flushed to zero
+   */
+  flushed: number;
+  /** inputs equal to ±0 (so `count − zeros` are the nonzero inputs, the denominator of a flush rate) */
+  zeros: number;
   /** largest finite |x| of the input before rounding (0 for an empty input), for amax scaling */
   amax: number;
 }

@@ -76,18 +76,18 @@ describe("quantize statistics", () => {
     const x = new Float32Array([0.5, 1.99, 2.0, 3.96875, 3.98, -100, NaN, -1.984375, Infinity]);
     const { stats } = quantize(x, q);
     // |k|: 16, 64 (1.99·32 = 63.68), 64, 127, 127 (sat), 127 (sat), NaN, 63.5 → 64 (tie to even), 127 (Inf saturates)
-    expect(stats).toEqual({ count: 9, overflow: 4, overflowHalfRange: 7, nan: 1, amax: 100 });
+    expect(stats).toEqual({ count: 9, overflow: 4, overflowHalfRange: 7, nan: 1, flushed: 0, zeros: 0, amax: 100 });
   });
   it("fills a caller's stats object and writes into a separate output", () => {
     const src = new Float64Array([1 / 3, -2]),
       out = new Float32Array(2),
-      stats = { count: 0, overflow: 9, overflowHalfRange: 9, nan: 9, amax: 9 };
+      stats = { count: 0, overflow: 9, overflowHalfRange: 9, nan: 9, flushed: 9, zeros: 9, amax: 9 };
     const r = quantize(src, paper20, { out, stats });
     expect(r.out).toBe(out);
     expect(r.stats).toBe(stats);
     expect(src[0]).toBe(1 / 3);
     expect(Array.from(out)).toEqual([5461 / 16384, -2]);
-    expect(stats).toEqual({ count: 2, overflow: 0, overflowHalfRange: 0, nan: 0, amax: 2 });
+    expect(stats).toEqual({ count: 2, overflow: 0, overflowHalfRange: 0, nan: 0, flushed: 0, zeros: 0, amax: 2 });
   });
   it("handles empty arrays", () => {
     expect(quantize(new Float32Array(0), paper20).stats).toEqual({
@@ -95,6 +95,8 @@ describe("quantize statistics", () => {
       overflow: 0,
       overflowHalfRange: 0,
       nan: 0,
+      flushed: 0,
+      zeros: 0,
       amax: 0,
     });
   });

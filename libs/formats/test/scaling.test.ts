@@ -16,6 +16,8 @@ const pass = (count: number, overflow: number, overflowHalfRange: number, amax =
   overflow,
   overflowHalfRange,
   nan: 0,
+  flushed: 0,
+  zeros: 0,
   amax,
 });
 

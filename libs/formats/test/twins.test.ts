@@ -1,6 +1,6 @@
 // The array pass equals the scalar definition on random and edge inputs, for every format and rounding mode.
 import { describe, expect, it } from "vitest";
-import { PRESETS, ROUNDING_MODES, dynamicFixed, fixed, float, type Format } from "../src/index.js";
+import { PRESETS, ROUNDING_MODES, dynamicFixed, fixed, float, quantize, type Format } from "../src/index.js";
 import { array, scalar } from "./twins.js";
 
 const FORMATS: Format[] = [
@@ -51,11 +51,23 @@ describe("quantize equals roundScalar", () => {
             s = scalar(xs, f, { rounding, seed: 99, f64 });
           for (let i = 0; i < xs.length; i++)
             if (!Object.is(a[i], s[i])) throw new Error(`x=${xs[i]}: quantize ${a[i]}, roundScalar ${s[i]}`);
+          // stats.flushed = the nonzero finite inputs (as stored) that roundScalar sends to ±0
+          const src = f64 ? Float64Array.from(xs) : Float32Array.from(xs);
+          let want = 0;
+          for (let i = 0; i < xs.length; i++) if (Number.isFinite(src[i]) && src[i] !== 0 && s[i] === 0) want++;
+          const zeros = src.filter((x) => x === 0).length;
+          const { stats } = quantize(src, f, { rounding, rng: { seed: 99, counter: 0 } });
+          expect(stats.flushed).toBe(want);
+          expect(stats.zeros).toBe(zeros);
         });
       }
   it("dynamic fixed point at several integer bits", () => {
     const d = dynamicFixed({ bits: 12 });
-    for (const integerBits of [-8, -1, 0, 5, 11, 20])
-      expect(array(xs, d, { integerBits })).toEqual(scalar(xs, d, { integerBits }));
+    for (const integerBits of [-8, -1, 0, 5, 11, 20]) {
+      const s = scalar(xs, d, { integerBits });
+      expect(array(xs, d, { integerBits })).toEqual(s);
+      const flushed = xs.filter((x, i) => Number.isFinite(x) && x !== 0 && s[i] === 0).length;
+      expect(quantize(Float64Array.from(xs), d, { integerBits }).stats.flushed).toBe(flushed);
+    }
   });
 });

@@ -440,12 +440,20 @@ export interface ScaleRecord {
   readonly overflowRate: number;
   /** the same with one integer bit fewer (|q| ≥ max/2) */
   readonly overflowRateHalfRange: number;
-  /** largest finite |x| seen in the window */
+  /**
+   * the fraction of the window's nonzero values that its observed passes rounded to zero: Σ flushed / Σ (count −
+   * zeros) over the window's observed passes (NaN when the window saw no nonzero value)
+   */
+  readonly flushRate: number;
+  /**
+   * largest finite |x| seen in the window by the observed passes (with delayed amax: by all of the group's passes,
+   * the amax the rule used)
+   */
   readonly amax: number;
 }
 
 function emptyStats(): QuantizeStats {
-  return { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, amax: 0 };
+  return { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, flushed: 0, zeros: 0, amax: 0 };
 }
 
 /** The per-group run-time state: scale, random stream, the stats of its passes this step. */
@@ -461,10 +469,15 @@ class GroupState {
   readonly stats = new Map<PointName, QuantizeStats>();
   /** observed passes this step */
   readonly pending: QuantizeStats[] = [];
+  /** delayed amax: the group's other passes this step, whose input amax the rule sees too (see `at`) */
+  readonly amaxOnly: QuantizeStats[] = [];
   windowSteps = 0;
   windowRate = 0;
   windowRateHalf = 0;
   windowAmax = 0;
+  /** flushed values and nonzero values of the window's observed passes (flushRate = their ratio) */
+  windowFlushed = 0;
+  windowNonzero = 0;
 
   constructor(
     readonly rule: GroupRule,
@@ -516,6 +529,9 @@ export interface LayerPrecisionState {
       windowRate: number;
       windowRateHalf: number;
       windowAmax: number;
+      /** absent in checkpoints written before the flush telemetry: read as 0 */
+      windowFlushed?: number;
+      windowNonzero?: number;
     }
   >;
 }
@@ -575,6 +591,13 @@ export class LayerPrecision {
       p.step !== "test" &&
       (g.observeCopies ? point === "weightsForMultiply" || point === "biasesForMultiply" : p.observe);
     if (observed) g.pending.push(stats);
+    // NOTE: delayed amax must see the largest |x| before the group's range clamps it. A group's observed pass may
+    // round values that an earlier pass of the step already clamped to that range: w is observed after max-norm,
+    // on factor · Q_u(W + v) with factor ≤ 1, so its amax never exceeds the range and the range could only shrink
+    // (METHOD.md §8.4). The rule therefore takes the amax over all of the group's passes of the step (W + v of
+    // storedWeights for w; for conv dEdz the pooled-sum gradient before the unpooled one). The rates stay those of
+    // the observed passes.
+    else if (p.step !== "test" && g.scale?.policy.kind === "delayed-amax") g.amaxOnly.push(stats);
     const integerBits = format.kind === "dynamic-fixed" || scaled ? g.integerBits() : undefined;
     this.recorder?.({
       layer: this.layer,
@@ -604,6 +627,12 @@ export class LayerPrecision {
   endStep(examples: number): void {
     for (const name of GROUPS) {
       const g = this.groups[name];
+      // NOTE: delayed amax reads only the amax of these (its rates are those of no window).
+      for (const s of g.amaxOnly) {
+        g.scale?.observe(s);
+        if (s.amax > g.windowAmax) g.windowAmax = s.amax;
+      }
+      g.amaxOnly.length = 0;
       if (g.pending.length === 0) continue;
       let rate = 0,
         half = 0;
@@ -613,6 +642,8 @@ export class LayerPrecision {
           rate += s.overflow / s.count;
           half += s.overflowHalfRange / s.count;
         }
+        g.windowFlushed += s.flushed;
+        g.windowNonzero += s.count - s.zeros;
         if (s.amax > g.windowAmax) g.windowAmax = s.amax;
       }
       g.windowRate += rate / g.pending.length;
@@ -651,12 +682,15 @@ export class LayerPrecision {
         integerBits: g.integerBits(),
         overflowRate: g.windowRate / g.windowSteps,
         overflowRateHalfRange: g.windowRateHalf / g.windowSteps,
+        flushRate: g.windowNonzero > 0 ? g.windowFlushed / g.windowNonzero : Number.NaN,
         amax: g.windowAmax,
       });
       g.windowSteps = 0;
       g.windowRate = 0;
       g.windowRateHalf = 0;
       g.windowAmax = 0;
+      g.windowFlushed = 0;
+      g.windowNonzero = 0;
     }
     return out;
   }
@@ -672,6 +706,8 @@ export class LayerPrecision {
         windowRate: g.windowRate,
         windowRateHalf: g.windowRateHalf,
         windowAmax: g.windowAmax,
+        windowFlushed: g.windowFlushed,
+        windowNonzero: g.windowNonzero,
       };
     }
     return { groups };
@@ -687,6 +723,10 @@ export class LayerPrecision {
       g.windowRate = s.windowRate;
       g.windowRateHalf = s.windowRateHalf;
       g.windowAmax = s.windowAmax;
+      // NOTE: a checkpoint written before the flush telemetry lacks these; its open window's flushRate then counts
+      // only the steps after the resume.
+      g.windowFlushed = s.windowFlushed ?? 0;
+      g.windowNonzero = s.windowNonzero ?? 0;
       if (g.scale && s.scale) g.scale = makeScale(g.rule, s.scale);
     }
   }

@@ -1,6 +1,13 @@
 /** Same seed, same bits; a killed run resumed from its checkpoint ends exactly as an uninterrupted run. */
 import { describe, expect, it } from "vitest";
-import { DivergenceError, MemoryOutput, train, type TrainResult } from "../src/index.js";
+import {
+  decodeCheckpoint,
+  DivergenceError,
+  encodeCheckpoint,
+  MemoryOutput,
+  train,
+  type TrainResult,
+} from "../src/index.js";
 import { convNet, denseNet, kernels, toyConfig, toySplits } from "./helpers.js";
 
 function bits(r: TrainResult): Uint32Array[] {
@@ -53,6 +60,40 @@ describe("determinism", () => {
       expect(resumed.network.layers[1]!.precision.toJSON()).toEqual(whole.network.layers[1]!.precision.toJSON());
     });
   }
+
+  it("dfxp: a checkpoint made before the flush telemetry (no window flush sums) resumes to the same bits", () => {
+    const c = toyConfig(denseNet, "dfxp", { hyper: { epochs: 3 }, precision: { calibrationEpochs: 1 } });
+    const wholeOut = new MemoryOutput();
+    const whole = train(c, toySplits(denseNet.input), wholeOut, { kernels });
+    const out = new MemoryOutput();
+    train(c, toySplits(denseNet.input), out, { kernels, stopAfterEpoch: 1 });
+    // the older checkpoint: the same header without windowFlushed and windowNonzero in any group's state
+    const { header, arrays } = decodeCheckpoint(out.checkpoint!);
+    let removed = 0;
+    const strip = (v: unknown): void => {
+      if (typeof v !== "object" || v === null) return;
+      const o = v as Record<string, unknown>;
+      for (const k of ["windowFlushed", "windowNonzero"])
+        if (k in o) {
+          delete o[k];
+          removed++;
+        }
+      for (const x of Object.values(o)) strip(x);
+    };
+    strip(header);
+    expect(removed).toBeGreaterThan(0);
+    out.checkpoint = encodeCheckpoint(header, arrays);
+    const resumed = train(c, toySplits(denseNet.input), out, { kernels, resume: true });
+    expect(resumed.completed).toBe(true);
+    expect(bits(resumed)).toEqual(bits(whole));
+    expect(errors(resumed)).toEqual(errors(whole));
+    // telemetry: a rate wherever the uninterrupted run has one (NaN: a window whose observed values were all zero,
+    // as the first layer's biases here); the epoch after the resume's epoch is the same
+    const rate = (rows: readonly { flushRate: number }[]) => rows.map((r) => Number.isNaN(r.flushRate));
+    expect(rate(out.scales.get(2)!)).toEqual(rate(wholeOut.scales.get(2)!));
+    expect(out.scales.get(2)!.some((r) => r.flushRate > 0)).toBe(true);
+    expect(out.scales.get(3)).toEqual(wholeOut.scales.get(3));
+  });
 
   it("refuses to resume a checkpoint of another configuration", () => {
     const out = new MemoryOutput();

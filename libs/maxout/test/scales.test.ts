@@ -70,6 +70,39 @@ describe("overflow-rate scaling, scripted", () => {
     expect(p.takeRecords()).toEqual([]);
   });
 
+  it("telemetry's flushRate pools the flushed and the nonzero values of the window's observed passes", () => {
+    const p = new LayerPrecision(spec, 0, 1);
+    const pass = (flushed: number, zeros: number) => {
+      const stats = p.at("weightedSum")!.stats!; // one observed pass of the step
+      Object.assign(stats, { count: 1000, overflow: 0, overflowHalfRange: 0, nan: 0, flushed, zeros, amax: 1 });
+      p.endStep(100);
+    };
+    // 1000 values a step: 30 of 600 nonzero flushed, then 10 of 200: (30 + 10) / (600 + 200) = 0.05
+    pass(30, 400);
+    pass(10, 800);
+    expect(p.takeRecords()[0]!.flushRate).toBeCloseTo(0.05, 15);
+    // a window whose values were all zero has no rate
+    pass(0, 1000);
+    expect(p.takeRecords()[0]!.flushRate).toBeNaN();
+  });
+
+  it("a checkpoint written before the flush telemetry restores (its open window's sums start at 0)", () => {
+    const p = new LayerPrecision(spec, 0, 1);
+    const stats = p.at("weightedSum")!.stats!;
+    Object.assign(stats, { count: 10, overflow: 0, overflowHalfRange: 0, nan: 0, flushed: 5, zeros: 0, amax: 1 });
+    p.endStep(10);
+    const state = JSON.parse(JSON.stringify(p.toJSON()));
+    expect(state.groups.z).toMatchObject({ windowFlushed: 5, windowNonzero: 10 });
+    for (const g of Object.values(state.groups) as Record<string, unknown>[]) {
+      delete g["windowFlushed"];
+      delete g["windowNonzero"];
+    }
+    const q = new LayerPrecision(spec, 0, 1);
+    q.restore(state);
+    expect(q.toJSON().groups["z"]).toMatchObject({ windowSteps: 1, windowFlushed: 0, windowNonzero: 0 });
+    expect(q.takeRecords()[0]!.flushRate).toBeNaN();
+  });
+
   it("delayed-amax sets integer bits from the recent max |x| (beyond the paper)", () => {
     const p = new LayerPrecision({ ...spec, scaling: { kind: "delayed-amax", history: 2, margin: 0 } }, 0, 1);
     const q = p.at("weightedSum")!;

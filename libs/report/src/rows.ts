@@ -63,10 +63,15 @@ export interface ScaleRow {
   integerBits: number;
   overflowRate: number;
   overflowRateHalfRange: number;
+  /**
+   * The fraction of the window's nonzero values rounded to zero. Optional: files written before this column read
+   * as NaN, as does a window that saw no nonzero value; rows made in code may leave it out (an empty cell).
+   */
+  flushRate?: number;
   amax: number;
 }
 
-type Kinds<T> = { readonly [K in keyof T]-?: T[K] extends number ? "number" : "string" };
+type Kinds<T> = { readonly [K in keyof T]-?: NonNullable<T[K]> extends number ? "number" : "string" };
 
 /** How each column of a row is read, and which cells may not be empty. */
 interface Schema<T> {
@@ -119,6 +124,7 @@ export const SCALE_COLUMNS: readonly (keyof ScaleRow)[] = Object.freeze([
   "integerBits",
   "overflowRate",
   "overflowRateHalfRange",
+  "flushRate",
   "amax",
 ] as const);
 
@@ -168,10 +174,13 @@ const SCALE_SCHEMA: Schema<ScaleRow> = {
     integerBits: "number",
     overflowRate: "number",
     overflowRateHalfRange: "number",
+    flushRate: "number",
     amax: "number",
   },
   nonEmpty: new Set(["group"]),
   finite: new Set(["epoch", "batch", "examples", "layer", "integerBits"]),
+  // NOTE: telemetry written before this column existed still reads (flushRate NaN)
+  optional: new Set(["flushRate"]),
 };
 
 /** A CSV cell: integers exactly, other finite numbers at 10 significant digits, NaN empty, ±Infinity by name. */

@@ -102,13 +102,28 @@ describe("results CSV", () => {
 
 describe("scale telemetry CSV", () => {
   it("round-trips and reads the run folder's header", () => {
-    const rows = makeScales();
+    const rows = makeScales().map((r, i) => ({ ...r, flushRate: i / 8 }));
     const csv = scaleRowsToCsv(rows);
     expect(csv.split("\n")[0]).toBe(
-      "phase,epoch,batch,examples,layer,group,integerBits,overflowRate,overflowRateHalfRange,amax",
+      "phase,epoch,batch,examples,layer,group,integerBits,overflowRate,overflowRateHalfRange,flushRate,amax",
     );
     expect(SCALE_COLUMNS.join(",")).toBe(csv.split("\n")[0]);
     expect(scaleRowsFromCsv(csv, "scales/epoch-0001.csv")).toEqual(rows);
+  });
+
+  it("reads telemetry written before the flushRate column (flushRate NaN), and an empty cell as NaN", () => {
+    const old =
+      "phase,epoch,batch,examples,layer,group,integerBits,overflowRate,overflowRateHalfRange,amax\n" +
+      "training,1,100,10000,0,dEdw,-3,0,0.0002,0.12\n";
+    const [row] = scaleRowsFromCsv(old, "scales/epoch-0001.csv");
+    expect(row).toMatchObject({ group: "dEdw", integerBits: -3, overflowRateHalfRange: 0.0002, amax: 0.12 });
+    expect(row!.flushRate).toBeNaN();
+    const empty = scaleRowsToCsv([{ ...row!, flushRate: undefined }]);
+    expect(empty.split("\n")[1]).toBe("training,1,100,10000,0,dEdw,-3,0,0.0002,,0.12");
+    expect(scaleRowsFromCsv(empty, "e.csv")[0]!.flushRate).toBeNaN();
+    expect(() => scaleRowsFromCsv(empty.replace(",,0.12", ",x,0.12"), "f.csv")).toThrow(
+      'f.csv: row 1, column "flushRate": expected a number, got "x"',
+    );
   });
 
   it("requires finite epoch, batch, examples, layer and integer bits", () => {

@@ -31,6 +31,15 @@ import {
 import { loadAddon } from "../src/backends/native.js";
 import { firstBitDifference, randomArray, rng } from "./helpers.js";
 
+/** Nonzero finite inputs whose result is ±0, counted from the arrays: what stats.flushed must say. */
+function flushedIn(x: Float32Array, y: Float32Array): number {
+  let n = 0;
+  for (let i = 0; i < x.length; i++) if (Number.isFinite(x[i]) && x[i] !== 0 && y[i] === 0) n++;
+  return n;
+}
+/** ±0 inputs: what stats.zeros must say. */
+const zerosIn = (x: Float32Array): number => x.filter((v) => v === 0).length;
+
 const available = nativeAvailable().available;
 const MODES: RoundingMode[] = ["nearest-even", "nearest-away", "toward-zero", "stochastic"];
 
@@ -151,6 +160,10 @@ describe.skipIf(!available)("parity: native quantize == @lowprec/formats quantiz
           const i = firstBitDifference(want, got);
           expect(i, i < 0 ? "" : `x=${x[i]} want ${want[i]} got ${got[i]}`).toBe(-1);
           expect(stats).toEqual(ref);
+          expect(ref.flushed).toBe(flushedIn(x, want));
+          expect(ref.zeros).toBe(zerosIn(x));
+          // every format but identity flushes some of the edge values (below half a step or a subnormal)
+          if (c.format.kind !== "identity") expect(ref.flushed).toBeGreaterThan(0);
           expect(s2.counter).toBe(s1.counter);
         }
         // in place gives the same bits
@@ -201,21 +214,27 @@ describe.skipIf(!available)("parity: native quantize == @lowprec/formats quantiz
       const i = firstBitDifference(want, got);
       expect(i, i < 0 ? "" : `${what}: x=${x[i]} want ${want[i]} got ${got[i]}`).toBe(-1);
       expect(stats, what).toEqual(ref);
+      expect(ref.flushed, what).toBe(flushedIn(x, want));
+      expect(ref.zeros, what).toBe(zerosIn(x));
       const inPlace = x.slice();
       expect(getBackend("native").quantize({ x: inPlace, format: binary16, rounding: "nearest-even" }), what).toEqual(
         ref,
       );
       expect(firstBitDifference(want, inPlace), `${what} in place`).toBe(-1);
+      return ref.flushed;
     };
     for (const len of [1, 2, 7, 8, 9, 15, 16, 17, 31, 1000, 100_003])
       for (const start of [0, 1, 3, edges.length - len, pool.length - len - 5])
         if (start >= 0) check(pool.subarray(start, start + len), `length ${len} at ${start}`);
-    check(pool, `the whole pool (${pool.length})`);
-    // the NaN inputs' counts and canonical NaN, and Inf overflow counts, in a short ragged array
-    check(
-      Float32Array.of(NaN, -Infinity, 65520, -65519.99, 32752, 32751.9, 2 ** -25, -(2 ** -25) * 3, 1e-45),
-      "specials",
-    );
+    expect(check(pool, `the whole pool (${pool.length})`)).toBeGreaterThan(0);
+    // the NaN inputs' counts and canonical NaN, and Inf overflow counts, in a short ragged array; 2^-25 (the tie
+    // of binary16's smallest subnormal 2^-24) and 1e-45 flush to zero, −3·2^-25 does not
+    expect(
+      check(
+        Float32Array.of(NaN, -Infinity, 65520, -65519.99, 32752, 32751.9, 2 ** -25, -(2 ** -25) * 3, 1e-45),
+        "specials",
+      ),
+    ).toBe(2);
   });
 
   it("binary16, nearest-even fused into a kernel (scale) equals the reference quantize", () => {
@@ -243,6 +262,8 @@ describe.skipIf(!available)("parity: native quantize == @lowprec/formats quantiz
     const st = nb().quantize({ x, y: got, ...q, rng: { seed: 3, counter: 11 } });
     expect(firstBitDifference(want, got)).toBe(-1);
     expect(st).toEqual(ref);
+    expect(st.flushed).toBe(flushedIn(x, want));
+    expect(st.flushed).toBeGreaterThan(0);
   });
 });
 
@@ -584,8 +605,11 @@ describe.skipIf(!available)("native addon checks every length itself (no out-of-
     expect(() => addon.softmaxCrossEntropyBackward(1, 3, F(3), Int32Array.of(3), F(3), 1, null, null)).toThrow(
       /labels\[0\]/,
     );
-    expect(() => addon.quantize(F(4), F(3), new Float64Array(12).fill(2), new Float64Array(5))).toThrow(
+    expect(() => addon.quantize(F(4), F(3), new Float64Array(12).fill(2), new Float64Array(7))).toThrow(
       /y has length 3/,
+    );
+    expect(() => addon.quantize(F(4), F(4), new Float64Array(12).fill(2), new Float64Array(5))).toThrow(
+      /quantize stats has length 5, expected 7/,
     );
     expect(() => addon.applyMask(F(4), new Uint8Array(3), F(4))).toThrow(/mask has length 3/);
   });

@@ -127,11 +127,12 @@ struct Args {
     return q;
   }
 
-  // writes stats to the Float64Array(5) at i (or nothing if null): [count, overflow, half, nan, amax]
+  // writes stats to the Float64Array(7) at i (or nothing if null): [count, overflow, half, nan, amax, flushed, zeros]
   void stats(size_t i, const QStats& st) {
-    double* s = (double*)typed(i, "quantize stats", napi_float64_array, "Float64Array", 5, true);
+    double* s = (double*)typed(i, "quantize stats", napi_float64_array, "Float64Array", 7, true);
     if (s == nullptr) return;
     s[0] = (double)st.count; s[1] = (double)st.overflow; s[2] = (double)st.half; s[3] = (double)st.nan; s[4] = st.amax;
+    s[5] = (double)st.flushed; s[6] = (double)st.zeros;
   }
 };
 

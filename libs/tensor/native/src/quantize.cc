@@ -44,16 +44,20 @@ inline void fill_draws(uint32_t key, uint32_t lo, uint32_t* draws, int64_t n) {
   for (int64_t j = 0; j < n; j++) draws[j] = bits_at(key, lo + (uint32_t)j);
 }
 
-// Largest finite |x| as a float32 bit pattern (non-negative floats order like their bits). A separate
-// integer loop because it vectorises where a floating-point max reduction would not (NaN semantics).
-inline int32_t amax_bits(const float* x, int64_t lo, int64_t hi) {
+// Largest finite |x| as a float32 bit pattern (non-negative floats order like their bits), and the number of
+// zero inputs (±0) added to `zeros`. A separate integer loop because it vectorises where a floating-point max
+// reduction would not (NaN semantics). NOTE: the kernels count flushed values as (zero results) − (zero
+// inputs): a zero input always gives a zero result, so the rounding loop tests only its result.
+inline int32_t amax_bits(const float* x, int64_t lo, int64_t hi, int64_t& zeros) {
   const int32_t* b = reinterpret_cast<const int32_t*>(x);
-  int32_t m = 0;
+  int32_t m = 0, z = 0;
   for (int64_t i = lo; i < hi; i++) {
     int32_t v = b[i] & 0x7fffffff;
+    z += v == 0;
     v = v < 0x7f800000 ? v : 0;
     m = std::max(m, v);
   }
+  zeros += z;
   return m;
 }
 
@@ -66,12 +70,12 @@ void fixed_block(const QParams& q, const float* __restrict x, float* __restrict 
   const double kmax = std::ldexp(1.0, q.bits - 1) - 1, khalf = kmax / 2;
   const uint32_t key = stream_key(q.seed, (uint32_t)((q.counter + (uint64_t)lo) >> 32));
   const uint32_t lo0 = (uint32_t)(q.counter + (uint64_t)lo);
-  int64_t overflow = 0, half = 0, nan = 0;
+  int64_t overflow = 0, half = 0, nan = 0, zeros_out = 0, zeros_in = 0;
   int32_t amax = 0;
   uint32_t draws[4096];
   for (int64_t c0 = lo; c0 < hi; c0 += 4096) {
     const int64_t c1 = std::min(hi, c0 + 4096);
-    amax = std::max(amax, amax_bits(x, c0, c1));
+    amax = std::max(amax, amax_bits(x, c0, c1, zeros_in));
     if (MODE == STOCHASTIC) fill_draws(key, lo0 + (uint32_t)(c0 - lo), draws, c1 - c0);
     for (int64_t i = c0; i < c1; i++) {
       const double xi = x[i];
@@ -88,13 +92,14 @@ void fixed_block(const QParams& q, const float* __restrict x, float* __restrict 
       overflow += ak >= kmax;
       half += ak >= khalf;
       nan += xi != xi;
+      zeros_out += k == 0;  // a NaN k is never 0
       k = k > kmax ? kmax : k;
       k = k < -kmax ? -kmax : k;
       const float out = k == 0 ? 0.0f : (float)(k * inv);
       y[i] = xi != xi ? std::numeric_limits<float>::quiet_NaN() : out;
     }
   }
-  st.overflow += overflow; st.half += half; st.nan += nan;
+  st.overflow += overflow; st.half += half; st.nan += nan; st.flushed += zeros_out - zeros_in; st.zeros += zeros_in;
   float a;
   std::memcpy(&a, &amax, sizeof a);
   if ((double)a > st.amax) st.amax = a;
@@ -121,14 +126,14 @@ void fixed_block_f32(const QParams& q, const float* __restrict x, float* __restr
   const float kmax = (float)(std::ldexp(1.0, q.bits - 1) - 1), khalf = kmax / 2;
   const uint32_t key = stream_key(q.seed, (uint32_t)((q.counter + (uint64_t)lo) >> 32));
   const uint32_t lo0 = (uint32_t)(q.counter + (uint64_t)lo);
-  int64_t overflow = 0, half = 0, nan = 0;
+  int64_t overflow = 0, half = 0, nan = 0, zeros_out = 0, zeros_in = 0;
   int32_t amax = 0;
   uint32_t draws[4096];
   for (int64_t c0 = lo; c0 < hi; c0 += 4096) {
     const int64_t c1 = std::min(hi, c0 + 4096);
-    amax = std::max(amax, amax_bits(x, c0, c1));
+    amax = std::max(amax, amax_bits(x, c0, c1, zeros_in));
     if (MODE == STOCHASTIC) fill_draws(key, lo0 + (uint32_t)(c0 - lo), draws, c1 - c0);
-    int32_t ov = 0, hf = 0, nn = 0;
+    int32_t ov = 0, hf = 0, nn = 0, zo = 0;
     for (int64_t i = c0; i < c1; i++) {
       const float xi = x[i];
       const float v = xi * s;
@@ -149,14 +154,15 @@ void fixed_block_f32(const QParams& q, const float* __restrict x, float* __restr
       ov += ak >= kmax;
       hf += ak >= khalf;
       nn += xi != xi;
+      zo += k == 0;  // a NaN k is never 0
       k = k > kmax ? kmax : k;
       k = k < -kmax ? -kmax : k;
-      const float out = k == 0 ? 0.0f : k * inv;
+      const float out = (k + 0.0f) * inv;  // −0 + 0 = +0: a single zero, without a select
       y[i] = xi != xi ? std::numeric_limits<float>::quiet_NaN() : out;
     }
-    overflow += ov; half += hf; nan += nn;
+    overflow += ov; half += hf; nan += nn; zeros_out += zo;
   }
-  st.overflow += overflow; st.half += half; st.nan += nan;
+  st.overflow += overflow; st.half += half; st.nan += nan; st.flushed += zeros_out - zeros_in; st.zeros += zeros_in;
   float a;
   std::memcpy(&a, &amax, sizeof a);
   if ((double)a > st.amax) st.amax = a;
@@ -208,12 +214,12 @@ void float_block(const QParams& q, const float* __restrict x, float* __restrict 
   const uint32_t key = stream_key(q.seed, (uint32_t)((q.counter + (uint64_t)lo) >> 32));
   const uint32_t lo0 = (uint32_t)(q.counter + (uint64_t)lo);
   const float qnan = std::numeric_limits<float>::quiet_NaN();
-  int64_t overflow = 0, half = 0, nan = 0;
+  int64_t overflow = 0, half = 0, nan = 0, zeros_out = 0, zeros_in = 0;
   int32_t amax = 0;
   uint32_t draws[4096];
   for (int64_t c0 = lo; c0 < hi; c0 += 4096) {
     const int64_t c1 = std::min(hi, c0 + 4096);
-    amax = std::max(amax, amax_bits(x, c0, c1));
+    amax = std::max(amax, amax_bits(x, c0, c1, zeros_in));
     if (MODE == STOCHASTIC) fill_draws(key, lo0 + (uint32_t)(c0 - lo), draws, c1 - c0);
     for (int64_t i = c0; i < c1; i++) {
       const float xf = x[i];
@@ -241,11 +247,13 @@ void float_block(const QParams& q, const float* __restrict x, float* __restrict 
       half += counted && !(v < half_max);
       overflow += counted && !(v < max);
       nan += is_nan;
+      // v is a magnitude on the target's grid (exact in float32); ±Inf and NaN inputs never give 0 here
+      zeros_out += v == 0;
       const float out = float_of(bits_of((float)v) | sign);
       y[i] = (is_nan || v != v) ? qnan : out;
     }
   }
-  st.overflow += overflow; st.half += half; st.nan += nan;
+  st.overflow += overflow; st.half += half; st.nan += nan; st.flushed += zeros_out - zeros_in; st.zeros += zeros_in;
   float am;
   std::memcpy(&am, &amax, sizeof am);
   if ((double)am > st.amax) st.amax = am;
@@ -264,7 +272,10 @@ void float_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t
 // vcvtph2ps widens exactly. That is float_block<NEAREST_EVEN> for this format, bit for bit, except NaN:
 // NaN inputs get the canonical +NaN like the other kernels (their payload/sign would survive F16C).
 // Stats as float_block: over non-NaN inputs, overflow = #|q| >= 65504 (Inf counts), half = #|q| >= 32752
-// (ordered compares are false for NaN); amax = largest finite |x| over the input's bits. NOTE: the caller's
+// (ordered compares are false for NaN); zeros = #(x = ±0); flushed = #(0 < |x| <= 2^-25), exactly the inputs
+// this rounding sends to ±0 (2^-25 is the tie between 0 and the smallest subnormal 2^-24, to the even 0; just above
+// it rounds up), counted as #(|x| <= 2^-25) − zeros on the bits of |x|; amax = largest finite |x| over the input's
+// bits. NOTE: the caller's
 // MXCSR must not set DAZ (Node does not); with DAZ a float32 subnormal input would still give ±0, the same.
 // y may equal x (each vector is loaded before it is stored).
 void binary16_ne_f16c(const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
@@ -272,8 +283,9 @@ void binary16_ne_f16c(const float* x, float* y, int64_t lo, int64_t hi, QStats& 
   const __m256 max = _mm256_set1_ps(65504.0f), half_max = _mm256_set1_ps(32752.0f);
   const __m256 qnan = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fc00000));
   const __m256i inf_bits = _mm256_set1_epi32(0x7f800000);
+  const __m256i zero = _mm256_setzero_si256(), tie_bits = _mm256_set1_epi32(0x33000001);  // bits(2^-25) + 1
   __m256i ov = _mm256_setzero_si256(), hf = _mm256_setzero_si256(), nn = _mm256_setzero_si256(),
-          am = _mm256_setzero_si256();
+          fz = _mm256_setzero_si256(), zz = _mm256_setzero_si256(), am = _mm256_setzero_si256();
   // One vector: lanes with a true compare mask are -1, so subtracting the mask counts them.
   auto step = [&](__m256 v) {
     const __m256i ab = _mm256_castps_si256(_mm256_and_ps(v, abs_mask));
@@ -284,14 +296,17 @@ void binary16_ne_f16c(const float* x, float* y, int64_t lo, int64_t hi, QStats& 
     ov = _mm256_sub_epi32(ov, _mm256_castps_si256(_mm256_cmp_ps(aq, max, _CMP_GE_OQ)));
     hf = _mm256_sub_epi32(hf, _mm256_castps_si256(_mm256_cmp_ps(aq, half_max, _CMP_GE_OQ)));
     nn = _mm256_sub_epi32(nn, _mm256_castps_si256(is_nan));
+    fz = _mm256_sub_epi32(fz, _mm256_cmpgt_epi32(tie_bits, ab));  // |x| <= 2^-25, zeros included
+    zz = _mm256_sub_epi32(zz, _mm256_cmpeq_epi32(ab, zero));
     return _mm256_blendv_ps(q, qnan, is_nan);
   };
-  int64_t overflow = 0, half = 0, nan = 0;
+  int64_t overflow = 0, half = 0, nan = 0, tiny = 0, zeros = 0;
   auto flush_counts = [&]() {
-    alignas(32) int32_t a[8], b[8], c[8];
+    alignas(32) int32_t a[8], b[8], c[8], d[8], e[8];
     _mm256_store_si256((__m256i*)a, ov); _mm256_store_si256((__m256i*)b, hf); _mm256_store_si256((__m256i*)c, nn);
-    for (int k = 0; k < 8; k++) { overflow += a[k]; half += b[k]; nan += c[k]; }
-    ov = hf = nn = _mm256_setzero_si256();
+    _mm256_store_si256((__m256i*)d, fz); _mm256_store_si256((__m256i*)e, zz);
+    for (int k = 0; k < 8; k++) { overflow += a[k]; half += b[k]; nan += c[k]; tiny += d[k]; zeros += e[k]; }
+    ov = hf = nn = fz = zz = _mm256_setzero_si256();
   };
   int64_t i = lo;
   // Per-lane int32 counters: flush every 2^20 vectors, far below 2^31.
@@ -300,19 +315,21 @@ void binary16_ne_f16c(const float* x, float* y, int64_t lo, int64_t hi, QStats& 
     for (; i < end; i += 8) _mm256_storeu_ps(y + i, step(_mm256_loadu_ps(x + i)));
     flush_counts();
   }
-  if (i < hi) {  // ragged tail: padded with +0, which adds nothing to any statistic
+  if (i < hi) {  // ragged tail: padded with +0, which adds nothing to the statistics but the zeros (taken back)
     alignas(32) float buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     const int64_t r = hi - i;
     std::memcpy(buf, x + i, sizeof(float) * (size_t)r);
     _mm256_store_ps(buf, step(_mm256_load_ps(buf)));
     std::memcpy(y + i, buf, sizeof(float) * (size_t)r);
     flush_counts();
+    tiny -= 8 - r;
+    zeros -= 8 - r;
   }
   alignas(32) int32_t m[8];
   _mm256_store_si256((__m256i*)m, am);
   int32_t amax = 0;
   for (int k = 0; k < 8; k++) amax = std::max(amax, m[k]);
-  st.overflow += overflow; st.half += half; st.nan += nan;
+  st.overflow += overflow; st.half += half; st.nan += nan; st.flushed += tiny - zeros; st.zeros += zeros;
   float a;
   std::memcpy(&a, &amax, sizeof a);
   if ((double)a > st.amax) st.amax = a;
@@ -328,9 +345,10 @@ inline bool is_binary16_nearest_even(const QParams& q) {
          !q.saturate && q.ieee;
 }
 
+// A float32 input is exactly a double: nothing rounds, so nothing is flushed (st.flushed stays as it is).
 void identity_range(const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
   const double half_max = FLOAT32_MAX / 2;
-  int64_t overflow = 0, half = 0, nan = 0;
+  int64_t overflow = 0, half = 0, nan = 0, zeros = 0;
   double amax = 0;
   if (x != y) std::memcpy(y + lo, x + lo, sizeof(float) * (size_t)(hi - lo));
   for (int64_t i = lo; i < hi; i++) {
@@ -339,8 +357,9 @@ void identity_range(const float* x, float* y, int64_t lo, int64_t hi, QStats& st
     const double a = std::fabs(xi);
     if (a >= half_max) { half++; if (a >= FLOAT32_MAX) overflow++; }
     if (a > amax && a != INFINITY) amax = a;
+    zeros += a == 0;
   }
-  st.overflow += overflow; st.half += half; st.nan += nan;
+  st.overflow += overflow; st.half += half; st.nan += nan; st.zeros += zeros;
   if (amax > st.amax) st.amax = amax;
 }
 

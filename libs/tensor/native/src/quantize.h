@@ -23,11 +23,12 @@ struct QParams {
   bool ieee = true;       // specials "ieee" (else "fn")
 };
 
+// What a pass saw (formats' QuantizeStats): flushed = nonzero finite inputs whose result is ±0, zeros = ±0 inputs.
 struct QStats {
-  int64_t count = 0, overflow = 0, half = 0, nan = 0;
+  int64_t count = 0, overflow = 0, half = 0, nan = 0, flushed = 0, zeros = 0;
   double amax = 0;
   void merge(const QStats& o) {
-    count += o.count; overflow += o.overflow; half += o.half; nan += o.nan;
+    count += o.count; overflow += o.overflow; half += o.half; nan += o.nan; flushed += o.flushed; zeros += o.zeros;
     if (o.amax > amax) amax = o.amax;
   }
 };

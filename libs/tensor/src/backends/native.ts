@@ -224,15 +224,18 @@ function withQuantize(
   call: (p: Q, s: Q) => void,
 ): QuantizeStats | undefined {
   const p = qparams(kernel, q);
-  const s = p === null ? null : new Float64Array(5);
+  // NOTE: the addon's stats array: [count, overflow, overflowHalfRange, nan, amax, flushed, zeros]
+  const s = p === null ? null : new Float64Array(7);
   call(p, s);
   if (q === undefined || s === null) return undefined;
   if (q.rounding === "stochastic") q.rng!.counter += n;
-  const stats = q.stats ?? { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, amax: 0 };
+  const stats = q.stats ?? { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, flushed: 0, zeros: 0, amax: 0 };
   stats.count = n;
   stats.overflow = s[1]!;
   stats.overflowHalfRange = s[2]!;
   stats.nan = s[3]!;
+  stats.flushed = s[5]!;
+  stats.zeros = s[6]!;
   stats.amax = s[4]!;
   return stats;
 }

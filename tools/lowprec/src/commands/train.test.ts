@@ -65,7 +65,7 @@ describe("lowprec train on MNIST (subset)", () => {
       .trim()
       .split("\n");
     expect(scales[0]).toBe(
-      "phase,epoch,batch,examples,layer,group,integerBits,overflowRate,overflowRateHalfRange,amax",
+      "phase,epoch,batch,examples,layer,group,integerBits,overflowRate,overflowRateHalfRange,flushRate,amax",
     );
     expect(scales.length - 1).toBe(4 * 3 * 10); // 4 windows × 3 layers × 10 groups
     expect(readFileSync(join(dir, "scales", "epoch-0000.csv"), "utf8")).toContain("calibration");
