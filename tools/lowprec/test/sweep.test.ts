@@ -127,12 +127,32 @@ describe("bad definitions and options", () => {
     expect(b.status).toBe(2);
     expect(b.err.split("\n")[0]).toContain('unknown key "widths"');
   });
+  it("the long variant: only prop-bits and update-bits have it, and it is a section of the budget page", () => {
+    const d = join(root, "long");
+    const rep = L(["reproduce", "--variant", "long", "--dry-run", "--data-dir", d]);
+    expect(rep.status).toBe(2);
+    expect(rep.err.split("\n")[0]).toContain("--variant long: only prop-bits and update-bits have it");
+    const page = L(["report", "--variant", "long", "--out", join(root, "long-report")]);
+    expect(page.status).toBe(2);
+    expect(page.err.split("\n")[0]).toContain("the long runs are a section of the budget page");
+    const t2 = L(["sweep", "table2", "--variant", "long", "--dry-run", "--data-dir", d]);
+    expect(t2.status).not.toBe(0);
+    expect(t2.err).toContain('no variant "long"');
+    const knees = L(["sweep", "update-bits", "--variant", "long", "--dry-run", "--data-dir", d]);
+    expect(knees.status).toBe(0);
+    // dfxp 8–14 and 16, fixed 12–22 (the values both share), and float32: 15 points × 2 seeds, whole training set
+    expect(knees.out).toMatch(/update-bits\/long: 30 runs, 0 done, 30 to run, 0 without data; about /);
+  });
   it("--dry-run lists the runs with an estimate and runs nothing", () => {
     const d = join(root, "dry");
     const r = L(["sweep", "prop-bits", "--variant", "budget", "--dry-run", "--data-dir", d]);
     expect(r.status).toBe(0);
-    expect(r.out).toMatch(/prop-bits\/budget: 32 runs, 0 done, 16 to run, 16 without data; about /);
-    expect(r.out).toMatch(/pi-mnist dfxp propagationBits=10 updateBits=32 seed 1234: 20 epochs, to run, ~/);
+    // the budget variant's 3 seeds per cell: 16 PI-MNIST points × 3, and as many CIFAR-10 runs without data
+    expect(r.out).toMatch(/prop-bits\/budget: 96 runs, 0 done, 48 to run, 48 without data; about /);
+    for (const seed of [1234, 1235, 1236])
+      expect(r.out).toContain(`pi-mnist dfxp propagationBits=10 updateBits=32 seed ${seed}: 20 epochs, to run, ~`);
+    const one = L(["sweep", "prop-bits", "--variant", "budget", "--seeds", "1", "--dry-run", "--data-dir", d]);
+    expect(one.out).toMatch(/prop-bits\/budget: 32 runs, 0 done, 16 to run, 16 without data; about /);
     expect(existsSync(join(d, "results"))).toBe(false);
   });
 });
