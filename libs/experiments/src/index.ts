@@ -146,6 +146,8 @@ export {
   buildReport,
   paperTable2,
   type CollectOptions,
+  type ExperimentProvenance,
+  type MachineRecord,
   type Provenance,
   type DataProvenanceEntry,
 } from "./report.js";

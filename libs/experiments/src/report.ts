@@ -111,6 +111,10 @@ export interface Provenance {
   dataNotRecorded?: number;
   /** every other file of the folder: what buildReport checks before it reads one */
   files?: TableRecord[];
+  /** when the runs come from several machines: each machine with its count of runs, most first */
+  machines?: { machine: string; runs: number }[];
+  /** each experiment's share (collections since merging by experiment), in the definitions' order */
+  experiments?: Record<string, ExperimentProvenance>;
 }
 
 /** One collected file as provenance.json records it. */
@@ -183,122 +187,247 @@ function addDataRecord(entries: Map<string, DataProvenanceEntry>, dataset: strin
   }
 }
 
+/** The machine a run was trained on, as provenance.json records it. */
+export interface MachineRecord {
+  host: string;
+  cpu: string;
+  cores: number;
+  node: string;
+  backend: string;
+  threadsPerRun: number;
+}
+
 /**
- * Replaces `<out>/results/<variant>/` with the store's results of `variant` (whole: see the module comment);
- * returns the files written. Refuses, naming both counts, a store with no finished run or with fewer than the
- * folder's provenance lists, unless `force`: a collection from the wrong data root would replace the report.
+ * What one experiment's finished runs contribute to a collection (provenance.json's `experiments`): kept per
+ * experiment so that a later collection can keep an experiment its store does not hold, with its exact counts.
  */
-export function collectReport(dataDir: string, variant: VariantName, out: string, opts: CollectOptions = {}): string[] {
-  const dir = join(out, "results", variant);
-  // NOTE: the tables are made in memory first and written only once the collection is known to be wanted.
-  const tables = new Map<string, string>();
-  const put = (name: string, text: string) => {
-    tables.set(name, text);
+export interface ExperimentProvenance {
+  runs: number;
+  /** the finished runs' training seconds, summed */
+  seconds: number;
+  commits: { commit: string; runs: number }[];
+  dirtyRuns: number;
+  codeFingerprints: { fingerprint: string; runs: number }[];
+  data: DataProvenanceEntry[];
+  dataNotRecorded: number;
+  /** when the experiment's latest run started, and the machine it ran on ("" and absent when none recorded it) */
+  started: string;
+  machine?: MachineRecord;
+  command: string;
+  /** the files of the collection made from these runs (`<experiment>.csv`, table2's telemetry files) */
+  files: string[];
+}
+
+/** `counts` as a list, most first, ties by key: the form of provenance.json's commits and fingerprints. */
+function countList<K extends string>(counts: Map<string, number>, key: K): ({ [k in K]: string } & { runs: number })[] {
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([k, runs]) => ({ [key]: k, runs }) as { [k in K]: string } & { runs: number });
+}
+
+/** Adds `entries`' counts to `into` (keyed by `key` of each entry). */
+function addCounts<T extends { runs: number }>(
+  into: Map<string, number>,
+  entries: readonly T[],
+  key: (e: T) => string,
+) {
+  for (const e of entries) into.set(key(e), (into.get(key(e)) ?? 0) + e.runs);
+}
+
+/** The data entries of several experiments as one list: an entry that recurs adds its runs. */
+function mergeData(lists: readonly (readonly DataProvenanceEntry[])[]): DataProvenanceEntry[] {
+  const merged = new Map<string, DataProvenanceEntry>();
+  for (const list of lists)
+    for (const e of list) {
+      const key = JSON.stringify({ ...e, runs: 0 });
+      const seen = merged.get(key);
+      if (seen) seen.runs += e.runs;
+      else merged.set(key, { ...e });
+    }
+  return [...merged.values()].sort((a, b) =>
+    `${a.dataset} ${SPLIT_ORDER[a.split]}`.localeCompare(`${b.dataset} ${SPLIT_ORDER[b.split]}`),
+  );
+}
+
+/** The machine a run's config.json records. */
+function machineOf(env: ConfigRecord["environment"]): MachineRecord {
+  return {
+    host: env.host,
+    cpu: env.bits.cpu,
+    cores: env.cores,
+    node: env.node,
+    backend: `${env.bits.backend}${env.bits.blas ? " + OpenBLAS" : ""}`,
+    threadsPerRun: env.bits.threads,
   };
+}
+
+const machineLabel = (m: MachineRecord): string => `${m.cpu}, ${m.cores} cores (${m.host})`;
+
+/**
+ * One experiment's tables and provenance from the store (undefined when it has no finished run of `variant`);
+ * `dirty` collects its runs made from a work tree with uncommitted changes.
+ */
+function collectExperiment(
+  dataDir: string,
+  name: string,
+  variant: VariantName,
+  tables: Map<string, string>,
+  dirty: { experiment: string; runId: string; commit: string; folder: string }[],
+): ExperimentProvenance | undefined {
+  const def = loadExperiment(name);
+  if (!def.variants[variant]) return undefined;
+  const rows = collectResults(def, variant, dataDir, undefined, (line) => console.log(line));
+  const done = rows.filter((r) => r.status === "done");
+  if (done.length === 0) return undefined;
+  const files = [`${name}.csv`];
+  tables.set(`${name}.csv`, resultsToCsv(rows));
+  const commits = new Map<string, number>();
+  for (const r of done) {
+    commits.set(r.commit, (commits.get(r.commit) ?? 0) + 1);
+    if (isDirtyCommit(r.commit))
+      dirty.push({
+        experiment: name,
+        runId: r.runId,
+        commit: r.commit,
+        folder: runDir(resultsRoot(dataDir), { ...r, variant }),
+      });
+  }
   const fingerprints = new Map<string, number>();
-  let runs = 0;
-  let seconds = 0;
-  let env: ConfigRecord["environment"] | undefined;
-  let latest = "";
-  const commands: string[] = [];
   const data = new Map<string, DataProvenanceEntry>();
   let dataNotRecorded = 0;
-  const commits = new Map<string, number>();
-  const dirty: { experiment: string; runId: string; commit: string; folder: string }[] = [];
-  for (const name of experimentNames()) {
-    const def = loadExperiment(name);
-    if (!def.variants[variant]) continue;
-    const rows = collectResults(def, variant, dataDir, undefined, (line) => console.log(line));
-    const done = rows.filter((r) => r.status === "done");
-    if (done.length === 0) continue;
-    put(`${name}.csv`, resultsToCsv(rows));
-    runs += done.length;
-    seconds += done.reduce((s, r) => s + (Number.isFinite(r.seconds) ? r.seconds : 0), 0);
-    commands.push(`lowprec sweep ${name} --variant ${variant}`);
-    for (const r of done) {
-      commits.set(r.commit, (commits.get(r.commit) ?? 0) + 1);
-      if (isDirtyCommit(r.commit))
-        dirty.push({
-          experiment: name,
-          runId: r.runId,
-          commit: r.commit,
-          folder: runDir(resultsRoot(dataDir), { ...r, variant }),
-        });
-    }
-    for (const run of expandRuns(def, variant, { seeds: storedSeeds(def, variant, dataDir) })) {
-      // NOTE: a damaged run (named by collectResults) is skipped; the others' files verified there and verify here
-      const row = rows.find((r) => r.runId === run.runId);
-      if (row?.status.startsWith("damaged") || row?.status === "in progress") continue;
-      const rec = readConfigRecord(storedRunDir(dataDir, run));
-      if (rec === undefined) continue;
-      if (rec.environment.started > latest) [latest, env] = [rec.environment.started, rec.environment];
-      if (!rows.some((r) => r.status === "done" && r.runId === run.runId)) continue;
-      fingerprints.set(codeFingerprint(rec), (fingerprints.get(codeFingerprint(rec)) ?? 0) + 1);
-      const dataRec = readDataRecord(storedRunDir(dataDir, run));
-      if (dataRec) addDataRecord(data, run.dataset, dataRec);
-      else dataNotRecorded++;
-    }
+  let latest = "";
+  let env: ConfigRecord["environment"] | undefined;
+  for (const run of expandRuns(def, variant, { seeds: storedSeeds(def, variant, dataDir) })) {
+    // NOTE: a damaged run (named by collectResults) is skipped; the others' files verified there and verify here
+    const row = rows.find((r) => r.runId === run.runId);
+    if (row?.status.startsWith("damaged") || row?.status === "in progress") continue;
+    const rec = readConfigRecord(storedRunDir(dataDir, run));
+    if (rec === undefined) continue;
+    if (rec.environment.started > latest) [latest, env] = [rec.environment.started, rec.environment];
+    if (!rows.some((r) => r.status === "done" && r.runId === run.runId)) continue;
+    fingerprints.set(codeFingerprint(rec), (fingerprints.get(codeFingerprint(rec)) ?? 0) + 1);
+    const dataRec = readDataRecord(storedRunDir(dataDir, run));
+    if (dataRec) addDataRecord(data, run.dataset, dataRec);
+    else dataNotRecorded++;
   }
+  if (name === TELEMETRY.experiment) files.push(...collectTelemetry(dataDir, variant, tables));
+  return {
+    runs: done.length,
+    seconds: done.reduce((s, r) => s + (Number.isFinite(r.seconds) ? r.seconds : 0), 0),
+    commits: countList(commits, "commit"),
+    dirtyRuns: done.filter((r) => isDirtyCommit(r.commit)).length,
+    codeFingerprints: countList(fingerprints, "fingerprint"),
+    data: mergeData([[...data.values()]]),
+    dataNotRecorded,
+    started: latest,
+    ...(env ? { machine: machineOf(env) } : {}),
+    command: `lowprec sweep ${name} --variant ${variant}`,
+    files,
+  };
+}
+
+/** The scales of the telemetry run (first seed) as tables; the names of the files added (none without scales). */
+function collectTelemetry(dataDir: string, variant: VariantName, tables: Map<string, string>): string[] {
   const def = loadExperiment(TELEMETRY.experiment);
   const run = expandRuns(def, variant, { only: { dataset: TELEMETRY.dataset, setting: TELEMETRY.setting } })[0];
   const scales = run ? join(storedRunDir(dataDir, run), "scales") : "";
-  if (run && existsSync(scales)) {
-    const rows: ScaleRow[] = [];
-    let damaged = "";
-    for (const f of readdirSync(scales).sort()) {
-      if (f.startsWith(".")) continue;
-      try {
-        const text = Buffer.from(readRunFile(storedRunDir(dataDir, run), `scales/${f}`)).toString("utf8");
-        rows.push(...scaleRowsFromCsv(text, join(scales, f)));
-      } catch (e) {
-        if (!(e instanceof CorruptFileError)) throw e;
-        damaged = e.message;
-        break;
-      }
-    }
-    if (damaged) console.log(`${damaged}: telemetry not collected`);
-    else {
-      put("telemetry.csv", scaleRowsToCsv(rows));
-      put("telemetry.json", `${JSON.stringify({ ...TELEMETRY, runId: run.runId, variant }, null, 2)}\n`);
+  if (!run || !existsSync(scales)) return [];
+  const rows: ScaleRow[] = [];
+  for (const f of readdirSync(scales).sort()) {
+    if (f.startsWith(".")) continue;
+    try {
+      const text = Buffer.from(readRunFile(storedRunDir(dataDir, run), `scales/${f}`)).toString("utf8");
+      rows.push(...scaleRowsFromCsv(text, join(scales, f)));
+    } catch (e) {
+      if (!(e instanceof CorruptFileError)) throw e;
+      console.log(`${e.message}: telemetry not collected`);
+      return [];
     }
   }
-  const byRuns = [...commits].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  tables.set("telemetry.csv", scaleRowsToCsv(rows));
+  tables.set("telemetry.json", `${JSON.stringify({ ...TELEMETRY, runId: run.runId, variant }, null, 2)}\n`);
+  return ["telemetry.csv", "telemetry.json"];
+}
+
+/** provenance.json of a collection made of `experiments` (in the definitions' order), whose files are `tables`. */
+function provenanceOf(
+  variant: VariantName,
+  experiments: ReadonlyMap<string, ExperimentProvenance>,
+  tables: ReadonlyMap<string, string>,
+): Provenance {
+  const blocks = [...experiments.values()];
+  const commits = new Map<string, number>();
+  const fingerprints = new Map<string, number>();
+  for (const b of blocks) {
+    addCounts(commits, b.commits, (e) => e.commit);
+    addCounts(fingerprints, b.codeFingerprints, (e) => e.fingerprint);
+  }
+  const byRuns = countList(commits, "commit");
+  // NOTE: the latest run's machine heads the page; runs from other machines are listed with their counts
+  const latest = blocks.reduce<ExperimentProvenance | undefined>(
+    (a, b) => (b.machine && (!a || b.started > a.started) ? b : a),
+    undefined,
+  );
+  const machines = new Map<string, number>();
+  for (const b of blocks)
+    if (b.machine) machines.set(machineLabel(b.machine), (machines.get(machineLabel(b.machine)) ?? 0) + b.runs);
+  const m = latest?.machine;
+  const runs = blocks.reduce((s, b) => s + b.runs, 0);
+  const data = mergeData(blocks.map((b) => b.data));
+  const dataNotRecorded = blocks.reduce((s, b) => s + b.dataNotRecorded, 0);
   const provenance: Provenance = {
     variant,
-    collected: latest,
+    collected: latest?.started ?? "",
     // NOTE: runs made at several commits are listed with their counts, most runs first
     gitCommit:
-      commits.size > 1
-        ? byRuns.map(([c, n]) => `${c.slice(0, 12)}${isDirtyCommit(c) ? "+dirty" : ""} (${n} runs)`).join(", ")
-        : (byRuns[0]?.[0] ?? env?.gitCommit ?? "unknown"),
-    commits: byRuns.map(([commit, n]) => ({ commit, runs: n })),
-    dirtyRuns: dirty.length,
-    codeFingerprints: [...fingerprints]
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-      .map(([fingerprint, n]) => ({ fingerprint, runs: n })),
-    host: env?.host ?? "unknown",
-    cpu: env?.bits.cpu ?? "unknown",
-    cores: env?.cores ?? 0,
-    node: env?.node ?? "unknown",
-    backend: env ? `${env.bits.backend}${env.bits.blas ? " + OpenBLAS" : ""}` : "unknown",
-    threadsPerRun: env?.bits.threads ?? 0,
+      byRuns.length > 1
+        ? byRuns
+            .map((c) => `${c.commit.slice(0, 12)}${isDirtyCommit(c.commit) ? "+dirty" : ""} (${c.runs} runs)`)
+            .join(", ")
+        : (byRuns[0]?.commit ?? "unknown"),
+    commits: byRuns,
+    dirtyRuns: blocks.reduce((s, b) => s + b.dirtyRuns, 0),
+    codeFingerprints: countList(fingerprints, "fingerprint"),
+    host: m?.host ?? "unknown",
+    cpu: m?.cpu ?? "unknown",
+    cores: m?.cores ?? 0,
+    node: m?.node ?? "unknown",
+    backend: m?.backend ?? "unknown",
+    threadsPerRun: m?.threadsPerRun ?? 0,
+    ...(machines.size > 1 ? { machines: countList(machines, "machine") } : {}),
     runs,
-    computeHours: Math.round((seconds / 3600) * 100) / 100,
-    commands,
+    computeHours: Math.round((blocks.reduce((s, b) => s + b.seconds, 0) / 3600) * 100) / 100,
+    commands: blocks.map((b) => b.command),
     // NOTE: only when some run recorded its data, so a report of runs without data.json is unchanged
-    ...(data.size > 0
-      ? {
-          data: [...data.values()].sort((a, b) =>
-            `${a.dataset} ${SPLIT_ORDER[a.split]}`.localeCompare(`${b.dataset} ${SPLIT_ORDER[b.split]}`),
-          ),
-          ...(dataNotRecorded > 0 ? { dataNotRecorded } : {}),
-        }
-      : {}),
+    ...(data.length > 0 ? { data, ...(dataNotRecorded > 0 ? { dataNotRecorded } : {}) } : {}),
+    experiments: Object.fromEntries(experiments),
   };
   provenance.files = [...tables.keys()].sort().map((name) => {
     const bytes = Buffer.from(tables.get(name) as string, "utf8");
     return { name, bytes: bytes.length, sha256: sha256Hex(bytes) };
   });
+  return provenance;
+}
+
+/**
+ * Refreshes `<out>/results/<variant>/` from the store's results of `variant`; returns the files written.
+ * Experiment by experiment: an experiment with finished runs in the store replaces its tables; one the store holds
+ * no finished run of keeps its tables and counts from the collection (provenance.json's `experiments`), so results
+ * computed on several machines or sessions add up; with `force` the collection is the store's runs only. Refused,
+ * naming the counts: a store with no finished run, or with fewer finished runs of an experiment than the
+ * collection lists (a collection from the wrong data root would replace the report), unless `force`. The folder is
+ * replaced whole (see the module comment).
+ */
+export function collectReport(dataDir: string, variant: VariantName, out: string, opts: CollectOptions = {}): string[] {
+  const dir = join(out, "results", variant);
+  // NOTE: the tables are made in memory first and written only once the collection is known to be wanted.
+  const tables = new Map<string, string>();
+  const fresh = new Map<string, ExperimentProvenance>();
+  const dirty: { experiment: string; runId: string; commit: string; folder: string }[] = [];
+  for (const name of experimentNames()) {
+    const block = collectExperiment(dataDir, name, variant, tables, dirty);
+    if (block) fresh.set(name, block);
+  }
   if (opts.refuseDirty && !opts.allowDirty && dirty.length > 0) {
     const d = dirty[0]!;
     const more = dirty.length > 1 ? ` (and ${dirty.length - 1} more such run${dirty.length > 2 ? "s" : ""})` : "";
@@ -308,22 +437,77 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
     );
   }
   recoverDirSwap(dir);
-  const before = committedRuns(dir);
-  if (!opts.force && (runs === 0 || runs < before)) {
-    const store = join(dataDir, "results");
-    const listed = `${join(dir, "provenance.json")} lists ${before}`;
-    throw new Error(
-      runs === 0
-        ? `${store}: 0 finished runs of the ${variant} variant; the report's ${listed} (--force replaces it anyway)`
-        : `${store}: ${runs} finished run${runs === 1 ? "" : "s"} of the ${variant} variant, fewer than the ` +
+  const store = join(dataDir, "results");
+  const runs = [...fresh.values()].reduce((s, b) => s + b.runs, 0);
+  const experiments = new Map<string, ExperimentProvenance>();
+  if (!opts.force) {
+    const before = committedRuns(dir);
+    if (runs === 0)
+      throw new Error(
+        `${store}: 0 finished runs of the ${variant} variant; the report's ${join(dir, "provenance.json")} lists ` +
+          `${before} (--force replaces it anyway)`,
+      );
+    const kept = keptExperiments(dir, fresh, store);
+    if (kept === undefined) {
+      // NOTE: a collection made before provenance.json kept its experiments' counts: compared as a whole
+      if (runs < before)
+        throw new Error(
+          `${store}: ${runs} finished run${runs === 1 ? "" : "s"} of the ${variant} variant, fewer than the ` +
             `${before} the report's provenance.json lists (${dir}; --force replaces it anyway)`,
-    );
+        );
+    } else
+      for (const [name, k] of kept) {
+        experiments.set(name, k.block);
+        for (const f of k.block.files) tables.set(f, k.texts.get(f) as string);
+        console.log(`${name}: ${k.block.runs} runs kept from ${dir} (the store holds none)`);
+      }
   }
-  replaceDirAtomic(dir, (fresh) => {
-    for (const [name, text] of tables) writeFileAtomic(join(fresh, name), text);
-    writeFileAtomic(join(fresh, "provenance.json"), `${JSON.stringify(provenance, null, 2)}\n`);
+  for (const [name, block] of fresh) experiments.set(name, block);
+  // NOTE: in the definitions' order, whichever collection each experiment came from
+  const ordered = new Map(
+    experimentNames().flatMap((n) => (experiments.has(n) ? [[n, experiments.get(n)!] as const] : [])),
+  );
+  const provenance = provenanceOf(variant, ordered, tables);
+  replaceDirAtomic(dir, (next) => {
+    for (const [name, text] of tables) writeFileAtomic(join(next, name), text);
+    writeFileAtomic(join(next, "provenance.json"), `${JSON.stringify(provenance, null, 2)}\n`);
   });
   return [...tables.keys(), "provenance.json"].map((name) => join(dir, name));
+}
+
+/**
+ * The experiments of the collection in `dir` that `fresh` (the store's) lacks, with their provenance and verified
+ * files; undefined when there is no collection or it predates per-experiment counts. Throws, naming the counts,
+ * when the store has fewer finished runs of an experiment than the collection; and when the collection does not
+ * verify.
+ */
+function keptExperiments(
+  dir: string,
+  fresh: ReadonlyMap<string, ExperimentProvenance>,
+  store: string,
+): Map<string, { block: ExperimentProvenance; texts: Map<string, string> }> | undefined {
+  if (!existsSync(join(dir, "provenance.json"))) return undefined;
+  let committed: { provenance: Provenance; texts: Map<string, string> };
+  try {
+    committed = verifiedCollection(dir);
+  } catch (e) {
+    throw new Error(
+      `${(e as Error).message.replace(/: collect again$/, "")} (--force replaces the collection with the store's runs)`,
+    );
+  }
+  const blocks = committed.provenance.experiments;
+  if (blocks === undefined) return undefined;
+  const kept = new Map<string, { block: ExperimentProvenance; texts: Map<string, string> }>();
+  for (const [name, block] of Object.entries(blocks)) {
+    const mine = fresh.get(name);
+    if (mine === undefined) kept.set(name, { block, texts: committed.texts });
+    else if (mine.runs < block.runs)
+      throw new Error(
+        `${store}: ${mine.runs} finished run${mine.runs === 1 ? "" : "s"} of ${name}, fewer than the ${block.runs} ` +
+          `the report's provenance.json lists (${dir}; --force replaces it anyway)`,
+      );
+  }
+  return kept;
 }
 
 /**
@@ -714,7 +898,12 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
         ["results collected", provenance.collected],
         ["commit of the runs", provenance.gitCommit],
         ["code fingerprint of the runs", fingerprintsMarkdown(provenance)],
-        ["machine", `${provenance.cpu}, ${provenance.cores} cores (${provenance.host})`],
+        [
+          "machine",
+          provenance.machines
+            ? provenance.machines.map((m) => `${m.machine}: ${m.runs} runs`).join("; ")
+            : `${provenance.cpu}, ${provenance.cores} cores (${provenance.host})`,
+        ],
         ["backend", `${provenance.backend}, ${provenance.threadsPerRun} thread(s) per run`],
         ["Node", provenance.node],
         ["runs", `${provenance.runs} (${provenance.computeHours} compute hours)`],

@@ -2,7 +2,7 @@
 // uncommitted changes, "unknown" when not recorded) and `testExamples` (how many test images the reported error
 // was measured on: the trainer evaluates whole batches only, so 5,000 images at batch 128 are 39 batches, 4,992
 // images); and collectReport's refusal of dirty runs (unless allowed), counted in provenance.json and on the page.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -99,7 +99,9 @@ function storeRun(dataDir: string, run: PlannedRun, env: Record<string, unknown>
   };
   sealed.write("summary.json", JSON.stringify(summary));
   if (testCount !== undefined) {
-    const split = { name: "mnist", count: 50_000, shape: [784] };
+    const files = [{ path: "/data/mnist/train-images-idx3-ubyte", sha256: "c".repeat(64), bytes: 47_040_016 }];
+    const provenance = { files, split: "the first 50,000", preprocessing: ["÷ 255"] };
+    const split = { name: "mnist", count: 50_000, shape: [784], provenance };
     const data: DataRecord = { train: split, valid: { ...split, count: 10_000 }, test: { ...split, count: testCount } };
     sealed.write("data.json", JSON.stringify(data));
   }
@@ -177,6 +179,100 @@ describe("collectReport: runs from a work tree with uncommitted changes", () => 
     await buildReport(out, "smoke");
     expect(readFileSync(join(out, "README.md"), "utf8")).toContain(
       `All 3 runs were trained from one commit, ${B}, with no uncommitted changes.`,
+    );
+  });
+});
+
+describe("collectReport: experiment by experiment", () => {
+  const provenanceOf = (out: string) =>
+    JSON.parse(readFileSync(join(out, "results", "smoke", "provenance.json"), "utf8")) as Provenance;
+  const table = (out: string, name: string) => readFileSync(join(out, "results", "smoke", name), "utf8");
+  /** rounding's first `n` smoke runs on PI-MNIST */
+  const roundingRuns = (n: number) => expandRuns(loadExperiment("rounding"), "smoke").slice(0, n);
+
+  it("an experiment the store lacks keeps its tables and counts; one it holds is replaced", async () => {
+    const first = join(root, "merge-a");
+    for (const [i, run] of piMnistRuns().entries())
+      storeRun(first, run, environment(A, false, `2026-01-0${i + 1}T00:00:00.000Z`), 10_000);
+    const out = join(root, "merge-report");
+    collectReport(first, "smoke", out, { refuseDirty: true });
+    const table2 = table(out, "table2.csv");
+    const before = provenanceOf(out);
+    expect(before.experiments?.["table2"]?.runs).toBe(3);
+    expect(before.experiments?.["table2"]?.files).toEqual(["table2.csv"]);
+
+    // another machine, another session: only rounding's runs
+    const second = join(root, "merge-b");
+    for (const [i, run] of roundingRuns(2).entries())
+      storeRun(second, run, { ...environment(A, false, `2026-02-0${i + 1}T00:00:00.000Z`), host: "h2" }, 10_000);
+    collectReport(second, "smoke", out, { refuseDirty: true });
+    const p = provenanceOf(out);
+    expect(table(out, "table2.csv")).toBe(table2);
+    expect(Object.keys(p.experiments ?? {})).toEqual(["rounding", "table2"]);
+    expect(p.experiments?.["rounding"]?.runs).toBe(2);
+    expect(p.experiments?.["table2"]).toEqual(before.experiments?.["table2"]);
+    expect(p.runs).toBe(5);
+    expect(p.commits).toEqual([{ commit: A, runs: 5 }]);
+    expect(p.gitCommit).toBe(A);
+    expect(p.commands).toEqual(["lowprec sweep rounding --variant smoke", "lowprec sweep table2 --variant smoke"]);
+    // the data entries of both add up: PI-MNIST's three splits, 5 runs each
+    expect(p.data?.map((d) => [d.split, d.runs])).toEqual([
+      ["train", 5],
+      ["valid", 5],
+      ["test", 5],
+    ]);
+    // the latest run's machine heads the page; both are listed with their runs
+    expect([p.host, p.collected]).toEqual(["h2", "2026-02-02T00:00:00.000Z"]);
+    expect(p.machines).toEqual([
+      { machine: "test, 2 cores (h)", runs: 3 },
+      { machine: "test, 2 cores (h2)", runs: 2 },
+    ]);
+    await buildReport(out, "smoke");
+    const page = readFileSync(join(out, "README.md"), "utf8");
+    expect(page).toMatch(/\| machine +\| test, 2 cores \(h\): 3 runs; test, 2 cores \(h2\): 2 runs +\|/);
+    expect(page).toContain("All 5 runs were trained from one commit");
+
+    // the first store again, with one more table2 run: table2 replaced, rounding kept
+    const fixed = expandRuns(loadExperiment("table2"), "smoke").find(
+      (r) => r.setting === "dfxp" && r.dataset === "pi-mnist",
+    )!;
+    storeRun(first, fixed, environment(A, false, "2026-03-01T00:00:00.000Z"), 10_000);
+    collectReport(first, "smoke", out, { refuseDirty: true });
+    expect(provenanceOf(out).experiments?.["table2"]?.runs).toBe(4);
+    expect(provenanceOf(out).runs).toBe(6);
+    expect(table(out, "table2.csv")).not.toBe(table2);
+  });
+
+  it("refuses a store with fewer finished runs of an experiment, naming it and both counts; --force replaces", () => {
+    const full = join(root, "fewer-a");
+    for (const run of roundingRuns(3)) storeRun(full, run, environment(B, false, "2026-01-01T00:00:00.000Z"));
+    const out = join(root, "fewer-report");
+    collectReport(full, "smoke", out);
+    const text = table(out, "rounding.csv");
+    const fewer = join(root, "fewer-b");
+    storeRun(fewer, roundingRuns(1)[0]!, environment(B, false, "2026-01-01T00:00:00.000Z"));
+    expect(() => collectReport(fewer, "smoke", out)).toThrow(
+      `${join(fewer, "results")}: 1 finished run of rounding, fewer than the 3 the report's provenance.json lists ` +
+        `(${join(out, "results", "smoke")}; --force replaces it anyway)`,
+    );
+    expect(table(out, "rounding.csv")).toBe(text);
+    collectReport(fewer, "smoke", out, { force: true });
+    expect(provenanceOf(out).runs).toBe(1);
+  });
+
+  it("a collection that does not verify is named, not merged", () => {
+    const dataDir = join(root, "damaged-a");
+    for (const run of roundingRuns(2)) storeRun(dataDir, run, environment(B, false, "2026-01-01T00:00:00.000Z"));
+    const out = join(root, "damaged-report");
+    collectReport(dataDir, "smoke", out);
+    const csv = join(out, "results", "smoke", "rounding.csv");
+    writeFileSync(csv, readFileSync(csv, "utf8").replace(/5/, "6"));
+    const other = join(root, "damaged-b");
+    storeRun(other, piMnistRuns()[0]!, environment(B, false, "2026-01-01T00:00:00.000Z"));
+    expect(() => collectReport(other, "smoke", out)).toThrow(
+      new RegExp(
+        `^${csv}: does not match provenance\\.json .*\\(--force replaces the collection with the store's runs\\)$`,
+      ),
     );
   });
 });
