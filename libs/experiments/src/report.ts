@@ -113,8 +113,8 @@ export interface Provenance {
   files?: TableRecord[];
   /** when the runs come from several machines: each machine with its count of runs, most first */
   machines?: { machine: string; runs: number }[];
-  /** each experiment's share (collections since merging by experiment), in the definitions' order */
-  experiments?: Record<string, ExperimentProvenance>;
+  /** each share: experiment → dataset → what its runs contribute (collections since sharing), in definition order */
+  experiments?: Record<string, Record<string, ExperimentProvenance>>;
 }
 
 /** One collected file as provenance.json records it. */
@@ -198,8 +198,9 @@ export interface MachineRecord {
 }
 
 /**
- * What one experiment's finished runs contribute to a collection (provenance.json's `experiments`): kept per
- * experiment so that a later collection can keep an experiment its store does not hold, with its exact counts.
+ * What the finished runs of one experiment on one dataset contribute to a collection (provenance.json's
+ * `experiments`, by experiment then dataset): kept per share so that a later collection can keep a share its store
+ * does not hold, rows and counts exact.
  */
 export interface ExperimentProvenance {
   runs: number;
@@ -210,11 +211,11 @@ export interface ExperimentProvenance {
   codeFingerprints: { fingerprint: string; runs: number }[];
   data: DataProvenanceEntry[];
   dataNotRecorded: number;
-  /** when the experiment's latest run started, and the machine it ran on ("" and absent when none recorded it) */
+  /** when the share's latest run started, and the machine it ran on ("" and absent when none recorded it) */
   started: string;
   machine?: MachineRecord;
   command: string;
-  /** the files of the collection made from these runs (`<experiment>.csv`, table2's telemetry files) */
+  /** files of the collection besides the experiment's table that come from these runs (table2's telemetry) */
   files: string[];
 }
 
@@ -234,7 +235,7 @@ function addCounts<T extends { runs: number }>(
   for (const e of entries) into.set(key(e), (into.get(key(e)) ?? 0) + e.runs);
 }
 
-/** The data entries of several experiments as one list: an entry that recurs adds its runs. */
+/** The data entries of several shares as one list: an entry that recurs adds its runs. */
 function mergeData(lists: readonly (readonly DataProvenanceEntry[])[]): DataProvenanceEntry[] {
   const merged = new Map<string, DataProvenanceEntry>();
   for (const list of lists)
@@ -263,67 +264,85 @@ function machineOf(env: ConfigRecord["environment"]): MachineRecord {
 
 const machineLabel = (m: MachineRecord): string => `${m.cpu}, ${m.cores} cores (${m.host})`;
 
+/** A run made from a work tree with uncommitted changes, for the refusal's message. */
+interface DirtyRun {
+  experiment: string;
+  runId: string;
+  commit: string;
+  folder: string;
+}
+
+/** One experiment as the store holds it: its rows, and one share per dataset with finished runs. */
+interface StoreExperiment {
+  rows: ResultRow[];
+  shares: Map<string, ExperimentProvenance>;
+}
+
 /**
- * One experiment's tables and provenance from the store (undefined when it has no finished run of `variant`);
- * `dirty` collects its runs made from a work tree with uncommitted changes.
+ * One experiment's rows and shares from the store (undefined when `variant` is not one of its variants); the
+ * telemetry files go into `tables`; `dirty` collects its runs made from a work tree with uncommitted changes.
  */
 function collectExperiment(
   dataDir: string,
   name: string,
   variant: VariantName,
   tables: Map<string, string>,
-  dirty: { experiment: string; runId: string; commit: string; folder: string }[],
-): ExperimentProvenance | undefined {
+  dirty: DirtyRun[],
+): StoreExperiment | undefined {
   const def = loadExperiment(name);
   if (!def.variants[variant]) return undefined;
   const rows = collectResults(def, variant, dataDir, undefined, (line) => console.log(line));
-  const done = rows.filter((r) => r.status === "done");
-  if (done.length === 0) return undefined;
-  const files = [`${name}.csv`];
-  tables.set(`${name}.csv`, resultsToCsv(rows));
-  const commits = new Map<string, number>();
-  for (const r of done) {
-    commits.set(r.commit, (commits.get(r.commit) ?? 0) + 1);
-    if (isDirtyCommit(r.commit))
-      dirty.push({
-        experiment: name,
-        runId: r.runId,
-        commit: r.commit,
-        folder: runDir(resultsRoot(dataDir), { ...r, variant }),
-      });
+  const shares = new Map<string, ExperimentProvenance>();
+  const runs = expandRuns(def, variant, { seeds: storedSeeds(def, variant, dataDir) });
+  for (const dataset of [...new Set(rows.map((r) => r.dataset))]) {
+    const done = rows.filter((r) => r.dataset === dataset && r.status === "done");
+    if (done.length === 0) continue;
+    const commits = new Map<string, number>();
+    for (const r of done) {
+      commits.set(r.commit, (commits.get(r.commit) ?? 0) + 1);
+      if (isDirtyCommit(r.commit))
+        dirty.push({
+          experiment: name,
+          runId: r.runId,
+          commit: r.commit,
+          folder: runDir(resultsRoot(dataDir), { ...r, variant }),
+        });
+    }
+    const fingerprints = new Map<string, number>();
+    const data = new Map<string, DataProvenanceEntry>();
+    let dataNotRecorded = 0;
+    let latest = "";
+    let env: ConfigRecord["environment"] | undefined;
+    for (const run of runs.filter((r) => r.dataset === dataset)) {
+      // NOTE: a damaged run (named by collectResults) is skipped; the others' files verified there and verify here
+      const row = rows.find((r) => r.runId === run.runId);
+      if (row?.status.startsWith("damaged") || row?.status === "in progress") continue;
+      const rec = readConfigRecord(storedRunDir(dataDir, run));
+      if (rec === undefined) continue;
+      if (rec.environment.started > latest) [latest, env] = [rec.environment.started, rec.environment];
+      if (row?.status !== "done") continue;
+      fingerprints.set(codeFingerprint(rec), (fingerprints.get(codeFingerprint(rec)) ?? 0) + 1);
+      const dataRec = readDataRecord(storedRunDir(dataDir, run));
+      if (dataRec) addDataRecord(data, run.dataset, dataRec);
+      else dataNotRecorded++;
+    }
+    const telemetry =
+      name === TELEMETRY.experiment && dataset === TELEMETRY.dataset ? collectTelemetry(dataDir, variant, tables) : [];
+    shares.set(dataset, {
+      runs: done.length,
+      seconds: done.reduce((s, r) => s + (Number.isFinite(r.seconds) ? r.seconds : 0), 0),
+      commits: countList(commits, "commit"),
+      dirtyRuns: done.filter((r) => isDirtyCommit(r.commit)).length,
+      codeFingerprints: countList(fingerprints, "fingerprint"),
+      data: mergeData([[...data.values()]]),
+      dataNotRecorded,
+      started: latest,
+      ...(env ? { machine: machineOf(env) } : {}),
+      command: `lowprec sweep ${name} --variant ${variant}`,
+      files: telemetry,
+    });
   }
-  const fingerprints = new Map<string, number>();
-  const data = new Map<string, DataProvenanceEntry>();
-  let dataNotRecorded = 0;
-  let latest = "";
-  let env: ConfigRecord["environment"] | undefined;
-  for (const run of expandRuns(def, variant, { seeds: storedSeeds(def, variant, dataDir) })) {
-    // NOTE: a damaged run (named by collectResults) is skipped; the others' files verified there and verify here
-    const row = rows.find((r) => r.runId === run.runId);
-    if (row?.status.startsWith("damaged") || row?.status === "in progress") continue;
-    const rec = readConfigRecord(storedRunDir(dataDir, run));
-    if (rec === undefined) continue;
-    if (rec.environment.started > latest) [latest, env] = [rec.environment.started, rec.environment];
-    if (!rows.some((r) => r.status === "done" && r.runId === run.runId)) continue;
-    fingerprints.set(codeFingerprint(rec), (fingerprints.get(codeFingerprint(rec)) ?? 0) + 1);
-    const dataRec = readDataRecord(storedRunDir(dataDir, run));
-    if (dataRec) addDataRecord(data, run.dataset, dataRec);
-    else dataNotRecorded++;
-  }
-  if (name === TELEMETRY.experiment) files.push(...collectTelemetry(dataDir, variant, tables));
-  return {
-    runs: done.length,
-    seconds: done.reduce((s, r) => s + (Number.isFinite(r.seconds) ? r.seconds : 0), 0),
-    commits: countList(commits, "commit"),
-    dirtyRuns: done.filter((r) => isDirtyCommit(r.commit)).length,
-    codeFingerprints: countList(fingerprints, "fingerprint"),
-    data: mergeData([[...data.values()]]),
-    dataNotRecorded,
-    started: latest,
-    ...(env ? { machine: machineOf(env) } : {}),
-    command: `lowprec sweep ${name} --variant ${variant}`,
-    files,
-  };
+  return { rows, shares };
 }
 
 /** The scales of the telemetry run (first seed) as tables; the names of the files added (none without scales). */
@@ -349,13 +368,12 @@ function collectTelemetry(dataDir: string, variant: VariantName, tables: Map<str
   return ["telemetry.csv", "telemetry.json"];
 }
 
-/** provenance.json of a collection made of `experiments` (in the definitions' order), whose files are `tables`. */
-function provenanceOf(
-  variant: VariantName,
-  experiments: ReadonlyMap<string, ExperimentProvenance>,
-  tables: ReadonlyMap<string, string>,
-): Provenance {
-  const blocks = [...experiments.values()];
+/** The shares of a collection: experiment → dataset → share. */
+type Shares = Map<string, Map<string, ExperimentProvenance>>;
+
+/** provenance.json of a collection made of `shares` (in the definitions' order), whose files are `tables`. */
+function provenanceOf(variant: VariantName, shares: Shares, tables: ReadonlyMap<string, string>): Provenance {
+  const blocks = [...shares.values()].flatMap((m) => [...m.values()]);
   const commits = new Map<string, number>();
   const fingerprints = new Map<string, number>();
   for (const b of blocks) {
@@ -363,7 +381,7 @@ function provenanceOf(
     addCounts(fingerprints, b.codeFingerprints, (e) => e.fingerprint);
   }
   const byRuns = countList(commits, "commit");
-  // NOTE: the latest run's machine heads the page; runs from other machines are listed with their counts
+  // NOTE: the latest run's machine heads the page; when the runs come from several, each is listed with its runs
   const latest = blocks.reduce<ExperimentProvenance | undefined>(
     (a, b) => (b.machine && (!a || b.started > a.started) ? b : a),
     undefined,
@@ -372,7 +390,6 @@ function provenanceOf(
   for (const b of blocks)
     if (b.machine) machines.set(machineLabel(b.machine), (machines.get(machineLabel(b.machine)) ?? 0) + b.runs);
   const m = latest?.machine;
-  const runs = blocks.reduce((s, b) => s + b.runs, 0);
   const data = mergeData(blocks.map((b) => b.data));
   const dataNotRecorded = blocks.reduce((s, b) => s + b.dataNotRecorded, 0);
   const provenance: Provenance = {
@@ -395,12 +412,12 @@ function provenanceOf(
     backend: m?.backend ?? "unknown",
     threadsPerRun: m?.threadsPerRun ?? 0,
     ...(machines.size > 1 ? { machines: countList(machines, "machine") } : {}),
-    runs,
+    runs: blocks.reduce((s, b) => s + b.runs, 0),
     computeHours: Math.round((blocks.reduce((s, b) => s + b.seconds, 0) / 3600) * 100) / 100,
-    commands: blocks.map((b) => b.command),
+    commands: [...new Set(blocks.map((b) => b.command))],
     // NOTE: only when some run recorded its data, so a report of runs without data.json is unchanged
     ...(data.length > 0 ? { data, ...(dataNotRecorded > 0 ? { dataNotRecorded } : {}) } : {}),
-    experiments: Object.fromEntries(experiments),
+    experiments: Object.fromEntries([...shares].map(([n, byDataset]) => [n, Object.fromEntries(byDataset)])),
   };
   provenance.files = [...tables.keys()].sort().map((name) => {
     const bytes = Buffer.from(tables.get(name) as string, "utf8");
@@ -409,24 +426,31 @@ function provenanceOf(
   return provenance;
 }
 
+/** The committed collection's shares and rows, for keeping what a store does not hold. */
+interface Committed {
+  shares: Record<string, Record<string, ExperimentProvenance>>;
+  texts: Map<string, string>;
+  rows: (experiment: string) => ResultRow[];
+}
+
 /**
  * Refreshes `<out>/results/<variant>/` from the store's results of `variant`; returns the files written.
- * Experiment by experiment: an experiment with finished runs in the store replaces its tables; one the store holds
- * no finished run of keeps its tables and counts from the collection (provenance.json's `experiments`), so results
- * computed on several machines or sessions add up; with `force` the collection is the store's runs only. Refused,
- * naming the counts: a store with no finished run, or with fewer finished runs of an experiment than the
- * collection lists (a collection from the wrong data root would replace the report), unless `force`. The folder is
- * replaced whole (see the module comment).
+ * Share by share (one experiment on one dataset): a share the store holds finished runs of replaces its rows; one
+ * it holds none of keeps its rows and counts from the collection (provenance.json's `experiments`), so results
+ * computed in several sessions, on machines whose stores did not survive, or on several machines, add up. With
+ * `force` the collection is the store's runs only. Refused, naming the counts: a store with no finished run, or
+ * with fewer finished runs of a share than the collection lists (a store from the wrong data root would replace
+ * the report), unless `force`. The folder is replaced whole (see the module comment).
  */
 export function collectReport(dataDir: string, variant: VariantName, out: string, opts: CollectOptions = {}): string[] {
   const dir = join(out, "results", variant);
   // NOTE: the tables are made in memory first and written only once the collection is known to be wanted.
   const tables = new Map<string, string>();
-  const fresh = new Map<string, ExperimentProvenance>();
-  const dirty: { experiment: string; runId: string; commit: string; folder: string }[] = [];
+  const fresh = new Map<string, StoreExperiment>();
+  const dirty: DirtyRun[] = [];
   for (const name of experimentNames()) {
-    const block = collectExperiment(dataDir, name, variant, tables, dirty);
-    if (block) fresh.set(name, block);
+    const e = collectExperiment(dataDir, name, variant, tables, dirty);
+    if (e) fresh.set(name, e);
   }
   if (opts.refuseDirty && !opts.allowDirty && dirty.length > 0) {
     const d = dirty[0]!;
@@ -438,36 +462,57 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   }
   recoverDirSwap(dir);
   const store = join(dataDir, "results");
-  const runs = [...fresh.values()].reduce((s, b) => s + b.runs, 0);
-  const experiments = new Map<string, ExperimentProvenance>();
-  if (!opts.force) {
-    const before = committedRuns(dir);
-    if (runs === 0)
-      throw new Error(
-        `${store}: 0 finished runs of the ${variant} variant; the report's ${join(dir, "provenance.json")} lists ` +
-          `${before} (--force replaces it anyway)`,
-      );
-    const kept = keptExperiments(dir, fresh, store);
-    if (kept === undefined) {
-      // NOTE: a collection made before provenance.json kept its experiments' counts: compared as a whole
-      if (runs < before)
-        throw new Error(
-          `${store}: ${runs} finished run${runs === 1 ? "" : "s"} of the ${variant} variant, fewer than the ` +
-            `${before} the report's provenance.json lists (${dir}; --force replaces it anyway)`,
-        );
-    } else
-      for (const [name, k] of kept) {
-        experiments.set(name, k.block);
-        for (const f of k.block.files) tables.set(f, k.texts.get(f) as string);
-        console.log(`${name}: ${k.block.runs} runs kept from ${dir} (the store holds none)`);
+  const runs = [...fresh.values()].reduce((s, e) => s + [...e.shares.values()].reduce((t, b) => t + b.runs, 0), 0);
+  const before = committedRuns(dir);
+  if (!opts.force && runs === 0)
+    throw new Error(
+      `${store}: 0 finished runs of the ${variant} variant; the report's ${join(dir, "provenance.json")} lists ` +
+        `${before} (--force replaces it anyway)`,
+    );
+  const committed = opts.force ? undefined : committedShares(dir);
+  // NOTE: a collection made before provenance.json kept its shares is compared as a whole and replaced whole
+  if (!opts.force && committed === undefined && runs < before)
+    throw new Error(
+      `${store}: ${runs} finished run${runs === 1 ? "" : "s"} of the ${variant} variant, fewer than the ` +
+        `${before} the report's provenance.json lists (${dir}; --force replaces it anyway)`,
+    );
+  const shares: Shares = new Map();
+  for (const name of experimentNames()) {
+    const mine = fresh.get(name);
+    const theirs = committed?.shares[name] ?? {};
+    const byDataset = new Map<string, ExperimentProvenance>();
+    const kept = new Set<string>();
+    for (const [dataset, share] of Object.entries(theirs)) {
+      const now = mine?.shares.get(dataset);
+      if (now === undefined) {
+        kept.add(dataset);
+        continue;
       }
+      if (now.runs < share.runs)
+        throw new Error(
+          `${store}: ${now.runs} finished run${now.runs === 1 ? "" : "s"} of ${name} on ${dataset}, fewer than ` +
+            `the ${share.runs} the report's provenance.json lists (${dir}; --force replaces it anyway)`,
+        );
+    }
+    // NOTE: rows in the store's order (the definition's), a kept dataset's rows where the store has its own
+    const keptRows = committed && kept.size > 0 ? committed.rows(name).filter((r) => kept.has(r.dataset)) : [];
+    const storeRows = (mine?.rows ?? []).filter((r) => !kept.has(r.dataset));
+    const datasets = [...new Set([...(mine?.rows ?? []).map((r) => r.dataset), ...keptRows.map((r) => r.dataset)])];
+    const rows = datasets.flatMap((d) => (kept.has(d) ? keptRows : storeRows).filter((r) => r.dataset === d));
+    for (const d of datasets) {
+      const share = kept.has(d) ? theirs[d] : mine?.shares.get(d);
+      if (share === undefined) continue;
+      byDataset.set(d, share);
+      if (kept.has(d)) {
+        for (const f of share.files) tables.set(f, committed!.texts.get(f) as string);
+        console.log(`${name} on ${d}: ${share.runs} runs kept from ${dir} (the store holds none)`);
+      }
+    }
+    if (byDataset.size === 0) continue;
+    tables.set(`${name}.csv`, resultsToCsv(rows));
+    shares.set(name, byDataset);
   }
-  for (const [name, block] of fresh) experiments.set(name, block);
-  // NOTE: in the definitions' order, whichever collection each experiment came from
-  const ordered = new Map(
-    experimentNames().flatMap((n) => (experiments.has(n) ? [[n, experiments.get(n)!] as const] : [])),
-  );
-  const provenance = provenanceOf(variant, ordered, tables);
+  const provenance = provenanceOf(variant, shares, tables);
   replaceDirAtomic(dir, (next) => {
     for (const [name, text] of tables) writeFileAtomic(join(next, name), text);
     writeFileAtomic(join(next, "provenance.json"), `${JSON.stringify(provenance, null, 2)}\n`);
@@ -476,38 +521,28 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
 }
 
 /**
- * The experiments of the collection in `dir` that `fresh` (the store's) lacks, with their provenance and verified
- * files; undefined when there is no collection or it predates per-experiment counts. Throws, naming the counts,
- * when the store has fewer finished runs of an experiment than the collection; and when the collection does not
- * verify.
+ * The shares and verified files of the collection in `dir`; undefined when there is none or it predates shares.
+ * A collection that does not verify is named (never merged).
  */
-function keptExperiments(
-  dir: string,
-  fresh: ReadonlyMap<string, ExperimentProvenance>,
-  store: string,
-): Map<string, { block: ExperimentProvenance; texts: Map<string, string> }> | undefined {
+function committedShares(dir: string): Committed | undefined {
   if (!existsSync(join(dir, "provenance.json"))) return undefined;
-  let committed: { provenance: Provenance; texts: Map<string, string> };
+  let c: { provenance: Provenance; texts: Map<string, string> };
   try {
-    committed = verifiedCollection(dir);
+    c = verifiedCollection(dir);
   } catch (e) {
-    throw new Error(
-      `${(e as Error).message.replace(/: collect again$/, "")} (--force replaces the collection with the store's runs)`,
-    );
+    const why = (e as Error).message.replace(/: collect again$/, "");
+    throw new Error(`${why} (--force replaces the collection with the store's runs)`);
   }
-  const blocks = committed.provenance.experiments;
-  if (blocks === undefined) return undefined;
-  const kept = new Map<string, { block: ExperimentProvenance; texts: Map<string, string> }>();
-  for (const [name, block] of Object.entries(blocks)) {
-    const mine = fresh.get(name);
-    if (mine === undefined) kept.set(name, { block, texts: committed.texts });
-    else if (mine.runs < block.runs)
-      throw new Error(
-        `${store}: ${mine.runs} finished run${mine.runs === 1 ? "" : "s"} of ${name}, fewer than the ${block.runs} ` +
-          `the report's provenance.json lists (${dir}; --force replaces it anyway)`,
-      );
-  }
-  return kept;
+  const shares = c.provenance.experiments;
+  if (shares === undefined) return undefined;
+  return {
+    shares,
+    texts: c.texts,
+    rows: (experiment) => {
+      const text = c.texts.get(`${experiment}.csv`);
+      return text === undefined ? [] : resultsFromCsv(text, join(dir, `${experiment}.csv`));
+    },
+  };
 }
 
 /**

@@ -183,7 +183,7 @@ describe("collectReport: runs from a work tree with uncommitted changes", () => 
   });
 });
 
-describe("collectReport: experiment by experiment", () => {
+describe("collectReport: share by share (experiment and dataset)", () => {
   const provenanceOf = (out: string) =>
     JSON.parse(readFileSync(join(out, "results", "smoke", "provenance.json"), "utf8")) as Provenance;
   const table = (out: string, name: string) => readFileSync(join(out, "results", "smoke", name), "utf8");
@@ -198,8 +198,8 @@ describe("collectReport: experiment by experiment", () => {
     collectReport(first, "smoke", out, { refuseDirty: true });
     const table2 = table(out, "table2.csv");
     const before = provenanceOf(out);
-    expect(before.experiments?.["table2"]?.runs).toBe(3);
-    expect(before.experiments?.["table2"]?.files).toEqual(["table2.csv"]);
+    expect(before.experiments?.["table2"]?.["pi-mnist"]?.runs).toBe(3);
+    expect(before.experiments?.["table2"]?.["pi-mnist"]?.files).toEqual([]);
 
     // another machine, another session: only rounding's runs
     const second = join(root, "merge-b");
@@ -209,7 +209,7 @@ describe("collectReport: experiment by experiment", () => {
     const p = provenanceOf(out);
     expect(table(out, "table2.csv")).toBe(table2);
     expect(Object.keys(p.experiments ?? {})).toEqual(["rounding", "table2"]);
-    expect(p.experiments?.["rounding"]?.runs).toBe(2);
+    expect(p.experiments?.["rounding"]?.["pi-mnist"]?.runs).toBe(2);
     expect(p.experiments?.["table2"]).toEqual(before.experiments?.["table2"]);
     expect(p.runs).toBe(5);
     expect(p.commits).toEqual([{ commit: A, runs: 5 }]);
@@ -238,12 +238,32 @@ describe("collectReport: experiment by experiment", () => {
     )!;
     storeRun(first, fixed, environment(A, false, "2026-03-01T00:00:00.000Z"), 10_000);
     collectReport(first, "smoke", out, { refuseDirty: true });
-    expect(provenanceOf(out).experiments?.["table2"]?.runs).toBe(4);
+    expect(provenanceOf(out).experiments?.["table2"]?.["pi-mnist"]?.runs).toBe(4);
     expect(provenanceOf(out).runs).toBe(6);
     expect(table(out, "table2.csv")).not.toBe(table2);
   });
 
-  it("refuses a store with fewer finished runs of an experiment, naming it and both counts; --force replaces", () => {
+  it("by dataset within an experiment: table2's PI-MNIST rows kept while a store adds its MNIST conv rows", () => {
+    const first = join(root, "share-a");
+    for (const run of piMnistRuns()) storeRun(first, run, environment(A, false, "2026-01-01T00:00:00.000Z"));
+    const out = join(root, "share-report");
+    collectReport(first, "smoke", out);
+    const lines = (text: string, dataset: string) => text.split("\n").filter((l) => l.includes(`,${dataset},`));
+    const before = table(out, "table2.csv");
+    const second = join(root, "share-b");
+    const conv = expandRuns(loadExperiment("table2"), "smoke").filter((r) => r.dataset === "mnist-conv");
+    for (const run of conv.slice(0, 2)) storeRun(second, run, environment(A, false, "2026-01-05T00:00:00.000Z"));
+    collectReport(second, "smoke", out);
+    const after = table(out, "table2.csv");
+    expect(lines(after, "pi-mnist")).toEqual(lines(before, "pi-mnist"));
+    expect(lines(after, "pi-mnist").filter((l) => l.includes(",done,"))).toHaveLength(3);
+    expect(lines(after, "mnist-conv").filter((l) => l.includes(",done,"))).toHaveLength(2);
+    const p = provenanceOf(out);
+    expect(Object.keys(p.experiments?.["table2"] ?? {})).toEqual(["pi-mnist", "mnist-conv"]);
+    expect(p.runs).toBe(5);
+  });
+
+  it("refuses a store with fewer finished runs of a share, naming it and both counts; --force replaces", () => {
     const full = join(root, "fewer-a");
     for (const run of roundingRuns(3)) storeRun(full, run, environment(B, false, "2026-01-01T00:00:00.000Z"));
     const out = join(root, "fewer-report");
@@ -252,8 +272,8 @@ describe("collectReport: experiment by experiment", () => {
     const fewer = join(root, "fewer-b");
     storeRun(fewer, roundingRuns(1)[0]!, environment(B, false, "2026-01-01T00:00:00.000Z"));
     expect(() => collectReport(fewer, "smoke", out)).toThrow(
-      `${join(fewer, "results")}: 1 finished run of rounding, fewer than the 3 the report's provenance.json lists ` +
-        `(${join(out, "results", "smoke")}; --force replaces it anyway)`,
+      `${join(fewer, "results")}: 1 finished run of rounding on pi-mnist, fewer than the 3 the report's ` +
+        `provenance.json lists (${join(out, "results", "smoke")}; --force replaces it anyway)`,
     );
     expect(table(out, "rounding.csv")).toBe(text);
     collectReport(fewer, "smoke", out, { force: true });

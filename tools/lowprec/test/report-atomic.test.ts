@@ -124,7 +124,7 @@ describe("lowprec report --collect, atomically", () => {
     const before = snapshot(out);
     const r = collect(out, store("fp32"));
     expect(r.status).toBe(1);
-    expect(r.err).toMatch(/1 finished run of rounding, fewer than the 2 .*provenance\.json lists/);
+    expect(r.err).toMatch(/1 finished run of rounding on pi-mnist, fewer than the 2 .*provenance\.json lists/);
     expect(snapshot(out)).toEqual(before);
     expect(collect(out, store("fp32"), ["--force"]).status).toBe(0);
     expect(provenanceOf(out).runs).toBe(1);
