@@ -146,8 +146,9 @@ export {
   buildReport,
   paperTable2,
   type CollectOptions,
-  type ExperimentProvenance,
+  type CollectionRecord,
   type MachineRecord,
+  type RunProvenance,
   type Provenance,
   type DataProvenanceEntry,
 } from "./report.js";

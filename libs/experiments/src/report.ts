@@ -17,6 +17,7 @@ import { NETWORK_PRESETS, type DataRecord } from "@lowprec/maxout";
 import {
   conditionsLine,
   costErrorSpec,
+  csvNumber,
   datasetLabel,
   FIGURE_KINDS,
   figureFacts,
@@ -46,7 +47,6 @@ import { expandRuns, experimentNames, loadExperiment, type DatasetName, type Var
 import { evaluateFindings, findingsMarkdown } from "./findings.js";
 import { collectResults, isDirtyCommit, storedRunDir, storedSeeds } from "./results.js";
 import { readConfigRecord, readDataRecord, readJsonFile, readRunFile, type ConfigRecord } from "./run-folder.js";
-import { resultsRoot, runDir } from "./store.js";
 
 /** The paper's Table 2 (transcribed; see the file's provenance), in @lowprec/report's form. */
 export function paperTable2(): PaperTable2 {
@@ -113,8 +113,8 @@ export interface Provenance {
   files?: TableRecord[];
   /** when the runs come from several machines: each machine with its count of runs, most first */
   machines?: { machine: string; runs: number }[];
-  /** each share: experiment → dataset → what its runs contribute (collections since sharing), in definition order */
-  experiments?: Record<string, Record<string, ExperimentProvenance>>;
+  /** each finished run's record, for merging collections (collections since runs were recorded one by one) */
+  collection?: CollectionRecord;
 }
 
 /** One collected file as provenance.json records it. */
@@ -166,25 +166,23 @@ export interface DataProvenanceEntry {
   runs: number;
 }
 
-/** Adds the data record of one run to `entries` (counting runs per distinct data set and split). */
-function addDataRecord(entries: Map<string, DataProvenanceEntry>, dataset: string, rec: DataRecord): void {
-  for (const split of ["train", "valid", "test"] as const) {
+/** The data entries (runs 0) of one run's data record, one per split that records its provenance. */
+function dataEntries(dataset: string, rec: DataRecord): DataProvenanceEntry[] {
+  return (["train", "valid", "test"] as const).flatMap((split) => {
     const p = rec[split].provenance;
-    if (!p) continue;
-    const entry: DataProvenanceEntry = {
-      dataset: rec[split].name ?? dataset,
-      split,
-      files: p.files.map((f) => ({ name: basename(f.path), sha256: f.sha256, bytes: f.bytes })),
-      cut: p.split,
-      preprocessing: [...p.preprocessing],
-      ...(p.cacheFile ? { cacheFile: basename(p.cacheFile) } : {}),
-      runs: 0,
-    };
-    const key = JSON.stringify({ ...entry, runs: 0 });
-    const seen = entries.get(key) ?? entry;
-    seen.runs++;
-    entries.set(key, seen);
-  }
+    if (!p) return [];
+    return [
+      {
+        dataset: rec[split].name ?? dataset,
+        split,
+        files: p.files.map((f) => ({ name: basename(f.path), sha256: f.sha256, bytes: f.bytes })),
+        cut: p.split,
+        preprocessing: [...p.preprocessing],
+        ...(p.cacheFile ? { cacheFile: basename(p.cacheFile) } : {}),
+        runs: 0,
+      },
+    ];
+  });
 }
 
 /** The machine a run was trained on, as provenance.json records it. */
@@ -198,25 +196,37 @@ export interface MachineRecord {
 }
 
 /**
- * What the finished runs of one experiment on one dataset contribute to a collection (provenance.json's
- * `experiments`, by experiment then dataset): kept per share so that a later collection can keep a share its store
- * does not hold, rows and counts exact.
+ * What one finished run contributes to a collection (`collection.runs` of provenance.json, by "experiment/run id"),
+ * so that a later collection can keep a run its store does not hold, with exact counts. `machine` and `data` index
+ * `collection.machines` and `collection.data`.
  */
-export interface ExperimentProvenance {
-  runs: number;
-  /** the finished runs' training seconds, summed */
+export interface RunProvenance {
+  experiment: string;
+  dataset: string;
+  /** training seconds (the results' `seconds`) */
   seconds: number;
-  commits: { commit: string; runs: number }[];
-  dirtyRuns: number;
-  codeFingerprints: { fingerprint: string; runs: number }[];
-  data: DataProvenanceEntry[];
-  dataNotRecorded: number;
-  /** when the share's latest run started, and the machine it ran on ("" and absent when none recorded it) */
+  commit: string;
+  fingerprint: string;
+  /** when the run started (config.json's environment) */
   started: string;
-  machine?: MachineRecord;
-  command: string;
-  /** files of the collection besides the experiment's table that come from these runs (table2's telemetry) */
-  files: string[];
+  machine: number;
+  /** the run's data entries; absent when the run recorded no data.json */
+  data?: number[];
+}
+
+/** provenance.json's `collection`: each finished run's record, and the machines and data they index. */
+export interface CollectionRecord {
+  machines: MachineRecord[];
+  /** data entries, `runs` 0 (counted from the runs) */
+  data: DataProvenanceEntry[];
+  runs: Record<string, RunProvenance>;
+}
+
+/** A finished run as collected: its record, with its machine and data in full. */
+interface CollectedRun {
+  record: Omit<RunProvenance, "machine" | "data">;
+  machine: MachineRecord;
+  data?: DataProvenanceEntry[];
 }
 
 /** `counts` as a list, most first, ties by key: the form of provenance.json's commits and fingerprints. */
@@ -226,28 +236,11 @@ function countList<K extends string>(counts: Map<string, number>, key: K): ({ [k
     .map(([k, runs]) => ({ [key]: k, runs }) as { [k in K]: string } & { runs: number });
 }
 
-/** Adds `entries`' counts to `into` (keyed by `key` of each entry). */
-function addCounts<T extends { runs: number }>(
-  into: Map<string, number>,
-  entries: readonly T[],
-  key: (e: T) => string,
-) {
-  for (const e of entries) into.set(key(e), (into.get(key(e)) ?? 0) + e.runs);
-}
-
-/** The data entries of several shares as one list: an entry that recurs adds its runs. */
-function mergeData(lists: readonly (readonly DataProvenanceEntry[])[]): DataProvenanceEntry[] {
-  const merged = new Map<string, DataProvenanceEntry>();
-  for (const list of lists)
-    for (const e of list) {
-      const key = JSON.stringify({ ...e, runs: 0 });
-      const seen = merged.get(key);
-      if (seen) seen.runs += e.runs;
-      else merged.set(key, { ...e });
-    }
-  return [...merged.values()].sort((a, b) =>
-    `${a.dataset} ${SPLIT_ORDER[a.split]}`.localeCompare(`${b.dataset} ${SPLIT_ORDER[b.split]}`),
-  );
+/** How many of `items` have each key. */
+function tally<T>(items: readonly T[], key: (t: T) => string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const t of items) m.set(key(t), (m.get(key(t)) ?? 0) + 1);
+  return m;
 }
 
 /** The machine a run's config.json records. */
@@ -272,78 +265,53 @@ interface DirtyRun {
   folder: string;
 }
 
-/** One experiment as the store holds it: its rows, and one share per dataset with finished runs. */
-interface StoreExperiment {
-  rows: ResultRow[];
-  shares: Map<string, ExperimentProvenance>;
-}
-
 /**
- * One experiment's rows and shares from the store (undefined when `variant` is not one of its variants); the
- * telemetry files go into `tables`; `dirty` collects its runs made from a work tree with uncommitted changes.
+ * One experiment's rows and finished runs from the store (undefined when `variant` is not one of its variants);
+ * `dirty` collects its runs made from a work tree with uncommitted changes. `latest` is the machine of the run
+ * that started last, finished or not (the page's machine when nothing finished carries one).
  */
 function collectExperiment(
   dataDir: string,
   name: string,
   variant: VariantName,
-  tables: Map<string, string>,
   dirty: DirtyRun[],
-): StoreExperiment | undefined {
+): { rows: ResultRow[]; runs: Map<string, CollectedRun> } | undefined {
   const def = loadExperiment(name);
   if (!def.variants[variant]) return undefined;
   const rows = collectResults(def, variant, dataDir, undefined, (line) => console.log(line));
-  const shares = new Map<string, ExperimentProvenance>();
-  const runs = expandRuns(def, variant, { seeds: storedSeeds(def, variant, dataDir) });
-  for (const dataset of [...new Set(rows.map((r) => r.dataset))]) {
-    const done = rows.filter((r) => r.dataset === dataset && r.status === "done");
-    if (done.length === 0) continue;
-    const commits = new Map<string, number>();
-    for (const r of done) {
-      commits.set(r.commit, (commits.get(r.commit) ?? 0) + 1);
-      if (isDirtyCommit(r.commit))
-        dirty.push({
-          experiment: name,
-          runId: r.runId,
-          commit: r.commit,
-          folder: runDir(resultsRoot(dataDir), { ...r, variant }),
-        });
-    }
-    const fingerprints = new Map<string, number>();
-    const data = new Map<string, DataProvenanceEntry>();
-    let dataNotRecorded = 0;
-    let latest = "";
-    let env: ConfigRecord["environment"] | undefined;
-    for (const run of runs.filter((r) => r.dataset === dataset)) {
-      // NOTE: a damaged run (named by collectResults) is skipped; the others' files verified there and verify here
-      const row = rows.find((r) => r.runId === run.runId);
-      if (row?.status.startsWith("damaged") || row?.status === "in progress") continue;
-      const rec = readConfigRecord(storedRunDir(dataDir, run));
-      if (rec === undefined) continue;
-      if (rec.environment.started > latest) [latest, env] = [rec.environment.started, rec.environment];
-      if (row?.status !== "done") continue;
-      fingerprints.set(codeFingerprint(rec), (fingerprints.get(codeFingerprint(rec)) ?? 0) + 1);
-      const dataRec = readDataRecord(storedRunDir(dataDir, run));
-      if (dataRec) addDataRecord(data, run.dataset, dataRec);
-      else dataNotRecorded++;
-    }
-    const telemetry =
-      name === TELEMETRY.experiment && dataset === TELEMETRY.dataset ? collectTelemetry(dataDir, variant, tables) : [];
-    shares.set(dataset, {
-      runs: done.length,
-      seconds: done.reduce((s, r) => s + (Number.isFinite(r.seconds) ? r.seconds : 0), 0),
-      commits: countList(commits, "commit"),
-      dirtyRuns: done.filter((r) => isDirtyCommit(r.commit)).length,
-      codeFingerprints: countList(fingerprints, "fingerprint"),
-      data: mergeData([[...data.values()]]),
-      dataNotRecorded,
-      started: latest,
-      ...(env ? { machine: machineOf(env) } : {}),
-      command: `lowprec sweep ${name} --variant ${variant}`,
-      files: telemetry,
+  const runs = new Map<string, CollectedRun>();
+  for (const run of expandRuns(def, variant, { seeds: storedSeeds(def, variant, dataDir) })) {
+    const row = rows.find((r) => r.runId === run.runId);
+    if (row?.status !== "done") continue;
+    if (isDirtyCommit(row.commit))
+      dirty.push({ experiment: name, runId: row.runId, commit: row.commit, folder: storedRunDir(dataDir, run) });
+    // NOTE: collectResults verified the run's files
+    const rec = readConfigRecord(storedRunDir(dataDir, run));
+    const dataRec = readDataRecord(storedRunDir(dataDir, run));
+    runs.set(runKey(name, run.runId), {
+      record: {
+        experiment: name,
+        dataset: run.dataset,
+        seconds: Number.isFinite(row.seconds) ? row.seconds : 0,
+        commit: row.commit,
+        fingerprint: rec ? codeFingerprint(rec) : "unknown",
+        started: rec?.environment.started ?? "",
+      },
+      machine: rec ? machineOf(rec.environment) : UNKNOWN_MACHINE,
+      ...(dataRec ? { data: dataEntries(run.dataset, dataRec) } : {}),
     });
   }
-  return { rows, shares };
+  return { rows, runs };
 }
+
+const UNKNOWN_MACHINE: MachineRecord = {
+  host: "unknown",
+  cpu: "unknown",
+  cores: 0,
+  node: "unknown",
+  backend: "unknown",
+  threadsPerRun: 0,
+};
 
 /** The scales of the telemetry run (first seed) as tables; the names of the files added (none without scales). */
 function collectTelemetry(dataDir: string, variant: VariantName, tables: Map<string, string>): string[] {
@@ -368,33 +336,74 @@ function collectTelemetry(dataDir: string, variant: VariantName, tables: Map<str
   return ["telemetry.csv", "telemetry.json"];
 }
 
-/** The shares of a collection: experiment → dataset → share. */
-type Shares = Map<string, Map<string, ExperimentProvenance>>;
+/** The key of the telemetry run of `variant` (undefined when the variant has none). */
+function telemetryRunKey(variant: VariantName): string | undefined {
+  const def = loadExperiment(TELEMETRY.experiment);
+  if (!def.variants[variant]) return undefined;
+  const run = expandRuns(def, variant, { only: { dataset: TELEMETRY.dataset, setting: TELEMETRY.setting } })[0];
+  return run ? runKey(def.name, run.runId) : undefined;
+}
 
-/** provenance.json of a collection made of `shares` (in the definitions' order), whose files are `tables`. */
-function provenanceOf(variant: VariantName, shares: Shares, tables: ReadonlyMap<string, string>): Provenance {
-  const blocks = [...shares.values()].flatMap((m) => [...m.values()]);
-  const commits = new Map<string, number>();
-  const fingerprints = new Map<string, number>();
-  for (const b of blocks) {
-    addCounts(commits, b.commits, (e) => e.commit);
-    addCounts(fingerprints, b.codeFingerprints, (e) => e.fingerprint);
-  }
-  const byRuns = countList(commits, "commit");
+/**
+ * A run's key in a collection: its experiment and run id (two experiments may plan the same configuration, so
+ * the same run id: float32 is the baseline of several).
+ */
+const runKey = (experiment: string, runId: string): string => `${experiment}/${runId}`;
+
+/** provenance.json of a collection of `runs` (by experiment/run id), whose files are `tables`. */
+function provenanceOf(
+  variant: VariantName,
+  runs: ReadonlyMap<string, CollectedRun>,
+  tables: ReadonlyMap<string, string>,
+): Provenance {
+  const all = [...runs.values()];
+  const byRuns = countList(
+    tally(all, (r) => r.record.commit),
+    "commit",
+  );
   // NOTE: the latest run's machine heads the page; when the runs come from several, each is listed with its runs
-  const latest = blocks.reduce<ExperimentProvenance | undefined>(
-    (a, b) => (b.machine && (!a || b.started > a.started) ? b : a),
+  const latest = all.reduce<CollectedRun | undefined>(
+    (a, b) => (!a || b.record.started > a.record.started ? b : a),
     undefined,
   );
-  const machines = new Map<string, number>();
-  for (const b of blocks)
-    if (b.machine) machines.set(machineLabel(b.machine), (machines.get(machineLabel(b.machine)) ?? 0) + b.runs);
+  const machines = countList(
+    tally(all, (r) => machineLabel(r.machine)),
+    "machine",
+  );
   const m = latest?.machine;
-  const data = mergeData(blocks.map((b) => b.data));
-  const dataNotRecorded = blocks.reduce((s, b) => s + b.dataNotRecorded, 0);
+  // NOTE: each distinct data entry once, counting the runs that trained on it
+  const data = new Map<string, DataProvenanceEntry>();
+  for (const r of all)
+    for (const e of r.data ?? []) {
+      const key = JSON.stringify({ ...e, runs: 0 });
+      const seen = data.get(key) ?? { ...e, runs: 0 };
+      seen.runs++;
+      data.set(key, seen);
+    }
+  const dataList = [...data.values()].sort((a, b) =>
+    `${a.dataset} ${SPLIT_ORDER[a.split]}`.localeCompare(`${b.dataset} ${SPLIT_ORDER[b.split]}`),
+  );
+  const dataNotRecorded = all.filter((r) => r.data === undefined).length;
+  // NOTE: the collection's own record: machines and data listed once, each run pointing into them
+  const machineList = [...new Map(all.map((r) => [JSON.stringify(r.machine), r.machine])).values()];
+  const dataKeys = dataList.map((e) => JSON.stringify({ ...e, runs: 0 }));
+  const ids = [...runs.keys()].sort();
+  const record: CollectionRecord = {
+    machines: machineList,
+    data: dataList.map((e) => ({ ...e, runs: 0 })),
+    runs: Object.fromEntries(
+      ids.map((id) => {
+        const r = runs.get(id)!;
+        const machine = machineList.findIndex((x) => JSON.stringify(x) === JSON.stringify(r.machine));
+        const dataIdx = r.data?.map((e) => dataKeys.indexOf(JSON.stringify({ ...e, runs: 0 })));
+        return [id, { ...r.record, machine, ...(dataIdx ? { data: dataIdx } : {}) }];
+      }),
+    ),
+  };
+  const experiments = experimentNames().filter((n) => all.some((r) => r.record.experiment === n));
   const provenance: Provenance = {
     variant,
-    collected: latest?.started ?? "",
+    collected: latest?.record.started ?? "",
     // NOTE: runs made at several commits are listed with their counts, most runs first
     gitCommit:
       byRuns.length > 1
@@ -403,21 +412,24 @@ function provenanceOf(variant: VariantName, shares: Shares, tables: ReadonlyMap<
             .join(", ")
         : (byRuns[0]?.commit ?? "unknown"),
     commits: byRuns,
-    dirtyRuns: blocks.reduce((s, b) => s + b.dirtyRuns, 0),
-    codeFingerprints: countList(fingerprints, "fingerprint"),
+    dirtyRuns: all.filter((r) => isDirtyCommit(r.record.commit)).length,
+    codeFingerprints: countList(
+      tally(all, (r) => r.record.fingerprint),
+      "fingerprint",
+    ),
     host: m?.host ?? "unknown",
     cpu: m?.cpu ?? "unknown",
     cores: m?.cores ?? 0,
     node: m?.node ?? "unknown",
     backend: m?.backend ?? "unknown",
     threadsPerRun: m?.threadsPerRun ?? 0,
-    ...(machines.size > 1 ? { machines: countList(machines, "machine") } : {}),
-    runs: blocks.reduce((s, b) => s + b.runs, 0),
-    computeHours: Math.round((blocks.reduce((s, b) => s + b.seconds, 0) / 3600) * 100) / 100,
-    commands: [...new Set(blocks.map((b) => b.command))],
+    ...(machines.length > 1 ? { machines } : {}),
+    runs: all.length,
+    computeHours: Math.round((all.reduce((s, r) => s + r.record.seconds, 0) / 3600) * 100) / 100,
+    commands: experiments.map((n) => `lowprec sweep ${n} --variant ${variant}`),
     // NOTE: only when some run recorded its data, so a report of runs without data.json is unchanged
-    ...(data.length > 0 ? { data, ...(dataNotRecorded > 0 ? { dataNotRecorded } : {}) } : {}),
-    experiments: Object.fromEntries([...shares].map(([n, byDataset]) => [n, Object.fromEntries(byDataset)])),
+    ...(dataList.length > 0 ? { data: dataList, ...(dataNotRecorded > 0 ? { dataNotRecorded } : {}) } : {}),
+    collection: record,
   };
   provenance.files = [...tables.keys()].sort().map((name) => {
     const bytes = Buffer.from(tables.get(name) as string, "utf8");
@@ -426,30 +438,31 @@ function provenanceOf(variant: VariantName, shares: Shares, tables: ReadonlyMap<
   return provenance;
 }
 
-/** The committed collection's shares and rows, for keeping what a store does not hold. */
+/** The finished runs a committed collection records, in full, and its rows by experiment. */
 interface Committed {
-  shares: Record<string, Record<string, ExperimentProvenance>>;
+  runs: Map<string, CollectedRun>;
   texts: Map<string, string>;
   rows: (experiment: string) => ResultRow[];
 }
 
 /**
  * Refreshes `<out>/results/<variant>/` from the store's results of `variant`; returns the files written.
- * Share by share (one experiment on one dataset): a share the store holds finished runs of replaces its rows; one
- * it holds none of keeps its rows and counts from the collection (provenance.json's `experiments`), so results
- * computed in several sessions, on machines whose stores did not survive, or on several machines, add up. With
- * `force` the collection is the store's runs only. Refused, naming the counts: a store with no finished run, or
- * with fewer finished runs of a share than the collection lists (a store from the wrong data root would replace
- * the report), unless `force`. The folder is replaced whole (see the module comment).
+ * Run by run: the collection is every run the store has finished, and every finished run of the committed
+ * collection that the store does not hold (rows and provenance from provenance.json's `collection`), so results
+ * computed in several sessions, on machines whose stores did not survive, or on several machines, add up and a
+ * finished run is never dropped; a run that is interrupted in both keeps the row with more epochs. With `force`
+ * the collection is the store's runs only. Refused: a store with no finished run (a store from the wrong data
+ * root), and, for a collection made before runs were recorded one by one, a store with fewer finished runs than
+ * it lists; unless `force`. The folder is replaced whole (see the module comment).
  */
 export function collectReport(dataDir: string, variant: VariantName, out: string, opts: CollectOptions = {}): string[] {
   const dir = join(out, "results", variant);
   // NOTE: the tables are made in memory first and written only once the collection is known to be wanted.
   const tables = new Map<string, string>();
-  const fresh = new Map<string, StoreExperiment>();
+  const fresh = new Map<string, { rows: ResultRow[]; runs: Map<string, CollectedRun> }>();
   const dirty: DirtyRun[] = [];
   for (const name of experimentNames()) {
-    const e = collectExperiment(dataDir, name, variant, tables, dirty);
+    const e = collectExperiment(dataDir, name, variant, dirty);
     if (e) fresh.set(name, e);
   }
   if (opts.refuseDirty && !opts.allowDirty && dirty.length > 0) {
@@ -462,57 +475,42 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   }
   recoverDirSwap(dir);
   const store = join(dataDir, "results");
-  const runs = [...fresh.values()].reduce((s, e) => s + [...e.shares.values()].reduce((t, b) => t + b.runs, 0), 0);
+  const storeRuns = new Map([...fresh.values()].flatMap((e) => [...e.runs]));
   const before = committedRuns(dir);
-  if (!opts.force && runs === 0)
+  if (!opts.force && storeRuns.size === 0)
     throw new Error(
       `${store}: 0 finished runs of the ${variant} variant; the report's ${join(dir, "provenance.json")} lists ` +
         `${before} (--force replaces it anyway)`,
     );
-  const committed = opts.force ? undefined : committedShares(dir);
-  // NOTE: a collection made before provenance.json kept its shares is compared as a whole and replaced whole
-  if (!opts.force && committed === undefined && runs < before)
+  const committed = opts.force ? undefined : committedCollection(dir);
+  // NOTE: a collection made before runs were recorded one by one is compared as a whole and replaced whole
+  if (!opts.force && committed === undefined && storeRuns.size < before)
     throw new Error(
-      `${store}: ${runs} finished run${runs === 1 ? "" : "s"} of the ${variant} variant, fewer than the ` +
-        `${before} the report's provenance.json lists (${dir}; --force replaces it anyway)`,
+      `${store}: ${storeRuns.size} finished run${storeRuns.size === 1 ? "" : "s"} of the ${variant} variant, fewer ` +
+        `than the ${before} the report's provenance.json lists (${dir}; --force replaces it anyway)`,
     );
-  const shares: Shares = new Map();
+  const runs = new Map(storeRuns);
+  const kept = new Map<string, number>();
+  for (const [id, r] of committed?.runs ?? [])
+    if (!runs.has(id)) {
+      runs.set(id, r);
+      kept.set(r.record.experiment, (kept.get(r.record.experiment) ?? 0) + 1);
+    }
   for (const name of experimentNames()) {
-    const mine = fresh.get(name);
-    const theirs = committed?.shares[name] ?? {};
-    const byDataset = new Map<string, ExperimentProvenance>();
-    const kept = new Set<string>();
-    for (const [dataset, share] of Object.entries(theirs)) {
-      const now = mine?.shares.get(dataset);
-      if (now === undefined) {
-        kept.add(dataset);
-        continue;
-      }
-      if (now.runs < share.runs)
-        throw new Error(
-          `${store}: ${now.runs} finished run${now.runs === 1 ? "" : "s"} of ${name} on ${dataset}, fewer than ` +
-            `the ${share.runs} the report's provenance.json lists (${dir}; --force replaces it anyway)`,
-        );
-    }
-    // NOTE: rows in the store's order (the definition's), a kept dataset's rows where the store has its own
-    const keptRows = committed && kept.size > 0 ? committed.rows(name).filter((r) => kept.has(r.dataset)) : [];
-    const storeRows = (mine?.rows ?? []).filter((r) => !kept.has(r.dataset));
-    const datasets = [...new Set([...(mine?.rows ?? []).map((r) => r.dataset), ...keptRows.map((r) => r.dataset)])];
-    const rows = datasets.flatMap((d) => (kept.has(d) ? keptRows : storeRows).filter((r) => r.dataset === d));
-    for (const d of datasets) {
-      const share = kept.has(d) ? theirs[d] : mine?.shares.get(d);
-      if (share === undefined) continue;
-      byDataset.set(d, share);
-      if (kept.has(d)) {
-        for (const f of share.files) tables.set(f, committed!.texts.get(f) as string);
-        console.log(`${name} on ${d}: ${share.runs} runs kept from ${dir} (the store holds none)`);
-      }
-    }
-    if (byDataset.size === 0) continue;
-    tables.set(`${name}.csv`, resultsToCsv(rows));
-    shares.set(name, byDataset);
+    const mine = fresh.get(name)?.rows ?? [];
+    const theirs = committed?.rows(name) ?? [];
+    if (![...runs.values()].some((r) => r.record.experiment === name) && !mine.some(isPartial)) continue;
+    const keys = new Set([...runs.keys()].filter((k) => k.startsWith(`${name}/`)).map((k) => k.slice(name.length + 1)));
+    tables.set(`${name}.csv`, resultsToCsv(mergeRows(loadExperiment(name).baseline, mine, theirs, keys)));
+    if (kept.has(name)) console.log(`${name}: ${kept.get(name)} finished runs kept from ${dir} (the store lacks them)`);
   }
-  const provenance = provenanceOf(variant, shares, tables);
+  // NOTE: the telemetry run's scales from the store when it finished there, else the committed files
+  const telemetry = telemetryRunKey(variant);
+  if (telemetry !== undefined && storeRuns.has(telemetry)) collectTelemetry(dataDir, variant, tables);
+  else if (telemetry !== undefined && committed?.runs.has(telemetry))
+    for (const f of ["telemetry.csv", "telemetry.json"])
+      if (committed.texts.has(f)) tables.set(f, committed.texts.get(f) as string);
+  const provenance = provenanceOf(variant, runs, tables);
   replaceDirAtomic(dir, (next) => {
     for (const [name, text] of tables) writeFileAtomic(join(next, name), text);
     writeFileAtomic(join(next, "provenance.json"), `${JSON.stringify(provenance, null, 2)}\n`);
@@ -520,11 +518,56 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   return [...tables.keys(), "provenance.json"].map((name) => join(dir, name));
 }
 
+/** A run stopped before its last epoch with its numbers so far (an interrupted run with a verified history). */
+const isPartial = (r: ResultRow): boolean => r.status.startsWith("interrupted") && Number.isFinite(r.testError);
+
 /**
- * The shares and verified files of the collection in `dir`; undefined when there is none or it predates shares.
- * A collection that does not verify is named (never merged).
+ * One experiment's rows: the store's (`mine`, one per planned run, in the definition's order), where the store
+ * has not finished a run that `theirs` (the committed rows) has finished (a run of `runs`) its committed row; and
+ * where both have it interrupted, the row with more epochs. Committed rows of runs the store does not plan (other
+ * seeds) follow, when finished. Baseline-normalised values are recomputed on the merged rows.
  */
-function committedShares(dir: string): Committed | undefined {
+function mergeRows(
+  baseline: string | undefined,
+  mine: readonly ResultRow[],
+  theirs: readonly ResultRow[],
+  runs: ReadonlySet<string>,
+): ResultRow[] {
+  const committed = new Map(theirs.map((r) => [r.runId, r]));
+  const pick = (r: ResultRow): ResultRow => {
+    const c = committed.get(r.runId);
+    if (r.status === "done" || c === undefined) return r;
+    if (c.status === "done" && runs.has(c.runId)) return c;
+    if (isPartial(c) && (!isPartial(r) || c.epochsDone > r.epochsDone)) return c;
+    return r;
+  };
+  const planned = new Set(mine.map((r) => r.runId));
+  const rows = [...mine.map(pick), ...theirs.filter((r) => !planned.has(r.runId) && runs.has(r.runId))];
+  return baseline === undefined ? rows : renormalize(rows, baseline);
+}
+
+/**
+ * The rows' normalised errors against the baseline (float32) row of the same dataset, seed, epochs, training
+ * subset and test images, as collectResults computes them, for rows that came from two collections.
+ */
+function renormalize(rows: readonly ResultRow[], baseline: string): ResultRow[] {
+  const key = (r: ResultRow) => [r.dataset, r.seed, r.epochs, r.trainLimit, r.testExamples].join("|");
+  // NOTE: from the errors as the CSV holds them, so a row reads the same whichever collection it came from
+  const written = (v: number): number => (Number.isFinite(v) ? Number(csvNumber(v)) : v);
+  const base = new Map<string, number>();
+  for (const r of rows) if (r.setting === baseline && r.status === "done") base.set(key(r), written(r.testError));
+  return rows.map((r) => {
+    const b = base.get(key(r)) ?? Number.NaN;
+    const normalizedError = r.status === "done" ? written(r.testError) / b : Number.NaN;
+    return { ...r, baselineTestError: b, normalizedError };
+  });
+}
+
+/**
+ * The finished runs, verified files and rows of the collection in `dir`; undefined when there is none or it was
+ * made before runs were recorded one by one. A collection that does not verify is named (never merged).
+ */
+function committedCollection(dir: string): Committed | undefined {
   if (!existsSync(join(dir, "provenance.json"))) return undefined;
   let c: { provenance: Provenance; texts: Map<string, string> };
   try {
@@ -533,10 +576,19 @@ function committedShares(dir: string): Committed | undefined {
     const why = (e as Error).message.replace(/: collect again$/, "");
     throw new Error(`${why} (--force replaces the collection with the store's runs)`);
   }
-  const shares = c.provenance.experiments;
-  if (shares === undefined) return undefined;
+  const rec = c.provenance.collection;
+  if (rec === undefined) return undefined;
+  const runs = new Map<string, CollectedRun>();
+  for (const [id, r] of Object.entries(rec.runs)) {
+    const { machine, data, ...record } = r;
+    runs.set(id, {
+      record,
+      machine: rec.machines[machine] ?? UNKNOWN_MACHINE,
+      ...(data ? { data: data.map((i) => rec.data[i]!) } : {}),
+    });
+  }
   return {
-    shares,
+    runs,
     texts: c.texts,
     rows: (experiment) => {
       const text = c.texts.get(`${experiment}.csv`);

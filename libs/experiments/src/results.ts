@@ -5,12 +5,13 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { NETWORK_PRESETS } from "@lowprec/maxout";
+import { NETWORK_PRESETS, type EpochMetrics } from "@lowprec/maxout";
 import type { ResultRow } from "@lowprec/report";
 import { CorruptFileError } from "@lowprec/storage";
 import { commitLabel } from "./code-identity.js";
 import { datasetAvailable } from "./data.js";
 import { expandRuns, type DatasetName, type ExperimentDef, type PlannedRun, type VariantName } from "./definitions.js";
+import { summarize } from "./run.js";
 import { readConfigRecord, readDataRecord, readRunJson } from "./run-folder.js";
 import { damagedAdvice, resultsRoot, runDir, storedState, type RunMeta } from "./store.js";
 
@@ -136,11 +137,13 @@ function rowOf(run: PlannedRun, dataDir: string, log: (line: string) => void): R
     seconds: Number.NaN,
     commit: "",
     testExamples: Number.NaN,
+    epochsDone: Number.NaN,
   };
   if (!datasetAvailable(run.dataset, dataDir))
     return { ...base, status: "not run: data missing (run `lowprec fetch-data`)" };
   const s = storedState(resultsRoot(dataDir), run);
-  if (s.state === "interrupted") return { ...base, status: `interrupted after epoch ${s.epochsDone}` };
+  if (s.state === "interrupted")
+    return { ...base, ...soFar(run, dataDir), status: `interrupted after epoch ${s.epochsDone}` };
   if (s.state === "new") return base;
   if (s.state === "in progress") return { ...base, status: "in progress" };
   const dir = runDir(resultsRoot(dataDir), run);
@@ -162,6 +165,33 @@ function rowOf(run: PlannedRun, dataDir: string, log: (line: string) => void): R
     seconds: (m.secondsPerEpoch ?? Number.NaN) * m.epochsDone,
     commit: runCommit(rec?.environment),
     testExamples: evaluatedExamples(c, testCount),
+    epochsDone: m.epochsDone,
+  };
+}
+
+/**
+ * An interrupted run's numbers so far, from its history (metrics.json, verified with the folder by storedState):
+ * the best validation epoch up to now, its errors, the seconds trained, the epochs done. Nothing when the run
+ * has no trained epoch yet.
+ */
+function soFar(run: PlannedRun, dataDir: string): Partial<ResultRow> {
+  const dir = runDir(resultsRoot(dataDir), run);
+  if (!existsSync(join(dir, "metrics.json"))) return {};
+  const rec = readConfigRecord(dir);
+  const history = readRunJson(dir, "metrics.json") as EpochMetrics[];
+  if (rec === undefined || !Array.isArray(history)) return {};
+  // NOTE: the backend is not part of these numbers
+  const m = summarize(run.config, history, { name: "ts", blas: false, threads: 1 });
+  if (m.epochsDone === 0) return {};
+  const testCount = readDataRecord(dir)?.test.count ?? TEST_EXAMPLES[run.dataset];
+  return {
+    bestEpoch: m.bestEpoch,
+    validError: m.bestValidError,
+    testError: m.testErrorAtBestValid,
+    seconds: (m.secondsPerEpoch ?? Number.NaN) * m.epochsDone,
+    commit: runCommit(rec.environment),
+    testExamples: evaluatedExamples(run.config, testCount),
+    epochsDone: m.epochsDone,
   };
 }
 

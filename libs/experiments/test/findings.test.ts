@@ -53,6 +53,7 @@ function row(p: Partial<ResultRow> & Pick<ResultRow, "experiment" | "setting">):
     seconds: 1,
     commit: "",
     testExamples: 5000,
+    epochsDone: 20,
     ...p,
   };
 }

@@ -183,23 +183,23 @@ describe("collectReport: runs from a work tree with uncommitted changes", () => 
   });
 });
 
-describe("collectReport: share by share (experiment and dataset)", () => {
-  const provenanceOf = (out: string) =>
-    JSON.parse(readFileSync(join(out, "results", "smoke", "provenance.json"), "utf8")) as Provenance;
-  const table = (out: string, name: string) => readFileSync(join(out, "results", "smoke", name), "utf8");
+describe("collectReport: run by run", () => {
+  const provenanceOf = (out: string, variant = "smoke") =>
+    JSON.parse(readFileSync(join(out, "results", variant, "provenance.json"), "utf8")) as Provenance;
+  const table = (out: string, name: string, variant = "smoke") =>
+    readFileSync(join(out, "results", variant, name), "utf8");
   /** rounding's first `n` smoke runs on PI-MNIST */
   const roundingRuns = (n: number) => expandRuns(loadExperiment("rounding"), "smoke").slice(0, n);
+  const lines = (text: string, dataset: string) => text.split("\n").filter((l) => l.includes(`,${dataset},`));
 
-  it("an experiment the store lacks keeps its tables and counts; one it holds is replaced", async () => {
+  it("runs the store lacks are kept from the collection, rows and counts; runs it holds are its own", async () => {
     const first = join(root, "merge-a");
     for (const [i, run] of piMnistRuns().entries())
       storeRun(first, run, environment(A, false, `2026-01-0${i + 1}T00:00:00.000Z`), 10_000);
     const out = join(root, "merge-report");
     collectReport(first, "smoke", out, { refuseDirty: true });
     const table2 = table(out, "table2.csv");
-    const before = provenanceOf(out);
-    expect(before.experiments?.["table2"]?.["pi-mnist"]?.runs).toBe(3);
-    expect(before.experiments?.["table2"]?.["pi-mnist"]?.files).toEqual([]);
+    expect(Object.keys(provenanceOf(out).collection?.runs ?? {})).toHaveLength(3);
 
     // another machine, another session: only rounding's runs
     const second = join(root, "merge-b");
@@ -208,9 +208,11 @@ describe("collectReport: share by share (experiment and dataset)", () => {
     collectReport(second, "smoke", out, { refuseDirty: true });
     const p = provenanceOf(out);
     expect(table(out, "table2.csv")).toBe(table2);
-    expect(Object.keys(p.experiments ?? {})).toEqual(["rounding", "table2"]);
-    expect(p.experiments?.["rounding"]?.["pi-mnist"]?.runs).toBe(2);
-    expect(p.experiments?.["table2"]).toEqual(before.experiments?.["table2"]);
+    expect(
+      Object.values(p.collection?.runs ?? {})
+        .map((r) => r.experiment)
+        .sort(),
+    ).toEqual(["rounding", "rounding", "table2", "table2", "table2"]);
     expect(p.runs).toBe(5);
     expect(p.commits).toEqual([{ commit: A, runs: 5 }]);
     expect(p.gitCommit).toBe(A);
@@ -232,23 +234,26 @@ describe("collectReport: share by share (experiment and dataset)", () => {
     expect(page).toMatch(/\| machine +\| test, 2 cores \(h\): 3 runs; test, 2 cores \(h2\): 2 runs +\|/);
     expect(page).toContain("All 5 runs were trained from one commit");
 
-    // the first store again, with one more table2 run: table2 replaced, rounding kept
-    const fixed = expandRuns(loadExperiment("table2"), "smoke").find(
+    // collecting the same store again changes nothing
+    const again = table(out, "rounding.csv");
+    collectReport(second, "smoke", out, { refuseDirty: true });
+    expect([table(out, "table2.csv"), table(out, "rounding.csv")]).toEqual([table2, again]);
+
+    // the first store again, with one more table2 run: 4 table2 runs, the 2 rounding runs kept
+    const dfxp = expandRuns(loadExperiment("table2"), "smoke").find(
       (r) => r.setting === "dfxp" && r.dataset === "pi-mnist",
     )!;
-    storeRun(first, fixed, environment(A, false, "2026-03-01T00:00:00.000Z"), 10_000);
+    storeRun(first, dfxp, environment(A, false, "2026-03-01T00:00:00.000Z"), 10_000);
     collectReport(first, "smoke", out, { refuseDirty: true });
-    expect(provenanceOf(out).experiments?.["table2"]?.["pi-mnist"]?.runs).toBe(4);
     expect(provenanceOf(out).runs).toBe(6);
-    expect(table(out, "table2.csv")).not.toBe(table2);
+    expect(lines(table(out, "table2.csv"), "pi-mnist").filter((l) => l.includes(",done,"))).toHaveLength(4);
   });
 
-  it("by dataset within an experiment: table2's PI-MNIST rows kept while a store adds its MNIST conv rows", () => {
+  it("table2's PI-MNIST rows kept while a store adds its MNIST conv rows", () => {
     const first = join(root, "share-a");
     for (const run of piMnistRuns()) storeRun(first, run, environment(A, false, "2026-01-01T00:00:00.000Z"));
     const out = join(root, "share-report");
     collectReport(first, "smoke", out);
-    const lines = (text: string, dataset: string) => text.split("\n").filter((l) => l.includes(`,${dataset},`));
     const before = table(out, "table2.csv");
     const second = join(root, "share-b");
     const conv = expandRuns(loadExperiment("table2"), "smoke").filter((r) => r.dataset === "mnist-conv");
@@ -258,12 +263,10 @@ describe("collectReport: share by share (experiment and dataset)", () => {
     expect(lines(after, "pi-mnist")).toEqual(lines(before, "pi-mnist"));
     expect(lines(after, "pi-mnist").filter((l) => l.includes(",done,"))).toHaveLength(3);
     expect(lines(after, "mnist-conv").filter((l) => l.includes(",done,"))).toHaveLength(2);
-    const p = provenanceOf(out);
-    expect(Object.keys(p.experiments?.["table2"] ?? {})).toEqual(["pi-mnist", "mnist-conv"]);
-    expect(p.runs).toBe(5);
+    expect(provenanceOf(out).runs).toBe(5);
   });
 
-  it("refuses a store with fewer finished runs of a share, naming it and both counts; --force replaces", () => {
+  it("a store with fewer finished runs keeps the others; --force keeps the store's only", () => {
     const full = join(root, "fewer-a");
     for (const run of roundingRuns(3)) storeRun(full, run, environment(B, false, "2026-01-01T00:00:00.000Z"));
     const out = join(root, "fewer-report");
@@ -271,11 +274,9 @@ describe("collectReport: share by share (experiment and dataset)", () => {
     const text = table(out, "rounding.csv");
     const fewer = join(root, "fewer-b");
     storeRun(fewer, roundingRuns(1)[0]!, environment(B, false, "2026-01-01T00:00:00.000Z"));
-    expect(() => collectReport(fewer, "smoke", out)).toThrow(
-      `${join(fewer, "results")}: 1 finished run of rounding on pi-mnist, fewer than the 3 the report's ` +
-        `provenance.json lists (${join(out, "results", "smoke")}; --force replaces it anyway)`,
-    );
+    collectReport(fewer, "smoke", out);
     expect(table(out, "rounding.csv")).toBe(text);
+    expect(provenanceOf(out).runs).toBe(3);
     collectReport(fewer, "smoke", out, { force: true });
     expect(provenanceOf(out).runs).toBe(1);
   });
@@ -295,4 +296,61 @@ describe("collectReport: share by share (experiment and dataset)", () => {
       ),
     );
   });
+
+  it("an interrupted run: its numbers so far and epochs done, never a result; the longer one kept", () => {
+    const def = loadExperiment("table2");
+    const [fp32, half] = ["fp32", "half"].map(
+      (s) => expandRuns(def, "budget").find((r) => r.dataset === "pi-mnist" && r.setting === s && r.seed === 1234)!,
+    );
+    expect(fp32!.config.hyper.epochs).toBe(50);
+    const first = join(root, "partial-a");
+    storeRun(first, fp32!, environment(A, false, "2026-01-01T00:00:00.000Z"), 10_000);
+    storeInterrupted(first, half!, environment(A, false, "2026-01-01T00:00:00.000Z"), [3, 2.5, 2.0, 2.2]);
+    const rows = collectResults(def, "budget", first, 1);
+    const row = rows.find((r) => r.runId === half!.runId)!;
+    // epochs 1..4 done; best validation at epoch 3 (valid 2.0 + 1), its test error 2.0
+    expect([row.status, row.epochsDone, row.bestEpoch, row.validError, row.testError]).toEqual([
+      "interrupted after epoch 4",
+      4,
+      3,
+      3,
+      2,
+    ]);
+    expect(row.normalizedError).toBeNaN();
+    expect(row.seconds).toBe(4 * 10);
+    const out = join(root, "partial-report");
+    collectReport(first, "budget", out);
+    expect(provenanceOf(out, "budget").runs).toBe(1);
+    const partialLine = lines(table(out, "table2.csv", "budget"), "pi-mnist").find((l) => l.includes(half!.runId))!;
+    expect(partialLine).toContain("interrupted after epoch 4");
+    // a new machine: the run started again and is at epoch 2; the committed row with 4 epochs stays
+    const second = join(root, "partial-b");
+    storeRun(second, fp32!, environment(A, false, "2026-02-01T00:00:00.000Z"), 10_000);
+    storeInterrupted(second, half!, environment(A, false, "2026-02-01T00:00:00.000Z"), [3, 2.5]);
+    collectReport(second, "budget", out);
+    expect(lines(table(out, "table2.csv", "budget"), "pi-mnist").find((l) => l.includes(half!.runId))).toBe(
+      partialLine,
+    );
+  });
 });
+
+/** An interrupted run in the store: a checkpoint and a history of `valid.length` epochs (test error = valid). */
+function storeInterrupted(dataDir: string, run: PlannedRun, env: Record<string, unknown>, valid: number[]): void {
+  const dir = storedRunDir(dataDir, run);
+  mkdirSync(dir, { recursive: true });
+  const sealed = ManifestWriter.open(dir);
+  const { config, ...meta } = run;
+  sealed.write("run.json", JSON.stringify(meta));
+  sealed.write("config.json", JSON.stringify({ runId: run.runId, config, environment: env, earlier: [] }));
+  let best = { epoch: 0, valid: Number.POSITIVE_INFINITY, test: Number.NaN };
+  const history = [{ epoch: 0, seconds: 0, trainSeconds: 0, validError: 90, testError: 90 }].concat(
+    valid.map((v, i) => ({ epoch: i + 1, seconds: 10, trainSeconds: 8, validError: v + 1, testError: v })),
+  );
+  const metrics = history.map((h) => {
+    if (h.epoch > 0 && h.validError < best.valid) best = { epoch: h.epoch, valid: h.validError, test: h.testError };
+    return { ...h, bestEpoch: best.epoch, bestValidError: best.valid, bestTestError: best.test };
+  });
+  sealed.write("metrics.json", JSON.stringify(metrics));
+  sealed.write("checkpoint.bin", new Uint8Array(16));
+  sealed.settle();
+}

@@ -65,6 +65,7 @@ function row(p: Partial<ResultRow> & Pick<ResultRow, "experiment" | "dataset" | 
     seconds: 3600,
     commit: "0123456789abcdef0123456789abcdef01234567",
     testExamples: 10000,
+    epochsDone: 50,
     ...p,
     normalizedError: normalized,
   };

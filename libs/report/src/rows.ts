@@ -50,6 +50,12 @@ export interface ResultRow {
   commit: string;
   /** How many test images the reported test error was measured on (NaN when unknown or not done). */
   testExamples: number;
+  /**
+   * Epochs trained: `epochs` when done; for an interrupted run with a verified history (status "interrupted after
+   * epoch N"), N, and then bestEpoch, validError, testError and seconds are its numbers so far (never a result:
+   * only rows whose status is "done" are). NaN otherwise, and in collections made before this column.
+   */
+  epochsDone: number;
 }
 
 /** One row of a run's dynamic fixed point telemetry (`scales/epoch-NNNN.csv`). */
@@ -111,6 +117,7 @@ export const RESULT_COLUMNS: readonly (keyof ResultRow)[] = Object.freeze([
   "seconds",
   "commit",
   "testExamples",
+  "epochsDone",
 ] as const);
 
 /** The columns of a run's `scales/epoch-NNNN.csv`, in file order. */
@@ -155,11 +162,12 @@ const RESULT_SCHEMA: Schema<ResultRow> = {
     seconds: "number",
     commit: "string",
     testExamples: "number",
+    epochsDone: "number",
   },
   nonEmpty: new Set(["experiment", "dataset", "setting", "status"]),
   finite: new Set(),
-  // NOTE: collections made before these columns existed still read (commit "", testExamples NaN)
-  optional: new Set(["commit", "testExamples"]),
+  // NOTE: collections made before these columns existed still read (commit "", testExamples and epochsDone NaN)
+  optional: new Set(["commit", "testExamples", "epochsDone"]),
 };
 
 const SCALE_SCHEMA: Schema<ScaleRow> = {

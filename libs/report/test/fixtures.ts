@@ -30,6 +30,7 @@ export function makeRow(over: Partial<ResultRow> = {}): ResultRow {
     seconds: 1234.5,
     commit: "0123456789abcdef0123456789abcdef01234567",
     testExamples: 10000,
+    epochsDone: 50,
     ...over,
   };
 }

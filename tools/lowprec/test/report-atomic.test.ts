@@ -2,8 +2,9 @@
 // left the old tables beside a provenance saying "runs 0"; killed inside the provenance write it left new tables
 // beside old provenance (and a temp file), and the next `report` built from the mix; `--out` on a read-only folder
 // said ENOENT. Here, with small real result stores (the rounding smoke runs, a second or two each):
-// - an empty store, or one with fewer finished runs than the committed provenance lists, is refused without
-//   --force, naming both counts, and the committed folder stays as it was; --force replaces it whole;
+// - an empty store is refused without --force, naming both counts, and the committed folder stays as it was;
+//   --force replaces it whole; a store with fewer finished runs keeps the collection's others (run by run), and
+//   is refused only against a collection made before runs were recorded one by one;
 // - the provenance records each table's length and SHA-256, and `report` builds only from tables that match it;
 // - a collection killed inside a table write, inside the provenance write, after the new folder is filled,
 //   between the two renames and after them: the next `report` builds the old complete report or the new
@@ -118,16 +119,29 @@ describe("lowprec report --collect, atomically", () => {
     expect(litter(out)).toEqual([]);
   }, 300_000);
 
-  it("refuses a store with fewer finished runs than the committed provenance lists, naming both counts", () => {
+  it("a store with fewer finished runs keeps the collection's others (run by run); --force keeps the store's", () => {
     const out = collected("fp32", "fixed-nearest");
     expect(provenanceOf(out).runs).toBe(2);
+    const before = snapshot(out)["rounding.csv"];
+    const r = collect(out, store("fp32"));
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toContain("rounding: 1 finished runs kept from");
+    expect(provenanceOf(out).runs).toBe(2);
+    expect(snapshot(out)["rounding.csv"]).toBe(before);
+    expect(collect(out, store("fp32"), ["--force"]).status).toBe(0);
+    expect(provenanceOf(out).runs).toBe(1);
+  }, 300_000);
+
+  it("a collection made before runs were recorded one by one: fewer runs in all refused, naming both counts", () => {
+    const out = collected("fp32", "fixed-nearest");
+    const path = join(results(out), "provenance.json");
+    const { collection: _dropped, ...older } = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+    writeFileSync(path, `${JSON.stringify(older, null, 2)}\n`);
     const before = snapshot(out);
     const r = collect(out, store("fp32"));
     expect(r.status).toBe(1);
-    expect(r.err).toMatch(/1 finished run of rounding on pi-mnist, fewer than the 2 .*provenance\.json lists/);
+    expect(r.err).toMatch(/1 finished run of the smoke variant, fewer than the 2 .*provenance\.json lists/);
     expect(snapshot(out)).toEqual(before);
-    expect(collect(out, store("fp32"), ["--force"]).status).toBe(0);
-    expect(provenanceOf(out).runs).toBe(1);
   }, 300_000);
 
   it("the provenance records each table's length and SHA-256; `report` refuses a table that does not match", () => {
