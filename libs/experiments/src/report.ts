@@ -21,6 +21,7 @@ import {
   datasetLabel,
   FIGURE_KINDS,
   figureFacts,
+  isPartial,
   figureSpec,
   markdownTable,
   paretoFront,
@@ -477,7 +478,8 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   const store = join(dataDir, "results");
   const storeRuns = new Map([...fresh.values()].flatMap((e) => [...e.runs]));
   const before = committedRuns(dir);
-  if (!opts.force && storeRuns.size === 0)
+  const partial = [...fresh.values()].some((e) => e.rows.some(isPartial));
+  if (!opts.force && storeRuns.size === 0 && !partial)
     throw new Error(
       `${store}: 0 finished runs of the ${variant} variant; the report's ${join(dir, "provenance.json")} lists ` +
         `${before} (--force replaces it anyway)`,
@@ -517,9 +519,6 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   });
   return [...tables.keys(), "provenance.json"].map((name) => join(dir, name));
 }
-
-/** A run stopped before its last epoch with its numbers so far (an interrupted run with a verified history). */
-const isPartial = (r: ResultRow): boolean => r.status.startsWith("interrupted") && Number.isFinite(r.testError);
 
 /**
  * One experiment's rows: the store's (`mine`, one per planned run, in the definition's order), where the store
@@ -726,6 +725,34 @@ const pct = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : "—");
 /** The variant that runs the points around the paper's knees longer: a section of the budget page. */
 const LONG = "long";
 
+/** The variant at the paper's lengths, whose Table 2 rows join the budget page's Table 2. */
+const PAPER = "paper";
+
+/**
+ * What the page says of the paper-length Table 2 runs, per dataset with a run finished or stopped part way: how
+ * many finished, how many stopped (and where), how many are still to run, and the command that continues them.
+ */
+function paperLengthSentence(rows: readonly ResultRow[]): string {
+  const datasets = [...new Set(rows.filter((r) => r.status === "done" || isPartial(r)).map((r) => r.dataset))];
+  const parts = datasets.map((d) => {
+    const mine = rows.filter((r) => r.dataset === d);
+    const done = mine.filter((r) => r.status === "done").length;
+    const partial = mine.filter(isPartial);
+    const left = mine.length - done - partial.length;
+    const where = partial.map((r) => `${r.setting} at epoch ${r.epochsDone} of ${r.epochs}`).join(", ");
+    return (
+      `${datasetLabel(d)}: ${done} of ${mine.length} runs finished` +
+      `${partial.length > 0 ? `, ${partial.length} stopped part way (${where})` : ""}` +
+      `${left > 0 ? `, ${left} not started` : ""}`
+    );
+  });
+  return (
+    `Paper-length runs (the \`paper\` variant, read from \`results/paper/\`): ${parts.join("; ")}. ` +
+    "`lowprec sweep table2 --variant paper --only dataset=<dataset>` continues them (a sweep resumes an " +
+    "interrupted run from its checkpoint)."
+  );
+}
+
 /**
  * Builds `<out>/README.md` and `<out>/figures/` from `<out>/results/<variant>/` (and, for the budget page,
  * `<out>/results/long/` when collected); returns the files written.
@@ -749,6 +776,12 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
     const text = longTexts?.get(`${name}.csv`);
     return text !== undefined ? resultsFromCsv(text, join(longDir, `${name}.csv`)) : [];
   };
+  // NOTE: the paper-length Table 2 runs (the paper variant), when collected, join the budget page's Table 2
+  const paperDir = join(out, "results", PAPER);
+  if (variant === "budget") recoverDirSwap(paperDir);
+  const paperTexts = variant === "budget" && existsSync(paperDir) ? verifiedCollection(paperDir).texts : undefined;
+  const paperText = paperTexts?.get("table2.csv");
+  const paperLength = paperText !== undefined ? resultsFromCsv(paperText, join(paperDir, "table2.csv")) : [];
   const written: string[] = [];
   const put = (path: string, data: string | Uint8Array) => {
     mkdirSync(dirname(path), { recursive: true });
@@ -805,13 +838,17 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
   // ** Table 2 **
   const t2 = read("table2");
   const t2def = loadExperiment("table2");
+  // NOTE: the paper-length runs that finished or stopped part way; the budget page's figures and findings stay
+  // on its own rows
+  const t2all = [...paperLength.filter((r) => r.status === "done" || isPartial(r)), ...t2];
   md.push("## Table 2: test error (%)", "");
   // NOTE: the conditions are read from the rows, not from the definition, which may have changed since they ran
-  const t2conditions = conditionsLine(t2);
+  const t2conditions = conditionsLine(t2all);
   if (t2conditions !== "") md.push(t2conditions, "");
-  md.push(table2Markdown(t2, paperTable2()), "");
+  if (paperLength.some((r) => r.status === "done" || isPartial(r))) md.push(paperLengthSentence(paperLength), "");
+  md.push(table2Markdown(t2all, paperTable2()), "");
   md.push("### Table 2 as ratios to float32", "");
-  md.push(table2RatiosMarkdown(t2, paperTable2(), t2def.baseline ?? "fp32"), "");
+  md.push(table2RatiosMarkdown(t2all, paperTable2(), t2def.baseline ?? "fp32"), "");
   if (t2.some((r) => r.status === "done" && r.setting !== (t2def.baseline ?? "fp32")))
     await figure(`table2-ratio-${variant}`, table2RatioSpec(t2, paperTable2()), "Table 2 as ratios to float32");
   const shorter = shorterThanThePaper(t2);

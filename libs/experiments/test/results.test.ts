@@ -334,6 +334,37 @@ describe("collectReport: run by run", () => {
   });
 });
 
+describe("the budget page's Table 2 with the paper-length runs", () => {
+  it("finished and stopped paper-length runs join Table 2, with a sentence on where they stand", async () => {
+    const def = loadExperiment("table2");
+    const pick = (variant: "budget" | "paper", setting: string) =>
+      expandRuns(def, variant).find((r) => r.dataset === "pi-mnist" && r.setting === setting && r.seed === 1234)!;
+    const dataDir = join(root, "paper-length");
+    storeRun(dataDir, pick("budget", "fp32"), environment(A, false, "2026-01-01T00:00:00.000Z"), 10_000);
+    storeRun(dataDir, pick("paper", "fp32"), environment(A, false, "2026-01-02T00:00:00.000Z"), 10_000);
+    storeInterrupted(
+      dataDir,
+      pick("paper", "half"),
+      environment(A, false, "2026-01-03T00:00:00.000Z"),
+      [3, 2.5, 2, 2.2],
+    );
+    const out = join(root, "paper-length-report");
+    collectReport(dataDir, "budget", out);
+    collectReport(dataDir, "paper", out);
+    await buildReport(out, "budget");
+    const page = readFileSync(join(out, "README.md"), "utf8");
+    expect(page).toContain(
+      "Paper-length runs (the `paper` variant, read from `results/paper/`): PI MNIST: 1 of 4 runs finished, 1 " +
+        "stopped part way (half at epoch 4 of 800), 2 not started.",
+    );
+    expect(page).toContain("2.00 so far: epoch 4 of 800 (best validation at 3), seed 1234, 800 ep, all train");
+    // the paper-length fp32 run's line comes first in its cell, then the budget's
+    const fp32 = page.split("\n").find((l) => l.startsWith("| Single precision"))!;
+    expect(fp32.indexOf("800 ep")).toBeLessThan(fp32.indexOf("50 ep"));
+    expect(fp32).toMatch(/800 ep, all train, 10000 test, best epoch 1, 0\.00 h<br>/);
+  });
+});
+
 /** An interrupted run in the store: a checkpoint and a history of `valid.length` epochs (test error = valid). */
 function storeInterrupted(dataDir: string, run: PlannedRun, env: Record<string, unknown>, valid: number[]): void {
   const dir = storedRunDir(dataDir, run);

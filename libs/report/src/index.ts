@@ -22,6 +22,7 @@ export {
   markdownTable,
   resultsTableMarkdown,
   table2Markdown,
+  isPartial,
   table2RatiosMarkdown,
 } from "./markdown.js";
 export {

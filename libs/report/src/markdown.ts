@@ -137,9 +137,41 @@ function notRunCell(rows: readonly ResultRow[]): string {
   return lines.join("<br>");
 }
 
+/**
+ * A run stopped before its last epoch whose numbers so far are known (status "interrupted after epoch N",
+ * `epochsDone` and the errors so far): shown as progress, never as a result.
+ */
+export const isPartial = (r: ResultRow): boolean =>
+  r.status.startsWith("interrupted") && Number.isFinite(r.testError) && Number.isFinite(r.epochsDone);
+
+/**
+ * The best validation epochs and run times of a configuration's runs: "best epoch 612, 1.12 h" for one run;
+ * "best epochs 580–640, 1.10 h per run" (the range, the mean time) for several.
+ */
+function bestAndTime(rows: readonly ResultRow[]): string {
+  const hours = rows.map((r) => r.seconds / 3600).filter(Number.isFinite);
+  const time =
+    hours.length === 0 ? "time not recorded" : `${(hours.reduce((a, b) => a + b, 0) / hours.length).toFixed(2)} h`;
+  if (rows.length === 1) return `best epoch ${rows[0]!.bestEpoch}, ${time}`;
+  const epochs = rows.map((r) => r.bestEpoch);
+  const [lo, hi] = [Math.min(...epochs), Math.max(...epochs)];
+  return `best epochs ${lo === hi ? `${lo} in each` : `${lo}–${hi}`}, ${time}${hours.length > 0 ? " per run" : ""}`;
+}
+
+/** One line per partial run: "1.25 so far, epoch 393 of 800 (best 380), seed 1234, …" (not bold: not a result). */
+function partialLines(rows: readonly ResultRow[]): string[] {
+  return rows
+    .filter(isPartial)
+    .map(
+      (r) =>
+        `${pct(r.testError)} so far: epoch ${r.epochsDone} of ${r.epochs} (best validation at ${r.bestEpoch}), ` +
+        `seed ${r.seed}, ${configLabel(r)}, interrupted`,
+    );
+}
+
 /** The runs of a cell that are not done, as "+2 runs not done (in progress)"; "" when every run is done. */
 function notDoneNote(rows: readonly ResultRow[]): string {
-  const left = rows.filter((r) => !isDone(r));
+  const left = rows.filter((r) => !isDone(r) && !isPartial(r));
   if (left.length === 0) return "";
   const reasons = [...new Set(left.map((r) => reason(r.status)))].sort().join("; ");
   return `<br>+${left.length} run${left.length === 1 ? "" : "s"} not done (${reasons})`;
@@ -149,13 +181,18 @@ function notDoneNote(rows: readonly ResultRow[]): string {
 function table2Cell(rows: readonly ResultRow[], paper: number | undefined): string {
   const ref = paper === undefined || !Number.isFinite(paper) ? undefined : paper;
   const groups = configurations(rows);
-  if (groups.length === 0) return ref === undefined ? notRunCell(rows) : `${notRunCell(rows)}<br>(paper ${pct(ref)})`;
+  const partial = partialLines(rows);
+  if (groups.length === 0 && partial.length === 0)
+    return ref === undefined ? notRunCell(rows) : `${notRunCell(rows)}<br>(paper ${pct(ref)})`;
   const lines = groups.map((g) => {
     const s = summarize(g.map((r) => r.testError));
     const vsPaper = ref === undefined ? "" : ` (paper ${pct(ref)}, ${signed(s.mean - ref)})`;
-    return `**${formatSummary(s, 2)}**${vsPaper}, ${seedList(g.map((r) => r.seed))}, ${configLabel(g[0]!)}`;
+    // NOTE: a paper-length run also says when it peaked and how long it took
+    const length = g[0]!.variant === "paper" ? `, ${bestAndTime(g)}` : "";
+    return `**${formatSummary(s, 2)}**${vsPaper}, ${seedList(g.map((r) => r.seed))}, ${configLabel(g[0]!)}${length}`;
   });
-  return lines.join("<br>") + notDoneNote(rows);
+  const paperOnly = groups.length === 0 && ref !== undefined ? [`(paper ${pct(ref)})`] : [];
+  return [...lines, ...partial, ...paperOnly].join("<br>") + notDoneNote(rows);
 }
 
 /** The datasets of a Table 2: the paper's four in its order, then any other of the paper's table or of the rows. */
@@ -216,8 +253,9 @@ export function table2Markdown(rows: readonly ResultRow[], paper: PaperTable2): 
     "epoch; **bold**: ours, mean ± sample standard deviation [95 % Student-t interval of the mean], n = runs " +
     "(seeds) of one configuration, or the single value with “n=1 (no interval)”; then the paper's number and " +
     "ours − paper; ep = epochs trained, train = training examples (all: the whole training set), test = test " +
-    "images the error was measured on. A cell without a finished run gives the reason and the commands that run " +
-    "it. Bits include the sign.";
+    "images the error was measured on; a paper-length run adds its best validation epoch and its run time. A run " +
+    "stopped part way shows its error so far and its epoch, not in bold (not a result). A cell without a finished " +
+    "run gives the reason and the commands that run it. Bits include the sign.";
   return `${markdownTable(header, body, align)}\n\n${legend}\n`;
 }
 

@@ -54,16 +54,46 @@ const threeSeeds: ResultRow[] = [0, 1, 2].flatMap((i) => [
 ]);
 
 describe("table2Markdown", () => {
+  it("a paper-length run adds its best epoch and run time; a run stopped part way is progress, not bold", () => {
+    const rows = [
+      makeRow({ setting: "fp32", format: "float32", epochs: 800, epochsDone: 800, bestEpoch: 612, seconds: 4020 }),
+      makeRow({
+        setting: "fixed",
+        epochs: 800,
+        status: "interrupted after epoch 393",
+        epochsDone: 393,
+        bestEpoch: 380,
+        testError: 1.25,
+        normalizedError: Number.NaN,
+      }),
+      ...[1, 2, 3].map((seed) => makeRow({ setting: "fixed", variant: "budget", seed, testError: 1.3 + seed / 100 })),
+    ];
+    const md = table2Markdown(rows, PAPER);
+    expect(cell(md, "Single precision", 3)).toBe(
+      "**1.20, n=1 (no interval)** (paper 1.05, +0.15), seed 1, 800 ep, all train, 10000 test, best epoch 612, 1.12 h",
+    );
+    const fixed = cell(md, "Fixed point", 3).split("<br>");
+    // the budget runs are the result; the paper-length run is its progress so far, in plain text
+    expect(fixed[0]).toMatch(/^\*\*1\.32 ± 0\.01 \[/);
+    expect(fixed[0]).toContain("seeds 1–3, 50 ep, all train, 10000 test, budget");
+    expect(fixed[1]).toBe(
+      "1.25 so far: epoch 393 of 800 (best validation at 380), seed 1, 800 ep, all train, 10000 test, interrupted",
+    );
+    expect(fixed).toHaveLength(2);
+  });
+
   it("n = 3: mean ± sd [95 % interval], the paper's number and the difference, seeds and conditions", () => {
     const md = table2Markdown(threeSeeds, PAPER);
     expect(md.split("\n")[0]).toMatch(
       /^\| Format +\| Prop\. bits \| Up\. bits \| PI MNIST +\| MNIST \(conv\) +\| CIFAR-10 +\| SVHN +\|$/,
     );
     expect(cell(md, "Single precision", 3)).toBe(
-      "**1.20 ± 0.20 [0.70, 1.70], n=3** (paper 1.05, +0.15), seeds 1–3, 50 ep, all train, 10000 test",
+      "**1.20 ± 0.20 [0.70, 1.70], n=3** (paper 1.05, +0.15), seeds 1–3, 50 ep, all train, 10000 test, " +
+        "best epochs 41 in each, 0.34 h per run",
     );
     expect(cell(md, "Fixed point", 3)).toBe(
-      "**1.33 ± 0.21 [0.82, 1.85], n=3** (paper 1.39, −0.06), seeds 1–3, 50 ep, all train, 10000 test",
+      "**1.33 ± 0.21 [0.82, 1.85], n=3** (paper 1.39, −0.06), seeds 1–3, 50 ep, all train, 10000 test, " +
+        "best epochs 41 in each, 0.34 h per run",
     );
     expect(cell(md, "Goodfellow", 3)).toBe("paper 0.94");
     expect(cell(md, "Goodfellow", 0)).toContain("(reference)");
@@ -88,14 +118,18 @@ describe("table2Markdown", () => {
       PAPER,
     );
     expect(cell(md, "Fixed point", 3)).toBe(
-      "**1.30, n=1 (no interval)** (paper 1.39, −0.09), seed 1, 50 ep, all train, 10000 test<br>" +
+      "**1.30, n=1 (no interval)** (paper 1.39, −0.09), seed 1, 50 ep, all train, 10000 test, best epoch 41, " +
+        "0.34 h<br>" +
         "**2.50, n=1 (no interval)** (paper 1.39, +1.11), seed 1, 5 ep, 10000 train, 4992 test, budget",
     );
     expect(cell(md, "Fixed point", 4)).toBe(
-      "**0.70, n=1 (no interval)** (paper 0.57, +0.13), seed 1, 50 ep, all train, test images not recorded",
+      "**0.70, n=1 (no interval)** (paper 0.57, +0.13), seed 1, 50 ep, all train, test images not recorded, " +
+        "best epoch 41, 0.34 h",
     );
     expect(cell(md, "bf16", 0)).toBe("bf16 (not in the paper)");
-    expect(cell(md, "bf16", 3)).toBe("**1.20, n=1 (no interval)**, seed 1, 50 ep, all train, 10000 test");
+    expect(cell(md, "bf16", 3)).toBe(
+      "**1.20, n=1 (no interval)**, seed 1, 50 ep, all train, 10000 test, best epoch 41, 0.34 h",
+    );
   });
 
   it("a cell without a finished run gives the reason and the command that would run it", () => {
@@ -104,7 +138,15 @@ describe("table2Markdown", () => {
         makeRow({ setting: "fixed", testError: 1.3 }),
         makeRow({ setting: "fixed", seed: 2, status: "in progress", testError: Number.NaN }),
         makeRow({ setting: "fixed", variant: "budget", dataset: "svhn", status: "not run: data missing (run `x`)" }),
-        makeRow({ setting: "fixed", variant: "budget", dataset: "cifar10", status: "interrupted after epoch 3" }),
+        // a collection made before interrupted runs carried their numbers so far
+        makeRow({
+          setting: "fixed",
+          variant: "budget",
+          dataset: "cifar10",
+          status: "interrupted after epoch 3",
+          testError: Number.NaN,
+          epochsDone: Number.NaN,
+        }),
         makeRow({ setting: "fixed", variant: "budget", dataset: "mnist-conv", status: "in progress" }),
         makeRow({ experiment: "prop-bits", setting: "fp32", dataset: "svhn", testError: 9 }),
       ],
@@ -121,8 +163,8 @@ describe("table2Markdown", () => {
     expect(cell(md, "Fixed point", 4)).toBe("in progress<br>(paper 0.57)");
     // a done run beside one that is not
     expect(cell(md, "Fixed point", 3)).toBe(
-      "**1.30, n=1 (no interval)** (paper 1.39, −0.09), seed 1, 50 ep, all train, 10000 test" +
-        "<br>+1 run not done (in progress)",
+      "**1.30, n=1 (no interval)** (paper 1.39, −0.09), seed 1, 50 ep, all train, 10000 test, best epoch 41, " +
+        "0.34 h<br>+1 run not done (in progress)",
     );
     // fp32 has no table2 row at all (only a prop-bits one): reference numbers only
     expect(cell(md, "Single precision", 0)).toContain("(reference)");

@@ -13,12 +13,11 @@ export const command: Command = {
   description:
     "Builds DIR/README.md and DIR/figures/ from the results tables in DIR/results/<variant>/ (committed, so the\n" +
     "report rebuilds byte for byte without training). --collect first refreshes those tables from the result\n" +
-    "store (<data root>/results/), after `lowprec sweep` or `lowprec reproduce`, by experiment and dataset: the\n" +
-    "ones the store holds finished runs of are replaced, the others keep their rows and counts (so runs from\n" +
-    "several sessions or machines add up). It refuses a store with no finished run, or with fewer finished runs\n" +
-    "of an experiment on a dataset than provenance.json lists, without --force (the store's runs only), and\n" +
-    "runs trained from a work tree with uncommitted changes (commit +dirty) without --allow-dirty (the page then\n" +
-    "says how many such runs it holds).\n" +
+    "store (<data root>/results/), after `lowprec sweep` or `lowprec reproduce`, run by run: the store's finished\n" +
+    "runs, and every finished run already collected that the store lacks (so runs from several sessions or\n" +
+    "machines add up, and none is dropped). It refuses a store with no finished run without --force (the\n" +
+    "store's runs only), and runs trained from a work tree with uncommitted changes (commit +dirty) without\n" +
+    "--allow-dirty (the page then says how many such runs it holds).\n" +
     "The page is built only from tables that match the lengths and SHA-256 hashes provenance.json records.",
   options: {
     variant: VARIANT_OPTION,
