@@ -15,6 +15,7 @@ export {
   type IdxDatasetOptions,
 } from "./mnist.js";
 export { loadCifar10, CIFAR10_CLASSES, type Cifar10Options } from "./cifar10.js";
+export { gcnZcaCached, gcnZcaSteps, type GcnZcaInput, type GcnZcaOptions } from "./gcn-zca.js";
 export { loadSvhn, svhnSplitIndices, readSvhnMat, SVHN_CLASSES, type SvhnOptions } from "./svhn.js";
 export { readIdx, type IdxFile, type IdxData } from "./io/idx.js";
 export { readCifarBatch, type CifarBatch } from "./io/cifar.js";
