@@ -278,7 +278,9 @@ describe("loadImageFolder: pixels", () => {
           for (let ch = 0; ch < 3; ch++)
             worst = Math.max(worst, Math.abs(images[k * 3072 + ch * 1024 + r * 32 + c]! * 255 - f(r, c)[ch]!));
     };
-    permutation(4).forEach((i, k) => check(s.train.images, k, i));
+    permutation(4).forEach((i, k) => {
+      check(s.train.images, k, i);
+    });
     check(s.test.images, 0, 9);
     expect(worst).toBeGreaterThan(0); // lossy even at 100
     expect(worst).toBeLessThanOrEqual(4 + 1e-4);
@@ -287,7 +289,9 @@ describe("loadImageFolder: pixels", () => {
   /** Every file of fixtures/images named in `names` in class "a" of train/ (in that order), one test image. */
   function fixtureFolder(names: readonly string[]): string {
     const dir = tempDir("lowprec-images-");
-    names.forEach((n, i) => copyFileSync(join(IMAGES, n), put(join(dir, "train", "a", `${i}-${n}`), "")));
+    names.forEach((n, i) => {
+      copyFileSync(join(IMAGES, n), put(join(dir, "train", "a", `${i}-${n}`), ""));
+    });
     put(join(dir, "test", "a", "0.png"), colour(0));
     return dir;
   }
