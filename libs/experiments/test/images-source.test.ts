@@ -140,7 +140,8 @@ describe("loadSplits with an images: folder", () => {
       expect(fromPng.train.shape).toEqual([3, 32, 32]);
       expect(fromPng.train.classNames).toEqual(CIFAR10_CLASSES);
       expect(lines).toEqual([
-        `cifar-png: preprocessing 5050 images (GCN + ZCA, once; the result is cached in ${join(root, "png-data-root", "cache")})`,
+        "cifar-png: preprocessing 5050 images (GCN + ZCA, once; the result is cached in " +
+          `${join(root, "png-data-root", "cache")})`,
         `cifar-png: decoding 5050 images of ${dir}`,
         expect.stringMatching(/^cifar-png: decoded in \d+\.\d s$/),
         "ZCA: native OpenBLAS dgemm + LAPACK dsyevd",
