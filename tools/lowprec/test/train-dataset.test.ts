@@ -232,8 +232,14 @@ describe("lowprec train --dataset images:DIR", () => {
 
   it("two folders of one name never share a run: the default run folder is refused, and so is a resume", async () => {
     const dataDir = join(root, "data-root-images");
-    const first = await run(["--dataset", `images:${pets}`, "--data-dir", dataDir, ...short, "--epochs", "0"]);
+    const first = await run([
+      ...["--dataset", `images:${pets}`, "--data-dir", dataDir, ...short, "--epochs", "0", "--eval-limit", "100"],
+    ]);
     expect(first.code, first.err).toBe(0);
+    expect(first.out).toContain(
+      "note: the test images are in ImageFolder's order (class by class): --eval-limit 100 tests the first classes" +
+        " only (the validation images are in a fixed pseudo-random order)",
+    );
     const folder = join(dataDir, "runs", "pi-mnist-pets-fp32");
     expect(first.out).toContain(`run folder: ${folder}`);
     const other = writeImageFolder(join(root, "b", "pets"), 10_000 + 2_000, 500, 1);
@@ -241,7 +247,8 @@ describe("lowprec train --dataset images:DIR", () => {
     expect(again.code).toBe(1);
     expect(again.err).toMatch(new RegExp(`^lowprec train: ${folder} already holds a run \\(pi-mnist fp32, `));
     const resumed = await run([
-      ...["--dataset", `images:${other}`, "--data-dir", dataDir, ...short, "--epochs", "1", "--resume"],
+      ...["--dataset", `images:${other}`, "--data-dir", dataDir, ...short, "--epochs", "1", "--eval-limit", "100"],
+      "--resume",
     ]);
     expect(resumed.code).toBe(1);
     expect(resumed.err).toMatch(

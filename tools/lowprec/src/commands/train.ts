@@ -404,6 +404,12 @@ export const command: Command = {
     console.log(`run folder: ${dir}`);
     const data = loadSplits(config.preset, dataDir, console.log, source);
     checkLimits(args, config, data);
+    // NOTE: an images: folder's test images are in ImageFolder's order (class by class), so a limit cuts classes
+    if (source?.kind === "images" && config.evalLimit > 0 && config.evalLimit < data.test.count)
+      console.log(
+        `note: the test images are in ImageFolder's order (class by class): --eval-limit ${config.evalLimit} tests ` +
+          `the first classes only (the validation images are in a fixed pseudo-random order)`,
+      );
     const mode = args.flag("resume") ? "resume" : args.flag("force") ? "force" : "new";
     const { summary: s } = runTraining(config, data, {
       dir,
