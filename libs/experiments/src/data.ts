@@ -5,10 +5,14 @@ import {
   DataFormatError,
   dataPaths,
   idxDatasetIdentity,
+  imageFolderName,
   loadCifar10,
   loadIdxDataset,
+  listImageFolder,
+  loadImageFolder,
   loadMnist,
   loadSvhn,
+  type ImageLayout,
   type Splits as DataSplits,
 } from "@lowprec/datasets";
 import { NETWORK_PRESETS, type Splits } from "@lowprec/maxout";
@@ -27,11 +31,37 @@ export interface IdxSource {
   readonly name?: string;
 }
 
-export type DataSource = IdxSource;
+/**
+ * A folder of images in torchvision's ImageFolder layout (`train/<class>/*`, `test/<class>/*`, .png/.jpg/.jpeg),
+ * loaded as the preset's own data set would be: CIFAR-10's 3×32×32 with GCN + ZCA for cifar10, MNIST's 1×28×28
+ * grey pixels / 255 for pi-mnist and mnist-conv (see loadImageFolder). `name` defaults to the folder's.
+ */
+export interface ImagesSource {
+  readonly kind: "images";
+  readonly dir: string;
+  readonly name?: string;
+}
+
+export type DataSource = IdxSource | ImagesSource;
+
+/** The presets an images: folder feeds, with the layout each network takes. */
+export const IMAGE_LAYOUT_PRESETS: Readonly<Record<string, ImageLayout>> = {
+  cifar10: "rgb32",
+  "pi-mnist": "grey28",
+  "mnist-conv": "grey28",
+};
+
+/** The name a data source is recorded and its run folder named by (idxDatasetIdentity, imageFolderName). */
+export function dataSourceName(source: DataSource): string {
+  return source.kind === "idx"
+    ? idxDatasetIdentity(resolve(source.dir), source.name).name
+    : imageFolderName(resolve(source.dir), source.name);
+}
 
 /**
  * The three splits a preset trains on, with their provenance (files and SHA-256, split, preprocessing, cache).
- * `dataDir` is the data root (datasets in raw/); `source` replaces the preset's own data (MNIST-layout presets only).
+ * `dataDir` is the data root (datasets in raw/, caches in cache/); `source` replaces the preset's own data: an idx:
+ * folder for the MNIST-layout presets, an images: folder for those of IMAGE_LAYOUT_PRESETS.
  */
 export function loadSplits(
   preset: string,
@@ -40,13 +70,14 @@ export function loadSplits(
   source?: DataSource,
 ): Splits {
   let s: DataSplits;
-  if (source) {
+  if (source?.kind === "idx") {
     if (!MNIST_LAYOUT_PRESETS.includes(preset))
       throw new RangeError(
         `an idx: data set feeds an MNIST-layout preset (${MNIST_LAYOUT_PRESETS.join(", ")}), not "${preset}"`,
       );
     s = loadIdxFolder(preset, source);
-  } else if (preset === "pi-mnist" || preset === "mnist-conv") s = loadMnist({});
+  } else if (source?.kind === "images") s = loadImagesFolder(preset, dataDir, source, log);
+  else if (preset === "pi-mnist" || preset === "mnist-conv") s = loadMnist({});
   else if (preset === "cifar10") {
     const z = zcaKernels();
     s = loadCifar10({
@@ -73,6 +104,47 @@ function loadIdxFolder(preset: string, source: IdxSource): DataSplits {
       `images are ${sh}×${sw}; the ${preset} network takes ${h}×${w} images`,
     );
   return s;
+}
+
+/**
+ * An images: folder in the layout of the preset's network (refused for a preset IMAGE_LAYOUT_PRESETS lacks), CIFAR-10's
+ * ZCA kernels and progress lines for rgb32; no more classes than the network has outputs.
+ */
+function loadImagesFolder(
+  preset: string,
+  dataDir: string,
+  source: ImagesSource,
+  log: (line: string) => void,
+): DataSplits {
+  const layout = IMAGE_LAYOUT_PRESETS[preset];
+  if (!layout)
+    throw new RangeError(
+      `an images: data set feeds ${Object.entries(IMAGE_LAYOUT_PRESETS)
+        .map(([p, l]) => `${p} (${l})`)
+        .join(", ")}, not "${preset}"`,
+    );
+  const dir = resolve(source.dir);
+  const name = dataSourceName(source);
+  // NOTE: the class count is checked on the listing, before the images are decoded
+  const classNames = listImageFolder(dir).classNames;
+  const layers = NETWORK_PRESETS[preset as keyof typeof NETWORK_PRESETS].network.layers;
+  const out = layers[layers.length - 1];
+  const classes = out?.kind === "softmax" ? out.classes : 0;
+  if (classNames.length > classes)
+    throw new DataFormatError(
+      join(dir, "train"),
+      `${classNames.length} classes; the ${preset} network has ${classes} outputs`,
+    );
+  const z = layout === "rgb32" ? zcaKernels() : undefined;
+  return loadImageFolder({
+    dir,
+    layout,
+    dataDir,
+    name,
+    log,
+    ...(z?.kernels ? { kernels: z.kernels } : {}),
+    ...(z ? { kernelsDescription: z.description } : {}),
+  });
 }
 
 /** Whether the files a dataset needs are in the data root (MNIST is embedded: always). */

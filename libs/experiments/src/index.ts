@@ -48,8 +48,11 @@ export {
   loadSplits,
   datasetAvailable,
   MNIST_LAYOUT_PRESETS,
+  IMAGE_LAYOUT_PRESETS,
+  dataSourceName,
   type DataSource,
   type IdxSource,
+  type ImagesSource,
 } from "./data.js";
 export { zcaKernels, zcaKernelsOnce, type ZcaKernels } from "./zca-kernels.js";
 export {

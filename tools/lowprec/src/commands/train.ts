@@ -3,14 +3,15 @@
  * (@lowprec/experiments: locked, atomic and durable writes, verified checkpoints).
  */
 import { join, resolve } from "node:path";
-import { idxDatasetIdentity } from "@lowprec/datasets";
 import {
   compressedSchedule,
+  dataSourceName,
+  IMAGE_LAYOUT_PRESETS,
   loadSplits,
   MNIST_LAYOUT_PRESETS,
   runTraining,
   TRAIN_EXAMPLES,
-  type IdxSource,
+  type DataSource,
 } from "@lowprec/experiments";
 import {
   checkSplits,
@@ -255,35 +256,49 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
   }
 }
 
+/** The schemes of --dataset, as its usage errors list them. */
+const DATASET_SCHEMES =
+  "idx:DIR, a folder of MNIST-layout IDX files; images:DIR, a folder of train/<class>/ and test/<class>/ images";
+
 /**
- * The --dataset option: undefined for the preset's own data, or an MNIST-layout IDX folder (`idx:DIR`), which only
- * the MNIST-layout presets take. `--dataset-name` names it (default: from the folder, see idxDatasetIdentity).
+ * The --dataset option: undefined for the preset's own data, an MNIST-layout IDX folder (`idx:DIR`), which only the
+ * MNIST-layout presets take, or a folder of images (`images:DIR`, torchvision's ImageFolder layout), which cifar10
+ * (colour 32×32) and the MNIST-layout presets (grey 28×28) take. `--dataset-name` names either (default: from the
+ * folder, see dataSourceName).
  */
-export function dataSourceFromArgs(args: Args, preset: string): IdxSource | undefined {
+export function dataSourceFromArgs(args: Args, preset: string): DataSource | undefined {
   const spec = args.string("dataset");
   const name = args.string("dataset-name");
   if (spec === undefined) {
     if (name !== undefined)
-      throw new UsageError("option --dataset-name names an idx: data set: give --dataset idx:DIR");
+      throw new UsageError(
+        "option --dataset-name names an idx: or images: data set: give --dataset idx:DIR or --dataset images:DIR",
+      );
     return undefined;
   }
   const colon = spec.indexOf(":");
   const scheme = colon > 0 ? spec.slice(0, colon) : "";
-  if (scheme !== "idx")
+  if (scheme !== "idx" && scheme !== "images")
     throw new UsageError(
       `option --dataset: ${scheme ? `unknown scheme "${scheme}:"` : "no scheme"} in "${spec}"` +
-        " (known: idx:DIR, a folder of MNIST-layout IDX files)",
+        ` (known: ${DATASET_SCHEMES})`,
     );
   const dir = spec.slice(colon + 1);
-  if (dir === "") throw new UsageError('option --dataset: "idx:" needs a folder, e.g. idx:data/raw/fashion-mnist');
-  if (!MNIST_LAYOUT_PRESETS.includes(preset))
+  const example = scheme === "idx" ? "idx:data/raw/fashion-mnist" : "images:data/raw/cifar10-jpeg";
+  if (dir === "") throw new UsageError(`option --dataset: "${scheme}:" needs a folder, e.g. ${example}`);
+  if (scheme === "idx" && !MNIST_LAYOUT_PRESETS.includes(preset))
     throw new UsageError(
       `option --dataset: an idx: data set (grey 28×28 images) feeds --preset ${MNIST_LAYOUT_PRESETS.join(" or ")}` +
         `; the ${preset} preset trains on its own data`,
     );
+  if (scheme === "images" && !(preset in IMAGE_LAYOUT_PRESETS))
+    throw new UsageError(
+      "option --dataset: an images: data set feeds --preset cifar10 (colour 32×32 images) or " +
+        `${MNIST_LAYOUT_PRESETS.join(", ")} (grey 28×28 images); the ${preset} preset trains on its own data`,
+    );
   if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
     throw new UsageError(`option --dataset-name: "${name}" is not a name (letters, digits, ".", "_", "-")`);
-  return { kind: "idx", dir: resolve(dir), ...(name !== undefined ? { name } : {}) };
+  return { kind: scheme, dir: resolve(dir), ...(name !== undefined ? { name } : {}) };
 }
 
 /**
@@ -326,22 +341,28 @@ export const command: Command = {
     "metrics.csv/json, scales/, checkpoint.bin, summary.json, and data.json: the data's files with SHA-256, split\n" +
     "and preprocessing). A folder that holds a run is refused unless --resume (continue it from its checkpoint, on\n" +
     "the same data) or --force (delete it and start over) is given. --dataset idx:DIR trains an MNIST preset on\n" +
-    "another MNIST-layout data set (Fashion-MNIST, KMNIST, ...).",
+    "another MNIST-layout data set (Fashion-MNIST, KMNIST, ...); --dataset images:DIR trains cifar10 or an MNIST\n" +
+    "preset on a folder of images (train/<class>/*, test/<class>/*: .png, .jpg, .jpeg).",
   options: {
     preset: { type: "string", value: "P", description: "pi-mnist (default), mnist-conv, cifar10 or svhn" },
     dataset: {
       type: "string",
-      value: "idx:DIR",
+      value: "idx:DIR|images:DIR",
       description:
-        "train pi-mnist or mnist-conv on another MNIST-layout data set (Fashion-MNIST,\n" +
-        "KMNIST, ...): a folder of train-images-idx3-ubyte, train-labels-idx1-ubyte,\n" +
-        "t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (plain or .gz), split as MNIST\n" +
-        "(the last 10 000 training images validate)",
+        "idx:DIR: train pi-mnist or mnist-conv on another MNIST-layout data set\n" +
+        "(Fashion-MNIST, KMNIST, ...): a folder of train-images-idx3-ubyte,\n" +
+        "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (plain\n" +
+        "or .gz), split as MNIST (the last 10 000 training images validate).\n" +
+        "images:DIR: a folder of images, DIR/train/<class>/* and DIR/test/<class>/* (.png,\n" +
+        ".jpg, .jpeg; classes = the folders, sorted), as torchvision's ImageFolder: cifar10\n" +
+        "takes colour 32×32 images (GCN + ZCA, the last 5 000 validate), pi-mnist and\n" +
+        "mnist-conv grey 28×28 ones (pixels / 255, the last 10 000 validate); the training\n" +
+        "images are first put in a fixed pseudo-random order (seed 0)",
     },
     "dataset-name": {
       type: "string",
       value: "NAME",
-      description: "the name recorded for an idx: data set (default: the folder's, e.g. fashion-mnist)",
+      description: "the name recorded for an idx: or images: data set (default: the folder's, e.g. fashion-mnist)",
     },
     precision: {
       type: "string",
@@ -369,7 +390,7 @@ export const command: Command = {
       throw new UsageError("--allow-other-code: only with --resume (it lets other code continue a run)");
     const config = configFromArgs(args, args.string("preset", "pi-mnist"), args.string("precision", "fp32"));
     const source = dataSourceFromArgs(args, config.preset);
-    const dataName = source ? idxDatasetIdentity(source.dir, source.name).name : undefined;
+    const dataName = source ? dataSourceName(source) : undefined;
     const dataDir = resolveDataDir(args.string("data-dir"));
     const folderName = [config.preset, ...(dataName ? [dataName] : []), config.precision.name].join("-");
     const out = args.string("out");
@@ -379,10 +400,16 @@ export const command: Command = {
     console.log(backendLine());
     const h = config.hyper;
     console.log(`run: ${config.preset} ${config.precision.name}, ${h.epochs} epochs, batch ${h.batch}, seed ${h.seed}`);
-    if (source) console.log(`data: ${dataName} (IDX files in ${source.dir})`);
+    if (source) console.log(`data: ${dataName} (${source.kind === "idx" ? "IDX files" : "images"} in ${source.dir})`);
     console.log(`run folder: ${dir}`);
     const data = loadSplits(config.preset, dataDir, console.log, source);
     checkLimits(args, config, data);
+    // NOTE: an images: folder's test images are in ImageFolder's order (class by class), so a limit cuts classes
+    if (source?.kind === "images" && config.evalLimit > 0 && config.evalLimit < data.test.count)
+      console.log(
+        `note: the test images are in ImageFolder's order (class by class): --eval-limit ${config.evalLimit} tests ` +
+          `the first classes only (the validation images are in a fixed pseudo-random order)`,
+      );
     const mode = args.flag("resume") ? "resume" : args.flag("force") ? "force" : "new";
     const { summary: s } = runTraining(config, data, {
       dir,
