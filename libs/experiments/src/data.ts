@@ -16,6 +16,7 @@ import {
   type Splits as DataSplits,
 } from "@lowprec/datasets";
 import { NETWORK_PRESETS, type Splits } from "@lowprec/maxout";
+import type { VariantSource } from "./definitions.js";
 import { zcaKernels } from "./zca-kernels.js";
 
 /** The presets whose networks take MNIST-layout images (one grey 28×28 channel), so any IDX folder can feed them. */
@@ -157,4 +158,26 @@ export function datasetAvailable(dataset: string, dataDir: string): boolean {
       .every((f) => existsSync(join(p.cifar10, f)));
   if (dataset === "svhn") return ["train_32x32.mat", "test_32x32.mat"].every((f) => existsSync(join(p.svhn, f)));
   return true;
+}
+
+/** The data root's folder of a variant's image folder (`<data root>/raw/<name>`). */
+export function sourceDir(source: VariantSource, dataDir: string): string {
+  return join(dataDir, "raw", source.images);
+}
+
+/** The data source a planned run loads instead of its preset's own data (undefined: the preset's own). */
+export function runSource(run: { readonly source?: VariantSource }, dataDir: string): DataSource | undefined {
+  return run.source ? { kind: "images", dir: sourceDir(run.source, dataDir), name: run.source.images } : undefined;
+}
+
+/** Whether a planned run's data is in the data root: its variant's image folder, else its dataset's files. */
+export function runDataAvailable(
+  run: { readonly dataset: string; readonly source?: VariantSource },
+  dataDir: string,
+): boolean {
+  if (run.source) {
+    const dir = sourceDir(run.source, dataDir);
+    return existsSync(join(dir, "train")) && existsSync(join(dir, "test"));
+  }
+  return datasetAvailable(run.dataset, dataDir);
 }

@@ -22,7 +22,7 @@ import { runId } from "./run-id.js";
 
 export const DATASETS = ["pi-mnist", "mnist-conv", "cifar10", "svhn"] as const;
 export type DatasetName = (typeof DATASETS)[number];
-export const VARIANTS = ["paper", "budget", "long", "smoke"] as const;
+export const VARIANTS = ["paper", "budget", "long", "images", "smoke"] as const;
 export type VariantName = (typeof VARIANTS)[number];
 
 /** Training examples per epoch of each preset's full training split (the paper's splits). */
@@ -67,6 +67,19 @@ export interface SettingDef {
 /** A value per dataset, or one for all. */
 export type PerDataset<T> = T | Readonly<Partial<Record<DatasetName, T>>>;
 
+/**
+ * Data other than a preset's own for one dataset of a variant: a folder of images in torchvision's ImageFolder
+ * layout (`train/<class>/*`, `test/<class>/*`) under the data root's `raw/`, loaded as the preset's own data would
+ * be (@lowprec/datasets' loadImageFolder). The runs' rows and tables carry `label`, so such a column is never read
+ * as the official data set.
+ */
+export interface VariantSource {
+  /** the folder's name under `<data root>/raw/` (lower-case letters, digits and "-") */
+  readonly images: string;
+  /** what the data is, in a few words, e.g. "JPEG copy of the real images" */
+  readonly label: string;
+}
+
 export interface VariantDef {
   readonly description: string;
   /** the datasets this variant runs (default: the experiment's) */
@@ -93,6 +106,8 @@ export interface VariantDef {
   readonly budget?: string;
   /** runs per cell, seeds preset, preset + 1, ... (default 1; `lowprec sweep --seeds` overrides) */
   readonly seeds?: number;
+  /** data other than the presets' own, by dataset (an image folder; see VariantSource) */
+  readonly source?: Readonly<Partial<Record<DatasetName, VariantSource>>>;
 }
 
 export interface ExperimentDef {
@@ -124,6 +139,8 @@ export interface PlannedRun {
   readonly seed: number;
   readonly config: TrainConfig;
   readonly runId: string;
+  /** the variant's data for this dataset when it is not the preset's own (recorded in run.json) */
+  readonly source?: VariantSource;
 }
 
 const SETTING_KEYS = ["name", "precision", ...SWEEPABLE, "rounding", "scaling"];
@@ -138,6 +155,7 @@ const VARIANT_KEYS = [
   "values",
   "budget",
   "seeds",
+  "source",
 ];
 const EXPERIMENT_KEYS = ["name", "title", "description", "figure", "datasets", "baseline", "settings", "variants"];
 const FIGURES = ["radix-point", "prop-bits", "update-bits", "overflow-rate"];
@@ -294,6 +312,20 @@ export function validateExperiment(raw: unknown, source: string): ExperimentDef 
     }
     for (const k of ["compressSchedule", "shrinkScaleWindow"])
       if (o[k] !== undefined && typeof o[k] !== "boolean") fail(`${at}.${k}`, "expected true or false");
+    if (o["source"] !== undefined) {
+      if (!isObj(o["source"])) fail(`${at}.source`, "expected an object of image folders by dataset");
+      for (const [d, src] of Object.entries(o["source"] as Json)) {
+        const field = `${at}.source.${d}`;
+        if (!(DATASETS as readonly string[]).includes(d)) fail(field, "unknown dataset");
+        if (!isObj(src)) fail(field, 'expected { "images": <folder under raw/>, "label": <what the data is> }');
+        const so = src as Json;
+        unknownKeys(so, ["images", "label"], `${field}.`);
+        if (typeof so["images"] !== "string" || !NAME.test(so["images"]))
+          fail(`${field}.images`, `expected a folder name under the data root's raw/ (${NAME_RULE})`);
+        if (typeof so["label"] !== "string" || so["label"] === "")
+          fail(`${field}.label`, "missing (a non-empty string)");
+      }
+    }
     const seeds = o["seeds"];
     if (seeds !== undefined && !(Number.isInteger(seeds) && (seeds as number) >= 1 && (seeds as number) <= MAX_SEEDS))
       fail(`${at}.seeds`, `expected an integer from 1 to ${MAX_SEEDS}, got ${JSON.stringify(seeds)}`);
@@ -457,6 +489,7 @@ export function* planRuns(
             seed,
             config,
             runId: runId(config),
+            ...(v.source?.[dataset] ? { source: v.source[dataset] } : {}),
           };
           if (matches(run)) yield run;
         }

@@ -30,7 +30,7 @@ import type { ConnectionOptions, Job, JobsOptions, Queue } from "bullmq";
 import type { Redis as RedisConnection } from "ioredis";
 import type { TrainConfig } from "@lowprec/maxout";
 import { codeIdentity, describeCode, type CodeIdentity } from "./code-identity.js";
-import { datasetAvailable } from "./data.js";
+import { runDataAvailable } from "./data.js";
 import { expandRuns, type ExperimentDef, type PlannedRun, type VariantName } from "./definitions.js";
 import type { RunSummary } from "./run.js";
 import { resultsRoot, runDir, runMeta, storedState, type RunMeta } from "./store.js";
@@ -395,7 +395,7 @@ export async function enqueueSweep(opts: EnqueueOptions): Promise<EnqueueReport>
   const counts = { added: 0, queued: 0, done: 0, failed: 0, retried: 0, missing: 0 };
   try {
     for (const run of runs) {
-      if (!datasetAvailable(run.dataset, opts.dataDir)) {
+      if (!runDataAvailable(run, opts.dataDir)) {
         counts.missing++;
         continue;
       }
@@ -482,7 +482,7 @@ export async function sweepStatus(opts: QueueSweepOptions): Promise<QueueRunStat
       const job: Job<QueueJobData, QueueResult> | undefined = await queue?.getJob(jobId(run));
       const state = job ? await job.getState() : "unknown";
       if (!job || state === "unknown") {
-        const s = datasetAvailable(run.dataset, opts.dataDir) ? storedState(root, run).state : "missing";
+        const s = runDataAvailable(run, opts.dataDir) ? storedState(root, run).state : "missing";
         out.push({ run, state: s === "done" ? "done" : s === "missing" ? "data missing" : "not queued" });
         continue;
       }

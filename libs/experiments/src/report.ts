@@ -728,6 +728,9 @@ const LONG = "long";
 /** The variant at the paper's lengths, whose Table 2 rows join the budget page's Table 2. */
 const PAPER = "paper";
 
+/** The variant on image folders (CIFAR-10 from a JPEG copy), whose Table 2 rows join the budget page's too. */
+const IMAGES = "images";
+
 /**
  * What the page says of the paper-length Table 2 runs, per dataset with a run finished or stopped part way: how
  * many finished, how many stopped (and where), how many are still to run, and the command that continues them.
@@ -758,10 +761,10 @@ function paperLengthSentence(rows: readonly ResultRow[]): string {
  * `<out>/results/long/` when collected); returns the files written.
  */
 export async function buildReport(out: string, variant: VariantName): Promise<string[]> {
-  if (variant === LONG)
+  if (variant === LONG || variant === IMAGES)
     throw new Error(
-      "the long variant is a section of the budget report, not a page: lowprec report --variant budget reads " +
-        `${join(out, "results", LONG)}`,
+      `the ${variant} variant is a section of the budget report, not a page: lowprec report --variant budget reads ` +
+        `${join(out, "results", variant)}`,
     );
   const dir = join(out, "results", variant);
   // NOTE: a collection killed between its two renames is finished (or undone) first
@@ -776,12 +779,17 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
     const text = longTexts?.get(`${name}.csv`);
     return text !== undefined ? resultsFromCsv(text, join(longDir, `${name}.csv`)) : [];
   };
-  // NOTE: the paper-length Table 2 runs (the paper variant), when collected, join the budget page's Table 2
-  const paperDir = join(out, "results", PAPER);
-  if (variant === "budget") recoverDirSwap(paperDir);
-  const paperTexts = variant === "budget" && existsSync(paperDir) ? verifiedCollection(paperDir).texts : undefined;
-  const paperText = paperTexts?.get("table2.csv");
-  const paperLength = paperText !== undefined ? resultsFromCsv(paperText, join(paperDir, "table2.csv")) : [];
+  // NOTE: the Table 2 runs of the variants that join the budget page's Table 2 (the paper's lengths; the image
+  // folders), when collected
+  const joined = (name: VariantName): ResultRow[] => {
+    const d = join(out, "results", name);
+    if (variant !== "budget") return [];
+    recoverDirSwap(d);
+    const text = existsSync(d) ? verifiedCollection(d).texts.get("table2.csv") : undefined;
+    return text !== undefined ? resultsFromCsv(text, join(d, "table2.csv")) : [];
+  };
+  const paperLength = joined(PAPER);
+  const fromImages = joined(IMAGES);
   const written: string[] = [];
   const put = (path: string, data: string | Uint8Array) => {
     mkdirSync(dirname(path), { recursive: true });
@@ -840,7 +848,7 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
   const t2def = loadExperiment("table2");
   // NOTE: the paper-length runs that finished or stopped part way; the budget page's figures and findings stay
   // on its own rows
-  const t2all = [...paperLength.filter((r) => r.status === "done" || isPartial(r)), ...t2];
+  const t2all = [...[...paperLength, ...fromImages].filter((r) => r.status === "done" || isPartial(r)), ...t2];
   md.push("## Table 2: test error (%)", "");
   // NOTE: the conditions are read from the rows, not from the definition, which may have changed since they ran
   const t2conditions = conditionsLine(t2all);

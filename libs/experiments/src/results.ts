@@ -9,7 +9,7 @@ import { NETWORK_PRESETS, type EpochMetrics } from "@lowprec/maxout";
 import type { ResultRow } from "@lowprec/report";
 import { CorruptFileError } from "@lowprec/storage";
 import { commitLabel } from "./code-identity.js";
-import { datasetAvailable } from "./data.js";
+import { runDataAvailable, sourceDir } from "./data.js";
 import { expandRuns, type DatasetName, type ExperimentDef, type PlannedRun, type VariantName } from "./definitions.js";
 import { summarize } from "./run.js";
 import { readConfigRecord, readDataRecord, readRunJson } from "./run-folder.js";
@@ -138,9 +138,14 @@ function rowOf(run: PlannedRun, dataDir: string, log: (line: string) => void): R
     commit: "",
     testExamples: Number.NaN,
     epochsDone: Number.NaN,
+    data: run.source ? `${run.source.images}: ${run.source.label}` : "",
   };
-  if (!datasetAvailable(run.dataset, dataDir))
-    return { ...base, status: "not run: data missing (run `lowprec fetch-data`)" };
+  if (run.source && !runDataAvailable(run, dataDir))
+    return {
+      ...base,
+      status: `not run: image folder missing (${sourceDir(run.source, dataDir)}: train/<class>/*, test/<class>/*)`,
+    };
+  if (!runDataAvailable(run, dataDir)) return { ...base, status: "not run: data missing (run `lowprec fetch-data`)" };
   const s = storedState(resultsRoot(dataDir), run);
   if (s.state === "interrupted")
     return { ...base, ...soFar(run, dataDir), status: `interrupted after epoch ${s.epochsDone}` };

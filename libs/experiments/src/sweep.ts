@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatDuration } from "@lowprec/maxout";
 import { pidAlive, type LockHolder } from "@lowprec/storage";
-import { datasetAvailable } from "./data.js";
+import { runDataAvailable } from "./data.js";
 import {
   expandRuns,
   planRuns,
@@ -158,8 +158,9 @@ function dryRun(opts: SweepOptions, log: (line: string) => void): SweepReport {
   });
   for (const r of runs) {
     planned++;
-    let have = available.get(r.dataset);
-    if (have === undefined) available.set(r.dataset, (have = datasetAvailable(r.dataset, opts.dataDir)));
+    const where = r.source?.images ?? r.dataset;
+    let have = available.get(where);
+    if (have === undefined) available.set(where, (have = runDataAvailable(r, opts.dataDir)));
     let state: string;
     let eta = "";
     if (!have) {
@@ -210,16 +211,17 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
   if (runs.length === 0) throw new RangeError("no run matches (check --only)");
   const root = resultsRoot(opts.dataDir);
   const available = new Map<string, boolean>();
+  const where = (r: PlannedRun) => r.source?.images ?? r.dataset;
   const missing = runs.filter((r) => {
-    if (!available.has(r.dataset)) available.set(r.dataset, datasetAvailable(r.dataset, opts.dataDir));
-    return !available.get(r.dataset);
+    if (!available.has(where(r))) available.set(where(r), runDataAvailable(r, opts.dataDir));
+    return !available.get(where(r));
   });
   const rate = { ...DEFAULT_RATE };
   const todo: { run: PlannedRun; left: number }[] = [];
   const damaged: { run: PlannedRun; file: string; why: string }[] = [];
   let skipped = 0;
   for (const run of runs) {
-    if (!available.get(run.dataset)) continue;
+    if (!available.get(where(run))) continue;
     const s = storedState(root, run);
     if (s.state === "done") {
       skipped++;

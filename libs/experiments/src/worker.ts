@@ -8,7 +8,7 @@ import type { Splits, TrainConfig } from "@lowprec/maxout";
 import { LockedError, type LockHolder } from "@lowprec/storage";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { loadSplits } from "./data.js";
+import { loadSplits, runSource } from "./data.js";
 import { readRunJson } from "./run-folder.js";
 import { runTraining } from "./run.js";
 import type { RunSummary } from "./run.js";
@@ -74,12 +74,15 @@ function handle(job: WorkerJob): void {
   const id = job.meta.runId;
   const t0 = performance.now();
   try {
-    const key = `${job.config.preset === "mnist-conv" ? "pi-mnist" : job.config.preset}:${job.dataDir}`;
+    const source = runSource(job.meta, job.dataDir);
+    const preset = job.config.preset === "mnist-conv" && !source ? "pi-mnist" : job.config.preset;
+    const key = `${preset}:${source ? `images:${source.dir}` : ""}:${job.dataDir}`;
     let data = splits.get(key);
     if (!data) {
       // one data set at a time: SVHN's splits alone are 8 GB
       splits.clear();
-      data = loadSplits(job.config.preset, job.dataDir, (line) => send({ type: "log", runId: id, line }));
+      const log = (line: string) => send({ type: "log", runId: id, line });
+      data = loadSplits(job.config.preset, job.dataDir, log, source);
       splits.set(key, data);
     }
     const { summary } = runTraining(job.config, data, {

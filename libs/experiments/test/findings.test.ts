@@ -54,6 +54,7 @@ function row(p: Partial<ResultRow> & Pick<ResultRow, "experiment" | "setting">):
     commit: "",
     testExamples: 5000,
     epochsDone: 20,
+    data: "",
     ...p,
   };
 }

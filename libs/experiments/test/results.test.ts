@@ -363,6 +363,26 @@ describe("the budget page's Table 2 with the paper-length runs", () => {
     expect(fp32.indexOf("800 ep")).toBeLessThan(fp32.indexOf("50 ep"));
     expect(fp32).toMatch(/800 ep, all train, 10000 test, best epoch 1, 0\.00 h<br>/);
   });
+
+  it("the images variant's CIFAR-10 runs join Table 2, labelled with their data", async () => {
+    const def = loadExperiment("table2");
+    const dataDir = join(root, "images-variant");
+    for (const split of ["train", "test"]) mkdirSync(join(dataDir, "raw", "cifar10-jpeg", split), { recursive: true });
+    const run = expandRuns(def, "images").find((r) => r.setting === "fp32" && r.seed === 1234)!;
+    storeRun(dataDir, run, environment(A, false, "2026-01-01T00:00:00.000Z"), 10_000);
+    const budget = expandRuns(def, "budget").find((r) => r.dataset === "pi-mnist" && r.setting === "fp32")!;
+    storeRun(dataDir, budget, environment(A, false, "2026-01-01T00:00:00.000Z"), 10_000);
+    const out = join(root, "images-variant-report");
+    collectReport(dataDir, "budget", out);
+    collectReport(dataDir, "images", out);
+    await buildReport(out, "budget");
+    const page = readFileSync(join(out, "README.md"), "utf8");
+    const fp32 = page.split("\n").find((l) => l.startsWith("| Single precision"))!;
+    expect(fp32).toContain(
+      "seed 1234, 10 ep, all train, 9984 test, images, JPEG copy of the real images (cifar10-jpeg)",
+    );
+    await expect(buildReport(out, "images")).rejects.toThrow("the images variant is a section of the budget report");
+  });
 });
 
 /** An interrupted run in the store: a checkpoint and a history of `valid.length` epochs (test error = valid). */

@@ -66,6 +66,7 @@ function row(p: Partial<ResultRow> & Pick<ResultRow, "experiment" | "dataset" | 
     commit: "0123456789abcdef0123456789abcdef01234567",
     testExamples: 10000,
     epochsDone: 50,
+    data: "",
     ...p,
     normalizedError: normalized,
   };

@@ -82,12 +82,22 @@ const sentence = (s: string): string => (/[.!?]$/.test(s.trim()) ? s.trim() : `$
 
 const isDone = (r: ResultRow): boolean => r.status === "done" && Number.isFinite(r.testError);
 
-/** "100 ep, all train, 10000 test": epochs, training subset and test images of a run (the variant unless paper). */
+/**
+ * "100 ep, all train, 10000 test": epochs, training subset and test images of a run, the variant unless paper,
+ * and the data when it is not the dataset's own ("JPEG copy of the real images (cifar10-jpeg)").
+ */
 function configLabel(r: ResultRow): string {
   const parts = [`${r.epochs} ep`, r.trainLimit > 0 ? `${r.trainLimit} train` : "all train"];
   parts.push(Number.isFinite(r.testExamples) ? `${r.testExamples} test` : "test images not recorded");
   if (r.variant !== "paper") parts.push(r.variant);
+  if (r.data) parts.push(dataLabel(r.data));
   return parts.join(", ");
+}
+
+/** "cifar10-jpeg: JPEG copy of the real images" → "JPEG copy of the real images (cifar10-jpeg)". */
+function dataLabel(data: string): string {
+  const at = data.indexOf(": ");
+  return at < 0 ? data : `${data.slice(at + 2)} (${data.slice(0, at)})`;
 }
 
 /**
@@ -97,7 +107,7 @@ function configLabel(r: ResultRow): string {
 function configurations(rows: readonly ResultRow[]): ResultRow[][] {
   const groups = new Map<string, ResultRow[]>();
   for (const r of rows.filter(isDone)) {
-    const key = [r.variant, r.epochs, r.trainLimit, r.testExamples].join("\u0000");
+    const key = [r.variant, r.epochs, r.trainLimit, r.testExamples, r.data].join("\u0000");
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   const order = (r: ResultRow): number[] => [r.variant === "paper" ? 0 : 1, -r.epochs, r.trainLimit === 0 ? 0 : 1];
@@ -130,7 +140,9 @@ function notRunCell(rows: readonly ResultRow[]): string {
   if (first === undefined) return "not run";
   const sweep = `\`lowprec sweep ${first.experiment} --variant ${first.variant} --only dataset=${first.dataset}\``;
   const lines = [reasons.join("; ")];
-  if (reasons.some((r) => r.includes("data missing")))
+  if (reasons.some((r) => r.includes("image folder missing")))
+    lines.push(`put the image folder at \`<data root>/raw/${first.data.split(": ")[0]}\`, then`, sweep);
+  else if (reasons.some((r) => r.includes("data missing")))
     lines.push(`\`lowprec fetch-data --dataset ${first.dataset}\`, then`, sweep);
   else if (reasons.some((r) => r.startsWith("damaged"))) lines.push("move the damaged run folder away, then", sweep);
   else if (!reasons.every((r) => r === "in progress")) lines.push(sweep);
@@ -334,7 +346,7 @@ export function conditionsLine(rows: readonly ResultRow[]): string {
     const mine = done.filter((r) => r.dataset === d);
     const combos = new Map<string, { row: ResultRow; runs: number }>();
     for (const r of mine) {
-      const key = [r.epochs, r.trainLimit, r.testExamples].join("\u0000");
+      const key = [r.epochs, r.trainLimit, r.testExamples, r.data].join("\u0000");
       const c = combos.get(key) ?? { row: r, runs: 0 };
       c.runs++;
       combos.set(key, c);
@@ -344,7 +356,8 @@ export function conditionsLine(rows: readonly ResultRow[]): string {
       const test = Number.isFinite(row.testExamples)
         ? `tested on ${row.testExamples} test images`
         : "test images not recorded";
-      return `${row.epochs} epochs on ${train}, ${test} (${runs} run${runs === 1 ? "" : "s"})`;
+      const data = row.data ? ` of the ${dataLabel(row.data)}` : "";
+      return `${row.epochs} epochs on ${train}${data}, ${test} (${runs} run${runs === 1 ? "" : "s"})`;
     });
     return `${datasetLabel(d)}: ${each.join("; ")}; ${seedList(mine.map((r) => r.seed))}`;
   });

@@ -56,6 +56,11 @@ export interface ResultRow {
    * only rows whose status is "done" are). NaN otherwise, and in collections made before this column.
    */
   epochsDone: number;
+  /**
+   * The data when it is not the dataset's own files: "<folder>: <what it is>", e.g. "cifar10-jpeg: JPEG copy of
+   * the real images" (an experiment variant's image folder); "" for the dataset's own data.
+   */
+  data: string;
 }
 
 /** One row of a run's dynamic fixed point telemetry (`scales/epoch-NNNN.csv`). */
@@ -118,6 +123,7 @@ export const RESULT_COLUMNS: readonly (keyof ResultRow)[] = Object.freeze([
   "commit",
   "testExamples",
   "epochsDone",
+  "data",
 ] as const);
 
 /** The columns of a run's `scales/epoch-NNNN.csv`, in file order. */
@@ -163,11 +169,13 @@ const RESULT_SCHEMA: Schema<ResultRow> = {
     commit: "string",
     testExamples: "number",
     epochsDone: "number",
+    data: "string",
   },
   nonEmpty: new Set(["experiment", "dataset", "setting", "status"]),
   finite: new Set(),
-  // NOTE: collections made before these columns existed still read (commit "", testExamples and epochsDone NaN)
-  optional: new Set(["commit", "testExamples", "epochsDone"]),
+  // NOTE: collections made before these columns existed still read (commit and data "", testExamples and
+  // epochsDone NaN)
+  optional: new Set(["commit", "testExamples", "epochsDone", "data"]),
 };
 
 const SCALE_SCHEMA: Schema<ScaleRow> = {

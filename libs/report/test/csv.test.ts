@@ -90,7 +90,7 @@ describe("results CSV", () => {
 
   it("names the row that has too few cells, an empty required cell, a duplicate column", () => {
     const csv = resultsToCsv([makeRow()]);
-    expect(() => resultsFromCsv(`${csv}a,b,c\n`, "b.csv")).toThrow("b.csv: row 2: 3 cells, the header has 25 columns");
+    expect(() => resultsFromCsv(`${csv}a,b,c\n`, "b.csv")).toThrow("b.csv: row 2: 3 cells, the header has 26 columns");
     const noDataset = resultsToCsv([makeRow({ dataset: "" })]);
     expect(() => resultsFromCsv(noDataset, "c.csv")).toThrow('c.csv: row 1, column "dataset": must not be empty');
     const dup = csv.replace("experiment,", "experiment,experiment,");

@@ -31,6 +31,7 @@ export function makeRow(over: Partial<ResultRow> = {}): ResultRow {
     commit: "0123456789abcdef0123456789abcdef01234567",
     testExamples: 10000,
     epochsDone: 50,
+    data: "",
     ...over,
   };
 }

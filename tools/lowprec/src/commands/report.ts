@@ -9,7 +9,7 @@ import { VARIANT_OPTION } from "./sweep.js";
 export const command: Command = {
   name: "report",
   summary: "write reports/: Table 2 beside the paper, the four figures, telemetry, cost vs error (Markdown, SVG, PNG)",
-  synopsis: "[--variant budget|paper|smoke] [--collect [--force] [--allow-dirty]] [--out DIR]",
+  synopsis: "[--variant budget|paper|long|images|smoke] [--collect [--force] [--allow-dirty]] [--out DIR]",
   description:
     "Builds DIR/README.md and DIR/figures/ from the results tables in DIR/results/<variant>/ (committed, so the\n" +
     "report rebuilds byte for byte without training). --collect first refreshes those tables from the result\n" +
@@ -55,12 +55,14 @@ export const command: Command = {
       const files = collectReport(dataDir, variant, out, { force, refuseDirty: true, allowDirty });
       console.log(`collected ${files.length} files into ${resolve(out, "results", variant)}`);
     }
-    // NOTE: the long variant (the knees at a longer length) is a section of the budget page
-    if (variant === "long" && !args.flag("collect"))
+    // NOTE: the long variant (the knees at a longer length) and the images variant (CIFAR-10 from an image folder)
+    // are sections of the budget page
+    const section = variant === "long" || variant === "images";
+    if (section && !args.flag("collect"))
       throw new UsageError(
-        "--variant long: the long runs are a section of the budget page (--collect them, else --variant budget)",
+        `--variant ${variant}: its runs are a section of the budget page (--collect them, else --variant budget)`,
       );
-    const page: VariantName = variant === "long" ? "budget" : variant;
+    const page: VariantName = section ? "budget" : variant;
     const files = await buildReport(out, page);
     console.log(`wrote ${files.length} files: ${resolve(out, "README.md")} and ${resolve(out, "figures")}/`);
     return 0;

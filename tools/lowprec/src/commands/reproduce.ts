@@ -44,6 +44,8 @@ export const command: Command = {
       throw new UsageError(
         "--variant long: only prop-bits and update-bits have it (lowprec sweep prop-bits --variant long)",
       );
+    if (variant === "images")
+      throw new UsageError("--variant images: only table2 has it (lowprec sweep table2 --variant images)");
     const names = args.string("experiments", PAPER_EXPERIMENTS.join(",")).split(",");
     for (const n of names)
       if (!(PAPER_EXPERIMENTS as readonly string[]).includes(n))

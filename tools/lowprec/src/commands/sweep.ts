@@ -36,7 +36,9 @@ export const SEEDS_RANGE = { integer: true, min: 1, max: MAX_SEEDS } as const;
 export const VARIANT_OPTION = {
   type: "string",
   value: "V",
-  description: "paper, budget (default), long (the knees at a longer length) or smoke",
+  description:
+    "paper, budget (default), long (the knees at a longer length), images (table2's CIFAR-10 from an image " +
+    "folder) or smoke",
 } as const;
 
 export const command: Command = {
