@@ -13,11 +13,12 @@
  * and "same seed, same bits" rely on (a native libjpeg's SIMD paths may differ by a grey level between machines).
  */
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { decode as decodeJpeg } from "jpeg-js";
 import { PNG } from "pngjs";
+import { replaceDirAtomic } from "@lowprec/storage";
 import { cacheKey, cachePaths, readCache, writeCache } from "./cache.js";
 import { DataFormatError, type Dataset, type Splits } from "./dataset.js";
 import { gcnZcaCached, type GcnZcaOptions } from "./gcn-zca.js";
@@ -428,4 +429,50 @@ function toFloat(px: Uint8Array, size: number, order: Int32Array | undefined, di
     for (let j = 0; j < size; j++) out[to + j] = px[from + j]! / divisor;
   }
   return out;
+}
+
+/** What importImageFolder did: the folder's listing and digest, and whether it copied (false: already there). */
+export interface ImportedImageFolder {
+  readonly listing: ImageFolderListing;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly copied: boolean;
+}
+
+/**
+ * Copies the image folder `from` (its images only, as listImageFolder lists them) to `to`, whole or not at all
+ * (filled beside it, then swapped in: @lowprec/storage's replaceDirAtomic), and checks the copy's digest against
+ * the source's. A `to` that already holds the same images (same digest) is kept; one that holds other images is
+ * refused, naming it. Every problem of the source is one DataFormatError naming the file.
+ */
+export function importImageFolder(
+  from: string,
+  to: string,
+  log: (line: string) => void = () => {},
+): ImportedImageFolder {
+  const listing = listImageFolder(from);
+  const { sha256, bytes } = imageFolderDigest(listing);
+  const target = resolve(to);
+  if (isDir(target)) {
+    const have = imageFolderDigest(listImageFolder(target));
+    if (have.sha256 === sha256) return { listing, sha256, bytes, copied: false };
+    throw new DataFormatError(
+      target,
+      `already holds other images (digest ${have.sha256.slice(0, 12)}, not ${sha256.slice(0, 12)} of ` +
+        `${listing.dir}): move it away first`,
+    );
+  }
+  const images = [...listing.train, ...listing.test];
+  log(`copying ${images.length} images (${bytes} bytes) of ${listing.dir} to ${target}`);
+  replaceDirAtomic(target, (fresh) => {
+    for (const e of images) {
+      const dest = join(fresh, e.relative);
+      mkdirSync(dirname(dest), { recursive: true });
+      copyFileSync(e.path, dest);
+    }
+  });
+  const copy = imageFolderDigest(listImageFolder(target));
+  if (copy.sha256 !== sha256)
+    throw new DataFormatError(target, `the copy's digest ${copy.sha256.slice(0, 12)} is not the source's ${sha256}`);
+  return { listing, sha256, bytes, copied: true };
 }

@@ -20,6 +20,8 @@ export { gcnZcaCached, gcnZcaSteps, type GcnZcaInput, type GcnZcaOptions } from 
 export {
   loadImageFolder,
   listImageFolder,
+  importImageFolder,
+  type ImportedImageFolder,
   imageFolderDigest,
   imageFolderName,
   compareCodePoints,
