@@ -57,4 +57,4 @@ export {
   type RemoteFile,
   type DownloadOptions,
 } from "./fetch.js";
-export { writeSyntheticCifar10 } from "./synthetic.js";
+export { writeSyntheticCifar10, writeSyntheticSvhn } from "./synthetic.js";

@@ -1,7 +1,7 @@
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { gcn, loadSvhn, readSvhnMat, svhnSplitIndices } from "../src/index.js";
+import { gcn, loadSvhn, readMat, readSvhnMat, svhnSplitIndices, writeSyntheticSvhn } from "../src/index.js";
 import { FIXTURES, pixel, tempDir } from "./helpers.js";
 
 const SVHN = join(FIXTURES, "svhn");
@@ -113,5 +113,32 @@ describe("loadSvhn", () => {
     writeFileSync(p, full.subarray(0, full.length - 50));
     expect(() => loadSvhn({ dataDir, validPerClassTrain: 1, validPerClassExtra: 1 })).toThrow(`${p}: truncated`);
     expect(existsSync(join(dataDir, "cache")) ? readdirSync(join(dataDir, "cache")) : []).toEqual([]);
+  });
+});
+
+describe("writeSyntheticSvhn", () => {
+  it("MAT 5.0 files the reader takes: X 32×32×3×N column-major, y 1..10 cycling; pixels land in NCHW", () => {
+    const dir = tempDir();
+    writeSyntheticSvhn(dir, 20, 3);
+    const mat = readMat(join(dir, "train_32x32.mat"));
+    const x = mat.variables.get("X")!;
+    const y = mat.variables.get("y")!;
+    expect([x.className, x.dims]).toEqual(["uint8", [32, 32, 3, 20]]);
+    expect([y.className, y.dims]).toEqual(["double", [20, 1]]);
+    expect(Array.from(y.data)).toEqual(Array.from({ length: 20 }, (_, n) => (n % 10) + 1));
+    // column-major X(r, c, ch, n) is NCHW pixel [n][ch][r][c] of the loader
+    const test = loadSvhn({ dataDir: tempDir(), dir, preprocessing: "none", validPerClassTrain: 1 });
+    const tx = readMat(join(dir, "test_32x32.mat")).variables.get("X")!.data;
+    const testAt = (r: number, c: number, ch: number, n: number) => tx[r + 32 * (c + 32 * (ch + 3 * n))]!;
+    // the test split is shuffled once: find each loaded image by its label and first pixels
+    for (let k = 0; k < 3; k++) {
+      const px = (ch: number, r: number, c: number) =>
+        Math.round(test.test.images[k * 3072 + ch * 1024 + r * 32 + c]! * 255);
+      const n = [0, 1, 2].find((m) => testAt(0, 0, 0, m) === px(0, 0, 0) && testAt(5, 17, 1, m) === px(1, 5, 17))!;
+      expect(n).toBeDefined();
+      expect(px(2, 31, 2)).toBe(testAt(31, 2, 2, n));
+      expect(test.test.labels[k]).toBe(((n % 10) + 1) % 10); // .mat label 10 is the digit 0
+    }
+    expect([test.train.count, test.valid.count, test.test.count]).toEqual([10, 10, 3]);
   });
 });

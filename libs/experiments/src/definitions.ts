@@ -97,9 +97,10 @@ export interface VariantDef {
   readonly compressSchedule?: boolean;
   /**
    * shrink the dynamic-fixed-point scale window (examples between two scale updates) in proportion to the
-   * training subset, so the scales move as often per epoch as on the whole set (default true when trainLimit)
+   * training subset, so the scales move as often per epoch as on the whole set (default true when trainLimit);
+   * one value, or one per dataset (a dataset left out shrinks)
    */
-  readonly shrinkScaleWindow?: boolean;
+  readonly shrinkScaleWindow?: PerDataset<boolean>;
   /** restrict swept fields to these values (e.g. fewer widths in `smoke`) */
   readonly values?: Readonly<Partial<Record<Sweepable, readonly number[]>>>;
   /** the wall time this variant is designed for on one 2-core machine, in words (budget) */
@@ -310,8 +311,16 @@ export function validateExperiment(raw: unknown, source: string): ExperimentDef 
         }
       }
     }
-    for (const k of ["compressSchedule", "shrinkScaleWindow"])
-      if (o[k] !== undefined && typeof o[k] !== "boolean") fail(`${at}.${k}`, "expected true or false");
+    if (o["compressSchedule"] !== undefined && typeof o["compressSchedule"] !== "boolean")
+      fail(`${at}.compressSchedule`, "expected true or false");
+    const shrink = o["shrinkScaleWindow"];
+    if (shrink !== undefined && typeof shrink !== "boolean") {
+      if (!isObj(shrink)) fail(`${at}.shrinkScaleWindow`, "expected true, false or an object of them by dataset");
+      for (const [d, b] of Object.entries(shrink as Json)) {
+        if (!(DATASETS as readonly string[]).includes(d)) fail(`${at}.shrinkScaleWindow.${d}`, "unknown dataset");
+        if (typeof b !== "boolean") fail(`${at}.shrinkScaleWindow.${d}`, "expected true or false");
+      }
+    }
     if (o["source"] !== undefined) {
       if (!isObj(o["source"])) fail(`${at}.source`, "expected an object of image folders by dataset");
       for (const [d, src] of Object.entries(o["source"] as Json)) {
@@ -360,8 +369,8 @@ export function compressedSchedule(
   };
 }
 
-function perDataset(v: PerDataset<number> | undefined, d: DatasetName): number | undefined {
-  return typeof v === "number" ? v : v?.[d];
+function perDataset<T extends number | boolean>(v: PerDataset<T> | undefined, d: DatasetName): T | undefined {
+  return typeof v === "object" ? v[d] : v;
 }
 
 /** The swept values of each field of a setting (restricted by `values`): their cartesian product is its points. */
@@ -459,7 +468,8 @@ export function* planRuns(
           let scaling = base.scaling;
           if (s.scaling === "delayed-amax") scaling = { kind: "delayed-amax", history: 16, margin: 0 };
           if (scaling.kind === "overflow-rate") {
-            const shrunk = v.shrinkScaleWindow !== false ? shrinkScaling(scaling, dataset, trainLimit) : scaling;
+            const shrinks = perDataset(v.shrinkScaleWindow, dataset) !== false;
+            const shrunk = shrinks ? shrinkScaling(scaling, dataset, trainLimit) : scaling;
             if (shrunk.kind === "overflow-rate")
               scaling = { ...shrunk, maxRate: point.maxOverflowRate ?? shrunk.maxRate };
           } else if (point.maxOverflowRate !== undefined)

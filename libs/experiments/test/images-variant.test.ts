@@ -1,12 +1,14 @@
 // A variant whose dataset comes from a folder of images (issue 22): table2's `images` variant runs CIFAR-10 from
 // <data root>/raw/cifar10-jpeg (the JPEG copy of the real images), its rows say so (`data`), a missing folder is
 // named in the status, a bad `source` field is named in one line; and a sweep of such a variant trains from the
-// folder, recording the source in run.json and the folder's digest in data.json.
+// folder, recording the source in run.json and the folder's digest in data.json. And the SVHN budget: its plan, and
+// the SVHN path run end to end on synthetic files (the real ones are not on these machines).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { afterAll, describe, expect, it } from "vitest";
+import { writeSyntheticSvhn } from "@lowprec/datasets";
 import { nativeFloat64Available } from "@lowprec/tensor";
 import { expandRuns, loadExperiment } from "../src/definitions.js";
 import { collectResults, storedRunDir } from "../src/results.js";
@@ -134,4 +136,71 @@ describe("a sweep of a variant on an image folder", () => {
     },
     300_000,
   );
+});
+
+describe("table2's SVHN budget", () => {
+  const def = loadExperiment("table2");
+
+  it("5 epochs on 60,000 training images, the whole validation and test sets, the authors' scale window", () => {
+    const runs = expandRuns(def, "budget").filter((r) => r.dataset === "svhn");
+    expect(runs).toHaveLength(12); // 4 settings × 3 seeds
+    for (const r of runs)
+      expect([r.config.hyper.epochs, r.config.trainLimit, r.config.evalLimit]).toEqual([5, 60_000, 0]);
+    // the scale window is the preset's, not shrunk to a tenth of the training set
+    const dfxp = runs.find((r) => r.setting === "dfxp")!;
+    const whole = expandRuns(def, "paper").find((r) => r.dataset === "svhn" && r.setting === "dfxp")!;
+    expect(dfxp.config.precision.scaling).toEqual(whole.config.precision.scaling);
+    // CIFAR-10's budget (10,000 of 45,000 examples) still shrinks its window, as before
+    const cifar = expandRuns(def, "budget").find((r) => r.dataset === "cifar10" && r.setting === "dfxp")!;
+    const cifarWhole = expandRuns(def, "paper").find((r) => r.dataset === "cifar10" && r.setting === "dfxp")!;
+    expect(cifar.config.precision.scaling).not.toEqual(cifarWhole.config.precision.scaling);
+  });
+
+  it("shrinkScaleWindow by dataset: a bad value is named", () => {
+    const bad = (v: unknown) => experimentFile("bad-shrink", { budget: { description: "x", shrinkScaleWindow: v } });
+    expect(() => loadExperiment(bad({ svhn: "no" }))).toThrow(
+      /variants\.budget\.shrinkScaleWindow\.svhn: expected true or false/,
+    );
+    expect(() => loadExperiment(bad({ mnist: false }))).toThrow(
+      /variants\.budget\.shrinkScaleWindow\.mnist: unknown dataset/,
+    );
+    expect(() => loadExperiment(bad(3))).toThrow(
+      /variants\.budget\.shrinkScaleWindow: expected true, false or an object/,
+    );
+  });
+
+  it("synthetic SVHN files: a dfxp run of the SVHN network trains through the sweep (GCN + LCN, batches)", async () => {
+    const dataDir = join(root, "svhn-store");
+    const raw = join(dataDir, "raw", "svhn");
+    mkdirSync(raw, { recursive: true });
+    // 4,128 training images: 400 per class validate (no extra file: the train-only split), 128 train
+    writeSyntheticSvhn(raw, 4128, 128);
+    const file = experimentFile("svhn-synthetic", {
+      smoke: {
+        description: "the SVHN network on synthetic files",
+        datasets: ["svhn"],
+        epochs: 1,
+        trainLimit: 128,
+        evalLimit: 128,
+        compressSchedule: true,
+        shrinkScaleWindow: { svhn: false },
+      },
+    });
+    const synthetic = loadExperiment(file);
+    const lines: string[] = [];
+    const report = await runSweep({
+      experiment: synthetic,
+      variant: "smoke",
+      dataDir,
+      jobs: 1,
+      only: { setting: "dfxp" },
+      log: (l) => lines.push(l),
+    });
+    expect(report.failed, lines.join("\n")).toEqual([]);
+    expect(report.ran).toBe(1);
+    const row = collectResults(synthetic, "smoke", dataDir).find((r) => r.setting === "dfxp")!;
+    expect([row.status, row.dataset, row.testExamples]).toEqual(["done", "svhn", 128]);
+    expect(row.testError).toBeGreaterThanOrEqual(0);
+    expect(row.testError).toBeLessThanOrEqual(100);
+  }, 300_000);
 });
