@@ -134,7 +134,14 @@ describe("bad definitions and options", () => {
     expect(rep.err.split("\n")[0]).toContain("--variant long: only prop-bits and update-bits have it");
     const page = L(["report", "--variant", "long", "--out", join(root, "long-report")]);
     expect(page.status).toBe(2);
-    expect(page.err.split("\n")[0]).toContain("the long runs are a section of the budget page");
+    expect(page.err.split("\n")[0]).toContain("--variant long: its runs are a section of the budget page");
+    // the images variant (table2's CIFAR-10 from an image folder) likewise
+    const imgRep = L(["reproduce", "--variant", "images", "--dry-run", "--data-dir", d]);
+    expect(imgRep.status).toBe(2);
+    expect(imgRep.err.split("\n")[0]).toContain("--variant images: only table2 has it");
+    const imgPage = L(["report", "--variant", "images", "--out", join(root, "images-report")]);
+    expect(imgPage.status).toBe(2);
+    expect(imgPage.err.split("\n")[0]).toContain("--variant images: its runs are a section of the budget page");
     const t2 = L(["sweep", "table2", "--variant", "long", "--dry-run", "--data-dir", d]);
     expect(t2.status).not.toBe(0);
     expect(t2.err).toContain('no variant "long"');
