@@ -5,9 +5,13 @@
  *
  * Classes are the sub-folders of train/, sorted by code point (Python's `sorted`); an example's label is its class's
  * index. Examples come class by class, and within a class in `sorted(os.walk(...))` order, file names sorted
- * (ImageFolder's order). That order would make "the last 5 000 training images" one class, so the training images
- * are first put in a fixed pseudo-random order, numpy `RandomState(0).permutation(N)`, then the layout's own split
- * takes the last `validCount` for validation. Test images keep ImageFolder's order.
+ * (ImageFolder's order). That order would make "the last 5 000 training images" one class and "the first 1 000 test
+ * images" another, so both splits are put in a fixed pseudo-random order, each by a fresh generator: the training
+ * images by numpy `RandomState(0).permutation(N)`, then the layout's own split takes the last `validCount` for
+ * validation; the test images by `RandomState(0).permutation(N_test)`, so the first test images (an evaluation
+ * limit) mix the classes, as those of CIFAR-10's and MNIST's own test files do. The error on the whole test set
+ * does not depend on the order: the same images are counted in any order (except that a partial last batch, which
+ * the trainer's dropPartialBatches leaves out, holds other images in another order).
  *
  * Decoding is pure JavaScript (pngjs, jpeg-js): the same bytes give the same pixels on every host, which the cache
  * and "same seed, same bits" rely on (a native libjpeg's SIMD paths may differ by a grey level between machines).
@@ -67,7 +71,7 @@ export interface ImageFolderListing {
 
 /** The labels are bytes. */
 export const MAX_IMAGE_CLASSES = 256;
-/** The seed of the training images' fixed order. */
+/** The seed of each split's fixed order (a fresh numpy RandomState per split). */
 export const IMAGE_FOLDER_SEED = 0;
 
 const EXTENSIONS = /\.(png|jpe?g)$/i;
@@ -289,7 +293,7 @@ function decoderVersions(): string {
   return `pngjs ${version("pngjs")}, jpeg-js ${version("jpeg-js")}`;
 }
 
-/** Decodes every image of a split in listing order: count × (channels·side²) bytes. */
+/** Decodes the images in the order given: count × (channels·side²) bytes. */
 function decodeAll(entries: readonly ImageEntry[], layout: ImageLayout): Uint8Array {
   const { side, channels } = LAYOUTS[layout];
   const size = channels * side * side;
@@ -300,8 +304,9 @@ function decodeAll(entries: readonly ImageEntry[], layout: ImageLayout): Uint8Ar
 
 /**
  * A folder of images as train / valid / test in one of two layouts (see the module comment). Cached under
- * `cacheDir`: the GCN + ZCA result (rgb32, "gcn-zca"), else the decoded pixels. The cache key holds the folder's
- * digest (see imageFolderDigest), which is recomputed on every call, so an edited image never reuses a stale entry.
+ * `cacheDir`: the GCN + ZCA result (rgb32, "gcn-zca"), else the decoded pixels, both splits in their fixed orders.
+ * The cache key holds the orders and the folder's digest (see imageFolderDigest), which is recomputed on every call,
+ * so an edited image never reuses a stale entry, nor does an entry of another order.
  */
 export function loadImageFolder(options: ImageFolderOptions): Splits {
   const { layout } = options;
@@ -331,16 +336,25 @@ export function loadImageFolder(options: ImageFolderOptions): Splits {
   const digest = imageFolderDigest(listing);
   const files = [{ path: dir, sha256: digest.sha256, bytes: digest.bytes }];
   const size = channels * side * side;
-  const order = `numpy RandomState(${IMAGE_FOLDER_SEED}).permutation(${n})`;
-  const perm = new NumpyRandomState(IMAGE_FOLDER_SEED).shuffle(Int32Array.from({ length: n }, (_, i) => i));
+  const nTest = listing.test.length;
+  const orderOf = (count: number) => `numpy RandomState(${IMAGE_FOLDER_SEED}).permutation(${count})`;
+  const order = { train: orderOf(n), test: orderOf(nTest) };
+  // every split in its fixed order from here on: decoded, cached, preprocessed and returned so
+  const permuted = (entries: readonly ImageEntry[]) =>
+    Array.from(
+      new NumpyRandomState(IMAGE_FOLDER_SEED).shuffle(Int32Array.from({ length: entries.length }, (_, i) => i)),
+      (i) => entries[i]!,
+    );
+  const trainEntries = permuted(listing.train);
+  const testEntries = permuted(listing.test);
   const decodeStep =
     `decoded by ${decoderVersions()} (pure JavaScript) to 8-bit ` +
     (layout === "rgb32" ? "RGB, 32×32 (grey images: 3 equal channels)" : "grey, 28×28");
   const log = options.log ?? (() => undefined);
   const decode = (): { train: Uint8Array; test: Uint8Array } => {
     const t0 = performance.now();
-    log(`${name}: decoding ${n + listing.test.length} images of ${dir}`);
-    const decoded = { train: decodeAll(listing.train, layout), test: decodeAll(listing.test, layout) };
+    log(`${name}: decoding ${n + nTest} images of ${dir}`);
+    const decoded = { train: decodeAll(trainEntries, layout), test: decodeAll(testEntries, layout) };
     log(`${name}: decoded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return decoded;
   };
@@ -353,10 +367,10 @@ export function loadImageFolder(options: ImageFolderOptions): Splits {
         key: { dataset: "images", layout, files: [digest.sha256], order, decoder: decodeStep },
         description: { dataset: "images", layout, files, order, decoder: decodeStep },
         trainCount: n,
-        testCount: listing.test.length,
+        testCount: nTest,
         pixels: () => {
           const px = decode();
-          return { train: toFloat(px.train, size, perm, 1), test: toFloat(px.test, size, undefined, 1) };
+          return { train: toFloat(px.train, 1), test: toFloat(px.test, 1) };
         },
       },
       options,
@@ -364,26 +378,26 @@ export function loadImageFolder(options: ImageFolderOptions): Splits {
     ({ train, test, cacheFile } = whitened);
     steps = [decodeStep, ...whitened.steps];
   } else {
-    const key = cacheKey({ dataset: "images", layout, files: [digest.sha256], steps: [decodeStep] });
+    const key = cacheKey({ dataset: "images", layout, files: [digest.sha256], order, steps: [decodeStep] });
     cacheFile = cachePaths(cacheDir, key).bin;
     let px = readCache(cacheDir, key) as Map<"train" | "test", Uint8Array> | undefined;
-    if (px?.get("train")?.length !== n * size || px.get("test")?.length !== listing.test.length * size) {
+    if (px?.get("train")?.length !== n * size || px.get("test")?.length !== nTest * size) {
       const fresh = decode();
       px = new Map([
         ["train", fresh.train],
         ["test", fresh.test],
       ]);
-      writeCache(cacheDir, key, { dataset: "images", layout, files, steps: [decodeStep] }, px);
+      writeCache(cacheDir, key, { dataset: "images", layout, files, order, steps: [decodeStep] }, px);
     }
-    train = toFloat(px.get("train")!, size, perm, 255);
-    test = toFloat(px.get("test")!, size, undefined, 255);
+    train = toFloat(px.get("train")!, 255);
+    test = toFloat(px.get("test")!, 255);
     steps = [
       decodeStep,
       layout === "rgb32" ? "pixels / 255 (range [0, 1])" : "pixels / 255 (range [0, 1], not centred)",
     ];
   }
-  const trainLabels = Uint8Array.from(perm, (i) => listing.train[i]!.label);
-  const testLabels = Uint8Array.from(listing.test, (e) => e.label);
+  const trainLabels = Uint8Array.from(trainEntries, (e) => e.label);
+  const testLabels = Uint8Array.from(testEntries, (e) => e.label);
   const shape = options.flat ? ([side * side] as const) : ([channels, side, side] as const);
   const make = (split: Dataset["split"], images: Float32Array, labels: Uint8Array, how: string): Dataset => ({
     name,
@@ -396,7 +410,7 @@ export function loadImageFolder(options: ImageFolderOptions): Splits {
     provenance: { files, split: how, preprocessing: steps, cacheFile },
   });
   const nTrain = n - validCount;
-  const of = `of the ${n} images of train/ in ${classNames.length} classes, after a fixed permutation (${order})`;
+  const of = `of the ${n} images of train/ in ${classNames.length} classes, after a fixed permutation (${order.train})`;
   return {
     train: make(
       "train",
@@ -414,20 +428,15 @@ export function loadImageFolder(options: ImageFolderOptions): Splits {
       "test",
       test,
       testLabels,
-      `all ${listing.test.length} images of test/ in ${classNames.length} classes, in ImageFolder order`,
+      `all ${nTest} images of test/ in ${classNames.length} classes, after a fixed permutation (${order.test})`,
     ),
   };
 }
 
-/** Pixels (count × size bytes) as float32 / divisor, example k taken from example order[k] when an order is given. */
-function toFloat(px: Uint8Array, size: number, order: Int32Array | undefined, divisor: number): Float32Array {
-  const count = px.length / size;
+/** Pixels (bytes) as float32 / divisor. */
+function toFloat(px: Uint8Array, divisor: number): Float32Array {
   const out = new Float32Array(px.length);
-  for (let k = 0; k < count; k++) {
-    const from = (order ? order[k]! : k) * size;
-    const to = k * size;
-    for (let j = 0; j < size; j++) out[to + j] = px[from + j]! / divisor;
-  }
+  for (let i = 0; i < px.length; i++) out[i] = px[i]! / divisor;
   return out;
 }
 

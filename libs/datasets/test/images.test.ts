@@ -1,4 +1,4 @@
-// Image folders (torchvision's ImageFolder layout) as data sets: listing order, the fixed permutation and split, an
+// Image folders (torchvision's ImageFolder layout) as data sets: listing order, the fixed permutations and split, an
 // exact round trip from CIFAR-10-shaped pixels through PNG files, JPEG through jpeg-js (its own encoder and files
 // written by libjpeg: greyscale, progressive, CMYK), the PNG kinds pngjs reads, the digest and the cache, and every
 // bad folder as one line naming the file or folder. Fixtures are written to temp folders by the tests, except the
@@ -10,6 +10,7 @@ import { encode as encodeJpeg } from "jpeg-js";
 import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import {
+  cacheKey,
   compareCodePoints,
   DataFormatError,
   imageFolderDigest,
@@ -17,7 +18,9 @@ import {
   listImageFolder,
   loadImageFolder,
   NumpyRandomState,
+  readCache,
   readCifarBatch,
+  writeCache,
   writeSyntheticCifar10,
   type ImageLayout,
 } from "../src/index.js";
@@ -26,6 +29,8 @@ import { FIXTURES, tempDir } from "./helpers.js";
 const IMAGES = join(FIXTURES, "images");
 /** numpy.random.RandomState(0).permutation(20), printed by numpy 2.4 */
 const NUMPY_PERMUTATION_20 = [18, 1, 19, 8, 10, 17, 6, 13, 4, 2, 5, 14, 9, 7, 16, 11, 3, 0, 15, 12];
+/** numpy.random.RandomState(0).permutation(8), printed by numpy 2.4.6 */
+const NUMPY_PERMUTATION_8 = [6, 2, 1, 7, 3, 0, 5, 4];
 
 /** A PNG of `w`×`h` from an RGBA pixel function, written as colour type `colorType` (6 RGBA, 2 RGB, 0 grey). */
 function png(w: number, h: number, rgba: (r: number, c: number) => number[], colorType: 0 | 2 | 6 = 2): Buffer {
@@ -148,8 +153,8 @@ describe("listImageFolder: ImageFolder's order", () => {
   });
 });
 
-describe("loadImageFolder: the fixed permutation and the split", () => {
-  it("puts the training images in numpy RandomState(0).permutation(N) order, then takes the last validCount", () => {
+describe("loadImageFolder: the fixed permutations and the split", () => {
+  it("training images in RandomState(0).permutation(N) order, the last validCount validate; test images too", () => {
     const dir = folder([5, 5, 5, 5], 2); // 20 training images, class k = ImageFolder positions 5k..5k+4
     const s = loadImageFolder({ dir, layout: "rgb32", dataDir: tempDir(), preprocessing: "none", validCount: 6 });
     expect([s.train.count, s.valid.count, s.test.count]).toEqual([14, 6, 8]);
@@ -158,21 +163,38 @@ describe("loadImageFolder: the fixed permutation and the split", () => {
     expect(labels).toEqual(NUMPY_PERMUTATION_20.map((i) => Math.floor(i / 5)));
     // the validation part mixes the classes (ImageFolder's order would give 5 of class 3 and 1 of class 2)
     expect([...s.valid.labels]).toEqual([3, 2, 0, 0, 3, 2]);
-    expect([...s.test.labels]).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
     // position k holds ImageFolder image perm[k]: compare one pixel that differs per image
     const listing = listImageFolder(dir);
-    for (let k = 0; k < 14; k++) {
-      const p = PNG.sync.read(readFileSync(listing.train[NUMPY_PERMUTATION_20[k]!]!.path));
-      expect(s.train.images[k * 3072 + 1024]).toBe(Math.fround(p.data[1]! / 255)); // G of pixel (0, 0)
-    }
+    const green = (path: string) => Math.fround(PNG.sync.read(readFileSync(path)).data[1]! / 255); // pixel (0, 0)
+    for (let k = 0; k < 14; k++)
+      expect(s.train.images[k * 3072 + 1024]).toBe(green(listing.train[NUMPY_PERMUTATION_20[k]!]!.path));
+    // the test images: a fresh RandomState(0).permutation(8) (class k = ImageFolder positions 2k, 2k + 1)
+    expect(permutation(8)).toEqual(NUMPY_PERMUTATION_8);
+    expect([...s.test.labels]).toEqual([3, 1, 0, 3, 1, 0, 2, 2]);
+    for (let k = 0; k < 8; k++)
+      expect(s.test.images[k * 3072 + 1024]).toBe(green(listing.test[NUMPY_PERMUTATION_8[k]!]!.path));
     const perm = "numpy RandomState(0).permutation(20)";
     const of = `of the 20 images of train/ in 4 classes, after a fixed permutation (${perm})`;
     expect(s.train.provenance.split).toBe(`14 ${of}: positions 0..13`);
     expect(s.valid.provenance.split).toBe(`the last 6 ${of}: positions 14..19`);
-    expect(s.test.provenance.split).toBe("all 8 images of test/ in 4 classes, in ImageFolder order");
+    expect(s.test.provenance.split).toBe(
+      "all 8 images of test/ in 4 classes, after a fixed permutation (numpy RandomState(0).permutation(8))",
+    );
     const again = loadImageFolder({ dir, layout: "rgb32", dataDir: tempDir(), preprocessing: "none", validCount: 6 });
     expect(again.train.images).toEqual(s.train.images);
     expect(again.valid.labels).toEqual(s.valid.labels);
+  });
+
+  it("an evaluation limit takes a mix of classes: the first 4 test images of 4 classes × 2 are of 3 classes", () => {
+    // the trainer evaluates the first evalLimit test images; in ImageFolder's order these would be [0, 0, 1, 1]
+    const dir = folder([3, 3, 3, 3], 2);
+    expect(listImageFolder(dir).test.map((e) => e.label)).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
+    const s = load(dir, "rgb32", { validCount: 2 });
+    // ImageFolder position i is of class floor(i / 2); numpy's RandomState(0).permutation(8) = [6, 2, 1, 7, 3, 0, 5, 4]
+    expect([...s.test.labels]).toEqual(NUMPY_PERMUTATION_8.map((i) => Math.floor(i / 2)));
+    expect([...s.test.labels.subarray(0, 4)]).toEqual([3, 1, 0, 3]);
+    // the whole test set is the same images: every class twice
+    expect([...s.test.labels].sort()).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
   });
 
   it("default validCount: 5 000 (rgb32, CIFAR-10's) and 10 000 (grey28, MNIST's)", () => {
@@ -252,8 +274,9 @@ describe("loadImageFolder: pixels", () => {
     expect(s.train.images).toEqual(expected(f.train, trainIdx.slice(0, 40)));
     expect(s.valid.images).toEqual(expected(f.train, trainIdx.slice(40)));
     expect([...s.train.labels]).toEqual(trainIdx.slice(0, 40).map((i) => rank(f.train.labels[i]!)));
-    expect(s.test.images).toEqual(expected(f.test, f.testOrder));
-    expect([...s.test.labels]).toEqual(f.testOrder.map((i) => rank(f.test.labels[i]!)));
+    const testIdx = permutation(40).map((p) => f.testOrder[p]!);
+    expect(s.test.images).toEqual(expected(f.test, testIdx));
+    expect([...s.test.labels]).toEqual(testIdx.map((i) => rank(f.test.labels[i]!)));
     expect(s.train.provenance.preprocessing).toEqual([
       "decoded by pngjs 7.0.0, jpeg-js 0.4.4 (pure JavaScript) to 8-bit RGB, 32×32 (grey images: 3 equal channels)",
       "pixels / 255 (range [0, 1])",
@@ -432,6 +455,36 @@ describe("loadImageFolder: digest and cache", () => {
     expect(third.train.provenance.cacheFile).not.toBe(first.train.provenance.cacheFile);
     expect([...third.train.images, ...third.valid.images]).not.toEqual([...first.train.images, ...first.valid.images]);
     expect(readdirSync(join(dataDir, "cache"))).toHaveLength(4);
+  });
+
+  it("the cache key holds both orders: an entry keyed without them (the test split unpermuted) is not read", () => {
+    const dir = folder([2, 2], 2);
+    const dataDir = tempDir();
+    const first = load(dir, "rgb32", { dataDir });
+    const key = keyOf(first.train.provenance.cacheFile!);
+    const entry = JSON.parse(readFileSync(join(dataDir, "cache", `${key}.json`), "utf8")) as {
+      description: { order: unknown };
+    };
+    const order = { train: "numpy RandomState(0).permutation(4)", test: "numpy RandomState(0).permutation(4)" };
+    expect(entry.description.order).toEqual(order);
+    // the key the decoded pixels had before the test split was permuted: an entry there (here zeros) is not read
+    const sha = first.train.provenance.files[0]!.sha256;
+    const steps = [first.train.provenance.preprocessing[0]!];
+    const old = cacheKey({ dataset: "images", layout: "rgb32", files: [sha], steps });
+    expect(cacheKey({ dataset: "images", layout: "rgb32", files: [sha], order, steps })).toBe(key);
+    const cacheDir = join(dataDir, "cache");
+    rmSync(cacheDir, { recursive: true });
+    const zeros = new Uint8Array(4 * 3072);
+    const arrays = new Map([
+      ["train", zeros],
+      ["test", zeros],
+    ]);
+    writeCache(cacheDir, old, {}, arrays);
+    expect(readCache(cacheDir, old)?.get("test")).toEqual(zeros); // a valid entry
+    const again = load(dir, "rgb32", { dataDir });
+    expect(again.train.provenance.cacheFile).toBe(first.train.provenance.cacheFile);
+    expect(again.test.images).toEqual(first.test.images);
+    expect(again.test.images.some((v) => v !== 0)).toBe(true);
   });
 });
 

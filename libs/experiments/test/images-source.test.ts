@@ -1,7 +1,8 @@
 // An images: folder (torchvision's ImageFolder layout) as a preset's data: grey 28×28 images feed pi-mnist split as
-// MNIST; colour 32×32 PNGs give cifar10 exactly the tensors the binary CIFAR-10 files of the same pixels give (the
-// same GCN + ZCA, fitted by the same kernels, bit for bit); other presets and too many classes are refused.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// MNIST; colour 32×32 PNGs give cifar10 exactly the tensors the binary CIFAR-10 files of the same pixels give, in the
+// folder's fixed orders (both splits permuted; the same GCN + ZCA, fitted by the same kernels, bit for bit); other
+// presets and too many classes are refused.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PNG } from "pngjs";
@@ -106,11 +107,15 @@ describe("loadSplits with an images: folder", () => {
         });
       write("train", trainPx, trainLabels);
       write("test", testPx, testLabels);
-      // ... and as binary batches in the order the images: source trains on: ImageFolder's (label, then file), the
-      // training images then in numpy RandomState(0).permutation order
+      // ... and as binary batches in the order the images: source gives: ImageFolder's (label, then file), then
+      // each split in its fixed order, numpy RandomState(0).permutation(N) (training) and .permutation(N_test) (test)
       const byLabel = (lab: number[]) => [...lab.keys()].sort((a, b) => lab[a]! - lab[b]! || a - b);
-      const trainOrder = byLabel(trainLabels);
-      const trainIdx = permutation(trainOrder.length).map((p) => trainOrder[p]!);
+      const permuted = (lab: number[]) => {
+        const order = byLabel(lab);
+        return permutation(order.length).map((p) => order[p]!);
+      };
+      const trainIdx = permuted(trainLabels);
+      const testIdx = permuted(testLabels);
       const record = (px: Uint8Array, label: number) => Buffer.concat([Buffer.from([label]), px]);
       const binRoot = join(root, "cifar-bin");
       const bin = join(binRoot, "raw", "cifar-10-batches-bin");
@@ -123,10 +128,7 @@ describe("loadSplits with an images: folder", () => {
             trainIdx.slice(b * perBatch, (b + 1) * perBatch).map((i) => record(trainPx[i]!, trainLabels[i]!)),
           ),
         );
-      writeFileSync(
-        join(bin, "test_batch.bin"),
-        Buffer.concat(byLabel(testLabels).map((i) => record(testPx[i]!, testLabels[i]!))),
-      );
+      writeFileSync(join(bin, "test_batch.bin"), Buffer.concat(testIdx.map((i) => record(testPx[i]!, testLabels[i]!))));
       const fromBin = loadSplits("cifar10", binRoot, quiet);
       const lines: string[] = [];
       const fromPng = loadSplits("cifar10", join(root, "png-data-root"), (l) => lines.push(l), { kind: "images", dir });
@@ -139,6 +141,19 @@ describe("loadSplits with an images: folder", () => {
       expect([fromPng.train.count, fromPng.valid.count, fromPng.test.count]).toEqual([30, 5000, 20]);
       expect(fromPng.train.shape).toEqual([3, 32, 32]);
       expect(fromPng.train.classNames).toEqual(CIFAR10_CLASSES);
+      expect(fromPng.test.provenance?.split).toBe(
+        "all 20 images of test/ in 10 classes, after a fixed permutation (numpy RandomState(0).permutation(20))",
+      );
+      // the test images mix the classes, as binary CIFAR-10's test batch does (ImageFolder's order: by class)
+      expect(Array.from(fromPng.test.labels)).toEqual(testIdx.map((i) => testLabels[i]!));
+      expect(Array.from(fromPng.test.labels)).not.toEqual(byLabel(testLabels).map((i) => testLabels[i]!));
+      // the cache key (and the entry's record) holds both orders
+      const json = fromPng.test.provenance!.cacheFile!.replace(/\.bin$/, ".json");
+      const entry = JSON.parse(readFileSync(json, "utf8")) as { description: { order: unknown } };
+      expect(entry.description.order).toEqual({
+        train: "numpy RandomState(0).permutation(5030)",
+        test: "numpy RandomState(0).permutation(20)",
+      });
       expect(lines).toEqual([
         "cifar-png: preprocessing 5050 images (GCN + ZCA, once; the result is cached in " +
           `${join(root, "png-data-root", "cache")})`,

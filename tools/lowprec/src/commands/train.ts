@@ -357,7 +357,8 @@ export const command: Command = {
         ".jpg, .jpeg; classes = the folders, sorted), as torchvision's ImageFolder: cifar10\n" +
         "takes colour 32×32 images (GCN + ZCA, the last 5 000 validate), pi-mnist and\n" +
         "mnist-conv grey 28×28 ones (pixels / 255, the last 10 000 validate); the training\n" +
-        "images are first put in a fixed pseudo-random order (seed 0)",
+        "images (before the split) and the test images (so that --eval-limit takes a mix of\n" +
+        "classes) are each put in a fixed pseudo-random order (seed 0)",
     },
     "dataset-name": {
       type: "string",
@@ -404,12 +405,6 @@ export const command: Command = {
     console.log(`run folder: ${dir}`);
     const data = loadSplits(config.preset, dataDir, console.log, source);
     checkLimits(args, config, data);
-    // NOTE: an images: folder's test images are in ImageFolder's order (class by class), so a limit cuts classes
-    if (source?.kind === "images" && config.evalLimit > 0 && config.evalLimit < data.test.count)
-      console.log(
-        `note: the test images are in ImageFolder's order (class by class): --eval-limit ${config.evalLimit} tests ` +
-          `the first classes only (the validation images are in a fixed pseudo-random order)`,
-      );
     const mode = args.flag("resume") ? "resume" : args.flag("force") ? "force" : "new";
     const { summary: s } = runTraining(config, data, {
       dir,
