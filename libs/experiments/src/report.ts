@@ -83,7 +83,8 @@ const COST_SETTING: Readonly<Record<string, string>> = {
   dfxp: "dfxp-10-12",
 };
 
-export interface Provenance {
+/** A collection's provenance.json; its machine fields are those of the latest run (`machines` lists several). */
+export interface Provenance extends MachineRecord {
   variant: string;
   collected: string;
   /** the commits of the finished runs: one commit in full, or each shortened to 12 digits with its count */
@@ -94,12 +95,6 @@ export interface Provenance {
   dirtyRuns?: number;
   /** the code fingerprints of the runs (config.json's environment.code), most runs first; "unknown" when absent */
   codeFingerprints?: { fingerprint: string; runs: number }[];
-  host: string;
-  cpu: string;
-  cores: number;
-  node: string;
-  backend: string;
-  threadsPerRun: number;
   runs: number;
   computeHours: number;
   commands: string[];
