@@ -204,3 +204,18 @@ describe("table2's SVHN budget", () => {
     expect(row.testError).toBeLessThanOrEqual(100);
   }, 300_000);
 });
+
+describe("table2's paper variant on PI-MNIST", () => {
+  it("is the paper's run itself: 800 epochs, the preset's schedule and seed, the whole splits, the four settings", async () => {
+    const { NETWORK_PRESETS } = await import("@lowprec/maxout");
+    const runs = expandRuns(loadExperiment("table2"), "paper", { only: { dataset: "pi-mnist" } });
+    expect(runs.map((r) => r.setting)).toEqual(["fp32", "half", "fixed", "dfxp"]);
+    for (const r of runs) {
+      expect(r.config.hyper).toEqual(NETWORK_PRESETS["pi-mnist"].hyper);
+      expect([r.config.hyper.epochs, r.config.hyper.seed, r.config.trainLimit, r.config.evalLimit]).toEqual([
+        800, 1234, 0, 0,
+      ]);
+      expect(r.source).toBeUndefined();
+    }
+  });
+});
