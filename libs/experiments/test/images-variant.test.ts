@@ -206,7 +206,7 @@ describe("table2's SVHN budget", () => {
 });
 
 describe("table2's paper variant on PI-MNIST", () => {
-  it("is the paper's run itself: 800 epochs, the preset's schedule and seed, the whole splits, the four settings", async () => {
+  it("is the paper's run: 800 epochs, the preset's schedule and seed, the whole splits, four settings", async () => {
     const { NETWORK_PRESETS } = await import("@lowprec/maxout");
     const runs = expandRuns(loadExperiment("table2"), "paper", { only: { dataset: "pi-mnist" } });
     expect(runs.map((r) => r.setting)).toEqual(["fp32", "half", "fixed", "dfxp"]);
