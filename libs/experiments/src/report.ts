@@ -44,7 +44,14 @@ import {
   type ScaleRow,
 } from "@lowprec/report";
 import { CorruptFileError, recoverDirSwap, replaceDirAtomic, sha256Hex, writeFileAtomic } from "@lowprec/storage";
-import { expandRuns, experimentNames, loadExperiment, type DatasetName, type VariantName } from "./definitions.js";
+import {
+  expandRuns,
+  experimentNames,
+  loadExperiment,
+  type DatasetName,
+  type PlannedRun,
+  type VariantName,
+} from "./definitions.js";
 import { evaluateFindings, findingsMarkdown } from "./findings.js";
 import { collectResults, isDirtyCommit, storedRunDir, storedSeeds } from "./results.js";
 import { readConfigRecord, readDataRecord, readJsonFile, readRunFile, type ConfigRecord } from "./run-folder.js";
@@ -309,12 +316,17 @@ const UNKNOWN_MACHINE: MachineRecord = {
   threadsPerRun: 0,
 };
 
-/** The scales of the telemetry run (first seed) as tables; the names of the files added (none without scales). */
-function collectTelemetry(dataDir: string, variant: VariantName, tables: Map<string, string>): string[] {
+/** The telemetry run of `variant` (table2's dfxp run on PI-MNIST, first seed); undefined when it has none. */
+function telemetryRun(variant: VariantName): PlannedRun | undefined {
   const def = loadExperiment(TELEMETRY.experiment);
-  const run = expandRuns(def, variant, { only: { dataset: TELEMETRY.dataset, setting: TELEMETRY.setting } })[0];
-  const scales = run ? join(storedRunDir(dataDir, run), "scales") : "";
-  if (!run || !existsSync(scales)) return [];
+  if (!def.variants[variant]) return undefined;
+  return expandRuns(def, variant, { only: { dataset: TELEMETRY.dataset, setting: TELEMETRY.setting } })[0];
+}
+
+/** The scales of the telemetry run `run` as tables (nothing without scales, or when a scales file is corrupt). */
+function collectTelemetry(dataDir: string, run: PlannedRun, variant: VariantName, tables: Map<string, string>): void {
+  const scales = join(storedRunDir(dataDir, run), "scales");
+  if (!existsSync(scales)) return;
   const rows: ScaleRow[] = [];
   for (const f of readdirSync(scales).sort()) {
     if (f.startsWith(".")) continue;
@@ -324,20 +336,11 @@ function collectTelemetry(dataDir: string, variant: VariantName, tables: Map<str
     } catch (e) {
       if (!(e instanceof CorruptFileError)) throw e;
       console.log(`${e.message}: telemetry not collected`);
-      return [];
+      return;
     }
   }
   tables.set("telemetry.csv", scaleRowsToCsv(rows));
   tables.set("telemetry.json", `${JSON.stringify({ ...TELEMETRY, runId: run.runId, variant }, null, 2)}\n`);
-  return ["telemetry.csv", "telemetry.json"];
-}
-
-/** The key of the telemetry run of `variant` (undefined when the variant has none). */
-function telemetryRunKey(variant: VariantName): string | undefined {
-  const def = loadExperiment(TELEMETRY.experiment);
-  if (!def.variants[variant]) return undefined;
-  const run = expandRuns(def, variant, { only: { dataset: TELEMETRY.dataset, setting: TELEMETRY.setting } })[0];
-  return run ? runKey(def.name, run.runId) : undefined;
 }
 
 /**
@@ -502,8 +505,9 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
     if (kept.has(name)) console.log(`${name}: ${kept.get(name)} finished runs kept from ${dir} (the store lacks them)`);
   }
   // NOTE: the telemetry run's scales from the store when it finished there, else the committed files
-  const telemetry = telemetryRunKey(variant);
-  if (telemetry !== undefined && storeRuns.has(telemetry)) collectTelemetry(dataDir, variant, tables);
+  const run = telemetryRun(variant);
+  const telemetry = run ? runKey(TELEMETRY.experiment, run.runId) : undefined;
+  if (run && telemetry !== undefined && storeRuns.has(telemetry)) collectTelemetry(dataDir, run, variant, tables);
   else if (telemetry !== undefined && committed?.runs.has(telemetry))
     for (const f of ["telemetry.csv", "telemetry.json"])
       if (committed.texts.has(f)) tables.set(f, committed.texts.get(f) as string);
