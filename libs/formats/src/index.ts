@@ -27,6 +27,7 @@ export {
 export { roundScalar, roundToInteger, formatMax, type RoundOptions } from "./round.js";
 export { quantize, emptyStats } from "./quantize.js";
 export { encode, decode, describe, type FormatDescription } from "./encode.js";
+export { representableValues, ENUMERABLE_BITS, type ValueRange } from "./values.js";
 export { overflowRate, fixedScale, delayedAmax, createScale } from "./scaling.js";
 export { randomBits, uniformAt, lowbias32 } from "./random.js";
 export { pow2, exponentOf } from "./pow2.js";
