@@ -54,5 +54,13 @@ export {
   figureFacts,
 } from "./figures.js";
 export { paretoFront } from "./pareto.js";
+export {
+  type NumberLine,
+  type NumberLineFamily,
+  type NumberLinePanel,
+  numberLineSpec,
+  rowNote,
+  stepText,
+} from "./number-line.js";
 export { type GroupMovement, GROUP_FAMILIES, groupFamily, groupMovements, telemetryFacts } from "./facts.js";
 export { toSvg, toPng } from "./render.js";
