@@ -33,7 +33,8 @@ export function representableValues(format: Format, range: ValueRange = {}): num
     throw new RangeError(`representableValues: min ${min} and max ${max} are not an interval`);
   if (integerBits !== undefined && format.kind !== "dynamic-fixed")
     throw new RangeError(
-      `representableValues: integerBits ${integerBits} is for dynamic fixed point only (${format.name} is ${format.kind})`,
+      `representableValues: integerBits ${integerBits} is for dynamic fixed point only` +
+        ` (${format.name} is ${format.kind})`,
     );
   const width = totalBits(format);
   if (width > ENUMERABLE_BITS)
