@@ -147,7 +147,13 @@ export { runTraining, summarize, OtherCodeError, type RunSummary, type RunOption
 export {
   collectReport,
   buildReport,
+  collectCommand,
+  isLocalVariant,
+  localReportDir,
+  LOCAL_VARIANTS,
   paperTable2,
+  storeVariants,
+  type BuildOptions,
   type CollectOptions,
   type CollectionRecord,
   type MachineRecord,
