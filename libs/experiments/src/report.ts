@@ -537,7 +537,8 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   if (opts.force && storeRuns.size === 0 && before > 0)
     throw new Error(
       `${store}: no finished run of the ${variant} variant (interrupted ones only); --force would replace the ` +
-        `${before} finished runs of ${join(dir, "provenance.json")} with none: refused, the collection is left as it is`,
+        `${before} finished runs of ${join(dir, "provenance.json")} with none: refused, the collection is left ` +
+        "as it is",
     );
   const committed = opts.force ? undefined : committedCollection(dir);
   // NOTE: a collection made before runs were recorded one by one is compared as a whole and replaced whole

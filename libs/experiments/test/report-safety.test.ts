@@ -77,7 +77,7 @@ function logged(f: () => void): string[] {
 describe("collectReport onto the repository's committed budget collection", () => {
   const committedRuns = provenanceOf(reports, "budget").runs;
 
-  it("a smoke-only store is refused in one line naming what it holds and the command; every file unchanged", async () => {
+  it("a smoke-only store is refused in one line naming what it holds and the command; files unchanged", async () => {
     expect(committedRuns).toBeGreaterThan(0);
     const out = committedCopy("smoke-only-report");
     const before = snapshot(out);
