@@ -67,6 +67,8 @@ export {
   experimentNames,
   experimentsDir,
   DefinitionError,
+  UnknownExperimentError,
+  isDefinitionPath,
   DATASETS,
   VARIANTS,
   SWEEPABLE,
