@@ -17,7 +17,7 @@ import {
   type VariantName,
 } from "@lowprec/experiments";
 import { formatDuration } from "@lowprec/maxout";
-import { UsageError, type Command } from "../command.js";
+import { unknownName, UsageError, type Command } from "../command.js";
 import { DATA_DIR_OPTION, resolveDataDir } from "../paths.js";
 import { VARIANT_OPTION } from "./sweep.js";
 import { JOBS_RANGE } from "./worker.js";
@@ -75,7 +75,7 @@ export const command: Command = {
     const names = args.string("experiments", PAPER_EXPERIMENTS.join(",")).split(",");
     for (const n of names)
       if (!(PAPER_EXPERIMENTS as readonly string[]).includes(n))
-        throw new UsageError(`option --experiments: unknown "${n}" (known: ${PAPER_EXPERIMENTS.join(", ")})`);
+        throw new UsageError(`option --experiments: ${unknownName("experiment", n, PAPER_EXPERIMENTS)}`);
     const jobs = args.number("jobs", JOBS_RANGE);
     const dataDir = resolveDataDir(args.string("data-dir"));
     console.log(backendLine());
