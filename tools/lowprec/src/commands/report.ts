@@ -28,6 +28,7 @@ export const command: Command = {
     "Builds DIR/README.md and DIR/figures/ from the results tables in DIR/results/<variant>/ (committed, so the\n" +
     "report rebuilds byte for byte without training). DIR is the repository's reports/, except for the\n" +
     `${LOCAL} variant, whose report is never committed: <data root>/report/ (where \`lowprec reproduce\` writes).\n` +
+    "The page in reports/ is the budget variant's: --collect --variant paper, long or images adds those runs to it.\n" +
     "--collect first refreshes those tables from the result store (<data root>/results/), after `lowprec sweep`\n" +
     "or `lowprec reproduce`, run by run: the store's finished runs, and every finished run already collected\n" +
     "that the store lacks (so runs from several sessions or machines add up, and none is dropped). A store with\n" +

@@ -76,9 +76,9 @@ export const command: Command = {
     "<experiment|FILE.json> [--variant V] [--jobs N] [--seeds K] [--only k=v[,k=v]] [--dry-run] " +
     "[--queue URL [--status]]",
   description:
-    `Experiments: ${experimentNames().join(", ")} (libs/experiments/experiments/*.json), or your own\n` +
-    'definition file (a path: with a "/" or ending in .json; libs/experiments/README.md), validated as those,\n' +
-    "its runs stored under its own name.\n" +
+    `Experiments: ${experimentNames().join(", ")} (libs/experiments/experiments/*.json),\n` +
+    'or your own definition file (a path: with a "/" or ending in .json; libs/experiments/README.md), validated\n' +
+    "as those, its runs stored under its own name.\n" +
     "Runs each missing run of the variant into <data root>/results/<experiment>/<variant>/<run-id>/, resumes\n" +
     "interrupted ones from their checkpoints, skips finished ones, and prints a line per finished run with the\n" +
     "overall progress. Each run uses one thread; --jobs runs several at once. With --queue the missing runs go\n" +
