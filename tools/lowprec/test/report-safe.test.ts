@@ -11,7 +11,7 @@
 // - reproduce's closing hints never offer a smoke run to reports/;
 // - and the repository's reports/ is the same at the end as at the start.
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -83,6 +83,7 @@ beforeAll(() => {
 }, 600_000);
 
 afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
   // nothing here wrote the repository's reports/
   expect(snapshot(reports)).toEqual(committedBefore);
 });

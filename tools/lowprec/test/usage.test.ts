@@ -8,10 +8,10 @@
 // - formats lists the accepted spellings from the parser's own table;
 // - `lowprec sweep|results PATH.json`: the example file runs (dry run), a bad field names the file and the field,
 //   a missing file names the path, a shipped experiment's name is refused.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { experimentNames } from "@lowprec/experiments";
 import { main } from "../src/cli.js";
 import { describeRange, type NumberOpts } from "../src/command.js";
@@ -22,6 +22,7 @@ import { JOBS_RANGE } from "../src/commands/worker.js";
 import { lowprec } from "./lowprec.js";
 
 const root = mkdtempSync(join(tmpdir(), "lowprec-usage-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 const example = new URL("../../../libs/experiments/examples/my-experiment.json", import.meta.url).pathname;
 
 /** `lowprec argv` in this process: its exit code and what it printed. */
