@@ -6,7 +6,7 @@
  * configuration (and so its run id).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   MAX_EPOCHS,
@@ -175,11 +175,36 @@ export function experimentNames(dir = experimentsDir()): string[] {
     .sort();
 }
 
-/** Loads and validates an experiment by name (from `dir`) or by path (a .json file). */
+/**
+ * Whether a command-line argument names a definition file rather than a shipped experiment: it holds a "/" or ends
+ * in ".json" (`./mine.json`, `defs/mine`, `mine.json`). Shipped names are plain (`table2`).
+ */
+export function isDefinitionPath(arg: string): boolean {
+  return arg.includes("/") || arg.endsWith(".json");
+}
+
+/** An experiment name that is not one of the shipped experiments: `given` and the `known` names. */
+export class UnknownExperimentError extends DefinitionError {
+  constructor(
+    readonly given: string,
+    readonly known: readonly string[],
+  ) {
+    super(`unknown experiment "${given}" (known: ${known.join(", ")}; or a definition file: a path ending in .json)`);
+  }
+}
+
+/**
+ * Loads and validates an experiment by name (from `dir`) or from a definition file (an argument with a "/" or
+ * ending in .json: isDefinitionPath), through the same validator. A definition file's runs are stored under its
+ * own `name`, so it may not take a shipped experiment's name (its runs would mix with theirs).
+ */
 export function loadExperiment(nameOrPath: string, dir = experimentsDir()): ExperimentDef {
-  const path = nameOrPath.endsWith(".json") ? nameOrPath : join(dir, `${nameOrPath}.json`);
-  if (!existsSync(path))
-    throw new DefinitionError(`unknown experiment "${nameOrPath}" (known: ${experimentNames(dir).join(", ")})`);
+  const isPath = isDefinitionPath(nameOrPath);
+  const path = isPath ? nameOrPath : join(dir, `${nameOrPath}.json`);
+  if (!existsSync(path)) {
+    if (isPath) throw new DefinitionError(`${path}: no such definition file`);
+    throw new UnknownExperimentError(nameOrPath, experimentNames(dir));
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
@@ -187,6 +212,12 @@ export function loadExperiment(nameOrPath: string, dir = experimentsDir()): Expe
     throw new DefinitionError(`${path}: not JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   const def = validateExperiment(raw, path);
+  const shipped = resolve(dir, `${def.name}.json`);
+  if (isPath && resolve(path) !== shipped && existsSync(shipped))
+    throw new DefinitionError(
+      `${path}: name: "${def.name}" is a shipped experiment's name (its runs are stored under results/${def.name}/); ` +
+        "give yours another",
+    );
   // NOTE: resolve every run of every variant now, so an impossible width fails before anything runs.
   for (const v of Object.keys(def.variants) as VariantName[]) expandRuns(def, v, { seeds: 1, source: path });
   return def;

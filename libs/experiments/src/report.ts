@@ -51,6 +51,7 @@ import {
   type DatasetName,
   type PlannedRun,
   type VariantName,
+  VARIANTS,
 } from "./definitions.js";
 import { evaluateFindings, findingsMarkdown } from "./findings.js";
 import { collectResults, isDirtyCommit, storedRunDir, storedSeeds } from "./results.js";
@@ -138,6 +139,56 @@ export interface CollectOptions {
   readonly refuseDirty?: boolean;
   /** with refuseDirty: collect dirty runs anyway (`--allow-dirty`); the page's provenance section says so */
   readonly allowDirty?: boolean;
+  /**
+   * what the commands of a refusal's message add after `lowprec report ...` (the caller's `--data-dir DIR`), so a
+   * hint followed literally reads the same store
+   */
+  readonly hintArgs?: string;
+}
+
+/**
+ * The variants whose collections are never committed: `lowprec report` writes their page beside the runs, in
+ * `<data root>/report/` (as `lowprec reproduce` does for every variant), never in the repository's `reports/`.
+ * The committed `reports/` holds the budget page, which the long, images and paper variants join.
+ */
+export const LOCAL_VARIANTS: readonly VariantName[] = ["smoke"];
+
+/** Whether `variant`'s report belongs beside the runs (`<data root>/report/`), not in the repository's reports/. */
+export function isLocalVariant(variant: VariantName): boolean {
+  return LOCAL_VARIANTS.includes(variant);
+}
+
+/** The folder of the report beside the runs of `dataDir` (where `lowprec reproduce` and local variants write). */
+export function localReportDir(dataDir: string): string {
+  return join(dataDir, "report");
+}
+
+/**
+ * The command that collects `variant` from the store and rebuilds its page, as the tool's hints print it: never one
+ * that writes another variant's runs into the committed reports/ (a local variant's report goes to
+ * `<data root>/report/`, the command line's default for it). `tail` is appended (e.g. `--data-dir DIR`).
+ */
+export function collectCommand(variant: VariantName, tail = ""): string {
+  const head = variant === "budget" ? "lowprec report --collect" : `lowprec report --variant ${variant} --collect`;
+  return tail === "" ? head : `${head} ${tail}`;
+}
+
+/**
+ * How many finished runs (a run folder with its summary.json) the result store of `dataDir` holds of each variant,
+ * over the shipped experiments, most first: what a refusal names when the store holds none of the variant asked for.
+ */
+export function storeVariants(dataDir: string): { variant: VariantName; runs: number }[] {
+  const counts = new Map<VariantName, number>();
+  for (const name of experimentNames())
+    for (const variant of VARIANTS) {
+      const dir = join(dataDir, "results", name, variant);
+      if (!existsSync(dir)) continue;
+      const done = readdirSync(dir).filter((id) => existsSync(join(dir, id, "summary.json"))).length;
+      if (done > 0) counts.set(variant, (counts.get(variant) ?? 0) + done);
+    }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || VARIANTS.indexOf(a[0]) - VARIANTS.indexOf(b[0]))
+    .map(([variant, runs]) => ({ variant, runs }));
 }
 
 /** The code fingerprint a run's config.json records (environment.code.fingerprint), or "unknown" (older runs). */
@@ -450,9 +501,12 @@ interface Committed {
  * collection that the store does not hold (rows and provenance from provenance.json's `collection`), so results
  * computed in several sessions, on machines whose stores did not survive, or on several machines, add up and a
  * finished run is never dropped; a run that is interrupted in both keeps the row with more epochs. With `force`
- * the collection is the store's runs only. Refused: a store with no finished run (a store from the wrong data
- * root), and, for a collection made before runs were recorded one by one, a store with fewer finished runs than
- * it lists; unless `force`. The folder is replaced whole (see the module comment).
+ * the collection is the store's runs only, and a line names what it drops (counts by experiment). Refused, in one
+ * line: a store with no finished or interrupted run of `variant` (the wrong data root, or another variant's runs:
+ * the message names the variants it holds and the command for each), `force` or not; `force` with interrupted runs
+ * only over a collection of finished ones; and, for a collection made before runs were recorded one by one, a store
+ * with fewer finished runs than it lists (naming what would be dropped), unless `force`. A refusal writes nothing.
+ * The folder is replaced whole (see the module comment).
  */
 export function collectReport(dataDir: string, variant: VariantName, out: string, opts: CollectOptions = {}): string[] {
   const dir = join(out, "results", variant);
@@ -477,18 +531,30 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   const storeRuns = new Map([...fresh.values()].flatMap((e) => [...e.runs]));
   const before = committedRuns(dir);
   const partial = [...fresh.values()].some((e) => e.rows.some(isPartial));
-  if (!opts.force && storeRuns.size === 0 && !partial)
+  // NOTE: nothing of this variant in the store (the wrong data root, or another variant's runs): never written,
+  // --force or not, so a committed collection is never replaced by "runs 0, machine unknown"
+  if (storeRuns.size === 0 && !partial) throw new Error(nothingToCollect(dataDir, variant, dir, before, opts.hintArgs));
+  if (opts.force && storeRuns.size === 0 && before > 0)
     throw new Error(
-      `${store}: 0 finished runs of the ${variant} variant; the report's ${join(dir, "provenance.json")} lists ` +
-        `${before} (--force replaces it anyway)`,
+      `${store}: no finished run of the ${variant} variant (interrupted ones only); --force would replace the ` +
+        `${before} finished runs of ${join(dir, "provenance.json")} with none: refused, the collection is left ` +
+        "as it is",
     );
   const committed = opts.force ? undefined : committedCollection(dir);
   // NOTE: a collection made before runs were recorded one by one is compared as a whole and replaced whole
-  if (!opts.force && committed === undefined && storeRuns.size < before)
+  if (!opts.force && committed === undefined && storeRuns.size < before) {
+    const drop = droppedRuns(dir, storeRuns);
     throw new Error(
       `${store}: ${storeRuns.size} finished run${storeRuns.size === 1 ? "" : "s"} of the ${variant} variant, fewer ` +
-        `than the ${before} the report's provenance.json lists (${dir}; --force replaces it anyway)`,
+        `than the ${before} the report's provenance.json lists (${dir}); collecting would drop ` +
+        `${drop === undefined || drop.size === 0 ? "the others" : describeDrop(drop)} (--force replaces it anyway)`,
     );
+  }
+  if (opts.force) {
+    const drop = droppedRuns(dir, storeRuns);
+    if (drop !== undefined && drop.size > 0)
+      console.log(`--force: ${describeDrop(drop)} of ${dir} dropped (the store lacks them)`);
+  }
   const runs = new Map(storeRuns);
   const kept = new Map<string, number>();
   for (const [id, r] of committed?.runs ?? [])
@@ -517,6 +583,57 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
     writeFileAtomic(join(next, "provenance.json"), `${JSON.stringify(provenance, null, 2)}\n`);
   });
   return [...tables.keys(), "provenance.json"].map((name) => join(dir, name));
+}
+
+/**
+ * The one-line refusal of a store with no finished (or interrupted) run of `variant`: what the store holds instead
+ * and the command for it, and that the collection in `dir` is left as it is.
+ */
+function nothingToCollect(dataDir: string, variant: VariantName, dir: string, before: number, tail = ""): string {
+  const held = storeVariants(dataDir);
+  const kept = before > 0 ? `; nothing collected, ${join(dir, "provenance.json")} (${before} runs) left as it is` : "";
+  if (held.length === 0)
+    return (
+      `${join(dataDir, "results")}: no finished run of any variant (is it the data root of your runs? ` +
+      `--data-dir, $LOWPREC_DATA)${kept}`
+    );
+  const commands = held.map(
+    (h) =>
+      `${collectCommand(h.variant, tail)}${isLocalVariant(h.variant) ? ` (writes ${localReportDir(dataDir)}/)` : ""}`,
+  );
+  return (
+    `${join(dataDir, "results")}: no finished run of the ${variant} variant; it holds ` +
+    `${held.map((h) => `${h.variant} (${h.runs} finished run${h.runs === 1 ? "" : "s"})`).join(", ")}${kept}. ` +
+    `For ${held.length === 1 ? "those runs" : "each"}: ${commands.join("; ")}`
+  );
+}
+
+/**
+ * The finished runs of the collection in `dir` (its tables' done rows) that `runs` lacks, by experiment; undefined
+ * when the collection cannot be read (none, or damaged).
+ */
+function droppedRuns(dir: string, runs: ReadonlyMap<string, CollectedRun>): Map<string, number> | undefined {
+  if (!existsSync(join(dir, "provenance.json"))) return undefined;
+  let texts: Map<string, string>;
+  try {
+    texts = verifiedCollection(dir).texts;
+  } catch {
+    return undefined;
+  }
+  const drop = new Map<string, number>();
+  for (const name of experimentNames()) {
+    const text = texts.get(`${name}.csv`);
+    if (text === undefined) continue;
+    for (const r of resultsFromCsv(text, join(dir, `${name}.csv`)))
+      if (r.status === "done" && !runs.has(runKey(name, r.runId))) drop.set(name, (drop.get(name) ?? 0) + 1);
+  }
+  return drop;
+}
+
+/** "70 finished runs (table2 30, prop-bits 40)". */
+function describeDrop(drop: ReadonlyMap<string, number>): string {
+  const n = [...drop.values()].reduce((a, b) => a + b, 0);
+  return `${n} finished run${n === 1 ? "" : "s"} (${[...drop].map(([e, k]) => `${e} ${k}`).join(", ")})`;
 }
 
 /**
@@ -755,11 +872,20 @@ function paperLengthSentence(rows: readonly ResultRow[]): string {
   );
 }
 
+/** Options of buildReport. */
+export interface BuildOptions {
+  /**
+   * the command that collects `variant` into `out`, for the message when nothing is collected there (default:
+   * collectCommand(variant), right for the command line's default folder of the variant)
+   */
+  readonly collect?: string;
+}
+
 /**
  * Builds `<out>/README.md` and `<out>/figures/` from `<out>/results/<variant>/` (and, for the budget page,
  * `<out>/results/long/` when collected); returns the files written.
  */
-export async function buildReport(out: string, variant: VariantName): Promise<string[]> {
+export async function buildReport(out: string, variant: VariantName, opts: BuildOptions = {}): Promise<string[]> {
   if (variant === LONG || variant === IMAGES)
     throw new Error(
       `the ${variant} variant is a section of the budget report, not a page: lowprec report --variant budget reads ` +
@@ -768,7 +894,8 @@ export async function buildReport(out: string, variant: VariantName): Promise<st
   const dir = join(out, "results", variant);
   // NOTE: a collection killed between its two renames is finished (or undone) first
   recoverDirSwap(dir);
-  if (!existsSync(dir)) throw new Error(`${dir}: no results of the ${variant} variant (lowprec report --collect)`);
+  if (!existsSync(dir))
+    throw new Error(`${dir}: no results of the ${variant} variant (${opts.collect ?? collectCommand(variant)})`);
   const { provenance, texts } = verifiedCollection(dir);
   // NOTE: the long variant's rows (the knees at a longer length), when collected, join the budget page
   const longDir = join(out, "results", LONG);

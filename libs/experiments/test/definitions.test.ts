@@ -1,8 +1,8 @@
 // Experiment files are validated before anything runs (errors name the file and the field), and a variant
 // expands to runs whose configurations carry its schedule compression and scale window.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { NETWORK_PRESETS } from "@lowprec/maxout";
 import { OutsideRootError } from "@lowprec/storage";
@@ -14,11 +14,15 @@ import {
   planRuns,
   shrinkScaling,
   experimentNames,
+  isDefinitionPath,
   loadExperiment,
   type ExperimentDef,
+  UnknownExperimentError,
   validateExperiment,
 } from "../src/definitions.js";
+import { collectResults } from "../src/results.js";
 import { runDir } from "../src/store.js";
+import { runSweep } from "../src/sweep.js";
 
 const dir = mkdtempSync(join(tmpdir(), "lowprec-defs-"));
 const valid = {
@@ -229,4 +233,81 @@ describe("bounded plans and paths (issue 20)", () => {
       /outside .*store, where it must be/,
     );
   });
+});
+
+describe("a user's own definition file (issue 23)", () => {
+  const example = new URL("../examples/my-experiment.json", import.meta.url).pathname;
+
+  it('an argument with a "/" or ending in .json is a path; a plain word is a shipped name', () => {
+    for (const a of ["./mine.json", "mine.json", "defs/mine", "/abs/mine.json"])
+      expect(isDefinitionPath(a), a).toBe(true);
+    for (const a of ["table2", "prop-bits", "mine"]) expect(isDefinitionPath(a), a).toBe(false);
+  });
+
+  it("the example validates as the shipped ones do: 2 settings × 1 seed × 1 epoch on a PI-MNIST subset", () => {
+    const def = loadExperiment(example);
+    expect(def.name).toBe("my-experiment");
+    const runs = expandRuns(def, "smoke");
+    expect(runs.map((r) => [r.dataset, r.setting, r.seed, r.config.hyper.epochs])).toEqual([
+      ["pi-mnist", "fp32", 1234, 1],
+      ["pi-mnist", "dfxp", 1234, 1],
+    ]);
+    expect(runs.every((r) => r.config.trainLimit > 0 && r.config.trainLimit < 50_000)).toBe(true);
+    // a relative path, from the working directory
+    expect(loadExperiment(relative(process.cwd(), example)).name).toBe("my-experiment");
+  });
+
+  it("a missing file names the path; an unknown name lists the known ones", () => {
+    const missing = join(dir, "nowhere", "mine.json");
+    expect(() => loadExperiment(missing)).toThrow(new DefinitionError(`${missing}: no such definition file`));
+    expect(() => loadExperiment("defs/mine")).toThrow("defs/mine: no such definition file");
+    expect(() => loadExperiment("table3")).toThrow(UnknownExperimentError);
+    expect(() => loadExperiment("table3")).toThrow(
+      `unknown experiment "table3" (known: ${experimentNames().join(", ")}; or a definition file: a path ending ` +
+        "in .json)",
+    );
+  });
+
+  it("a bad field is one line naming the file and the field", () => {
+    const p = write(
+      "bad-precision",
+      mutate((d) => ((d["settings"] as Record<string, unknown>[])[1]!["precision"] = "dfx")),
+    );
+    expect(() => loadExperiment(p)).toThrow(
+      new RegExp(`^${p.replaceAll(".", "\\.")}: settings\\[1\\]\\.precision: expected one of `),
+    );
+  });
+
+  it("may not take a shipped experiment's name (its runs would mix with theirs); the shipped file itself loads", () => {
+    const p = write(
+      "my-table2",
+      mutate((d) => (d["name"] = "table2")),
+    );
+    expect(() => loadExperiment(p)).toThrow(
+      `${p}: name: "table2" is a shipped experiment's name (its runs are stored under results/table2/); give yours ` +
+        "another",
+    );
+    const shipped = new URL("../experiments/table2.json", import.meta.url).pathname;
+    expect(loadExperiment(shipped).name).toBe("table2");
+    // a copy elsewhere is a user's file like any other
+    const copy = join(dir, "table2.json");
+    copyFileSync(shipped, copy);
+    expect(() => loadExperiment(copy)).toThrow(/name: "table2" is a shipped experiment's name/);
+  });
+
+  it("the example's runs train and are stored under its own name", async () => {
+    const dataDir = join(dir, "example-store");
+    const def = loadExperiment(example);
+    const lines: string[] = [];
+    const report = await runSweep({ experiment: def, variant: "smoke", dataDir, jobs: 2, log: (l) => lines.push(l) });
+    expect(report.failed, lines.join("\n")).toEqual([]);
+    expect(report.ran).toBe(2);
+    const rows = collectResults(def, "smoke", dataDir);
+    expect(rows.map((r) => [r.setting, r.status])).toEqual([
+      ["fp32", "done"],
+      ["dfxp", "done"],
+    ]);
+    for (const run of expandRuns(def, "smoke"))
+      expect(runDir(join(dataDir, "results"), run)).toBe(join(dataDir, "results", "my-experiment", "smoke", run.runId));
+  }, 300_000);
 });

@@ -86,8 +86,12 @@ export class Args {
   choice<T extends string>(name: string, choices: readonly T[], fallback?: T): T | undefined {
     const v = this.string(name);
     if (v === undefined) return fallback;
-    if (!(choices as readonly string[]).includes(v))
-      throw new UsageError(`option --${name}: expected ${choices.join(", ")}; got "${v}"`);
+    if (!(choices as readonly string[]).includes(v)) {
+      const near = closest(v, choices);
+      throw new UsageError(
+        `option --${name}: expected ${choices.join(", ")}; got "${v}"${near ? `; did you mean "${near}"?` : ""}`,
+      );
+    }
     return v as T;
   }
   /**
@@ -127,25 +131,39 @@ export function isDecimal(text: string): boolean {
   return DECIMAL_TEXT.test(text);
 }
 
-/** What a numeric option expects, in words: "an integer in [0, 100000]". */
+/**
+ * What a numeric option expects, in words: "a positive integer (at most 256)", "0 or a positive integer (at most
+ * 100000)" (zero means something: 0 epochs evaluates the untrained network, a limit of 0 takes everything), "an
+ * integer from 2 to 32", "a number from 0 to 1".
+ */
 export function describeRange(opts: NumberOpts): string {
-  return `${opts.integer ? "an integer" : "a number"} in [${opts.min}, ${opts.max}]`;
+  const { min, max } = opts;
+  if (!opts.integer) return `a number from ${min} to ${max}`;
+  if (min === 1) return `a positive integer (at most ${max})`;
+  if (min === 0) return `0 or a positive integer (at most ${max})`;
+  return `an integer from ${min} to ${max}`;
 }
 
-/** Parses the value `text` of option `--name` against `opts`; UsageError naming the option, the range and the value. */
+/**
+ * Parses the value `text` of option `--name` against `opts`; UsageError naming the option, what it takes and the
+ * value: "option --epochs must be 0 or a positive integer (at most 100000), got -1".
+ */
 export function checkNumber(name: string, text: string, opts: NumberOpts): number {
   const n = (opts.integer ? INTEGER_TEXT : DECIMAL_TEXT).test(text) ? Number(text) : Number.NaN;
   const { min, max } = opts;
-  if (!Number.isFinite(n) || n < min || n > max)
-    throw new UsageError(`option --${name}: expected ${describeRange(opts)}; got "${text}"`);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    // NOTE: a number as typed; anything else quoted, so " 2" and "" show what was given
+    const got = isDecimal(text) ? text : JSON.stringify(text);
+    throw new UsageError(`option --${name} must be ${describeRange(opts)}, got ${got}`);
+  }
   return n;
 }
 
 /** Whether a command-line token looks like a negative number (`-3`, `-0.5`, `-1e-4`) rather than an option. */
 const NEGATIVE_NUMBER = /^-(?:[0-9]|\.[0-9])/;
 
-/** Edit distance, for "did you mean". */
-function distance(a: string, b: string): number {
+/** Levenshtein edit distance (insertions, deletions, substitutions, each 1), for "did you mean". */
+export function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++)
@@ -154,15 +172,29 @@ function distance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** The known name closest to `name`, if reasonably close. */
+/**
+ * The known name closest to `name`, if reasonably close: a prefix either way, or within max(2, a third of its
+ * length) edits.
+ */
 export function closest(name: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestD = Number.POSITIVE_INFINITY;
   for (const k of known) {
-    const d = k.startsWith(name) || name.startsWith(k) ? 1 : distance(name, k);
+    const d = k.startsWith(name) || name.startsWith(k) ? 1 : editDistance(name, k);
     if (d < bestD) [best, bestD] = [k, d];
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+}
+
+/**
+ * "unknown experiment "prop-bit"; did you mean "prop-bits"?", or, with nothing close, the known names:
+ * "unknown preset "foo" (known: pi-mnist, mnist-conv, cifar10, svhn)"; `orElse` is added to the list ("or a ...").
+ */
+export function unknownName(what: string, given: string, known: readonly string[], orElse = ""): string {
+  const near = closest(given, known);
+  return near
+    ? `unknown ${what} "${given}"; did you mean "${near}"?`
+    : `unknown ${what} "${given}" (known: ${known.join(", ")}${orElse ? `; ${orElse}` : ""})`;
 }
 
 const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", description: "print this help and exit" };
@@ -172,10 +204,10 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): Args | 
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
   for (const [name, spec] of Object.entries({ ...cmd.options, help: HELP_OPTION }))
     options[name] = spec.short ? { type: spec.type, short: spec.short } : { type: spec.type };
-  refuseDetachedNegatives(cmd, argv);
+  const joined = joinDetachedNegatives(cmd, argv);
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
-    parsed = nodeParseArgs({ args: [...argv], options, strict: true, allowPositionals: true }) as typeof parsed;
+    parsed = nodeParseArgs({ args: joined, options, strict: true, allowPositionals: true }) as typeof parsed;
   } catch (e) {
     throw new UsageError(explainParseError(cmd, e, argv));
   }
@@ -189,23 +221,30 @@ export function parseCommandArgs(cmd: Command, argv: readonly string[]): Args | 
 }
 
 /**
- * `--epochs -3`: parseArgs reads "-3" as an option and says "--epochs needs a value", which hides the real problem
- * (no option here takes a negative value). Say what the option expects and how to write a negative value.
+ * `--epochs -3`: parseArgs reads "-3" as an option and says "--epochs needs a value", which hides the real problem.
+ * No option is named like a number, so a negative number after an option that takes a value is that value: joined
+ * as `--epochs=-3`, it is then checked as any value is ("option --epochs must be 0 or a positive integer ..., got
+ * -3"; `--integer-bits -2` is simply -2).
  */
-function refuseDetachedNegatives(cmd: Command, argv: readonly string[]): void {
-  for (let i = 0; i + 1 < argv.length; i++) {
+function joinDetachedNegatives(cmd: Command, argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === "--") return;
+    if (a === "--") return [...out, ...argv.slice(i)];
     const m = /^--([^=]+)$/.exec(a) ?? (/^-([A-Za-z])$/.exec(a) && [a, shortName(cmd, a.slice(1))]);
     const name = m?.[1];
-    if (name === undefined || cmd.options[name]?.type !== "string") continue;
-    const next = argv[i + 1]!;
-    if (NEGATIVE_NUMBER.test(next))
-      throw new UsageError(
-        `option --${name}: "${next}" reads as an option; for a negative value write --${name}=${next}`,
-      );
-    i++;
+    const next = argv[i + 1];
+    if (
+      name !== undefined &&
+      cmd.options[name]?.type === "string" &&
+      next !== undefined &&
+      NEGATIVE_NUMBER.test(next)
+    ) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(a);
   }
+  return out;
 }
 
 function shortName(cmd: Command, letter: string): string | undefined {

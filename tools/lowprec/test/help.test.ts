@@ -5,7 +5,15 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { main } from "../src/cli.js";
-import { closest, helpText, parseCommandArgs, UsageError, type Command } from "../src/command.js";
+import {
+  closest,
+  editDistance,
+  helpText,
+  parseCommandArgs,
+  unknownName,
+  UsageError,
+  type Command,
+} from "../src/command.js";
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "commands");
 const commands: Command[] = [];
@@ -111,13 +119,36 @@ describe("the parser", () => {
     const a = parseCommandArgs(cmd, ["--epochs", "2.5"]);
     if (a === "help") throw new Error("help");
     expect(() => a.number("epochs", { integer: true, min: 0, max: 10 })).toThrow(
-      /--epochs: expected an integer in \[0, 10\]; got "2.5"/,
+      /^option --epochs must be 0 or a positive integer \(at most 10\), got 2\.5$/,
     );
     expect(() => a.number("epochs", { min: 3, max: 10 })).toThrow(UsageError);
   });
   it("suggests only close names", () => {
     expect(closest("epoch", ["epochs", "batch"])).toBe("epochs");
     expect(closest("zzz", ["epochs", "batch"])).toBeUndefined();
+    expect(closest("prop-bit", ["prop-bits", "update-bits", "radix-point"])).toBe("prop-bits");
+    expect(closest("table3", ["table2", "formats"])).toBe("table2");
+  });
+  it("edit distance: insertions, deletions and substitutions count 1 each", () => {
+    expect(editDistance("", "")).toBe(0);
+    expect(editDistance("abc", "abc")).toBe(0);
+    expect(editDistance("", "abc")).toBe(3);
+    expect(editDistance("abc", "")).toBe(3);
+    expect(editDistance("kitten", "sitting")).toBe(3);
+    expect(editDistance("table3", "table2")).toBe(1);
+    expect(editDistance("prop-bit", "prop-bits")).toBe(1);
+    expect(editDistance("flaw", "lawn")).toBe(2);
+    // symmetric
+    expect(editDistance("sitting", "kitten")).toBe(3);
+  });
+  it("an unknown name: the closest, else the known ones (and what else the argument may be)", () => {
+    expect(unknownName("preset", "pi-mnst", ["pi-mnist", "svhn"])).toBe(
+      'unknown preset "pi-mnst"; did you mean "pi-mnist"?',
+    );
+    expect(unknownName("preset", "foo", ["pi-mnist", "svhn"])).toBe('unknown preset "foo" (known: pi-mnist, svhn)');
+    expect(unknownName("experiment", "zzz", ["table2"], "or a file")).toBe(
+      'unknown experiment "zzz" (known: table2; or a file)',
+    );
   });
   it("an unknown command is one line with a suggestion, exit 2", async () => {
     const r = await run(["trian"]);

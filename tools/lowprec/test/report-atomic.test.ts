@@ -2,9 +2,10 @@
 // left the old tables beside a provenance saying "runs 0"; killed inside the provenance write it left new tables
 // beside old provenance (and a temp file), and the next `report` built from the mix; `--out` on a read-only folder
 // said ENOENT. Here, with small real result stores (the rounding smoke runs, a second or two each):
-// - an empty store is refused without --force, naming both counts, and the committed folder stays as it was;
-//   --force replaces it whole; a store with fewer finished runs keeps the collection's others (run by run), and
-//   is refused only against a collection made before runs were recorded one by one;
+// - an empty store is refused, --force or not (issue 23: never a collection of "runs 0"), naming the collection's
+//   count, and the committed folder stays as it was; a store with fewer finished runs keeps the collection's others
+//   (run by run; --force keeps the store's and says what it drops), and is refused only against a collection made
+//   before runs were recorded one by one;
 // - the provenance records each table's length and SHA-256, and `report` builds only from tables that match it;
 // - a collection killed inside a table write, inside the provenance write, after the new folder is filled,
 //   between the two renames and after them: the next `report` builds the old complete report or the new
@@ -102,20 +103,17 @@ function collected(...settings: string[]): string {
 }
 
 describe("lowprec report --collect, atomically", () => {
-  it("refuses an empty store without --force, naming both counts; the committed tables stay", () => {
+  it("refuses an empty store, --force or not, naming the collection's count; the committed tables stay", () => {
     const out = collected("fp32");
     const before = snapshot(out);
     expect(Object.keys(before)).toContain("rounding.csv");
-    const r = collect(out, store());
-    expect(r.status).toBe(1);
-    expect(r.err.trim().split("\n")).toHaveLength(1);
-    expect(r.err).toMatch(/0 finished runs of the smoke variant.* lists 1 \(/);
-    expect(snapshot(out)).toEqual(before);
-    const forced = collect(out, store(), ["--force"]);
-    expect(forced.status, forced.err).toBe(0);
-    // replaced whole: no table of the old collection is left beside the new provenance
-    expect(Object.keys(snapshot(out))).toEqual(["provenance.json"]);
-    expect(provenanceOf(out).runs).toBe(0);
+    for (const extra of [[], ["--force"]]) {
+      const r = collect(out, store(), extra);
+      expect(r.status).toBe(1);
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      expect(r.err).toMatch(/: no finished run of any variant .*provenance\.json \(1 runs\) left as it is$/m);
+      expect(snapshot(out)).toEqual(before);
+    }
     expect(litter(out)).toEqual([]);
   }, 300_000);
 
@@ -128,7 +126,11 @@ describe("lowprec report --collect, atomically", () => {
     expect(r.out).toContain("rounding: 1 finished runs kept from");
     expect(provenanceOf(out).runs).toBe(2);
     expect(snapshot(out)["rounding.csv"]).toBe(before);
-    expect(collect(out, store("fp32"), ["--force"]).status).toBe(0);
+    const forced = collect(out, store("fp32"), ["--force"]);
+    expect(forced.status, forced.err).toBe(0);
+    expect(forced.out).toContain(
+      `--force: 1 finished run (rounding 1) of ${results(out)} dropped (the store lacks them)`,
+    );
     expect(provenanceOf(out).runs).toBe(1);
   }, 300_000);
 

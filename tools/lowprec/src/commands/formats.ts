@@ -11,19 +11,51 @@ import {
   ROUNDING_MODES,
   type Format,
 } from "@lowprec/formats";
-import { isDecimal, UsageError, type Command } from "../command.js";
+import { closest, isDecimal, UsageError, type Command } from "../command.js";
 
-/** Parses a format spec as accepted on the command line. */
+/** One spelling of --format besides the presets: how it is written, an example, and the format it makes. */
+interface FormatSpelling {
+  readonly form: string;
+  readonly example: string;
+  readonly pattern: RegExp;
+  readonly make: (m: RegExpExecArray) => Format;
+}
+
+/** The spellings --format takes besides the presets: the parser's own table, which its help and errors list. */
+export const FORMAT_SPELLINGS: readonly FormatSpelling[] = [
+  {
+    form: "eEmM",
+    example: "e5m10",
+    pattern: /^e(\d+)m(\d+)$/,
+    make: (m) => float({ exponent: Number(m[1]), mantissa: Number(m[2]) }),
+  },
+  {
+    form: "fixedB.I",
+    example: "fixed20.5",
+    pattern: /^fixed(\d+)\.(-?\d+)$/,
+    make: (m) => fixed({ bits: Number(m[1]), integerBits: Number(m[2]) }),
+  },
+  { form: "dfxpB", example: "dfxp10", pattern: /^dfxp(\d+)$/, make: (m) => dynamicFixed({ bits: Number(m[1]) }) },
+];
+
+/** Every spelling --format accepts, in words: "a preset (float32, ...), eEmM (e.g. e5m10), ...". */
+export function acceptedFormats(): string {
+  const forms = FORMAT_SPELLINGS.map((f) => `${f.form} (e.g. ${f.example})`);
+  return `a preset (${Object.keys(PRESETS).join(", ")}), ${forms.join(", ")}`;
+}
+
+/** Parses a format spec as accepted on the command line; an unknown one lists every accepted spelling. */
 export function parseFormat(spec: string): Format {
   const preset = PRESETS[spec];
   if (preset) return preset;
-  let m = /^e(\d+)m(\d+)$/.exec(spec);
-  if (m) return float({ exponent: Number(m[1]), mantissa: Number(m[2]) });
-  m = /^fixed(\d+)\.(-?\d+)$/.exec(spec);
-  if (m) return fixed({ bits: Number(m[1]), integerBits: Number(m[2]) });
-  m = /^dfxp(\d+)$/.exec(spec);
-  if (m) return dynamicFixed({ bits: Number(m[1]) });
-  throw new UsageError(`unknown format "${spec}"`);
+  for (const f of FORMAT_SPELLINGS) {
+    const m = f.pattern.exec(spec);
+    if (m) return f.make(m);
+  }
+  const near = closest(spec, [...Object.keys(PRESETS), ...FORMAT_SPELLINGS.map((f) => f.example)]);
+  throw new UsageError(
+    `unknown format "${spec}"${near ? ` (did you mean "${near}"?)` : ""}; accepted: ${acceptedFormats()}`,
+  );
 }
 
 /** The items of --value, all checked before anything is printed: an empty item is named by its position (from 1). */
@@ -46,9 +78,8 @@ export const command: Command = {
   synopsis: "[--format SPEC] [--value X[,X...]] [--rounding MODE] [--integer-bits N] [--seed N]",
   description:
     "Describes number formats and rounds values to them. Without --format, lists the presets and the\n" +
-    "paper's formats. SPEC: a preset (" +
-    Object.keys(PRESETS).join(", ") +
-    "),\neEmM (e.g. e5m10), fixedB.I (e.g. fixed20.5) or dfxpB (e.g. dfxp10).",
+    "paper's formats. SPEC (B: bits, sign included; I: integer bits; E, M: exponent and mantissa bits):\n" +
+    `${acceptedFormats()}.`,
   options: {
     format: { type: "string", value: "SPEC", description: "the format to describe and round to" },
     value: { type: "string", value: "X[,X...]", description: "values to round (NaN, Infinity allowed)" },

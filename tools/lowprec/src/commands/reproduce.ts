@@ -5,13 +5,39 @@
  * reproduce resumes where it stopped and finished runs are never rerun.
  */
 import { join } from "node:path";
-import { buildReport, collectReport, loadExperiment, runSweep, VARIANTS, type VariantName } from "@lowprec/experiments";
+import {
+  buildReport,
+  collectCommand,
+  collectReport,
+  isLocalVariant,
+  loadExperiment,
+  localReportDir,
+  runSweep,
+  VARIANTS,
+  type VariantName,
+} from "@lowprec/experiments";
 import { formatDuration } from "@lowprec/maxout";
-import { UsageError, type Command } from "../command.js";
+import { unknownName, UsageError, type Command } from "../command.js";
 import { DATA_DIR_OPTION, resolveDataDir } from "../paths.js";
 import { VARIANT_OPTION } from "./sweep.js";
 import { JOBS_RANGE } from "./worker.js";
 import { backendLine } from "./train.js";
+
+/**
+ * What reproduce prints last: the commands that read its runs, each safe to follow literally. A local variant's
+ * (smoke) runs are never offered to the committed reports/: its report is rebuilt beside them.
+ */
+export function reproduceHints(variant: VariantName, dataArg = ""): string[] {
+  const d = dataArg === "" ? "" : ` ${dataArg}`;
+  const v = variant === "budget" ? "" : ` --variant ${variant}`;
+  const results = `results: \`lowprec results <experiment>${v}${d}\``;
+  if (isLocalVariant(variant))
+    return [
+      `${results}; this report again: \`lowprec report${v}${d}\` (writes <data root>/report/; ` +
+        `the repository's reports/ holds the budget variant's report)`,
+    ];
+  return [`${results}; add these runs to the repository's reports/: \`${collectCommand(variant, dataArg)}\``];
+}
 
 /** The experiments of the paper, in the order reproduce runs them. */
 export const PAPER_EXPERIMENTS = ["table2", "radix-point", "prop-bits", "update-bits", "overflow-rate"] as const;
@@ -49,7 +75,7 @@ export const command: Command = {
     const names = args.string("experiments", PAPER_EXPERIMENTS.join(",")).split(",");
     for (const n of names)
       if (!(PAPER_EXPERIMENTS as readonly string[]).includes(n))
-        throw new UsageError(`option --experiments: unknown "${n}" (known: ${PAPER_EXPERIMENTS.join(", ")})`);
+        throw new UsageError(`option --experiments: ${unknownName("experiment", n, PAPER_EXPERIMENTS)}`);
     const jobs = args.number("jobs", JOBS_RANGE);
     const dataDir = resolveDataDir(args.string("data-dir"));
     console.log(backendLine());
@@ -71,12 +97,12 @@ export const command: Command = {
     if (!args.flag("dry-run")) {
       // NOTE: the report of these runs goes beside them; the committed reports/ changes only on request
       // (`lowprec report --collect`), so a smoke or partial run never overwrites it.
-      const out = join(dataDir, "report");
+      const out = localReportDir(dataDir);
       collectReport(dataDir, variant, out);
       await buildReport(out, variant);
       console.log(`report: ${join(out, "README.md")} (figures in ${join(out, "figures")})`);
     }
-    console.log("results: `lowprec results <experiment>`; the repository's reports/: `lowprec report --collect`");
+    for (const line of reproduceHints(variant, args.has("data-dir") ? `--data-dir ${dataDir}` : "")) console.log(line);
     return failed ? 1 : 0;
   },
 };

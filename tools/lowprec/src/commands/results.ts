@@ -1,11 +1,11 @@
 /** `lowprec results`: one tidy table of an experiment's runs (one row per run), printed and as CSV. */
 import { resolve } from "node:path";
-import { collectResults, loadExperiment, VARIANTS, type VariantName } from "@lowprec/experiments";
+import { collectResults } from "@lowprec/experiments";
 import { markdownTable, resultsToCsv, type ResultRow } from "@lowprec/report";
 import { writeFileAtomic } from "@lowprec/storage";
 import type { Command } from "../command.js";
 import { DATA_DIR_OPTION, existingDataDir } from "../paths.js";
-import { VARIANT_OPTION } from "./sweep.js";
+import { experimentArg, VARIANT_OPTION, variantArg } from "./sweep.js";
 
 const num = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFixed(digits) : "");
 
@@ -35,11 +35,12 @@ export function resultsDigest(rows: readonly ResultRow[]): string {
 export const command: Command = {
   name: "results",
   summary: "the results of an experiment's runs as one table (one row per run), printed and as CSV",
-  synopsis: "<experiment> [--variant V] [--csv FILE]",
+  synopsis: "<experiment|FILE.json> [--variant V] [--csv FILE]",
   description:
     "Reads the result store (<data root>/results/<experiment>/<variant>/) and lists every run of the variant:\n" +
     "its dataset, setting, widths, seed, epochs, best epoch, validation and test error, and the test error\n" +
-    "normalised by the baseline setting's (float32) of the same dataset, seed and length; runs not done say why.",
+    "normalised by the baseline setting's (float32) of the same dataset, seed and length; runs not done say why.\n" +
+    "<experiment> is a shipped experiment (as `lowprec sweep`'s) or a definition file (a path ending in .json).",
   positionals: { min: 1, max: 1 },
   options: {
     variant: VARIANT_OPTION,
@@ -47,8 +48,8 @@ export const command: Command = {
     "data-dir": DATA_DIR_OPTION,
   },
   async run(args) {
-    const def = loadExperiment(args.positionals[0]!);
-    const variant = args.choice("variant", VARIANTS, "budget") as VariantName;
+    const def = experimentArg(args.positionals[0]!);
+    const variant = variantArg(args, def);
     // NOTE: damaged runs and re-derived summaries are named on stderr; their rows say so too
     const rows = collectResults(def, variant, existingDataDir(args.string("data-dir")), undefined, (line) =>
       console.error(line),

@@ -1,14 +1,17 @@
 /** `lowprec sweep`: runs what is missing of an experiment's variant (@lowprec/experiments). */
 import {
+  expandRuns,
   experimentNames,
+  isDefinitionPath,
   loadExperiment,
   MAX_SEEDS,
   runSweep,
   SWEEPABLE,
   VARIANTS,
+  type ExperimentDef,
   type VariantName,
 } from "@lowprec/experiments";
-import { isDecimal, UsageError, type Args, type Command } from "../command.js";
+import { isDecimal, unknownName, UsageError, type Args, type Command } from "../command.js";
 import { DATA_DIR_OPTION, existingDataDir, resolveDataDir } from "../paths.js";
 import { ALLOW_OTHER_CODE_OPTION, ALLOW_VOLATILE_OPTION, JOBS_RANGE, QUEUE_OPTION, queueSweep } from "./worker.js";
 
@@ -30,6 +33,31 @@ export function parseOnly(args: Args): Record<string, string> | undefined {
   return only;
 }
 
+/**
+ * The experiment an argument names: a shipped one (`table2`), or a definition file (a path: an argument with a "/"
+ * or ending in .json), validated as the shipped ones are. An unknown name is a usage error with the closest name.
+ */
+export function experimentArg(arg: string): ExperimentDef {
+  const known = experimentNames();
+  if (!isDefinitionPath(arg) && !known.includes(arg))
+    throw new UsageError(unknownName("experiment", arg, known, "or a definition file: a path ending in .json"));
+  return loadExperiment(arg);
+}
+
+/** The `--variant` of an experiment (budget unless given): one it defines, else a usage error naming its own. */
+export function variantArg(args: Args, def: ExperimentDef): VariantName {
+  const variant = args.choice("variant", VARIANTS, "budget") as VariantName;
+  if (def.variants[variant] === undefined) {
+    const has = Object.keys(def.variants);
+    const which = args.has("variant") ? `--variant ${variant}` : `--variant ${variant} (the default)`;
+    throw new UsageError(
+      `${which}: ${def.name} has no ${variant} variant (it has: ${has.join(", ")})` +
+        (has.length === 1 ? `; --variant ${has[0]}` : ""),
+    );
+  }
+  return variant;
+}
+
 /** Runs per cell: the paper reports one; 100 seeds is already a study, and caps a plan that would never end. */
 export const SEEDS_RANGE = { integer: true, min: 1, max: MAX_SEEDS } as const;
 
@@ -44,9 +72,13 @@ export const VARIANT_OPTION = {
 export const command: Command = {
   name: "sweep",
   summary: "run what is missing of an experiment (table2, the paper's figures, beyond-the-paper ones)",
-  synopsis: "<experiment> [--variant V] [--jobs N] [--seeds K] [--only k=v[,k=v]] [--dry-run] [--queue URL [--status]]",
+  synopsis:
+    "<experiment|FILE.json> [--variant V] [--jobs N] [--seeds K] [--only k=v[,k=v]] [--dry-run] " +
+    "[--queue URL [--status]]",
   description:
-    `Experiments: ${experimentNames().join(", ")} (libs/experiments/experiments/*.json).\n` +
+    `Experiments: ${experimentNames().join(", ")} (libs/experiments/experiments/*.json),\n` +
+    'or your own definition file (a path: with a "/" or ending in .json; libs/experiments/README.md), validated\n' +
+    "as those, its runs stored under its own name.\n" +
     "Runs each missing run of the variant into <data root>/results/<experiment>/<variant>/<run-id>/, resumes\n" +
     "interrupted ones from their checkpoints, skips finished ones, and prints a line per finished run with the\n" +
     "overall progress. Each run uses one thread; --jobs runs several at once. With --queue the missing runs go\n" +
@@ -74,9 +106,12 @@ export const command: Command = {
     "allow-other-code": ALLOW_OTHER_CODE_OPTION,
   },
   async run(args) {
-    const def = loadExperiment(args.positionals[0]!);
-    const variant = args.choice("variant", VARIANTS, "budget") as VariantName;
+    const def = experimentArg(args.positionals[0]!);
+    const variant = variantArg(args, def);
     const only = parseOnly(args);
+    // NOTE: a filter that matches no run is a usage error, said before anything is planned or enqueued
+    if (only && expandRuns(def, variant, { seeds: 1, only }).length === 0)
+      throw new UsageError(`option --only: no run of ${def.name}/${variant} matches ${args.string("only")}`);
     const jobs = args.number("jobs", JOBS_RANGE);
     const seeds = args.number("seeds", SEEDS_RANGE);
     // NOTE: --status only reads: a data root that does not exist is a typo, not an empty store.

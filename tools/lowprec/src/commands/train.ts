@@ -28,7 +28,7 @@ import {
 } from "@lowprec/maxout";
 import { insideRoot } from "@lowprec/storage";
 import { backendInfo, describeBackend } from "@lowprec/tensor";
-import { UsageError, type Args, type Command, type NumberOpts, type OptionSpecs } from "../command.js";
+import { unknownName, UsageError, type Args, type Command, type NumberOpts, type OptionSpecs } from "../command.js";
 import { resolveDataDir } from "../paths.js";
 
 /** The largest training split of any preset (SVHN's 598,388 examples): no batch or limit above it means anything. */
@@ -172,11 +172,11 @@ function refuseIgnored(args: Args, precision: string, scaling: string | undefine
 /** Builds the configuration from the command line; `preset` and `precision` come from the caller. */
 export function configFromArgs(args: Args, preset: string, precisionName: string, defaultEpochs?: number): TrainConfig {
   if (!(preset in NETWORK_PRESETS))
-    throw new UsageError(`option --preset: unknown "${preset}" (known: ${Object.keys(NETWORK_PRESETS).join(", ")})`);
+    throw new UsageError(`option --preset: ${unknownName("preset", preset, Object.keys(NETWORK_PRESETS))}`);
   const base = (PRECISION_PRESETS as Record<string, PrecisionSpec>)[precisionName];
   if (!base)
     throw new UsageError(
-      `option --precision: unknown "${precisionName}" (known: ${Object.keys(PRECISION_PRESETS).join(", ")})`,
+      `option --precision: ${unknownName("precision", precisionName, Object.keys(PRECISION_PRESETS))}`,
     );
   const opt = (name: string) => name in args.command.options;
   const scalingKind = opt("scaling") ? args.choice("scaling", ["overflow-rate", "delayed-amax"] as const) : undefined;
