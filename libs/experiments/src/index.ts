@@ -94,7 +94,29 @@ export {
   type StoredState,
 } from "./store.js";
 export { verifyStore, verifyRunFolder, type FolderCheck } from "./verify.js";
-export { runSweep, estimateSeconds, THREADS_PER_RUN, type SweepOptions, type SweepReport } from "./sweep.js";
+export { runSweep, THREADS_PER_RUN, type SweepOptions, type SweepReport } from "./sweep.js";
+export {
+  addEstimates,
+  describeBasis,
+  epochExamples,
+  poolSeconds,
+  runSample,
+  storedSample,
+  RunHistory,
+  RUN_OVERHEAD_SECONDS,
+  WORKER_START_SECONDS,
+  type RunEstimate,
+  type RunSample,
+  type SweepEstimate,
+} from "./estimate.js";
+export {
+  calibrationNote,
+  describeResult,
+  runNotes,
+  settleNote,
+  INITIAL_INTEGER_BITS,
+  SETTLE_WINDOWS,
+} from "./run-lines.js";
 export {
   enqueueSweep,
   sweepStatus,

@@ -45,6 +45,8 @@ import { runId } from "./run-id.js";
 import type { RunSummary } from "./run.js";
 import { damagedAdvice, storedState } from "./store.js";
 import { describeRun, THREADS_PER_RUN, workerPath } from "./sweep.js";
+import { epochExamples } from "./estimate.js";
+import { describeResult, runNotes } from "./run-lines.js";
 import type { WorkerJob, WorkerMessage } from "./worker.js";
 
 /** Failures a retry cannot fix (the error's name, as the worker process reports it): the job fails at once. */
@@ -263,8 +265,10 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     if (outcome.type === "done") {
       const s = outcome.summary;
       log(
-        `done ${what}: test ${s.testErrorAtBestValid.toFixed(2)} % (valid ${s.bestValidError.toFixed(2)} %, ` +
-          `epoch ${s.bestEpoch}) in ${formatDuration(outcome.seconds)}`,
+        `done ${what}: ${describeResult(s)} in ${formatDuration(outcome.seconds)}` +
+          runNotes(config, epochExamples(config).train)
+            .map((n) => `; ${n}`)
+            .join(""),
       );
       return { summary: s, worker: name, trained: true };
     }

@@ -12,14 +12,17 @@ import { fileURLToPath } from "node:url";
 import { formatDuration } from "@lowprec/maxout";
 import { pidAlive, type LockHolder } from "@lowprec/storage";
 import { runDataAvailable } from "./data.js";
+import { expandRuns, planRuns, type ExperimentDef, type PlannedRun, type VariantName } from "./definitions.js";
 import {
-  expandRuns,
-  planRuns,
-  TRAIN_EXAMPLES,
-  type ExperimentDef,
-  type PlannedRun,
-  type VariantName,
-} from "./definitions.js";
+  describeBasis,
+  epochExamples,
+  poolSeconds,
+  RunHistory,
+  storedSample,
+  type PoolItem,
+  type SweepEstimate,
+} from "./estimate.js";
+import { describeResult, runNotes } from "./run-lines.js";
 import { damagedAdvice, resultsRoot, runDir, runMeta, storedState } from "./store.js";
 import type { WorkerJob, WorkerMessage } from "./worker.js";
 
@@ -50,6 +53,11 @@ export interface SweepOptions {
   readonly command?: readonly string[];
   /** resume interrupted runs made by other code (RunOptions.allowOtherCode) */
   readonly allowOtherCode?: boolean;
+  /**
+   * this machine's finished runs, for the estimates (default: read from the store); the sweep adds the runs it
+   * finishes, so sweeps run one after the other (reproduce) can share one
+   */
+  readonly history?: RunHistory;
 }
 
 export interface SweepReport {
@@ -67,36 +75,35 @@ export interface SweepReport {
   /** not run and not counted as done: a file of the stored run is not what was written (never overwritten) */
   readonly damaged: readonly { readonly run: PlannedRun; readonly file: string; readonly why: string }[];
   readonly seconds: number;
+  /** the estimate printed when the sweep started (or by the dry run): of the runs it had to run */
+  readonly estimate: SweepEstimate;
 }
 
-/** Validation and test examples of each dataset (the paper's splits). */
-const EVAL_EXAMPLES: Readonly<Record<string, number>> = {
-  "pi-mnist": 20_000,
-  "mnist-conv": 20_000,
-  cifar10: 15_000,
-  svhn: 32_032,
+/** The estimate of a sweep's runs to run on `jobs` workers (see estimate.ts). */
+function sweepEstimate(
+  history: RunHistory,
+  items: readonly { readonly run: PlannedRun; readonly left: number }[],
+  jobs: number,
+): SweepEstimate {
+  const from = new Set<string>();
+  let builtIn = 0;
+  const pool: PoolItem[] = items.map(({ run, left }) => {
+    const e = history.estimate(run, left, THREADS_PER_RUN);
+    if (e.from.length === 0) builtIn++;
+    for (const id of e.from) from.add(id);
+    return { dataset: run.dataset, seconds: e.seconds };
+  });
+  return { seconds: poolSeconds(pool, jobs), runs: items.length, builtIn, from, history: history.size };
+}
+
+/** "1 epoch", "20 epochs". */
+const epochsText = (n: number): string => `${n} epoch${n === 1 ? "" : "s"}`;
+
+/** A run's notes (calibration epochs, scales that cannot settle) as the tail of its line, or "". */
+const notesTail = (run: PlannedRun): string => {
+  const notes = runNotes(run.config, epochExamples(run.config).train);
+  return notes.length ? `; ${notes.join("; ")}` : "";
 };
-/** Seconds per example-equivalent (a training example, or three evaluated ones) at one thread, measured. */
-const DEFAULT_RATE: Readonly<Record<string, number>> = {
-  "pi-mnist": 1.2e-4,
-  "mnist-conv": 4e-3,
-  cifar10: 1.2e-2,
-  svhn: 1.2e-2,
-};
-
-/** The work of one epoch of a run, in example-equivalents. */
-function epochUnits(run: PlannedRun): number {
-  const c = run.config;
-  const train = c.trainLimit || TRAIN_EXAMPLES[run.dataset];
-  const evalN = c.evalLimit ? 2 * c.evalLimit : (EVAL_EXAMPLES[run.dataset] ?? 0);
-  const slower = c.precision.format === "float32" ? 1 : 1.3;
-  return (train + evalN / 3) * slower;
-}
-
-/** Estimated seconds for the epochs a run still has to train. */
-export function estimateSeconds(run: PlannedRun, epochsLeft: number, rate = DEFAULT_RATE): number {
-  return epochsLeft * epochUnits(run) * (rate[run.dataset] ?? 1e-2);
-}
 
 /** The compiled sweep worker (worker.ts), which the queue worker forks too. */
 export function workerPath(): string {
@@ -143,15 +150,14 @@ const logMissing = (counts: ReadonlyMap<string, number>, log: (line: string) => 
  */
 function dryRun(opts: SweepOptions, log: (line: string) => void): SweepReport {
   const root = resultsRoot(opts.dataDir);
-  const rate = { ...DEFAULT_RATE };
+  const history = opts.history ?? RunHistory.fromStore(root);
+  const toRun: { run: PlannedRun; left: number }[] = [];
   const available = new Map<string, boolean>();
   const missing: PlannedRun[] = [];
   const damaged: { run: PlannedRun; file: string; why: string }[] = [];
   let planned = 0;
   let skipped = 0;
-  let todo = 0;
   let svhn = false;
-  let seconds = 0;
   const runs = planRuns(opts.experiment, opts.variant, {
     ...(opts.seeds !== undefined ? { seeds: opts.seeds } : {}),
     ...(opts.only ? { only: opts.only } : {}),
@@ -171,32 +177,42 @@ function dryRun(opts: SweepOptions, log: (line: string) => void): SweepReport {
       if (s.state === "done") {
         skipped++;
         state = s.note ? `done (${s.note})` : "done";
-        if (s.summary.secondsPerEpoch) rate[r.dataset] = s.summary.secondsPerEpoch / epochUnits(r);
       } else if (s.state === "damaged") {
         damaged.push({ run: r, file: s.file, why: s.why });
         state = `damaged: ${s.file}: ${s.why}`;
       } else {
         const left = r.config.hyper.epochs - (s.state === "interrupted" ? s.epochsDone : 0);
-        const t = estimateSeconds(r, left, rate);
-        todo++;
+        const t = history.estimate(r, left, THREADS_PER_RUN).seconds;
+        toRun.push({ run: r, left });
         svhn ||= r.dataset === "svhn";
-        seconds += t;
-        state = left < r.config.hyper.epochs ? `resume (${left} epochs left)` : "to run";
-        eta = `, ~${formatDuration(t)}`;
+        state = left < r.config.hyper.epochs ? `resume (${epochsText(left)} left)` : "to run";
+        eta = `, ~${formatDuration(t)}${notesTail(r)}`;
       }
     }
-    log(`  ${r.runId}  ${describeRun(r)}: ${r.config.hyper.epochs} epochs, ${state}${eta}`);
+    log(`  ${r.runId}  ${describeRun(r)}: ${epochsText(r.config.hyper.epochs)}, ${state}${eta}`);
   }
   if (planned === 0) throw new RangeError("no run matches (check --only)");
-  const jobs = chooseJobs(opts, todo, svhn, log);
+  const jobs = chooseJobs(opts, toRun.length, svhn, log);
   logMissing(missingByDataset(missing), log);
+  const estimate = sweepEstimate(history, toRun, jobs);
   log(
-    `${opts.experiment.name}/${opts.variant}: ${planned} runs, ${skipped} done, ${todo} to run, ` +
+    `${opts.experiment.name}/${opts.variant}: ${planned} runs, ${skipped} done, ${toRun.length} to run, ` +
       `${missing.length} without data${damaged.length ? `, ${damaged.length} damaged` : ""}; ` +
-      `about ${formatDuration(seconds / jobs)} with ${jobs} job(s) of ` +
-      `${THREADS_PER_RUN} thread(s)`,
+      `about ${formatDuration(estimate.seconds)} with ${jobs} job(s) of ${THREADS_PER_RUN} thread(s) ` +
+      `(${describeBasis(estimate)})`,
   );
-  return { planned, skipped, ran: 0, failed: [], missing, damaged, finishedElsewhere: 0, elsewhere: [], seconds: 0 };
+  return {
+    planned,
+    skipped,
+    ran: 0,
+    failed: [],
+    missing,
+    damaged,
+    finishedElsewhere: 0,
+    elsewhere: [],
+    seconds: 0,
+    estimate,
+  };
 }
 
 /** Runs (or lists, with `dryRun`) what is missing of a sweep. */
@@ -216,7 +232,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
     if (!available.has(where(r))) available.set(where(r), runDataAvailable(r, opts.dataDir));
     return !available.get(where(r));
   });
-  const rate = { ...DEFAULT_RATE };
+  const history = opts.history ?? RunHistory.fromStore(root);
   const todo: { run: PlannedRun; left: number }[] = [];
   const damaged: { run: PlannedRun; file: string; why: string }[] = [];
   let skipped = 0;
@@ -226,7 +242,6 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
     if (s.state === "done") {
       skipped++;
       if (s.note) log(`  ${describeRun(run)}: ${s.note}`);
-      if (s.summary.secondsPerEpoch) rate[run.dataset] = s.summary.secondsPerEpoch / epochUnits(run);
     } else if (s.state === "damaged") {
       // NOTE: never trained over: the folder is evidence of what went wrong, and a person decides what to do.
       const dir = runDir(root, run);
@@ -242,11 +257,15 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
   );
   const name = `${opts.experiment.name}/${opts.variant}`;
   logMissing(missingByDataset(missing), log);
-  const estimate = (items: typeof todo) => items.reduce((s, t) => s + estimateSeconds(t.run, t.left, rate), 0) / jobs;
+  const estimate = sweepEstimate(history, todo, jobs);
+  // NOTE: the ETA of the runs left: their estimates (updated as runs finish) shared among the jobs
+  const eta = (items: typeof todo) =>
+    items.reduce((s, t) => s + history.estimate(t.run, t.left, THREADS_PER_RUN).seconds, 0) / jobs;
   log(
     `${name}: ${runs.length} runs, ${skipped} done, ${todo.length} to run, ${missing.length} without data` +
       `${damaged.length ? `, ${damaged.length} damaged` : ""}; ` +
-      `about ${formatDuration(estimate(todo))} with ${jobs} job(s) of ${THREADS_PER_RUN} thread(s)`,
+      `about ${formatDuration(estimate.seconds)} with ${jobs} job(s) of ${THREADS_PER_RUN} thread(s) ` +
+      `(${describeBasis(estimate)})`,
   );
   const failed: { run: PlannedRun; message: string }[] = [];
   // runs another process holds (a concurrent sweep of the same store): not failures of this one, settled at the end
@@ -261,7 +280,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
     log(
       `progress: ${skipped + ran + finishedElsewhere + busy.length + failed.length}/` +
         `${runs.length - missing.length - damaged.length} runs, elapsed ${formatDuration(elapsed)}, ` +
-        `ETA ${formatDuration(estimate(left))}`,
+        `ETA ${formatDuration(eta(left))}`,
     );
   };
   const doneElsewhere = (run: PlannedRun) => {
@@ -317,12 +336,11 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
           } else if (m.type === "epoch") item.left = m.epochs - m.epoch;
           else if (m.type === "done") {
             ran++;
-            const s = m.summary;
-            const ep = s.secondsPerEpoch;
-            if (ep) rate[item.run.dataset] = ep / epochUnits(item.run);
+            const sample = storedSample(runDir(root, item.run));
+            if (sample) history.add(sample);
             log(
-              `done ${describeRun(item.run)}: test ${s.testErrorAtBestValid.toFixed(2)} % ` +
-                `(valid ${s.bestValidError.toFixed(2)} %, epoch ${s.bestEpoch}) in ${formatDuration(m.seconds)}`,
+              `done ${describeRun(item.run)}: ${describeResult(m.summary)} in ${formatDuration(m.seconds)}` +
+                notesTail(item.run),
             );
             progress();
             next(w);
@@ -387,6 +405,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepReport> {
     finishedElsewhere,
     elsewhere,
     seconds: (performance.now() - t0) / 1000,
+    estimate,
   };
 }
 

@@ -44,6 +44,8 @@ export {
   SWITCH_VALUES,
   CONDITIONAL_SWITCHES,
   hasOverflowRateScale,
+  usesDynamicFixed,
+  calibrationEpochsOf,
   convFanOut,
   ConfigError,
   MAX_CALIBRATION_EPOCHS,
@@ -83,5 +85,5 @@ export {
   type DataProvenance,
 } from "./output.js";
 export { encodeCheckpoint, decodeCheckpoint, CheckpointError, CHECKPOINT_MAGIC } from "./checkpoint.js";
-export { formatEpochLine, formatBar, formatDuration } from "./progress.js";
+export { formatEpochLine, formatBar, formatDuration, describeBest } from "./progress.js";
 export { networkShapes, inputShapeProblem, type LayerShape } from "./shapes.js";

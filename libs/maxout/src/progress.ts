@@ -14,19 +14,26 @@ export function formatDuration(seconds: number): string {
 
 const pct = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(2)}%` : "  -  ");
 
+/** What a line says of the best epoch so far: its errors, or that it is the untrained network (epoch 0). */
+export function describeBest(m: Pick<EpochMetrics, "bestEpoch" | "bestValidError" | "bestTestError">): string {
+  // NOTE: epoch 0 is the untrained network (METHOD.md §3.4, §8.1 selectFromEpochZero): no epoch improved on it.
+  if (m.bestEpoch === 0) return "best epoch 0 (untrained: no epoch improved on validation)";
+  return `best epoch ${m.bestEpoch} (valid error ${pct(m.bestValidError)}, test error ${pct(m.bestTestError)})`;
+}
+
 /**
- * One line per epoch: `epoch 3/10  loss 0.1234  train 4.21%  valid 1.98%  test 2.05%  best 1.98%→2.05% (ep 3)`
- * followed on the same line by `  12.3s  4067 ex/s  ETA 1m26s`.
+ * One line per epoch: `epoch 3/10  loss 0.1234  train error 4.21%  valid error 1.98%  test error 2.05%  best epoch 3
+ * (valid error 1.98%, test error 2.05%)` followed on the same line by `  12.3s  4067 ex/s  ETA 1m26s`.
  */
 export function formatEpochLine(m: EpochMetrics, epochs: number, etaSeconds: number): string {
   const width = String(epochs).length;
   return [
     `epoch ${String(m.epoch).padStart(width)}/${epochs}`,
     `loss ${Number.isFinite(m.loss) ? m.loss.toFixed(4) : "-"}`,
-    `train ${pct(m.trainError)}`,
-    `valid ${pct(m.validError)}`,
-    `test ${pct(m.testError)}`,
-    `best ${pct(m.bestValidError)}→${pct(m.bestTestError)} (ep ${m.bestEpoch})`,
+    `train error ${pct(m.trainError)}`,
+    `valid error ${pct(m.validError)}`,
+    `test error ${pct(m.testError)}`,
+    describeBest(m),
     `${m.seconds.toFixed(1)}s`,
     `${Math.round(m.examplesPerSecond)} ex/s`,
     `ETA ${formatDuration(etaSeconds)}`,

@@ -61,17 +61,22 @@ function epochBatches(config: TrainConfig, trainCount: number): number[] {
 
 /**
  * The windows a run closes in its calibration and training epochs, on `trainCount` training examples (after
- * `trainLimit`). Counted step by step as the network counts them.
+ * `trainLimit`), each counted up to `atMost` (the callers ask whether fewer than a few close). Counted step by step as
+ * the network counts them.
  */
-export function windowsClosed(config: TrainConfig, trainCount: number): { calibration: number; training: number } {
+export function windowsClosed(
+  config: TrainConfig,
+  trainCount: number,
+  atMost = 2,
+): { calibration: number; training: number } {
   const w = scaleWindowRule(config);
   const sizes = epochBatches(config, trainCount);
   const c: ScaleWindowState = { examples: 0, batches: 0 };
-  // NOTE: only whether fewer than two windows close matters; counting stops there (800 epochs of SVHN would be
+  // NOTE: only whether fewer than `atMost` windows close matters; counting stops there (800 epochs of SVHN would be
   // 3.7 million steps).
   const count = (epochs: number): number => {
     let closed = 0;
-    for (let e = 0; e < epochs && closed < 2; e++) {
+    for (let e = 0; e < epochs && closed < atMost; e++) {
       if (w.counting === "per-epoch") Object.assign(c, { examples: 0, batches: 0 });
       for (const n of sizes)
         if (countStep(w, c, n)) {
@@ -79,7 +84,7 @@ export function windowsClosed(config: TrainConfig, trainCount: number): { calibr
           Object.assign(c, { examples: 0, batches: 0 });
         }
     }
-    return closed;
+    return Math.min(closed, atMost);
   };
   const calibration = count(calibrationEpochsOf(config));
   return { calibration, training: count(config.hyper.epochs) };

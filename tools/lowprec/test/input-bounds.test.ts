@@ -247,7 +247,7 @@ describe("dry runs", () => {
     });
     expect(report.planned).toBe(300);
     expect(lines.length).toBe(301);
-    expect(lines[0]).toMatch(/^ {2}[0-9a-f]+ {2}pi-mnist fp32 seed 1234: 1 epochs, to run, ~/);
+    expect(lines[0]).toMatch(/^ {2}[0-9a-f]+ {2}pi-mnist fp32 seed 1234: 1 epoch, to run, ~/);
     expect(lines.at(-1)).toMatch(/^stream\/smoke: 300 runs, 0 done, 300 to run, 0 without data; about /);
   });
 });

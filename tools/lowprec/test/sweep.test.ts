@@ -42,6 +42,23 @@ describe("smoke sweeps train for real", () => {
       const r = L(["sweep", experiment, "--variant", "smoke", "--data-dir", dataDir]);
       expect(r.status, r.err + r.out).toBe(0);
       expect(r.out).toMatch(/progress: \d+\/\d+ runs, elapsed .*, ETA/);
+      // a real estimate (not "about 0s"), and what it is from: nothing is in this store yet
+      expect(r.out).toMatch(
+        /; about [1-9]\d*s with \d+ job\(s\) of 1 thread\(s\) \(built-in rate; no history on this machine\)$/m,
+      );
+      // every done line says which error it prints; dfxp's say that it calibrates first and cannot settle
+      const doneLines = r.out.split("\n").filter((l) => l.startsWith("done "));
+      expect(doneLines.length).toBeGreaterThan(0);
+      const result = new RegExp(
+        String.raw`: test error \d+\.\d\d % \((valid error \d+\.\d\d %, epoch [1-9]\d*|` +
+          String.raw`untrained: no epoch improved on validation)\) in `,
+      );
+      for (const l of doneLines) expect(l).toMatch(result);
+      for (const l of doneLines.filter((x) => x.startsWith("done pi-mnist dfxp ")))
+        expect(l).toContain(
+          "; dfxp: 2 calibration epochs before the 1 training epoch; " +
+            "warning: too short for the dfxp scales to settle: 15 ",
+        );
       const rows = results(experiment, dataDir);
       const done = rows.filter((x) => x.status === "done");
       expect(done.length).toBeGreaterThan(0);
@@ -151,6 +168,16 @@ describe("bad definitions and options", () => {
     expect(knees.status).toBe(0);
     // dfxp 8–14 and 16, fixed 12–22 (the values both share), and float32: 15 points × 2 seeds, whole training set
     expect(knees.out).toMatch(/update-bits\/long: 30 runs, 0 done, 30 to run, 0 without data; about /);
+  });
+  it("reproduce --dry-run: every experiment's estimate is a real one, and a total line adds them up", () => {
+    const r = L(["reproduce", "--variant", "smoke", "--dry-run", "--data-dir", join(root, "dry-reproduce")]);
+    expect(r.status, r.err).toBe(0);
+    const abouts = [...r.out.matchAll(/^([a-z0-9-]+)\/smoke: .*; about (\S+) with /gm)].map((m) => [m[1], m[2]]);
+    expect(abouts.map((a) => a[0])).toEqual(["table2", "radix-point", "prop-bits", "update-bits", "overflow-rate"]);
+    for (const [name, about] of abouts) expect(about, name).not.toBe("0s");
+    const total = r.out.split("\n").find((l) => l.startsWith("total (smoke): "));
+    expect(total).toMatch(/^total \(smoke\): about [1-9]\d*s for 25 run\(s\) to run in 5 experiment\(s\), one after /);
+    expect(total).toMatch(/, one after the other \(built-in rate; no history on this machine\)$/);
   });
   it("--dry-run lists the runs with an estimate and runs nothing", () => {
     const d = join(root, "dry");

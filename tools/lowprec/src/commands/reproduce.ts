@@ -6,14 +6,19 @@
  */
 import { join } from "node:path";
 import {
+  addEstimates,
   buildReport,
   collectCommand,
   collectReport,
+  describeBasis,
   isLocalVariant,
   loadExperiment,
   localReportDir,
+  resultsRoot,
+  RunHistory,
   runSweep,
   VARIANTS,
+  type SweepEstimate,
   type VariantName,
 } from "@lowprec/experiments";
 import { formatDuration } from "@lowprec/maxout";
@@ -78,22 +83,47 @@ export const command: Command = {
         throw new UsageError(`option --experiments: ${unknownName("experiment", n, PAPER_EXPERIMENTS)}`);
     const jobs = args.number("jobs", JOBS_RANGE);
     const dataDir = resolveDataDir(args.string("data-dir"));
+    const dryRun = args.flag("dry-run");
     console.log(backendLine());
-    const t0 = performance.now();
-    let failed = 0;
-    for (const [i, name] of names.entries()) {
-      console.log(`\n== [${i + 1}/${names.length}] ${name} (${variant})`);
-      const report = await runSweep({
+    // NOTE: one history of this machine's finished runs for every sweep: each adds the runs it finishes, so the
+    // next experiment's estimate already knows them.
+    const history = RunHistory.fromStore(resultsRoot(dataDir));
+    const sweep = (name: string, quiet: boolean) =>
+      runSweep({
         experiment: loadExperiment(name),
         variant,
         dataDir,
-        dryRun: args.flag("dry-run"),
+        dryRun: quiet || dryRun,
         command: ["lowprec", "reproduce", ...args.argv],
+        history,
+        ...(quiet ? { log: () => {} } : {}),
         ...(jobs !== undefined ? { jobs } : {}),
       });
+    const total = (e: SweepEstimate) =>
+      `about ${formatDuration(e.seconds)} for ${e.runs} run(s) to run in ${names.length} experiment(s), one after ` +
+      `the other (${describeBasis(e)})`;
+    let planned: SweepEstimate | undefined;
+    if (!dryRun) {
+      const estimates: SweepEstimate[] = [];
+      for (const name of names) estimates.push((await sweep(name, true)).estimate);
+      planned = addEstimates(estimates);
+      console.log(`reproduce (${variant}): ${total(planned)}`);
+    }
+    const t0 = performance.now();
+    let failed = 0;
+    const estimates: SweepEstimate[] = [];
+    for (const [i, name] of names.entries()) {
+      console.log(`\n== [${i + 1}/${names.length}] ${name} (${variant})`);
+      const report = await sweep(name, false);
+      estimates.push(report.estimate);
       failed += report.failed.length + report.elsewhere.length + report.damaged.length;
     }
-    console.log(`\nreproduce (${variant}): ${formatDuration((performance.now() - t0) / 1000)}, ${failed} failed`);
+    if (dryRun) console.log(`\ntotal (${variant}): ${total(addEstimates(estimates))}`);
+    else
+      console.log(
+        `\nreproduce (${variant}): ${formatDuration((performance.now() - t0) / 1000)} ` +
+          `(estimated ${formatDuration(planned?.seconds ?? Number.NaN)}), ${failed} failed`,
+      );
     if (!args.flag("dry-run")) {
       // NOTE: the report of these runs goes beside them; the committed reports/ changes only on request
       // (`lowprec report --collect`), so a smoke or partial run never overwrites it.

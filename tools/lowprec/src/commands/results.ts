@@ -11,7 +11,19 @@ const num = (v: number, digits: number): string => (Number.isFinite(v) ? v.toFix
 
 /** The printed digest of result rows (the CSV carries every column). */
 export function resultsDigest(rows: readonly ResultRow[]): string {
-  const header = ["dataset", "setting", "prop", "upd", "int", "max ovf", "seed", "ep", "best", "valid %", "test %"];
+  const header = [
+    "dataset",
+    "setting",
+    "prop",
+    "upd",
+    "int",
+    "max ovf",
+    "seed",
+    "ep",
+    "best",
+    "valid error %",
+    "test error %",
+  ];
   const body = rows.map((r) => [
     r.dataset,
     r.setting,

@@ -81,7 +81,7 @@ describe("lowprec train on MNIST (subset)", () => {
     expect(readFileSync(join(dir, "metrics.csv"), "utf8").trim().split("\n")).toHaveLength(5);
   }, 120_000);
 
-  it("--range-every-batches sets the window in batches; a short run warns that its scales cannot move", async () => {
+  it("--range-every-batches sets the window; a short run warns that its scales cannot move or settle", async () => {
     const dir = join(root, "dfxp-short");
     const lines: string[] = [];
     const log = console.log;
@@ -100,6 +100,18 @@ describe("lowprec train on MNIST (subset)", () => {
     // 10 batches an epoch never fill a window of 20 counted per epoch: one warning for calibration, one for training
     expect(lines.filter((l) => l.startsWith("warning: the calibration (2 epoch(s) of 10 batches)"))).toHaveLength(1);
     expect(lines.filter((l) => l.startsWith("warning: the training (1 epoch(s) of 10 batches)"))).toHaveLength(1);
+    // the plan line counts the calibration epochs, the errors say which they are, the last line repeats the notes
+    const calibration = "dfxp: 2 calibration epochs before the 1 training epoch";
+    expect(lines).toContain(`run: pi-mnist dfxp, 1 epoch, batch 100, seed 1234; ${calibration}`);
+    const settle = lines.filter((l) =>
+      l.startsWith("warning: too short for the dfxp scales to settle: 0 scale window"),
+    );
+    expect(settle).toHaveLength(1);
+    expect(lines.find((l) => l.startsWith("epoch 1/1"))).toMatch(/ train error .* valid error .* test error .* best /);
+    expect(lines.at(-1)).toMatch(
+      /^done: test error \d+\.\d\d % \((valid error \d+\.\d\d %, epoch 1|untrained: .*)\); /,
+    );
+    expect(lines.at(-1)).toContain(`; ${calibration}; ${settle[0]}`);
     const scales = readFileSync(join(dir, "scales", "epoch-0001.csv"), "utf8")
       .trim()
       .split("\n");

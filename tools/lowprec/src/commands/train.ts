@@ -4,12 +4,16 @@
  */
 import { join, resolve } from "node:path";
 import {
+  calibrationNote,
   compressedSchedule,
   dataSourceName,
+  describeResult,
   IMAGE_LAYOUT_PRESETS,
   loadSplits,
   MNIST_LAYOUT_PRESETS,
+  runNotes,
   runTraining,
+  settleNote,
   TRAIN_EXAMPLES,
   type DataSource,
 } from "@lowprec/experiments";
@@ -400,11 +404,18 @@ export const command: Command = {
     const dir = out !== undefined ? resolve(out) : insideRoot(join(dataDir, "runs"), folderName);
     console.log(backendLine());
     const h = config.hyper;
-    console.log(`run: ${config.preset} ${config.precision.name}, ${h.epochs} epochs, batch ${h.batch}, seed ${h.seed}`);
+    const calibration = calibrationNote(config);
+    console.log(
+      `run: ${config.preset} ${config.precision.name}, ${h.epochs} epoch${h.epochs === 1 ? "" : "s"}, ` +
+        `batch ${h.batch}, seed ${h.seed}${calibration ? `; ${calibration}` : ""}`,
+    );
     if (source) console.log(`data: ${dataName} (${source.kind === "idx" ? "IDX files" : "images"} in ${source.dir})`);
     console.log(`run folder: ${dir}`);
     const data = loadSplits(config.preset, dataDir, console.log, source);
     checkLimits(args, config, data);
+    const trainCount = config.trainLimit > 0 ? Math.min(config.trainLimit, data.train.count) : data.train.count;
+    const settle = settleNote(config, trainCount);
+    if (settle) console.log(settle);
     const mode = args.flag("resume") ? "resume" : args.flag("force") ? "force" : "new";
     const { summary: s } = runTraining(config, data, {
       dir,
@@ -412,10 +423,8 @@ export const command: Command = {
       command: ["lowprec", "train", ...args.argv],
       allowOtherCode: args.flag("allow-other-code"),
     });
-    console.log(
-      `test error at the best validation epoch (${s.bestEpoch}): ${s.testErrorAtBestValid.toFixed(2)}% ` +
-        `(validation ${s.bestValidError.toFixed(2)}%)`,
-    );
+    const notes = runNotes(config, trainCount);
+    console.log(`done: ${describeResult(s)}${notes.map((n) => `; ${n}`).join("")}`);
     return 0;
   },
 };
