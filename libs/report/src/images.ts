@@ -92,7 +92,7 @@ export function imageGridSpec(rows: readonly ImageGridRow[], options: ImageGridO
         type: "nominal",
         title: null,
         sort: rows.map((r) => r.label),
-        header: { labelAngle: 0, labelAlign: "left", labelLimit: 200 },
+        header: { labelAngle: 0, labelAlign: "left", labelLimit: 400 },
       },
       column: {
         field: "column",

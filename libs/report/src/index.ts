@@ -57,5 +57,14 @@ export {
 } from "./figures.js";
 export { type ImageGridOptions, type ImageGridRow, MAX_GRID_PIXELS, imageColours, imageGridSpec } from "./images.js";
 export { paretoFront } from "./pareto.js";
-export { type GroupMovement, GROUP_FAMILIES, groupFamily, groupMovements, telemetryFacts } from "./facts.js";
+export {
+  type CurvePoint,
+  type CurveRun,
+  type GroupMovement,
+  GROUP_FAMILIES,
+  groupFamily,
+  groupMovements,
+  learningCurveFacts,
+  telemetryFacts,
+} from "./facts.js";
 export { BUNDLE_SVG_LIMIT, figureBundle, toSvg, toPng } from "./render.js";
