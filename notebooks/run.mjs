@@ -101,10 +101,93 @@ export function executeNotebook(file, options = {}) {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
   });
-  const seconds = (performance.now() - started) / 1000;
   const written = options.outputDir ? join(options.outputDir, basename(file)) : file;
+  let output = `${run.stdout ?? ""}${run.stderr ?? ""}${run.error ? String(run.error) : ""}`;
+  let ok = run.status === 0;
+  if (ok) {
+    const numbered = numberCells(python, written);
+    ok = numbered.ok;
+    output += numbered.output;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { ok, seconds, output, written };
+}
+
+/**
+ * Python that numbers the executed code cells 1, 2, … in order (and any execute_result output with its cell), the
+ * count a fresh kernel gives them: nbconvert executes every non-empty code cell once, top to bottom, in a new
+ * kernel. nbclient 0.7 (Debian 12) copies a count only from an iopub message that carries one, and tslab puts its
+ * count in the execute reply alone, so without this step every cell would show `In [ ]:`. Written back with
+ * nbformat, as nbconvert writes, so nothing else in the file changes.
+ */
+const NUMBER_CELLS = `
+import sys, nbformat
+path = sys.argv[1]
+nb = nbformat.read(path, as_version=4)
+n = 0
+for cell in nb.cells:
+    if cell.cell_type != "code":
+        continue
+    if not cell.source.strip():
+        cell.execution_count = None
+        continue
+    n += 1
+    cell.execution_count = n
+    for out in cell.outputs:
+        if out.output_type == "execute_result":
+            out.execution_count = n
+nbformat.write(nb, path)
+`;
+
+/** Numbers the code cells of an executed notebook in place (NUMBER_CELLS). */
+function numberCells(/** @type {string} */ python, /** @type {string} */ file) {
+  const run = spawnSync(python, ["-c", NUMBER_CELLS, file], { encoding: "utf8" });
   const output = `${run.stdout ?? ""}${run.stderr ?? ""}${run.error ? String(run.error) : ""}`;
-  return { ok: run.status === 0, seconds, output, written };
+  return { ok: run.status === 0, output: run.status === 0 ? output : `numbering the cells of ${file}: ${output}` };
+}
+
+/**
+ * Execution counts of a notebook's code cells, in order (null where a cell has none), and the problems with them:
+ * a committed notebook shows `In [1]`, `In [2]` … in order, as a fresh kernel numbers its non-empty cells.
+ * @param {string} file
+ * @returns {{ counts: (number | null)[], problems: string[] }}
+ */
+export function executionCounts(file) {
+  const nb = JSON.parse(readFileSync(file, "utf8"));
+  /** @type {(number | null)[]} */
+  const counts = [];
+  /** @type {string[]} */
+  const problems = [];
+  let expected = 0;
+  nb.cells.forEach((/** @type {any} */ c, /** @type {number} */ i) => {
+    if (c.cell_type !== "code") return;
+    const count = c.execution_count ?? null;
+    counts.push(count);
+    const source = Array.isArray(c.source) ? c.source.join("") : String(c.source ?? "");
+    if (source.trim() === "") return;
+    expected++;
+    if (count !== expected) problems.push(`cell ${i}: execution count ${count}, expected ${expected}`);
+  });
+  return { counts, problems };
+}
+
+/**
+ * Figure outputs that only some renderers show: every output holding an SVG must hold a PNG of it too (some
+ * renderers strip SVG and would leave the figure blank). One line per offending output.
+ * @param {string} file
+ * @returns {string[]}
+ */
+export function svgWithoutPng(file) {
+  const nb = JSON.parse(readFileSync(file, "utf8"));
+  /** @type {string[]} */
+  const out = [];
+  nb.cells.forEach((/** @type {any} */ c, /** @type {number} */ i) => {
+    (c.outputs ?? []).forEach((/** @type {any} */ o, /** @type {number} */ j) => {
+      const data = o.data ?? {};
+      if ("image/svg+xml" in data && !("image/png" in data)) out.push(`cell ${i}, output ${j}: an SVG without a PNG`);
+    });
+  });
+  return out;
 }
 
 /**
@@ -138,6 +221,23 @@ export function textOutputs(file) {
 }
 
 /**
+ * The Notebook server's own arguments from `npm run jupyter -- …`: the runner's options (--open, --full) removed,
+ * and --allow-root added when the user is root (uid 0), since Jupyter refuses to start as root without it; `note`
+ * says so (undefined when nothing was added). `uid` is process.getuid() (undefined on Windows).
+ * @param {readonly string[]} argv
+ * @param {number | undefined} uid
+ * @returns {{ args: string[], note: string | undefined }}
+ */
+export function notebookServerArgs(argv, uid) {
+  const args = argv.filter((a) => a !== "--open" && a !== "--full");
+  if (uid !== 0 || args.includes("--allow-root")) return { args, note: undefined };
+  return {
+    args: [...args, "--allow-root"],
+    note: "running as root, so Jupyter is started with --allow-root (it refuses root without it)",
+  };
+}
+
+/**
  * Starts the classic Jupyter Notebook server on notebooks/ with the repository's kernel (`npm run jupyter`).
  * @param {"quick" | "full"} mode
  */
@@ -152,8 +252,9 @@ function openJupyter(mode) {
     );
     process.exit(1);
   }
-  const extra = process.argv.slice(2).filter((a) => a !== "--open" && a !== "--full");
-  const run = spawnSync(python, ["-m", "notebook", `--notebook-dir=${NOTEBOOKS_DIR}`, ...extra], {
+  const { args, note } = notebookServerArgs(process.argv.slice(2), process.getuid?.());
+  if (note) console.log(`notebooks: ${note}`);
+  const run = spawnSync(python, ["-m", "notebook", `--notebook-dir=${NOTEBOOKS_DIR}`, ...args], {
     cwd: NOTEBOOKS_DIR,
     env: jupyterEnv(mode),
     stdio: "inherit",

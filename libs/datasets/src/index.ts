@@ -40,6 +40,7 @@ export { gcn, GCN_DEFAULTS, type GcnOptions } from "./preprocess/gcn.js";
 export { fitZca, applyZca, ZCA_DEFAULTS, type Zca, type ZcaOptions } from "./preprocess/zca.js";
 export { lecunLcn, gaussianKernel1d, LCN_DEFAULTS, type LcnOptions, type LcnChannels } from "./preprocess/lcn.js";
 export { eigh, type Eigen } from "./preprocess/eigh.js";
+export { imageStatistics, type ImageStatistics } from "./preprocess/stats.js";
 export { matMulNT, type MatMulNT } from "./preprocess/gemm.js";
 export { NumpyRandomState } from "./random.js";
 export { cacheKey, readCache, writeCache } from "./cache.js";

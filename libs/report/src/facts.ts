@@ -127,3 +127,91 @@ export function telemetryFacts(rows: readonly ScaleRow[]): string[] {
   }
   return facts;
 }
+
+/** One epoch of a training run's history, as @lowprec/maxout's EpochMetrics has it (errors in percent). */
+export interface CurvePoint {
+  readonly epoch: number;
+  readonly validError: number;
+  readonly testError: number;
+  /** mean training loss per example; NaN at epoch 0 */
+  readonly loss: number;
+}
+
+/** A short run of one setting: its history and the reported number (test error at the best validation epoch). */
+export interface CurveRun {
+  readonly setting: string;
+  readonly history: readonly CurvePoint[];
+  readonly bestEpoch: number;
+  readonly bestTestError: number;
+}
+
+/** An error in percent as a count of examples of `n` ("204 of 2,000"). */
+const examplesOf = (percent: number, n: number): number => Math.round((percent * n) / 100);
+const grouped = (n: number): string => n.toLocaleString("en-US");
+const pct2 = (x: number): string => `${x.toFixed(2)} %`;
+
+/**
+ * The sentences under a figure of learning curves, computed from the runs: how far each setting's validation
+ * error fell; how far each setting's curve lies from the baseline's, in examples of the validation set (the
+ * largest gap over the epochs after the first), and its training loss relative to the baseline's; and which
+ * settings report the same test error, as a count of test examples (the same count, not necessarily the same
+ * examples). `validExamples` and `testExamples` are the examples evaluated (errors are counts of them).
+ */
+export function learningCurveFacts(
+  runs: readonly CurveRun[],
+  options: { readonly baseline: string; readonly validExamples: number; readonly testExamples: number },
+): string[] {
+  const { baseline, validExamples, testExamples } = options;
+  if (!(validExamples > 0 && testExamples > 0))
+    throw new RangeError(`learningCurveFacts: example counts must be positive, got ${validExamples}, ${testExamples}`);
+  const withHistory = runs.filter((r) => r.history.length > 0);
+  if (withHistory.length === 0) return [];
+  const facts: string[] = [];
+  const last = (r: CurveRun) => r.history[r.history.length - 1]!;
+  const epochs = last(withHistory[0]!).epoch;
+  facts.push(
+    `Validation error from epoch ${withHistory[0]!.history[0]!.epoch} to epoch ${epochs}: ` +
+      withHistory
+        .map((r) => `${r.setting} ${pct2(r.history[0]!.validError)} → ${pct2(last(r).validError)}`)
+        .join(", ") +
+      ".",
+  );
+  const base = withHistory.find((r) => r.setting === baseline);
+  if (base !== undefined) {
+    const gaps: string[] = [];
+    for (const r of withHistory.filter((x) => x !== base)) {
+      let most = 0,
+        loss = 0;
+      for (const p of r.history) {
+        const b = base.history.find((q) => q.epoch === p.epoch);
+        if (b === undefined || p.epoch === 0) continue;
+        most = Math.max(
+          most,
+          Math.abs(examplesOf(p.validError, validExamples) - examplesOf(b.validError, validExamples)),
+        );
+        if (Number.isFinite(p.loss) && Number.isFinite(b.loss) && b.loss > 0)
+          loss = Math.max(loss, Math.abs(p.loss / b.loss - 1));
+      }
+      gaps.push(`${r.setting} by at most ${most} (training loss within ${(100 * loss).toFixed(1)} %)`);
+    }
+    if (gaps.length > 0)
+      facts.push(
+        `After epoch 0, the validation errors differ from ${baseline}'s, in examples of ${grouped(validExamples)}: ` +
+          `${gaps.join(", ")}.`,
+      );
+  }
+  const byCount = new Map<number, string[]>();
+  for (const r of runs) {
+    const k = examplesOf(r.bestTestError, testExamples);
+    byCount.set(k, [...(byCount.get(k) ?? []), r.setting]);
+  }
+  const same = [...byCount].filter(([, s]) => s.length > 1);
+  for (const [k, settings] of same)
+    facts.push(
+      `${settings.join(", ")} report the same test error, ${grouped(k)} of ${grouped(testExamples)} examples wrong ` +
+        `(${pct2((100 * k) / testExamples)}): the same count, not necessarily the same examples.`,
+    );
+  if (same.length === 0 && runs.length > 1)
+    facts.push(`The reported test errors all differ (in examples of ${grouped(testExamples)}).`);
+  return facts;
+}

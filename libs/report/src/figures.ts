@@ -778,9 +778,7 @@ export function figureFacts(kind: FigureKind, rows: readonly ResultRow[]): strin
       if (below.length > 0) facts.push(`${who}: the 95 % interval lies below 1 at ${at(below)}.`);
       if (singles.length > 0) facts.push(`${who}: ${at(singles)}: single runs (n = 1), no interval.`);
       if (def.widths) {
-        // The smallest swept width from which every wider point has an interval reaching 1 or below.
-        let from: SeriesPoint | undefined;
-        for (let i = mine.length - 1; i >= 0 && mine[i]!.ratio.n >= 2 && mine[i]!.ratio.lo <= 1; i--) from = mine[i];
+        const from = kneePoint(mine);
         const knee = def.knees.find((k) => k.series === s);
         const paper = knee === undefined ? "" : `; the paper's knee: about ${knee.x} bits`;
         if (from !== undefined)
@@ -791,6 +789,64 @@ export function figureFacts(kind: FigureKind, rows: readonly ResultRow[]): strin
       }
     }
   return facts;
+}
+
+/** The smallest swept width from which every wider point has an interval reaching 1 or below (points by x). */
+function kneePoint(points: readonly SeriesPoint[]): SeriesPoint | undefined {
+  let from: SeriesPoint | undefined;
+  for (let i = points.length - 1; i >= 0 && points[i]!.ratio.n >= 2 && points[i]!.ratio.lo <= 1; i--) from = points[i];
+  return from;
+}
+
+/** Our knee of one series of a width figure beside the paper's (figureKnees). */
+export interface FigureKnee {
+  readonly dataset: string;
+  /** the series label, as the figure's legend shows it ("fixed point", "dynamic fixed point") */
+  readonly series: string;
+  /**
+   * the narrowest swept width from which every wider swept width shows no loss (its 95 % interval of the normalised
+   * error reaches 1 or lies below it, n ≥ 2): the width figureFacts names; undefined when the widest shows a loss
+   * or has no interval
+   */
+  readonly knee: number | undefined;
+  /** the narrowest and the widest swept width of the series */
+  readonly narrowest: number;
+  readonly widest: number;
+  /** the paper's knee of this series (undefined when the paper gives none) */
+  readonly paper: number | undefined;
+  /** the epochs and training examples of the series' runs (0 = the whole training set) */
+  readonly epochs: number;
+  readonly trainLimit: number;
+}
+
+/**
+ * Our knee beside the paper's for each dataset and series of a width figure ("prop-bits", "update-bits"), from
+ * the rows the figure draws, by the rule of figureFacts (so a caption and this never disagree).
+ */
+export function figureKnees(kind: FigureKind, rows: readonly ResultRow[]): FigureKnee[] {
+  if (!Object.hasOwn(KINDS, kind) || !KINDS[kind].widths)
+    throw new Error(`figureKnees: "${String(kind)}" is not a width figure; width figures: prop-bits, update-bits`);
+  const { def, points, datasets } = figureData(kind, rows);
+  const out: FigureKnee[] = [];
+  for (const d of datasets)
+    for (const s of sortedUnique(
+      points.filter((p) => p.dataset === d).map((p) => p.series),
+      def.order,
+    )) {
+      const mine = points.filter((p) => p.dataset === d && p.series === s).sort((a, b) => a.x - b.x);
+      const first = mine[0]!.runs[0]!;
+      out.push({
+        dataset: d,
+        series: s,
+        knee: kneePoint(mine)?.x,
+        narrowest: mine[0]!.x,
+        widest: mine[mine.length - 1]!.x,
+        paper: def.knees.find((k) => k.series === s)?.x,
+        epochs: first.epochs,
+        trainLimit: first.trainLimit,
+      });
+    }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

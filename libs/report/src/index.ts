@@ -52,7 +52,10 @@ export {
   costErrorSpec,
   table2RatioSpec,
   figureFacts,
+  figureKnees,
+  type FigureKnee,
 } from "./figures.js";
+export { type ImageGridOptions, type ImageGridRow, MAX_GRID_PIXELS, imageColours, imageGridSpec } from "./images.js";
 export { paretoFront } from "./pareto.js";
 export {
   type NumberLine,
@@ -62,5 +65,14 @@ export {
   rowNote,
   stepText,
 } from "./number-line.js";
-export { type GroupMovement, GROUP_FAMILIES, groupFamily, groupMovements, telemetryFacts } from "./facts.js";
-export { toSvg, toPng } from "./render.js";
+export {
+  type CurvePoint,
+  type CurveRun,
+  type GroupMovement,
+  GROUP_FAMILIES,
+  groupFamily,
+  groupMovements,
+  learningCurveFacts,
+  telemetryFacts,
+} from "./facts.js";
+export { BUNDLE_SVG_LIMIT, figureBundle, toSvg, toPng } from "./render.js";

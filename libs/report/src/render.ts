@@ -59,3 +59,22 @@ export function toPng(svg: string, scale = 2): Uint8Array {
   });
   return new Uint8Array(resvg.render().asPng());
 }
+
+/** The largest SVG (in characters) figureBundle keeps beside its PNG; larger figures are shown as PNG only. */
+export const BUNDLE_SVG_LIMIT = 60_000;
+
+/**
+ * One figure as a notebook output's MIME bundle: `image/svg+xml` (the SVG as given) and `image/png` (toPng at
+ * `pngScale`, default 1, base64), so that a renderer that strips SVG still shows the PNG. An SVG longer than
+ * `maxSvgChars` (default BUNDLE_SVG_LIMIT) is left out and the figure is the PNG alone, which keeps a committed
+ * notebook small.
+ */
+export function figureBundle(
+  svg: string,
+  options: { readonly maxSvgChars?: number; readonly pngScale?: number } = {},
+): Record<string, string> {
+  if (!svg.trimStart().startsWith("<svg")) throw new Error(`figureBundle: not an SVG (starts "${svg.slice(0, 20)}")`);
+  const limit = options.maxSvgChars ?? BUNDLE_SVG_LIMIT;
+  const png = Buffer.from(toPng(svg, options.pngScale ?? 1)).toString("base64");
+  return svg.length <= limit ? { "image/svg+xml": svg, "image/png": png } : { "image/png": png };
+}

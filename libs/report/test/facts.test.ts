@@ -1,6 +1,6 @@
 // Caption sentences about a run's scales, computed from hand-made telemetry whose moves are known.
 import { describe, expect, it } from "vitest";
-import { groupFamily, groupMovements, telemetryFacts } from "../src/facts.js";
+import { groupFamily, groupMovements, learningCurveFacts, telemetryFacts } from "../src/facts.js";
 import type { ScaleRow } from "../src/rows.js";
 
 function row(phase: string, epoch: number, layer: number, group: string, integerBits: number): ScaleRow {
@@ -84,5 +84,59 @@ describe("telemetry facts", () => {
       "momentum velocities",
     ]);
     expect(groupFamily("q")).toBe("other");
+  });
+});
+
+describe("learningCurveFacts", () => {
+  const point = (epoch: number, validError: number, testError: number, loss: number) => ({
+    epoch,
+    validError,
+    testError,
+    loss,
+  });
+  // 2,000 validation and 2,000 test examples: 0.05 % is one example
+  const runs = [
+    {
+      setting: "fp32",
+      history: [point(0, 90, 90, Number.NaN), point(1, 20, 21, 1.0), point(2, 8, 10.2, 0.5)],
+      bestEpoch: 2,
+      bestTestError: 10.2,
+    },
+    {
+      setting: "half",
+      // epoch 0 differs by 10 examples but does not count; epoch 1: 3 examples; epoch 2: 1; loss 0.52 vs 0.5: 4 %
+      history: [point(0, 90.5, 90, Number.NaN), point(1, 20.15, 21, 1.01), point(2, 8.05, 10.2, 0.52)],
+      bestEpoch: 2,
+      bestTestError: 10.2,
+    },
+    {
+      setting: "dfxp",
+      history: [point(0, 90, 90, Number.NaN), point(1, 25, 25, 1.2), point(2, 7.35, 10.35, 0.45)],
+      bestEpoch: 2,
+      bestTestError: 10.35,
+    },
+  ];
+
+  it("states the fall, the gap to the baseline in examples and the same reported counts", () => {
+    expect(learningCurveFacts(runs, { baseline: "fp32", validExamples: 2000, testExamples: 2000 })).toEqual([
+      "Validation error from epoch 0 to epoch 2: fp32 90.00 % → 8.00 %, half 90.50 % → 8.05 %, dfxp 90.00 % → 7.35 %.",
+      "After epoch 0, the validation errors differ from fp32's, in examples of 2,000: half by at most 3 (training " +
+        "loss within 4.0 %), dfxp by at most 100 (training loss within 20.0 %).",
+      "fp32, half report the same test error, 204 of 2,000 examples wrong (10.20 %): the same count, not " +
+        "necessarily the same examples.",
+    ]);
+  });
+
+  it("says when every reported error differs; nothing without history; rejects empty example counts", () => {
+    const facts = learningCurveFacts([runs[0]!, runs[2]!], {
+      baseline: "fp32",
+      validExamples: 2000,
+      testExamples: 2000,
+    });
+    expect(facts.at(-1)).toBe("The reported test errors all differ (in examples of 2,000).");
+    expect(learningCurveFacts([], { baseline: "fp32", validExamples: 1, testExamples: 1 })).toEqual([]);
+    expect(() => learningCurveFacts(runs, { baseline: "fp32", validExamples: 0, testExamples: 2000 })).toThrow(
+      "example counts must be positive, got 0, 2000",
+    );
   });
 });

@@ -8,8 +8,12 @@ import {
   costErrorSpec,
   FIGURE_KINDS,
   type FigureKind,
+  figureBundle,
   figureFacts,
+  figureKnees,
   figureSpec,
+  imageColours,
+  imageGridSpec,
   type PaperTable2,
   type ResultRow,
   type ScaleRow,
@@ -394,6 +398,39 @@ describe("figureFacts", () => {
     ]);
   });
 
+  it("figureKnees: our knee beside the paper's, by the facts' rule", () => {
+    expect(figureKnees("prop-bits", rows)).toEqual([
+      // fixed: 24 bits is a single run (no interval), so no knee; dynamic: 10 and 12 reach 1, 8 does not
+      {
+        dataset: "pi-mnist",
+        series: "fixed point",
+        knee: undefined,
+        narrowest: 12,
+        widest: 24,
+        paper: 20,
+        epochs: 50,
+        trainLimit: 0,
+      },
+      {
+        dataset: "pi-mnist",
+        series: "dynamic fixed point",
+        knee: 10,
+        narrowest: 8,
+        widest: 12,
+        paper: 10,
+        epochs: 50,
+        trainLimit: 0,
+      },
+    ]);
+    const flat = [
+      ...point("update-bits", "updateBits", 8, [0.9, 1.0, 1.1], { format: "dynamic-fixed" }),
+      ...point("update-bits", "updateBits", 12, [0.95, 0.96, 0.97], { format: "dynamic-fixed" }),
+    ];
+    expect(figureKnees("update-bits", flat).map((k) => [k.knee, k.narrowest, k.paper])).toEqual([[8, 8, 12]]);
+    expect(figureKnees("update-bits", [])).toEqual([]);
+    expect(() => figureKnees("radix-point", rows)).toThrow('"radix-point" is not a width figure');
+  });
+
   it("says so when every point is a single run, and names ties", () => {
     const single = [
       ...point("radix-point", "integerBits", 4, [1.1]),
@@ -655,5 +692,65 @@ describe("rendering", () => {
     }
     expect(() => toPng(svg, 0)).toThrow("scale must be a positive number");
     expect(() => toPng("<svg><g></svg>")).toThrow();
+  });
+});
+
+describe("figures for notebooks", () => {
+  it("figureBundle: SVG and its PNG in one output; a large SVG as PNG alone", async () => {
+    const svg = await toSvg(figureSpec("radix-point", figureRows["radix-point"]));
+    const [, w, h] = svg.match(/^<svg [^>]*width="(\d+)" height="(\d+)"/)!.map(Number);
+    const both = figureBundle(svg);
+    expect(Object.keys(both).sort()).toEqual(["image/png", "image/svg+xml"]);
+    expect(both["image/svg+xml"]).toBe(svg);
+    const png = readPng(Buffer.from(both["image/png"]!, "base64"));
+    expect([png.width, png.height]).toEqual([w, h]);
+    const sharp = readPng(Buffer.from(figureBundle(svg, { pngScale: 2 })["image/png"]!, "base64"));
+    expect([sharp.width, sharp.height]).toEqual([2 * w!, 2 * h!]);
+    expect(Object.keys(figureBundle(svg, { maxSvgChars: svg.length - 1 }))).toEqual(["image/png"]);
+    expect(() => figureBundle("not an svg")).toThrow('figureBundle: not an SVG (starts "not an svg")');
+  });
+
+  it("imageColours: each image stretched to its own range, channels together; a flat image mid-grey", () => {
+    // 3 channels of 1×2: red 0, 4; green 2, 2; blue 4, 0 → range [0, 4]
+    expect(imageColours(Float32Array.from([0, 4, 2, 2, 4, 0]), [3, 1, 2])).toEqual(["#0080ff", "#ff8000"]);
+    expect(imageColours(Float32Array.from([-1, 1]), [1, 1, 2])).toEqual(["#000000", "#ffffff"]);
+    expect(imageColours(Float32Array.from([7, 7]), [1, 2, 1])).toEqual(["#808080", "#808080"]);
+    expect(() => imageColours(new Float32Array(5), [3, 1, 2])).toThrow("has 6 values, got 5");
+    expect(() => imageColours(new Float32Array(4), [2, 1, 2])).toThrow("1 or 3 channels, got 2");
+    expect(() => imageColours(Float32Array.from([0, Number.NaN]), [1, 1, 2])).toThrow("a value is NaN");
+  });
+
+  it("imageGridSpec: a rectangle per pixel, rows in order with their labels, valid Vega-Lite", async () => {
+    const image = (k: number) => Float32Array.from({ length: 3 * 4 * 4 }, (_, i) => Math.sin(i + k));
+    const rows = [
+      { label: "raw", images: [image(0), image(1)] },
+      { label: "after", images: [image(2), image(3)] },
+    ];
+    const spec = imageGridSpec(rows, { shape: [3, 4, 4], title: "t", columnLabels: ["a", "b"] });
+    expectValid(spec);
+    const values = (spec as { data: { values: { row: string; column: string; colour: string }[] } }).data.values;
+    expect(values).toHaveLength(2 * 2 * 16);
+    expect(values[0]).toEqual({ row: "raw", column: "a", x: 0, y: 0, colour: imageColours(image(0), [3, 4, 4])[0] });
+    expect(values.at(-1)).toMatchObject({ row: "after", column: "b", x: 3, y: 3 });
+    const svg = await toSvg(spec);
+    // one 2×2 square per pixel (pixelSize 2), in the image's colours
+    const squares = [...svg.matchAll(/<path d="M[\d.]+,[\d.]+h2v2h-2Z" fill="(#[0-9a-f]{6})"\/>/g)].map((m) => m[1]);
+    expect(squares).toHaveLength(2 * 2 * 16);
+    expect(squares.slice(0, 16)).toEqual(imageColours(image(0), [3, 4, 4]));
+    expect(svg).toContain(">raw</text>");
+    expect(svg).toContain(">after</text>");
+    const png = readPng(toPng(svg, 1));
+    expect(png.width).toBeGreaterThan(2 * 8);
+    expect(() => imageGridSpec([], { shape: [3, 4, 4], title: "t" })).toThrow("no images");
+    expect(() =>
+      imageGridSpec([rows[0]!, { label: "x", images: [image(0)] }], { shape: [3, 4, 4], title: "t" }),
+    ).toThrow('row "x" has 1 images, not 2');
+    expect(() => imageGridSpec(rows, { shape: [3, 4, 4], title: "t", columnLabels: ["a"] })).toThrow(
+      "2 distinct column labels needed, got 1",
+    );
+    expect(() => imageGridSpec([rows[0]!, rows[0]!], { shape: [3, 4, 4], title: "t" })).toThrow(
+      "two rows share a label",
+    );
+    expect(() => imageGridSpec([rows[0]!], { shape: [3, 4, 4], title: "t", pixelSize: 1 })).not.toThrow();
   });
 });
