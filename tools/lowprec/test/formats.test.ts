@@ -103,6 +103,6 @@ describe("lowprec formats --rounding stochastic --seed", () => {
     expect([alone.code, alone.err[0]]).toEqual([2, "--seed: only stochastic rounding draws random numbers"]);
     const bad = await formats("--format", "fixed4.1", "--rounding", "stochastic", "--seed", "1.5", "--value", "0.1");
     expect(bad.code).toBe(2);
-    expect(bad.err[0]).toMatch(/option --seed: expected an integer/);
+    expect(bad.err[0]).toBe("option --seed must be 0 or a positive integer (at most 4294967295), got 1.5");
   });
 });

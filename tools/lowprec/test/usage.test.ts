@@ -174,8 +174,8 @@ describe("lowprec sweep|results PATH.json: a user's own definition file", () => 
     mkdirSync(data);
     const r = lowprec(["sweep", example, "--variant", "smoke", "--dry-run", "--data-dir", data]);
     expect(r.status, r.err).toBe(0);
-    expect(r.out).toMatch(/pi-mnist fp32 seed 1234: 1 epochs, to run/);
-    expect(r.out).toMatch(/pi-mnist dfxp propagationBits=10 updateBits=12 seed 1234: 1 epochs, to run/);
+    expect(r.out).toMatch(/pi-mnist fp32 seed 1234: 1 epoch, to run/);
+    expect(r.out).toMatch(/pi-mnist dfxp propagationBits=10 updateBits=12 seed 1234: 1 epoch, to run/);
     expect(r.out).toContain("my-experiment/smoke: 2 runs, 0 done, 2 to run");
     const res = lowprec(["results", example, "--variant", "smoke", "--data-dir", data]);
     expect(res.status, res.err).toBe(0);
