@@ -731,6 +731,21 @@ export function figureSpec(kind: FigureKind, rows: readonly ResultRow[]): VegaLi
   return seriesFigure(kind, rows);
 }
 
+/** Per dataset and series of the figure `kind` (in the figure's order), its points sorted by x. */
+function figureSeries(kind: FigureKind, rows: readonly ResultRow[]) {
+  const { def, points, datasets } = figureData(kind, rows);
+  return datasets.flatMap((d) =>
+    sortedUnique(
+      points.filter((p) => p.dataset === d).map((p) => p.series),
+      def.order,
+    ).map((s) => ({
+      d,
+      s,
+      mine: points.filter((p) => p.dataset === d && p.series === s).sort((a, b) => a.x - b.x),
+    })),
+  );
+}
+
 /** "1.02 [0.95, 1.09], n = 3" or "1.02, n = 1". */
 function ratioText(s: Summary): string {
   return s.n < 2
@@ -747,47 +762,42 @@ function ratioText(s: Summary): string {
 export function figureFacts(kind: FigureKind, rows: readonly ResultRow[]): string[] {
   if (!Object.hasOwn(KINDS, kind))
     throw new Error(`figureFacts: unknown figure "${String(kind)}"; known: ${FIGURE_KINDS.join(", ")}`);
-  const { def, points, datasets } = figureData(kind, rows);
+  const def = KINDS[kind];
   const facts: string[] = [];
-  for (const d of datasets)
-    for (const s of sortedUnique(
-      points.filter((p) => p.dataset === d).map((p) => p.series),
-      def.order,
-    )) {
-      const mine = points.filter((p) => p.dataset === d && p.series === s).sort((a, b) => a.x - b.x);
-      const who = `${datasetLabel(d)}, ${s}`;
-      const best = Math.min(...mine.map((p) => p.ratio.mean));
-      const lowest = mine.filter((p) => p.ratio.mean === best);
-      const texts = [...new Set(lowest.map((p) => ratioText(p.ratio)))];
-      facts.push(
-        `${who}: the mean ratio to float32 is lowest at ${def.xText(lowest.map((p) => p.x))} ` +
-          `(${texts.length === 1 && lowest.length > 1 ? `each ${texts[0]}` : listText(texts)}).`,
-      );
-      const withInterval = mine.filter((p) => p.ratio.n >= 2);
-      const singles = mine.filter((p) => p.ratio.n < 2);
-      if (withInterval.length === 0) {
-        facts.push(`${who}: every point is a single run (n = 1), so no point has an interval to compare with 1.`);
-        continue;
-      }
-      const at = (ps: readonly SeriesPoint[]) => def.xText(ps.map((p) => p.x));
-      const contains = withInterval.filter((p) => p.ratio.lo <= 1 && 1 <= p.ratio.hi);
-      const above = withInterval.filter((p) => p.ratio.lo > 1);
-      const below = withInterval.filter((p) => p.ratio.hi < 1);
-      if (contains.length > 0) facts.push(`${who}: the 95 % interval contains 1 (float32) at ${at(contains)}.`);
-      if (above.length > 0) facts.push(`${who}: the 95 % interval lies above 1 at ${at(above)}.`);
-      if (below.length > 0) facts.push(`${who}: the 95 % interval lies below 1 at ${at(below)}.`);
-      if (singles.length > 0) facts.push(`${who}: ${at(singles)}: single runs (n = 1), no interval.`);
-      if (def.widths) {
-        const from = kneePoint(mine);
-        const knee = def.knees.find((k) => k.series === s);
-        const paper = knee === undefined ? "" : `; the paper's knee: about ${knee.x} bits`;
-        if (from !== undefined)
-          facts.push(
-            `${who}: from ${from.x} bits up (the widest swept: ${mine[mine.length - 1]!.x}), no 95 % interval ` +
-              `lies wholly above 1${paper}.`,
-          );
-      }
+  for (const { d, s, mine } of figureSeries(kind, rows)) {
+    const who = `${datasetLabel(d)}, ${s}`;
+    const best = Math.min(...mine.map((p) => p.ratio.mean));
+    const lowest = mine.filter((p) => p.ratio.mean === best);
+    const texts = [...new Set(lowest.map((p) => ratioText(p.ratio)))];
+    facts.push(
+      `${who}: the mean ratio to float32 is lowest at ${def.xText(lowest.map((p) => p.x))} ` +
+        `(${texts.length === 1 && lowest.length > 1 ? `each ${texts[0]}` : listText(texts)}).`,
+    );
+    const withInterval = mine.filter((p) => p.ratio.n >= 2);
+    const singles = mine.filter((p) => p.ratio.n < 2);
+    if (withInterval.length === 0) {
+      facts.push(`${who}: every point is a single run (n = 1), so no point has an interval to compare with 1.`);
+      continue;
     }
+    const at = (ps: readonly SeriesPoint[]) => def.xText(ps.map((p) => p.x));
+    const contains = withInterval.filter((p) => p.ratio.lo <= 1 && 1 <= p.ratio.hi);
+    const above = withInterval.filter((p) => p.ratio.lo > 1);
+    const below = withInterval.filter((p) => p.ratio.hi < 1);
+    if (contains.length > 0) facts.push(`${who}: the 95 % interval contains 1 (float32) at ${at(contains)}.`);
+    if (above.length > 0) facts.push(`${who}: the 95 % interval lies above 1 at ${at(above)}.`);
+    if (below.length > 0) facts.push(`${who}: the 95 % interval lies below 1 at ${at(below)}.`);
+    if (singles.length > 0) facts.push(`${who}: ${at(singles)}: single runs (n = 1), no interval.`);
+    if (def.widths) {
+      const from = kneePoint(mine);
+      const knee = def.knees.find((k) => k.series === s);
+      const paper = knee === undefined ? "" : `; the paper's knee: about ${knee.x} bits`;
+      if (from !== undefined)
+        facts.push(
+          `${who}: from ${from.x} bits up (the widest swept: ${mine[mine.length - 1]!.x}), no 95 % interval ` +
+            `lies wholly above 1${paper}.`,
+        );
+    }
+  }
   return facts;
 }
 
@@ -826,26 +836,21 @@ export interface FigureKnee {
 export function figureKnees(kind: FigureKind, rows: readonly ResultRow[]): FigureKnee[] {
   if (!Object.hasOwn(KINDS, kind) || !KINDS[kind].widths)
     throw new Error(`figureKnees: "${String(kind)}" is not a width figure; width figures: prop-bits, update-bits`);
-  const { def, points, datasets } = figureData(kind, rows);
+  const def = KINDS[kind];
   const out: FigureKnee[] = [];
-  for (const d of datasets)
-    for (const s of sortedUnique(
-      points.filter((p) => p.dataset === d).map((p) => p.series),
-      def.order,
-    )) {
-      const mine = points.filter((p) => p.dataset === d && p.series === s).sort((a, b) => a.x - b.x);
-      const first = mine[0]!.runs[0]!;
-      out.push({
-        dataset: d,
-        series: s,
-        knee: kneePoint(mine)?.x,
-        narrowest: mine[0]!.x,
-        widest: mine[mine.length - 1]!.x,
-        paper: def.knees.find((k) => k.series === s)?.x,
-        epochs: first.epochs,
-        trainLimit: first.trainLimit,
-      });
-    }
+  for (const { d, s, mine } of figureSeries(kind, rows)) {
+    const first = mine[0]!.runs[0]!;
+    out.push({
+      dataset: d,
+      series: s,
+      knee: kneePoint(mine)?.x,
+      narrowest: mine[0]!.x,
+      widest: mine[mine.length - 1]!.x,
+      paper: def.knees.find((k) => k.series === s)?.x,
+      epochs: first.epochs,
+      trainLimit: first.trainLimit,
+    });
+  }
   return out;
 }
 
