@@ -17,14 +17,21 @@ export function environment(commit: string | undefined, dirty: boolean, started:
   return { ...env, command: ["test"] };
 }
 
-/** A finished run in the store (sealed, as a run folder writes it): its config's environment and data record. */
-export function storeRun(dataDir: string, run: PlannedRun, env: Record<string, unknown>, testCount?: number): void {
+/** A run folder in the store, opened for sealed writes, with its run.json and config.json written. */
+function openStoredRun(dataDir: string, run: PlannedRun, env: Record<string, unknown>): ManifestWriter {
   const dir = storedRunDir(dataDir, run);
   mkdirSync(dir, { recursive: true });
   const sealed = ManifestWriter.open(dir);
   const { config, ...meta } = run;
   sealed.write("run.json", JSON.stringify(meta));
   sealed.write("config.json", JSON.stringify({ runId: run.runId, config, environment: env, earlier: [] }));
+  return sealed;
+}
+
+/** A finished run in the store (sealed, as a run folder writes it): its config's environment and data record. */
+export function storeRun(dataDir: string, run: PlannedRun, env: Record<string, unknown>, testCount?: number): void {
+  const sealed = openStoredRun(dataDir, run, env);
+  const { config } = run;
   const summary = {
     runId: run.runId,
     preset: config.preset,
@@ -58,12 +65,7 @@ export function storeInterrupted(
   env: Record<string, unknown>,
   valid: number[],
 ): void {
-  const dir = storedRunDir(dataDir, run);
-  mkdirSync(dir, { recursive: true });
-  const sealed = ManifestWriter.open(dir);
-  const { config, ...meta } = run;
-  sealed.write("run.json", JSON.stringify(meta));
-  sealed.write("config.json", JSON.stringify({ runId: run.runId, config, environment: env, earlier: [] }));
+  const sealed = openStoredRun(dataDir, run, env);
   let best = { epoch: 0, valid: Number.POSITIVE_INFINITY, test: Number.NaN };
   const history = [{ epoch: 0, seconds: 0, trainSeconds: 0, validError: 90, testError: 90 }].concat(
     valid.map((v, i) => ({ epoch: i + 1, seconds: 10, trainSeconds: 8, validError: v + 1, testError: v })),

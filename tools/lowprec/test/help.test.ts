@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli.js";
+import { describe, expect, it } from "vitest";
+import { runInProcess } from "./in-process.js";
 import {
   closest,
   editDistance,
@@ -24,18 +24,7 @@ for (const f of readdirSync(dir)
   if (mod.command) commands.push(mod.command);
 }
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const a = vi.spyOn(console, "log").mockImplementation((...m: unknown[]) => void out.push(m.join(" ")));
-  const b = vi.spyOn(console, "error").mockImplementation((...m: unknown[]) => void err.push(m.join(" ")));
-  try {
-    return { code: await main(argv), out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    a.mockRestore();
-    b.mockRestore();
-  }
-}
+const run = runInProcess;
 
 describe("every command", () => {
   it("is found", () => {

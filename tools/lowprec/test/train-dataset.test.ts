@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { PNG } from "pngjs";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { main } from "../src/cli.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { runInProcess } from "./in-process.js";
 
 const root = mkdtempSync(join(tmpdir(), "lowprec-train-dataset-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -70,18 +70,7 @@ function writeIdxFolder(dir: string, train: number, test: number, gz: readonly s
   return dir;
 }
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const a = vi.spyOn(console, "log").mockImplementation((...m: unknown[]) => void out.push(m.join(" ")));
-  const b = vi.spyOn(console, "error").mockImplementation((...m: unknown[]) => void err.push(m.join(" ")));
-  try {
-    return { code: await main(["train", ...argv]), out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    a.mockRestore();
-    b.mockRestore();
-  }
-}
+const run = (argv: string[]) => runInProcess(["train", ...argv]);
 
 interface SplitRecord {
   name: string;

@@ -11,9 +11,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { experimentNames } from "@lowprec/experiments";
-import { main } from "../src/cli.js";
+import { runInProcess } from "./in-process.js";
 import { describeRange, type NumberOpts } from "../src/command.js";
 import { acceptedFormats, FORMAT_SPELLINGS, parseFormat } from "../src/commands/formats.js";
 import { SEEDS_RANGE } from "../src/commands/sweep.js";
@@ -25,19 +25,7 @@ const root = mkdtempSync(join(tmpdir(), "lowprec-usage-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const example = new URL("../../../libs/experiments/examples/my-experiment.json", import.meta.url).pathname;
 
-/** `lowprec argv` in this process: its exit code and what it printed. */
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const a = vi.spyOn(console, "log").mockImplementation((...m: unknown[]) => void out.push(m.join(" ")));
-  const b = vi.spyOn(console, "error").mockImplementation((...m: unknown[]) => void err.push(m.join(" ")));
-  try {
-    return { code: await main(argv), out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    a.mockRestore();
-    b.mockRestore();
-  }
-}
+const run = runInProcess;
 
 /** A usage error: exit 2, the message, then the pointer to the command's --help. */
 async function usage(argv: string[], message: string): Promise<void> {
