@@ -53,7 +53,7 @@ import {
   type VariantName,
   VARIANTS,
 } from "./definitions.js";
-import { evaluateFindings, findingsMarkdown } from "./findings.js";
+import { evaluateFindings, findingsMarkdown, loadFindingRules } from "./findings.js";
 import { collectResults, isDirtyCommit, storedRunDir, storedSeeds } from "./results.js";
 import { readConfigRecord, readDataRecord, readJsonFile, readRunFile, type ConfigRecord } from "./run-folder.js";
 
@@ -965,13 +965,15 @@ export async function buildReport(out: string, variant: VariantName, opts: Build
     paper: paperTable2(),
     variant,
   });
+  const minN = loadFindingRules().minN;
   md.push(
     "## Findings",
     "",
     "Each claim of the paper, and a few of later work, with a verdict decided by a rule written in " +
       "`libs/experiments/data/findings.json` from the rows of `results/` (means and 95 % Student-t intervals over " +
       "seeds; a normalised error is the run's test error ÷ the float32 error of the same seed, length and subset). " +
-      'A verdict needs at least two seeds; with one, the finding is "not tested" and says which command would test it.',
+      `A verdict needs at least ${minN} seeds (with 2, a 95 % interval is ±12.7 standard errors wide and hides ` +
+      'any loss); with fewer, the finding is "not tested" and says which command would test it.',
     "",
     findingsMarkdown(findings),
   );
