@@ -166,8 +166,8 @@ describe("bad definitions and options", () => {
     );
     const knees = L(["sweep", "update-bits", "--variant", "long", "--dry-run", "--data-dir", d]);
     expect(knees.status).toBe(0);
-    // dfxp 8–14 and 16, fixed 12–22 (the values both share), and float32: 15 points × 2 seeds, whole training set
-    expect(knees.out).toMatch(/update-bits\/long: 30 runs, 0 done, 30 to run, 0 without data; about /);
+    // dfxp 8–14 and 16, fixed 12–22 (the values both share), and float32: 15 points × 3 seeds, whole training set
+    expect(knees.out).toMatch(/update-bits\/long: 45 runs, 0 done, 45 to run, 0 without data; about /);
   });
   it("reproduce --dry-run: every experiment's estimate is a real one, and a total line adds them up", () => {
     const r = L(["reproduce", "--variant", "smoke", "--dry-run", "--data-dir", join(root, "dry-reproduce")]);
