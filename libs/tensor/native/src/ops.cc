@@ -1,18 +1,22 @@
-#include "ops.h"
+// The layer and elementwise kernels of ops.h, compiled once per SIMD path (isa.h, simd.h). Max pooling has
+// hand-written AVX-512 (16 lanes) and AVX2 (8 lanes) kernels besides the plain loops of the portable path; the
+// other loops are written so that the compiler vectorises them for the path's registers.
+#include "isa.h"
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
-#include <vector>
+#include <limits>
 
-#if defined(__AVX512F__)
+#if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
-#include "threads.h"
+#include "simd.h"
 
 namespace lp {
+namespace LP_ISA_NS {
 namespace {
 
 constexpr int64_t BLOCK = 4096;  // elements produced then quantized while still in L1
@@ -21,18 +25,18 @@ constexpr int64_t BLOCK = 4096;  // elements produced then quantized while still
 // elements [lo * row_len, hi * row_len) of y in place. Returns the merged stats.
 template <class Op>
 QStats fused_rows(int64_t rows, int64_t row_len, float* y, const QParams& q, Op op) {
-  std::vector<QStats> parts((size_t)num_threads());
+  Buffer<QStats> parts((size_t)num_threads());
   const int64_t rows_per_block = std::max<int64_t>(1, BLOCK / std::max<int64_t>(row_len, 1));
-  parallel_for(rows, std::max<int64_t>(rows_per_block, 1 + (1 << 14) / std::max<int64_t>(row_len, 1)),
-               [&](int t, int64_t lo, int64_t hi) {
+  pfor(rows, std::max<int64_t>(rows_per_block, 1 + (1 << 14) / std::max<int64_t>(row_len, 1)),
+       [&](int t, int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; r += rows_per_block) {
       const int64_t r1 = std::min(hi, r + rows_per_block);
       op(r, r1);
-      if (q.kind != Q_NONE) quantize_range(q, y, y, r * row_len, r1 * row_len, parts[(size_t)t]);
+      if (q.kind != Q_NONE) LP_ISA_NS::quantize_range(q, y, y, r * row_len, r1 * row_len, parts[(size_t)t]);
     }
   });
   QStats total;
-  for (auto& p : parts) total.merge(p);
+  for (size_t t = 0; t < parts.size(); t++) merge_stats(total, parts[t]);
   total.count = q.kind == Q_NONE ? 0 : rows * row_len;
   return total;
 }
@@ -52,7 +56,7 @@ QStats bias_add(int64_t batch, int64_t channels, int64_t spatial, const float* x
 }
 
 QStats bias_grad(int64_t batch, int64_t channels, int64_t spatial, const float* dy, float* db, const QParams& q) {
-  parallel_for(channels, 1, [&](int, int64_t lo, int64_t hi) {
+  pfor(channels, 1, [&](int, int64_t lo, int64_t hi) {
     for (int64_t c = lo; c < hi; c++) {
       double sum = 0;
       for (int64_t n = 0; n < batch; n++) {
@@ -63,23 +67,30 @@ QStats bias_grad(int64_t batch, int64_t channels, int64_t spatial, const float* 
     }
   });
   if (q.kind == Q_NONE) return QStats();
-  return quantize(q, db, db, channels);
+  return LP_ISA_NS::quantize(q, db, db, channels);
 }
 
+// NOTE: the reference scans the pieces in order and stops at the first NaN (its piece wins), else keeps the first
+// maximum (strict >). Written as selects (a NaN best takes nothing more), the loop over the positions s vectorises.
 QStats maxout_forward(int64_t batch, int64_t units, int64_t pieces, int64_t spatial, const float* x, float* y,
                       int32_t* argmax, const QParams& q) {
   return fused_rows(batch * units, spatial, y, q, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; r++) {
       const float* xr = x + r * pieces * spatial;  // row r = (n, u): pieces consecutive channels
+      float* yr = y + r * spatial;
+      int32_t* ar = argmax + r * spatial;
       for (int64_t s = 0; s < spatial; s++) {
-        float best = xr[s];
-        int32_t arg = 0;
-        for (int64_t j = 1; j < pieces && best == best; j++) {
-          const float v = xr[j * spatial + s];
-          if (v > best || v != v) { best = v; arg = (int32_t)j; }
+        yr[s] = xr[s];
+        ar[s] = 0;
+      }
+      for (int64_t j = 1; j < pieces; j++) {
+        const float* xj = xr + j * spatial;
+        for (int64_t s = 0; s < spatial; s++) {
+          const float v = xj[s], best = yr[s];
+          const bool take = best == best && (v > best || v != v);
+          yr[s] = take ? v : best;
+          ar[s] = take ? (int32_t)j : ar[s];
         }
-        y[r * spatial + s] = best;
-        argmax[r * spatial + s] = arg;
       }
     }
   });
@@ -89,23 +100,35 @@ bool maxout_backward(int64_t batch, int64_t units, int64_t pieces, int64_t spati
                      const int32_t* argmax, const float* dy, float* dx, bool all_ties, const QParams& q, QStats& st) {
   std::atomic<bool> ok(true);
   st = fused_rows(batch * units, pieces * spatial, dx, q, [&](int64_t lo, int64_t hi) {
+    constexpr int64_t S = 256;  // positions per pass: their max, gradient and argmax in L1
+    float max[S], g[S];
+    int32_t arg[S];
+    bool bad = false;
     for (int64_t r = lo; r < hi; r++) {
       const float* xr = x + r * pieces * spatial;
       float* dr = dx + r * pieces * spatial;
-      for (int64_t s = 0; s < spatial; s++) {
-        const int32_t arg = argmax[r * spatial + s];
-        if (arg < 0 || arg >= pieces) {
-          ok = false;
-          for (int64_t j = 0; j < pieces; j++) dr[j * spatial + s] = 0;
-          continue;
+      for (int64_t s0 = 0; s0 < spatial; s0 += S) {
+        const int64_t ns = std::min(S, spatial - s0);
+        // NOTE: an argmax out of range gives a zero column: max NaN (x == NaN is false) and arg -1 (no piece).
+        for (int64_t s = 0; s < ns; s++) {
+          const int32_t a = argmax[r * spatial + s0 + s];
+          const bool in = a >= 0 && a < pieces;
+          bad |= !in;
+          max[s] = in ? xr[a * spatial + s0 + s] : std::numeric_limits<float>::quiet_NaN();
+          arg[s] = in ? a : -1;
+          g[s] = dy[r * spatial + s0 + s];
         }
-        const float max = xr[arg * spatial + s], g = dy[r * spatial + s];
         for (int64_t j = 0; j < pieces; j++) {
-          const bool hit = all_ties ? xr[j * spatial + s] == max : j == arg;
-          dr[j * spatial + s] = hit ? g : 0.0f;
+          const float* xj = xr + j * spatial + s0;
+          float* dj = dr + j * spatial + s0;
+          if (all_ties)
+            for (int64_t s = 0; s < ns; s++) dj[s] = xj[s] == max[s] ? g[s] : 0.0f;
+          else
+            for (int64_t s = 0; s < ns; s++) dj[s] = arg[s] == j ? g[s] : 0.0f;
         }
       }
     }
+    if (bad) ok = false;
   });
   return ok;
 }
@@ -166,6 +189,61 @@ void pool_plane_forward(const float* xp, int64_t h, int64_t w, int64_t size, int
       _mm512_mask_storeu_epi32(ap + i * ow + j0, valid, arg);
       for (int t = 0; nan != 0; t++, nan >>= 1)
         if (nan & 1) {
+          const int64_t j = j0 + t;
+          pool_window(xp, w, h0, h1, j * st, std::min(j * st + size, w), &yp[i * ow + j], &ap[i * ow + j]);
+        }
+    }
+  }
+#elif defined(__AVX2__)
+  // The scheme above, 8 windows at a time: a row of at most 32 values sits in four registers and x[a][c] is picked
+  // from them by permutes and blends (rows > 32: masked gathers). Lane masks are all-ones / all-zeros vectors.
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i vw = _mm256_set1_epi32((int32_t)w);
+  const int regs = w <= 32 ? (int)((w + 7) / 8) : 0;  // registers holding a row; 0 = gathers
+  __m256i part_mask[4];
+  for (int k = 0; k < 4; k++) part_mask[k] = _mm256_cmpgt_epi32(vw, _mm256_add_epi32(lane, _mm256_set1_epi32(8 * k)));
+  for (int64_t i = 0; i < oh; i++) {
+    const int64_t h0 = i * st, h1 = std::min(h0 + size, h);
+    for (int64_t j0 = 0; j0 < ow; j0 += 8) {
+      const __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)std::min<int64_t>(8, ow - j0)), lane);
+      const __m256i col = _mm256_mullo_epi32(_mm256_add_epi32(lane, _mm256_set1_epi32((int32_t)j0)),
+                                             _mm256_set1_epi32((int32_t)st));
+      __m256i arg = _mm256_add_epi32(col, _mm256_set1_epi32((int32_t)(h0 * w)));
+      __m256 best = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), xp, arg, _mm256_castsi256_ps(valid), 4);
+      __m256 nan = _mm256_setzero_ps();
+      for (int64_t a = h0; a < h1; a++) {
+        const float* row = xp + a * w;
+        const __m256i base = _mm256_set1_epi32((int32_t)(a * w));
+        __m256 r[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        for (int k = 0; k < regs; k++) r[k] = _mm256_maskload_ps(row + 8 * k, part_mask[k]);
+        for (int64_t b = 0; b < size; b++) {
+          const __m256i c = _mm256_add_epi32(col, _mm256_set1_epi32((int32_t)b));
+          const __m256 m = _mm256_castsi256_ps(_mm256_and_si256(valid, _mm256_cmpgt_epi32(vw, c)));
+          __m256 v;
+          if (regs == 0) {
+            v = _mm256_mask_i32gather_ps(best, row, c, m, 4);
+          } else {
+            // x[a][c] = r[c / 8][c % 8]: vpermps takes c % 8; blends on bits 3 and 4 of c pick the register
+            const __m256 bit3 = _mm256_castsi256_ps(_mm256_slli_epi32(c, 28));
+            v = _mm256_permutevar8x32_ps(r[0], c);
+            if (regs > 1) v = _mm256_blendv_ps(v, _mm256_permutevar8x32_ps(r[1], c), bit3);
+            if (regs > 2) {
+              __m256 hi = _mm256_permutevar8x32_ps(r[2], c);
+              if (regs > 3) hi = _mm256_blendv_ps(hi, _mm256_permutevar8x32_ps(r[3], c), bit3);
+              v = _mm256_blendv_ps(v, hi, _mm256_castsi256_ps(_mm256_slli_epi32(c, 27)));
+            }
+          }
+          nan = _mm256_or_ps(nan, _mm256_and_ps(m, _mm256_cmp_ps(v, v, _CMP_UNORD_Q)));
+          const __m256 gt = _mm256_and_ps(m, _mm256_cmp_ps(v, best, _CMP_GT_OQ));
+          best = _mm256_blendv_ps(best, v, gt);
+          arg = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(arg),
+                                                     _mm256_castsi256_ps(_mm256_add_epi32(base, c)), gt));
+        }
+      }
+      _mm256_maskstore_ps(yp + i * ow + j0, valid, best);
+      _mm256_maskstore_epi32(ap + i * ow + j0, valid, arg);
+      for (int t = 0, bits = _mm256_movemask_ps(nan); bits != 0; t++, bits >>= 1)
+        if (bits & 1) {
           const int64_t j = j0 + t;
           pool_window(xp, w, h0, h1, j * st, std::min(j * st + size, w), &yp[i * ow + j], &ap[i * ow + j]);
         }
@@ -272,6 +350,59 @@ void pool_plane_backward_all(const float* xp, const int32_t* ap, const float* gp
     }
   }
 }
+#elif defined(__AVX2__)
+// The AVX-512 kernel above, 8 columns at a time: each output row's 16 windows (ow <= 16) have their max and
+// gradient in two registers each, looked up by vpermps and a blend on bit 3 of the window index.
+inline __m256 lookup16(__m256 lo, __m256 hi, __m256i j) {
+  return _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, j), _mm256_permutevar8x32_ps(hi, j),
+                          _mm256_castsi256_ps(_mm256_slli_epi32(j, 28)));
+}
+
+void pool_plane_backward_all(const float* xp, const int32_t* ap, const float* gp, float* dp, int64_t h, int64_t w,
+                             int64_t size, int64_t st, int64_t oh, int64_t ow, const int32_t* q) {
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i vow = _mm256_set1_epi32((int32_t)ow), vw = _mm256_set1_epi32((int32_t)w);
+  const __m256i wins_lo = _mm256_cmpgt_epi32(vow, lane), wins_hi = _mm256_cmpgt_epi32(vow, _mm256_add_epi32(lane,
+                                                                                       _mm256_set1_epi32(8)));
+  __m256 mx[64][2], g[64][2];  // per output row: windows 0-7 and 8-15, max and gradient (oh <= 64, ow <= 16)
+  for (int64_t i = 0; i < oh; i++) {
+    const __m256i arg_lo = _mm256_maskload_epi32(ap + i * ow, wins_lo);
+    const __m256i arg_hi = _mm256_maskload_epi32(ap + i * ow + 8, wins_hi);
+    mx[i][0] = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), xp, arg_lo, _mm256_castsi256_ps(wins_lo), 4);
+    mx[i][1] = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), xp, arg_hi, _mm256_castsi256_ps(wins_hi), 4);
+    g[i][0] = _mm256_maskload_ps(gp + i * ow, wins_lo);
+    g[i][1] = _mm256_maskload_ps(gp + i * ow + 8, wins_hi);
+  }
+  const int64_t K = (size + st - 1) / st;
+  const __m256i vst = _mm256_set1_epi32((int32_t)st), zero = _mm256_setzero_si256();
+  for (int64_t a = 0; a < h; a++) {
+    const int64_t i0 = a >= size ? (a - size) / st + 1 : 0, i1 = std::min(oh - 1, a / st);
+    const float* row = xp + a * w;
+    float* drow = dp + a * w;
+    for (int64_t c0 = 0; c0 < w; c0 += 8) {
+      const __m256i c = _mm256_add_epi32(lane, _mm256_set1_epi32((int32_t)c0));
+      const __m256i inside = _mm256_cmpgt_epi32(vw, c);
+      const __m256 x = _mm256_maskload_ps(row + c0, inside);
+      const __m256i qc = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + c0));
+      // end of window j = q[c] - k: j * st + size = (q[c] * st + size) - k * st
+      const __m256i end0 = _mm256_add_epi32(_mm256_mullo_epi32(qc, vst), _mm256_set1_epi32((int32_t)size));
+      __m256 acc = _mm256_setzero_ps();
+      for (int64_t i = i0; i <= i1; i++)
+        for (int64_t k = K - 1; k >= 0; k--) {
+          const __m256i j = _mm256_sub_epi32(qc, _mm256_set1_epi32((int32_t)k));
+          const __m256i end = _mm256_sub_epi32(end0, _mm256_set1_epi32((int32_t)(k * st)));
+          // window j covers column c: 0 <= j < ow and c < j * st + size
+          __m256i m = _mm256_andnot_si256(_mm256_cmpgt_epi32(zero, j), inside);
+          m = _mm256_and_si256(m, _mm256_cmpgt_epi32(vow, j));
+          m = _mm256_and_si256(m, _mm256_cmpgt_epi32(end, c));
+          const __m256 hit = _mm256_and_ps(_mm256_castsi256_ps(m), _mm256_cmp_ps(x, lookup16(mx[i][0], mx[i][1], j),
+                                                                                  _CMP_EQ_OQ));
+          acc = _mm256_blendv_ps(acc, _mm256_add_ps(acc, lookup16(g[i][0], g[i][1], j)), hit);
+        }
+      _mm256_maskstore_ps(drow + c0, inside, acc);
+    }
+  }
+}
 #endif
 
 }  // namespace
@@ -288,9 +419,9 @@ bool maxpool_backward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_
                       const float* x, const int32_t* argmax, const float* dy, float* dx, bool all_ties,
                       const QParams& q, QStats& st) {
   std::atomic<bool> ok(true);
-#if defined(__AVX512F__)
+#if defined(__AVX2__)
   const bool rows16 = all_ties && ow <= 16 && oh <= 64;
-  std::vector<int32_t> cq((size_t)((w + 15) / 16 * 16));
+  Buffer<int32_t> cq((size_t)((w + 15) / 16 * 16));
   for (size_t c = 0; c < cq.size(); c++) cq[c] = (int32_t)((int64_t)c / stride);
 #endif
   st = fused_rows(planes, h * w, dx, q, [&](int64_t lo, int64_t hi) {
@@ -301,7 +432,7 @@ bool maxpool_backward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_
       float* dp = dx + p * h * w;
       const bool valid = pool_args_valid(ap, h, w, size, stride, oh, ow);
       if (!valid) ok = false;
-#if defined(__AVX512F__)
+#if defined(__AVX2__)
       if (valid && rows16) {
         pool_plane_backward_all(xp, ap, gp, dp, h, w, size, stride, oh, ow, cq.data());
         continue;
@@ -316,9 +447,9 @@ bool maxpool_backward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_
 
 double softmax_xent_forward(int64_t batch, int64_t classes, const float* logits, const int32_t* labels, float* probs,
                             int64_t* errors) {
-  std::vector<double> losses((size_t)batch);
-  std::vector<uint8_t> wrong((size_t)batch);
-  parallel_for(batch, 64, [&](int, int64_t lo, int64_t hi) {
+  Buffer<double> losses((size_t)batch);
+  Buffer<uint8_t> wrong((size_t)batch);
+  pfor(batch, 64, [&](int, int64_t lo, int64_t hi) {
     for (int64_t n = lo; n < hi; n++) {
       const float* l = logits + n * classes;
       float* p = probs + n * classes;
@@ -353,26 +484,29 @@ QStats softmax_xent_backward(int64_t batch, int64_t classes, const float* probs,
 void dropout_mask(uint8_t* mask, int64_t n, double keep_prob, uint32_t seed, uint64_t counter) {
   // NOTE: for an integer draw, draw < keep·2^32 exactly when draw < ceil(keep·2^32) (the product is exact), so
   // the test is an integer compare over blocks of draws (ceil ≤ 2^32, in 64 bits).
+  // The limit is at most 2^32: 2^32 keeps every draw, else the compare is one of uint32s (it vectorises).
   const uint64_t limit = (uint64_t)std::ceil(keep_prob * 4294967296.0);
-  parallel_for(n, 1 << 14, [&](int, int64_t lo, int64_t hi) {
+  const bool keep_all = limit >= 4294967296ull;
+  const uint32_t limit32 = (uint32_t)limit;
+  pfor(n, 1 << 14, [&](int, int64_t lo, int64_t hi) {
     uint32_t draws[1024];
     for (int64_t i = lo; i < hi; i += 1024) {
       const int64_t m = std::min<int64_t>(1024, hi - i);
-      random_bits_fill(seed, counter + (uint64_t)i, draws, m);
-      for (int64_t j = 0; j < m; j++) mask[i + j] = (uint64_t)draws[j] < limit ? 1 : 0;
+      LP_ISA_NS::random_bits_fill(seed, counter + (uint64_t)i, draws, m);
+      for (int64_t j = 0; j < m; j++) mask[i + j] = (keep_all || draws[j] < limit32) ? 1 : 0;
     }
   });
 }
 
 void apply_mask(const float* x, const uint8_t* mask, float* y, int64_t n) {
-  parallel_for(n, 1 << 15, [&](int, int64_t lo, int64_t hi) {
+  pfor(n, 1 << 15, [&](int, int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; i++) y[i] = mask[i] != 0 ? x[i] : 0.0f;
   });
 }
 
 void column_norms(int64_t rows, int64_t cols, const float* w, float* norms) {
-  parallel_for(cols, 64, [&](int, int64_t lo, int64_t hi) {
-    std::vector<double> acc((size_t)(hi - lo), 0.0);
+  pfor(cols, 64, [&](int, int64_t lo, int64_t hi) {
+    Buffer<double> acc((size_t)(hi - lo));
     for (int64_t i = 0; i < rows; i++) {
       const float* r = w + i * cols;
       for (int64_t j = lo; j < hi; j++) acc[(size_t)(j - lo)] += (double)r[j] * (double)r[j];
@@ -406,4 +540,29 @@ QStats add(int64_t n, const float* a, const float* b, float* y, const QParams& q
   });
 }
 
+// This path's table (simd.cc picks one). Constant-initialised: these objects run no code when the library loads.
+extern const KernelTable table;
+const KernelTable table = {
+    (SimdPath)LP_ISA,
+    LP_ISA_NS::bias_add,
+    LP_ISA_NS::bias_grad,
+    LP_ISA_NS::maxout_forward,
+    LP_ISA_NS::maxout_backward,
+    LP_ISA_NS::maxpool_forward,
+    LP_ISA_NS::maxpool_backward,
+    LP_ISA_NS::softmax_xent_forward,
+    LP_ISA_NS::softmax_xent_backward,
+    LP_ISA_NS::dropout_mask,
+    LP_ISA_NS::apply_mask,
+    LP_ISA_NS::column_norms,
+    LP_ISA_NS::scale_columns,
+    LP_ISA_NS::axpby,
+    LP_ISA_NS::scale,
+    LP_ISA_NS::add,
+    LP_ISA_NS::quantize_range,
+    LP_ISA_NS::quantize,
+    LP_ISA_NS::own_sgemm,
+};
+
+}  // namespace LP_ISA_NS
 }  // namespace lp
