@@ -79,6 +79,21 @@ QStats maxout_forward(int64_t batch, int64_t units, int64_t pieces, int64_t spat
       const float* xr = x + r * pieces * spatial;  // row r = (n, u): pieces consecutive channels
       float* yr = y + r * spatial;
       int32_t* ar = argmax + r * spatial;
+      if (spatial < 8) {  // dense layers (spatial 1): the pieces of one position in a register
+        for (int64_t s = 0; s < spatial; s++) {
+          float best = xr[s];
+          int32_t arg = 0;
+          for (int64_t j = 1; j < pieces; j++) {
+            const float v = xr[j * spatial + s];
+            const bool take = best == best && (v > best || v != v);
+            best = take ? v : best;
+            arg = take ? (int32_t)j : arg;
+          }
+          yr[s] = best;
+          ar[s] = arg;
+        }
+        continue;
+      }
       for (int64_t s = 0; s < spatial; s++) {
         yr[s] = xr[s];
         ar[s] = 0;
@@ -107,6 +122,18 @@ bool maxout_backward(int64_t batch, int64_t units, int64_t pieces, int64_t spati
     for (int64_t r = lo; r < hi; r++) {
       const float* xr = x + r * pieces * spatial;
       float* dr = dx + r * pieces * spatial;
+      if (spatial < 8) {  // dense layers (spatial 1): one position at a time
+        for (int64_t s = 0; s < spatial; s++) {
+          const int32_t a = argmax[r * spatial + s];
+          const bool in = a >= 0 && a < pieces;
+          bad |= !in;
+          const float max = in ? xr[a * spatial + s] : std::numeric_limits<float>::quiet_NaN();
+          const float g = dy[r * spatial + s];
+          for (int64_t j = 0; j < pieces; j++)
+            dr[j * spatial + s] = (all_ties ? xr[j * spatial + s] == max : j == a) ? g : 0.0f;
+        }
+        continue;
+      }
       for (int64_t s0 = 0; s0 < spatial; s0 += S) {
         const int64_t ns = std::min(S, spatial - s0);
         // NOTE: an argmax out of range gives a zero column: max NaN (x == NaN is false) and arg -1 (no piece).
@@ -151,8 +178,58 @@ void pool_window(const float* xp, int64_t w, int64_t h0, int64_t h1, int64_t w0,
 
 // One plane of max pooling. The positions of a window are visited in row-major order and a strict > keeps the
 // first max, as the reference; a window holding a NaN is redone by the reference scan (the NaN wins there).
+#if defined(__AVX2__) && !defined(__AVX512F__)
+// row[c0, c0 + 16) as two vectors, zeros past w (the last columns copied one by one: no masked load).
+inline void load16(const float* row, int64_t c0, int64_t w, __m256* lo, __m256* hi) {
+  if (c0 + 16 <= w) {
+    *lo = _mm256_loadu_ps(row + c0);
+    *hi = _mm256_loadu_ps(row + c0 + 8);
+    return;
+  }
+  alignas(32) float t[16] = {0};
+  for (int64_t k = 0; c0 + k < w; k++) t[k] = row[c0 + k];
+  *lo = _mm256_load_ps(t);
+  *hi = _mm256_load_ps(t + 8);
+}
+
+// src[0, n) in the first lanes, zeros after them (n >= 8: a full load).
+inline __m256 load_first(const float* src, int64_t n) {
+  if (n >= 8) return _mm256_loadu_ps(src);
+  alignas(32) float t[8] = {0};
+  for (int64_t k = 0; k < n; k++) t[k] = src[k];
+  return _mm256_load_ps(t);
+}
+inline __m256i load_first(const int32_t* src, int64_t n) {
+  if (n >= 8) return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
+  alignas(32) int32_t t[8] = {0};
+  for (int64_t k = 0; k < n; k++) t[k] = src[k];
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(t));
+}
+
+// dst[0, n) = the first n lanes of v (n >= 8: all of them; fewer copied one by one: no masked store).
+inline void store_first(float* dst, __m256 v, int64_t n) {
+  if (n >= 8) {
+    _mm256_storeu_ps(dst, v);
+    return;
+  }
+  alignas(32) float t[8];
+  _mm256_store_ps(t, v);
+  for (int64_t k = 0; k < n; k++) dst[k] = t[k];
+}
+inline void store_first(int32_t* dst, __m256i v, int64_t n) {
+  if (n >= 8) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), v);
+    return;
+  }
+  alignas(32) int32_t t[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(t), v);
+  for (int64_t k = 0; k < n; k++) dst[k] = t[k];
+}
+#endif
+
+// `stage`: h·(w + 34) floats of scratch for the AVX2 kernel (unused on the other paths).
 void pool_plane_forward(const float* xp, int64_t h, int64_t w, int64_t size, int64_t st, int64_t oh, int64_t ow,
-                        float* yp, int32_t* ap) {
+                        float* yp, int32_t* ap, float* stage) {
 #if defined(__AVX512F__)
   // 16 windows of an output row at once, held in registers: gathers of x[a][j*st + b], masked at the right edge.
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -195,13 +272,79 @@ void pool_plane_forward(const float* xp, int64_t h, int64_t w, int64_t size, int
     }
   }
 #elif defined(__AVX2__)
-  // The scheme above, 8 windows at a time: a row of at most 32 values sits in four registers and x[a][c] is picked
-  // from them by permutes and blends (rows > 32: masked gathers). Lane masks are all-ones / all-zeros vectors.
+  // The scheme above, 8 windows at a time. Lane masks are all-ones / all-zeros vectors.
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const __m256i vw = _mm256_set1_epi32((int32_t)w);
+  if (st <= 2 && size <= 16) {
+    // Stride 1 or 2 (every preset): x[a][j*st + b] for 8 consecutive windows j is 8 consecutive values of row a
+    // (stride 1) or of its even or odd columns (stride 2). The rows are copied to `stage` first (stride 2: split into
+    // even and odd columns), padded so that unaligned loads stay inside it: one load per window position instead of
+    // permutes or gathers. NOTE: no masked loads or stores (vmaskmovps is slow on AMD cores): full vectors, and
+    // scalar copies at the edges.
+    const int64_t len = (w + st - 1) / st + 16;  // floats per staged row (one phase of it), padding included
+    for (int64_t a = 0; a < h; a++) {
+      const float* row = xp + a * w;
+      float* even = stage + a * st * len;
+      float* odd = even + len;
+      for (int64_t c0 = 0; c0 < w; c0 += 16) {
+        __m256 lo, hi;
+        load16(row, c0, w, &lo, &hi);
+        if (st == 1) {
+          _mm256_storeu_ps(even + c0, lo);
+          _mm256_storeu_ps(even + c0 + 8, hi);
+          continue;
+        }
+        // [r0 r2 r8 r10 | r4 r6 r12 r14] → [r0 r2 r4 r6 r8 r10 r12 r14], and the same for the odd columns
+        const __m256 e = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+        const __m256 o = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
+        _mm256_storeu_ps(even + c0 / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+        _mm256_storeu_ps(odd + c0 / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
+      }
+    }
+    __m256i cb[16];
+    __m256 mb[16];
+    for (int64_t i = 0; i < oh; i++) {
+      const int64_t h0 = i * st, h1 = std::min(h0 + size, h);
+      for (int64_t j0 = 0; j0 < ow; j0 += 8) {
+        const __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)std::min<int64_t>(8, ow - j0)), lane);
+        const __m256i col = _mm256_mullo_epi32(_mm256_add_epi32(lane, _mm256_set1_epi32((int32_t)j0)),
+                                               _mm256_set1_epi32((int32_t)st));
+        for (int64_t b = 0; b < size; b++) {
+          cb[b] = _mm256_add_epi32(col, _mm256_set1_epi32((int32_t)b));
+          mb[b] = _mm256_castsi256_ps(_mm256_and_si256(valid, _mm256_cmpgt_epi32(vw, cb[b])));
+        }
+        // the values at column j*st + b of row a (lanes outside the image, masked by mb[b], read padding)
+        const auto at = [&](int64_t a, int64_t b) {
+          return _mm256_loadu_ps(stage + (a * st + b % st) * len + j0 + b / st);
+        };
+        __m256 best = at(h0, 0);
+        __m256i arg = _mm256_add_epi32(col, _mm256_set1_epi32((int32_t)(h0 * w)));
+        __m256 nan = _mm256_setzero_ps();
+        for (int64_t a = h0; a < h1; a++) {
+          const __m256i base = _mm256_set1_epi32((int32_t)(a * w));
+          for (int64_t b = 0; b < size; b++) {
+            const __m256 v = at(a, b);
+            nan = _mm256_or_ps(nan, _mm256_and_ps(mb[b], _mm256_cmp_ps(v, v, _CMP_UNORD_Q)));
+            const __m256 gt = _mm256_and_ps(mb[b], _mm256_cmp_ps(v, best, _CMP_GT_OQ));
+            best = _mm256_blendv_ps(best, v, gt);
+            arg = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(arg),
+                                                       _mm256_castsi256_ps(_mm256_add_epi32(base, cb[b])), gt));
+          }
+        }
+        store_first(yp + i * ow + j0, best, ow - j0);
+        store_first(ap + i * ow + j0, arg, ow - j0);
+        for (int t = 0, bits = _mm256_movemask_ps(nan); bits != 0; t++, bits >>= 1)
+          if (bits & 1) {
+            const int64_t j = j0 + t;
+            pool_window(xp, w, h0, h1, j * st, std::min(j * st + size, w), &yp[i * ow + j], &ap[i * ow + j]);
+          }
+      }
+    }
+    return;
+  }
+  // Other strides: a row of at most 32 values sits in four registers and x[a][c] is picked from them by permutes
+  // and blends (rows > 32: masked gathers).
   const int regs = w <= 32 ? (int)((w + 7) / 8) : 0;  // registers holding a row; 0 = gathers
-  __m256i part_mask[4];
-  for (int k = 0; k < 4; k++) part_mask[k] = _mm256_cmpgt_epi32(vw, _mm256_add_epi32(lane, _mm256_set1_epi32(8 * k)));
   for (int64_t i = 0; i < oh; i++) {
     const int64_t h0 = i * st, h1 = std::min(h0 + size, h);
     for (int64_t j0 = 0; j0 < ow; j0 += 8) {
@@ -215,7 +358,7 @@ void pool_plane_forward(const float* xp, int64_t h, int64_t w, int64_t size, int
         const float* row = xp + a * w;
         const __m256i base = _mm256_set1_epi32((int32_t)(a * w));
         __m256 r[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-        for (int k = 0; k < regs; k++) r[k] = _mm256_maskload_ps(row + 8 * k, part_mask[k]);
+        for (int k = 0; k < regs; k++) r[k] = load_first(row + 8 * k, w - 8 * k);
         for (int64_t b = 0; b < size; b++) {
           const __m256i c = _mm256_add_epi32(col, _mm256_set1_epi32((int32_t)b));
           const __m256 m = _mm256_castsi256_ps(_mm256_and_si256(valid, _mm256_cmpgt_epi32(vw, c)));
@@ -240,8 +383,8 @@ void pool_plane_forward(const float* xp, int64_t h, int64_t w, int64_t size, int
                                                      _mm256_castsi256_ps(_mm256_add_epi32(base, c)), gt));
         }
       }
-      _mm256_maskstore_ps(yp + i * ow + j0, valid, best);
-      _mm256_maskstore_epi32(ap + i * ow + j0, valid, arg);
+      store_first(yp + i * ow + j0, best, ow - j0);
+      store_first(ap + i * ow + j0, arg, ow - j0);
       for (int t = 0, bits = _mm256_movemask_ps(nan); bits != 0; t++, bits >>= 1)
         if (bits & 1) {
           const int64_t j = j0 + t;
@@ -366,12 +509,12 @@ void pool_plane_backward_all(const float* xp, const int32_t* ap, const float* gp
                                                                                        _mm256_set1_epi32(8)));
   __m256 mx[64][2], g[64][2];  // per output row: windows 0-7 and 8-15, max and gradient (oh <= 64, ow <= 16)
   for (int64_t i = 0; i < oh; i++) {
-    const __m256i arg_lo = _mm256_maskload_epi32(ap + i * ow, wins_lo);
-    const __m256i arg_hi = _mm256_maskload_epi32(ap + i * ow + 8, wins_hi);
+    const __m256i arg_lo = load_first(ap + i * ow, ow);
+    const __m256i arg_hi = load_first(ap + i * ow + 8, ow - 8);
     mx[i][0] = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), xp, arg_lo, _mm256_castsi256_ps(wins_lo), 4);
     mx[i][1] = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), xp, arg_hi, _mm256_castsi256_ps(wins_hi), 4);
-    g[i][0] = _mm256_maskload_ps(gp + i * ow, wins_lo);
-    g[i][1] = _mm256_maskload_ps(gp + i * ow + 8, wins_hi);
+    g[i][0] = load_first(gp + i * ow, ow);
+    g[i][1] = load_first(gp + i * ow + 8, ow - 8);
   }
   const int64_t K = (size + st - 1) / st;
   const __m256i vst = _mm256_set1_epi32((int32_t)st), zero = _mm256_setzero_si256();
@@ -382,7 +525,7 @@ void pool_plane_backward_all(const float* xp, const int32_t* ap, const float* gp
     for (int64_t c0 = 0; c0 < w; c0 += 8) {
       const __m256i c = _mm256_add_epi32(lane, _mm256_set1_epi32((int32_t)c0));
       const __m256i inside = _mm256_cmpgt_epi32(vw, c);
-      const __m256 x = _mm256_maskload_ps(row + c0, inside);
+      const __m256 x = load_first(row + c0, w - c0);
       const __m256i qc = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + c0));
       // end of window j = q[c] - k: j * st + size = (q[c] * st + size) - k * st
       const __m256i end0 = _mm256_add_epi32(_mm256_mullo_epi32(qc, vst), _mm256_set1_epi32((int32_t)size));
@@ -399,7 +542,7 @@ void pool_plane_backward_all(const float* xp, const int32_t* ap, const float* gp
                                                                                   _CMP_EQ_OQ));
           acc = _mm256_blendv_ps(acc, _mm256_add_ps(acc, lookup16(g[i][0], g[i][1], j)), hit);
         }
-      _mm256_maskstore_ps(drow + c0, inside, acc);
+      store_first(drow + c0, acc, w - c0);
     }
   }
 }
@@ -410,8 +553,10 @@ void pool_plane_backward_all(const float* xp, const int32_t* ap, const float* gp
 QStats maxpool_forward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_t stride, int64_t oh, int64_t ow,
                        const float* x, float* y, int32_t* argmax, const QParams& q) {
   return fused_rows(planes, oh * ow, y, q, [&](int64_t lo, int64_t hi) {
+    Buffer<float> stage((size_t)(h * (w + 34)));  // the AVX2 kernel's staged rows
     for (int64_t p = lo; p < hi; p++)
-      pool_plane_forward(x + p * h * w, h, w, size, stride, oh, ow, y + p * oh * ow, argmax + p * oh * ow);
+      pool_plane_forward(x + p * h * w, h, w, size, stride, oh, ow, y + p * oh * ow, argmax + p * oh * ow,
+                         stage.data());
   });
 }
 
