@@ -8,7 +8,7 @@ import {
   train,
   type TrainResult,
 } from "../src/index.js";
-import { simdPaths, withSimd } from "@lowprec/tensor";
+import { backendInfo, simdPaths, withSimd } from "@lowprec/tensor";
 import { convNet, denseNet, kernels, toyConfig, toySplits } from "./helpers.js";
 
 function bits(r: TrainResult): Uint32Array[] {
@@ -98,7 +98,7 @@ describe("determinism", () => {
 
   // The native kernels' SIMD paths (avx512, avx2, portable: those this CPU runs) give the same bits: pooling, maxout,
   // dropout, the fused rounding and the update all run on the path under test (gemm and convolutions do not change).
-  const paths = kernels.info.name === "native" ? simdPaths() : [];
+  const paths = backendInfo().name === "native" ? simdPaths() : [];
   for (const [label, net] of [
     ["conv", convNet],
     ["dense", denseNet],
