@@ -15,7 +15,7 @@
  *
  * Every run also prints, per preset, the useful FLOPs of a training step (2 × 3 × the forward MACs of
  * @lowprec/hwcost's count of the network × the batch), the GFLOP/s our fp32 step achieves, and its share of this
- * machine's sgemm peak (a 2048³ sgemm through the addon, OpenBLAS, the same threads and environment).
+ * machine's sgemm peak (a 2048³ sgemm through the addon, OpenBLAS, the same threads and environment; best of 5).
  * `--isa avx512,avx2[,portable]` runs all of it once per SIMD path, each in a child process with LOWPREC_SIMD set;
  * on the avx2 path also OPENBLAS_CORETYPE=Haswell, ONEDNN_MAX_CPU_ISA=AVX2, DNNL_MAX_CPU_ISA=AVX2 and (PyTorch)
  * ATEN_CPU_CAPABILITY=avx2, so that the libraries take their AVX2 kernels too (an AVX2 host emulated on an AVX-512
@@ -207,7 +207,7 @@ function usefulFlops(preset: NetworkPresetName): { flops: number; note: string }
   return { flops: 2 * 3 * spec * hyper.batch, note };
 }
 
-/** GFLOP/s of a 2048³ sgemm through the addon (OpenBLAS when linked), best of 3 after a warm-up call. */
+/** GFLOP/s of a 2048³ sgemm through the addon (OpenBLAS when linked), best of 5 after a warm-up call. */
 function sgemmPeak(): number {
   const n = 2048,
     be = getBackend();
@@ -221,7 +221,7 @@ function sgemmPeak(): number {
     b = fill(),
     c = new Float32Array(n * n);
   let best = Infinity;
-  for (let r = 0; r < 4; r++) {
+  for (let r = 0; r < 6; r++) {
     const t0 = performance.now();
     be.gemm({ m: n, n, k: n, a, b, c });
     if (r > 0) best = Math.min(best, (performance.now() - t0) / 1000);
@@ -400,7 +400,7 @@ console.log(
 const peak = sgemmPeak();
 console.log(
   `sgemm 2048³ through the addon (${info.blas ? "OpenBLAS" : "own kernel"}, ${info.threads} thread(s) of ours` +
-    `, OPENBLAS_NUM_THREADS=${process.env["OPENBLAS_NUM_THREADS"] ?? "unset"}): ${peak.toFixed(1)} GFLOP/s, best of 3`,
+    `, OPENBLAS_NUM_THREADS=${process.env["OPENBLAS_NUM_THREADS"] ?? "unset"}): ${peak.toFixed(1)} GFLOP/s, best of 5`,
 );
 
 const benches = new Map<string, Bench>();
