@@ -2,7 +2,9 @@
  * What a run records about where it ran. Two parts: the settings that change the bits of the result (the
  * backend, whether gemm goes through OpenBLAS and convolutions through oneDNN, the thread counts, which set the
  * order of floating-point sums, and OpenBLAS's kernel choice) and the rest (host, versions, command line),
- * recorded for provenance only.
+ * recorded for provenance only. The native kernels' SIMD path is in the first part although the addon's own kernels
+ * give the same bits on every path (tested in @lowprec/tensor): another path means another CPU or an instruction set
+ * limited by hand, where OpenBLAS and oneDNN may pick other kernels too, so a resume says so.
  */
 import { cpus, hostname } from "node:os";
 import { backendInfo } from "@lowprec/tensor";
@@ -21,6 +23,11 @@ export interface BitSettings {
   /** OPENBLAS_CORETYPE, when set (it selects OpenBLAS's kernels) */
   blasCoreType: string;
   cpu: string;
+  /**
+   * the native kernels' SIMD path ("avx512", "avx2", "portable"; "" for the TypeScript backend). Absent in records
+   * made before it was recorded: not compared then.
+   */
+  simd?: string;
 }
 
 export interface Environment {
@@ -56,6 +63,7 @@ export function bitSettings(env: NodeJS.ProcessEnv = process.env): BitSettings {
       : 0,
     blasCoreType: env["OPENBLAS_CORETYPE"] ?? "",
     cpu: cpus()[0]?.model.trim() ?? "unknown",
+    simd: info.simd ?? "",
   };
 }
 
@@ -83,9 +91,12 @@ export function currentEnvironment(command: readonly string[]): Environment {
   };
 }
 
-/** The bit settings that differ between a run's record and now, one phrase each (empty: none). */
+/**
+ * The bit settings that differ between a run's record and now, one phrase each (empty: none). A setting the record
+ * lacks (written before it was recorded) is not a difference.
+ */
 export function bitDifferences(recorded: BitSettings, now: BitSettings): string[] {
   return (Object.keys(now) as (keyof BitSettings)[])
-    .filter((k) => recorded[k] !== now[k])
+    .filter((k) => k in recorded && recorded[k] !== now[k])
     .map((k) => `${k} ${JSON.stringify(recorded[k])} → ${JSON.stringify(now[k])}`);
 }

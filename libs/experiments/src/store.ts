@@ -66,6 +66,7 @@ function backendOf(env: ConfigRecord["environment"]): BackendInfo {
     blas: b.blas,
     threads: b.threads,
     ...(b.conv ? { conv: b.conv as BackendInfo["conv"] } : {}),
+    ...(b.simd ? { simd: b.simd as BackendInfo["simd"] } : {}),
   };
 }
 

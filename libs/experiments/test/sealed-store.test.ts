@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { EpochMetrics } from "@lowprec/maxout";
 import { ManifestWriter } from "@lowprec/storage";
+import { backendInfo } from "@lowprec/tensor";
 import { expandRuns, loadExperiment, type PlannedRun } from "../src/definitions.js";
 import { currentEnvironment } from "../src/environment.js";
 import { MAX_STORED_SEEDS, storedRunDir, storedSeeds } from "../src/results.js";
@@ -101,6 +102,9 @@ describe("storedState", () => {
     expect(again.summary.bestEpoch).toBe(1);
     expect(again.summary.epochsDone).toBe(2);
     expect(again.note).toMatch(/^summary\.json is damaged \(.*\): summary re-derived from metrics$/);
+    // the backend as config.json recorded it (this process's), its conv and SIMD paths included
+    const { reason: _, ...info } = backendInfo();
+    expect(again.summary.backend).toEqual(info);
     // damaged metrics as well: nothing to re-derive from
     writeFileSync(join(dir, "metrics.json"), "[]\n");
     const bad = storedState(join(dataDir, "results"), twoEpochs);

@@ -5,14 +5,24 @@
  * This script installs nothing; without PyTorch it says so and reports our figures only.
  *
  *   npx tsx bench/epoch.ts [--preset P[,P…]]… [--batches N] [--rounds R] [--no-torch] [--profile]
+ *                          [--isa avx512,avx2[,portable]]
  *
  * Timing uses one synthetic batch of each data set's shape (the arithmetic does not depend on the values); an
  * epoch's time is extrapolated from N timed batches after warm-up batches, × floor(examples / batch). The 2 cores
  * are shared: ours fp32, ours dfxp, PyTorch fp32 and PyTorch dfxp are timed alternately, R rounds, the fastest
  * kept. PyTorch is timed with several torch / OpenBLAS thread settings in the first round, the best one after.
  * `--profile` then runs the steps again with LOWPREC_PROFILE=1 and prints ms per step per kernel group.
+ *
+ * Every run also prints, per preset, the useful FLOPs of a training step (2 × 3 × the forward MACs of
+ * @lowprec/hwcost's count of the network × the batch), the GFLOP/s our fp32 step achieves, and its share of this
+ * machine's sgemm peak (a 2048³ sgemm through the addon, OpenBLAS, the same threads and environment; best of 5).
+ * `--isa avx512,avx2[,portable]` runs all of it once per SIMD path, each in a child process with LOWPREC_SIMD set;
+ * on the avx2 path also OPENBLAS_CORETYPE=Haswell, ONEDNN_MAX_CPU_ISA=AVX2, DNNL_MAX_CPU_ISA=AVX2 and (PyTorch)
+ * ATEN_CPU_CAPABILITY=avx2, so that the libraries take their AVX2 kernels too (an AVX2 host emulated on an AVX-512
+ * one); then one table per path.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { countNetwork, loadNetworks, type LayerShape } from "@lowprec/hwcost";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -24,10 +34,13 @@ import {
   kernelProfile,
   poolOutputSize,
   resetKernelProfile,
+  SIMD_PATHS,
+  simdPaths,
   type KernelName,
   type KernelProfile,
+  type SimdPath,
 } from "@lowprec/tensor";
-import { Network, NETWORK_PRESETS, resolveConfig, type NetworkPresetName } from "../src/index.js";
+import { Network, NETWORK_PRESETS, resolveConfig, type NetworkPresetName, type NetworkSpec } from "../src/index.js";
 
 type Precision = "fp32" | "dfxp";
 const PRESETS = Object.keys(NETWORK_PRESETS) as NetworkPresetName[];
@@ -49,10 +62,10 @@ function positive(name: string): number | undefined {
   if (!/^[1-9][0-9]*$/.test(v)) throw new RangeError(`--${name} must be a positive integer, got "${v}"`);
   return Number(v);
 }
-const known = new Set(["--preset", "--batches", "--rounds", "--no-torch", "--profile"]);
+const known = new Set(["--preset", "--batches", "--rounds", "--no-torch", "--profile", "--isa"]);
 argv.forEach((a, i) => {
   if (a.startsWith("--") && !known.has(a)) throw new RangeError(`unknown option ${a} (known: ${[...known].join(" ")})`);
-  if (!a.startsWith("--") && !["--preset", "--batches", "--rounds"].includes(argv[i - 1] ?? ""))
+  if (!a.startsWith("--") && !["--preset", "--batches", "--rounds", "--isa"].includes(argv[i - 1] ?? ""))
     throw new RangeError(`unexpected argument "${a}"`);
 });
 const chosen = argv
@@ -66,6 +79,13 @@ const rounds = positive("rounds") ?? 2;
 const batchesOverride = positive("batches");
 const withTorch = !argv.includes("--no-torch");
 const withProfile = argv.includes("--profile");
+const isas = (value("isa") ?? "")
+  .split(",")
+  .map((p) => p.trim())
+  .filter((p) => p !== "");
+for (const p of isas)
+  if (!(SIMD_PATHS as readonly string[]).includes(p))
+    throw new RangeError(`--isa: unknown path "${p}" (known: ${SIMD_PATHS.join(", ")})`);
 
 /** Examples of one training epoch (the training split the trainer sees). */
 const EXAMPLES: Record<NetworkPresetName, number> = {
@@ -127,6 +147,86 @@ function steps(b: Bench, n: number): void {
 /** (maps, pooled height, pooled width) after each conv layer, as our layers computed them. */
 function convOutputShapes(net: Network): number[][] {
   return net.layers.flatMap((l) => ("outputShape" in l ? [[...(l.outputShape as readonly number[])]] : []));
+}
+
+// ** useful FLOPs per step (@lowprec/hwcost's MAC counts) and the machine's sgemm peak **
+
+/** The preset's network as @lowprec/hwcost counts it (conv at stride 1, its cuda-convnet pooling). */
+function hwcostLayers(spec: NetworkSpec): LayerShape[] {
+  let [c, h, w] = spec.input;
+  let values = c * h * w;
+  return spec.layers.map((l): LayerShape => {
+    if (l.kind === "maxout-conv") {
+      const pool = { size: l.poolSize, stride: l.poolStride };
+      const { maps, pieces, kernel, padding } = l;
+      const shape: LayerShape = {
+        kind: "conv",
+        inChannels: c,
+        height: h,
+        width: w,
+        maps,
+        pieces,
+        kernel,
+        padding,
+        stride: 1,
+        pool,
+      };
+      h = poolOutputSize(h + 2 * l.padding - l.kernel + 1, l.poolSize, l.poolStride);
+      w = poolOutputSize(w + 2 * l.padding - l.kernel + 1, l.poolSize, l.poolStride);
+      c = l.maps;
+      values = c * h * w;
+      return shape;
+    }
+    if (l.kind === "maxout-dense") {
+      const shape: LayerShape = { kind: "dense", inputs: values, units: l.units, pieces: l.pieces };
+      values = l.units;
+      return shape;
+    }
+    return { kind: "softmax", inputs: values, classes: l.classes };
+  });
+}
+
+/**
+ * Useful FLOPs of one training step: forward, input gradient and weight gradient, each as many MACs as the forward
+ * pass, 2 FLOPs per MAC, × the batch. The MACs are @lowprec/hwcost's count of the network in its networks.json, checked
+ * against the preset's NetworkSpec (the count of the spec is used, and said, where they differ).
+ */
+function usefulFlops(preset: NetworkPresetName): { flops: number; note: string } {
+  const { network, hyper } = NETWORK_PRESETS[preset];
+  const count = (layers: readonly LayerShape[]) =>
+    countNetwork({ layers, batch: hyper.batch, trainExamples: EXAMPLES[preset] }).forwardMacsPerExample;
+  const spec = count(hwcostLayers(network));
+  const entry = loadNetworks().networks.find((n) => n.id === preset);
+  const listed = entry === undefined ? undefined : count(entry.layers);
+  const note =
+    listed === spec
+      ? "hwcost networks.json"
+      : listed === undefined
+        ? "hwcost count of the preset (not in networks.json)"
+        : `hwcost count of the preset (networks.json: ${listed} MACs per example)`;
+  return { flops: 2 * 3 * spec * hyper.batch, note };
+}
+
+/** GFLOP/s of a 2048³ sgemm through the addon (OpenBLAS when linked), best of 5 after a warm-up call. */
+function sgemmPeak(): number {
+  const n = 2048,
+    be = getBackend();
+  let s = 99;
+  const fill = () =>
+    Float32Array.from({ length: n * n }, () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 4294967296 - 0.5;
+    });
+  const a = fill(),
+    b = fill(),
+    c = new Float32Array(n * n);
+  let best = Infinity;
+  for (let r = 0; r < 6; r++) {
+    const t0 = performance.now();
+    be.gemm({ m: n, n, k: n, a, b, c });
+    if (r > 0) best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return (2 * n ** 3) / best / 1e9;
 }
 
 // ** PyTorch: one worker process per OpenBLAS thread count (read when torch loads), one JSON job per line **
@@ -198,12 +298,110 @@ const load = (): string =>
     .map((v) => v.toFixed(2))
     .join(" ");
 const git = spawnSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim();
-const info = backendInfo();
-console.log(
+const machine = (): string =>
   `machine: ${cpus()[0]?.model ?? "?"}, ${cpus().length} cores; load average ${load()} (1, 5, 15 min)` +
-    `; ${new Date().toISOString()}${git ? `, commit ${git}` : ""}`,
-);
+  `; ${new Date().toISOString()}${git ? `, commit ${git}` : ""}`;
+/** A table with its first column left-aligned and the others right-aligned, two spaces in. */
+function printTable(rows: string[][]): void {
+  const w = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  for (const r of rows) console.log(`  ${r.map((v, c) => (c === 0 ? v.padEnd(w[c]!) : v.padStart(w[c]!))).join("  ")}`);
+}
+
+// ** --isa: this bench once per SIMD path, in child processes **
+
+/** The environment of a path's run beside LOWPREC_SIMD: on avx2, the libraries limited to their AVX2 kernels too. */
+const ISA_ENV: Record<SimdPath, Record<string, string>> = {
+  avx512: {},
+  avx2: {
+    OPENBLAS_CORETYPE: "Haswell",
+    ONEDNN_MAX_CPU_ISA: "AVX2",
+    DNNL_MAX_CPU_ISA: "AVX2",
+    ATEN_CPU_CAPABILITY: "avx2",
+  },
+  portable: {},
+};
+/** What a child run reports to the parent (one line on stdout, after this tag). */
+const JSON_TAG = "@@epoch-bench ";
+interface PathReport {
+  simd: string;
+  peak: number;
+  rows: { preset: string; fp32: number; dfxp: number; torch?: number; flops: number }[];
+}
+
+if (isas.length > 0) {
+  const runs = simdPaths();
+  for (const p of isas)
+    if (!(runs as string[]).includes(p))
+      throw new RangeError(`--isa: this machine does not run the ${p} kernels (it runs: ${runs.join(", ") || "none"})`);
+  const rest = argv.filter((a, i) => a !== "--isa" && argv[i - 1] !== "--isa");
+  console.log(machine());
+  console.log(`SIMD paths, one child process each: ${isas.join(", ")}`);
+  const reports: { path: string; env: string; report: PathReport }[] = [];
+  for (const path of isas as SimdPath[]) {
+    const env = { LOWPREC_SIMD: path, ...ISA_ENV[path] };
+    const envText = Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ");
+    console.log(`\n=== SIMD path ${path}: ${envText}`);
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...rest], {
+      env: { ...process.env, ...env, LOWPREC_BENCH_REPORT: "1" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let report: PathReport | undefined;
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    for await (const line of createInterface({ input: child.stdout }))
+      if (line.startsWith(JSON_TAG)) report = JSON.parse(line.slice(JSON_TAG.length)) as PathReport;
+      else console.log(`  ${line}`);
+    const code = await closed;
+    if (code !== 0 || report === undefined) throw new Error(`the ${path} run failed (exit ${String(code)})`);
+    reports.push({ path, env: envText, report });
+  }
+  console.log("\nms per training step by SIMD path (each the best of its rounds; the host's load moves them)");
+  for (const { path, env, report } of reports) {
+    console.log(`\n${path} (${env}); kernels ${report.simd}; sgemm peak ${report.peak.toFixed(1)} GFLOP/s`);
+    printTable([
+      [
+        "preset",
+        "ours fp32",
+        "ours dfxp",
+        "dfxp/fp32",
+        "PyTorch fp32",
+        "ours/PyTorch",
+        "GFLOP/step",
+        "GFLOP/s",
+        "of peak",
+      ],
+      ...report.rows.map((r) => [
+        r.preset,
+        `${(r.fp32 * 1000).toFixed(1)} ms`,
+        `${(r.dfxp * 1000).toFixed(1)} ms`,
+        `${(r.dfxp / r.fp32).toFixed(2)}×`,
+        r.torch === undefined ? "–" : `${(r.torch * 1000).toFixed(1)} ms`,
+        r.torch === undefined ? "–" : `${(r.fp32 / r.torch).toFixed(2)}×`,
+        (r.flops / 1e9).toFixed(2),
+        (r.flops / r.fp32 / 1e9).toFixed(1),
+        `${((100 * r.flops) / r.fp32 / 1e9 / report.peak).toFixed(0)} %`,
+      ]),
+    ]);
+  }
+  console.log(`\nload average at the end ${load()}`);
+  process.exit(0);
+}
+
+const info = backendInfo();
+console.log(machine());
 console.log(`lowprec backend ${describeBackend(info)}`);
+const isaVars = ["LOWPREC_SIMD", ...new Set(Object.values(ISA_ENV).flatMap((e) => Object.keys(e)))];
+const setVars = isaVars.filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
+console.log(
+  `SIMD path ${info.simd ?? "(none: TypeScript backend)"}` +
+    `; ${setVars.length ? setVars.join(" ") : "LOWPREC_SIMD and the libraries' ISA variables unset (their best)"}`,
+);
+const peak = sgemmPeak();
+console.log(
+  `sgemm 2048³ through the addon (${info.blas ? "OpenBLAS" : "own kernel"}, ${info.threads} thread(s) of ours` +
+    `, OPENBLAS_NUM_THREADS=${process.env["OPENBLAS_NUM_THREADS"] ?? "unset"}): ${peak.toFixed(1)} GFLOP/s, best of 5`,
+);
 
 const benches = new Map<string, Bench>();
 const bench = (p: NetworkPresetName, q: Precision): Bench => {
@@ -323,9 +521,7 @@ for (const preset of presets) {
     tf ? `${(f / tf.seconds).toFixed(2)}×` : "–",
   ]);
 }
-const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-for (const r of rows)
-  console.log(`  ${r.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join("  ")}`);
+printTable(rows);
 console.log(
   "  timed = warm-up + timed batches; dfxp/fp32 = our dfxp 10/12 over our fp32 (target ≤ 1.3×)" +
     "; ours/torch = our fp32 over PyTorch fp32 (target ≤ 1); torch dfxp = the same rounding written in PyTorch",
@@ -339,6 +535,41 @@ if (workers)
           return `${p} ${s.torch} torch thread(s), OPENBLAS_NUM_THREADS=${s.blas}`;
         }).join("; "),
     );
+
+// per training step, with the useful FLOPs: what fraction of the sgemm peak a step reaches
+const report: PathReport = { simd: info.simd ?? "ts", peak, rows: [] };
+const stepRows: string[][] = [
+  ["preset", "ours fp32", "ours dfxp", "dfxp/fp32", "PyTorch fp32", "ours/PyTorch", "GFLOP/step", "GFLOP/s", "of peak"],
+];
+const flopNotes = new Set<string>();
+for (const preset of presets) {
+  const step = (s: number) => s / epochBatches(preset);
+  const f = step(ours.get(`${preset}/fp32`)!),
+    d = step(ours.get(`${preset}/dfxp`)!);
+  const tf = theirs.get(`${preset}/fp32`);
+  const t = tf === undefined ? undefined : step(tf.seconds);
+  const { flops, note } = usefulFlops(preset);
+  flopNotes.add(`${preset}: ${note}`);
+  report.rows.push({ preset, fp32: f, dfxp: d, flops, ...(t !== undefined ? { torch: t } : {}) });
+  stepRows.push([
+    preset,
+    `${(f * 1000).toFixed(1)} ms`,
+    `${(d * 1000).toFixed(1)} ms`,
+    `${(d / f).toFixed(2)}×`,
+    t === undefined ? "–" : `${(t * 1000).toFixed(1)} ms`,
+    t === undefined ? "–" : `${(f / t).toFixed(2)}×`,
+    (flops / 1e9).toFixed(2),
+    (flops / f / 1e9).toFixed(1),
+    `${((100 * flops) / f / 1e9 / peak).toFixed(0)} %`,
+  ]);
+}
+console.log(`\nper training step (SIMD path ${report.simd}; sgemm peak ${peak.toFixed(1)} GFLOP/s)`);
+printTable(stepRows);
+console.log(
+  "  GFLOP/step = useful FLOPs of a step: 2 × 3 × forward MACs × batch (forward, input and weight gradients);" +
+    ` GFLOP/s and "of peak" for our fp32 step. MACs: ${[...flopNotes].join("; ")}`,
+);
+if (process.env["LOWPREC_BENCH_REPORT"] === "1") console.log(`${JSON_TAG}${JSON.stringify(report)}`);
 
 // ** per-kernel profile **
 

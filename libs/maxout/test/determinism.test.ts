@@ -8,6 +8,7 @@ import {
   train,
   type TrainResult,
 } from "../src/index.js";
+import { backendInfo, simdPaths, withSimd } from "@lowprec/tensor";
 import { convNet, denseNet, kernels, toyConfig, toySplits } from "./helpers.js";
 
 function bits(r: TrainResult): Uint32Array[] {
@@ -94,6 +95,23 @@ describe("determinism", () => {
     expect(out.scales.get(2)!.some((r) => r.flushRate > 0)).toBe(true);
     expect(out.scales.get(3)).toEqual(wholeOut.scales.get(3));
   });
+
+  // The native kernels' SIMD paths (avx512, avx2, portable: those this CPU runs) give the same bits: pooling, maxout,
+  // dropout, the fused rounding and the update all run on the path under test (gemm and convolutions do not change).
+  const paths = backendInfo().name === "native" ? simdPaths() : [];
+  for (const [label, net] of [
+    ["conv", convNet],
+    ["dense", denseNet],
+  ] as const)
+    for (const precision of ["fp32", "dfxp", "half"] as const)
+      it.runIf(paths.length > 1)(`${label} ${precision}: every SIMD path trains to the same bits`, () => {
+        const c = toyConfig(net, precision, { precision: { calibrationEpochs: 1, rounding: "stochastic" } });
+        const runs = paths.map((p) => train(c, toySplits(net.input), new MemoryOutput(), { kernels: withSimd(p) }));
+        for (const r of runs.slice(1)) {
+          expect(bits(r)).toEqual(bits(runs[0]!));
+          expect(errors(r)).toEqual(errors(runs[0]!));
+        }
+      });
 
   it("refuses to resume a checkpoint of another configuration", () => {
     const out = new MemoryOutput();

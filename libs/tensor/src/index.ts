@@ -5,12 +5,20 @@
  * @example
  * import { getBackend, backendInfo } from "@lowprec/tensor";
  * const be = getBackend();              // LOWPREC_BACKEND=ts|native, else native when built
- * console.log(backendInfo());           // { name: "native", blas: true, threads: 2 }
+ * console.log(backendInfo());           // { name: "native", blas: true, threads: 2, conv: "onednn", simd: "avx512" }
  * be.gemm({ m: 2, n: 2, k: 1, a: Float32Array.of(1, 2), b: Float32Array.of(3, 4), c: new Float32Array(4) });
  */
 export * from "./kernels.js";
 export { ShapeError, KernelNotImplementedError } from "./errors.js";
-export { getBackend, backendInfo, describeBackend, nativeAvailable, setNativeBlas } from "./registry.js";
+export {
+  getBackend,
+  backendInfo,
+  describeBackend,
+  nativeAvailable,
+  setNativeBlas,
+  simdPaths,
+  withSimd,
+} from "./registry.js";
 export {
   profileBackend,
   profilingEnabled,

@@ -395,11 +395,20 @@ export interface BackendInfo {
    * `im2col` = im2col + gemm (built without oneDNN, or switched off). Absent for `ts` (direct loops).
    */
   conv?: ConvPath;
+  /**
+   * native only: the instruction-set path of the addon's own kernels (pooling, maxout, dropout, quantize, the
+   * elementwise passes): `avx512`, `avx2` or `portable`; the best the CPU runs unless LOWPREC_SIMD chose one. Every
+   * path gives the same bits. Absent for `ts`.
+   */
+  simd?: SimdPath;
   /** why this backend is active when it is not the one asked for or the fastest (e.g. the addon failed to load) */
   reason?: string;
 }
 export type BackendName = "ts" | "native";
 export type ConvPath = "onednn" | "im2col";
+export type SimdPath = "avx512" | "avx2" | "portable";
+/** The SIMD paths, best first. */
+export const SIMD_PATHS: readonly SimdPath[] = ["avx512", "avx2", "portable"];
 
 /** A backend: its info plus the kernel table. */
 export interface Backend extends Kernels {

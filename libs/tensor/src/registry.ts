@@ -4,14 +4,21 @@
  * `backendInfo()` tells every training run what it runs on (name, whether gemm uses OpenBLAS, threads).
  * `LOWPREC_THREADS=n` sets the native backend's thread count (default: all cores); a value that is not an integer in
  * [1, MAX_THREADS] makes getBackend() throw, like an unknown LOWPREC_BACKEND.
+ * `LOWPREC_SIMD=avx512|avx2|portable` picks the native kernels' instruction-set path when the addon loads (default:
+ * the best the CPU runs); an unknown value, or a path the CPU lacks, makes getBackend() throw (one line, naming the
+ * paths that run here) instead of falling back to the TypeScript backend.
  */
-import type { Backend, BackendInfo, BackendName } from "./kernels.js";
+import { SIMD_PATHS, type Backend, type BackendInfo, type BackendName, type SimdPath } from "./kernels.js";
 import { TsBackend } from "./backends/ts.js";
 import { createNativeBackend, loadAddon, type Addon } from "./backends/native.js";
 import { withProfile } from "./profile.js";
 
 let addon: Addon | null | undefined;
 let addonError = "";
+/** the addon refused LOWPREC_SIMD (the message), or "" */
+let simdError = "";
+const simdBackends = new Map<SimdPath, Backend>();
+const SIMD_CHOICES = '"avx512", "avx2" or "portable"';
 let nativeBackend: Backend | undefined;
 let defaultBackend: Backend | undefined;
 let warned = false;
@@ -26,8 +33,20 @@ function tryAddon(): Addon | null {
   } catch (e) {
     addon = null;
     addonError = e instanceof Error ? e.message.split("\n")[0]! : String(e);
+    if ((e as { code?: unknown }).code === "LOWPREC_SIMD") simdError = addonError;
   }
   return addon;
+}
+
+/**
+ * Checks LOWPREC_SIMD: an unknown value throws (whichever backend); with `native` (the addon will run), so does a path
+ * the addon refused (the CPU lacks it).
+ */
+function checkSimdEnv(native: boolean): void {
+  const v = process.env["LOWPREC_SIMD"];
+  if (v !== undefined && v !== "" && !(SIMD_PATHS as readonly string[]).includes(v))
+    throw new RangeError(`LOWPREC_SIMD must be ${SIMD_CHOICES}, got "${v}"`);
+  if (native && tryAddon() === null && simdError !== "") throw new RangeError(simdError);
 }
 
 /**
@@ -55,6 +74,7 @@ export function nativeAvailable(): { available: boolean; reason?: string } {
 
 function native(reason?: string): Backend {
   threadsFromEnv(true);
+  checkSimdEnv(true);
   const a = tryAddon();
   if (a === null)
     throw new Error(
@@ -82,10 +102,11 @@ function rawBackend(name?: BackendName): Backend {
   if (name !== undefined) return parseName(name, "getBackend(name)") === "ts" ? TsBackend : native();
   if (defaultBackend) return defaultBackend;
   threadsFromEnv(true);
+  checkSimdEnv(false);
   const env = process.env["LOWPREC_BACKEND"];
   if (env !== undefined && env !== "") {
     defaultBackend = parseName(env, "LOWPREC_BACKEND") === "ts" ? TsBackend : native();
-  } else if (tryAddon() !== null) {
+  } else if (tryAddon() !== null || simdError !== "") {
     defaultBackend = native();
   } else {
     const reason = `native addon not available (${addonError})`;
@@ -104,14 +125,39 @@ export function backendInfo(): BackendInfo {
 }
 
 /**
- * The backend in words for a log line: "native (OpenBLAS, oneDNN convolutions), 2 thread(s)", "ts, 1 thread(s)".
+ * The backend in words for a log line: "native (OpenBLAS, oneDNN convolutions, avx512 kernels), 2 thread(s)",
+ * "ts, 1 thread(s)".
  */
 export function describeBackend(info: BackendInfo = backendInfo()): string {
-  const libs = [info.blas ? "OpenBLAS" : "", info.conv === "onednn" ? "oneDNN convolutions" : ""].filter(Boolean);
+  const libs = [
+    info.blas ? "OpenBLAS" : "",
+    info.conv === "onednn" ? "oneDNN convolutions" : "",
+    info.simd ? `${info.simd} kernels` : "",
+  ].filter(Boolean);
   return `${info.name}${libs.length ? ` (${libs.join(", ")})` : ""}, ${info.threads} thread(s)`;
 }
 
 /** For tests and benchmarks: force the native gemm to its own blocked kernel (false) or back to BLAS. */
 export function setNativeBlas(on: boolean): void {
   tryAddon()?.useBlas(on);
+}
+
+/** The SIMD paths the native kernels run on here, best first (none without the addon). */
+export function simdPaths(): SimdPath[] {
+  return tryAddon()?.info().simdSupported ?? [];
+}
+
+/**
+ * The native backend with its kernels on one SIMD path, whatever LOWPREC_SIMD chose (tests and benchmarks compare the
+ * paths in one process; a run takes its path from LOWPREC_SIMD). Throws when the addon is absent or the path does not
+ * run here.
+ */
+export function withSimd(path: SimdPath): Backend {
+  if (!(SIMD_PATHS as readonly string[]).includes(path))
+    throw new RangeError(`withSimd(path): path must be ${SIMD_CHOICES}, got "${String(path)}"`);
+  const a = tryAddon();
+  if (a === null) throw new Error(`@lowprec/tensor: withSimd("${path}"): the addon did not load (${addonError})`);
+  let be = simdBackends.get(path);
+  if (be === undefined) simdBackends.set(path, (be = createNativeBackend(a, undefined, path)));
+  return withProfile(be);
 }

@@ -13,11 +13,13 @@ import {
   nativeAvailable,
   poolOutputSize,
   TsBackend,
+  withSimd,
+  type Backend,
   type Conv2dShape,
   type MaxPoolShape,
 } from "../src/index.js";
 import { loadAddon } from "../src/backends/native.js";
-import { firstBitDifference, randomArray, rng } from "./helpers.js";
+import { firstBitDifference, randomArray, rng, SIMD } from "./helpers.js";
 
 const available = nativeAvailable().available;
 const addon = available ? loadAddon() : undefined;
@@ -211,105 +213,114 @@ describe.skipIf(!available)("native convolution paths", () => {
   });
 });
 
-describe.skipIf(!available)("native max pooling fast paths == reference, bit for bit", () => {
-  it("hand-computed windows: ceil mode clips the last window; ties route to every equal position", () => {
-    // 6×6 plane x[r][c] = 6r + c, size 3, stride 2: 3 windows per axis starting at 0, 2, 4 (the last one 2 wide)
-    const x = Float32Array.from({ length: 36 }, (_, i) => i);
-    const shape: MaxPoolShape = { batch: 1, channels: 1, height: 6, width: 6, size: 3, stride: 2 };
-    expect(poolOutputSize(6, 3, 2)).toBe(3);
-    const y = new Float32Array(9),
-      arg = new Int32Array(9);
-    nb().maxPoolForward({ ...shape, x, y, argmax: arg });
-    // the max of each window is its bottom-right position: rows/cols 2, 4, 5
-    const last = [2, 4, 5];
-    for (let i = 0; i < 3; i++)
-      for (let j = 0; j < 3; j++) {
-        expect(arg[i * 3 + j]).toBe(6 * last[i]! + last[j]!);
-        expect(y[i * 3 + j]).toBe(6 * last[i]! + last[j]!);
-      }
-    // a constant 4×4 plane, size 2, stride 1: every position ties in every window covering it
-    const flat = new Float32Array(16).fill(0.5);
-    const s2: MaxPoolShape = { batch: 1, channels: 1, height: 4, width: 4, size: 2, stride: 1 };
-    const a2 = new Int32Array(9),
-      y2 = new Float32Array(9),
-      dx = new Float32Array(16);
-    nb().maxPoolForward({ ...s2, x: flat, y: y2, argmax: a2 });
-    expect([...a2]).toEqual([0, 1, 2, 4, 5, 6, 8, 9, 10]); // the first position of each window
-    nb().maxPoolBackward({ ...s2, x: flat, argmax: a2, dy: new Float32Array(9).fill(1), dx, ties: "all" });
-    expect([...dx]).toEqual([1, 2, 2, 1, 2, 4, 4, 2, 2, 4, 4, 2, 1, 2, 2, 1]);
-    nb().maxPoolBackward({ ...s2, x: flat, argmax: a2, dy: new Float32Array(9).fill(1), dx, ties: "first" });
-    expect([...dx]).toEqual([1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0]);
-  });
+// on every SIMD path: AVX-512 (16 windows at a time), AVX2 (8) and the plain loops
+for (const path of SIMD)
+  describe(`native max pooling fast paths [${path}] == reference, bit for bit`, () => {
+    const nb = (): Backend => withSimd(path);
 
-  // Values on a coarse grid (ties), with NaN, ±0 and ±Infinity sprinkled in.
-  const special = [Number.NaN, 0, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
-  const data = (n: number, r: () => number, specials: boolean) =>
-    Float32Array.from({ length: n }, () => {
-      const u = r();
-      if (specials && u < 0.04) return special[Math.floor(r() * special.length)]!;
-      return Math.round((r() * 2 - 1) * 3) / 2;
+    it("hand-computed windows: ceil mode clips the last window; ties route to every equal position", () => {
+      // 6×6 plane x[r][c] = 6r + c, size 3, stride 2: 3 windows per axis starting at 0, 2, 4 (the last one 2 wide)
+      const x = Float32Array.from({ length: 36 }, (_, i) => i);
+      const shape: MaxPoolShape = { batch: 1, channels: 1, height: 6, width: 6, size: 3, stride: 2 };
+      expect(poolOutputSize(6, 3, 2)).toBe(3);
+      const y = new Float32Array(9),
+        arg = new Int32Array(9);
+      nb().maxPoolForward({ ...shape, x, y, argmax: arg });
+      // the max of each window is its bottom-right position: rows/cols 2, 4, 5
+      const last = [2, 4, 5];
+      for (let i = 0; i < 3; i++)
+        for (let j = 0; j < 3; j++) {
+          expect(arg[i * 3 + j]).toBe(6 * last[i]! + last[j]!);
+          expect(y[i * 3 + j]).toBe(6 * last[i]! + last[j]!);
+        }
+      // a constant 4×4 plane, size 2, stride 1: every position ties in every window covering it
+      const flat = new Float32Array(16).fill(0.5);
+      const s2: MaxPoolShape = { batch: 1, channels: 1, height: 4, width: 4, size: 2, stride: 1 };
+      const a2 = new Int32Array(9),
+        y2 = new Float32Array(9),
+        dx = new Float32Array(16);
+      nb().maxPoolForward({ ...s2, x: flat, y: y2, argmax: a2 });
+      expect([...a2]).toEqual([0, 1, 2, 4, 5, 6, 8, 9, 10]); // the first position of each window
+      nb().maxPoolBackward({ ...s2, x: flat, argmax: a2, dy: new Float32Array(9).fill(1), dx, ties: "all" });
+      expect([...dx]).toEqual([1, 2, 2, 1, 2, 4, 4, 2, 2, 4, 4, 2, 1, 2, 2, 1]);
+      nb().maxPoolBackward({ ...s2, x: flat, argmax: a2, dy: new Float32Array(9).fill(1), dx, ties: "first" });
+      expect([...dx]).toEqual([1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0]);
     });
 
-  const shapes: [number, number, number, number, number, number][] = [
-    [2, 5, 21, 21, 4, 2], // MNIST first layer: permute path, clipped last window
-    [1, 3, 32, 32, 3, 2], // CIFAR first layer: 16 windows per row, 32 columns (two registers)
-    [2, 7, 9, 9, 4, 2], // MNIST second layer
-    [1, 2, 6, 6, 2, 2], // size = stride
-    [1, 3, 40, 37, 4, 3], // rows wider than 32: gather path
-    [1, 2, 9, 70, 3, 2], // more than 16 windows per row: several 16-wide chunks, reference backward
-    [1, 1, 140, 5, 3, 2], // more than 64 output rows: reference backward
-    [2, 3, 10, 11, 1, 3], // size < stride: positions no window covers get 0
-    [1, 2, 11, 13, 2, 3], // size < stride, clipped
-    [1, 1, 3, 2, 5, 2], // image smaller than one window: a single clipped window
-    [1, 1, 1, 1, 3, 2],
-    [3, 4, 17, 17, 5, 1], // stride 1, heavy overlap
-    [0, 2, 5, 5, 3, 2], // batch 0
-  ];
-  for (const [N, C, H, W, size, stride] of shapes)
-    for (const specials of [false, true])
-      it(`${N}×${C}×${H}×${W}, ${size}/${stride}${specials ? ", with NaN/±0/±Inf" : ""}`, () => {
-        const r = rng(H * 131 + W * 7 + size + (specials ? 1 : 0));
-        const x = data(N * C * H * W, r, specials);
-        const shape: MaxPoolShape = { batch: N, channels: C, height: H, width: W, size, stride };
-        const n = N * C * poolOutputSize(H, size, stride) * poolOutputSize(W, size, stride);
-        const y1 = new Float32Array(n),
-          y2 = new Float32Array(n),
-          a1 = new Int32Array(n),
-          a2 = new Int32Array(n);
-        TsBackend.maxPoolForward({ ...shape, x, y: y1, argmax: a1 });
-        nb().maxPoolForward({ ...shape, x, y: y2, argmax: a2 });
-        expect(firstBitDifference(y1, y2)).toBe(-1);
-        expect([...a2]).toEqual([...a1]);
-        const dy = randomArray(n, r);
-        for (const ties of ["all", "first"] as const) {
-          const d1 = new Float32Array(x.length),
-            d2 = new Float32Array(x.length).fill(Number.NaN);
-          TsBackend.maxPoolBackward({ ...shape, x, argmax: a1, dy, dx: d1, ties });
-          nb().maxPoolBackward({ ...shape, x, argmax: a1, dy, dx: d2, ties });
-          expect(firstBitDifference(d1, d2), ties).toBe(-1);
-        }
+    // Values on a coarse grid (ties), with NaN, ±0 and ±Infinity sprinkled in.
+    const special = [Number.NaN, 0, -0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+    const data = (n: number, r: () => number, specials: boolean) =>
+      Float32Array.from({ length: n }, () => {
+        const u = r();
+        if (specials && u < 0.04) return special[Math.floor(r() * special.length)]!;
+        return Math.round((r() * 2 - 1) * 3) / 2;
       });
-});
 
-describe.skipIf(!available)("native dropout mask: the integer threshold test (blocks of draws)", () => {
-  it("keeps exactly the draws below keepProb·2^32, also when a draw equals it, across a 2^32 counter step", () => {
-    const seed = 1234,
-      counter = 2 ** 32 - 1500,
-      n = 5000;
-    const draws = Array.from({ length: n }, (_, i) => randomBits(seed, counter + i));
-    // thresholds on a draw (equal: not kept), half a step above it (kept), and plain fractions
-    const probe = draws[2222]!;
-    for (const keepProb of [probe / 2 ** 32, (probe + 0.5) / 2 ** 32, 0.2, 0.5, 1 - 2 ** -40]) {
-      const mask = new Uint8Array(n),
-        rng = { seed, counter };
-      nb().dropoutMask({ mask, keepProb, rng });
-      expect(rng.counter).toBe(counter + n);
-      for (let i = 0; i < n; i++) if (mask[i] !== (draws[i]! < keepProb * 2 ** 32 ? 1 : 0)) expect(i).toBe(-1);
-    }
-    const mask = new Uint8Array(n);
-    nb().dropoutMask({ mask, keepProb: probe / 2 ** 32, rng: { seed, counter } });
-    expect(mask[2222]).toBe(0);
-    nb().dropoutMask({ mask, keepProb: (probe + 0.5) / 2 ** 32, rng: { seed, counter } });
-    expect(mask[2222]).toBe(1);
+    const shapes: [number, number, number, number, number, number][] = [
+      [2, 5, 21, 21, 4, 2], // MNIST first layer: permute path, clipped last window
+      [1, 3, 32, 32, 3, 2], // CIFAR first layer: 16 windows per row, 32 columns (two AVX-512 or four AVX2 registers)
+      [2, 7, 9, 9, 4, 2], // MNIST second layer
+      [1, 2, 6, 6, 2, 2], // size = stride
+      [1, 3, 40, 37, 4, 3], // rows wider than 32: gather path
+      [2, 3, 12, 12, 3, 2], // 12 columns: two AVX2 registers, the second one partly masked
+      [1, 2, 9, 7, 2, 2], // 7 columns: one AVX2 register
+      [1, 2, 9, 70, 3, 2], // more than 16 windows per row: several 16-wide chunks, reference backward
+      [1, 1, 140, 5, 3, 2], // more than 64 output rows: reference backward
+      [2, 3, 10, 11, 1, 3], // size < stride: positions no window covers get 0
+      [1, 2, 11, 13, 2, 3], // size < stride, clipped
+      [1, 1, 3, 2, 5, 2], // image smaller than one window: a single clipped window
+      [1, 1, 1, 1, 3, 2],
+      [3, 4, 17, 17, 5, 1], // stride 1, heavy overlap
+      [0, 2, 5, 5, 3, 2], // batch 0
+    ];
+    for (const [N, C, H, W, size, stride] of shapes)
+      for (const specials of [false, true])
+        it(`${N}×${C}×${H}×${W}, ${size}/${stride}${specials ? ", with NaN/±0/±Inf" : ""}`, () => {
+          const r = rng(H * 131 + W * 7 + size + (specials ? 1 : 0));
+          const x = data(N * C * H * W, r, specials);
+          const shape: MaxPoolShape = { batch: N, channels: C, height: H, width: W, size, stride };
+          const n = N * C * poolOutputSize(H, size, stride) * poolOutputSize(W, size, stride);
+          const y1 = new Float32Array(n),
+            y2 = new Float32Array(n),
+            a1 = new Int32Array(n),
+            a2 = new Int32Array(n);
+          TsBackend.maxPoolForward({ ...shape, x, y: y1, argmax: a1 });
+          nb().maxPoolForward({ ...shape, x, y: y2, argmax: a2 });
+          expect(firstBitDifference(y1, y2)).toBe(-1);
+          expect([...a2]).toEqual([...a1]);
+          const dy = randomArray(n, r);
+          for (const ties of ["all", "first"] as const) {
+            const d1 = new Float32Array(x.length),
+              d2 = new Float32Array(x.length).fill(Number.NaN);
+            TsBackend.maxPoolBackward({ ...shape, x, argmax: a1, dy, dx: d1, ties });
+            nb().maxPoolBackward({ ...shape, x, argmax: a1, dy, dx: d2, ties });
+            expect(firstBitDifference(d1, d2), ties).toBe(-1);
+          }
+        });
   });
-});
+
+for (const path of SIMD)
+  describe(`native dropout mask [${path}]: the integer threshold test (blocks of draws)`, () => {
+    const nb = (): Backend => withSimd(path);
+
+    it("keeps exactly the draws below keepProb·2^32, also when a draw equals it, across a 2^32 counter step", () => {
+      const seed = 1234,
+        counter = 2 ** 32 - 1500,
+        n = 5000;
+      const draws = Array.from({ length: n }, (_, i) => randomBits(seed, counter + i));
+      // thresholds on a draw (equal: not kept), half a step above it (kept), and plain fractions
+      const probe = draws[2222]!;
+      for (const keepProb of [probe / 2 ** 32, (probe + 0.5) / 2 ** 32, 0.2, 0.5, 1 - 2 ** -40]) {
+        const mask = new Uint8Array(n),
+          rng = { seed, counter };
+        nb().dropoutMask({ mask, keepProb, rng });
+        expect(rng.counter).toBe(counter + n);
+        for (let i = 0; i < n; i++) if (mask[i] !== (draws[i]! < keepProb * 2 ** 32 ? 1 : 0)) expect(i).toBe(-1);
+      }
+      const mask = new Uint8Array(n);
+      nb().dropoutMask({ mask, keepProb: probe / 2 ** 32, rng: { seed, counter } });
+      expect(mask[2222]).toBe(0);
+      nb().dropoutMask({ mask, keepProb: (probe + 0.5) / 2 ** 32, rng: { seed, counter } });
+      expect(mask[2222]).toBe(1);
+    });
+  });

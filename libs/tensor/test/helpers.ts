@@ -1,6 +1,15 @@
 /** Test helpers: run one suite on every available backend, seeded data, bit-pattern comparison. */
 import { describe, beforeAll, afterAll } from "vitest";
-import { getBackend, nativeAvailable, setNativeBlas, TsBackend, type Backend } from "../src/index.js";
+import {
+  getBackend,
+  nativeAvailable,
+  setNativeBlas,
+  simdPaths,
+  TsBackend,
+  withSimd,
+  type Backend,
+  type SimdPath,
+} from "../src/index.js";
 
 export interface BackendCase {
   label: string;
@@ -12,7 +21,14 @@ export interface BackendCase {
 const native = nativeAvailable();
 if (!native.available) console.log(`native backend tests SKIPPED: the addon is not built (${native.reason})`);
 
-/** ts, native (BLAS gemm if linked) and native with its own blocked gemm. */
+/** The SIMD paths the native kernels run on here, best first (none without the addon). */
+export const SIMD: SimdPath[] = native.available ? simdPaths() : [];
+const defaultSimd = native.available ? getBackend("native").info.simd : undefined;
+
+/**
+ * ts, native (BLAS gemm if linked; its SIMD path the default one), native with its own blocked gemm, and native on
+ * each other SIMD path.
+ */
 export const BACKENDS: BackendCase[] = [
   { label: "ts", backend: () => TsBackend },
   ...(native.available
@@ -26,6 +42,7 @@ export const BACKENDS: BackendCase[] = [
         },
       ]
     : []),
+  ...SIMD.filter((p) => p !== defaultSimd).map((p) => ({ label: `native [${p}]`, backend: () => withSimd(p) })),
 ];
 
 /** Writes a suite once; runs it on every backend of BACKENDS. */

@@ -25,11 +25,12 @@ import {
   poolOutputSize,
   setNativeBlas,
   TsBackend,
+  withSimd,
   type Backend,
   type QuantizeSpec,
 } from "../src/index.js";
 import { loadAddon } from "../src/backends/native.js";
-import { firstBitDifference, randomArray, rng } from "./helpers.js";
+import { firstBitDifference, randomArray, rng, SIMD } from "./helpers.js";
 
 /** Nonzero finite inputs whose result is ±0, counted from the arrays: what stats.flushed must say. */
 function flushedIn(x: Float32Array, y: Float32Array): number {
@@ -144,128 +145,128 @@ function edgeValues(c: Case, r: () => number): Float32Array {
   return out;
 }
 
-describe.skipIf(!available)("parity: native quantize == @lowprec/formats quantize, bit for bit", () => {
-  const nb = (): Backend => getBackend("native");
-  for (const c of CASES)
-    for (const rounding of MODES)
-      it(`${c.label}, ${rounding}`, () => {
-        const x = edgeValues(c, rng(c.label.length * 31 + rounding.length));
-        for (const counter of [0, 2 ** 32 - 100, 2 ** 45 + 3]) {
-          const want = new Float32Array(x.length),
-            got = new Float32Array(x.length);
-          const s1 = { seed: 1234, counter },
-            s2 = { seed: 1234, counter };
-          const ref = quantize(x, c.format, { rounding, integerBits: c.integerBits, rng: s1, out: want }).stats;
-          const stats = nb().quantize({ x, y: got, format: c.format, rounding, integerBits: c.integerBits, rng: s2 });
-          const i = firstBitDifference(want, got);
-          expect(i, i < 0 ? "" : `x=${x[i]} want ${want[i]} got ${got[i]}`).toBe(-1);
-          expect(stats).toEqual(ref);
-          expect(ref.flushed).toBe(flushedIn(x, want));
-          expect(ref.zeros).toBe(zerosIn(x));
-          // every format but identity flushes some of the edge values (below half a step or a subnormal)
-          if (c.format.kind !== "identity") expect(ref.flushed).toBeGreaterThan(0);
-          expect(s2.counter).toBe(s1.counter);
-        }
-        // in place gives the same bits
-        const inPlace = x.slice(),
-          want = quantize(x, c.format, {
+// Every SIMD path of the native kernels (the default one and the others, through withSimd).
+for (const path of SIMD)
+  describe(`parity [${path}]: native quantize == @lowprec/formats quantize, bit for bit`, () => {
+    const nb = (): Backend => withSimd(path);
+    for (const c of CASES)
+      for (const rounding of MODES)
+        it(`${c.label}, ${rounding}`, () => {
+          const x = edgeValues(c, rng(c.label.length * 31 + rounding.length));
+          for (const counter of [0, 2 ** 32 - 100, 2 ** 45 + 3]) {
+            const want = new Float32Array(x.length),
+              got = new Float32Array(x.length);
+            const s1 = { seed: 1234, counter },
+              s2 = { seed: 1234, counter };
+            const ref = quantize(x, c.format, { rounding, integerBits: c.integerBits, rng: s1, out: want }).stats;
+            const stats = nb().quantize({ x, y: got, format: c.format, rounding, integerBits: c.integerBits, rng: s2 });
+            const i = firstBitDifference(want, got);
+            expect(i, i < 0 ? "" : `x=${x[i]} want ${want[i]} got ${got[i]}`).toBe(-1);
+            expect(stats).toEqual(ref);
+            expect(ref.flushed).toBe(flushedIn(x, want));
+            expect(ref.zeros).toBe(zerosIn(x));
+            // every format but identity flushes some of the edge values (below half a step or a subnormal)
+            if (c.format.kind !== "identity") expect(ref.flushed).toBeGreaterThan(0);
+            expect(s2.counter).toBe(s1.counter);
+          }
+          // in place gives the same bits
+          const inPlace = x.slice(),
+            want = quantize(x, c.format, {
+              rounding,
+              integerBits: c.integerBits,
+              rng: { seed: 9, counter: 0 },
+              out: new Float32Array(x.length),
+            }).out as Float32Array;
+          nb().quantize({
+            x: inPlace,
+            format: c.format,
             rounding,
             integerBits: c.integerBits,
             rng: { seed: 9, counter: 0 },
-            out: new Float32Array(x.length),
-          }).out as Float32Array;
-        nb().quantize({
-          x: inPlace,
-          format: c.format,
-          rounding,
-          integerBits: c.integerBits,
-          rng: { seed: 9, counter: 0 },
+          });
+          expect(firstBitDifference(want, inPlace)).toBe(-1);
         });
-        expect(firstBitDifference(want, inPlace)).toBe(-1);
-      });
 
-  // binary16 with nearest-even has its own 8-lane kernel (F16C) when the CPU has it: every length class
-  // (shorter than a vector, exactly one, a ragged tail, several threads), unaligned starts, in place, and a
-  // sweep of float32 patterns over every sign, exponent and top-10 mantissa bits with the 13 low bits at a
-  // tie, either side of it, zero and random, plus the ties of the subnormal range (odd multiples of 2^-25).
-  it("binary16, nearest-even: lengths 1..100003, ragged tails, unaligned, in place, every exponent and tie", () => {
-    const r = rng(16);
-    const edges = edgeValues({ format: binary16, label: "binary16" }, r);
-    const sweep = new Uint32Array(2 ** 19 + 2 * 4097);
-    const low = [0, 0x1000, 0x0fff, 0x1001];
-    for (let h = 0; h < 2 ** 19; h++)
-      sweep[h] = ((h << 13) | (h % 5 < 4 ? low[h % 5]! : Math.floor(r() * 0x2000))) >>> 0;
-    const subs = new Float32Array(sweep.buffer, 2 ** 19 * 4);
-    for (let k = 0; k <= 4096; k++) {
-      subs[2 * k] = k * 2 ** -25;
-      subs[2 * k + 1] = -k * 2 ** -25;
-    }
-    const subBits = new Uint32Array(sweep.buffer, 2 ** 19 * 4);
-    // a float32 ulp off the tie (or off 0)
-    for (let k = 0; k < subBits.length; k += 3) subBits[k] = subBits[k]! + (k % 2 === 0 ? 1 : -1);
-    const pool = new Float32Array(edges.length + sweep.length);
-    pool.set(edges);
-    pool.set(new Float32Array(sweep.buffer), edges.length);
-    const check = (x: Float32Array, what: string) => {
+    // binary16 with nearest-even has its own 8-lane kernel (F16C) when the CPU has it: every length class
+    // (shorter than a vector, exactly one, a ragged tail, several threads), unaligned starts, in place, and a
+    // sweep of float32 patterns over every sign, exponent and top-10 mantissa bits with the 13 low bits at a
+    // tie, either side of it, zero and random, plus the ties of the subnormal range (odd multiples of 2^-25).
+    it("binary16, nearest-even: lengths 1..100003, ragged tails, unaligned, in place, every exponent and tie", () => {
+      const r = rng(16);
+      const edges = edgeValues({ format: binary16, label: "binary16" }, r);
+      const sweep = new Uint32Array(2 ** 19 + 2 * 4097);
+      const low = [0, 0x1000, 0x0fff, 0x1001];
+      for (let h = 0; h < 2 ** 19; h++)
+        sweep[h] = ((h << 13) | (h % 5 < 4 ? low[h % 5]! : Math.floor(r() * 0x2000))) >>> 0;
+      const subs = new Float32Array(sweep.buffer, 2 ** 19 * 4);
+      for (let k = 0; k <= 4096; k++) {
+        subs[2 * k] = k * 2 ** -25;
+        subs[2 * k + 1] = -k * 2 ** -25;
+      }
+      const subBits = new Uint32Array(sweep.buffer, 2 ** 19 * 4);
+      // a float32 ulp off the tie (or off 0)
+      for (let k = 0; k < subBits.length; k += 3) subBits[k] = subBits[k]! + (k % 2 === 0 ? 1 : -1);
+      const pool = new Float32Array(edges.length + sweep.length);
+      pool.set(edges);
+      pool.set(new Float32Array(sweep.buffer), edges.length);
+      const check = (x: Float32Array, what: string) => {
+        const want = new Float32Array(x.length),
+          got = new Float32Array(x.length);
+        const ref = quantize(x, binary16, { rounding: "nearest-even", out: want }).stats;
+        const stats = nb().quantize({ x, y: got, format: binary16, rounding: "nearest-even" });
+        const i = firstBitDifference(want, got);
+        expect(i, i < 0 ? "" : `${what}: x=${x[i]} want ${want[i]} got ${got[i]}`).toBe(-1);
+        expect(stats, what).toEqual(ref);
+        expect(ref.flushed, what).toBe(flushedIn(x, want));
+        expect(ref.zeros, what).toBe(zerosIn(x));
+        const inPlace = x.slice();
+        expect(nb().quantize({ x: inPlace, format: binary16, rounding: "nearest-even" }), what).toEqual(ref);
+        expect(firstBitDifference(want, inPlace), `${what} in place`).toBe(-1);
+        return ref.flushed;
+      };
+      for (const len of [1, 2, 7, 8, 9, 15, 16, 17, 31, 1000, 100_003])
+        for (const start of [0, 1, 3, edges.length - len, pool.length - len - 5])
+          if (start >= 0) check(pool.subarray(start, start + len), `length ${len} at ${start}`);
+      expect(check(pool, `the whole pool (${pool.length})`)).toBeGreaterThan(0);
+      // the NaN inputs' counts and canonical NaN, and Inf overflow counts, in a short ragged array; 2^-25 (the tie
+      // of binary16's smallest subnormal 2^-24) and 1e-45 flush to zero, −3·2^-25 does not
+      expect(
+        check(
+          Float32Array.of(NaN, -Infinity, 65520, -65519.99, 32752, 32751.9, 2 ** -25, -(2 ** -25) * 3, 1e-45),
+          "specials",
+        ),
+      ).toBe(2);
+    });
+
+    it("binary16, nearest-even fused into a kernel (scale) equals the reference quantize", () => {
+      const r = rng(17),
+        n = 100_003;
+      const x = Float32Array.from({ length: n }, () => (r() < 0.5 ? -1 : 1) * 2 ** (r() * 50 - 30) * (1 + r()));
+      x[5] = NaN;
+      x[n - 1] = Infinity;
+      x[n - 2] = 65520 * 3;
+      const q = { format: binary16, rounding: "nearest-even" as const };
+      const want = new Float32Array(n),
+        got = new Float32Array(n);
+      const ref = TsBackend.scale({ alpha: 1 / 3, x, y: want, quantize: q });
+      const st = nb().scale({ alpha: 1 / 3, x, y: got, quantize: q });
+      expect(firstBitDifference(want, got)).toBe(-1);
+      expect(st).toEqual(ref);
+    });
+
+    it("a large array splits across threads with the same bits and stats (stochastic)", () => {
+      const x = randomArray(300_001, rng(5), 40);
+      const q = { format: fixed({ bits: 10, integerBits: 3 }), rounding: "stochastic" as const };
       const want = new Float32Array(x.length),
         got = new Float32Array(x.length);
-      const ref = quantize(x, binary16, { rounding: "nearest-even", out: want }).stats;
-      const stats = getBackend("native").quantize({ x, y: got, format: binary16, rounding: "nearest-even" });
-      const i = firstBitDifference(want, got);
-      expect(i, i < 0 ? "" : `${what}: x=${x[i]} want ${want[i]} got ${got[i]}`).toBe(-1);
-      expect(stats, what).toEqual(ref);
-      expect(ref.flushed, what).toBe(flushedIn(x, want));
-      expect(ref.zeros, what).toBe(zerosIn(x));
-      const inPlace = x.slice();
-      expect(getBackend("native").quantize({ x: inPlace, format: binary16, rounding: "nearest-even" }), what).toEqual(
-        ref,
-      );
-      expect(firstBitDifference(want, inPlace), `${what} in place`).toBe(-1);
-      return ref.flushed;
-    };
-    for (const len of [1, 2, 7, 8, 9, 15, 16, 17, 31, 1000, 100_003])
-      for (const start of [0, 1, 3, edges.length - len, pool.length - len - 5])
-        if (start >= 0) check(pool.subarray(start, start + len), `length ${len} at ${start}`);
-    expect(check(pool, `the whole pool (${pool.length})`)).toBeGreaterThan(0);
-    // the NaN inputs' counts and canonical NaN, and Inf overflow counts, in a short ragged array; 2^-25 (the tie
-    // of binary16's smallest subnormal 2^-24) and 1e-45 flush to zero, −3·2^-25 does not
-    expect(
-      check(
-        Float32Array.of(NaN, -Infinity, 65520, -65519.99, 32752, 32751.9, 2 ** -25, -(2 ** -25) * 3, 1e-45),
-        "specials",
-      ),
-    ).toBe(2);
+      const ref = TsBackend.quantize({ x, y: want, ...q, rng: { seed: 3, counter: 11 } });
+      const st = nb().quantize({ x, y: got, ...q, rng: { seed: 3, counter: 11 } });
+      expect(firstBitDifference(want, got)).toBe(-1);
+      expect(st).toEqual(ref);
+      expect(st.flushed).toBe(flushedIn(x, want));
+      expect(st.flushed).toBeGreaterThan(0);
+    });
   });
-
-  it("binary16, nearest-even fused into a kernel (scale) equals the reference quantize", () => {
-    const r = rng(17),
-      n = 100_003;
-    const x = Float32Array.from({ length: n }, () => (r() < 0.5 ? -1 : 1) * 2 ** (r() * 50 - 30) * (1 + r()));
-    x[5] = NaN;
-    x[n - 1] = Infinity;
-    x[n - 2] = 65520 * 3;
-    const q = { format: binary16, rounding: "nearest-even" as const };
-    const want = new Float32Array(n),
-      got = new Float32Array(n);
-    const ref = TsBackend.scale({ alpha: 1 / 3, x, y: want, quantize: q });
-    const st = getBackend("native").scale({ alpha: 1 / 3, x, y: got, quantize: q });
-    expect(firstBitDifference(want, got)).toBe(-1);
-    expect(st).toEqual(ref);
-  });
-
-  it("a large array splits across threads with the same bits and stats (stochastic)", () => {
-    const x = randomArray(300_001, rng(5), 40);
-    const q = { format: fixed({ bits: 10, integerBits: 3 }), rounding: "stochastic" as const };
-    const want = new Float32Array(x.length),
-      got = new Float32Array(x.length);
-    const ref = TsBackend.quantize({ x, y: want, ...q, rng: { seed: 3, counter: 11 } });
-    const st = nb().quantize({ x, y: got, ...q, rng: { seed: 3, counter: 11 } });
-    expect(firstBitDifference(want, got)).toBe(-1);
-    expect(st).toEqual(ref);
-    expect(st.flushed).toBe(flushedIn(x, want));
-    expect(st.flushed).toBeGreaterThan(0);
-  });
-});
 
 /** Max over elements of |got − want| / bound; must be ≤ 1. */
 function boundRatio(got: Float32Array, want: Float32Array, absRef: Float32Array, k: number): number {
@@ -395,9 +396,9 @@ describe.skipIf(!available)("parity: native gemm and conv within the float32 bou
   });
 });
 
-describe.skipIf(!available)(
-  "parity: native layer and elementwise kernels == reference, bit for bit (with fused stochastic quantize)",
-  () => {
+for (const path of SIMD)
+  describe(`parity [${path}]: native layer, elementwise kernels == reference, bit for bit, fused quantize`, () => {
+    const nb = (): Backend => withSimd(path);
     const spec = (): QuantizeSpec => ({
       format: fixed({ bits: 10, integerBits: 2 }),
       rounding: "stochastic",
@@ -413,7 +414,7 @@ describe.skipIf(!available)(
         r1 = run(TsBackend, q1);
       const snap = o1.map((a) => a.slice());
       const o2 = outs(),
-        r2 = run(getBackend("native"), q2);
+        r2 = run(nb(), q2);
       for (let i = 0; i < snap.length; i++) {
         const a = snap[i]!,
           b = o2[i]!;
@@ -571,13 +572,12 @@ describe.skipIf(!available)(
       const p1 = new Float32Array(1280),
         p2 = new Float32Array(1280);
       const a = TsBackend.softmaxCrossEntropyForward({ batch: 128, classes: 10, logits, labels, probs: p1 });
-      const b = getBackend("native").softmaxCrossEntropyForward({ batch: 128, classes: 10, logits, labels, probs: p2 });
+      const b = nb().softmaxCrossEntropyForward({ batch: 128, classes: 10, logits, labels, probs: p2 });
       for (let i = 0; i < p1.length; i++) expect(Math.abs(p1[i]! - p2[i]!)).toBeLessThanOrEqual(2 * 2 ** -23 * p1[i]!);
       expect(Math.abs(a.loss - b.loss)).toBeLessThanOrEqual(1e-12 * a.loss);
       expect(b.errors).toBe(a.errors);
     });
-  },
-);
+  });
 
 describe.skipIf(!available)("native addon checks every length itself (no out-of-bounds access)", () => {
   it("throws on short arrays, bad dims and bad labels passed straight to the addon", () => {

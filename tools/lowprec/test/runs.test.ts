@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ManifestWriter } from "@lowprec/storage";
 import { bin, lowprec } from "./lowprec.js";
 import { describe, expect, it } from "vitest";
 
@@ -179,5 +180,35 @@ describe("what changes the bits is recorded", () => {
     expect(after.environment.bits.blasThreads).toBe(2);
     expect(after.earlier).toHaveLength(1);
     expect(temps(d)).toEqual([]);
+  }, 120_000);
+
+  it("the SIMD path is printed and recorded; a record made before it resumes without a warning", () => {
+    const d = join(root, "simd");
+    const first = L([...P, "--epochs", "1", "--out", d], { LOWPREC_SIMD: "portable" });
+    expect(first.status).toBe(0);
+    type Rec = { environment: { bits: { backend: string; simd?: string } } };
+    const file = join(d, "config.json");
+    const rec = json<Rec & Record<string, unknown>>(file);
+    if (rec.environment.bits.backend === "ts") {
+      expect(rec.environment.bits.simd).toBe("");
+      return; // the TypeScript backend has no SIMD path
+    }
+    expect(first.out).toMatch(/backend: native \(.*portable kernels\)/);
+    expect(rec.environment.bits.simd).toBe("portable");
+    // the record as written before the SIMD path was recorded (through the folder's seal, as that code wrote it):
+    // resumed on another path, no warning
+    delete rec.environment.bits.simd;
+    const seal = ManifestWriter.open(d);
+    seal.write("config.json", JSON.stringify(rec, null, 2));
+    seal.settle();
+    const resumed = L([...P, "--epochs", "2", "--out", d, "--resume"]);
+    expect(resumed.status, resumed.err).toBe(0);
+    expect(resumed.out).not.toContain("resuming under other settings");
+    const now = json<Rec>(file).environment.bits.simd;
+    if (now === "portable") return; // a CPU without AVX2: no other path to resume on
+    // a recorded path that differs is named
+    const again = L([...P, "--epochs", "3", "--out", d, "--resume"], { LOWPREC_SIMD: "portable" });
+    expect(again.status).toBe(0);
+    expect(again.out).toContain(`warning: resuming under other settings (simd "${now}" → "portable")`);
   }, 120_000);
 });

@@ -14,6 +14,7 @@
 #include "linalg64.h"
 #include "ops.h"
 #include "quantize.h"
+#include "simd.h"
 #include "threads.h"
 
 namespace {
@@ -157,7 +158,41 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, obj, "usesDnnl", v);
   napi_create_double(env, (double)dnnl_conv_runs(), &v);
   napi_set_named_property(env, obj, "dnnlConvs", v);
+  napi_create_string_utf8(env, simd_name(simd_path()), NAPI_AUTO_LENGTH, &v);
+  napi_set_named_property(env, obj, "simd", v);
+  napi_value list;
+  napi_create_array(env, &list);
+  uint32_t n = 0;
+  for (int p = SIMD_PATHS - 1; p >= 0; p--) {
+    if (!simd_supported((SimdPath)p)) continue;
+    napi_create_string_utf8(env, simd_name((SimdPath)p), NAPI_AUTO_LENGTH, &v);
+    napi_set_element(env, list, n++, v);
+  }
+  napi_set_named_property(env, obj, "simdSupported", list);
   return obj;
+}
+
+// useSimd(path): the kernels run on that SIMD path from now on; returns the previous one. For tests and benchmarks
+// comparing the paths in one process (a run takes its path from LOWPREC_SIMD when the addon loads).
+napi_value UseSimd(napi_env env, napi_callback_info info) {
+  Args a(env, info, "useSimd", 1);
+  if (a.failed) return nullptr;
+  char name[32] = {0};
+  size_t len = 0;
+  SimdPath p = SIMD_PORTABLE;
+  if (napi_get_value_string_utf8(env, a.argv[0], name, sizeof name, &len) != napi_ok ||
+      !simd_parse(std::string(name, len), &p)) {
+    a.fail("path must be \"avx512\", \"avx2\" or \"portable\"");
+    return nullptr;
+  }
+  if (!simd_supported(p)) {
+    a.fail(std::string(name) + " does not run here (the paths that run here: " + simd_supported_list() + ")");
+    return nullptr;
+  }
+  napi_value prev;
+  napi_create_string_utf8(env, simd_name(simd_path()), NAPI_AUTO_LENGTH, &prev);
+  simd_use(p);
+  return prev;
 }
 
 napi_value SetThreads(napi_env env, napi_callback_info info) {
@@ -590,9 +625,17 @@ napi_value Eigh64(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
+  // The SIMD path is chosen here, once: LOWPREC_SIMD, else the best the CPU runs. A bad value fails the load with
+  // one line (error code LOWPREC_SIMD, so that src/registry.ts reports it instead of falling back to TypeScript).
+  std::string simd_error;
+  if (!simd_init(&simd_error)) {
+    napi_throw_range_error(env, "LOWPREC_SIMD", simd_error.c_str());
+    return nullptr;
+  }
   struct Fn { const char* name; napi_callback cb; };
   const Fn fns[] = {
-      {"info", Info}, {"setThreads", SetThreads}, {"useBlas", UseBlas}, {"useDnnl", UseDnnl}, {"gemm", Gemm},
+      {"info", Info}, {"setThreads", SetThreads}, {"useBlas", UseBlas}, {"useDnnl", UseDnnl}, {"useSimd", UseSimd},
+      {"gemm", Gemm},
       {"conv2dForward", Conv2dForward}, {"conv2dBackwardData", Conv2dBackwardData},
       {"conv2dBackwardFilter", Conv2dBackwardFilter}, {"biasAdd", BiasAdd}, {"biasGrad", BiasGrad},
       {"maxoutForward", MaxoutForward}, {"maxoutBackward", MaxoutBackward}, {"maxPoolForward", MaxPoolForward},

@@ -14,5 +14,9 @@ bool gemm_uses_blas();
 // beta == 0 overwrites C.
 void sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* A, const float* B,
            float beta, float* C);
+// The own blocked kernel (own_gemm.cc, dispatched by SIMD path, simd.h): same contract; every path gives the same
+// bits (the sums over k run in the same order on every path).
+void own_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* A, const float* B,
+               float beta, float* C);
 
 }  // namespace lp

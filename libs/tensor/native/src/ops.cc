@@ -1,18 +1,22 @@
-#include "ops.h"
+// The layer and elementwise kernels of ops.h, compiled once per SIMD path (isa.h, simd.h). Max pooling has
+// hand-written AVX-512 (16 lanes) and AVX2 (8 lanes) kernels besides the plain loops of the portable path; the
+// other loops are written so that the compiler vectorises them for the path's registers.
+#include "isa.h"
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
-#include <vector>
+#include <limits>
 
-#if defined(__AVX512F__)
+#if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
-#include "threads.h"
+#include "simd.h"
 
 namespace lp {
+namespace LP_ISA_NS {
 namespace {
 
 constexpr int64_t BLOCK = 4096;  // elements produced then quantized while still in L1
@@ -21,18 +25,18 @@ constexpr int64_t BLOCK = 4096;  // elements produced then quantized while still
 // elements [lo * row_len, hi * row_len) of y in place. Returns the merged stats.
 template <class Op>
 QStats fused_rows(int64_t rows, int64_t row_len, float* y, const QParams& q, Op op) {
-  std::vector<QStats> parts((size_t)num_threads());
+  Buffer<QStats> parts((size_t)num_threads());
   const int64_t rows_per_block = std::max<int64_t>(1, BLOCK / std::max<int64_t>(row_len, 1));
-  parallel_for(rows, std::max<int64_t>(rows_per_block, 1 + (1 << 14) / std::max<int64_t>(row_len, 1)),
-               [&](int t, int64_t lo, int64_t hi) {
+  pfor(rows, std::max<int64_t>(rows_per_block, 1 + (1 << 14) / std::max<int64_t>(row_len, 1)),
+       [&](int t, int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; r += rows_per_block) {
       const int64_t r1 = std::min(hi, r + rows_per_block);
       op(r, r1);
-      if (q.kind != Q_NONE) quantize_range(q, y, y, r * row_len, r1 * row_len, parts[(size_t)t]);
+      if (q.kind != Q_NONE) LP_ISA_NS::quantize_range(q, y, y, r * row_len, r1 * row_len, parts[(size_t)t]);
     }
   });
   QStats total;
-  for (auto& p : parts) total.merge(p);
+  for (size_t t = 0; t < parts.size(); t++) merge_stats(total, parts[t]);
   total.count = q.kind == Q_NONE ? 0 : rows * row_len;
   return total;
 }
@@ -52,7 +56,7 @@ QStats bias_add(int64_t batch, int64_t channels, int64_t spatial, const float* x
 }
 
 QStats bias_grad(int64_t batch, int64_t channels, int64_t spatial, const float* dy, float* db, const QParams& q) {
-  parallel_for(channels, 1, [&](int, int64_t lo, int64_t hi) {
+  pfor(channels, 1, [&](int, int64_t lo, int64_t hi) {
     for (int64_t c = lo; c < hi; c++) {
       double sum = 0;
       for (int64_t n = 0; n < batch; n++) {
@@ -63,23 +67,45 @@ QStats bias_grad(int64_t batch, int64_t channels, int64_t spatial, const float* 
     }
   });
   if (q.kind == Q_NONE) return QStats();
-  return quantize(q, db, db, channels);
+  return LP_ISA_NS::quantize(q, db, db, channels);
 }
 
+// NOTE: the reference scans the pieces in order and stops at the first NaN (its piece wins), else keeps the first
+// maximum (strict >). Written as selects (a NaN best takes nothing more), the loop over the positions s vectorises.
 QStats maxout_forward(int64_t batch, int64_t units, int64_t pieces, int64_t spatial, const float* x, float* y,
                       int32_t* argmax, const QParams& q) {
   return fused_rows(batch * units, spatial, y, q, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; r++) {
       const float* xr = x + r * pieces * spatial;  // row r = (n, u): pieces consecutive channels
-      for (int64_t s = 0; s < spatial; s++) {
-        float best = xr[s];
-        int32_t arg = 0;
-        for (int64_t j = 1; j < pieces && best == best; j++) {
-          const float v = xr[j * spatial + s];
-          if (v > best || v != v) { best = v; arg = (int32_t)j; }
+      float* yr = y + r * spatial;
+      int32_t* ar = argmax + r * spatial;
+      if (spatial < 8) {  // dense layers (spatial 1): the pieces of one position in a register
+        for (int64_t s = 0; s < spatial; s++) {
+          float best = xr[s];
+          int32_t arg = 0;
+          for (int64_t j = 1; j < pieces; j++) {
+            const float v = xr[j * spatial + s];
+            const bool take = best == best && (v > best || v != v);
+            best = take ? v : best;
+            arg = take ? (int32_t)j : arg;
+          }
+          yr[s] = best;
+          ar[s] = arg;
         }
-        y[r * spatial + s] = best;
-        argmax[r * spatial + s] = arg;
+        continue;
+      }
+      for (int64_t s = 0; s < spatial; s++) {
+        yr[s] = xr[s];
+        ar[s] = 0;
+      }
+      for (int64_t j = 1; j < pieces; j++) {
+        const float* xj = xr + j * spatial;
+        for (int64_t s = 0; s < spatial; s++) {
+          const float v = xj[s], best = yr[s];
+          const bool take = best == best && (v > best || v != v);
+          yr[s] = take ? v : best;
+          ar[s] = take ? (int32_t)j : ar[s];
+        }
       }
     }
   });
@@ -89,23 +115,47 @@ bool maxout_backward(int64_t batch, int64_t units, int64_t pieces, int64_t spati
                      const int32_t* argmax, const float* dy, float* dx, bool all_ties, const QParams& q, QStats& st) {
   std::atomic<bool> ok(true);
   st = fused_rows(batch * units, pieces * spatial, dx, q, [&](int64_t lo, int64_t hi) {
+    constexpr int64_t S = 256;  // positions per pass: their max, gradient and argmax in L1
+    float max[S], g[S];
+    int32_t arg[S];
+    bool bad = false;
     for (int64_t r = lo; r < hi; r++) {
       const float* xr = x + r * pieces * spatial;
       float* dr = dx + r * pieces * spatial;
-      for (int64_t s = 0; s < spatial; s++) {
-        const int32_t arg = argmax[r * spatial + s];
-        if (arg < 0 || arg >= pieces) {
-          ok = false;
-          for (int64_t j = 0; j < pieces; j++) dr[j * spatial + s] = 0;
-          continue;
+      if (spatial < 8) {  // dense layers (spatial 1): one position at a time
+        for (int64_t s = 0; s < spatial; s++) {
+          const int32_t a = argmax[r * spatial + s];
+          const bool in = a >= 0 && a < pieces;
+          bad |= !in;
+          const float max = in ? xr[a * spatial + s] : std::numeric_limits<float>::quiet_NaN();
+          const float g = dy[r * spatial + s];
+          for (int64_t j = 0; j < pieces; j++)
+            dr[j * spatial + s] = (all_ties ? xr[j * spatial + s] == max : j == a) ? g : 0.0f;
         }
-        const float max = xr[arg * spatial + s], g = dy[r * spatial + s];
+        continue;
+      }
+      for (int64_t s0 = 0; s0 < spatial; s0 += S) {
+        const int64_t ns = std::min(S, spatial - s0);
+        // NOTE: an argmax out of range gives a zero column: max NaN (x == NaN is false) and arg -1 (no piece).
+        for (int64_t s = 0; s < ns; s++) {
+          const int32_t a = argmax[r * spatial + s0 + s];
+          const bool in = a >= 0 && a < pieces;
+          bad |= !in;
+          max[s] = in ? xr[a * spatial + s0 + s] : std::numeric_limits<float>::quiet_NaN();
+          arg[s] = in ? a : -1;
+          g[s] = dy[r * spatial + s0 + s];
+        }
         for (int64_t j = 0; j < pieces; j++) {
-          const bool hit = all_ties ? xr[j * spatial + s] == max : j == arg;
-          dr[j * spatial + s] = hit ? g : 0.0f;
+          const float* xj = xr + j * spatial + s0;
+          float* dj = dr + j * spatial + s0;
+          if (all_ties)
+            for (int64_t s = 0; s < ns; s++) dj[s] = xj[s] == max[s] ? g[s] : 0.0f;
+          else
+            for (int64_t s = 0; s < ns; s++) dj[s] = arg[s] == j ? g[s] : 0.0f;
         }
       }
     }
+    if (bad) ok = false;
   });
   return ok;
 }
@@ -128,8 +178,58 @@ void pool_window(const float* xp, int64_t w, int64_t h0, int64_t h1, int64_t w0,
 
 // One plane of max pooling. The positions of a window are visited in row-major order and a strict > keeps the
 // first max, as the reference; a window holding a NaN is redone by the reference scan (the NaN wins there).
+#if defined(__AVX2__) && !defined(__AVX512F__)
+// row[c0, c0 + 16) as two vectors, zeros past w (the last columns copied one by one: no masked load).
+inline void load16(const float* row, int64_t c0, int64_t w, __m256* lo, __m256* hi) {
+  if (c0 + 16 <= w) {
+    *lo = _mm256_loadu_ps(row + c0);
+    *hi = _mm256_loadu_ps(row + c0 + 8);
+    return;
+  }
+  alignas(32) float t[16] = {0};
+  for (int64_t k = 0; c0 + k < w; k++) t[k] = row[c0 + k];
+  *lo = _mm256_load_ps(t);
+  *hi = _mm256_load_ps(t + 8);
+}
+
+// src[0, n) in the first lanes, zeros after them (n >= 8: a full load).
+inline __m256 load_first(const float* src, int64_t n) {
+  if (n >= 8) return _mm256_loadu_ps(src);
+  alignas(32) float t[8] = {0};
+  for (int64_t k = 0; k < n; k++) t[k] = src[k];
+  return _mm256_load_ps(t);
+}
+inline __m256i load_first(const int32_t* src, int64_t n) {
+  if (n >= 8) return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
+  alignas(32) int32_t t[8] = {0};
+  for (int64_t k = 0; k < n; k++) t[k] = src[k];
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(t));
+}
+
+// dst[0, n) = the first n lanes of v (n >= 8: all of them; fewer copied one by one: no masked store).
+inline void store_first(float* dst, __m256 v, int64_t n) {
+  if (n >= 8) {
+    _mm256_storeu_ps(dst, v);
+    return;
+  }
+  alignas(32) float t[8];
+  _mm256_store_ps(t, v);
+  for (int64_t k = 0; k < n; k++) dst[k] = t[k];
+}
+inline void store_first(int32_t* dst, __m256i v, int64_t n) {
+  if (n >= 8) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), v);
+    return;
+  }
+  alignas(32) int32_t t[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(t), v);
+  for (int64_t k = 0; k < n; k++) dst[k] = t[k];
+}
+#endif
+
+// `stage`: h·(w + 34) floats of scratch for the AVX2 kernel (unused on the other paths).
 void pool_plane_forward(const float* xp, int64_t h, int64_t w, int64_t size, int64_t st, int64_t oh, int64_t ow,
-                        float* yp, int32_t* ap) {
+                        float* yp, int32_t* ap, float* stage) {
 #if defined(__AVX512F__)
   // 16 windows of an output row at once, held in registers: gathers of x[a][j*st + b], masked at the right edge.
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -166,6 +266,127 @@ void pool_plane_forward(const float* xp, int64_t h, int64_t w, int64_t size, int
       _mm512_mask_storeu_epi32(ap + i * ow + j0, valid, arg);
       for (int t = 0; nan != 0; t++, nan >>= 1)
         if (nan & 1) {
+          const int64_t j = j0 + t;
+          pool_window(xp, w, h0, h1, j * st, std::min(j * st + size, w), &yp[i * ow + j], &ap[i * ow + j]);
+        }
+    }
+  }
+#elif defined(__AVX2__)
+  // The scheme above, 8 windows at a time. Lane masks are all-ones / all-zeros vectors.
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i vw = _mm256_set1_epi32((int32_t)w);
+  if (st <= 2 && size <= 16) {
+    // Stride 1 or 2 (every preset): x[a][j*st + b] for 8 consecutive windows j is 8 consecutive values of row a
+    // (stride 1) or of its even or odd columns (stride 2). The rows are copied to `stage` first (stride 2: split into
+    // even and odd columns), padded so that unaligned loads stay inside it: one load per window position instead of
+    // permutes or gathers. NOTE: no masked loads or stores (vmaskmovps is slow on AMD cores): full vectors, and
+    // scalar copies at the edges.
+    const int64_t len = (w + st - 1) / st + 16;  // floats per staged row (one phase of it), padding included
+    for (int64_t a = 0; a < h; a++) {
+      const float* row = xp + a * w;
+      float* even = stage + a * st * len;
+      float* odd = even + len;
+      for (int64_t c0 = 0; c0 < w; c0 += 16) {
+        __m256 lo, hi;
+        load16(row, c0, w, &lo, &hi);
+        if (st == 1) {
+          _mm256_storeu_ps(even + c0, lo);
+          _mm256_storeu_ps(even + c0 + 8, hi);
+          continue;
+        }
+        // [r0 r2 r8 r10 | r4 r6 r12 r14] → [r0 r2 r4 r6 r8 r10 r12 r14], and the same for the odd columns
+        const __m256 e = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+        const __m256 o = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
+        _mm256_storeu_ps(even + c0 / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(e), 0xD8)));
+        _mm256_storeu_ps(odd + c0 / 2, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(o), 0xD8)));
+      }
+    }
+    __m256i cb[16];
+    __m256 mb[16];
+    for (int64_t i = 0; i < oh; i++) {
+      const int64_t h0 = i * st, h1 = std::min(h0 + size, h);
+      for (int64_t j0 = 0; j0 < ow; j0 += 8) {
+        const __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)std::min<int64_t>(8, ow - j0)), lane);
+        const __m256i col = _mm256_mullo_epi32(_mm256_add_epi32(lane, _mm256_set1_epi32((int32_t)j0)),
+                                               _mm256_set1_epi32((int32_t)st));
+        for (int64_t b = 0; b < size; b++) {
+          cb[b] = _mm256_add_epi32(col, _mm256_set1_epi32((int32_t)b));
+          mb[b] = _mm256_castsi256_ps(_mm256_and_si256(valid, _mm256_cmpgt_epi32(vw, cb[b])));
+        }
+        // the values at column j*st + b of row a (lanes outside the image, masked by mb[b], read padding)
+        const auto at = [&](int64_t a, int64_t b) {
+          return _mm256_loadu_ps(stage + (a * st + b % st) * len + j0 + b / st);
+        };
+        __m256 best = at(h0, 0);
+        __m256i arg = _mm256_add_epi32(col, _mm256_set1_epi32((int32_t)(h0 * w)));
+        __m256 nan = _mm256_setzero_ps();
+        for (int64_t a = h0; a < h1; a++) {
+          const __m256i base = _mm256_set1_epi32((int32_t)(a * w));
+          for (int64_t b = 0; b < size; b++) {
+            const __m256 v = at(a, b);
+            nan = _mm256_or_ps(nan, _mm256_and_ps(mb[b], _mm256_cmp_ps(v, v, _CMP_UNORD_Q)));
+            const __m256 gt = _mm256_and_ps(mb[b], _mm256_cmp_ps(v, best, _CMP_GT_OQ));
+            best = _mm256_blendv_ps(best, v, gt);
+            arg = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(arg),
+                                                       _mm256_castsi256_ps(_mm256_add_epi32(base, cb[b])), gt));
+          }
+        }
+        store_first(yp + i * ow + j0, best, ow - j0);
+        store_first(ap + i * ow + j0, arg, ow - j0);
+        for (int t = 0, bits = _mm256_movemask_ps(nan); bits != 0; t++, bits >>= 1)
+          if (bits & 1) {
+            const int64_t j = j0 + t;
+            pool_window(xp, w, h0, h1, j * st, std::min(j * st + size, w), &yp[i * ow + j], &ap[i * ow + j]);
+          }
+      }
+    }
+    return;
+  }
+  // Other strides: a row of at most 32 values sits in four registers and x[a][c] is picked from them by permutes
+  // and blends (rows > 32: masked gathers).
+  const int regs = w <= 32 ? (int)((w + 7) / 8) : 0;  // registers holding a row; 0 = gathers
+  for (int64_t i = 0; i < oh; i++) {
+    const int64_t h0 = i * st, h1 = std::min(h0 + size, h);
+    for (int64_t j0 = 0; j0 < ow; j0 += 8) {
+      const __m256i valid = _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)std::min<int64_t>(8, ow - j0)), lane);
+      const __m256i col = _mm256_mullo_epi32(_mm256_add_epi32(lane, _mm256_set1_epi32((int32_t)j0)),
+                                             _mm256_set1_epi32((int32_t)st));
+      __m256i arg = _mm256_add_epi32(col, _mm256_set1_epi32((int32_t)(h0 * w)));
+      __m256 best = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), xp, arg, _mm256_castsi256_ps(valid), 4);
+      __m256 nan = _mm256_setzero_ps();
+      for (int64_t a = h0; a < h1; a++) {
+        const float* row = xp + a * w;
+        const __m256i base = _mm256_set1_epi32((int32_t)(a * w));
+        __m256 r[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        for (int k = 0; k < regs; k++) r[k] = load_first(row + 8 * k, w - 8 * k);
+        for (int64_t b = 0; b < size; b++) {
+          const __m256i c = _mm256_add_epi32(col, _mm256_set1_epi32((int32_t)b));
+          const __m256 m = _mm256_castsi256_ps(_mm256_and_si256(valid, _mm256_cmpgt_epi32(vw, c)));
+          __m256 v;
+          if (regs == 0) {
+            v = _mm256_mask_i32gather_ps(best, row, c, m, 4);
+          } else {
+            // x[a][c] = r[c / 8][c % 8]: vpermps takes c % 8; blends on bits 3 and 4 of c pick the register
+            const __m256 bit3 = _mm256_castsi256_ps(_mm256_slli_epi32(c, 28));
+            v = _mm256_permutevar8x32_ps(r[0], c);
+            if (regs > 1) v = _mm256_blendv_ps(v, _mm256_permutevar8x32_ps(r[1], c), bit3);
+            if (regs > 2) {
+              __m256 hi = _mm256_permutevar8x32_ps(r[2], c);
+              if (regs > 3) hi = _mm256_blendv_ps(hi, _mm256_permutevar8x32_ps(r[3], c), bit3);
+              v = _mm256_blendv_ps(v, hi, _mm256_castsi256_ps(_mm256_slli_epi32(c, 27)));
+            }
+          }
+          nan = _mm256_or_ps(nan, _mm256_and_ps(m, _mm256_cmp_ps(v, v, _CMP_UNORD_Q)));
+          const __m256 gt = _mm256_and_ps(m, _mm256_cmp_ps(v, best, _CMP_GT_OQ));
+          best = _mm256_blendv_ps(best, v, gt);
+          arg = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(arg),
+                                                     _mm256_castsi256_ps(_mm256_add_epi32(base, c)), gt));
+        }
+      }
+      store_first(yp + i * ow + j0, best, ow - j0);
+      store_first(ap + i * ow + j0, arg, ow - j0);
+      for (int t = 0, bits = _mm256_movemask_ps(nan); bits != 0; t++, bits >>= 1)
+        if (bits & 1) {
           const int64_t j = j0 + t;
           pool_window(xp, w, h0, h1, j * st, std::min(j * st + size, w), &yp[i * ow + j], &ap[i * ow + j]);
         }
@@ -272,6 +493,59 @@ void pool_plane_backward_all(const float* xp, const int32_t* ap, const float* gp
     }
   }
 }
+#elif defined(__AVX2__)
+// The AVX-512 kernel above, 8 columns at a time: each output row's 16 windows (ow <= 16) have their max and
+// gradient in two registers each, looked up by vpermps and a blend on bit 3 of the window index.
+inline __m256 lookup16(__m256 lo, __m256 hi, __m256i j) {
+  return _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, j), _mm256_permutevar8x32_ps(hi, j),
+                          _mm256_castsi256_ps(_mm256_slli_epi32(j, 28)));
+}
+
+void pool_plane_backward_all(const float* xp, const int32_t* ap, const float* gp, float* dp, int64_t h, int64_t w,
+                             int64_t size, int64_t st, int64_t oh, int64_t ow, const int32_t* q) {
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const __m256i vow = _mm256_set1_epi32((int32_t)ow), vw = _mm256_set1_epi32((int32_t)w);
+  const __m256i wins_lo = _mm256_cmpgt_epi32(vow, lane), wins_hi = _mm256_cmpgt_epi32(vow, _mm256_add_epi32(lane,
+                                                                                       _mm256_set1_epi32(8)));
+  __m256 mx[64][2], g[64][2];  // per output row: windows 0-7 and 8-15, max and gradient (oh <= 64, ow <= 16)
+  for (int64_t i = 0; i < oh; i++) {
+    const __m256i arg_lo = load_first(ap + i * ow, ow);
+    const __m256i arg_hi = load_first(ap + i * ow + 8, ow - 8);
+    mx[i][0] = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), xp, arg_lo, _mm256_castsi256_ps(wins_lo), 4);
+    mx[i][1] = _mm256_mask_i32gather_ps(_mm256_setzero_ps(), xp, arg_hi, _mm256_castsi256_ps(wins_hi), 4);
+    g[i][0] = load_first(gp + i * ow, ow);
+    g[i][1] = load_first(gp + i * ow + 8, ow - 8);
+  }
+  const int64_t K = (size + st - 1) / st;
+  const __m256i vst = _mm256_set1_epi32((int32_t)st), zero = _mm256_setzero_si256();
+  for (int64_t a = 0; a < h; a++) {
+    const int64_t i0 = a >= size ? (a - size) / st + 1 : 0, i1 = std::min(oh - 1, a / st);
+    const float* row = xp + a * w;
+    float* drow = dp + a * w;
+    for (int64_t c0 = 0; c0 < w; c0 += 8) {
+      const __m256i c = _mm256_add_epi32(lane, _mm256_set1_epi32((int32_t)c0));
+      const __m256i inside = _mm256_cmpgt_epi32(vw, c);
+      const __m256 x = load_first(row + c0, w - c0);
+      const __m256i qc = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + c0));
+      // end of window j = q[c] - k: j * st + size = (q[c] * st + size) - k * st
+      const __m256i end0 = _mm256_add_epi32(_mm256_mullo_epi32(qc, vst), _mm256_set1_epi32((int32_t)size));
+      __m256 acc = _mm256_setzero_ps();
+      for (int64_t i = i0; i <= i1; i++)
+        for (int64_t k = K - 1; k >= 0; k--) {
+          const __m256i j = _mm256_sub_epi32(qc, _mm256_set1_epi32((int32_t)k));
+          const __m256i end = _mm256_sub_epi32(end0, _mm256_set1_epi32((int32_t)(k * st)));
+          // window j covers column c: 0 <= j < ow and c < j * st + size
+          __m256i m = _mm256_andnot_si256(_mm256_cmpgt_epi32(zero, j), inside);
+          m = _mm256_and_si256(m, _mm256_cmpgt_epi32(vow, j));
+          m = _mm256_and_si256(m, _mm256_cmpgt_epi32(end, c));
+          const __m256 hit = _mm256_and_ps(_mm256_castsi256_ps(m), _mm256_cmp_ps(x, lookup16(mx[i][0], mx[i][1], j),
+                                                                                  _CMP_EQ_OQ));
+          acc = _mm256_blendv_ps(acc, _mm256_add_ps(acc, lookup16(g[i][0], g[i][1], j)), hit);
+        }
+      store_first(drow + c0, acc, w - c0);
+    }
+  }
+}
 #endif
 
 }  // namespace
@@ -279,8 +553,10 @@ void pool_plane_backward_all(const float* xp, const int32_t* ap, const float* gp
 QStats maxpool_forward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_t stride, int64_t oh, int64_t ow,
                        const float* x, float* y, int32_t* argmax, const QParams& q) {
   return fused_rows(planes, oh * ow, y, q, [&](int64_t lo, int64_t hi) {
+    Buffer<float> stage((size_t)(h * (w + 34)));  // the AVX2 kernel's staged rows
     for (int64_t p = lo; p < hi; p++)
-      pool_plane_forward(x + p * h * w, h, w, size, stride, oh, ow, y + p * oh * ow, argmax + p * oh * ow);
+      pool_plane_forward(x + p * h * w, h, w, size, stride, oh, ow, y + p * oh * ow, argmax + p * oh * ow,
+                         stage.data());
   });
 }
 
@@ -288,9 +564,9 @@ bool maxpool_backward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_
                       const float* x, const int32_t* argmax, const float* dy, float* dx, bool all_ties,
                       const QParams& q, QStats& st) {
   std::atomic<bool> ok(true);
-#if defined(__AVX512F__)
+#if defined(__AVX2__)
   const bool rows16 = all_ties && ow <= 16 && oh <= 64;
-  std::vector<int32_t> cq((size_t)((w + 15) / 16 * 16));
+  Buffer<int32_t> cq((size_t)((w + 15) / 16 * 16));
   for (size_t c = 0; c < cq.size(); c++) cq[c] = (int32_t)((int64_t)c / stride);
 #endif
   st = fused_rows(planes, h * w, dx, q, [&](int64_t lo, int64_t hi) {
@@ -301,7 +577,7 @@ bool maxpool_backward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_
       float* dp = dx + p * h * w;
       const bool valid = pool_args_valid(ap, h, w, size, stride, oh, ow);
       if (!valid) ok = false;
-#if defined(__AVX512F__)
+#if defined(__AVX2__)
       if (valid && rows16) {
         pool_plane_backward_all(xp, ap, gp, dp, h, w, size, stride, oh, ow, cq.data());
         continue;
@@ -316,9 +592,9 @@ bool maxpool_backward(int64_t planes, int64_t h, int64_t w, int64_t size, int64_
 
 double softmax_xent_forward(int64_t batch, int64_t classes, const float* logits, const int32_t* labels, float* probs,
                             int64_t* errors) {
-  std::vector<double> losses((size_t)batch);
-  std::vector<uint8_t> wrong((size_t)batch);
-  parallel_for(batch, 64, [&](int, int64_t lo, int64_t hi) {
+  Buffer<double> losses((size_t)batch);
+  Buffer<uint8_t> wrong((size_t)batch);
+  pfor(batch, 64, [&](int, int64_t lo, int64_t hi) {
     for (int64_t n = lo; n < hi; n++) {
       const float* l = logits + n * classes;
       float* p = probs + n * classes;
@@ -353,26 +629,29 @@ QStats softmax_xent_backward(int64_t batch, int64_t classes, const float* probs,
 void dropout_mask(uint8_t* mask, int64_t n, double keep_prob, uint32_t seed, uint64_t counter) {
   // NOTE: for an integer draw, draw < keep·2^32 exactly when draw < ceil(keep·2^32) (the product is exact), so
   // the test is an integer compare over blocks of draws (ceil ≤ 2^32, in 64 bits).
+  // The limit is at most 2^32: 2^32 keeps every draw, else the compare is one of uint32s (it vectorises).
   const uint64_t limit = (uint64_t)std::ceil(keep_prob * 4294967296.0);
-  parallel_for(n, 1 << 14, [&](int, int64_t lo, int64_t hi) {
+  const bool keep_all = limit >= 4294967296ull;
+  const uint32_t limit32 = (uint32_t)limit;
+  pfor(n, 1 << 14, [&](int, int64_t lo, int64_t hi) {
     uint32_t draws[1024];
     for (int64_t i = lo; i < hi; i += 1024) {
       const int64_t m = std::min<int64_t>(1024, hi - i);
-      random_bits_fill(seed, counter + (uint64_t)i, draws, m);
-      for (int64_t j = 0; j < m; j++) mask[i + j] = (uint64_t)draws[j] < limit ? 1 : 0;
+      LP_ISA_NS::random_bits_fill(seed, counter + (uint64_t)i, draws, m);
+      for (int64_t j = 0; j < m; j++) mask[i + j] = (keep_all || draws[j] < limit32) ? 1 : 0;
     }
   });
 }
 
 void apply_mask(const float* x, const uint8_t* mask, float* y, int64_t n) {
-  parallel_for(n, 1 << 15, [&](int, int64_t lo, int64_t hi) {
+  pfor(n, 1 << 15, [&](int, int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; i++) y[i] = mask[i] != 0 ? x[i] : 0.0f;
   });
 }
 
 void column_norms(int64_t rows, int64_t cols, const float* w, float* norms) {
-  parallel_for(cols, 64, [&](int, int64_t lo, int64_t hi) {
-    std::vector<double> acc((size_t)(hi - lo), 0.0);
+  pfor(cols, 64, [&](int, int64_t lo, int64_t hi) {
+    Buffer<double> acc((size_t)(hi - lo));
     for (int64_t i = 0; i < rows; i++) {
       const float* r = w + i * cols;
       for (int64_t j = lo; j < hi; j++) acc[(size_t)(j - lo)] += (double)r[j] * (double)r[j];
@@ -406,4 +685,29 @@ QStats add(int64_t n, const float* a, const float* b, float* y, const QParams& q
   });
 }
 
+// This path's table (simd.cc picks one). Constant-initialised: these objects run no code when the library loads.
+extern const KernelTable table;
+const KernelTable table = {
+    (SimdPath)LP_ISA,
+    LP_ISA_NS::bias_add,
+    LP_ISA_NS::bias_grad,
+    LP_ISA_NS::maxout_forward,
+    LP_ISA_NS::maxout_backward,
+    LP_ISA_NS::maxpool_forward,
+    LP_ISA_NS::maxpool_backward,
+    LP_ISA_NS::softmax_xent_forward,
+    LP_ISA_NS::softmax_xent_backward,
+    LP_ISA_NS::dropout_mask,
+    LP_ISA_NS::apply_mask,
+    LP_ISA_NS::column_norms,
+    LP_ISA_NS::scale_columns,
+    LP_ISA_NS::axpby,
+    LP_ISA_NS::scale,
+    LP_ISA_NS::add,
+    LP_ISA_NS::quantize_range,
+    LP_ISA_NS::quantize,
+    LP_ISA_NS::own_sgemm,
+};
+
+}  // namespace LP_ISA_NS
 }  // namespace lp

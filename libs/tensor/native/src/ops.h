@@ -1,6 +1,7 @@
 // Elementwise and small layer kernels (bias, maxout, pooling, softmax, dropout, max-norm, axpby), each
 // split over the thread pool and optionally fused with a quantize pass over the rows it just wrote.
 // Every result equals the TypeScript reference bit for bit (same per-element arithmetic, same sum order).
+// The functions below run the active SIMD path's kernels (simd.h); ops.cc holds them, once per path.
 #pragma once
 #include <cstdint>
 

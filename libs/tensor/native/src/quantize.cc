@@ -1,19 +1,21 @@
-#include "quantize.h"
+// Compiled once per SIMD path (isa.h, simd.h): the loops below are written without early exits so that the compiler
+// vectorises them for the path's registers; the avx2 and avx512 paths also take the F16C binary16 kernel.
+#include "isa.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <vector>
 
 #if defined(__F16C__) && defined(__AVX2__)
 #include <immintrin.h>
 #define LP_HAVE_F16C 1
 #endif
 
-#include "threads.h"
+#include "simd.h"
 
 namespace lp {
+namespace LP_ISA_NS {
 namespace {
 
 constexpr double TWO32 = 4294967296.0;
@@ -334,8 +336,6 @@ void binary16_ne_f16c(const float* x, float* y, int64_t lo, int64_t hi, QStats& 
   std::memcpy(&a, &amax, sizeof a);
   if ((double)a > st.amax) st.amax = a;
 }
-
-const bool cpu_has_f16c = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2");
 #endif
 
 // The binary16 preset (exponent 5, mantissa 10, bias 15, subnormals, overflow "infinity", specials "ieee")
@@ -365,10 +365,6 @@ void identity_range(const float* x, float* y, int64_t lo, int64_t hi, QStats& st
 
 }  // namespace
 
-uint32_t random_bits(uint32_t seed, uint64_t index) {
-  return bits_at(stream_key(seed, (uint32_t)(index >> 32)), (uint32_t)index);
-}
-
 void random_bits_fill(uint32_t seed, uint64_t first, uint32_t* out, int64_t n) {
   int64_t j = 0;
   while (j < n) {
@@ -396,7 +392,7 @@ void quantize_range(const QParams& q, const float* x, float* y, int64_t lo, int6
       switch (q.mode) {
         case NEAREST_EVEN:
 #ifdef LP_HAVE_F16C
-          if (cpu_has_f16c && is_binary16_nearest_even(q)) { binary16_ne_f16c(x, y, lo, hi, st); return; }
+          if (is_binary16_nearest_even(q)) { binary16_ne_f16c(x, y, lo, hi, st); return; }
 #endif
           float_range<NEAREST_EVEN>(q, x, y, lo, hi, st); return;
         case NEAREST_AWAY: float_range<NEAREST_AWAY>(q, x, y, lo, hi, st); return;
@@ -408,12 +404,15 @@ void quantize_range(const QParams& q, const float* x, float* y, int64_t lo, int6
 }
 
 QStats quantize(const QParams& q, const float* x, float* y, int64_t n) {
-  std::vector<QStats> parts((size_t)num_threads());
-  parallel_for(n, 1 << 15, [&](int t, int64_t lo, int64_t hi) { quantize_range(q, x, y, lo, hi, parts[(size_t)t]); });
+  Buffer<QStats> parts((size_t)num_threads());
+  pfor(n, 1 << 15, [&](int t, int64_t lo, int64_t hi) {
+    LP_ISA_NS::quantize_range(q, x, y, lo, hi, parts[(size_t)t]);
+  });
   QStats total;
-  for (auto& p : parts) total.merge(p);
+  for (size_t t = 0; t < parts.size(); t++) merge_stats(total, parts[t]);
   total.count = n;
   return total;
 }
 
+}  // namespace LP_ISA_NS
 }  // namespace lp

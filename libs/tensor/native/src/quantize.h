@@ -1,5 +1,6 @@
 // Quantize kernels: @lowprec/formats' `quantize` re-implemented step for step (libs/formats/src/quantize.ts).
 // Compiled WITHOUT -ffast-math and with -ffp-contract=off: signed zeros, NaN and exact ties matter.
+// The functions below run the active SIMD path's kernels (simd.h); quantize.cc holds them, once per path.
 #pragma once
 #include <cstdint>
 
@@ -32,10 +33,6 @@ struct QStats {
     if (o.amax > amax) amax = o.amax;
   }
 };
-
-uint32_t random_bits(uint32_t seed, uint64_t index);
-// out[j] = random_bits(seed, first + j) for j < n (vectorised).
-void random_bits_fill(uint32_t seed, uint64_t first, uint32_t* out, int64_t n);
 
 // y[i] = Q(x[i]) for i in [lo, hi) (element i draws randomBits(seed, counter + i)); x may equal y.
 void quantize_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t hi, QStats& st);

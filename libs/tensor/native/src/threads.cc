@@ -170,4 +170,8 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int, int64_
 
 #endif
 
+void parallel_for_fn(int64_t n, int64_t grain, void (*fn)(void*, int, int64_t, int64_t), void* ctx) {
+  parallel_for(n, grain, [&](int t, int64_t lo, int64_t hi) { fn(ctx, t, lo, hi); });
+}
+
 }  // namespace lp

@@ -33,6 +33,7 @@ import type {
   ScaleColumnsArgs,
   SoftmaxCrossEntropyBackwardArgs,
   SoftmaxCrossEntropyForwardArgs,
+  SimdPath,
   SoftmaxCrossEntropyResult,
 } from "../kernels.js";
 import * as v from "../validate.js";
@@ -44,12 +45,27 @@ type F32 = Float32Array;
 type Q = Float64Array | null;
 /** The addon's functions (native/src/addon.cc), positional arguments. */
 export interface Addon {
-  /** dnnl: built with oneDNN; usesDnnl: convolutions go through it now; dnnlConvs: how many it has run */
-  info(): { blas: boolean; usesBlas: boolean; threads: number; dnnl?: boolean; usesDnnl?: boolean; dnnlConvs?: number };
+  /**
+   * dnnl: built with oneDNN; usesDnnl: convolutions go through it now; dnnlConvs: how many it has run; simd: the
+   * SIMD path the kernels run on; simdSupported: the paths this build and CPU run, best first (simd absent in addons
+   * built from older sources)
+   */
+  info(): {
+    blas: boolean;
+    usesBlas: boolean;
+    threads: number;
+    dnnl?: boolean;
+    usesDnnl?: boolean;
+    dnnlConvs?: number;
+    simd?: SimdPath;
+    simdSupported?: SimdPath[];
+  };
   setThreads(n: number): void;
   useBlas(on: boolean): void;
   /** switches the oneDNN convolutions off (im2col + gemm) or back on; absent in addons built from older sources */
   useDnnl?(on: boolean): void;
+  /** runs the kernels on this SIMD path from now on (it must run here); returns the previous path */
+  useSimd?(path: SimdPath): SimdPath;
   gemm(
     ta: boolean,
     tb: boolean,
@@ -140,7 +156,9 @@ export interface Addon {
 }
 
 /**
- * Loads the addon built at install time; throws an Error saying why when it is absent or broken.
+ * Loads the addon built at install time; throws an Error saying why when it is absent or broken. The addon picks its
+ * SIMD path as it loads (LOWPREC_SIMD, else the best the CPU runs); a bad LOWPREC_SIMD fails the load with a
+ * RangeError whose `code` is "LOWPREC_SIMD".
  *
  * NOTE: an addon built with oneDNN brings OpenMP (libgomp), whose idle threads by default spin for a while
  * after each parallel region. Between regions this process runs JavaScript and OpenBLAS, so on a 2-core
@@ -258,8 +276,11 @@ function convDims(s: Conv2dShape, o: v.ConvSizes): Int32Array {
   );
 }
 
-/** Builds the native backend over a loaded addon. */
-export function createNativeBackend(addon: Addon, reason?: string): Backend {
+/**
+ * Builds the native backend over a loaded addon. With `simd`, every kernel runs on that SIMD path (switched in for the
+ * call and back after it; tests and benchmarks compare the paths in one process), and `info.simd` says it.
+ */
+export function createNativeBackend(addon: Addon, reason?: string, simd?: SimdPath): Backend {
   const kernels: Omit<Backend, "info"> = {
     gemm(a: GemmArgs) {
       v.checkGemm(a);
@@ -492,20 +513,40 @@ export function createNativeBackend(addon: Addon, reason?: string): Backend {
       },
     ]),
   );
+  const backend: Record<string, unknown> = { ...kernels, ...stubs };
+  if (simd !== undefined) {
+    const use = addon.useSimd;
+    if (use === undefined) throw new KernelNotImplementedError("useSimd", "native");
+    const runs = addon.info().simdSupported ?? [];
+    if (!runs.includes(simd))
+      throw new RangeError(`SIMD path "${simd}" does not run here (the paths that run here: ${runs.join(", ")})`);
+    for (const name of KERNEL_NAMES) {
+      const kernel = backend[name] as (args: unknown) => unknown;
+      backend[name] = (args: unknown): unknown => {
+        const before = use(simd);
+        try {
+          return kernel(args);
+        } finally {
+          use(before);
+        }
+      };
+    }
+  }
   // NOTE: info is read live, so it follows setNativeBlas / LOWPREC_THREADS.
-  const backend = { ...kernels, ...stubs };
   Object.defineProperty(backend, "info", {
     enumerable: true,
     get(): BackendInfo {
       const ai = addon.info();
+      const path = simd ?? ai.simd;
       return Object.freeze({
         name: "native",
         blas: ai.usesBlas,
         threads: ai.threads,
         conv: ai.usesDnnl === true ? "onednn" : "im2col",
+        ...(path !== undefined ? { simd: path } : {}),
         ...(reason ? { reason } : {}),
       });
     },
   });
-  return Object.freeze(backend) as Backend;
+  return Object.freeze(backend) as unknown as Backend;
 }
