@@ -101,21 +101,23 @@ export function quantize(
   return { out, stats };
 }
 
-const MODE_CODES: Readonly<Record<string, number>> = {
+/** The rounding modes as the loops' integer codes. */
+export const MODE_CODES: Readonly<Record<string, number>> = {
   "nearest-even": 0,
   "nearest-away": 1,
   "toward-zero": 2,
   stochastic: 3,
 };
 
-function checkStream(rng: RandomStream | undefined): void {
+/** Throws a RangeError unless `rng` is a usable random stream; `what` names the caller in the message. */
+export function checkStream(rng: RandomStream | undefined, what = "quantize"): void {
   if (!rng || typeof rng.seed !== "number" || !Number.isInteger(rng.seed))
     throw new RangeError(
-      `quantize: stochastic rounding needs options.rng = { seed: integer, counter: integer ≥ 0 }` +
+      `${what}: stochastic rounding needs options.rng = { seed: integer, counter: integer ≥ 0 }` +
         `, got ${JSON.stringify(rng)}`,
     );
   if (!Number.isInteger(rng.counter) || rng.counter < 0 || rng.counter > Number.MAX_SAFE_INTEGER)
-    throw new RangeError(`quantize: rng.counter must be an integer in [0, 2^53), got ${rng.counter}`);
+    throw new RangeError(`${what}: rng.counter must be an integer in [0, 2^53), got ${rng.counter}`);
 }
 
 function quantizeIdentity(src: FloatArray, out: FloatArray, stats: QuantizeStats): void {
@@ -155,7 +157,7 @@ function quantizeIdentity(src: FloatArray, out: FloatArray, stats: QuantizeStats
 }
 
 /** Fixed point, f fractional bits: k = round(x·2^f) clamped to ±kmax; counts on |k|, flushes where k = 0, x ≠ 0. */
-function quantizeFixed(
+export function quantizeFixed(
   src: FloatArray,
   out: FloatArray,
   bits: number,
@@ -229,7 +231,7 @@ function quantizeFixed(
 }
 
 /** Floating point: round each magnitude on the grid of its binade (2^(e−t) steps, e ≥ emin). */
-function quantizeFloat(
+export function quantizeFloat(
   src: FloatArray,
   out: FloatArray,
   format: FloatFormat,
