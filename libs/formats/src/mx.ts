@@ -293,6 +293,9 @@ export function describeMx(format: MxFormat): MxDescription {
   const element = describe(format.element);
   const bitsPerElement = element.totalBits + 8 / format.block;
   const emax = mxElementEmax(format.element);
+  // NOTE: 4.25 as it is, 4 + 8/3 as ≈6.667
+  const short = Number(bitsPerElement.toFixed(4)) === bitsPerElement;
+  const bits = short ? String(bitsPerElement) : `≈${bitsPerElement.toFixed(3)}`;
   return Object.freeze({
     name: format.name,
     kind: "mx",
@@ -302,7 +305,7 @@ export function describeMx(format: MxFormat): MxDescription {
     bitsPerElement,
     summary:
       `MX: blocks of ${format.block} ${format.element.name} elements sharing one E8M0 scale` +
-      ` 2^(floor(log2 amax) − ${emax}) in 2^-127..2^127, ${bitsPerElement} bits per element;` +
+      ` 2^(floor(log2 amax) − ${emax}) in 2^-127..2^127, ${bits} bits per element;` +
       ` element: ${element.summary}`,
   });
 }
