@@ -51,7 +51,7 @@ export const E8M0_EMAX = 127;
 /** Blocks may hold up to 2^20 elements (the specification's formats use 32). */
 export const MX_BLOCK_LIMIT = 1 << 20;
 /** Float32's smallest normal exponent: the maximum an all-zero block is taken to have (microxcaling's rule). */
-const ZERO_BLOCK_EXPONENT = -126;
+export const ZERO_BLOCK_EXPONENT = -126;
 
 /**
  * The scale a code stands for, 2^(code − 127), or NaN for the NaN code 255.

@@ -339,11 +339,17 @@ function bitsOf(v: number): number {
 /**
  * The common case on integer bits: float32 in, float32 out, ties to even. A float32 whose magnitude is
  * a normal number of the target rounds by adding half an ulp (minus one, plus the kept last bit) to its
- * bit pattern and clearing the dropped bits; a carry moves into the exponent by itself. Zeros are copied;
- * everything else (the target's subnormals, overflow, ±Infinity, NaN) goes through `roundFloat`, the
- * scalar definition. Bit-identical to `quantizeFloat` (tested).
+ * bit pattern and clearing the dropped bits; a carry moves into the exponent by itself. Zeros are copied, and a
+ * saturating format clamps a finite overflow to its largest value; everything else (the target's subnormals,
+ * overflow to infinity, ±Infinity, NaN) goes through `roundFloat`, the scalar definition. Bit-identical to
+ * `quantizeFloat` (tested).
  */
-function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: FloatFormat, stats: QuantizeStats): void {
+export function quantizeFloat32Even(
+  src: Float32Array,
+  out: Float32Array,
+  format: FloatFormat,
+  stats: QuantizeStats,
+): void {
   const inBits = new Int32Array(src.buffer, src.byteOffset, src.length);
   const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
   const shift = 23 - format.mantissa;
@@ -357,7 +363,8 @@ function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: Float
   const low = bitsOf(pow2(Math.max(emin, -126))),
     span = 0x7f800000 - low;
   const maxBits = bitsOf(max),
-    halfBits = bitsOf(max / 2);
+    halfBits = bitsOf(max / 2),
+    saturate = format.overflow === "saturate";
   let amaxBits = 0,
     overflow = 0,
     half = 0,
@@ -376,6 +383,14 @@ function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: Float
           if (r === maxBits) overflow++;
         }
         outBits[i] = r | (b & 0x80000000);
+        continue;
+      }
+      // NOTE: a finite value beyond the largest: a saturating format clamps it, as roundFloat would (MX blocks meet
+      // this often, their maximum lands above the element's largest value).
+      if (saturate) {
+        half++;
+        overflow++;
+        outBits[i] = maxBits | (b & 0x80000000);
         continue;
       }
     }

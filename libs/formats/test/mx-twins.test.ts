@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   decodeMx,
   encodeMx,
+  float,
   mx,
   MX_ELEMENTS,
   MX_PRESETS,
@@ -14,12 +15,12 @@ import {
 } from "../src/index.js";
 import { mxArray, mxScalar } from "./mx-twins.js";
 
-/** ~3000 values in blocks of mixed character: wide and narrow magnitudes, zeros, NaN and ±Infinity, extremes. */
+/** ~9000 values (more than one chunk of quantizeMx) in blocks of mixed character: wide and narrow magnitudes, zeros, NaN and ±Infinity, extremes. */
 function inputs(): number[] {
   let s = 777;
   const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
   const xs: number[] = [];
-  for (let b = 0; xs.length < 3000; b++) {
+  for (let b = 0; xs.length < 9000; b++) {
     const kind = b % 9,
       len = kind === 4 ? 70 : 1 + Math.floor(rand() * 40); // 70: some whole block of 32 is tiny
     for (let i = 0; i < len; i++) {
@@ -46,6 +47,9 @@ const FORMATS: MxFormat[] = [
   mx(MX_ELEMENTS.fp6e3m2, { block: 7 }),
   mx(MX_ELEMENTS.int8, { block: 33 }),
   mx(MX_ELEMENTS.fp8e5m2, { block: 3000 }),
+  mx(MX_ELEMENTS.fp6e2m3, { block: 5000 }), // larger than a chunk: one block per call
+  // an element whose smallest step, 2^-142, lies below float32's normals: float32 input takes the float64 scratch
+  mx(float({ exponent: 4, mantissa: 3, bias: 140, overflow: "saturate", name: "e4m3-bias140" }), { block: 5 }),
 ];
 
 describe("quantizeMx equals the definition", () => {
