@@ -15,7 +15,10 @@ import {
 } from "../src/index.js";
 import { mxArray, mxScalar } from "./mx-twins.js";
 
-/** ~9000 values (more than one chunk of quantizeMx) in blocks of mixed character: wide and narrow magnitudes, zeros, NaN and ±Infinity, extremes. */
+/**
+ * ~9000 values (more than one chunk of quantizeMx) in blocks of mixed character: wide and narrow magnitudes, zeros,
+ * NaN and ±Infinity, extremes.
+ */
 function inputs(): number[] {
   let s = 777;
   const rand = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
