@@ -14,7 +14,7 @@ const u32 = new Uint32Array(f32.buffer);
 
 /**
  * Rounds `value` to the format (nearest-even unless `options.rounding` says otherwise) and returns its code.
- * NaN encodes as the format's canonical quiet NaN; fixed point has no NaN and throws a RangeError.
+ * NaN encodes as the format's canonical quiet NaN; fixed point and `finite` floats have no NaN and throw a RangeError.
  * @example encode(1, binary16) // returns 0x3c00
  * @example encode(-0, binary16) // returns 0x8000
  * @example encode(65520, binary16) // returns 0x7c00 (+Infinity)
@@ -47,6 +47,8 @@ function encodeFloat(v: number, f: FloatFormat): number {
     topField = 2 ** f.exponent - 1;
   const signBit = v < 0 || Object.is(v, -0) ? pow2(f.exponent + t) : 0;
   if (Number.isNaN(v)) {
+    if (f.specials === "finite")
+      throw new RangeError(`encode: NaN has no ${f.name} code (a "finite" format has no NaN)`);
     if (f.specials === "ieee" && t === 0) throw new RangeError(`encode: ${f.name} has no NaN code (no mantissa bits)`);
     return f.specials === "ieee" ? topField * pow2(t) + pow2(t - 1) : topField * pow2(t) + pow2(t) - 1;
   }
@@ -102,8 +104,8 @@ function decodeFloat(code: number, f: FloatFormat): number {
   const m = body - field * pow2(t);
   let a: number;
   if (field === topField && f.specials === "ieee") a = m === 0 ? Infinity : NaN;
-  else if (field === topField && m === pow2(t) - 1)
-    a = NaN; // fn: only all-ones is NaN
+  else if (field === topField && f.specials === "fn" && m === pow2(t) - 1)
+    a = NaN; // fn: only all-ones is NaN (finite: none is)
   else if (field === 0) a = m * pow2(1 - f.bias - t);
   else a = (pow2(t) + m) * pow2(field - f.bias - t);
   return signed ? -a : a;
@@ -164,7 +166,8 @@ export function describe(format: Format, integerBits?: number): FormatDescriptio
         summary:
           `${width}-bit float: 1 sign, ${format.exponent} exponent (bias ${format.bias}), ` +
           `${format.mantissa} mantissa bits; max ${max}, ` +
-          `${format.subnormals ? "subnormals" : "no subnormals (flush to zero)"}, overflow ${overflow}`,
+          `${format.subnormals ? "subnormals" : "no subnormals (flush to zero)"}, overflow ${overflow}` +
+          (format.specials === "finite" ? ", no infinities or NaN" : ""),
       });
     }
     case "fixed":

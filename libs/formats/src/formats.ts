@@ -16,7 +16,7 @@ import type {
 /** Dynamic fixed point groups may move their radix point this far in either direction. */
 export const INTEGER_BITS_LIMIT = 64;
 
-function checkInteger(what: string, value: unknown, min: number, max: number): number {
+export function checkInteger(what: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
     throw new RangeError(`invalid ${what}: expected an integer in [${min}, ${max}], got ${String(value)}`);
   return value;
@@ -31,7 +31,7 @@ export interface FloatOptions {
   bias?: number;
   /** default true */
   subnormals?: boolean;
-  /** default "infinity" for `ieee` specials, "saturate" for `fn` */
+  /** default "infinity" for `ieee` specials, "saturate" for `fn` and `finite` (which can only saturate) */
   overflow?: OverflowMode;
   /** default "ieee" */
   specials?: SpecialValues;
@@ -43,13 +43,14 @@ export interface FloatOptions {
  * A floating-point format of 1 + exponent + mantissa bits, at most binary32 (its grid must fit float32).
  * @example float({ exponent: 5, mantissa: 10 }) // IEEE binary16
  * @example float({ exponent: 4, mantissa: 3, specials: "fn" }) // OCP FP8 E4M3, max 448
+ * @example float({ exponent: 2, mantissa: 1, specials: "finite" }) // OCP MX FP4 E2M1, max 6
  */
 export function float(o: FloatOptions): FloatFormat {
   const exponent = checkInteger("float exponent bits", o.exponent, 2, 8);
   const mantissa = checkInteger("float mantissa bits", o.mantissa, 0, 23);
   const specials = o.specials ?? "ieee";
-  if (specials !== "ieee" && specials !== "fn")
-    throw new RangeError(`invalid float specials: expected "ieee" or "fn", got ${String(specials)}`);
+  if (specials !== "ieee" && specials !== "fn" && specials !== "finite")
+    throw new RangeError(`invalid float specials: expected "ieee", "fn" or "finite", got ${String(specials)}`);
   if (specials === "fn" && mantissa < 1)
     throw new RangeError(
       `invalid float mantissa bits: an "fn" format needs at least 1` +
@@ -60,6 +61,11 @@ export function float(o: FloatOptions): FloatFormat {
   const overflow = o.overflow ?? (specials === "ieee" ? "infinity" : "saturate");
   if (overflow !== "saturate" && overflow !== "infinity")
     throw new RangeError(`invalid float overflow: expected "saturate" or "infinity", got ${String(overflow)}`);
+  if (specials === "finite" && overflow !== "saturate")
+    throw new RangeError(
+      `invalid float overflow: a "finite" format has no infinity and no NaN to overflow to` +
+        ` (expected "saturate"), got ${overflow}`,
+    );
   const subnormals = o.subnormals ?? true;
   if (typeof subnormals !== "boolean")
     throw new RangeError(`invalid float subnormals: expected a boolean, got ${String(subnormals)}`);
@@ -132,7 +138,7 @@ export const PRESETS: Readonly<Record<string, Format>> = Object.freeze({
   fp8e5m2,
 });
 
-/** emin = 1 − bias; emax = largest exponent of a finite value. */
+/** emin = 1 − bias; emax = largest exponent of a finite value (the all-ones field is finite unless `ieee`). */
 export function floatExponentRange(f: FloatFormat): { emin: number; emax: number } {
   const top = f.specials === "ieee" ? 2 ** f.exponent - 2 : 2 ** f.exponent - 1;
   // NOTE: | 0 keeps these small integers (Smis) for V8, so the hot loops index tables without deopts.
@@ -142,8 +148,8 @@ export function floatExponentRange(f: FloatFormat): { emin: number; emax: number
 /** Largest finite magnitude of a float format. */
 export function floatMax(f: FloatFormat): number {
   const { emax } = floatExponentRange(f);
-  // NOTE: an fn format reserves its all-ones mantissa in the top binade for NaN.
-  const top = f.specials === "ieee" ? 2 - pow2(-f.mantissa) : 2 - pow2(1 - f.mantissa);
+  // NOTE: an fn format reserves its all-ones mantissa in the top binade for NaN (a finite format reserves nothing).
+  const top = f.specials === "fn" ? 2 - pow2(1 - f.mantissa) : 2 - pow2(-f.mantissa);
   return top * pow2(emax);
 }
 

@@ -101,21 +101,23 @@ export function quantize(
   return { out, stats };
 }
 
-const MODE_CODES: Readonly<Record<string, number>> = {
+/** The rounding modes as the loops' integer codes. */
+export const MODE_CODES: Readonly<Record<string, number>> = {
   "nearest-even": 0,
   "nearest-away": 1,
   "toward-zero": 2,
   stochastic: 3,
 };
 
-function checkStream(rng: RandomStream | undefined): void {
+/** Throws a RangeError unless `rng` is a usable random stream; `what` names the caller in the message. */
+export function checkStream(rng: RandomStream | undefined, what = "quantize"): void {
   if (!rng || typeof rng.seed !== "number" || !Number.isInteger(rng.seed))
     throw new RangeError(
-      `quantize: stochastic rounding needs options.rng = { seed: integer, counter: integer ≥ 0 }` +
+      `${what}: stochastic rounding needs options.rng = { seed: integer, counter: integer ≥ 0 }` +
         `, got ${JSON.stringify(rng)}`,
     );
   if (!Number.isInteger(rng.counter) || rng.counter < 0 || rng.counter > Number.MAX_SAFE_INTEGER)
-    throw new RangeError(`quantize: rng.counter must be an integer in [0, 2^53), got ${rng.counter}`);
+    throw new RangeError(`${what}: rng.counter must be an integer in [0, 2^53), got ${rng.counter}`);
 }
 
 function quantizeIdentity(src: FloatArray, out: FloatArray, stats: QuantizeStats): void {
@@ -155,7 +157,7 @@ function quantizeIdentity(src: FloatArray, out: FloatArray, stats: QuantizeStats
 }
 
 /** Fixed point, f fractional bits: k = round(x·2^f) clamped to ±kmax; counts on |k|, flushes where k = 0, x ≠ 0. */
-function quantizeFixed(
+export function quantizeFixed(
   src: FloatArray,
   out: FloatArray,
   bits: number,
@@ -229,7 +231,7 @@ function quantizeFixed(
 }
 
 /** Floating point: round each magnitude on the grid of its binade (2^(e−t) steps, e ≥ emin). */
-function quantizeFloat(
+export function quantizeFloat(
   src: FloatArray,
   out: FloatArray,
   format: FloatFormat,
@@ -337,11 +339,17 @@ function bitsOf(v: number): number {
 /**
  * The common case on integer bits: float32 in, float32 out, ties to even. A float32 whose magnitude is
  * a normal number of the target rounds by adding half an ulp (minus one, plus the kept last bit) to its
- * bit pattern and clearing the dropped bits; a carry moves into the exponent by itself. Zeros are copied;
- * everything else (the target's subnormals, overflow, ±Infinity, NaN) goes through `roundFloat`, the
- * scalar definition. Bit-identical to `quantizeFloat` (tested).
+ * bit pattern and clearing the dropped bits; a carry moves into the exponent by itself. Zeros are copied, and a
+ * saturating format clamps a finite overflow to its largest value; everything else (the target's subnormals,
+ * overflow to infinity, ±Infinity, NaN) goes through `roundFloat`, the scalar definition. Bit-identical to
+ * `quantizeFloat` (tested).
  */
-function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: FloatFormat, stats: QuantizeStats): void {
+export function quantizeFloat32Even(
+  src: Float32Array,
+  out: Float32Array,
+  format: FloatFormat,
+  stats: QuantizeStats,
+): void {
   const inBits = new Int32Array(src.buffer, src.byteOffset, src.length);
   const outBits = new Int32Array(out.buffer, out.byteOffset, out.length);
   const shift = 23 - format.mantissa;
@@ -355,7 +363,8 @@ function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: Float
   const low = bitsOf(pow2(Math.max(emin, -126))),
     span = 0x7f800000 - low;
   const maxBits = bitsOf(max),
-    halfBits = bitsOf(max / 2);
+    halfBits = bitsOf(max / 2),
+    saturate = format.overflow === "saturate";
   let amaxBits = 0,
     overflow = 0,
     half = 0,
@@ -374,6 +383,14 @@ function quantizeFloat32Even(src: Float32Array, out: Float32Array, format: Float
           if (r === maxBits) overflow++;
         }
         outBits[i] = r | (b & 0x80000000);
+        continue;
+      }
+      // NOTE: a finite value beyond the largest: a saturating format clamps it, as roundFloat would (MX blocks meet
+      // this often, their maximum lands above the element's largest value).
+      if (saturate) {
+        half++;
+        overflow++;
+        outBits[i] = maxBits | (b & 0x80000000);
         continue;
       }
     }

@@ -35,8 +35,12 @@ export type OverflowMode =
  * - `ieee`: all-ones exponent encodes ±Infinity (mantissa 0) and NaN (mantissa ≠ 0).
  * - `fn`: "finite + NaN" (OCP FP8 E4M3, ml_dtypes `float8_e4m3fn`): no infinities; only the all-ones
  *   exponent *and* all-ones mantissa is NaN, the rest of the top binade holds normal numbers.
+ * - `finite`: no infinities and no NaN (the OCP MX FP6 E3M2, FP6 E2M3 and FP4 E2M1 element types; ml_dtypes
+ *   `float6_e3m2fn`, `float4_e2m1fn`): every code is a number, the top binade holds normal numbers. Such a format
+ *   always saturates, and a NaN has no code: `quantize` passes it through and counts it (as fixed point does),
+ *   `encode` throws.
  */
-export type SpecialValues = "ieee" | "fn";
+export type SpecialValues = "ieee" | "fn" | "finite";
 
 /** A binary floating-point format of reduced width: 1 sign bit, `exponent` bits, `mantissa` bits. */
 export interface FloatFormat {
@@ -199,4 +203,73 @@ export interface GroupScaleState {
   rateSum: number;
   rateHalfSum: number;
   amaxHistory: number[];
+}
+
+/**
+ * An OCP Microscaling (MX) block format (OCP MX 1.0 §5): consecutive blocks of `block` elements share one scale
+ * X = 2^s, stored as an E8M0 code (an 8-bit biased exponent, s in [−127, 127], code 255 = NaN); each element is
+ * stored in the `element` format and stands for X × element. Made by `mx()`; the presets are in `MX_PRESETS`.
+ *
+ * Not a `Format`: an element's value depends on its whole block, so the element-wise functions (`quantize`,
+ * `roundScalar`, `encode`) refuse it, and `quantizeMx`, `mxScaleCode`/`roundMx`, `encodeMx`/`decodeMx` take it.
+ */
+export interface MxFormat {
+  readonly kind: "mx";
+  /** e.g. `mxfp8e4m3` */
+  readonly name: string;
+  /**
+   * the element type, a saturating float or a fixed point format of at most 8 bits: FP8 E4M3, FP8 E5M2, FP6 E3M2,
+   * FP6 E2M3, FP4 E2M1 or INT8 in the specification (`MX_ELEMENTS`)
+   */
+  readonly element: FloatFormat | FixedFormat;
+  /** k, the number of elements that share one scale (32 in the specification's formats) */
+  readonly block: number;
+}
+
+/** What one `quantizeMx` pass saw, summed over its blocks. */
+export interface MxQuantizeStats {
+  /** number of elements */
+  count: number;
+  /** number of blocks, ⌈count / block⌉ (the last one may be short) */
+  blocks: number;
+  /** blocks whose scale is NaN: a NaN or ±Infinity among their inputs, or a maximum beyond the scale's 2^127 */
+  nanBlocks: number;
+  /** NaN inputs (each makes its block NaN) */
+  nan: number;
+  /** elements of finite-scale blocks whose |x / X| exceeds the element's largest value: they saturate to ±max */
+  overflow: number;
+  /** nonzero inputs of finite-scale blocks whose quantized value is zero (±0) */
+  flushed: number;
+  /** inputs equal to ±0 */
+  zeros: number;
+  /** largest finite |x| of the input (0 for an empty input) */
+  amax: number;
+}
+
+/** The result of `quantizeMx`: the values, and per block the scale and the counts. */
+export interface MxQuantizeResult {
+  /** the quantized values X × element (NaN throughout a block whose scale is NaN) */
+  out: FloatArray;
+  /** per block, the E8M0 code of its scale: 2^(code − 127), or NaN for 255 */
+  scales: Uint8Array;
+  /** per block, the elements that saturated (see MxQuantizeStats.overflow) */
+  overflow: Uint32Array;
+  /** per block, the nonzero inputs flushed to zero */
+  flushed: Uint32Array;
+  stats: MxQuantizeStats;
+}
+
+export interface MxQuantizeOptions {
+  /** how each x / X rounds to the element type; default `nearest-even` */
+  rounding?: RoundingMode;
+  /** where to write (same length as the source); default: in place */
+  out?: FloatArray;
+  /** required for `stochastic`: element i uses the draw at `counter + i`; the counter advances by the length */
+  rng?: RandomStream;
+}
+
+/** MX codes as stored: one E8M0 scale code per block, one element code per value (one per byte, not packed). */
+export interface MxCodes {
+  readonly scales: Uint8Array;
+  readonly elements: Uint8Array;
 }

@@ -1,6 +1,6 @@
 // The array pass equals the scalar definition on random and edge inputs, for every format and rounding mode.
 import { describe, expect, it } from "vitest";
-import { PRESETS, ROUNDING_MODES, dynamicFixed, fixed, float, quantize, type Format } from "../src/index.js";
+import { PRESETS, ROUNDING_MODES, dynamicFixed, fixed, float, formatMax, quantize, type Format } from "../src/index.js";
 import { array, scalar } from "./twins.js";
 
 const FORMATS: Format[] = [
@@ -59,6 +59,20 @@ describe("quantize equals roundScalar", () => {
           const { stats } = quantize(src, f, { rounding, rng: { seed: 99, counter: 0 } });
           expect(stats.flushed).toBe(want);
           expect(stats.zeros).toBe(zeros);
+          // the overflow counts on roundScalar's values: |q| ≥ max (a NaN from overflow too), |q| ≥ max/2; NaN inputs
+          const max = formatMax(f);
+          let over = 0,
+            half = 0,
+            nan = 0;
+          for (let i = 0; i < xs.length; i++) {
+            const q = s[i]!;
+            if (Number.isNaN(src[i])) nan++;
+            else if (Number.isNaN(q) || Math.abs(q) >= max) {
+              over++;
+              half++;
+            } else if (Math.abs(q) >= max / 2) half++;
+          }
+          expect([stats.overflow, stats.overflowHalfRange, stats.nan]).toEqual([over, half, nan]);
         });
       }
   it("dynamic fixed point at several integer bits", () => {
