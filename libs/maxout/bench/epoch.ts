@@ -523,7 +523,7 @@ for (const preset of presets) {
 }
 printTable(rows);
 console.log(
-  "  timed = warm-up + timed batches; dfxp/fp32 = our dfxp 10/12 over our fp32 (target ≤ 1.3×)" +
+  "  timed = warm-up + timed batches; dfxp/fp32 = our dfxp 10/12 over our fp32 (target ≤ 1.15×)" +
     "; ours/torch = our fp32 over PyTorch fp32 (target ≤ 1); torch dfxp = the same rounding written in PyTorch",
 );
 if (workers)
