@@ -27,6 +27,7 @@ export type { Datapath, Structure } from "./datapath.js";
 export { calibration, CalibrationError, STATED_TOLERANCES } from "./calibrate.js";
 export type { Calibration, Fit, FitRow, Coefficients } from "./calibrate.js";
 export { multiplierCost, adderCost, macCost, CALIBRATED_RANGE } from "./model.js";
+export { mxMacCost, mxMacStructure, mxStorageBits, mxElementDatapath, E8M0_BITS } from "./mx.js";
 export { measuredMac, table1Label, FPGA_SOURCES, type FpgaSource } from "./measured.js";
 export type { AsicCost, FpgaCost, OperatorCost } from "./model.js";
 export { countNetwork, countLayer, convOutputSize, poolOutputSize, ShapeError, UPDATE_OPERATIONS } from "./network.js";
