@@ -1,15 +1,17 @@
-import { binary16, dynamicFixed, fixed, identity, totalBits } from "@lowprec/formats";
+import { binary16, binary32, dynamicFixed, fixed, identity, MX_PRESETS, totalBits } from "@lowprec/formats";
 import { describe, expect, it } from "vitest";
 import {
   compareSettings,
   defaultAccumulator,
   networkCost,
+  MX_SETTINGS,
   PAPER_SETTINGS,
   type CostRow,
   type PrecisionSetting,
 } from "./cost.js";
 import { loadHorowitz45nm, loadNetworks, loadTable1, type Table1Row } from "./data.js";
 import { adderCost, macCost, multiplierCost } from "./model.js";
+import { mxMacCost } from "./mx.js";
 import type { NetworkShape } from "./network.js";
 import { formatCostRows } from "./table.js";
 
@@ -22,11 +24,11 @@ const TINY: NetworkShape = {
     { kind: "softmax", inputs: 2, classes: 2 },
   ],
 };
-const FIX8_16: PrecisionSetting = {
+const FIX8_16 = {
   name: "fix8/16",
   propagation: fixed({ bits: 8, integerBits: 3 }),
   update: fixed({ bits: 16, integerBits: 3 }),
-};
+} satisfies PrecisionSetting;
 const paper = loadNetworks().networks.map((n) => ({ id: n.id, shape: n }));
 
 describe("a tiny network costed by hand", () => {
@@ -247,5 +249,32 @@ describe("Table 1's measured values in the cost table", () => {
     const t = formatCostRows(rows, "table");
     expect(t).toMatch(/"Table 1 \(measured\)": the paper's Table 1 .* measured this MAC/);
     expect(t).toMatch(/"model": the cost model/);
+  });
+});
+
+describe("MX settings (beyond the paper)", () => {
+  const mxfp8 = MX_SETTINGS.find((s) => s.name === "mxfp8e4m3")!;
+  const c = networkCost(TINY, mxfp8);
+  it("price the MAC with mxMacCost into binary32, never as a Table 1 row", () => {
+    expect(c.accumulator).toBe(binary32.name);
+    expect(c.mac.asic.picojoules).toBe(mxMacCost(MX_PRESETS.mxfp8e4m3!, binary32).asic.picojoules);
+    expect(c.measuredMac).toBeNull();
+    expect(c.perStep.macJoules).toBeCloseTo(c.perStep.macs * c.mac.asic.picojoules * 1e-12, 20);
+  });
+  it("store propagated values at 8 + 8/32 bits and the parameters in bfloat16", () => {
+    for (const s of c.storage) {
+      if (s.group === "input") expect(s.bits).toBe(32);
+      else if (s.group === "w" || s.group === "b") expect(s.bits).toBe(16);
+      else if (s.group === "update_w" || s.group === "update_b") continue;
+      else expect(s.bits, s.group).toBe(8.25);
+    }
+  });
+  it("the four MX settings cost less MAC energy than float32 on every paper network, MXFP4 least of the floats", () => {
+    const rows = compareSettings(paper, [PAPER_SETTINGS[1]!, ...MX_SETTINGS]);
+    for (const net of paper) {
+      const of = (s: string) => rows.find((r) => r.network === net.id && r.setting === s)!;
+      for (const s of MX_SETTINGS) expect(of(s.name).macPicojoules).toBeLessThan(of("single").macPicojoules);
+      expect(of("mxfp4e2m1").macPicojoules).toBeLessThan(of("mxfp8e4m3").macPicojoules);
+    }
   });
 });

@@ -2,11 +2,22 @@
  * A network under a precision setting: MACs, storage per group, memory traffic, energy and area per
  * training step and per epoch, and a comparison of settings side by side.
  */
-import { binary16, dynamicFixed, fixed, identity, type Format } from "@lowprec/formats";
+import {
+  bfloat16,
+  binary16,
+  binary32,
+  dynamicFixed,
+  fixed,
+  identity,
+  MX_PRESETS,
+  type Format,
+  type MxFormat,
+} from "@lowprec/formats";
 import { loadHorowitz45nm, type MemoryRow, type Table1Row } from "./data.js";
 import { datapathOf, storageBits } from "./datapath.js";
 import { type FpgaSource, measuredMac } from "./measured.js";
 import { adderCost, macCost, multiplierCost, type OperatorCost } from "./model.js";
+import { mxMacCost, mxStorageBits } from "./mx.js";
 import { countNetwork, type LayerCount, type NetworkCount, type NetworkShape } from "./network.js";
 
 /**
@@ -16,8 +27,11 @@ import { countNetwork, type LayerCount, type NetworkCount, type NetworkShape } f
  */
 export interface PrecisionSetting {
   readonly name: string;
-  /** operands of every forward/backward multiplication, and every stored activation/gradient */
-  readonly propagation: Format;
+  /**
+   * operands of every forward/backward multiplication, and every stored activation/gradient; an MX format
+   * (OCP microscaling) is priced by `mxMacCost` and stored at `mxStorageBits`
+   */
+  readonly propagation: Format | MxFormat;
   /** the stored parameters W, b (the paper's "parameter updates" width) */
   readonly update: Format;
   /** the MAC accumulator; default `defaultAccumulator(propagation)` */
@@ -28,10 +42,13 @@ export interface PrecisionSetting {
 
 /**
  * Table 1's convention: a float MAC accumulates in its own format; a fixed-point (or dynamic fixed
- * point) MAC accumulates in a 32-bit integer (wide enough for the paper's 10- to 20-bit operands).
+ * point) MAC accumulates in a 32-bit integer (wide enough for the paper's 10- to 20-bit operands); an MX MAC
+ * accumulates in binary32 (its block sums are scaled by powers of two).
  */
-export function defaultAccumulator(propagation: Format): Format {
+export function defaultAccumulator(propagation: Format | MxFormat): Format {
   switch (propagation.kind) {
+    case "mx":
+      return binary32;
     case "fixed":
       return fixed({ bits: 32, integerBits: Math.min(31, 2 * propagation.integerBits), name: "fixed32-acc" });
     case "dynamic-fixed":
@@ -43,7 +60,7 @@ export function defaultAccumulator(propagation: Format): Format {
 }
 
 /** The paper's five rows of Table 2 (METHOD.md §6.2). All cost the AUTHORS' networks. */
-export const PAPER_SETTINGS: readonly PrecisionSetting[] = Object.freeze([
+export const PAPER_SETTINGS: readonly (PrecisionSetting & { readonly propagation: Format })[] = Object.freeze([
   {
     name: "goodfellow",
     propagation: identity,
@@ -70,6 +87,20 @@ export const PAPER_SETTINGS: readonly PrecisionSetting[] = Object.freeze([
     description: "dynamic fixed point, 10-bit propagations, 12-bit updates",
   },
 ]);
+
+/**
+ * Beyond the paper: the OCP microscaling formats as propagation formats (k = 32, binary32 accumulation), with the
+ * parameters stored in bfloat16, as MX training recipes keep a wider copy of the weights. MXFP8 is costed with E4M3
+ * elements; the common recipe's E5M2 gradients cost less still (`mxMacCost`: fewer significand bits).
+ */
+export const MX_SETTINGS: readonly PrecisionSetting[] = Object.freeze(
+  (["mxfp8e4m3", "mxfp6e3m2", "mxfp4e2m1", "mxint8"] as const).map((name) => ({
+    name,
+    propagation: MX_PRESETS[name]!,
+    update: bfloat16,
+    description: `${name} propagations (blocks of 32, an E8M0 scale each), bfloat16 stored parameters`,
+  })),
+);
 
 /** Named groups of stored values (the paper's 10 groups per layer, plus the propagation copies and the input). */
 export type StorageGroup =
@@ -204,11 +235,12 @@ const FLOAT32_BITS = 32;
 export function networkCost(net: NetworkShape, setting: PrecisionSetting, options: CostOptions = {}): NetworkCost {
   const counts = countNetwork(net);
   const accumulator = setting.accumulator ?? defaultAccumulator(setting.propagation);
-  const mac = macCost(setting.propagation, accumulator);
-  const measured = measuredMac(setting.propagation, accumulator) ?? null;
+  const p = setting.propagation;
+  const mac = p.kind === "mx" ? mxMacCost(p, accumulator) : macCost(p, accumulator);
+  const measured = p.kind === "mx" ? null : (measuredMac(p, accumulator) ?? null);
   const updateMultiplier = multiplierCost(setting.update);
   const updateAdder = adderCost(setting.update);
-  const prop = storageBits(datapathOf(setting.propagation, "propagation"));
+  const prop = p.kind === "mx" ? mxStorageBits(p) : storageBits(datapathOf(p, "propagation"));
   const upd = storageBits(datapathOf(setting.update, "update"));
   const n = counts.layers.length;
   const storage: GroupStorage[] = [

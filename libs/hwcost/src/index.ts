@@ -40,7 +40,14 @@ export type {
   LayerCount,
   NetworkCount,
 } from "./network.js";
-export { networkCost, compareSettings, defaultAccumulator, memoryLevel, PAPER_SETTINGS } from "./cost.js";
+export {
+  networkCost,
+  compareSettings,
+  defaultAccumulator,
+  memoryLevel,
+  PAPER_SETTINGS,
+  MX_SETTINGS,
+} from "./cost.js";
 export type {
   PrecisionSetting,
   CostOptions,
