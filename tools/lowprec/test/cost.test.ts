@@ -84,6 +84,36 @@ describe("lowprec cost", () => {
     expect(rows.find((x) => x.setting === "fixed-20")).toMatchObject({ measuredMacAlms: null, macFpgaSource: "model" });
   });
 
+  it("--settings mx: float32, then four MX settings priced as MX MACs into binary32, none from Table 1", async () => {
+    type Row = { setting: string; propagation: string; accumulator: string; measuredMacAlms: number | null };
+    const rows = JSON.parse(
+      (await cost("--network", "pi-mnist", "--settings", "mx", "--format", "json")).out,
+    ) as (Row & {
+      energyVsBaseline: number;
+    })[];
+    expect(rows.map((r) => r.setting)).toEqual(["single", "mxfp8e4m3", "mxfp6e3m2", "mxfp4e2m1", "mxint8"]);
+    for (const r of rows.slice(1)) {
+      expect(r.propagation).toBe(r.setting);
+      expect(r.accumulator).toBe("binary32");
+      expect(r.measuredMacAlms).toBeNull();
+      expect(r.energyVsBaseline).toBeLessThan(1);
+    }
+    const all = JSON.parse((await cost("--network", "pi-mnist", "--settings", "all", "--format", "json")).out) as Row[];
+    expect(all.map((r) => r.setting)).toEqual([
+      "goodfellow",
+      "single",
+      "half",
+      "fixed-20",
+      "dfxp-10-12",
+      "mxfp8e4m3",
+      "mxfp6e3m2",
+      "mxfp4e2m1",
+      "mxint8",
+    ]);
+    const paper = JSON.parse((await cost("--network", "pi-mnist", "--format", "json")).out) as Row[];
+    expect(paper.map((r) => r.setting)).toEqual(all.slice(0, 5).map((r) => r.setting));
+  });
+
   it("--fit still prints the calibration with every Table 1 row's measured ALMs beside the model", async () => {
     const r = await cost("--fit");
     expect(r.code).toBe(0);
