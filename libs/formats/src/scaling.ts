@@ -94,8 +94,10 @@ export function currentAmax(o: { margin?: number; initialIntegerBits?: number } 
  *   are noisy and a single increase would over- or under-shoot;
  * - the range: after each `advance`, integerBits = floor(log2 m̂) + 1 + margin (unchanged while m̂ = 0);
  * - an overflow (a pass with `overflow > 0`, i.e. some |q| reached the range's top) widens at once, in `observe`:
- *   integerBits = max(integerBits + 1, floor(log2 amax) + 1 + margin) with that pass's amax. The window's
- *   `advance` then keeps at least that range, so a range that overflowed never narrows at the same update.
+ *   integerBits = max(integerBits, I₀ + 1, floor(log2 amax) + 1 + margin), I₀ the bits chosen at the window's
+ *   start and amax that pass's: the passes of a window share its range, so several overflowing passes widen it by
+ *   one bit, or as far as their amax needs. The window's `advance` then keeps at least that range, so a range that
+ *   overflowed never narrows at the same update.
  */
 export function predictive(
   o: { history?: number; deviations?: number; margin?: number; initialIntegerBits?: number } = {},
@@ -161,6 +163,8 @@ class Scale implements GroupScale {
   private windowAmax = 0;
   /** predictive: a pass of the open window overflowed (the range was widened at once) */
   private windowOverflowed = false;
+  /** predictive: the integer bits chosen at the open window's start, which its passes are taken to use */
+  private windowStartBits: number;
   private readonly amaxHistory: number[] = [];
 
   constructor(
@@ -168,6 +172,7 @@ class Scale implements GroupScale {
     state?: GroupScaleState,
   ) {
     this.integerBits = policy.kind === "fixed-scale" ? policy.integerBits : policy.initialIntegerBits;
+    this.windowStartBits = this.integerBits;
     if (state) {
       checkIntegerBits("restored integerBits", state.integerBits);
       this.integerBits = state.integerBits;
@@ -178,6 +183,7 @@ class Scale implements GroupScale {
       this.amaxHistory.push(...state.amaxHistory);
       this.windowAmax = state.windowAmax ?? 0;
       this.windowOverflowed = state.windowOverflowed ?? false;
+      this.windowStartBits = state.windowStartBits ?? this.integerBits;
     }
   }
 
@@ -189,9 +195,10 @@ class Scale implements GroupScale {
     if (stats.amax > this.windowAmax) this.windowAmax = stats.amax;
     const p = this.policy;
     if (p.kind === "predictive" && stats.overflow > 0) {
-      // widen at once: at least one bit, and enough for this pass's amax with the margin
+      // widen at once: one bit above the window's range (once per window: its passes share that range), and enough
+      // for this pass's amax with the margin
       const fit = stats.amax > 0 ? bitsFor(stats.amax) + p.margin : -Infinity;
-      this.integerBits = clampBits(Math.max(this.integerBits + 1, fit));
+      this.integerBits = clampBits(Math.max(this.integerBits, this.windowStartBits + 1, fit));
       this.windowOverflowed = true;
     }
   }
@@ -244,6 +251,7 @@ class Scale implements GroupScale {
     this.rateHalfSum = 0;
     this.windowAmax = 0;
     this.windowOverflowed = false;
+    this.windowStartBits = this.integerBits;
     return this.integerBits !== before;
   }
 
@@ -278,7 +286,11 @@ class Scale implements GroupScale {
       amaxHistory: [...this.amaxHistory],
       // NOTE: only predictive writes its open window, so the other policies' state files stay as they were.
       ...(this.policy.kind === "predictive"
-        ? { windowAmax: this.windowAmax, windowOverflowed: this.windowOverflowed }
+        ? {
+            windowAmax: this.windowAmax,
+            windowOverflowed: this.windowOverflowed,
+            windowStartBits: this.windowStartBits,
+          }
         : {}),
     };
   }

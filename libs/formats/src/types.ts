@@ -233,6 +233,8 @@ export interface GroupScaleState {
    */
   windowAmax?: number;
   windowOverflowed?: boolean;
+  /** predictive only: the integer bits chosen at the open window's start */
+  windowStartBits?: number;
 }
 
 /**

@@ -252,6 +252,10 @@ describe("predictive (Flexpoint's autoflex: the next max predicted from the rece
     s.observe(quantize(Float32Array.from([1.999, 0.5]), d10, { integerBits: 2 }).stats);
     s.advance(2);
     expect(s.integerBits).toBe(1);
+    // two overflowing passes in one window (both rounded at its 1 bit) widen it once: 2, not 3
+    s.observe(pass(2, 1, 1, 1.999));
+    s.observe(pass(2, 1, 1, 1.999));
+    expect(s.integerBits).toBe(2);
     // an overflowing pass far beyond the range: 40 → floor(log2 40) + 1 = 6, more than one bit
     s.observe(pass(2, 1, 1, 40));
     expect(s.integerBits).toBe(6);
