@@ -478,8 +478,8 @@ export interface ScaleRecord {
    */
   readonly flushRate: number;
   /**
-   * largest finite |x| seen in the window by the observed passes (with delayed amax: by all of the group's passes,
-   * the amax the rule used)
+   * largest finite |x| seen in the window by the observed passes (with delayed amax and predictive: by all of the
+   * group's passes, the amax the rule used)
    */
   readonly amax: number;
 }
