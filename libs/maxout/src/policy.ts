@@ -466,7 +466,10 @@ export interface RoundingEvent {
 export interface ScaleRecord {
   readonly layer: number;
   readonly group: GroupName;
-  /** the integer bits after the window's scale update (for fixed formats: the constant radix) */
+  /**
+   * the integer bits after the window's scale update (for fixed formats: the constant radix; with current amax: those
+   * of the group's last pass)
+   */
   readonly integerBits: number | undefined;
   /** average over the window's steps of the observed overflow rate (|q| ≥ max) */
   readonly overflowRate: number;

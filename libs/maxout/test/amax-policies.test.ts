@@ -65,6 +65,17 @@ describe("current amax in a layer: each pass rounded at the range of its own ten
     expect(z[0]).toBe(Math.round(0.1 * 2 ** 6) * 2 ** -6); // step 2^(5 − 11)
   });
 
+  it("a scaled FP8 group: the fitted bits choose the power-of-two scale of E4M3 (hand-computed)", () => {
+    const p = new LayerPrecision({ ...PRECISION_PRESETS.fp8e4m3, scaling: { kind: "current-amax", margin: 0 } }, 0, 1);
+    const k = justInTimeKernels(kernels);
+    // amax 3.3 → I = 2 → scale 2^(2 − 9) = 2^-7 (E4M3's largest binade is [256, 512), max 448 · 2^-7 = 3.5);
+    // 3.3 · 2^7 = 422.4 in [256, 512), step 32 → 416 → 3.25; 0.3 · 2^7 = 38.4 in [32, 64), step 4 → 40 → 0.3125
+    const y = new Float32Array(2);
+    k.add({ a: Float32Array.of(3.3, 0.3), b: new Float32Array(2), y, quantize: p.at("weightedSum") });
+    expect(p.integerBits("z")).toBe(2);
+    expect(Array.from(y)).toEqual([3.25, 0.3125]);
+  });
+
   it("the margin adds headroom bits; a tensor of zeros keeps the previous pass's bits", () => {
     const p = new LayerPrecision(withScaling({ kind: "current-amax", margin: 2 }), 0, 1);
     const k = justInTimeKernels(kernels);
