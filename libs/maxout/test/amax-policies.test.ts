@@ -1,7 +1,8 @@
 /**
  * The current-amax (just-in-time) and predictive (Flexpoint autoflex) scaling policies in the Maxout trainer
- * (beyond the paper): the rule on hand-computed passes, the two-pass rounding of current amax, a short PI-MNIST
- * configuration trained under each policy whose every rounding follows the rule, replayed here, and checkpoints.
+ * (beyond the paper): the rule on hand-computed passes, the two-pass rounding of current amax, a short training
+ * (the PI-MNIST preset's settings, a small dense Maxout network, synthetic 4×4 data as the other trainer tests) under
+ * each policy whose every rounding follows the rule, replayed here, and checkpoints.
  */
 import type { QuantizeStats } from "@lowprec/formats";
 import { KERNEL_NAMES, type Kernels, type QuantizeSpec } from "@lowprec/tensor";
@@ -141,8 +142,8 @@ interface Pass {
 }
 
 /**
- * Trains `config` for `steps` batches of 20 toy PI-MNIST examples with a network whose kernels note every dynamic
- * fixed point rounding, then evaluates once. The passes are grouped by step.
+ * Trains `config` for `steps` batches of 20 synthetic examples (the PI-MNIST preset's settings) with a network
+ * whose kernels note every dynamic fixed point rounding, then evaluates once. The passes are grouped by step.
  */
 function recordTraining(scaling: ScalingSpec, steps: number): { steps: Pass[][]; net: Network } {
   const config = toyConfig(denseNet, "dfxp", { hyper: { epochs: 1 }, precision: { scaling } });
@@ -200,7 +201,7 @@ function recordTraining(scaling: ScalingSpec, steps: number): { steps: Pass[][];
   return { steps: out, net };
 }
 
-describe("a short PI-MNIST training under each policy follows its rule at every rounding", () => {
+describe("a short training (PI-MNIST settings) under each policy follows its rule at every rounding", () => {
   it("current amax (margin 1): every rounding is a separate quantize pass at ⌊log₂ amax⌋ + 2 of its input", () => {
     const { steps } = recordTraining({ kind: "current-amax", margin: 1 }, 10);
     const passes = steps.flat();
