@@ -53,6 +53,6 @@ export {
 export { quantizeMx, emptyMxStats } from "./quantize-mx.js";
 export { encode, decode, describe, type FormatDescription } from "./encode.js";
 export { representableValues, ENUMERABLE_BITS, type ValueRange } from "./values.js";
-export { overflowRate, fixedScale, delayedAmax, createScale } from "./scaling.js";
+export { overflowRate, fixedScale, delayedAmax, currentAmax, predictive, createScale } from "./scaling.js";
 export { randomBits, uniformAt, lowbias32 } from "./random.js";
 export { pow2, exponentOf } from "./pow2.js";

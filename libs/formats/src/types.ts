@@ -171,6 +171,24 @@ export type ScalingPolicySpec =
       readonly history: number;
       readonly margin: number;
       readonly initialIntegerBits: number;
+    }
+  /**
+   * just-in-time scaling (torchao's dynamic float8 scaling): the range of each pass comes from the amax of the
+   * tensor about to be quantized (`GroupScale.fit`), `margin` extra bits of headroom; two passes over the tensor
+   * (its amax, then the rounding)
+   */
+  | { readonly kind: "current-amax"; readonly margin: number; readonly initialIntegerBits: number }
+  /**
+   * Flexpoint's autoflex (Köster et al. 2017): the range for the next window from the maxima of the last
+   * `history` windows, predicted as max + `deviations` · standard deviation, with `margin` extra bits; an
+   * overflow widens the range at once
+   */
+  | {
+      readonly kind: "predictive";
+      readonly history: number;
+      readonly deviations: number;
+      readonly margin: number;
+      readonly initialIntegerBits: number;
     };
 
 /** Per-group scale state, driven by a policy. */
@@ -192,6 +210,12 @@ export interface GroupScale {
    * Returns true when the integer bits changed.
    */
   closeWindow(divisor?: number): boolean;
+  /**
+   * current-amax only: set `integerBits` for the pass about to round a tensor whose largest finite |x| is `amax`
+   * (floor(log2 amax) + 1 + margin; an amax of 0 keeps the bits) and return them. The caller measures the amax
+   * first, so a pass costs two passes over the tensor.
+   */
+  fit(amax: number): number;
   /** plain JSON state, for checkpoints */
   toJSON(): GroupScaleState;
 }
@@ -203,6 +227,14 @@ export interface GroupScaleState {
   rateSum: number;
   rateHalfSum: number;
   amaxHistory: number[];
+  /**
+   * predictive only (absent elsewhere and in older state files): the open window's largest |x| and whether one of
+   * its passes overflowed
+   */
+  windowAmax?: number;
+  windowOverflowed?: boolean;
+  /** predictive only: the integer bits chosen at the open window's start */
+  windowStartBits?: number;
 }
 
 /**

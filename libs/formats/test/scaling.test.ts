@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
   createScale,
+  currentAmax,
   delayedAmax,
   dynamicFixed,
   fixed,
   fixedScale,
   overflowRate,
+  predictive,
   quantize,
   type QuantizeStats,
 } from "../src/index.js";
@@ -152,5 +154,142 @@ describe("other policies", () => {
     // floor(log2 10) + 1 + 1 = 5; max(10, 1) → 5; max(1, 1) → 2; max(1, 0.2) → 2
     expect(seen).toEqual([5, 5, 2, 2]);
     expect(() => delayedAmax({ history: 0 })).toThrow(/history/);
+  });
+});
+
+describe("currentAmax (just-in-time: each pass scaled by its own tensor's amax)", () => {
+  it("fit sets floor(log2 amax) + 1 + margin for the pass about to run; an amax of 0 keeps the bits", () => {
+    const s = createScale(currentAmax({ margin: 1, initialIntegerBits: 0 }), d10);
+    expect(s.integerBits).toBe(0);
+    // log2 10 = 3.32 → 3 + 1 + 1 = 5; log2 0.3 = −1.74 → −2 + 1 + 1 = 0; 0 → keep 0; log2 1 = 0 → 0 + 1 + 1 = 2;
+    // log2 0.999 = −0.0014 → −1 + 1 + 1 = 1; 2^-20 → −20 + 2 = −18
+    const seen = [10, 0.3, 0, 1, 0.999, 2 ** -20].map((a) => s.fit(a));
+    expect(seen).toEqual([5, 0, 0, 2, 1, -18]);
+    expect(s.integerBits).toBe(-18);
+    // observe and advance leave the bits to the next fit
+    s.observe(pass(10, 10, 10, 1000));
+    expect(s.advance(1e6)).toBe(false);
+    expect(s.integerBits).toBe(-18);
+  });
+
+  it("with margin 0 the fitted range holds the tensor: no overflow, the largest value in the top binade", () => {
+    const x = Float32Array.from([3, -0.5, 1.25, 0.001]);
+    const s = createScale(currentAmax(), d10);
+    const bits = s.fit(3); // [2, 4): 10 bits, step 2^-7, max 4 − 2^-7 = 3.9921875
+    expect(bits).toBe(2);
+    const { out, stats } = quantize(Float32Array.from(x), d10, { integerBits: bits });
+    expect(stats.overflow).toBe(0);
+    expect(stats.overflowHalfRange).toBe(1); // only 3 ≥ max/2 = 1.99609375
+    expect(Array.from(out)).toEqual([3, -0.5, 1.25, 0]); // 0.001 < half a step 2^-8 = 0.0039: flushed
+  });
+
+  it("rejects bad parameters and calls, in one line naming them", () => {
+    expect(() => currentAmax({ margin: 0.5 })).toThrow(/^invalid currentAmax margin \(expected an integer.*got 0\.5$/);
+    expect(() => currentAmax({ initialIntegerBits: 65 })).toThrow(/currentAmax initialIntegerBits.*got 65$/);
+    const s = createScale(currentAmax(), d10);
+    expect(() => s.fit(Number.NaN)).toThrow(/^fit: amax NaN \(expected a finite number ≥ 0\)$/);
+    expect(() => s.fit(-1)).toThrow(/fit: amax -1/);
+    expect(() => createScale(delayedAmax(), d10).fit(1)).toThrow(/^fit: the delayed-amax policy does not scale/);
+    expect(() => s.closeWindow()).toThrow(/current-amax policy has no overflow-rate window/);
+  });
+
+  it("checkpoints: only integerBits matters, and the state has the fields of every older state file", () => {
+    const a = createScale(currentAmax({ margin: 2 }), d10);
+    a.fit(0.1); // −4 + 1 + 2 = −1
+    const state = JSON.parse(JSON.stringify(a.toJSON()));
+    expect(Object.keys(state).sort()).toEqual([
+      "amaxHistory",
+      "examples",
+      "integerBits",
+      "rateHalfSum",
+      "rateSum",
+      "samples",
+    ]);
+    const b = createScale(currentAmax({ margin: 2 }), d10, state);
+    expect(b.integerBits).toBe(-1);
+    expect(b.fit(0)).toBe(-1);
+  });
+});
+
+describe("predictive (Flexpoint's autoflex: the next max predicted from the recent maxima)", () => {
+  it("after each window: max(history) + deviations · sd(history), then floor(log2) + 1 + margin", () => {
+    const s = createScale(predictive({ history: 3, deviations: 1, margin: 0, initialIntegerBits: 0 }), d10);
+    const seen: number[] = [];
+    for (const amax of [4, 2, 6, 1, 1, 1]) {
+      s.observe(pass(5, 0, 0, amax));
+      s.advance(5);
+      seen.push(s.integerBits);
+    }
+    // [4]: sd 0 → 4 → log2 4 = 2 → 3
+    // [4, 2]: mean 3, sd 1 → 4 + 1 = 5 → 2 + 1 = 3
+    // [4, 2, 6]: mean 4, sd √(8/3) = 1.633 → 7.633 → 2 + 1 = 3
+    // [2, 6, 1]: mean 3, sd √(14/3) = 2.160 → 8.160 → 3 + 1 = 4
+    // [6, 1, 1]: mean 8/3, sd √(50/9) = 2.357 → 8.357 → 4
+    // [1, 1, 1]: sd 0 → 1 → 0 + 1 = 1
+    expect(seen).toEqual([3, 3, 3, 4, 4, 1]);
+    // the margin adds its bits; a window without passes adds nothing to the history
+    const m = createScale(predictive({ history: 2, deviations: 0, margin: 2, initialIntegerBits: 0 }), d10);
+    m.observe(pass(5, 0, 0, 0.3)); // −2 + 1 + 2 = 1
+    m.advance(5);
+    expect(m.integerBits).toBe(1);
+    m.advance(5);
+    expect(m.toJSON().amaxHistory).toEqual([0.3]);
+    expect(m.integerBits).toBe(1);
+  });
+
+  it("widens at once on an overflow, and the window's update keeps at least that range", () => {
+    const s = createScale(predictive({ history: 2, deviations: 0, initialIntegerBits: 1 }), d10);
+    // at 1 integer bit and 10 bits the max is 2 − 2^-8 = 1.99609375: 1.999 rounds to it, an overflow
+    const { stats } = quantize(Float32Array.from([1.999, 0.5]), d10, { integerBits: s.integerBits });
+    expect(stats.overflow).toBe(1);
+    s.observe(stats);
+    // at once: max(1 + 1, floor(log2 1.999) + 1 + 0 = 1) = 2, before the window ends
+    expect(s.integerBits).toBe(2);
+    // the prediction alone (max 1.999, sd 0) would give 1; the overflowed window keeps 2 (no change at advance)
+    expect(s.advance(2)).toBe(false);
+    expect(s.integerBits).toBe(2);
+    // the next window has no overflow: max of [1.999, 1.999] → 1
+    s.observe(quantize(Float32Array.from([1.999, 0.5]), d10, { integerBits: 2 }).stats);
+    s.advance(2);
+    expect(s.integerBits).toBe(1);
+    // two overflowing passes in one window (both rounded at its 1 bit) widen it once: 2, not 3
+    s.observe(pass(2, 1, 1, 1.999));
+    s.observe(pass(2, 1, 1, 1.999));
+    expect(s.integerBits).toBe(2);
+    // an overflowing pass far beyond the range: 40 → floor(log2 40) + 1 = 6, more than one bit
+    s.observe(pass(2, 1, 1, 40));
+    expect(s.integerBits).toBe(6);
+  });
+
+  it("checkpoints mid-window (after a widening) and restores to the same future; older state files load", () => {
+    const policy = predictive({ history: 3, deviations: 1.5, margin: 1, initialIntegerBits: 0 });
+    const a = createScale(policy, d10);
+    for (const amax of [0.5, 0.7]) {
+      a.observe(pass(4, 0, 0, amax));
+      a.advance(4);
+    }
+    a.observe(pass(4, 1, 1, 3));
+    const b = createScale(policy, d10, JSON.parse(JSON.stringify(a.toJSON())));
+    expect(b.integerBits).toBe(a.integerBits);
+    for (const s of [a, b]) {
+      s.advance(4);
+      s.observe(pass(4, 0, 0, 0.1));
+      s.advance(4);
+    }
+    expect(b.toJSON()).toEqual(a.toJSON());
+    // a state written before this policy existed (no window fields) loads with an empty window
+    const old = { integerBits: 3, examples: 0, samples: 0, rateSum: 0, rateHalfSum: 0, amaxHistory: [2] };
+    const c = createScale(policy, d10, old);
+    expect(c.integerBits).toBe(3);
+    c.advance(1); // history [2], sd 0 → 2 → 1 + 1 + 1 = 3
+    expect(c.integerBits).toBe(3);
+  });
+
+  it("rejects bad parameters in one line naming them", () => {
+    expect(() => predictive({ history: 1 })).toThrow(/^invalid predictive history \(expected an integer ≥ 2\): got 1$/);
+    expect(() => predictive({ deviations: -1 })).toThrow(/^invalid predictive deviations .*got -1$/);
+    expect(() => predictive({ deviations: Number.POSITIVE_INFINITY })).toThrow(/predictive deviations.*Infinity/);
+    expect(() => predictive({ margin: 1.5 })).toThrow(/predictive margin.*got 1\.5$/);
+    expect(() => createScale(predictive(), fixed({ bits: 10, integerBits: 3 }))).toThrow(/predictive policy adapts/);
   });
 });

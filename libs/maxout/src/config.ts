@@ -15,6 +15,7 @@ import {
   type PrecisionFormat,
   type PrecisionPresetName,
   type PrecisionSpec,
+  type ScalingSpec,
 } from "./policy.js";
 import { NETWORK_PRESETS, type HyperParameters, type NetworkPresetName, type NetworkSpec } from "./presets.js";
 
@@ -146,6 +147,13 @@ export function hasOverflowRateScale(p: PrecisionSpec, layers: number): boolean 
   return false;
 }
 
+/** Whether some group of some layer scales by the policy of kind `kind`. */
+export function hasScaleKind(p: PrecisionSpec, layers: number, kind: ScalingSpec["kind"]): boolean {
+  for (let layer = 0; layer < layers; layer++)
+    for (const group of GROUPS) if (resolveGroup(p, layer, group).scaling?.kind === kind) return true;
+  return false;
+}
+
 /** The fully resolved configuration of a run. */
 export interface TrainConfig {
   readonly preset: string;
@@ -188,6 +196,7 @@ function need(ok: boolean, field: string, value: unknown, expected: string): voi
 const isInt = (v: unknown, min: number): boolean => typeof v === "number" && Number.isInteger(v) && v >= min;
 const isNum = (v: unknown, min: number, max = Infinity): boolean =>
   typeof v === "number" && Number.isFinite(v) && v >= min && v <= max;
+const isMargin = (v: unknown): boolean => isInt(v, -64) && (v as number) <= 64;
 
 /** Merges a preset with overrides and validates every field. */
 export function resolveConfig(
@@ -475,7 +484,19 @@ function validatePrecision(p: PrecisionSpec, where: string): void {
     } else if (s.kind === "delayed-amax") {
       need(isInt(s.history, 1), `${where}.scaling.history`, s.history, "an integer ≥ 1");
       need(Number.isInteger(s.margin), `${where}.scaling.margin`, s.margin, "an integer");
-    } else need(false, `${where}.scaling.kind`, (s as { kind: unknown }).kind, `"overflow-rate" or "delayed-amax"`);
+    } else if (s.kind === "current-amax") {
+      need(isMargin(s.margin), `${where}.scaling.margin`, s.margin, "an integer in [-64, 64]");
+    } else if (s.kind === "predictive") {
+      need(isInt(s.history, 2), `${where}.scaling.history`, s.history, "an integer ≥ 2");
+      need(isNum(s.deviations, 0), `${where}.scaling.deviations`, s.deviations, "a finite number ≥ 0");
+      need(isMargin(s.margin), `${where}.scaling.margin`, s.margin, "an integer in [-64, 64]");
+    } else
+      need(
+        false,
+        `${where}.scaling.kind`,
+        (s as { kind: unknown }).kind,
+        `"overflow-rate", "delayed-amax", "current-amax" or "predictive"`,
+      );
   }
   if (p.format === "dynamic-fixed") {
     need(

@@ -44,6 +44,7 @@ export {
   SWITCH_VALUES,
   CONDITIONAL_SWITCHES,
   hasOverflowRateScale,
+  hasScaleKind,
   usesDynamicFixed,
   calibrationEpochsOf,
   convFanOut,
@@ -64,6 +65,7 @@ export {
   type ScaleWindowState,
 } from "./scale-window.js";
 export { Network, type StepResult, type Blame } from "./network.js";
+export { justInTimeKernels } from "./just-in-time.js";
 export {
   train,
   checkSplits,

@@ -3,7 +3,8 @@
  * softmax, update of every layer, then the scales see the step), and the test-time forward pass.
  */
 import type { Kernels } from "@lowprec/tensor";
-import type { TrainConfig } from "./config.js";
+import { hasScaleKind, type TrainConfig } from "./config.js";
+import { justInTimeKernels } from "./just-in-time.js";
 import type { Layer, LayerContext } from "./layers/layer.js";
 import { MaxoutConv } from "./layers/maxout-conv.js";
 import { MaxoutDense } from "./layers/maxout-dense.js";
@@ -43,13 +44,20 @@ export class Network {
   private readonly xRounded: Float32Array;
   readonly window: ScaleWindowRule;
   private windowCount: ScaleWindowState = { examples: 0, batches: 0 };
+  /**
+   * the kernels the layers run: the given ones, split into an amax pass and a rounding pass for the groups under
+   * current-amax scaling (`justInTimeKernels`) when the policy has such groups
+   */
+  readonly kernels: Kernels;
 
   constructor(
     readonly config: TrainConfig,
-    readonly kernels: Kernels,
+    kernels: Kernels,
     readonly capacity: number,
   ) {
     const { network, precision, hyper, faithfulness } = config;
+    if (hasScaleKind(precision, network.layers.length, "current-amax")) kernels = justInTimeKernels(kernels);
+    this.kernels = kernels;
     let shape: readonly [number, number, number] = network.input;
     let size = shape[0] * shape[1] * shape[2];
     this.inputSize = size;

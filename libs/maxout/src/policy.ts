@@ -63,6 +63,7 @@ import {
   fp8e5m2,
 } from "@lowprec/formats";
 import type { QuantizeSpec } from "@lowprec/tensor";
+import { deferQuantize } from "./just-in-time.js";
 
 // ** the ten groups of a layer **
 
@@ -286,7 +287,24 @@ export type ScalingSpec =
       readonly everyBatches?: number;
     }
   /** beyond the paper: Transformer Engine's delayed scaling from the max |x| of recent passes */
-  | { readonly kind: "delayed-amax"; readonly history: number; readonly margin: number };
+  | { readonly kind: "delayed-amax"; readonly history: number; readonly margin: number }
+  /**
+   * beyond the paper: just-in-time scaling (torchao's dynamic float8 scaling): every pass of the group takes
+   * floor(log2 amax) + 1 + margin integer bits from the amax of the tensor it rounds, measured by an amax pass just
+   * before the quantize (two passes per rounding; `justInTimeKernels`)
+   */
+  | { readonly kind: "current-amax"; readonly margin: number }
+  /**
+   * beyond the paper: predictive scaling after Flexpoint's autoflex (@lowprec/formats `predictive`): after every
+   * step, the range of the predicted maximum max + deviations · sd of the last `history` steps' maxima, plus
+   * `margin` bits; an overflow in a step widens the range at once (at least one bit for the next step)
+   */
+  | {
+      readonly kind: "predictive";
+      readonly history: number;
+      readonly deviations: number;
+      readonly margin: number;
+    };
 
 /** The knobs of one group's rounding; every field of a `PrecisionSpec` can be overridden per layer/group. */
 export interface GroupKnobs {
@@ -371,10 +389,24 @@ function isScaled(k: GroupKnobs, format: PrecisionFormat): boolean {
 function scalingOf(k: GroupKnobs): ScalingPolicySpec | undefined {
   if (k.format !== "dynamic-fixed" && !isScaled(k, k.format)) return undefined;
   const s = k.scaling;
-  // NOTE: no everyExamples: the network counts the window and closes it (GroupScale.closeWindow).
-  return s.kind === "overflow-rate"
-    ? { kind: "overflow-rate", maxRate: s.maxRate, initialIntegerBits: k.integerBits }
-    : { kind: "delayed-amax", history: s.history, margin: s.margin, initialIntegerBits: k.integerBits };
+  const initialIntegerBits = k.integerBits;
+  switch (s.kind) {
+    case "overflow-rate":
+      // NOTE: no everyExamples: the network counts the window and closes it (GroupScale.closeWindow).
+      return { kind: "overflow-rate", maxRate: s.maxRate, initialIntegerBits };
+    case "delayed-amax":
+      return { kind: "delayed-amax", history: s.history, margin: s.margin, initialIntegerBits };
+    case "current-amax":
+      return { kind: "current-amax", margin: s.margin, initialIntegerBits };
+    case "predictive":
+      return { kind: "predictive", history: s.history, deviations: s.deviations, margin: s.margin, initialIntegerBits };
+  }
+}
+
+/** Whether the policy reads the amax (and overflows) of all of a group's passes, not only the observed one. */
+function seesAllPasses(scale: GroupScale | undefined): boolean {
+  const kind = scale?.policy.kind;
+  return kind === "delayed-amax" || kind === "predictive";
 }
 
 /** Which format, widths, rounding and scaling apply to `group` of layer `layer` under `spec`. */
@@ -434,7 +466,10 @@ export interface RoundingEvent {
 export interface ScaleRecord {
   readonly layer: number;
   readonly group: GroupName;
-  /** the integer bits after the window's scale update (for fixed formats: the constant radix) */
+  /**
+   * the integer bits after the window's scale update (for fixed formats: the constant radix; with current amax: those
+   * of the group's last pass)
+   */
   readonly integerBits: number | undefined;
   /** average over the window's steps of the observed overflow rate (|q| ≥ max) */
   readonly overflowRate: number;
@@ -446,8 +481,8 @@ export interface ScaleRecord {
    */
   readonly flushRate: number;
   /**
-   * largest finite |x| seen in the window by the observed passes (with delayed amax: by all of the group's passes,
-   * the amax the rule used)
+   * largest finite |x| seen in the window by the observed passes (with delayed amax and predictive: by all of the
+   * group's passes, the amax the rule used)
    */
   readonly amax: number;
 }
@@ -581,7 +616,8 @@ export class LayerPrecision {
         format.kind === "fixed"
           ? fixed({ bits: this.spec.calibrationBits, integerBits: format.integerBits })
           : dynamicFixed({ bits: this.spec.calibrationBits });
-    else if (scaled && format.kind === "float") format = scaledFloat(format, g.integerBits() ?? 0);
+    const unscaledFormat = format;
+    if (scaled && format.kind === "float") format = scaledFloat(format, g.integerBits() ?? 0);
     let stats = g.stats.get(point);
     if (!stats) {
       stats = emptyStats();
@@ -597,8 +633,26 @@ export class LayerPrecision {
     // (METHOD.md §8.4). The rule therefore takes the amax over all of the group's passes of the step (W + v of
     // storedWeights for w; for conv dEdz the pooled-sum gradient before the unpooled one). The rates stay those of
     // the observed passes.
-    else if (p.step !== "test" && g.scale?.policy.kind === "delayed-amax") g.amaxOnly.push(stats);
+    // NOTE: predictive reads them too: W + v overflowing the range of w is the overflow that must widen it.
+    else if (p.step !== "test" && seesAllPasses(g.scale)) g.amaxOnly.push(stats);
     const integerBits = format.kind === "dynamic-fixed" || scaled ? g.integerBits() : undefined;
+    // current-amax: the pass's integer bits come from its own tensor, fitted by `justInTimeKernels` after an amax
+    // pass; the spec below (and the recorder's event) carry the bits of the group's previous pass until then.
+    const scale = g.scale;
+    if (integerBits !== undefined && scale?.policy.kind === "current-amax") {
+      const rounding = g.rule.knobs.rounding,
+        rng = g.rng,
+        passStats = stats;
+      deferQuantize(passStats, (amax) => {
+        const bits = scale.fit(amax);
+        const q: QuantizeSpec =
+          unscaledFormat.kind === "float"
+            ? { format: scaledFloat(unscaledFormat, bits), rounding, stats: passStats }
+            : { format: unscaledFormat, rounding, stats: passStats, integerBits: bits };
+        if (rounding === "stochastic") q.rng = rng;
+        return q;
+      });
+    }
     this.recorder?.({
       layer: this.layer,
       point,
@@ -650,7 +704,7 @@ export class LayerPrecision {
       g.windowRateHalf += half / g.pending.length;
       g.windowSteps += 1;
       g.pending.length = 0;
-      if (g.scale?.policy.kind === "delayed-amax") g.scale.advance(examples);
+      if (seesAllPasses(g.scale)) g.scale?.advance(examples);
     }
   }
 

@@ -124,8 +124,11 @@ describe("no meaningless success", () => {
       expect(r.status, `${precision} ${flag}`).toBe(2);
       expect(r.err.split("\n")[0]).toContain(flag);
     }
-    const amax = L([...P, "--precision", "dfxp", "--scaling", "delayed-amax", "--max-overflow-rate", "0.01"]);
-    expect(amax.status).toBe(2);
+    for (const kind of ["delayed-amax", "current-amax", "predictive"]) {
+      const amax = L([...P, "--precision", "dfxp", "--scaling", kind, "--max-overflow-rate", "0.01"]);
+      expect(amax.status, kind).toBe(2);
+      expect(amax.err.split("\n")[0], kind).toContain(`${kind} scaling does not use the overflow rate`);
+    }
   });
 
   it("a folder that cannot be written fails at once with one line (no spin on /proc)", () => {

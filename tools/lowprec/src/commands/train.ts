@@ -126,7 +126,9 @@ const PRECISION_OPTIONS = {
   scaling: {
     type: "string",
     value: "KIND",
-    description: "dfxp scaling: overflow-rate (the paper's) or delayed-amax",
+    description:
+      "dfxp scaling: overflow-rate (the paper's), delayed-amax (history 16), current-amax (per pass) or predictive " +
+      "(history 16, 3 standard deviations)",
   },
   "calibration-epochs": {
     type: "string",
@@ -162,10 +164,10 @@ function refuseIgnored(args: Args, precision: string, scaling: string | undefine
   if (precision === "fixed") args.refuse(present(DFXP_ONLY), "fixed point has one global scale that never moves");
   if (precision.startsWith("fp8"))
     args.refuse(present(["calibration-epochs"]), "the scaled FP8 formats have no calibration epochs");
-  if (precision === "dfxp" && scaling === "delayed-amax")
+  if (precision === "dfxp" && scaling !== undefined && scaling !== "overflow-rate")
     args.refuse(
       present(["max-overflow-rate", "range-every", "range-every-batches"]),
-      "delayed-amax scaling does not use the overflow rate",
+      `${scaling} scaling does not use the overflow rate`,
     );
   args.refuse(
     args.has("range-every") && args.has("range-every-batches") ? ["range-every", "range-every-batches"] : [],
@@ -183,7 +185,9 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
       `option --precision: ${unknownName("precision", precisionName, Object.keys(PRECISION_PRESETS))}`,
     );
   const opt = (name: string) => name in args.command.options;
-  const scalingKind = opt("scaling") ? args.choice("scaling", ["overflow-rate", "delayed-amax"] as const) : undefined;
+  const scalingKind = opt("scaling")
+    ? args.choice("scaling", ["overflow-rate", "delayed-amax", "current-amax", "predictive"] as const)
+    : undefined;
   refuseIgnored(args, precisionName, scalingKind);
   const hyper: Record<string, unknown> = {};
   const epochs = args.number("epochs", RANGES.epochs) ?? defaultEpochs;
@@ -224,6 +228,9 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
     const every = args.number("range-every", RANGES["range-every"]);
     const everyBatches = args.number("range-every-batches", RANGES["range-every-batches"]);
     if (scalingKind === "delayed-amax") precision["scaling"] = { kind: "delayed-amax", history: 16, margin: 0 };
+    else if (scalingKind === "current-amax") precision["scaling"] = { kind: "current-amax", margin: 0 };
+    else if (scalingKind === "predictive")
+      precision["scaling"] = { kind: "predictive", history: 16, deviations: 3, margin: 0 };
     else if (maxRate !== undefined || every !== undefined || everyBatches !== undefined) {
       const s: { maxRate: number; everyExamples?: number; everyBatches?: number } =
         base.scaling.kind === "overflow-rate" ? base.scaling : { maxRate: 1e-4, everyBatches: 100 };
