@@ -16,7 +16,8 @@ import {
   type MxQuantizeStats,
   type RoundingMode,
 } from "@lowprec/formats";
-import { ShapeError, TsBackend, withSimd, type Backend } from "../src/index.js";
+import { nativeAvailable, ShapeError, TsBackend, withSimd, type Backend } from "../src/index.js";
+import { loadAddon } from "../src/backends/native.js";
 import { describeForBackends, firstBitDifference, rng, SIMD } from "./helpers.js";
 
 const MODES: RoundingMode[] = ["nearest-even", "nearest-away", "toward-zero", "stochastic"];
@@ -81,7 +82,7 @@ describeForBackends("quantizeMx, hand-computed blocks", (be) => {
     const y = new Float32Array(n);
     be().quantizeMx({ x, y, format: MX_PRESETS.mxint8!, rounding: "stochastic", rng: r });
     expect(r.counter).toBe(2 ** 32 - 20 + n);
-    const want = Array.from(x, (v, i) => (i === 0 ? 1 : randomBits(77, 2 ** 32 - 20 + i) < 2 ** 31 ? 2 / 64 : 1 / 64));
+    const want = Array.from(x, (_, i) => (i === 0 ? 1 : randomBits(77, 2 ** 32 - 20 + i) < 2 ** 31 ? 2 / 64 : 1 / 64));
     expect(Array.from(y)).toEqual(want);
     expect(new Set(want.slice(1)).size).toBe(2);
   });
@@ -231,3 +232,34 @@ for (const path of SIMD)
         }
     });
   });
+
+describe.skipIf(!nativeAvailable().available)("the addon's quantizeMx checks its arguments itself", () => {
+  it("throws on a short y, a wrong scales length, a bad block or element, a short stats array", () => {
+    const addon = loadAddon();
+    const F = (n: number) => new Float32Array(n);
+    // E2M1 as quantize params: [kind float, mode, seed, counter, bits, frac, t 1, emin 0, max 6, flush, saturate, ieee]
+    const q = Float64Array.of(3, 0, 0, 0, 0, 0, 1, 0, 6, 0, 1, 0);
+    const st = new Float64Array(8);
+    expect(() => addon.quantizeMx(F(4), F(3), q, 2, 2, null, st)).toThrow(
+      /invalid argument. quantizeMx: y has length 3/,
+    );
+    expect(() => addon.quantizeMx(F(5), F(5), q, 2, 2, new Uint8Array(2), st)).toThrow(
+      /scales has length 2, expected 3/,
+    );
+    expect(() => addon.quantizeMx(F(4), F(4), q, 0, 2, null, st)).toThrow(/block must be an integer in \[1, 2\^20\]/);
+    expect(() => addon.quantizeMx(F(4), F(4), q, 2, 200, null, st)).toThrow(/emax must be an integer in \[0, 127\]/);
+    const identity = Float64Array.of(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    expect(() => addon.quantizeMx(F(4), F(4), identity, 2, 2, null, st)).toThrow(/the element must be fixed or float/);
+    expect(() => addon.quantizeMx(F(4), F(4), q, 2, 2, null, new Float64Array(7))).toThrow(
+      /stats has length 7, expected 8/,
+    );
+    // and a valid call: E2M1 blocks of 2, [7, 1 | 0.3, 0]: scales 2^(2 − 2) and 2^(−2 − 2); 7 saturates to 6, and
+    // 0.3 · 2^4 = 4.8 lies between E2M1's 4 and 6, nearer 4: 4 · 2^−4 = 0.25
+    const y = F(4),
+      scales = new Uint8Array(2);
+    addon.quantizeMx(Float32Array.of(7, 1, 0.3, 0), y, q, 2, 2, scales, st);
+    expect(Array.from(scales)).toEqual([127, 123]);
+    expect(Array.from(y)).toEqual([6, 1, 0.25, 0]);
+    expect(Array.from(st)).toEqual([4, 2, 0, 0, 1, 0, 1, Math.fround(7)]);
+  });
+});
