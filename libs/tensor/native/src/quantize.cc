@@ -373,22 +373,39 @@ inline int32_t float32_exponent(uint32_t u) {
   return field != 0 ? field - 127 : 31 - __builtin_clz(u) - 149;
 }
 
+// The element type's constants, computed once per call (not per block: std::ldexp is a library call).
+struct MxElement {
+  double max, min_normal, finite_ov, fs, finv, kmax;
+  int64_t t, emin;
+  bool flush;
+};
+
+inline MxElement mx_element(const QParams& q) {
+  MxElement c;
+  c.max = q.max;
+  c.min_normal = std::ldexp(1.0, q.emin);
+  c.finite_ov = overflow_value(q, true);
+  c.fs = std::ldexp(1.0, q.frac);
+  c.finv = std::ldexp(1.0, -q.frac);
+  c.kmax = std::ldexp(1.0, q.bits - 1) - 1;
+  c.t = q.t;
+  c.emin = q.emin;
+  c.flush = q.flush;
+  return c;
+}
+
 // One block's elements in [lo, hi), scale 2^s: y[i] = X · round(x[i] · 2^−s) in the element type, without early
 // exits. Step for step as formats' quantizeFloat / quantizeFixed on the exact quotient x · 2^−s (a float32 times a
 // power of two in [2^−127, 2^127] is exact in double), the draws at counter + i. Adds the saturated (|x / X| > max)
 // and flushed (a nonzero x whose element is ±0) counts.
 template <int MODE, bool FIXED>
-void mx_elements(const QParams& q, int s, const float* __restrict x, float* __restrict y, int64_t lo, int64_t hi,
+void mx_elements(const MxElement& c, int s, const float* __restrict x, float* __restrict y, int64_t lo, int64_t hi,
                  const uint32_t* draws, int64_t& over, int64_t& flushed) {
   const double inv_x = double_of((uint64_t)(1023 - s) << 52), big_x = double_of((uint64_t)(1023 + s) << 52);
-  const double max = q.max;
-  // float element
-  const double min_normal = std::ldexp(1.0, q.emin), finite_ov = overflow_value(q, true);
-  const int64_t t = q.t, emin = q.emin;
-  const bool flush = q.flush;
-  // fixed element
-  const double fs = std::ldexp(1.0, q.frac), finv = std::ldexp(1.0, -q.frac);
-  const double kmax = std::ldexp(1.0, q.bits - 1) - 1;
+  const double max = c.max, min_normal = c.min_normal, finite_ov = c.finite_ov;
+  const double fs = c.fs, finv = c.finv, kmax = c.kmax;
+  const int64_t t = c.t, emin = c.emin;
+  const bool flush = c.flush;
   int64_t ov = 0, fl0 = 0;
   for (int64_t i = lo; i < hi; i++) {
     const float xf = x[i];
@@ -437,28 +454,29 @@ template <int MODE, bool FIXED>
 void mx_range(const MxParams& p, const float* x, float* y, uint8_t* scales, int64_t n, int64_t b0, int64_t b1,
               MxStats& st) {
   const QParams& q = p.elem;
+  const MxElement c = mx_element(q);
   const int64_t k = p.block;
-  const uint32_t* bits = reinterpret_cast<const uint32_t*>(x);
+  const int32_t* bits = reinterpret_cast<const int32_t*>(x);
   const float qnan = std::numeric_limits<float>::quiet_NaN();
   uint32_t draws[4096];
   for (int64_t b = b0; b < b1; b++) {
     const int64_t start = b * k, end = std::min(n, start + k);
     // 1. the block's maximum magnitude on the bits (NaN and ±Inf above every finite value), finite maximum, ±0, NaN
-    uint32_t m = 0, mf = 0;
-    int64_t zeros = 0, nan = 0;
+    // NOTE: int32 throughout (a block holds at most 2^20 values), so that the loop vectorises.
+    int32_t m = 0, mf = 0, zeros = 0, nan = 0;
     for (int64_t i = start; i < end; i++) {
-      const uint32_t u = bits[i] & 0x7fffffffu;
+      const int32_t u = bits[i] & 0x7fffffff;
       m = std::max(m, u);
-      mf = std::max(mf, u < 0x7f800000u ? u : 0u);
+      mf = std::max(mf, u < 0x7f800000 ? u : 0);
       zeros += u == 0;
-      nan += u > 0x7f800000u;
+      nan += u > 0x7f800000;
     }
     st.zeros += zeros;
     st.nan += nan;
-    const double amax = (double)float_of(mf);
+    const double amax = (double)float_of((uint32_t)mf);
     if (amax > st.amax) st.amax = amax;
     // 2. its scale: OCP MX 1.0 §6.3 with formats' choices (all-zero block: 2^−126; below 2^−127: clamped)
-    int s = m >= 0x7f800000u ? 128 : (m == 0 ? -126 : float32_exponent(m)) - p.emax;
+    int s = m >= 0x7f800000 ? 128 : (m == 0 ? -126 : float32_exponent((uint32_t)m)) - p.emax;
     if (s > 127) {
       if (scales != nullptr) scales[b] = 255;
       st.nan_blocks++;
@@ -472,7 +490,7 @@ void mx_range(const MxParams& p, const float* x, float* y, uint8_t* scales, int6
     for (int64_t c0 = start; c0 < end; c0 += 4096) {
       const int64_t c1 = std::min(end, c0 + 4096);
       if (MODE == STOCHASTIC) LP_ISA_NS::random_bits_fill(q.seed, q.counter + (uint64_t)c0, draws, c1 - c0);
-      mx_elements<MODE, FIXED>(q, s, x, y, c0, c1, draws, over, flushed);
+      mx_elements<MODE, FIXED>(c, s, x, y, c0, c1, draws, over, flushed);
     }
     st.overflow += over;
     st.flushed += flushed;
