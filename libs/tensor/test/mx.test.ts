@@ -158,6 +158,8 @@ function mxData(k: number, seed: number): Float32Array {
   block((j) => sign() * 2 ** -149 * (j === 0 ? 1 : Math.floor(1 + r() * 2 ** 22)));
   block(() => sign() * 2 ** (-125 - r() * 20) * (1 + r())); // the clamp
   block(() => sign() * 2 ** 127 * (1 + r() * 0.999)); // near float32's largest
+  // quotients x / 2^s far below float32's normals (2^−100 / 2^(100 − emax)): exact only in float64
+  block((j) => (j === 0 ? 2 ** 100 : sign() * 2 ** -(100 + r() * 49) * (1 + r())));
   block((j) => (j === 0 ? 1.999 : sign() * r())); // above every element's largest value once scaled: saturates
   block((j) => sign() * (j === 0 ? 1 : 2 ** -Math.floor(r() * 12) * (1 + Math.floor(r() * 16) / 16 + 1 / 32)));
   block((j) => (j % 3 === 0 ? 0 : sign() * 2 ** (r() * 40 - 20)));

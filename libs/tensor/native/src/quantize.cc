@@ -378,6 +378,7 @@ struct MxElement {
   double max, min_normal, finite_ov, fs, finv, kmax;
   int64_t t, emin;
   bool flush;
+  bool f32;  // half the smallest subnormal above 2^−126: mx_elements_f32_ne may round (see there)
 };
 
 inline MxElement mx_element(const QParams& q) {
@@ -391,6 +392,7 @@ inline MxElement mx_element(const QParams& q) {
   c.t = q.t;
   c.emin = q.emin;
   c.flush = q.flush;
+  c.f32 = q.kind == Q_FLOAT && q.saturate && !q.flush && q.emin - q.t - 1 > -126;
   return c;
 }
 
@@ -450,6 +452,36 @@ void mx_elements(const MxElement& c, int s, const float* __restrict x, float* __
   flushed += fl0;
 }
 
+// Float elements, nearest-even, in float32 lanes (twice as many per vector), bit for bit mx_elements<NEAREST_EVEN,
+// false> when the element saturates, keeps subnormals and its half smallest subnormal lies above 2^−126 (`f32` of
+// mx_element; every MX float element), and s <= 126 (2^−s a float32 normal):
+// - |x| · 2^−s is exact in float32 unless it falls below 2^−126, and such a quotient rounds to ±0 on either path;
+// - its exponent comes from its bits (a float32 subnormal reads as −127 and clamps to emin); a · 2^(t−e) is exact,
+//   below 2^24, and rintf rounds it to even as rint does; r · 2^(e−t) is an element value, exact;
+// - v · 2^s is one rounding of an exact product to float32, as the double path's (float)(v · 2^s); copysign puts
+//   back the sign, −0 included.
+void mx_elements_f32_ne(const MxElement& c, int s, const float* __restrict x, float* __restrict y, int64_t lo,
+                        int64_t hi, int64_t& over, int64_t& flushed) {
+  const float inv_x = float_of((uint32_t)(127 - s) << 23), big_x = (float)double_of((uint64_t)(1023 + s) << 52);
+  const float max = (float)c.max, finite_ov = (float)c.finite_ov;
+  const int32_t t = (int32_t)c.t, emin = (int32_t)c.emin;
+  int32_t ov = 0, fl0 = 0;
+  for (int64_t i = lo; i < hi; i++) {
+    const float xf = x[i];
+    const float a = std::fabs(xf) * inv_x;
+    ov += a > max;
+    int32_t e = ((__builtin_bit_cast(int32_t, a) >> 23) & 0xff) - 127;
+    e = e < emin ? emin : e;
+    const float r = std::rint(a * __builtin_bit_cast(float, (t - e + 127) << 23));
+    float v = r * __builtin_bit_cast(float, (e - t + 127) << 23);
+    v = v > max ? finite_ov : v;
+    fl0 += (int32_t)(v == 0) & (int32_t)(xf != 0);  // NOTE: not &&, which keeps the loop scalar
+    y[i] = std::copysign(v * big_x, xf);
+  }
+  over += ov;
+  flushed += fl0;
+}
+
 template <int MODE, bool FIXED>
 void mx_range(const MxParams& p, const float* x, float* y, uint8_t* scales, int64_t n, int64_t b0, int64_t b1,
               MxStats& st) {
@@ -490,7 +522,8 @@ void mx_range(const MxParams& p, const float* x, float* y, uint8_t* scales, int6
     for (int64_t c0 = start; c0 < end; c0 += 4096) {
       const int64_t c1 = std::min(end, c0 + 4096);
       if (MODE == STOCHASTIC) LP_ISA_NS::random_bits_fill(q.seed, q.counter + (uint64_t)c0, draws, c1 - c0);
-      mx_elements<MODE, FIXED>(c, s, x, y, c0, c1, draws, over, flushed);
+      if (MODE == NEAREST_EVEN && !FIXED && c.f32 && s <= 126) mx_elements_f32_ne(c, s, x, y, c0, c1, over, flushed);
+      else mx_elements<MODE, FIXED>(c, s, x, y, c0, c1, draws, over, flushed);
     }
     st.overflow += over;
     st.flushed += flushed;
