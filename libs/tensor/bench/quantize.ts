@@ -1,5 +1,16 @@
-/** Quantize throughput over 1e7 float32, in place (elements/s), native and ts, per format and rounding. */
-import { binary16, dynamicFixed, fixed, type Format, type RoundingMode } from "@lowprec/formats";
+/**
+ * Quantize throughput over 1e7 float32, in place (elements/s), native and ts, per format and rounding; then the MX
+ * block formats (quantizeMx, blocks of 32).
+ */
+import {
+  binary16,
+  dynamicFixed,
+  fixed,
+  MX_PRESETS,
+  type Format,
+  type MxFormat,
+  type RoundingMode,
+} from "@lowprec/formats";
 import { TsBackend, type Backend } from "../src/index.js";
 import { cpuPerCall, fill, header, timeIt } from "./common.js";
 
@@ -31,5 +42,28 @@ const run = (be: Backend, label: string, secs: number) => {
     );
   }
 };
+const mxCases: [MxFormat, RoundingMode][] = [
+  [MX_PRESETS["mxfp8e4m3"]!, "nearest-even"],
+  [MX_PRESETS["mxfp6e2m3"]!, "nearest-even"],
+  [MX_PRESETS["mxfp4e2m1"]!, "nearest-even"],
+  [MX_PRESETS["mxint8"]!, "nearest-even"],
+  [MX_PRESETS["mxfp4e2m1"]!, "stochastic"],
+  [MX_PRESETS["mxint8"]!, "stochastic"],
+];
+const scales = new Uint8Array(Math.ceil(n / 32));
+const runMx = (be: Backend, label: string, secs: number) => {
+  for (const [format, rounding] of mxCases) {
+    const rng = { seed: 1, counter: 0 };
+    y.set(x);
+    const t = timeIt(() => be.quantizeMx({ x: y, format, rounding, rng, scales }), secs);
+    const cpu = cpuPerCall(() => be.quantizeMx({ x: y, format, rounding, rng, scales }), 5);
+    console.log(
+      `${label} ${format.name} (quantizeMx), ${rounding}: ${(n / t / 1e9).toFixed(2)}e9 elements/s` +
+        ` (${(t * 1e3).toFixed(1)} ms per pass; ${(cpu * 1e3).toFixed(1)} CPU-ms per pass)`,
+    );
+  }
+};
 for (const be of natives) run(be, "native", 1.5);
 run(TsBackend, "ts    ", 0.5);
+for (const be of natives) runMx(be, "native", 1.5);
+runMx(TsBackend, "ts    ", 0.5);

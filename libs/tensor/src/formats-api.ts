@@ -1,5 +1,5 @@
 /**
- * The two functions of @lowprec/formats the kernels use: `quantize` (the definition of rounding) and
+ * The functions of @lowprec/formats the kernels use: `quantize` and `quantizeMx` (the definitions of rounding) and
  * `randomBits` (the counter-based generator). Re-exported from one place so every kernel shares them.
  */
-export { quantize, randomBits } from "@lowprec/formats";
+export { quantize, quantizeMx, randomBits } from "@lowprec/formats";

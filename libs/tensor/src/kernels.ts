@@ -19,7 +19,7 @@
  *   - conv weights (outChannels, inChannels, kernelH, kernelW), outChannels = filters·pieces;
  *   - maxout pieces are consecutive channels/units: unit u = max over u·k … u·k+k−1.
  */
-import type { Format, QuantizeStats, RandomStream, RoundingMode } from "@lowprec/formats";
+import type { Format, MxFormat, MxQuantizeStats, QuantizeStats, RandomStream, RoundingMode } from "@lowprec/formats";
 
 /** Names of all kernels, in one table (a backend lacking one throws naming the kernel and the backend). */
 export const KERNEL_NAMES = [
@@ -52,6 +52,7 @@ export const KERNEL_NAMES = [
   "add",
   // ** rounding **
   "quantize",
+  "quantizeMx",
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
@@ -354,6 +355,28 @@ export interface QuantizeArgs extends QuantizeSpec {
   y?: Float32Array;
 }
 
+/**
+ * y ← x rounded to an OCP Microscaling (MX) format with @lowprec/formats' `quantizeMx` semantics (bit for bit): the
+ * flat array in consecutive blocks of `format.block` values (the last one may be short), each block scaled by its
+ * own E8M0 scale 2^s, s = floor(log2 max|x|) − emax of the element (clamped below to −127; an all-zero block takes
+ * its maximum as 2^−126), each value rounded to the element type and saturated at its largest value; a block
+ * holding a NaN or ±Infinity has the NaN scale (code 255) and is NaN throughout. y defaults to x (in place).
+ */
+export interface QuantizeMxArgs {
+  /** an MX format: `mx(element, { block })` or one of `MX_PRESETS` */
+  format: MxFormat;
+  x: Float32Array;
+  y?: Float32Array;
+  /** how each x / 2^s rounds to the element type; default `nearest-even` */
+  rounding?: RoundingMode;
+  /** required for `stochastic`; element i uses randomBits(seed, counter + i); counter advances by n */
+  rng?: RandomStream;
+  /** receives per block the E8M0 code of its scale, 2^(code − 127), 255 = NaN; length ⌈n / format.block⌉ */
+  scales?: Uint8Array;
+  /** a stats object to fill instead of allocating one */
+  stats?: MxQuantizeStats;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 type Stats = QuantizeStats | undefined;
@@ -380,6 +403,7 @@ export interface Kernels {
   scale(args: ScaleArgs): Stats;
   add(args: AddArgs): Stats;
   quantize(args: QuantizeArgs): QuantizeStats;
+  quantizeMx(args: QuantizeMxArgs): MxQuantizeStats;
 }
 
 /** What `backendInfo()` reports, for every training run to print. */

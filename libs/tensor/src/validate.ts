@@ -12,6 +12,7 @@ import type {
   GemmArgs,
   MaxoutForwardArgs,
   MaxPoolShape,
+  QuantizeMxArgs,
   QuantizeSpec,
   ScaleColumnsArgs,
   SoftmaxCrossEntropyForwardArgs,
@@ -270,4 +271,34 @@ export function checkAdd(a: AddArgs): void {
     ],
     a.quantize,
   );
+}
+
+/** The MX block size limit of @lowprec/formats' `mx()`. */
+const MX_BLOCK_LIMIT = 2 ** 20;
+
+/** quantizeMx: x, y (default x), the MX format and the scales array; returns the output and the number of blocks. */
+export function checkQuantizeMx(a: QuantizeMxArgs): { y: Float32Array; blocks: number } {
+  const K = "quantizeMx";
+  const y = a.y ?? a.x;
+  checkSameLength(
+    K,
+    [
+      ["x", a.x],
+      ["y", y],
+    ],
+    undefined,
+  );
+  const f = a.format as Partial<QuantizeMxArgs["format"]> | null | undefined;
+  if (f === null || typeof f !== "object" || f.kind !== "mx")
+    throw new ShapeError(K, `format must be an MX format (mx() or MX_PRESETS), got ${JSON.stringify(f)}`);
+  const k = f.block;
+  if (typeof k !== "number" || !Number.isInteger(k) || k < 1 || k > MX_BLOCK_LIMIT)
+    throw new ShapeError(K, `format ${String(f.name)}: block must be an integer in [1, 2^20], got ${String(k)}`);
+  const kind = (f.element as { kind?: unknown } | undefined)?.kind;
+  if (kind !== "float" && kind !== "fixed")
+    throw new ShapeError(K, `format ${String(f.name)}: element must be a float or fixed format, got ${String(kind)}`);
+  const blocks = Math.ceil(a.x.length / k);
+  if (a.scales !== undefined)
+    checkArray(K, "scales", a.scales, Uint8Array, blocks, `⌈n / block⌉ = ⌈${a.x.length} / ${k}⌉`);
+  return { y, blocks };
 }

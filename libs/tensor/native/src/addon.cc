@@ -539,6 +539,33 @@ napi_value Quantize(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// quantizeMx(x, y, q, block, emax, scales, st): y = x rounded to an MX format whose element is the quantize params q
+// (fixed or float), in blocks of `block`; scales (Uint8Array of ceil(n / block) or null) gets the E8M0 codes; st
+// (Float64Array(8)) gets [count, blocks, nanBlocks, nan, overflow, flushed, zeros, amax].
+napi_value QuantizeMx(napi_env env, napi_callback_info info) {
+  Args a(env, info, "quantizeMx", 7);
+  const float* x = a.f32(0, "x", -1);
+  int64_t n = a.length_of(0);
+  float* y = a.f32(1, "y", n);
+  MxParams p;
+  p.elem = a.qparams(2);
+  p.block = a.dim(3, "block");
+  const double emax = a.num(4, "emax");
+  if (!a.failed && p.elem.kind != Q_FIXED && p.elem.kind != Q_FLOAT) a.fail("the element must be fixed or float");
+  if (!a.failed && !(p.block >= 1 && p.block <= (1 << 20))) a.fail("block must be an integer in [1, 2^20]");
+  if (!a.failed && !(emax >= 0 && emax <= 127 && emax == std::floor(emax)))
+    a.fail("emax must be an integer in [0, 127]");
+  p.emax = (int)emax;
+  const int64_t blocks = p.block >= 1 ? (n + p.block - 1) / p.block : 0;
+  uint8_t* scales = (uint8_t*)a.typed(5, "scales", napi_uint8_array, "Uint8Array", blocks, true);
+  double* s = (double*)a.typed(6, "stats", napi_float64_array, "Float64Array", 8);
+  if (a.failed) return nullptr;
+  const MxStats st = quantize_mx(p, x, y, scales, n);
+  s[0] = (double)st.count; s[1] = (double)st.blocks; s[2] = (double)st.nan_blocks; s[3] = (double)st.nan;
+  s[4] = (double)st.overflow; s[5] = (double)st.flushed; s[6] = (double)st.zeros; s[7] = st.amax;
+  return undefined(env);
+}
+
 // ** float64 preprocessing kernels (linalg64.cc): not part of the trainer's kernels **
 
 napi_value Float64Info(napi_env env, napi_callback_info) {
@@ -642,7 +669,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"maxPoolBackward", MaxPoolBackward}, {"softmaxCrossEntropyForward", SoftmaxForward},
       {"softmaxCrossEntropyBackward", SoftmaxBackward}, {"dropoutMask", DropoutMask}, {"applyMask", ApplyMask},
       {"columnNorms", ColumnNorms}, {"scaleColumns", ScaleColumns}, {"axpby", Axpby}, {"scale", Scale},
-      {"add", Add}, {"quantize", Quantize},
+      {"add", Add}, {"quantize", Quantize}, {"quantizeMx", QuantizeMx},
       {"float64Info", Float64Info}, {"matMulNT64", MatMulNT64}, {"eigh64", Eigh64},
   };
   for (const Fn& f : fns) {

@@ -74,6 +74,7 @@ class Buffer {
 // argument-dependent lookup would also find.
 void quantize_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t hi, QStats& st);
 QStats quantize(const QParams& q, const float* x, float* y, int64_t n);
+MxStats quantize_mx(const MxParams& p, const float* x, float* y, uint8_t* scales, int64_t n);
 // out[j] = the draw randomBits(seed, first + j) of @lowprec/formats, for j < n (vectorised).
 void random_bits_fill(uint32_t seed, uint64_t first, uint32_t* out, int64_t n);
 // own_gemm.cc

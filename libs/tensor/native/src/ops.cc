@@ -706,6 +706,7 @@ const KernelTable table = {
     LP_ISA_NS::add,
     LP_ISA_NS::quantize_range,
     LP_ISA_NS::quantize,
+    LP_ISA_NS::quantize_mx,
     LP_ISA_NS::own_sgemm,
 };
 

@@ -363,6 +363,179 @@ void identity_range(const float* x, float* y, int64_t lo, int64_t hi, QStats& st
   if (amax > st.amax) st.amax = amax;
 }
 
+
+// ** MX blocks (formats' quantizeMx, libs/formats/src/quantize-mx.ts) **
+
+// floor(log2 a) of a finite float32 magnitude a > 0 from its bits u, exactly: the exponent field, or for a subnormal
+// (field 0, value u · 2^−149) the position of its top bit.
+inline int32_t float32_exponent(uint32_t u) {
+  const int32_t field = (int32_t)(u >> 23);
+  return field != 0 ? field - 127 : 31 - __builtin_clz(u) - 149;
+}
+
+// The element type's constants, computed once per call (not per block: std::ldexp is a library call).
+struct MxElement {
+  double max, min_normal, finite_ov, fs, finv, kmax;
+  int64_t t, emin;
+  bool flush;
+  bool f32;  // half the smallest subnormal above 2^−126: mx_elements_f32_ne may round (see there)
+};
+
+inline MxElement mx_element(const QParams& q) {
+  MxElement c;
+  c.max = q.max;
+  c.min_normal = std::ldexp(1.0, q.emin);
+  c.finite_ov = overflow_value(q, true);
+  c.fs = std::ldexp(1.0, q.frac);
+  c.finv = std::ldexp(1.0, -q.frac);
+  c.kmax = std::ldexp(1.0, q.bits - 1) - 1;
+  c.t = q.t;
+  c.emin = q.emin;
+  c.flush = q.flush;
+  c.f32 = q.kind == Q_FLOAT && q.saturate && !q.flush && q.emin - q.t - 1 > -126;
+  return c;
+}
+
+// One block's elements in [lo, hi), scale 2^s: y[i] = X · round(x[i] · 2^−s) in the element type, without early
+// exits. Step for step as formats' quantizeFloat / quantizeFixed on the exact quotient x · 2^−s (a float32 times a
+// power of two in [2^−127, 2^127] is exact in double), the draws at counter + i. Adds the saturated (|x / X| > max)
+// and flushed (a nonzero x whose element is ±0) counts.
+template <int MODE, bool FIXED>
+void mx_elements(const MxElement& c, int s, const float* __restrict x, float* __restrict y, int64_t lo, int64_t hi,
+                 const uint32_t* draws, int64_t& over, int64_t& flushed) {
+  const double inv_x = double_of((uint64_t)(1023 - s) << 52), big_x = double_of((uint64_t)(1023 + s) << 52);
+  const double max = c.max, min_normal = c.min_normal, finite_ov = c.finite_ov;
+  const double fs = c.fs, finv = c.finv, kmax = c.kmax;
+  const int64_t t = c.t, emin = c.emin;
+  const bool flush = c.flush;
+  int64_t ov = 0, fl0 = 0;
+  for (int64_t i = lo; i < hi; i++) {
+    const float xf = x[i];
+    const double yv = (double)xf * inv_x;
+    ov += std::fabs(yv) > max;
+    double e_out;
+    if (FIXED) {
+      double v = yv * fs;
+      v = v > kmax ? kmax : v;
+      v = v < -kmax ? -kmax : v;
+      double k;
+      if (MODE == NEAREST_EVEN) k = std::rint(v);
+      else if (MODE == NEAREST_AWAY) k = std::round(v);
+      else if (MODE == TOWARD_ZERO) k = std::trunc(v);
+      else {
+        const double f = std::floor(v);
+        k = draw_as_double(draws[i - lo]) < (v - f) * TWO32 ? f + 1 : f;
+      }
+      e_out = k * finv + 0.0;  // −0 + 0 = +0: two's complement has a single zero
+    } else {
+      const double a = std::fabs(yv);
+      int64_t e = (int64_t)((bits_of(a) >> 52) & 0x7ff) - 1023;  // a is 0 or a normal double
+      e = e < emin ? emin : e;
+      const double ys = a * double_of((uint64_t)(t - e + 1023) << 52);
+      double r;
+      if (MODE == NEAREST_EVEN) r = std::rint(ys);
+      else if (MODE == NEAREST_AWAY) r = std::round(ys);
+      else if (MODE == TOWARD_ZERO) r = std::floor(ys);
+      else {
+        const double f = std::floor(ys);
+        r = draw_as_double(draws[i - lo]) < (ys - f) * TWO32 ? f + 1 : f;
+      }
+      double v = r * double_of((uint64_t)(e - t + 1023) << 52);
+      v = v > max ? finite_ov : v;
+      v = (flush && v < min_normal) ? 0.0 : v;
+      e_out = (bits_of(xf) & 0x80000000u) != 0 ? -v : v;  // a negative value rounding to zero keeps its sign
+    }
+    fl0 += e_out == 0 && xf != 0;
+    y[i] = (float)(e_out * big_x);
+  }
+  over += ov;
+  flushed += fl0;
+}
+
+// Float elements, nearest-even, in float32 lanes (twice as many per vector), bit for bit mx_elements<NEAREST_EVEN,
+// false> when the element saturates, keeps subnormals and its half smallest subnormal lies above 2^−126 (`f32` of
+// mx_element; every MX float element), and s <= 126 (2^−s a float32 normal):
+// - |x| · 2^−s is exact in float32 unless it falls below 2^−126, and such a quotient rounds to ±0 on either path;
+// - its exponent comes from its bits (a float32 subnormal reads as −127 and clamps to emin); a · 2^(t−e) is exact,
+//   below 2^24, and rintf rounds it to even as rint does; r · 2^(e−t) is an element value, exact;
+// - v · 2^s is one rounding of an exact product to float32, as the double path's (float)(v · 2^s); copysign puts
+//   back the sign, −0 included.
+void mx_elements_f32_ne(const MxElement& c, int s, const float* __restrict x, float* __restrict y, int64_t lo,
+                        int64_t hi, int64_t& over, int64_t& flushed) {
+  const float inv_x = float_of((uint32_t)(127 - s) << 23), big_x = (float)double_of((uint64_t)(1023 + s) << 52);
+  const float max = (float)c.max, finite_ov = (float)c.finite_ov;
+  const int32_t t = (int32_t)c.t, emin = (int32_t)c.emin;
+  int32_t ov = 0, fl0 = 0;
+  for (int64_t i = lo; i < hi; i++) {
+    const float xf = x[i];
+    const float a = std::fabs(xf) * inv_x;
+    ov += a > max;
+    int32_t e = ((__builtin_bit_cast(int32_t, a) >> 23) & 0xff) - 127;
+    e = e < emin ? emin : e;
+    const float r = std::rint(a * __builtin_bit_cast(float, (t - e + 127) << 23));
+    float v = r * __builtin_bit_cast(float, (e - t + 127) << 23);
+    v = v > max ? finite_ov : v;
+    fl0 += (int32_t)(v == 0) & (int32_t)(xf != 0);  // NOTE: not &&, which keeps the loop scalar
+    y[i] = std::copysign(v * big_x, xf);
+  }
+  over += ov;
+  flushed += fl0;
+}
+
+template <int MODE, bool FIXED>
+void mx_range(const MxParams& p, const float* x, float* y, uint8_t* scales, int64_t n, int64_t b0, int64_t b1,
+              MxStats& st) {
+  const QParams& q = p.elem;
+  const MxElement c = mx_element(q);
+  const int64_t k = p.block;
+  const int32_t* bits = reinterpret_cast<const int32_t*>(x);
+  const float qnan = std::numeric_limits<float>::quiet_NaN();
+  uint32_t draws[4096];
+  for (int64_t b = b0; b < b1; b++) {
+    const int64_t start = b * k, end = std::min(n, start + k);
+    // 1. the block's maximum magnitude on the bits (NaN and ±Inf above every finite value), finite maximum, ±0, NaN
+    // NOTE: int32 throughout (a block holds at most 2^20 values), so that the loop vectorises.
+    int32_t m = 0, mf = 0, zeros = 0, nan = 0;
+    for (int64_t i = start; i < end; i++) {
+      const int32_t u = bits[i] & 0x7fffffff;
+      m = std::max(m, u);
+      mf = std::max(mf, u < 0x7f800000 ? u : 0);
+      zeros += u == 0;
+      nan += u > 0x7f800000;
+    }
+    st.zeros += zeros;
+    st.nan += nan;
+    const double amax = (double)float_of((uint32_t)mf);
+    if (amax > st.amax) st.amax = amax;
+    // 2. its scale: OCP MX 1.0 §6.3 with formats' choices (all-zero block: 2^−126; below 2^−127: clamped)
+    int s = m >= 0x7f800000 ? 128 : (m == 0 ? -126 : float32_exponent((uint32_t)m)) - p.emax;
+    if (s > 127) {
+      if (scales != nullptr) scales[b] = 255;
+      st.nan_blocks++;
+      for (int64_t i = start; i < end; i++) y[i] = qnan;
+      continue;
+    }
+    s = s < -127 ? -127 : s;
+    if (scales != nullptr) scales[b] = (uint8_t)(s + 127);
+    // 3. the elements, 4096 at a time (the draws of a chunk at counter + i)
+    int64_t over = 0, flushed = 0;
+    for (int64_t c0 = start; c0 < end; c0 += 4096) {
+      const int64_t c1 = std::min(end, c0 + 4096);
+      if (MODE == STOCHASTIC) LP_ISA_NS::random_bits_fill(q.seed, q.counter + (uint64_t)c0, draws, c1 - c0);
+      if (MODE == NEAREST_EVEN && !FIXED && c.f32 && s <= 126) mx_elements_f32_ne(c, s, x, y, c0, c1, over, flushed);
+      else mx_elements<MODE, FIXED>(c, s, x, y, c0, c1, draws, over, flushed);
+    }
+    st.overflow += over;
+    st.flushed += flushed;
+  }
+}
+
+template <int MODE>
+void mx_dispatch_kind(const MxParams& p, const float* x, float* y, uint8_t* scales, int64_t n, int64_t b0,
+                      int64_t b1, MxStats& st) {
+  if (p.elem.kind == Q_FIXED) mx_range<MODE, true>(p, x, y, scales, n, b0, b1, st);
+  else mx_range<MODE, false>(p, x, y, scales, n, b0, b1, st);
+}
 }  // namespace
 
 void random_bits_fill(uint32_t seed, uint64_t first, uint32_t* out, int64_t n) {
@@ -411,6 +584,30 @@ QStats quantize(const QParams& q, const float* x, float* y, int64_t n) {
   QStats total;
   for (size_t t = 0; t < parts.size(); t++) merge_stats(total, parts[t]);
   total.count = n;
+  return total;
+}
+
+MxStats quantize_mx(const MxParams& p, const float* x, float* y, uint8_t* scales, int64_t n) {
+  const int64_t k = p.block, blocks = k > 0 ? (n + k - 1) / k : 0;
+  Buffer<MxStats> parts((size_t)num_threads());
+  pfor(blocks, std::max<int64_t>(1, (int64_t{1} << 15) / k), [&](int t, int64_t b0, int64_t b1) {
+    MxStats& st = parts[(size_t)t];
+    switch (p.elem.mode) {
+      case NEAREST_EVEN: mx_dispatch_kind<NEAREST_EVEN>(p, x, y, scales, n, b0, b1, st); return;
+      case NEAREST_AWAY: mx_dispatch_kind<NEAREST_AWAY>(p, x, y, scales, n, b0, b1, st); return;
+      case TOWARD_ZERO: mx_dispatch_kind<TOWARD_ZERO>(p, x, y, scales, n, b0, b1, st); return;
+      default: mx_dispatch_kind<STOCHASTIC>(p, x, y, scales, n, b0, b1, st); return;
+    }
+  });
+  MxStats total;
+  for (size_t t = 0; t < parts.size(); t++) {
+    const MxStats& o = parts[t];
+    total.nan_blocks += o.nan_blocks; total.nan += o.nan; total.overflow += o.overflow; total.flushed += o.flushed;
+    total.zeros += o.zeros;
+    if (o.amax > total.amax) total.amax = o.amax;
+  }
+  total.count = n;
+  total.blocks = blocks;
   return total;
 }
 

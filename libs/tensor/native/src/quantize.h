@@ -34,10 +34,28 @@ struct QStats {
   }
 };
 
+// MX block quantization (@lowprec/formats' quantizeMx): consecutive blocks of `block` values (the last may be
+// short) share one E8M0 scale 2^s, s = floor(log2 amax) − emax clamped below to −127 (an all-zero block counts its
+// maximum as 2^−126; a NaN or ±Inf in a block, or s > 127, gives the NaN scale, code 255, and NaN throughout the
+// block); each value is x / 2^s rounded to the element (`elem`: Q_FIXED or Q_FLOAT, saturating), times 2^s.
+struct MxParams {
+  QParams elem;      // the element type and the rounding (mode, seed, counter: element i draws at counter + i)
+  int64_t block = 32;
+  int emax = 0;      // exponent of the element's largest power of two
+};
+// What an MX pass saw (formats' MxQuantizeStats). NOTE: no member functions (see isa.h on shared symbols).
+struct MxStats {
+  int64_t count = 0, blocks = 0, nan_blocks = 0, nan = 0, overflow = 0, flushed = 0, zeros = 0;
+  double amax = 0;
+};
+
 // y[i] = Q(x[i]) for i in [lo, hi) (element i draws randomBits(seed, counter + i)); x may equal y.
 void quantize_range(const QParams& q, const float* x, float* y, int64_t lo, int64_t hi, QStats& st);
 
 // Whole array on the thread pool. Stats count all n elements.
 QStats quantize(const QParams& q, const float* x, float* y, int64_t n);
+
+// The whole array, blocks on the thread pool; x may equal y. scales (null, or one byte per block) gets the E8M0 codes.
+MxStats quantize_mx(const MxParams& p, const float* x, float* y, uint8_t* scales, int64_t n);
 
 }  // namespace lp

@@ -194,6 +194,9 @@ void quantize_range(const QParams& q, const float* x, float* y, int64_t lo, int6
   g_table->quantize_range(q, x, y, lo, hi, st);
 }
 QStats quantize(const QParams& q, const float* x, float* y, int64_t n) { return g_table->quantize(q, x, y, n); }
+MxStats quantize_mx(const MxParams& p, const float* x, float* y, uint8_t* scales, int64_t n) {
+  return g_table->quantize_mx(p, x, y, scales, n);
+}
 void own_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* A, const float* B,
                float beta, float* C) {
   g_table->own_sgemm(ta, tb, m, n, k, alpha, A, B, beta, C);

@@ -39,6 +39,7 @@ struct KernelTable {
   decltype(&lp::add) add;
   decltype(&lp::quantize_range) quantize_range;
   decltype(&lp::quantize) quantize;
+  decltype(&lp::quantize_mx) quantize_mx;
   decltype(&lp::own_sgemm) own_sgemm;
 };
 

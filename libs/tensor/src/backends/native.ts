@@ -6,8 +6,15 @@
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
-import { checkFormat, floatExponentRange, floatMax, INTEGER_BITS_LIMIT } from "@lowprec/formats";
-import type { QuantizeStats, RoundingMode } from "@lowprec/formats";
+import {
+  checkFormat,
+  floatExponentRange,
+  floatMax,
+  formatMax,
+  INTEGER_BITS_LIMIT,
+  mxElementEmax,
+} from "@lowprec/formats";
+import type { MxQuantizeStats, QuantizeStats, RoundingMode } from "@lowprec/formats";
 import type {
   AddArgs,
   ApplyMaskArgs,
@@ -28,6 +35,7 @@ import type {
   MaxPoolBackwardArgs,
   MaxPoolForwardArgs,
   QuantizeArgs,
+  QuantizeMxArgs,
   QuantizeSpec,
   ScaleArgs,
   ScaleColumnsArgs,
@@ -153,6 +161,16 @@ export interface Addon {
   scale(alpha: number, x: F32, y: F32, q: Q, st: Q): void;
   add(a: F32, b: F32, y: F32, q: Q, st: Q): void;
   quantize(x: F32, y: F32, q: Float64Array, st: Float64Array): void;
+  /** st: [count, blocks, nanBlocks, nan, overflow, flushed, zeros, amax] */
+  quantizeMx(
+    x: F32,
+    y: F32,
+    q: Float64Array,
+    block: number,
+    emax: number,
+    scales: Uint8Array | null,
+    st: Float64Array,
+  ): void;
 }
 
 /**
@@ -500,6 +518,35 @@ export function createNativeBackend(addon: Addon, reason?: string, simd?: SimdPa
         a,
       );
       return withQuantize("quantize", a, y.length, (p, s) => addon.quantize(a.x, y, p!, s!))!;
+    },
+    quantizeMx(a: QuantizeMxArgs): MxQuantizeStats {
+      const { y } = v.checkQuantizeMx(a);
+      const element = a.format.element;
+      // NOTE: the element's quantize params, with its largest value for the saturation count of either kind.
+      const p = qparams("quantizeMx", { format: element, rounding: a.rounding, rng: a.rng })!;
+      p[8] = formatMax(element);
+      const s = new Float64Array(8);
+      addon.quantizeMx(a.x, y, p, a.format.block, mxElementEmax(element), a.scales ?? null, s);
+      if (a.rounding === "stochastic") a.rng!.counter += y.length;
+      const stats = a.stats ?? {
+        count: 0,
+        blocks: 0,
+        nanBlocks: 0,
+        nan: 0,
+        overflow: 0,
+        flushed: 0,
+        zeros: 0,
+        amax: 0,
+      };
+      stats.count = s[0]!;
+      stats.blocks = s[1]!;
+      stats.nanBlocks = s[2]!;
+      stats.nan = s[3]!;
+      stats.overflow = s[4]!;
+      stats.flushed = s[5]!;
+      stats.zeros = s[6]!;
+      stats.amax = s[7]!;
+      return stats;
     },
   };
   // NOTE: an addon built from older sources may lack a function: that kernel throws, naming itself.

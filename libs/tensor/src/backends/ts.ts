@@ -3,8 +3,8 @@
  * definition of kernels.ts. Readable first (direct loops, no im2col), always available; the native
  * backend is tested against it.
  */
-import type { QuantizeStats } from "@lowprec/formats";
-import { quantize, randomBits } from "../formats-api.js";
+import type { MxQuantizeStats, QuantizeStats } from "@lowprec/formats";
+import { quantize, quantizeMx, randomBits } from "../formats-api.js";
 import type {
   AddArgs,
   ApplyMaskArgs,
@@ -24,6 +24,7 @@ import type {
   MaxPoolBackwardArgs,
   MaxPoolForwardArgs,
   QuantizeArgs,
+  QuantizeMxArgs,
   QuantizeSpec,
   ScaleArgs,
   ScaleColumnsArgs,
@@ -473,6 +474,13 @@ function quantizeKernel(a: QuantizeArgs): QuantizeStats {
   }).stats;
 }
 
+function quantizeMxKernel(a: QuantizeMxArgs): MxQuantizeStats {
+  const { y } = v.checkQuantizeMx(a);
+  const r = quantizeMx(a.x, a.format, { rounding: a.rounding, rng: a.rng, out: y });
+  if (a.scales !== undefined) a.scales.set(r.scales);
+  return a.stats === undefined ? r.stats : Object.assign(a.stats, r.stats);
+}
+
 const INFO: BackendInfo = Object.freeze({ name: "ts", blas: false, threads: 1 });
 
 /** The reference backend. */
@@ -498,4 +506,5 @@ export const TsBackend: Backend = Object.freeze({
   scale,
   add,
   quantize: quantizeKernel,
+  quantizeMx: quantizeMxKernel,
 });
