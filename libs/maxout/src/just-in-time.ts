@@ -65,6 +65,7 @@ export function justInTimeKernels(k: Kernels): Kernels {
     dropoutMask: (a) => k.dropoutMask(a),
     applyMask: (a) => k.applyMask(a),
     columnNorms: (a) => k.columnNorms(a),
+    quantizeMx: (a) => k.quantizeMx(a),
     scaleColumns: (a) => twoPass(a.quantize, a.y, (q) => k.scaleColumns({ ...a, quantize: q })) ?? k.scaleColumns(a),
     axpby: (a) => twoPass(a.quantize, a.y, (q) => k.axpby({ ...a, quantize: q })) ?? k.axpby(a),
     scale: (a) => twoPass(a.quantize, a.y, (q) => k.scale({ ...a, quantize: q })) ?? k.scale(a),
