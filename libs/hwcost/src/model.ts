@@ -77,7 +77,8 @@ function extrapolation(d: Datapath, role: "multiplier" | "accumulator", name: st
   return notes;
 }
 
-function price(s: Structure, multiplier: Datapath | undefined, extrapolated: string[]): OperatorCost {
+/** Prices a bill of materials (ASIC and FPGA); DSP blocks from the multiplier datapath when there is one. */
+export function price(s: Structure, multiplier: Datapath | undefined, extrapolated: string[]): OperatorCost {
   const c = calibration();
   const [a, b, g] = c.alms;
   return {

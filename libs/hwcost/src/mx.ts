@@ -19,7 +19,6 @@
  * model's trend; no measured MX unit is in the reference data, so every figure is extrapolated.
  */
 import type { Format, MxFormat } from "@lowprec/formats";
-import { calibration, dspBlocks, priceStructure } from "./calibrate.js";
 import {
   adderStructure,
   addStructures,
@@ -29,7 +28,7 @@ import {
   type Datapath,
   type Structure,
 } from "./datapath.js";
-import type { OperatorCost } from "./model.js";
+import { price, type OperatorCost } from "./model.js";
 
 /** Bits of an E8M0 shared scale (OCP MX 1.0 §5.4). */
 export const E8M0_BITS = 8;
@@ -97,20 +96,8 @@ export function mxMacStructure(format: MxFormat, accumulator: Format): Structure
  * binary32), with the block's scale logic shared by its k MACs. See the module comment for what is assumed.
  */
 export function mxMacCost(format: MxFormat, accumulator: Format): OperatorCost {
-  const s = mxMacStructure(format, accumulator);
-  const e = mxElementDatapath(format);
-  const c = calibration();
-  const [alpha, beta, gamma] = c.alms;
-  return {
-    asic: { picojoules: priceStructure(s, c.picojoules), squareMicrometres: priceStructure(s, c.squareMicrometres) },
-    fpga: {
-      alms: alpha * s.partialProductBits + beta * (s.adderBits + s.roundingBits) + gamma * s.shifterBits,
-      dsps: dspBlocks(e),
-    },
-    structure: s,
-    extrapolated: [
-      `asic+fpga: MX ${format.name}: element ${format.element.name} and the block logic are outside the reference` +
-        " data (no measured MX unit)",
-    ],
-  };
+  return price(mxMacStructure(format, accumulator), mxElementDatapath(format), [
+    `asic+fpga: MX ${format.name}: element ${format.element.name} and the block logic are outside the reference` +
+      " data (no measured MX unit)",
+  ]);
 }
