@@ -27,7 +27,14 @@ import { randomBytes } from "node:crypto";
 import { linkSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { LockedError, pidAlive, writeFileAtomic, type FolderLock, type LockHolder } from "@lowprec/storage";
+import {
+  LockedError,
+  LockLostError,
+  pidAlive,
+  writeFileAtomic,
+  type FolderLock,
+  type LockHolder,
+} from "@lowprec/storage";
 
 export const HEARTBEAT_FILE = ".heartbeat";
 
@@ -78,8 +85,9 @@ export interface HeartbeatHandle {
 
 /**
  * Beats `<dir>/.heartbeat` for `lock`, held by this process: once now, then at each beat() call (the training's
- * progress events) when `everyMs` passed. Before each beat the lock is checked (assertHeld): a process that was
- * taken over stops at its next batch instead of beating over the new holder's heartbeat.
+ * progress events) when `everyMs` passed. Before each beat, and again just before its file is renamed into place,
+ * the lock is checked (assertHeld): a process that was taken over stops at its next batch, or mid-beat, instead of
+ * beating over the new holder's heartbeat.
  */
 export function startHeartbeat(
   lock: Pick<FolderLock, "dir" | "token" | "assertHeld">,
@@ -97,8 +105,11 @@ export function startHeartbeat(
     last = performance.now();
     const hb: Heartbeat = { host, pid, token: lock.token, job, beat, time: new Date().toISOString() };
     try {
-      writeFileAtomic(path, `${JSON.stringify(hb)}\n`);
-    } catch {
+      // the lock again just before the rename: a process stopped while it wrote the beat (the fsync is the long
+      // part) and taken over meanwhile must not land its beat over the new holder's
+      writeFileAtomic(path, `${JSON.stringify(hb)}\n`, { beforeRename: () => lock.assertHeld() });
+    } catch (e) {
+      if (e instanceof LockLostError) throw e;
       // NOTE: a missed beat is harmless (three beats make a window); a folder gone for good fails the run itself.
     }
   };

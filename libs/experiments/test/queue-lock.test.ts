@@ -2,7 +2,7 @@
 // heartbeat stands still for the whole window; a beating one, or one without a heartbeat, is refused; a lock of
 // this host waits for its process to end. And the queue's small pure parts: URLs and job ids. No Redis here.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
@@ -113,6 +113,28 @@ describe("claimFolder", () => {
       clock.mockRestore();
       lock.release();
     }
+  });
+
+  it("a holder taken over while it writes a beat does not land it (the lock is checked again before the rename)", () => {
+    const dir = join(root, "mid-beat");
+    mkdirSync(dir, { recursive: true });
+    // the new holder's heartbeat is in place; this process passed its first check, then was stopped mid-write and
+    // taken over: its second check (before the rename) finds the lock gone
+    const theirs = `${JSON.stringify({ host: "elsewhere", pid: 1, token: "theirs", job: "j", beat: 7, time: "t" })}\n`;
+    writeFileSync(join(dir, HEARTBEAT_FILE), theirs);
+    let checks = 0;
+    const lock = {
+      dir,
+      token: "mine",
+      assertHeld(): void {
+        checks++;
+        if (checks > 1) throw new LockLostError(dir, undefined);
+      },
+    };
+    expect(() => startHeartbeat(lock, "j", 0)).toThrow(LockLostError);
+    expect(checks).toBe(2);
+    expect(readFileSync(join(dir, HEARTBEAT_FILE), "utf8")).toBe(theirs);
+    expect(readdirSync(dir).sort()).toEqual([HEARTBEAT_FILE]);
   });
 
   it("a holder taken over stops at its next beat (LockLostError), not beating over the new heartbeat", async () => {
