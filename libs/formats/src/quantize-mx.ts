@@ -13,7 +13,7 @@
  */
 import { E8M0_BIAS, E8M0_EMAX, E8M0_EMIN, E8M0_NAN, ZERO_BLOCK_EXPONENT, checkMx, mxElementEmax } from "./mx.js";
 import { exponentOf, pow2 } from "./pow2.js";
-import { MODE_CODES, checkStream, emptyStats, quantizeFixed, quantizeFloat, quantizeFloat32Even } from "./quantize.js";
+import { checkArrays, emptyStats, quantizeFixed, quantizeFloat, quantizeFloat32Even } from "./quantize.js";
 import { formatMax } from "./round.js";
 import type { FloatArray, MxFormat, MxQuantizeOptions, MxQuantizeResult, MxQuantizeStats } from "./types.js";
 
@@ -37,26 +37,7 @@ export function emptyMxStats(): MxQuantizeStats {
  * // overflow [1, 0], flushed [1, 0]      0.1 flushed (below 0.25, half of E2M1's smallest 0.5)
  */
 export function quantizeMx(src: FloatArray, format: MxFormat, options: MxQuantizeOptions = {}): MxQuantizeResult {
-  if (!(src instanceof Float32Array || src instanceof Float64Array))
-    throw new TypeError(
-      `quantizeMx: src must be a Float32Array or Float64Array, got ${Object.prototype.toString.call(src)}`,
-    );
-  checkMx(format);
-  const out = options.out ?? src;
-  if (!(out instanceof Float32Array || out instanceof Float64Array))
-    throw new TypeError(
-      `quantizeMx: out must be a Float32Array or Float64Array, got ${Object.prototype.toString.call(out)}`,
-    );
-  if (out.length !== src.length)
-    throw new RangeError(`quantizeMx: out has length ${out.length}, src has length ${src.length}`);
-  const mode = options.rounding ?? "nearest-even";
-  const modeCode = MODE_CODES[mode];
-  if (modeCode === undefined)
-    throw new RangeError(
-      `quantizeMx: invalid rounding "${String(mode)}" (expected one of ${Object.keys(MODE_CODES).join(", ")})`,
-    );
-  const rng = options.rng;
-  if (mode === "stochastic") checkStream(rng, "quantizeMx");
+  const { out, mode, modeCode, rng } = checkArrays("quantizeMx", src, options, () => checkMx(format));
   const n = src.length,
     k = format.block,
     blocks = Math.ceil(n / k);

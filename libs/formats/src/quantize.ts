@@ -45,26 +45,7 @@ export function quantize(
   format: Format,
   options: QuantizeOptions = {},
 ): { out: FloatArray; stats: QuantizeStats } {
-  if (!(src instanceof Float32Array || src instanceof Float64Array))
-    throw new TypeError(
-      `quantize: src must be a Float32Array or Float64Array, got ${Object.prototype.toString.call(src)}`,
-    );
-  checkFormat(format);
-  const out = options.out ?? src;
-  if (!(out instanceof Float32Array || out instanceof Float64Array))
-    throw new TypeError(
-      `quantize: out must be a Float32Array or Float64Array, got ${Object.prototype.toString.call(out)}`,
-    );
-  if (out.length !== src.length)
-    throw new RangeError(`quantize: out has length ${out.length}, src has length ${src.length}`);
-  const mode = options.rounding ?? "nearest-even";
-  const modeCode = MODE_CODES[mode];
-  if (modeCode === undefined)
-    throw new RangeError(
-      `quantize: invalid rounding "${String(mode)}" (expected one of ${Object.keys(MODE_CODES).join(", ")})`,
-    );
-  const rng = options.rng;
-  if (mode === "stochastic") checkStream(rng);
+  const { out, mode, modeCode, rng } = checkArrays("quantize", src, options, () => checkFormat(format));
   const stats = options.stats ?? emptyStats();
   stats.count = src.length;
   stats.overflow = 0;
@@ -108,6 +89,40 @@ export const MODE_CODES: Readonly<Record<string, number>> = {
   "toward-zero": 2,
   stochastic: 3,
 };
+
+/**
+ * The array arguments of `quantize` and `quantizeMx` (named `what` in the messages), checked in their order: src,
+ * then `validateFormat` (the format), then out (default src, same length), the rounding mode, and the stream that
+ * stochastic rounding needs.
+ */
+export function checkArrays(
+  what: string,
+  src: FloatArray,
+  options: { out?: FloatArray; rounding?: RoundingMode; rng?: RandomStream },
+  validateFormat: () => void,
+): { out: FloatArray; mode: RoundingMode; modeCode: number; rng: RandomStream | undefined } {
+  if (!(src instanceof Float32Array || src instanceof Float64Array))
+    throw new TypeError(
+      `${what}: src must be a Float32Array or Float64Array, got ${Object.prototype.toString.call(src)}`,
+    );
+  validateFormat();
+  const out = options.out ?? src;
+  if (!(out instanceof Float32Array || out instanceof Float64Array))
+    throw new TypeError(
+      `${what}: out must be a Float32Array or Float64Array, got ${Object.prototype.toString.call(out)}`,
+    );
+  if (out.length !== src.length)
+    throw new RangeError(`${what}: out has length ${out.length}, src has length ${src.length}`);
+  const mode = options.rounding ?? "nearest-even";
+  const modeCode = MODE_CODES[mode];
+  if (modeCode === undefined)
+    throw new RangeError(
+      `${what}: invalid rounding "${String(mode)}" (expected one of ${Object.keys(MODE_CODES).join(", ")})`,
+    );
+  const rng = options.rng;
+  if (mode === "stochastic") checkStream(rng, what);
+  return { out, mode, modeCode, rng };
+}
 
 /** Throws a RangeError unless `rng` is a usable random stream; `what` names the caller in the message. */
 export function checkStream(rng: RandomStream | undefined, what = "quantize"): void {
