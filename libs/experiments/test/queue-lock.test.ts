@@ -115,7 +115,7 @@ describe("claimFolder", () => {
     }
   });
 
-  it("a holder taken over while it writes a beat does not land it (the lock is checked again before the rename)", () => {
+  it("a holder taken over while it writes a beat does not land it (the lock is checked again before rename)", () => {
     const dir = join(root, "mid-beat");
     mkdirSync(dir, { recursive: true });
     // the new holder's heartbeat is in place; this process passed its first check, then was stopped mid-write and
