@@ -26,6 +26,7 @@ import {
   multiplierStructure,
   UnsupportedFormatError,
   type Datapath,
+  ZERO_STRUCTURE,
   type Structure,
 } from "./datapath.js";
 import { price, type OperatorCost } from "./model.js";
@@ -85,7 +86,7 @@ export function mxMacStructure(format: MxFormat, accumulator: Format): Structure
   };
   if (e.kind === "integer") {
     const sumBits = 2 * e.bits + Math.ceil(Math.log2(k));
-    const perMac = addStructures(multiplierStructure(e), { ...scaled(perBlock, 0), adderBits: sumBits });
+    const perMac = addStructures(multiplierStructure(e), { ...ZERO_STRUCTURE, adderBits: sumBits });
     return addStructures(perMac, scaled(addStructures(perBlock, adderStructure(a)), 1 / k));
   }
   return addStructures(addStructures(multiplierStructure(e), adderStructure(a)), scaled(perBlock, 1 / k));
