@@ -375,6 +375,21 @@ export interface QuantizeMxArgs {
   scales?: Uint8Array;
   /** a stats object to fill instead of allocating one */
   stats?: MxQuantizeStats;
+  /**
+   * x as a row-major `rows × cols` matrix whose blocks run along one axis (absent: the flat array in consecutive
+   * blocks). `along: "rows"`: every row in blocks of `format.block` (the last of each row may be short), element (r, c)
+   * draws at counter + r·cols + c, scales[r·⌈cols/k⌉ + j]. `along: "columns"`: every column in blocks down its rows,
+   * element (r, c) draws at counter + c·rows + r, scales[c·⌈rows/k⌉ + j]: the matrix transposed, then "rows". For a
+   * product, the blocks run along the summed axis: A of A·B along its rows, B along its columns.
+   */
+  matrix?: MxMatrix;
+}
+
+/** The matrix layout of a `quantizeMx` pass (see `QuantizeMxArgs.matrix`). */
+export interface MxMatrix {
+  rows: number;
+  cols: number;
+  along: "rows" | "columns";
 }
 
 // ---------------------------------------------------------------------------------------------

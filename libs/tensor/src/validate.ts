@@ -297,8 +297,26 @@ export function checkQuantizeMx(a: QuantizeMxArgs): { y: Float32Array; blocks: n
   const kind = (f.element as { kind?: unknown } | undefined)?.kind;
   if (kind !== "float" && kind !== "fixed")
     throw new ShapeError(K, `format ${String(f.name)}: element must be a float or fixed format, got ${String(kind)}`);
-  const blocks = Math.ceil(a.x.length / k);
-  if (a.scales !== undefined)
-    checkArray(K, "scales", a.scales, Uint8Array, blocks, `⌈n / block⌉ = ⌈${a.x.length} / ${k}⌉`);
+  const m = a.matrix;
+  let blocks = Math.ceil(a.x.length / k),
+    what = `⌈n / block⌉ = ⌈${a.x.length} / ${k}⌉`;
+  if (m !== undefined) {
+    const dim = (name: "rows" | "cols") => {
+      const d = m[name];
+      if (typeof d !== "number" || !Number.isInteger(d) || d < 0)
+        throw new ShapeError(K, `matrix.${name} must be an integer ≥ 0, got ${String(d)}`);
+      return d;
+    };
+    const rows = dim("rows"),
+      cols = dim("cols");
+    if (m.along !== "rows" && m.along !== "columns")
+      throw new ShapeError(K, `matrix.along must be "rows" or "columns", got ${JSON.stringify(m.along)}`);
+    if (rows * cols !== a.x.length)
+      throw new ShapeError(K, `matrix ${rows} × ${cols} holds ${rows * cols} values, x has ${a.x.length}`);
+    const [lines, len] = m.along === "rows" ? [rows, cols] : [cols, rows];
+    blocks = lines * Math.ceil(len / k);
+    what = `${lines} × ⌈${len} / ${k}⌉ (blocks along the ${m.along})`;
+  }
+  if (a.scales !== undefined) checkArray(K, "scales", a.scales, Uint8Array, blocks, what);
   return { y, blocks };
 }

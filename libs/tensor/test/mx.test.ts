@@ -265,3 +265,101 @@ describe.skipIf(!nativeAvailable().available)("the addon's quantizeMx checks its
     expect(Array.from(st)).toEqual([4, 2, 0, 0, 1, 0, 1, Math.fround(7)]);
   });
 });
+
+/**
+ * `matrix`: blocks along the rows or down the columns. The reference is the definition itself, written with
+ * formats' flat quantizeMx on each row, or on each column copied out (element (r, c) of a column pass drawing at
+ * counter + c·rows + r): no code of the kernel's.
+ */
+function byLines(
+  x: Float32Array,
+  rows: number,
+  cols: number,
+  along: "rows" | "columns",
+  format: MxFormat,
+  rounding: RoundingMode,
+  counter: number,
+): { y: Float32Array; scales: number[]; stats: MxQuantizeStats } {
+  const y = new Float32Array(x.length),
+    scales: number[] = [],
+    stats = emptyMxStats();
+  const [lines, len] = along === "rows" ? [rows, cols] : [cols, rows];
+  const at = (l: number, j: number): number => (along === "rows" ? l * cols + j : j * cols + l);
+  for (let l = 0; l < lines; l++) {
+    const line = Float32Array.from({ length: len }, (_, j) => x[at(l, j)]!);
+    const r = quantizeMx(line, format, { rounding, rng: { seed: 3, counter: counter + l * len } });
+    for (let j = 0; j < len; j++) y[at(l, j)] = r.out[j]!;
+    scales.push(...r.scales);
+    for (const key of ["count", "blocks", "nanBlocks", "nan", "overflow", "flushed", "zeros"] as const)
+      stats[key] += r.stats[key];
+    stats.amax = Math.max(stats.amax, r.stats.amax);
+  }
+  return { y, scales, stats };
+}
+
+describeForBackends("quantizeMx over a matrix: blocks along the rows or down the columns", (be) => {
+  const cases: [number, number, number][] = [
+    [5, 70, 32], // ragged rows: 32 + 32 + 6 per row
+    [70, 5, 32], // ragged columns
+    [8, 48, 16], // rows a multiple of the block (one flat pass)
+    [3, 9, 4],
+  ];
+  for (const [rows, cols, k] of cases)
+    for (const along of ["rows", "columns"] as const)
+      it(`${rows} × ${cols}, block ${k}, along the ${along}: each line quantized on its own`, () => {
+        const x = mxData(k, rows * 31 + cols).subarray(0, rows * cols);
+        expect(x.length).toBe(rows * cols);
+        const format = mx(MX_ELEMENTS.fp6e2m3, { block: k });
+        for (const rounding of ["nearest-even", "stochastic"] as const) {
+          const want = byLines(x, rows, cols, along, format, rounding, 1000);
+          const s = { seed: 3, counter: 1000 };
+          const y = new Float32Array(x.length),
+            scales = new Uint8Array(want.scales.length);
+          const st = be().quantizeMx({ x, y, format, rounding, rng: s, scales, matrix: { rows, cols, along } });
+          const i = firstBitDifference(want.y, y);
+          expect(i, i < 0 ? "" : `i=${i} x=${x[i]} want ${want.y[i]} got ${y[i]}`).toBe(-1);
+          expect(Array.from(scales)).toEqual(want.scales);
+          expect(st).toEqual(want.stats);
+          expect(s.counter).toBe(rounding === "stochastic" ? 1000 + rows * cols : 1000);
+        }
+        // in place gives the same bits
+        const inPlace = x.slice();
+        be().quantizeMx({ x: inPlace, format, matrix: { rows, cols, along } });
+        expect(firstBitDifference(byLines(x, rows, cols, along, format, "nearest-even", 0).y, inPlace)).toBe(-1);
+      });
+
+  it("a block's scale comes from its own line: one large value moves only its row's (or column's) block", () => {
+    // 2 × 4, blocks of 4, E2M1 (emax 2). Row 0 holds 8: its scale is 2^(3 − 2) = 2 and 0.25 / 2 = 0.125 flushes;
+    // row 1's largest is 1: scale 2^−2, so its 0.25 is exactly E2M1's 1.
+    const x = F(8, 0.25, 0.5, 1, 1, 0.25, 0.5, 1);
+    const y = new Float32Array(8);
+    const scales = new Uint8Array(2);
+    const format = mx(MX_ELEMENTS.fp4e2m1, { block: 4 });
+    be().quantizeMx({ x, y, format, scales, matrix: { rows: 2, cols: 4, along: "rows" } });
+    expect(Array.from(scales)).toEqual([128, 125]);
+    expect(Array.from(y)).toEqual([8, 0, 0, 1, 1, 0.25, 0.5, 1]); // 0.5 / 2 = 0.25: a tie, to the even 0; 1 / 2 = 0.5
+    // down the columns (4 blocks of 2): column 0 is (8, 1): scale 2, 1 / 2 = 0.5 is exact; column 1 (0.25, 0.25)
+    const sc = new Uint8Array(4);
+    be().quantizeMx({ x, y, format, scales: sc, matrix: { rows: 2, cols: 4, along: "columns" } });
+    expect(Array.from(sc)).toEqual([128, 123, 124, 125]);
+    expect(Array.from(y)).toEqual(Array.from(x));
+  });
+
+  it("bad layouts throw a ShapeError naming the field", () => {
+    const x = new Float32Array(12),
+      format = MX_PRESETS.mxfp8e4m3!;
+    expect(() => be().quantizeMx({ x, format, matrix: { rows: 5, cols: 2, along: "rows" } })).toThrow(
+      /quantizeMx: matrix 5 × 2 holds 10 values, x has 12/,
+    );
+    expect(() => be().quantizeMx({ x, format, matrix: { rows: 1.5, cols: 8, along: "rows" } })).toThrow(
+      /matrix.rows must be an integer ≥ 0, got 1.5/,
+    );
+    const along = "diagonal" as "rows";
+    expect(() => be().quantizeMx({ x, format, matrix: { rows: 3, cols: 4, along } })).toThrow(
+      /matrix.along must be "rows" or "columns", got "diagonal"/,
+    );
+    expect(() =>
+      be().quantizeMx({ x, format, scales: new Uint8Array(3), matrix: { rows: 3, cols: 4, along: "columns" } }),
+    ).toThrow(/scales has length 3, expected 4 = 4 × ⌈3 \/ 32⌉ \(blocks along the columns\)/);
+  });
+});

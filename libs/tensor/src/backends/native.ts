@@ -48,6 +48,8 @@ import * as v from "../validate.js";
 import { KernelNotImplementedError, ShapeError } from "../errors.js";
 import { KERNEL_NAMES } from "../kernels.js";
 import { checkStream } from "./ts.js";
+import { type FlatMxPass, quantizeMxMatrix } from "../mx-matrix.js";
+import { emptyMxStats } from "../formats-api.js";
 
 type F32 = Float32Array;
 type Q = Float64Array | null;
@@ -521,31 +523,27 @@ export function createNativeBackend(addon: Addon, reason?: string, simd?: SimdPa
     },
     quantizeMx(a: QuantizeMxArgs): MxQuantizeStats {
       const { y } = v.checkQuantizeMx(a);
-      const element = a.format.element;
-      // NOTE: the element's quantize params, with its largest value for the saturation count of either kind.
-      const p = qparams("quantizeMx", { format: element, rounding: a.rounding, rng: a.rng })!;
-      p[8] = formatMax(element);
-      const s = new Float64Array(8);
-      addon.quantizeMx(a.x, y, p, a.format.block, mxElementEmax(element), a.scales ?? null, s);
-      if (a.rounding === "stochastic") a.rng!.counter += y.length;
-      const stats = a.stats ?? {
-        count: 0,
-        blocks: 0,
-        nanBlocks: 0,
-        nan: 0,
-        overflow: 0,
-        flushed: 0,
-        zeros: 0,
-        amax: 0,
+      const element = a.format.element,
+        emax = mxElementEmax(element),
+        s = new Float64Array(8);
+      const flat: FlatMxPass = (x, out, rng, scales, stats) => {
+        // NOTE: the element's quantize params, with its largest value for the saturation count of either kind.
+        const p = qparams("quantizeMx", { format: element, rounding: a.rounding, rng })!;
+        p[8] = formatMax(element);
+        addon.quantizeMx(x, out, p, a.format.block, emax, scales ?? null, s);
+        stats.count = s[0]!;
+        stats.blocks = s[1]!;
+        stats.nanBlocks = s[2]!;
+        stats.nan = s[3]!;
+        stats.overflow = s[4]!;
+        stats.flushed = s[5]!;
+        stats.zeros = s[6]!;
+        stats.amax = s[7]!;
       };
-      stats.count = s[0]!;
-      stats.blocks = s[1]!;
-      stats.nanBlocks = s[2]!;
-      stats.nan = s[3]!;
-      stats.overflow = s[4]!;
-      stats.flushed = s[5]!;
-      stats.zeros = s[6]!;
-      stats.amax = s[7]!;
+      if (a.matrix !== undefined) return quantizeMxMatrix(a, y, flat);
+      const stats = a.stats ?? emptyMxStats();
+      flat(a.x, y, a.rng, a.scales, stats);
+      if (a.rounding === "stochastic") a.rng!.counter += y.length;
       return stats;
     },
   };

@@ -4,7 +4,8 @@
  * backend is tested against it.
  */
 import type { MxQuantizeStats, QuantizeStats } from "@lowprec/formats";
-import { quantize, quantizeMx, randomBits } from "../formats-api.js";
+import { emptyMxStats, quantize, quantizeMx, randomBits } from "../formats-api.js";
+import { type FlatMxPass, quantizeMxMatrix } from "../mx-matrix.js";
 import type {
   AddArgs,
   ApplyMaskArgs,
@@ -476,9 +477,15 @@ function quantizeKernel(a: QuantizeArgs): QuantizeStats {
 
 function quantizeMxKernel(a: QuantizeMxArgs): MxQuantizeStats {
   const { y } = v.checkQuantizeMx(a);
-  const r = quantizeMx(a.x, a.format, { rounding: a.rounding, rng: a.rng, out: y });
-  if (a.scales !== undefined) a.scales.set(r.scales);
-  return a.stats === undefined ? r.stats : Object.assign(a.stats, r.stats);
+  const flat: FlatMxPass = (x, out, rng, scales, stats) => {
+    const r = quantizeMx(x, a.format, { rounding: a.rounding, rng, out });
+    if (scales !== undefined) scales.set(r.scales);
+    Object.assign(stats, r.stats);
+  };
+  if (a.matrix !== undefined) return quantizeMxMatrix(a, y, flat);
+  const stats = a.stats ?? emptyMxStats();
+  flat(a.x, y, a.rng, a.scales, stats);
+  return stats;
 }
 
 const INFO: BackendInfo = Object.freeze({ name: "ts", blas: false, threads: 1 });
