@@ -102,7 +102,12 @@ export function mx(element: FloatFormat | FixedFormat, o: { block?: number; name
   if (f.kind !== "float" && f.kind !== "fixed")
     throw new RangeError(`invalid mx element: expected a float or a fixed point format, got ${f.name} (${f.kind})`);
   const width = totalBits(element);
-  if (width > 8) throw new RangeError(`invalid mx element ${element.name}: ${width} bits, an MX element has at most 8`);
+  // NOTE: beyond OCP MX 1.0, fixed point elements up to 16 bits (block-scaled integers at the paper's widths, for
+  // comparing scaling policies); they have no code layout (encodeMx refuses them).
+  if (width > (f.kind === "fixed" ? 16 : 8))
+    throw new RangeError(
+      `invalid mx element ${element.name}: ${width} bits, an MX element has at most 8 (a fixed point one: 16)`,
+    );
   if (element.kind === "float" && element.overflow !== "saturate")
     throw new RangeError(
       `invalid mx element ${element.name}: the MX conversion saturates at the element's largest value` +
@@ -214,6 +219,10 @@ export function encodeMx(
   options: { rounding?: RoundingMode; rng?: RandomStream } = {},
 ): MxCodes {
   checkMx(format);
+  if (totalBits(format.element) > 8)
+    throw new RangeError(
+      `encodeMx: ${format.name} has ${totalBits(format.element)}-bit elements: OCP MX codes have at most 8 bits`,
+    );
   const rounding = options.rounding ?? "nearest-even";
   if (rounding === "stochastic") checkStream(options.rng, "encodeMx");
   const k = format.block,

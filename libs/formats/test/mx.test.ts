@@ -10,6 +10,7 @@ import {
   e8m0Exponent,
   encodeE8M0,
   encodeMx,
+  fixed,
   fp8e5m2,
   mx,
   MX_ELEMENTS,
@@ -75,6 +76,16 @@ describe("MX formats", () => {
         ' give it with overflow "saturate" (as MX_ELEMENTS.fp8e5m2)',
     );
     expect(() => mx(binary16)).toThrow("invalid mx element binary16: 16 bits, an MX element has at most 8");
+    // beyond the spec: fixed point elements up to 16 bits quantize, but have no OCP codes
+    const int12 = mx(fixed({ bits: 12, integerBits: 1 }), { name: "mxint12" });
+    expect(Array.from(quantizeMx(Float32Array.of(1 + 2 ** -10, 0.5 + 2 ** -12), int12).out)).toEqual([
+      1 + 2 ** -10,
+      0.5,
+    ]);
+    expect(() => encodeMx([1], int12)).toThrow(
+      "encodeMx: mxint12 has 12-bit elements: OCP MX codes have at most 8 bits",
+    );
+    expect(() => mx(fixed({ bits: 17, integerBits: 1 }))).toThrow(/17 bits, .*a fixed point one: 16/);
     // @ts-expect-error: dynamic fixed point has no static grid, so it is no element type
     expect(() => mx(dynamicFixed({ bits: 8 }))).toThrow(
       "invalid mx element: expected a float or a fixed point format, got dfxp8 (dynamic-fixed)",

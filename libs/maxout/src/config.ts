@@ -8,6 +8,11 @@ import {
   FLOAT_FORMATS,
   GROUPS,
   isFloatFormat,
+  isMxFormat,
+  MX_MAX_BLOCK,
+  MX_PRECISION_FORMATS,
+  mxElementWidth,
+  MXINT_BITS,
   PRECISION_FORMATS,
   PRECISION_PRESETS,
   resolveGroup,
@@ -281,7 +286,10 @@ export function validateConfig(c: TrainConfig): void {
   // NOTE: the trainer calibrates only when some group is dynamic fixed point (METHOD.md §2.3); a float format
   // beyond the paper must not claim a calibration that would not run.
   const p = c.precision;
-  if (BEYOND_PAPER_FLOATS.includes(p.format) && !p.overrides.some((o) => o.format === "dynamic-fixed"))
+  if (
+    (BEYOND_PAPER_FLOATS.includes(p.format) || isMxFormat(p.format)) &&
+    !p.overrides.some((o) => o.format === "dynamic-fixed")
+  )
     need(
       p.calibrationEpochs === 0,
       "precision.calibrationEpochs",
@@ -395,6 +403,50 @@ function validatePrecision(p: PrecisionSpec, where: string): void {
       );
   }
   const isFloat = isFloatFormat(p.format) && p.format !== "float32";
+  const isMx = isMxFormat(p.format);
+  if (isMx) {
+    const s = p.scaling as { kind: string; block?: unknown };
+    need(
+      s.kind === "block-scaled",
+      `${where}.scaling.kind`,
+      s.kind,
+      `"block-scaled" with format "${p.format}" (an MX format takes one scale per block)`,
+    );
+    need(
+      isInt(s.block, 1) && (s.block as number) <= MX_MAX_BLOCK,
+      `${where}.scaling.block`,
+      s.block,
+      `an integer in [1, ${MX_MAX_BLOCK}] (values per shared scale; OCP MX: 32)`,
+    );
+    const width = mxElementWidth(p.format as (typeof MX_PRECISION_FORMATS)[number]);
+    if (width === undefined)
+      need(
+        isInt(p.propagationBits, MXINT_BITS.min) && p.propagationBits <= MXINT_BITS.max,
+        `${where}.propagationBits`,
+        p.propagationBits,
+        `an integer in [${MXINT_BITS.min}, ${MXINT_BITS.max}] (mxint's element width, sign included; MXINT8: 8)`,
+      );
+    else
+      need(
+        p.propagationBits === width,
+        `${where}.propagationBits`,
+        p.propagationBits,
+        `${width} (the element width of ${p.format})`,
+      );
+    need(p.integerBits === 0, `${where}.integerBits`, p.integerBits, "0 (an MX block's scale comes from its maximum)");
+    need(
+      p.updateBits === floatWidth(p.updateFormat ?? "float32"),
+      `${where}.updateBits`,
+      p.updateBits,
+      `${floatWidth(p.updateFormat ?? "float32")} (the width of ${p.updateFormat ?? "float32"}, the stored parameters)`,
+    );
+  } else if (p.scaling.kind === "block-scaled")
+    need(
+      p.format === "float32",
+      `${where}.scaling.kind`,
+      p.scaling.kind,
+      `not "block-scaled" with format "${p.format}" (block scaling is for the MX formats ${MX_PRECISION_FORMATS.join(", ")})`,
+    );
   if (p.groupScale !== undefined) {
     need(typeof p.groupScale === "boolean", `${where}.groupScale`, p.groupScale, "true or false");
     need(
@@ -407,7 +459,7 @@ function validatePrecision(p: PrecisionSpec, where: string): void {
   }
   if (p.updateFormat !== undefined) {
     need(
-      isFloat,
+      isFloat || isMx,
       `${where}.updateFormat`,
       p.updateFormat,
       `no updateFormat with format "${p.format}" (fixed point sets updateBits; float32 does not round)`,

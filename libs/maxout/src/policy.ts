@@ -44,6 +44,8 @@ import type {
   FloatFormat,
   Format,
   GroupScale,
+  MxFormat,
+  MxQuantizeStats,
   GroupScaleState,
   OverflowMode,
   QuantizeStats,
@@ -61,6 +63,8 @@ import {
   floatExponentRange,
   fp8e4m3,
   fp8e5m2,
+  MX_PRESETS,
+  mx,
 } from "@lowprec/formats";
 import type { QuantizeSpec } from "@lowprec/tensor";
 import { deferQuantize } from "./just-in-time.js";
@@ -162,6 +166,49 @@ export const ROUNDING_POINTS = {
 } as const satisfies Record<string, RoundingPoint>;
 export type PointName = keyof typeof ROUNDING_POINTS;
 
+/** Which product an MX operand feeds and which group it belongs to. */
+export interface MxOperand {
+  readonly step: Step;
+  readonly group: GroupName;
+  /** whether this pass feeds the group's telemetry (one observed pass per group and step) */
+  readonly observe: boolean;
+  readonly what: string;
+}
+
+/**
+ * BEYOND THE PAPER, block-scaled (MX) groups only: the operands of a layer's three products, each rounded to the
+ * group's MX format with its blocks along the product's summed axis (OCP MX; METHOD.md §8.6; the layers give the
+ * axis: `mxOperand`). An MX
+ * group rounds nothing at the points of ROUNDING_POINTS but its stored parameters (at the update format): the
+ * products round their own copies, one per product, because a block must lie along the axis that is summed and the
+ * three products sum W (and x̃, ĝ_z) along different axes.
+ */
+export const MX_OPERANDS = {
+  forwardInput: { step: "forward", group: "y", observe: true, what: "x̂ = MX(x̃) for x̃·Ŵ" },
+  forwardWeights: { step: "forward", group: "w", observe: true, what: "Ŵ = MX(W) for x̃·Ŵ" },
+  // NOTE: ĝ_z is observed in the weight gradient, which every layer computes (the bottom one has no ĝ_z·Ŵᵀ).
+  inputGradient: { step: "backward", group: "dEdz", observe: false, what: "MX(ĝ_z) for ĝ_z·Ŵᵀ" },
+  inputGradientWeights: { step: "backward", group: "w", observe: false, what: "MX(W) for ĝ_z·Ŵᵀ" },
+  weightGradientInput: {
+    step: "backward",
+    group: "y",
+    observe: false,
+    what: "MX(x̃) for x̃ᵀ·ĝ_z",
+  },
+  weightGradient: { step: "backward", group: "dEdz", observe: true, what: "MX(ĝ_z) for x̃ᵀ·ĝ_z" },
+  testInput: { step: "test", group: "y", observe: false, what: "MX(x) for x·Ŵs" },
+  testWeights: { step: "test", group: "w", observe: false, what: "MX(W·s) for x·Ŵs" },
+} as const satisfies Record<string, MxOperand>;
+export type MxOperandName = keyof typeof MX_OPERANDS;
+
+/** What a product needs to round one operand: the MX format, rounding, stream and the stats to fill. */
+export interface MxOperandSpec {
+  readonly format: MxFormat;
+  readonly rounding: RoundingMode;
+  readonly rng?: RandomStream;
+  readonly stats: MxQuantizeStats;
+}
+
 // ** the policy as data **
 
 /**
@@ -169,7 +216,59 @@ export type PointName = keyof typeof ROUNDING_POINTS;
  * E4M3 and E5M2 of @lowprec/formats (`bfloat16`, `fp8e4m3`: no infinities, max 448, saturating; `fp8e5m2`: IEEE,
  * max 57344, overflow to ±Infinity).
  */
-export type PrecisionFormat = "float32" | "binary16" | "fixed" | "dynamic-fixed" | "bfloat16" | "fp8e4m3" | "fp8e5m2";
+export type PrecisionFormat =
+  | "float32"
+  | "binary16"
+  | "fixed"
+  | "dynamic-fixed"
+  | "bfloat16"
+  | "fp8e4m3"
+  | "fp8e5m2"
+  | MxPrecisionFormat;
+
+/**
+ * The MX formats (block-scaled products only; see MX_OPERANDS): the OCP MX float formats of @lowprec/formats'
+ * MX_PRESETS by name, and `mxint`, block-scaled fixed point with MXINT8's element layout (sign, one integer bit, the
+ * rest fraction) at `propagationBits` bits: MXINT8 at 8, beyond OCP MX 1.0 at 9 to 16.
+ */
+export type MxPrecisionFormat = "mxfp8e4m3" | "mxfp8e5m2" | "mxfp6e3m2" | "mxfp6e2m3" | "mxfp4e2m1" | "mxint";
+
+export const MX_PRECISION_FORMATS: readonly MxPrecisionFormat[] = Object.freeze([
+  "mxfp8e4m3",
+  "mxfp8e5m2",
+  "mxfp6e3m2",
+  "mxfp6e2m3",
+  "mxfp4e2m1",
+  "mxint",
+]);
+
+export function isMxFormat(f: string): f is MxPrecisionFormat {
+  return (MX_PRECISION_FORMATS as readonly string[]).includes(f);
+}
+
+/** Bits of an MX float format's element (8, 6 or 4), without the shared scale; undefined for `mxint` (any width). */
+export function mxElementWidth(name: MxPrecisionFormat): number | undefined {
+  if (name === "mxint") return undefined;
+  const e = MX_PRESETS[name]!.element;
+  return e.kind === "float" ? 1 + e.exponent + e.mantissa : e.bits;
+}
+
+/** The largest MX block a policy may ask for (the OCP formats use 32). */
+export const MX_MAX_BLOCK = 4096;
+
+/** The widths of `mxint`: MXINT8's layout from 2 bits (sign and integer bit) to 16. */
+export const MXINT_BITS = Object.freeze({ min: 2, max: 16 });
+
+/** The MX format of a policy's format name with blocks of `block` values (`mxint`: elements of `bits` bits). */
+export function policyMx(name: MxPrecisionFormat, block: number, bits: number): MxFormat {
+  if (name === "mxint") {
+    const label = block === 32 ? `mxint${bits}` : `mxint${bits}/k${block}`;
+    if (bits === 8 && block === 32) return MX_PRESETS["mxint8"]!;
+    return mx(fixed({ bits, integerBits: 1, name: `int${bits}` }), { block, name: label });
+  }
+  const preset = MX_PRESETS[name]!;
+  return block === preset.block ? preset : mx(preset.element, { block, name: `${name}/k${block}` });
+}
 
 /** The float formats (`float32` = no rounding): the values of `updateFormat`. */
 export type FloatPrecisionFormat = "float32" | "binary16" | "bfloat16" | "fp8e4m3" | "fp8e5m2";
@@ -182,6 +281,7 @@ export const PRECISION_FORMATS: readonly PrecisionFormat[] = Object.freeze([
   "bfloat16",
   "fp8e4m3",
   "fp8e5m2",
+  ...MX_PRECISION_FORMATS,
 ]);
 
 /** Each float format of a policy as a @lowprec/formats value (undefined: float32, nothing to round). */
@@ -304,7 +404,12 @@ export type ScalingSpec =
       readonly history: number;
       readonly deviations: number;
       readonly margin: number;
-    };
+    }
+  /**
+   * beyond the paper, the MX formats only: one E8M0 scale per block of `block` values along the summed axis of each
+   * product (OCP MX), computed from the block itself in every product; no state, so no GroupScale (MX_OPERANDS)
+   */
+  | { readonly kind: "block-scaled"; readonly block: number };
 
 /** The knobs of one group's rounding; every field of a `PrecisionSpec` can be overridden per layer/group. */
 export interface GroupKnobs {
@@ -367,6 +472,8 @@ export interface GroupRule {
   readonly scaledUpdate: boolean;
   /** the scaling policy of a dynamic fixed point group or a scaled float group */
   readonly scaling: ScalingPolicySpec | undefined;
+  /** a block-scaled group's MX format (its products' operands; `propagation` is then undefined) */
+  readonly mx: MxFormat | undefined;
 }
 
 function formatOf(k: GroupKnobs, format: PrecisionFormat, bits: number, overflow?: OverflowMode): Format | undefined {
@@ -378,7 +485,8 @@ function formatOf(k: GroupKnobs, format: PrecisionFormat, bits: number, overflow
     case "float32":
       return undefined;
     default:
-      return policyFloat(format, overflow);
+      // NOTE: an MX format rounds no value on its own: its products round their operands (MX_OPERANDS).
+      return isMxFormat(format) ? undefined : policyFloat(format, overflow);
   }
 }
 
@@ -400,6 +508,8 @@ function scalingOf(k: GroupKnobs): ScalingPolicySpec | undefined {
       return { kind: "current-amax", margin: s.margin, initialIntegerBits };
     case "predictive":
       return { kind: "predictive", history: s.history, deviations: s.deviations, margin: s.margin, initialIntegerBits };
+    case "block-scaled":
+      return undefined;
   }
 }
 
@@ -429,7 +539,9 @@ export function resolveGroup(spec: PrecisionSpec, layer: number, group: GroupNam
       knobs = { ...knobs, ...rest };
     }
   }
-  const updateFormat = knobs.updateFormat ?? knobs.format;
+  // NOTE: an MX group's stored parameters are float32 unless its updateFormat says otherwise.
+  const mxGroup = isMxFormat(knobs.format);
+  const updateFormat = knobs.updateFormat ?? (mxGroup ? "float32" : knobs.format);
   return {
     layer,
     group,
@@ -445,6 +557,10 @@ export function resolveGroup(spec: PrecisionSpec, layer: number, group: GroupNam
     scaledPropagation: isScaled(knobs, knobs.format),
     scaledUpdate: isScaled(knobs, updateFormat),
     scaling: scalingOf(knobs),
+    mx:
+      isMxFormat(knobs.format) && knobs.scaling.kind === "block-scaled"
+        ? policyMx(knobs.format, knobs.scaling.block, knobs.propagationBits)
+        : undefined,
   };
 }
 
@@ -453,7 +569,7 @@ export function resolveGroup(spec: PrecisionSpec, layer: number, group: GroupNam
 /** One rounding a step performed, for the recorder. */
 export interface RoundingEvent {
   readonly layer: number;
-  readonly point: PointName;
+  readonly point: PointName | MxOperandName;
   readonly group: GroupName;
   readonly width: Width;
   readonly format: string;
@@ -491,6 +607,12 @@ function emptyStats(): QuantizeStats {
   return { count: 0, overflow: 0, overflowHalfRange: 0, nan: 0, flushed: 0, zeros: 0, amax: 0 };
 }
 
+/**
+ * An MX pass's counts, readable as a QuantizeStats by the telemetry: its overflows are the saturated elements;
+ * `overflowHalfRange` stays 0 (a per-block scale has no "one integer bit fewer" to count).
+ */
+type MxPassStats = MxQuantizeStats & QuantizeStats;
+
 /** The per-group run-time state: scale, random stream, the stats of its passes this step. */
 class GroupState {
   scale: GroupScale | undefined;
@@ -502,6 +624,8 @@ class GroupState {
   readonly observeCopies: boolean;
   /** one stats object per rounding point using this group (filled by the kernels) */
   readonly stats = new Map<PointName, QuantizeStats>();
+  /** block-scaled groups: one per MX operand of the group (MX_OPERANDS) */
+  readonly mxStats = new Map<MxOperandName, MxPassStats>();
   /** observed passes this step */
   readonly pending: QuantizeStats[] = [];
   /** delayed amax: the group's other passes this step, whose input amax the rule sees too (see `at`) */
@@ -623,8 +747,10 @@ export class LayerPrecision {
       stats = emptyStats();
       g.stats.set(point, stats);
     }
+    // NOTE: a block-scaled group is observed on its products' operands (atMx), not on its stored parameters.
     const observed =
       p.step !== "test" &&
+      g.rule.mx === undefined &&
       (g.observeCopies ? point === "weightsForMultiply" || point === "biasesForMultiply" : p.observe);
     if (observed) g.pending.push(stats);
     // NOTE: delayed amax must see the largest |x| before the group's range clamps it. A group's observed pass may
@@ -666,6 +792,45 @@ export class LayerPrecision {
     if (integerBits !== undefined && format.kind === "dynamic-fixed") spec.integerBits = integerBits;
     if (g.rule.knobs.rounding === "stochastic") spec.rng = g.rng;
     return spec;
+  }
+
+  /**
+   * The rounding of product operand `name` (MX_OPERANDS), or undefined when its group is not block-scaled (the
+   * product then takes the operand as it is).
+   */
+  atMx(name: MxOperandName): MxOperandSpec | undefined {
+    const o: MxOperand = MX_OPERANDS[name];
+    const g = this.groups[o.group];
+    const format = g.rule.mx;
+    if (format === undefined) return undefined;
+    let stats = g.mxStats.get(name);
+    if (!stats) {
+      stats = {
+        count: 0,
+        blocks: 0,
+        nanBlocks: 0,
+        nan: 0,
+        overflow: 0,
+        overflowHalfRange: 0,
+        flushed: 0,
+        zeros: 0,
+        amax: 0,
+      };
+      g.mxStats.set(name, stats);
+    }
+    const observed = o.observe && o.step !== "test";
+    if (observed) g.pending.push(stats);
+    this.recorder?.({
+      layer: this.layer,
+      point: name,
+      group: o.group,
+      width: "propagation",
+      format: format.name,
+      integerBits: undefined,
+      observed,
+    });
+    const rounding = g.rule.knobs.rounding;
+    return rounding === "stochastic" ? { format, rounding, rng: g.rng, stats } : { format, rounding, stats };
   }
 
   /** First group whose passes this step saw a NaN input (for the divergence message). */
@@ -900,6 +1065,66 @@ export const PRECISION_PRESETS = {
     groupScale: true,
     updateFormat: "bfloat16",
     floatOverflow: "saturate",
+  },
+  /**
+   * beyond the paper: OCP MXFP8 in every product (blocks of 32 along the summed axis, MX_OPERANDS): E4M3 for the
+   * activations and weights, E5M2 for the gradients ĝ_z (the common FP8 recipe); nothing else is rounded but the
+   * stored parameters, in bfloat16
+   */
+  mxfp8: {
+    name: "mxfp8",
+    format: "mxfp8e4m3",
+    propagationBits: 8,
+    updateBits: 16,
+    integerBits: 0,
+    rounding: "nearest-even",
+    scaling: { kind: "block-scaled", block: 32 },
+    calibrationEpochs: 0,
+    calibrationBits: 32,
+    overrides: [{ group: "dEdz", format: "mxfp8e5m2" }],
+    updateFormat: "bfloat16",
+  },
+  /** beyond the paper: as mxfp8 with MXFP6, E2M3 for activations and weights, E3M2 for the gradients */
+  mxfp6: {
+    name: "mxfp6",
+    format: "mxfp6e2m3",
+    propagationBits: 6,
+    updateBits: 16,
+    integerBits: 0,
+    rounding: "nearest-even",
+    scaling: { kind: "block-scaled", block: 32 },
+    calibrationEpochs: 0,
+    calibrationBits: 32,
+    overrides: [{ group: "dEdz", format: "mxfp6e3m2" }],
+    updateFormat: "bfloat16",
+  },
+  /** beyond the paper: as mxfp8 with MXFP4 (E2M1) for every operand */
+  mxfp4: {
+    name: "mxfp4",
+    format: "mxfp4e2m1",
+    propagationBits: 4,
+    updateBits: 16,
+    integerBits: 0,
+    rounding: "nearest-even",
+    scaling: { kind: "block-scaled", block: 32 },
+    calibrationEpochs: 0,
+    calibrationBits: 32,
+    overrides: [],
+    updateFormat: "bfloat16",
+  },
+  /** beyond the paper: as mxfp8 with MXINT8 (k · 2^−6, |k| ≤ 127, per block of 32) for every operand */
+  mxint8: {
+    name: "mxint8",
+    format: "mxint",
+    propagationBits: 8,
+    updateBits: 16,
+    integerBits: 0,
+    rounding: "nearest-even",
+    scaling: { kind: "block-scaled", block: 32 },
+    calibrationEpochs: 0,
+    calibrationBits: 32,
+    overrides: [],
+    updateFormat: "bfloat16",
   },
 } as const satisfies Record<string, PrecisionSpec>;
 export type PrecisionPresetName = keyof typeof PRECISION_PRESETS;

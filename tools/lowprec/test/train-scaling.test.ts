@@ -29,3 +29,33 @@ describe("lowprec train --scaling", () => {
     expect(() => scalingOf("autoflex")).not.toThrow(/\n/);
   });
 });
+
+describe("lowprec train with the MX settings", () => {
+  const cfg = (precision: string, rest: string[] = []) =>
+    configFromArgs(parse(["--precision", precision, ...rest]), "pi-mnist", precision).precision;
+
+  it("block-scaled products in blocks of 32, or --block K; mxint8's element width from --prop-bits", () => {
+    expect(cfg("mxfp8")).toMatchObject({
+      format: "mxfp8e4m3",
+      scaling: { kind: "block-scaled", block: 32 },
+      updateFormat: "bfloat16",
+      overrides: [{ group: "dEdz", format: "mxfp8e5m2" }],
+    });
+    expect(cfg("mxfp4", ["--block", "16"]).scaling).toEqual({ kind: "block-scaled", block: 16 });
+    expect(cfg("mxint8", ["--prop-bits", "12"])).toMatchObject({ format: "mxint", propagationBits: 12 });
+  });
+
+  it("options the MX settings would ignore, and --block elsewhere, are refused in one line", () => {
+    for (const [precision, flag, value] of [
+      ["mxfp8", "--prop-bits", "10"],
+      ["mxfp6", "--scaling", "predictive"],
+      ["mxint8", "--update-bits", "12"],
+      ["mxfp4", "--calibration-epochs", "2"],
+    ] as const) {
+      expect(() => cfg(precision, [flag, value])).toThrow(new RegExp(`${flag}.*scales every block`));
+      expect(() => cfg(precision, [flag, value])).not.toThrow(/\n/);
+    }
+    expect(() => cfg("dfxp", ["--block", "32"])).toThrow(/--block is for the MX settings/);
+    expect(() => cfg("mxfp8", ["--block", "0"])).toThrow(/--block/);
+  });
+});

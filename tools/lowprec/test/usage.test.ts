@@ -105,10 +105,11 @@ describe("integer options: one line naming the option, what it takes and the val
     expect(integer.length).toBeGreaterThan(8);
     for (const [name, r] of integer) {
       const v = below(r);
-      // NOTE: dfxp takes every width and scale option
-      await usage(["train", "--precision", "dfxp", `--${name}`, v], shown(name, r, v));
-      await usage(["train", "--precision", "dfxp", `--${name}=${v}`], shown(name, r, v));
-      await usage(["train", "--precision", "dfxp", `--${name}`, "ten"], shown(name, r, '"ten"'));
+      // NOTE: dfxp takes every width and scale option, the MX settings --block
+      const p = name === "block" ? "mxfp8" : "dfxp";
+      await usage(["train", "--precision", p, `--${name}`, v], shown(name, r, v));
+      await usage(["train", "--precision", p, `--${name}=${v}`], shown(name, r, v));
+      await usage(["train", "--precision", p, `--${name}`, "ten"], shown(name, r, '"ten"'));
     }
   });
 

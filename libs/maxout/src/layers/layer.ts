@@ -2,7 +2,7 @@
 import type { RandomStream } from "@lowprec/formats";
 import type { Kernels } from "@lowprec/tensor";
 import type { Faithfulness } from "../config.js";
-import type { LayerPrecision } from "../policy.js";
+import type { LayerPrecision, MxOperandName } from "../policy.js";
 import type { LayerSpec } from "../presets.js";
 import type { Parameters } from "./parameters.js";
 
@@ -52,6 +52,83 @@ export function headI32(a: Int32Array, len: number): Int32Array {
   return a.length === len ? a : a.subarray(0, len);
 }
 
+/** Scratch for a layer's MX operand copies (MX_OPERANDS), allocated at the first pass that needs one. */
+export class MxScratch {
+  private readonly buffers = new Map<MxOperandName, Float32Array>();
+
+  take(name: MxOperandName, length: number): Float32Array {
+    let b = this.buffers.get(name);
+    if (!b || b.length < length) {
+      b = new Float32Array(length);
+      this.buffers.set(name, b);
+    }
+    return head(b, length);
+  }
+}
+
+/**
+ * How an operand's blocks lie: `src` is `batch` (default 1) consecutive row-major rows × cols matrices, each in
+ * blocks along its rows or down its columns; the layer chooses the axis that its product sums.
+ */
+export interface MxLayout {
+  readonly rows: number;
+  readonly cols: number;
+  readonly along: "rows" | "columns";
+  readonly batch?: number;
+}
+
+/**
+ * Operand `name` of a product rounded to its block-scaled group's MX format (blocks as `layout` says) into scratch;
+ * `src` itself when the group is not block-scaled.
+ */
+export function mxOperand(
+  k: Kernels,
+  p: LayerPrecision,
+  scratch: MxScratch,
+  name: MxOperandName,
+  src: Float32Array,
+  layout: MxLayout,
+): Float32Array {
+  const q = p.atMx(name);
+  if (q === undefined) return src;
+  const y = scratch.take(name, src.length);
+  const { rows, cols, along } = layout,
+    batch = layout.batch ?? 1,
+    size = rows * cols;
+  if (batch * size !== src.length)
+    throw new RangeError(`${name}: ${batch} × ${rows} × ${cols} values expected, the operand has ${src.length}`);
+  if (batch === 1) {
+    k.quantizeMx({ x: src, y, format: q.format, rounding: q.rounding, rng: q.rng, stats: q.stats, matrix: layout });
+    return y;
+  }
+  // NOTE: one pass per matrix, the counts summed into the operand's stats.
+  const part = { count: 0, blocks: 0, nanBlocks: 0, nan: 0, overflow: 0, flushed: 0, zeros: 0, amax: 0 },
+    st = q.stats;
+  st.count = st.blocks = st.nanBlocks = st.nan = st.overflow = st.flushed = st.zeros = st.amax = 0;
+  for (let b = 0; b < batch; b++) {
+    const lo = b * size,
+      hi = lo + size;
+    k.quantizeMx({
+      x: src.subarray(lo, hi),
+      y: y.subarray(lo, hi),
+      format: q.format,
+      rounding: q.rounding,
+      rng: q.rng,
+      stats: part,
+      matrix: { rows, cols, along },
+    });
+    st.count += part.count;
+    st.blocks += part.blocks;
+    st.nanBlocks += part.nanBlocks;
+    st.nan += part.nan;
+    st.overflow += part.overflow;
+    st.flushed += part.flushed;
+    st.zeros += part.zeros;
+    if (part.amax > st.amax) st.amax = part.amax;
+  }
+  return y;
+}
+
 /** A fully connected layer's buffers that its backward pass reads and writes. */
 export interface DenseBuffers {
   readonly inputSize: number;
@@ -61,6 +138,7 @@ export interface DenseBuffers {
   readonly xDrop: Float32Array;
   readonly mask: Uint8Array;
   readonly dx: Float32Array;
+  readonly mxScratch: MxScratch;
 }
 
 /**
@@ -77,20 +155,30 @@ export function denseBackwardTail(
   n: number,
   wantInputGradient: boolean,
 ): Float32Array | undefined {
+  const xd = head(buf.xDrop, n * buf.inputSize),
+    s = buf.mxScratch;
   k.gemm({
     m: buf.inputSize,
     n: buf.zSize,
     k: n,
-    a: head(buf.xDrop, n * buf.inputSize),
+    a: mxOperand(k, p, s, "weightGradientInput", xd, { rows: n, cols: buf.inputSize, along: "columns" }),
     transA: true,
-    b: dz,
+    b: mxOperand(k, p, s, "weightGradient", dz, { rows: n, cols: buf.zSize, along: "columns" }),
     c: w.gw,
     quantize: p.at("weightGradient"),
   });
   k.biasGrad({ batch: n, channels: buf.zSize, spatial: 1, dy: dz, db: w.gb, quantize: p.at("biasGradient") });
   if (!wantInputGradient) return undefined;
   const dx = head(buf.dx, n * buf.inputSize);
-  k.gemm({ m: n, n: buf.inputSize, k: buf.zSize, a: dz, b: w.wMul, transB: true, c: dx });
+  k.gemm({
+    m: n,
+    n: buf.inputSize,
+    k: buf.zSize,
+    a: mxOperand(k, p, s, "inputGradient", dz, { rows: n, cols: buf.zSize, along: "rows" }),
+    b: mxOperand(k, p, s, "inputGradientWeights", w.wMul, { rows: buf.inputSize, cols: buf.zSize, along: "rows" }),
+    transB: true,
+    c: dx,
+  });
   k.applyMask({ x: dx, mask: headU8(buf.mask, n * buf.inputSize), y: dx });
   return dx;
 }

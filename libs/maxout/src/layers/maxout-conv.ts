@@ -9,7 +9,7 @@ import { convFanOut, type Faithfulness } from "../config.js";
 import type { LayerPrecision } from "../policy.js";
 import type { LayerCommon, MaxoutConvSpec } from "../presets.js";
 import { fillUniform } from "../schedule.js";
-import { head, headI32, headU8, type Layer, type LayerContext } from "./layer.js";
+import { head, headI32, headU8, type Layer, type LayerContext, type MxLayout, MxScratch, mxOperand } from "./layer.js";
 import { Parameters } from "./parameters.js";
 
 export class MaxoutConv implements Layer {
@@ -38,6 +38,7 @@ export class MaxoutConv implements Layer {
   private readonly y: Float32Array;
   private readonly maxArg: Int32Array;
   private readonly dx: Float32Array;
+  private readonly mxScratch = new MxScratch();
 
   constructor(
     readonly spec: MaxoutConvSpec & LayerCommon,
@@ -122,6 +123,35 @@ export class MaxoutConv implements Layer {
     };
   }
 
+  /**
+   * Where a block-scaled operand's blocks lie (MX_OPERANDS): along the channels that a product sums at each pixel
+   * (x and ĝ_c per image, W per filter tap), and along the pixels that the weight gradient sums (per image and
+   * channel). A block never spans two kernel taps: the channel × window axis is summed, but only its channel part is
+   * contiguous for both operands without an im2col copy (METHOD.md §8.6).
+   */
+  private mxLayout(
+    what: "input" | "weights" | "gradient" | "weightsT" | "inputByPixel" | "gradientByPixel",
+    n: number,
+  ): MxLayout {
+    const [C, H, W] = this.inputShape,
+      taps = this.spec.kernel * this.spec.kernel,
+      conv = this.convH * this.convW;
+    switch (what) {
+      case "input":
+        return { batch: n, rows: C, cols: H * W, along: "columns" };
+      case "weights":
+        return { batch: this.channels, rows: C, cols: taps, along: "columns" };
+      case "gradient":
+        return { batch: n, rows: this.channels, cols: conv, along: "columns" };
+      case "weightsT":
+        return { rows: this.channels, cols: C * taps, along: "columns" };
+      case "inputByPixel":
+        return { rows: n * C, cols: H * W, along: "rows" };
+      case "gradientByPixel":
+        return { rows: n * this.channels, cols: conv, along: "rows" };
+    }
+  }
+
   private sizes(n: number): { conv: number; pool: number; spatial: number } {
     return {
       conv: n * this.channels * this.convH * this.convW,
@@ -141,7 +171,14 @@ export class MaxoutConv implements Layer {
     const c = head(this.c, sz.conv),
       u = head(this.u, sz.pool),
       y = head(this.y, n * this.outputSize);
-    k.conv2dForward({ ...this.convShape(n), x: xd, w: w.wMul, y: c, quantize: p.at("convOutput") });
+    const m = this.mxScratch;
+    k.conv2dForward({
+      ...this.convShape(n),
+      x: mxOperand(k, p, m, "forwardInput", xd, this.mxLayout("input", n)),
+      w: mxOperand(k, p, m, "forwardWeights", w.wMul, this.mxLayout("weights", n)),
+      y: c,
+      quantize: p.at("convOutput"),
+    });
     k.maxPoolForward({ ...this.poolShape(n), x: c, y: u, argmax: headI32(this.poolArg, sz.pool) });
     k.biasAdd({
       batch: n,
@@ -205,10 +242,22 @@ export class MaxoutConv implements Layer {
       quantize: p.at("convOutputGradient"),
     });
     const xd = head(this.xDrop, n * this.inputSize);
-    k.conv2dBackwardFilter({ ...this.convShape(n), x: xd, dy: dc, dw: w.gw, quantize: p.at("weightGradient") });
+    const m = this.mxScratch;
+    k.conv2dBackwardFilter({
+      ...this.convShape(n),
+      x: mxOperand(k, p, m, "weightGradientInput", xd, this.mxLayout("inputByPixel", n)),
+      dy: mxOperand(k, p, m, "weightGradient", dc, this.mxLayout("gradientByPixel", n)),
+      dw: w.gw,
+      quantize: p.at("weightGradient"),
+    });
     if (!wantInputGradient) return undefined;
     const dx = head(this.dx, n * this.inputSize);
-    k.conv2dBackwardData({ ...this.convShape(n), dy: dc, w: w.wMul, dx });
+    k.conv2dBackwardData({
+      ...this.convShape(n),
+      dy: mxOperand(k, p, m, "inputGradient", dc, this.mxLayout("gradient", n)),
+      w: mxOperand(k, p, m, "inputGradientWeights", w.wMul, this.mxLayout("weightsT", n)),
+      dx,
+    });
     k.applyMask({ x: dx, mask: headU8(this.mask, n * this.inputSize), y: dx });
     return dx;
   }
@@ -236,7 +285,12 @@ export class MaxoutConv implements Layer {
     const c = head(this.c, sz.conv),
       u = head(this.u, sz.pool),
       y = head(this.y, n * this.outputSize);
-    k.conv2dForward({ ...this.convShape(n), x, w: w.wTest, y: c });
+    k.conv2dForward({
+      ...this.convShape(n),
+      x: mxOperand(k, p, this.mxScratch, "testInput", x, this.mxLayout("input", n)),
+      w: mxOperand(k, p, this.mxScratch, "testWeights", w.wTest, this.mxLayout("weights", n)),
+      y: c,
+    });
     k.maxPoolForward({ ...this.poolShape(n), x: c, y: u, argmax: headI32(this.poolArg, sz.pool) });
     k.biasAdd({
       batch: n,

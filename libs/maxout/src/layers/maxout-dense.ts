@@ -8,7 +8,16 @@ import type { Faithfulness } from "../config.js";
 import type { LayerPrecision } from "../policy.js";
 import type { LayerCommon, MaxoutDenseSpec } from "../presets.js";
 import { fillUniform } from "../schedule.js";
-import { denseBackwardTail, head, headI32, headU8, type Layer, type LayerContext } from "./layer.js";
+import {
+  denseBackwardTail,
+  head,
+  headI32,
+  headU8,
+  type Layer,
+  type LayerContext,
+  MxScratch,
+  mxOperand,
+} from "./layer.js";
 import { Parameters } from "./parameters.js";
 
 export class MaxoutDense implements Layer {
@@ -27,6 +36,7 @@ export class MaxoutDense implements Layer {
   private readonly argmax: Int32Array;
   private readonly dz: Float32Array;
   readonly dx: Float32Array;
+  readonly mxScratch = new MxScratch();
 
   constructor(
     readonly spec: MaxoutDenseSpec & LayerCommon,
@@ -66,7 +76,18 @@ export class MaxoutDense implements Layer {
     k.dropoutMask({ mask, keepProb: spec.keepProb, rng: this.dropout });
     k.applyMask({ x, mask, y: xd });
     const z = head(this.z, n * this.zSize);
-    k.gemm({ m: n, n: this.zSize, k: this.inputSize, a: xd, b: w.wMul, c: z });
+    k.gemm({
+      m: n,
+      n: this.zSize,
+      k: this.inputSize,
+      a: mxOperand(k, p, this.mxScratch, "forwardInput", xd, { rows: n, cols: this.inputSize, along: "rows" }),
+      b: mxOperand(k, p, this.mxScratch, "forwardWeights", w.wMul, {
+        rows: this.inputSize,
+        cols: this.zSize,
+        along: "columns",
+      }),
+      c: z,
+    });
     k.biasAdd({ batch: n, channels: this.zSize, spatial: 1, x: z, bias: w.bMul, y: z, quantize: p.at("weightedSum") });
     const y = head(this.y, n * spec.units);
     k.maxoutForward({
@@ -123,7 +144,18 @@ export class MaxoutDense implements Layer {
   forwardTest(x: Float32Array, n: number): Float32Array {
     const { k, precision: p, params: w, spec } = this;
     const z = head(this.z, n * this.zSize);
-    k.gemm({ m: n, n: this.zSize, k: this.inputSize, a: x, b: w.wTest, c: z });
+    k.gemm({
+      m: n,
+      n: this.zSize,
+      k: this.inputSize,
+      a: mxOperand(k, p, this.mxScratch, "testInput", x, { rows: n, cols: this.inputSize, along: "rows" }),
+      b: mxOperand(k, p, this.mxScratch, "testWeights", w.wTest, {
+        rows: this.inputSize,
+        cols: this.zSize,
+        along: "columns",
+      }),
+      c: z,
+    });
     k.biasAdd({
       batch: n,
       channels: this.zSize,

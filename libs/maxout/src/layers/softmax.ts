@@ -9,7 +9,7 @@ import type { Faithfulness } from "../config.js";
 import type { LayerPrecision } from "../policy.js";
 import type { LayerCommon, SoftmaxSpec } from "../presets.js";
 import { fillUniform } from "../schedule.js";
-import { denseBackwardTail, head, headU8, type Layer, type LayerContext } from "./layer.js";
+import { denseBackwardTail, head, headU8, type Layer, type LayerContext, MxScratch, mxOperand } from "./layer.js";
 import { Parameters } from "./parameters.js";
 
 export class Softmax implements Layer {
@@ -35,6 +35,7 @@ export class Softmax implements Layer {
   private readonly y: Float32Array;
   private readonly dz: Float32Array;
   readonly dx: Float32Array;
+  readonly mxScratch = new MxScratch();
 
   constructor(
     readonly spec: SoftmaxSpec & LayerCommon,
@@ -79,7 +80,7 @@ export class Softmax implements Layer {
       xd = head(this.xDrop, n * this.inputSize);
     k.dropoutMask({ mask, keepProb: spec.keepProb, rng: this.dropout });
     k.applyMask({ x, mask, y: xd });
-    return this.outputs(xd, w.wMul, w.bMul, n, "weightedSum", "output");
+    return this.outputs(xd, w.wMul, w.bMul, n, false);
   }
 
   backward(_dy: Float32Array | undefined, n: number, wantInputGradient: boolean): Float32Array | undefined {
@@ -117,24 +118,34 @@ export class Softmax implements Layer {
   }
 
   forwardTest(x: Float32Array, n: number): Float32Array {
-    const y = this.outputs(x, this.params.wTest, this.params.bTest, n, "testWeightedSum", "testOutput");
+    const y = this.outputs(x, this.params.wTest, this.params.bTest, n, true);
     // NOTE: the authors count errors on argmax of the rounded probabilities ŷ, where rounding can create ties.
     this.lastErrors = countErrors(y, this.batchLabels(n), n, this.spec.classes);
     return y;
   }
 
-  private outputs(
-    x: Float32Array,
-    wm: Float32Array,
-    bv: Float32Array,
-    n: number,
-    zPoint: "weightedSum" | "testWeightedSum",
-    yPoint: "output" | "testOutput",
-  ): Float32Array {
+  private outputs(x: Float32Array, wm: Float32Array, bv: Float32Array, n: number, test: boolean): Float32Array {
     const { k, precision: p, spec } = this;
+    const zPoint = test ? "testWeightedSum" : "weightedSum",
+      yPoint = test ? "testOutput" : "output";
     const z = head(this.z, n * spec.classes),
       y = head(this.y, n * spec.classes);
-    k.gemm({ m: n, n: spec.classes, k: this.inputSize, a: x, b: wm, c: z });
+    k.gemm({
+      m: n,
+      n: spec.classes,
+      k: this.inputSize,
+      a: mxOperand(k, p, this.mxScratch, test ? "testInput" : "forwardInput", x, {
+        rows: n,
+        cols: this.inputSize,
+        along: "rows",
+      }),
+      b: mxOperand(k, p, this.mxScratch, test ? "testWeights" : "forwardWeights", wm, {
+        rows: this.inputSize,
+        cols: spec.classes,
+        along: "columns",
+      }),
+      c: z,
+    });
     k.biasAdd({ batch: n, channels: spec.classes, spatial: 1, x: z, bias: bv, y: z, quantize: p.at(zPoint) });
     const r = k.softmaxCrossEntropyForward({
       batch: n,

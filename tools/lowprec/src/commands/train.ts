@@ -21,6 +21,7 @@ import {
   checkSplits,
   MAX_CALIBRATION_EPOCHS,
   MAX_EPOCHS,
+  MX_MAX_BLOCK,
   NETWORK_PRESETS,
   PRECISION_PRESETS,
   resolveConfig,
@@ -56,6 +57,7 @@ export const RANGES = {
   "max-overflow-rate": { min: 0, max: 1 },
   "range-every": { integer: true, min: 1, max: 100 * LARGEST_SPLIT },
   "range-every-batches": { integer: true, min: 1, max: 100 * LARGEST_SPLIT },
+  block: { integer: true, min: 1, max: MX_MAX_BLOCK },
   "train-limit": { integer: true, min: 0, max: LARGEST_SPLIT },
   "eval-limit": { integer: true, min: 0, max: LARGEST_SPLIT },
 } as const satisfies Record<string, NumberOpts>;
@@ -96,7 +98,12 @@ const PRECISION_OPTIONS = {
   "prop-bits": {
     type: "string",
     value: "N",
-    description: "propagation width, sign included (fixed 20, dfxp 10; fixed and dfxp only)",
+    description: "propagation width, sign included (fixed 20, dfxp 10, mxint8 8; fixed, dfxp and mxint8 only)",
+  },
+  block: {
+    type: "string",
+    value: "K",
+    description: "MX settings: values per shared E8M0 scale, along each product's summed axis (32)",
   },
   "update-bits": {
     type: "string",
@@ -162,6 +169,14 @@ function refuseIgnored(args: Args, precision: string, scaling: string | undefine
       `${precision} rounds every point to one float format; widths and scaling have no effect`,
     );
   if (precision === "fixed") args.refuse(present(DFXP_ONLY), "fixed point has one global scale that never moves");
+  if (precision.startsWith("mx")) {
+    const fixedWidth = precision === "mxint8" ? ["update-bits", "integer-bits"] : FIXED_ONLY;
+    args.refuse(
+      present([...fixedWidth, ...DFXP_ONLY]),
+      `${precision} scales every block of its products from the block's own maximum; widths of its elements are` +
+        " fixed (mxint8: --prop-bits sets the element width) and its parameters are stored in bfloat16",
+    );
+  } else args.refuse(present(["block"]), "--block is for the MX settings (mxfp8, mxfp6, mxfp4, mxint8)");
   if (precision.startsWith("fp8"))
     args.refuse(present(["calibration-epochs"]), "the scaled FP8 formats have no calibration epochs");
   if (precision === "dfxp" && scaling !== undefined && scaling !== "overflow-rate")
@@ -222,6 +237,8 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
     put("update-bits", "updateBits");
     put("integer-bits", "integerBits");
     put("calibration-epochs", "calibrationEpochs");
+    const block = args.number("block", RANGES.block);
+    if (block !== undefined) precision["scaling"] = { kind: "block-scaled", block };
     const rounding = args.string("rounding");
     if (rounding !== undefined) precision["rounding"] = rounding;
     const maxRate = args.number("max-overflow-rate", RANGES["max-overflow-rate"]);
@@ -379,7 +396,8 @@ export const command: Command = {
     precision: {
       type: "string",
       value: "P",
-      description: "fp32 (default), half, fixed, dfxp; beyond the paper: bfloat16, fp8e4m3, fp8e5m2",
+      description:
+        "fp32 (default), half, fixed, dfxp; beyond the paper: bfloat16, fp8e4m3, fp8e5m2, mxfp8, mxfp6, mxfp4, mxint8",
     },
     ...CONFIG_OPTIONS,
     ...PRECISION_OPTIONS,
