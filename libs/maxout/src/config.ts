@@ -445,7 +445,8 @@ function validatePrecision(p: PrecisionSpec, where: string): void {
       p.format === "float32",
       `${where}.scaling.kind`,
       p.scaling.kind,
-      `not "block-scaled" with format "${p.format}" (block scaling is for the MX formats ${MX_PRECISION_FORMATS.join(", ")})`,
+      `not "block-scaled" with format "${p.format}"` +
+        ` (block scaling is for the MX formats ${MX_PRECISION_FORMATS.join(", ")})`,
     );
   if (p.groupScale !== undefined) {
     need(typeof p.groupScale === "boolean", `${where}.groupScale`, p.groupScale, "true or false");

@@ -146,7 +146,7 @@ describe("block-scaled products: each operand in blocks along the summed axis", 
     }
   });
 
-  it("convolutions: channels per pixel for the channel sums, pixels per channel for the weight gradient", () => {
+  it("convolutions: channels per pixel for the channel sums, the batch for the weight gradient", () => {
     const spec = PRECISION_PRESETS.mxfp8 as PrecisionSpec;
     const { act, grad } = FORMATS(spec);
     const { k, mx, calls } = recording();
@@ -181,8 +181,8 @@ describe("block-scaled products: each operand in blocks along the summed axis", 
     check(fwd, "w", act, C, taps, "columns", F); // per filter and tap, the input channels
     check(bd, "dy", grad, F, P, "columns", n); // per image and pixel, the output channels
     check(bd, "w", act, F, C * taps, "columns"); // per input channel and tap, the output channels
-    check(bf, "x", act, n * C, P, "rows"); // per image and channel, the pixels
-    check(bf, "dy", grad, n * F, P, "rows");
+    check(bf, "x", act, n, C * P, "columns"); // per channel and pixel, the images of the batch
+    check(bf, "dy", grad, n, F * P, "columns");
   });
 
   it("a block's scale follows its values: permuted within a block the product stays, moved across it changes", () => {
@@ -247,7 +247,7 @@ describe("block-scaled settings", () => {
           testError,
         }));
       expect(numbers(a.out.history)).toEqual(numbers(b.out.history));
-      a.r.network.layers.forEach((l, i) => same(l.params.w, b.r.network.layers[i]!.params.w));
+      for (const [i, l] of a.r.network.layers.entries()) same(l.params.w, b.r.network.layers[i]!.params.w);
       // telemetry (every 10,000 examples in a run: read here after two steps)
       const net = new Network(config, kernels, 20);
       net.init();

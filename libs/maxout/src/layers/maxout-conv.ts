@@ -125,12 +125,12 @@ export class MaxoutConv implements Layer {
 
   /**
    * Where a block-scaled operand's blocks lie (MX_OPERANDS): along the channels that a product sums at each pixel
-   * (x and ĝ_c per image, W per filter tap), and along the pixels that the weight gradient sums (per image and
-   * channel). A block never spans two kernel taps: the channel × window axis is summed, but only its channel part is
-   * contiguous for both operands without an im2col copy (METHOD.md §8.6).
+   * (x and ĝ_c per image, W per filter tap), and down the batch for the weight gradient (per channel and pixel), as
+   * microxcaling's convolutions. A block never spans two kernel taps: the channel × window axis is summed, but only
+   * its channel part is contiguous for both operands without an im2col copy (METHOD.md §8.6).
    */
   private mxLayout(
-    what: "input" | "weights" | "gradient" | "weightsT" | "inputByPixel" | "gradientByPixel",
+    what: "input" | "weights" | "gradient" | "weightsT" | "inputByImage" | "gradientByImage",
     n: number,
   ): MxLayout {
     const [C, H, W] = this.inputShape,
@@ -145,10 +145,10 @@ export class MaxoutConv implements Layer {
         return { batch: n, rows: this.channels, cols: conv, along: "columns" };
       case "weightsT":
         return { rows: this.channels, cols: C * taps, along: "columns" };
-      case "inputByPixel":
-        return { rows: n * C, cols: H * W, along: "rows" };
-      case "gradientByPixel":
-        return { rows: n * this.channels, cols: conv, along: "rows" };
+      case "inputByImage":
+        return { rows: n, cols: C * H * W, along: "columns" };
+      case "gradientByImage":
+        return { rows: n, cols: this.channels * conv, along: "columns" };
     }
   }
 
@@ -245,8 +245,8 @@ export class MaxoutConv implements Layer {
     const m = this.mxScratch;
     k.conv2dBackwardFilter({
       ...this.convShape(n),
-      x: mxOperand(k, p, m, "weightGradientInput", xd, this.mxLayout("inputByPixel", n)),
-      dy: mxOperand(k, p, m, "weightGradient", dc, this.mxLayout("gradientByPixel", n)),
+      x: mxOperand(k, p, m, "weightGradientInput", xd, this.mxLayout("inputByImage", n)),
+      dy: mxOperand(k, p, m, "weightGradient", dc, this.mxLayout("gradientByImage", n)),
       dw: w.gw,
       quantize: p.at("weightGradient"),
     });
