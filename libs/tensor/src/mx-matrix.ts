@@ -2,7 +2,8 @@
  * `quantizeMx` over a matrix whose blocks run along one axis (`QuantizeMxArgs.matrix`), from any backend's flat
  * pass: blocks along the rows are the rows' own consecutive blocks (one flat pass when the row length is a multiple
  * of the block, else one per row, so that no block straddles two rows); blocks down the columns are the rows of the
- * transposed matrix, transposed back. Both backends share this, so they agree whenever their flat passes agree.
+ * transposed matrix, transposed back. The ts backend's matrix mode; the native addon does the same in C++ (rows as
+ * a row length of its block loop, columns through a transpose), held to it by the same tests.
  */
 import type { MxQuantizeStats, RandomStream } from "@lowprec/formats";
 import type { MxMatrix, QuantizeMxArgs } from "./kernels.js";

@@ -242,27 +242,40 @@ describe.skipIf(!nativeAvailable().available)("the addon's quantizeMx checks its
     // E2M1 as quantize params: [kind float, mode, seed, counter, bits, frac, t 1, emin 0, max 6, flush, saturate, ieee]
     const q = Float64Array.of(3, 0, 0, 0, 0, 0, 1, 0, 6, 0, 1, 0);
     const st = new Float64Array(8);
-    expect(() => addon.quantizeMx(F(4), F(3), q, 2, 2, null, st)).toThrow(
+    expect(() => addon.quantizeMx(F(4), F(3), q, 2, 2, null, st, 0, 0, 0)).toThrow(
       /invalid argument. quantizeMx: y has length 3/,
     );
-    expect(() => addon.quantizeMx(F(5), F(5), q, 2, 2, new Uint8Array(2), st)).toThrow(
+    expect(() => addon.quantizeMx(F(5), F(5), q, 2, 2, new Uint8Array(2), st, 0, 0, 0)).toThrow(
       /scales has length 2, expected 3/,
     );
-    expect(() => addon.quantizeMx(F(4), F(4), q, 0, 2, null, st)).toThrow(/block must be an integer in \[1, 2\^20\]/);
-    expect(() => addon.quantizeMx(F(4), F(4), q, 2, 200, null, st)).toThrow(/emax must be an integer in \[0, 127\]/);
+    expect(() => addon.quantizeMx(F(4), F(4), q, 0, 2, null, st, 0, 0, 0)).toThrow(
+      /block must be an integer in \[1, 2\^20\]/,
+    );
+    expect(() => addon.quantizeMx(F(4), F(4), q, 2, 200, null, st, 0, 0, 0)).toThrow(
+      /emax must be an integer in \[0, 127\]/,
+    );
     const identity = Float64Array.of(1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    expect(() => addon.quantizeMx(F(4), F(4), identity, 2, 2, null, st)).toThrow(/the element must be fixed or float/);
-    expect(() => addon.quantizeMx(F(4), F(4), q, 2, 2, null, new Float64Array(7))).toThrow(
+    expect(() => addon.quantizeMx(F(4), F(4), identity, 2, 2, null, st, 0, 0, 0)).toThrow(
+      /the element must be fixed or float/,
+    );
+    expect(() => addon.quantizeMx(F(4), F(4), q, 2, 2, null, new Float64Array(7), 0, 0, 0)).toThrow(
       /stats has length 7, expected 8/,
     );
+    expect(() => addon.quantizeMx(F(4), F(4), q, 2, 2, null, st, 2, 2, 3)).toThrow(/along must be 0, 1 or 2/);
+    expect(() => addon.quantizeMx(F(4), F(4), q, 2, 2, null, st, 3, 2, 1)).toThrow(/rows · cols must be the length/);
     // and a valid call: E2M1 blocks of 2, [7, 1 | 0.3, 0]: scales 2^(2 − 2) and 2^(−2 − 2); 7 saturates to 6, and
     // 0.3 · 2^4 = 4.8 lies between E2M1's 4 and 6, nearer 4: 4 · 2^−4 = 0.25
     const y = F(4),
       scales = new Uint8Array(2);
-    addon.quantizeMx(Float32Array.of(7, 1, 0.3, 0), y, q, 2, 2, scales, st);
+    addon.quantizeMx(Float32Array.of(7, 1, 0.3, 0), y, q, 2, 2, scales, st, 0, 0, 0);
     expect(Array.from(scales)).toEqual([127, 123]);
     expect(Array.from(y)).toEqual([6, 1, 0.25, 0]);
     expect(Array.from(st)).toEqual([4, 2, 0, 0, 1, 0, 1, Math.fround(7)]);
+    // the same values as a 2 × 2 matrix in blocks down its columns, (7, 0.3) and (1, 0): scales 2^(2 − 2) and
+    // 2^(0 − 2); 0.3 / 1 lies above 0.25, halfway between E2M1's 0 and 0.5: 0.5; 1 / 2^−2 = 4 is exact
+    addon.quantizeMx(Float32Array.of(7, 1, 0.3, 0), y, q, 2, 2, scales, st, 2, 2, 2);
+    expect(Array.from(scales)).toEqual([127, 125]);
+    expect(Array.from(y)).toEqual([6, 1, 0.5, 0]);
   });
 });
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <memory>
 
 #include "conv.h"
 #include "dnnl_conv.h"
@@ -539,11 +540,42 @@ napi_value Quantize(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-// quantizeMx(x, y, q, block, emax, scales, st): y = x rounded to an MX format whose element is the quantize params q
-// (fixed or float), in blocks of `block`; scales (Uint8Array of ceil(n / block) or null) gets the E8M0 codes; st
-// (Float64Array(8)) gets [count, blocks, nanBlocks, nan, overflow, flushed, zeros, amax].
+// out (cols × rows) = xᵀ of a row-major rows × cols matrix: 16 × 16 tiles, bands of rows on the thread pool (each
+// thread writes its own rows' columns of out).
+static void transpose_into(const float* __restrict x, int64_t rows, int64_t cols, float* __restrict out) {
+  const int64_t T = 16;
+  parallel_for((rows + T - 1) / T, 8, [&](int, int64_t lo, int64_t hi) {
+    for (int64_t r0 = lo * T; r0 < std::min(rows, hi * T); r0 += T) {
+      const int64_t r1 = std::min(rows, r0 + T);
+      for (int64_t c0 = 0; c0 < cols; c0 += T) {
+        const int64_t c1 = std::min(cols, c0 + T);
+        for (int64_t c = c0; c < c1; c++) {
+          float* o = out + c * rows;
+          for (int64_t r = r0; r < r1; r++) o[r] = x[r * cols + c];
+        }
+      }
+    }
+  });
+}
+
+// Scratch for the column mode's transposes: kept between calls (uninitialised; grown when a call needs more).
+static float* mx_scratch(size_t n) {
+  thread_local std::unique_ptr<float[]> buf;  // NOTE: per thread: Node's worker threads may load the addon too
+  thread_local size_t size = 0;
+  if (n > size) {
+    buf.reset(new float[n]);
+    size = n;
+  }
+  return buf.get();
+}
+
+// quantizeMx(x, y, q, block, emax, scales, st, rows, cols, along): y = x rounded to an MX format whose element is the
+// quantize params q (fixed or float), in blocks of `block`; scales (Uint8Array of one code per block, or null) gets
+// the E8M0 codes; st (Float64Array(8)) gets [count, blocks, nanBlocks, nan, overflow, flushed, zeros, amax]. along
+// 0: the flat array; 1: rows × cols, blocks along each row; 2: blocks down each column (the transpose, along its
+// rows, transposed back: element (r, c) draws at counter + c·rows + r).
 napi_value QuantizeMx(napi_env env, napi_callback_info info) {
-  Args a(env, info, "quantizeMx", 7);
+  Args a(env, info, "quantizeMx", 10);
   const float* x = a.f32(0, "x", -1);
   int64_t n = a.length_of(0);
   float* y = a.f32(1, "y", n);
@@ -551,16 +583,34 @@ napi_value QuantizeMx(napi_env env, napi_callback_info info) {
   p.elem = a.qparams(2);
   p.block = a.dim(3, "block");
   const double emax = a.num(4, "emax");
+  const int64_t rows = a.dim(7, "rows"), cols = a.dim(8, "cols");
+  const double along = a.num(9, "along");
   if (!a.failed && p.elem.kind != Q_FIXED && p.elem.kind != Q_FLOAT) a.fail("the element must be fixed or float");
   if (!a.failed && !(p.block >= 1 && p.block <= (1 << 20))) a.fail("block must be an integer in [1, 2^20]");
   if (!a.failed && !(emax >= 0 && emax <= 127 && emax == std::floor(emax)))
     a.fail("emax must be an integer in [0, 127]");
+  if (!a.failed && !(along == 0 || along == 1 || along == 2)) a.fail("along must be 0, 1 or 2");
+  if (!a.failed && along != 0 && rows * cols != n) a.fail("rows · cols must be the length of x");
   p.emax = (int)emax;
-  const int64_t blocks = p.block >= 1 ? (n + p.block - 1) / p.block : 0;
+  const int64_t line = along == 1 ? cols : along == 2 ? rows : 0;
+  if (line > 0) p.row = line;
+  const int64_t blocks = p.block < 1 ? 0 : line > 0 ? (n / line) * ((line + p.block - 1) / p.block)
+                                                   : (n + p.block - 1) / p.block;
   uint8_t* scales = (uint8_t*)a.typed(5, "scales", napi_uint8_array, "Uint8Array", blocks, true);
   double* s = (double*)a.typed(6, "stats", napi_float64_array, "Float64Array", 8);
   if (a.failed) return nullptr;
-  const MxStats st = quantize_mx(p, x, y, scales, n);
+  MxStats st;
+  if (along == 2 && n > 0) {
+    // NOTE: in place in one scratch: the transpose, rounded there, transposed back into y (x may be y).
+    float* t = mx_scratch(static_cast<size_t>(n));
+    transpose_into(x, rows, cols, t);
+    st = quantize_mx(p, t, t, scales, n);
+    transpose_into(t, cols, rows, y);
+  } else {
+    // NOTE: a row of zero length holds no block (the row mode needs row > 0).
+    if (line == 0 && along != 0) p.row = 0;
+    st = along != 0 && line == 0 ? MxStats{} : quantize_mx(p, x, y, scales, n);
+  }
   s[0] = (double)st.count; s[1] = (double)st.blocks; s[2] = (double)st.nan_blocks; s[3] = (double)st.nan;
   s[4] = (double)st.overflow; s[5] = (double)st.flushed; s[6] = (double)st.zeros; s[7] = st.amax;
   return undefined(env);

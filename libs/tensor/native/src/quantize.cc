@@ -491,8 +491,11 @@ void mx_range(const MxParams& p, const float* x, float* y, uint8_t* scales, int6
   const int32_t* bits = reinterpret_cast<const int32_t*>(x);
   const float qnan = std::numeric_limits<float>::quiet_NaN();
   uint32_t draws[4096];
+  const int64_t row = p.row, per_row = row > 0 ? (row + k - 1) / k : 0;
   for (int64_t b = b0; b < b1; b++) {
-    const int64_t start = b * k, end = std::min(n, start + k);
+    // NOTE: with rows, block b is block b % per_row of row b / per_row; a block never runs past its row's end.
+    const int64_t r = row > 0 ? b / per_row : 0, j = row > 0 ? b - r * per_row : b;
+    const int64_t start = r * row + j * k, end = std::min(row > 0 ? (r + 1) * row : n, start + k);
     // 1. the block's maximum magnitude on the bits (NaN and ±Inf above every finite value), finite maximum, ±0, NaN
     // NOTE: int32 throughout (a block holds at most 2^20 values), so that the loop vectorises.
     int32_t m = 0, mf = 0, zeros = 0, nan = 0;
@@ -588,7 +591,8 @@ QStats quantize(const QParams& q, const float* x, float* y, int64_t n) {
 }
 
 MxStats quantize_mx(const MxParams& p, const float* x, float* y, uint8_t* scales, int64_t n) {
-  const int64_t k = p.block, blocks = k > 0 ? (n + k - 1) / k : 0;
+  const int64_t k = p.block;
+  const int64_t blocks = k <= 0 ? 0 : p.row > 0 ? (n / p.row) * ((p.row + k - 1) / k) : (n + k - 1) / k;
   Buffer<MxStats> parts((size_t)num_threads());
   pfor(blocks, std::max<int64_t>(1, (int64_t{1} << 15) / k), [&](int t, int64_t b0, int64_t b1) {
     MxStats& st = parts[(size_t)t];

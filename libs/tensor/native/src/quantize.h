@@ -42,6 +42,7 @@ struct MxParams {
   QParams elem;      // the element type and the rounding (mode, seed, counter: element i draws at counter + i)
   int64_t block = 32;
   int emax = 0;      // exponent of the element's largest power of two
+  int64_t row = 0;   // > 0: x is rows of `row` values, each in its own blocks (the last of a row may be short)
 };
 // What an MX pass saw (formats' MxQuantizeStats). NOTE: no member functions (see isa.h on shared symbols).
 struct MxStats {

@@ -48,7 +48,6 @@ import * as v from "../validate.js";
 import { KernelNotImplementedError, ShapeError } from "../errors.js";
 import { KERNEL_NAMES } from "../kernels.js";
 import { checkStream } from "./ts.js";
-import { type FlatMxPass, quantizeMxMatrix } from "../mx-matrix.js";
 import { emptyMxStats } from "../formats-api.js";
 
 type F32 = Float32Array;
@@ -163,7 +162,10 @@ export interface Addon {
   scale(alpha: number, x: F32, y: F32, q: Q, st: Q): void;
   add(a: F32, b: F32, y: F32, q: Q, st: Q): void;
   quantize(x: F32, y: F32, q: Float64Array, st: Float64Array): void;
-  /** st: [count, blocks, nanBlocks, nan, overflow, flushed, zeros, amax] */
+  /**
+   * st: [count, blocks, nanBlocks, nan, overflow, flushed, zeros, amax]; along 0: flat, 1: blocks along the rows of
+   * the rows × cols matrix, 2: down its columns
+   */
   quantizeMx(
     x: F32,
     y: F32,
@@ -172,6 +174,9 @@ export interface Addon {
     emax: number,
     scales: Uint8Array | null,
     st: Float64Array,
+    rows: number,
+    cols: number,
+    along: number,
   ): void;
 }
 
@@ -526,23 +531,21 @@ export function createNativeBackend(addon: Addon, reason?: string, simd?: SimdPa
       const element = a.format.element,
         emax = mxElementEmax(element),
         s = new Float64Array(8);
-      const flat: FlatMxPass = (x, out, rng, scales, stats) => {
-        // NOTE: the element's quantize params, with its largest value for the saturation count of either kind.
-        const p = qparams("quantizeMx", { format: element, rounding: a.rounding, rng })!;
-        p[8] = formatMax(element);
-        addon.quantizeMx(x, out, p, a.format.block, emax, scales ?? null, s);
-        stats.count = s[0]!;
-        stats.blocks = s[1]!;
-        stats.nanBlocks = s[2]!;
-        stats.nan = s[3]!;
-        stats.overflow = s[4]!;
-        stats.flushed = s[5]!;
-        stats.zeros = s[6]!;
-        stats.amax = s[7]!;
-      };
-      if (a.matrix !== undefined) return quantizeMxMatrix(a, y, flat);
+      // NOTE: the element's quantize params, with its largest value for the saturation count of either kind.
+      const p = qparams("quantizeMx", { format: element, rounding: a.rounding, rng: a.rng })!;
+      p[8] = formatMax(element);
+      const m = a.matrix;
+      const along = m === undefined ? 0 : m.along === "rows" ? 1 : 2;
+      addon.quantizeMx(a.x, y, p, a.format.block, emax, a.scales ?? null, s, m?.rows ?? 0, m?.cols ?? 0, along);
       const stats = a.stats ?? emptyMxStats();
-      flat(a.x, y, a.rng, a.scales, stats);
+      stats.count = s[0]!;
+      stats.blocks = s[1]!;
+      stats.nanBlocks = s[2]!;
+      stats.nan = s[3]!;
+      stats.overflow = s[4]!;
+      stats.flushed = s[5]!;
+      stats.zeros = s[6]!;
+      stats.amax = s[7]!;
       if (a.rounding === "stochastic") a.rng!.counter += y.length;
       return stats;
     },
