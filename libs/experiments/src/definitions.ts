@@ -61,8 +61,22 @@ export interface SettingDef {
   readonly integerBits?: number | readonly number[];
   readonly maxOverflowRate?: number | readonly number[];
   readonly rounding?: string;
-  readonly scaling?: "overflow-rate" | "delayed-amax";
+  /**
+   * the scaling policy (default: the preset's): the paper's overflow-rate rule, or beyond the paper delayed amax,
+   * current amax, predictive (with the defaults of SETTING_SCALINGS) or block-scaled (an MX preset's own)
+   */
+  readonly scaling?: SettingScaling;
 }
+
+/** The scaling policies a setting may name, with the spec each stands for (undefined: the preset's own). */
+export const SETTING_SCALINGS = {
+  "overflow-rate": undefined,
+  "delayed-amax": { kind: "delayed-amax", history: 16, margin: 0 },
+  "current-amax": { kind: "current-amax", margin: 0 },
+  predictive: { kind: "predictive", history: 16, deviations: 3, margin: 0 },
+  "block-scaled": undefined,
+} as const satisfies Record<string, ScalingSpec | undefined>;
+export type SettingScaling = keyof typeof SETTING_SCALINGS;
 
 /** A value per dataset, or one for all. */
 export type PerDataset<T> = T | Readonly<Partial<Record<DatasetName, T>>>;
@@ -300,6 +314,11 @@ export function validateExperiment(raw: unknown, source: string): ExperimentDef 
     names.add(o["name"] as string);
     if (!(typeof o["precision"] === "string" && o["precision"] in PRECISION_PRESETS))
       fail(`${at}.precision`, `expected one of ${Object.keys(PRECISION_PRESETS).join(", ")}`);
+    if (
+      o["scaling"] !== undefined &&
+      !(typeof o["scaling"] === "string" && Object.hasOwn(SETTING_SCALINGS, o["scaling"]))
+    )
+      fail(`${at}.scaling`, `expected one of ${Object.keys(SETTING_SCALINGS).join(", ")}`);
     for (const k of SWEEPABLE) {
       const v = o[k];
       if (v === undefined) continue;
@@ -496,8 +515,14 @@ export function* planRuns(
           for (const key of ["propagationBits", "updateBits", "integerBits"] as const)
             if (point[key] !== undefined) precision[key] = point[key];
           if (s.rounding !== undefined) precision["rounding"] = s.rounding;
-          let scaling = base.scaling;
-          if (s.scaling === "delayed-amax") scaling = { kind: "delayed-amax", history: 16, margin: 0 };
+          let scaling: ScalingSpec = base.scaling;
+          const named = s.scaling === undefined ? undefined : SETTING_SCALINGS[s.scaling];
+          if (named !== undefined) scaling = named;
+          else if (s.scaling !== undefined && s.scaling !== base.scaling.kind)
+            throw new DefinitionError(
+              `${source}: settings[${si}].scaling: ${s.name} starts from ${s.precision}, whose scaling is ` +
+                `${base.scaling.kind}, not ${s.scaling}`,
+            );
           if (scaling.kind === "overflow-rate") {
             const shrinks = perDataset(v.shrinkScaleWindow, dataset) !== false;
             const shrunk = shrinks ? shrinkScaling(scaling, dataset, trainLimit) : scaling;

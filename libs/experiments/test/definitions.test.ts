@@ -119,6 +119,11 @@ describe("experiment files", () => {
         ((d["variants"] as Record<string, Record<string, unknown>>)["smoke"]!["trainLimit"] = { "pi-mnist": 60000 }),
       /variants\.smoke\.trainLimit\.pi-mnist: 60000 is more than the 50000 examples of the split it limits/,
     ],
+    [
+      "an unknown scaling policy",
+      (d) => ((d["settings"] as Record<string, unknown>[])[1]!["scaling"] = "autoflex"),
+      /settings\[1\]\.scaling: expected one of overflow-rate, delayed-amax, current-amax, predictive, block-scaled/,
+    ],
   ];
   for (const [what, f, message] of bad)
     it(`rejects ${what}, naming the file and the field`, () => {
@@ -127,6 +132,24 @@ describe("experiment files", () => {
       expect(() => loadExperiment(p)).toThrow(new RegExp(`^${p.replaceAll(".", "\\.")}: .*`));
       expect(() => loadExperiment(p)).toThrow(message);
     });
+  it("each named policy becomes its spec; a policy that is not its preset's is refused at planning", () => {
+    const policy = (scaling: string, precision = "dfxp") =>
+      expandRuns(
+        loadExperiment(
+          write(
+            `policy-${scaling}-${precision}`,
+            mutate((d) => Object.assign((d["settings"] as Record<string, unknown>[])[1]!, { scaling, precision })),
+          ),
+        ),
+        "smoke",
+      ).find((r) => r.setting === "dfxp")!.config.precision.scaling;
+    expect(policy("current-amax")).toEqual({ kind: "current-amax", margin: 0 });
+    expect(policy("predictive")).toEqual({ kind: "predictive", history: 16, deviations: 3, margin: 0 });
+    expect(policy("block-scaled", "mxint8")).toEqual({ kind: "block-scaled", block: 32 });
+    expect(() => policy("block-scaled")).toThrow(
+      /settings\[1\]\.scaling: dfxp starts from dfxp, whose scaling is overflow-rate, not block-scaled/,
+    );
+  });
   it("rejects a file that is not JSON", () => {
     const p = join(dir, "broken.json");
     writeFileSync(p, "{ nope");
