@@ -35,6 +35,10 @@ import {
   table2RatioSpec,
   table2RatiosMarkdown,
   telemetrySpec,
+  scaleRatesSpec,
+  policiesSpec,
+  SCALING_POLICIES,
+  type VegaLiteSpec,
   toPng,
   telemetryFacts,
   toSvg,
@@ -374,10 +378,10 @@ function telemetryRun(variant: VariantName): PlannedRun | undefined {
   return expandRuns(def, variant, { only: { dataset: TELEMETRY.dataset, setting: TELEMETRY.setting } })[0];
 }
 
-/** The scales of the telemetry run `run` as tables (nothing without scales, or when a scales file is corrupt). */
-function collectTelemetry(dataDir: string, run: PlannedRun, variant: VariantName, tables: Map<string, string>): void {
+/** The scale rows of a stored run, all its files in order; undefined without scales or when a file is corrupt. */
+function readScaleRows(dataDir: string, run: PlannedRun): ScaleRow[] | undefined {
   const scales = join(storedRunDir(dataDir, run), "scales");
-  if (!existsSync(scales)) return;
+  if (!existsSync(scales)) return undefined;
   const rows: ScaleRow[] = [];
   for (const f of readdirSync(scales).sort()) {
     if (f.startsWith(".")) continue;
@@ -387,11 +391,161 @@ function collectTelemetry(dataDir: string, run: PlannedRun, variant: VariantName
     } catch (e) {
       if (!(e instanceof CorruptFileError)) throw e;
       console.log(`${e.message}: telemetry not collected`);
-      return;
+      return undefined;
     }
   }
+  return rows;
+}
+
+/** The scales of the telemetry run `run` as tables (nothing without scales, or when a scales file is corrupt). */
+function collectTelemetry(dataDir: string, run: PlannedRun, variant: VariantName, tables: Map<string, string>): void {
+  const rows = readScaleRows(dataDir, run);
+  if (rows === undefined) return;
   tables.set("telemetry.csv", scaleRowsToCsv(rows));
   tables.set("telemetry.json", `${JSON.stringify({ ...TELEMETRY, runId: run.runId, variant }, null, 2)}\n`);
+}
+
+/**
+ * The scaling experiment's telemetry runs of `variant`: per policy (every setting but the baseline) and dataset,
+ * the first seed at the narrowest swept width, where the policies part.
+ */
+function scalingTelemetryRuns(variant: VariantName): PlannedRun[] {
+  const def = loadExperiment("scaling");
+  if (!def.variants[variant]) return [];
+  const runs = expandRuns(def, variant, { seeds: 1 }).filter((r) => r.setting !== def.baseline);
+  const narrowest = new Map<string, number>();
+  for (const r of runs) {
+    const key = `${r.dataset}/${r.setting}`;
+    narrowest.set(key, Math.min(narrowest.get(key) ?? Number.POSITIVE_INFINITY, r.point.propagationBits ?? 0));
+  }
+  return runs.filter((r) => r.point.propagationBits === narrowest.get(`${r.dataset}/${r.setting}`));
+}
+
+/**
+ * The groups whose rates the scaling section tabulates. The gradient is ĝ_y (dEdy), where a per-group policy rounds
+ * the back-propagated gradient (ĝ_z = Q(maxout⁻¹ ĝ_y) then adds nothing: its values are on the grid already); a
+ * block-scaled run has no dEdy rounding, and its gradient is ĝ_z as its products round it (dEdz).
+ */
+const POLICY_GROUPS = [
+  ["y", "y"],
+  ["w", "w"],
+  ["grad", "ĝ_y or ĝ_z"],
+] as const;
+
+/** The telemetry group of a tabulated one in a run's rows (see POLICY_GROUPS). */
+function policyGroup(rows: readonly ScaleRow[], g: (typeof POLICY_GROUPS)[number][0]): string {
+  if (g !== "grad") return g;
+  return rows.some((r) => r.group === "dEdy") ? "dEdy" : "dEdz";
+}
+
+/** "1.2e-3", "0" or "—" (no window). */
+const rateText = (v: number): string => (!Number.isFinite(v) ? "—" : v === 0 ? "0" : v.toExponential(1));
+
+/** Mean of a rate over a run's training windows and layers for one group (NaN when it has none). */
+function meanRate(rows: readonly ScaleRow[], group: string, field: "overflowRate" | "flushRate"): number {
+  const vs = rows
+    .filter((r) => r.phase === "training" && r.group === group)
+    .map((r) => r[field] ?? Number.NaN)
+    .filter(Number.isFinite);
+  return vs.length === 0 ? Number.NaN : vs.reduce((a, b) => a + b, 0) / vs.length;
+}
+
+/**
+ * The scaling experiment beyond its table: the normalised error against the width, a line per policy; then, per
+ * dataset at the narrowest width, what each policy's groups lost over training (overflow and flush rates of its
+ * first seed's telemetry) and the rates figure of the policy with the highest mean ratio there.
+ */
+async function scalingSection(
+  rows: readonly ResultRow[],
+  texts: ReadonlyMap<string, string>,
+  dir: string,
+  variant: VariantName,
+  md: string[],
+  figure: (name: string, spec: VegaLiteSpec, what: string) => Promise<void>,
+): Promise<void> {
+  const done = rows.filter((r) => r.status === "done" && r.setting !== "fp32");
+  if (done.length === 0) return;
+  await figure(`scaling-${variant}`, policiesSpec(rows), "scaling policies");
+  md.push(...figureFacts("scaling", rows).map((f) => `- ${f}`), "");
+  for (const dataset of [...new Set(done.map((r) => r.dataset))]) {
+    const mine = done.filter((r) => r.dataset === dataset);
+    const bits = Math.min(...mine.map((r) => r.propagationBits));
+    const at = mine.filter((r) => r.propagationBits === bits);
+    const policies = SCALING_POLICIES.filter((p) => at.some((r) => r.setting === p));
+    const lines: string[][] = [];
+    const ratio = new Map<string, number>();
+    const telemetry = new Map<string, ScaleRow[]>();
+    for (const p of policies) {
+      const runs = at.filter((r) => r.setting === p);
+      const usable = runs.map((r) => r.normalizedError).filter(Number.isFinite);
+      const sum = usable.length > 0 ? summarize(usable) : undefined;
+      if (sum) ratio.set(p, sum.mean);
+      const file = scalingTelemetryFile({ dataset, setting: p });
+      const text = texts.get(file);
+      const t = text === undefined ? undefined : scaleRowsFromCsv(text, join(dir, file));
+      if (t) telemetry.set(p, t);
+      lines.push([
+        p,
+        sum === undefined
+          ? "—"
+          : sum.n >= 2
+            ? `${sum.mean.toFixed(3)} [${sum.lo.toFixed(3)}, ${sum.hi.toFixed(3)}], n=${sum.n}`
+            : `${sum.mean.toFixed(3)}, n=1`,
+        ...POLICY_GROUPS.map(([g]) => (t ? rateText(meanRate(t, policyGroup(t, g), "overflowRate")) : "—")),
+        ...POLICY_GROUPS.map(([g]) => (t ? rateText(meanRate(t, policyGroup(t, g), "flushRate")) : "—")),
+        t ? rateText(meanRate(t, "dEdw", "flushRate")) : "—",
+      ]);
+    }
+    md.push(
+      `#### What each policy loses at ${bits} bits (${datasetLabel(dataset)})`,
+      "",
+      `Ratio to float32 at ${bits} bits (mean [95 % interval], n seeds), and the mean over the training windows ` +
+        "and layers of the first seed's telemetry: the overflow rate (values beyond the range, saturated) and the " +
+        "flush rate (nonzero values rounded to 0) of the activations y, the weights w, the back-propagated " +
+        "gradient (ĝ_y, where a per-group policy rounds it; block-scaled: ĝ_z) and the weight gradient ĝ_W. " +
+        "Block-scaled rounds only the products' operands (METHOD.md §8.6): its rates are those of the forward " +
+        "operands and of ĝ_z in the weight gradient, and it does not round ĝ_W (—).",
+      "",
+      markdownTable(
+        [
+          "Policy",
+          `Ratio at ${bits} bits`,
+          ...POLICY_GROUPS.map(([, l]) => `overflow ${l}`),
+          ...POLICY_GROUPS.map(([, l]) => `flushed ${l}`),
+          "flushed ĝ_W",
+        ],
+        lines,
+        ["l", "r", "r", "r", "r", "r", "r", "r", "r"],
+      ),
+      "",
+    );
+    const ranked = [...ratio.entries()].sort((a, b) => b[1] - a[1]);
+    const worst = ranked.find(([p]) => telemetry.has(p));
+    if (worst === undefined) continue;
+    const [policy, mean] = worst;
+    const t = telemetry.get(policy)!;
+    const seed = Math.min(...at.filter((r) => r.setting === policy).map((r) => r.seed));
+    md.push(
+      `The policy with the highest mean ratio to float32 at ${bits} bits on ${datasetLabel(dataset)} is ` +
+        `${policy} (${mean.toFixed(3)}); its groups' rates over training (seed ${seed}):`,
+      "",
+    );
+    await figure(
+      `scaling-rates-${dataset}-${variant}`,
+      scaleRatesSpec(t, `${policy} at ${bits} bits, ${datasetLabel(dataset)}, seed ${seed}: what its groups lose`, [
+        "y",
+        "w",
+        policyGroup(t, "grad"),
+        "dEdw",
+      ]),
+      `${policy} rates`,
+    );
+  }
+}
+
+/** The file of a scaling telemetry run in a collection. */
+export function scalingTelemetryFile(run: { dataset: string; setting: string }): string {
+  return `telemetry-scaling-${run.dataset}-${run.setting}.csv`;
 }
 
 /**
@@ -488,6 +642,20 @@ function provenanceOf(
   return provenance;
 }
 
+/**
+ * The run ids `experiment` plans in `variant`, with as many seeds as the rows of `rows` reach (at least the
+ * variant's own); empty when the experiment no longer has the variant or is gone.
+ */
+function plannedRunIds(experiment: string, variant: VariantName, rows: readonly ResultRow[]): Set<string> {
+  if (!experimentNames().includes(experiment)) return new Set();
+  const def = loadExperiment(experiment);
+  const v = def.variants[variant];
+  if (!v) return new Set();
+  const offsets = rows.map((r) => r.seed - (NETWORK_PRESETS[r.dataset as DatasetName]?.hyper.seed ?? r.seed));
+  const seeds = Math.max(v.seeds ?? 1, ...offsets.map((o) => o + 1));
+  return new Set(expandRuns(def, variant, { seeds }).map((r) => r.runId));
+}
+
 /** The finished runs a committed collection records, in full, and its rows by experiment. */
 interface Committed {
   runs: Map<string, CollectedRun>;
@@ -557,11 +725,23 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   }
   const runs = new Map(storeRuns);
   const kept = new Map<string, number>();
-  for (const [id, r] of committed?.runs ?? [])
-    if (!runs.has(id)) {
-      runs.set(id, r);
-      kept.set(r.record.experiment, (kept.get(r.record.experiment) ?? 0) + 1);
+  // NOTE: a committed run that its experiment no longer plans (the definition changed: other lengths, settings or
+  // widths) is dropped, and named, rather than shown beside runs of other conditions
+  const planned = new Map<string, Set<string>>();
+  const dropped = new Map<string, number>();
+  for (const [id, r] of committed?.runs ?? []) {
+    if (runs.has(id)) continue;
+    const name = r.record.experiment;
+    if (!planned.has(name)) planned.set(name, plannedRunIds(name, variant, committed!.rows(name)));
+    if (!planned.get(name)!.has(id.slice(name.length + 1))) {
+      dropped.set(name, (dropped.get(name) ?? 0) + 1);
+      continue;
     }
+    runs.set(id, r);
+    kept.set(name, (kept.get(name) ?? 0) + 1);
+  }
+  for (const [name, n] of dropped)
+    console.log(`${name}: ${n} collected run${n === 1 ? "" : "s"} dropped: its definition no longer plans them`);
   for (const name of experimentNames()) {
     const mine = fresh.get(name)?.rows ?? [];
     const theirs = committed?.rows(name) ?? [];
@@ -577,6 +757,13 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   else if (telemetry !== undefined && committed?.runs.has(telemetry))
     for (const f of ["telemetry.csv", "telemetry.json"])
       if (committed.texts.has(f)) tables.set(f, committed.texts.get(f) as string);
+  // NOTE: the scaling policies' telemetry at their narrowest width, each from the store or kept as committed
+  for (const r of scalingTelemetryRuns(variant)) {
+    const file = scalingTelemetryFile(r);
+    const rows = storeRuns.has(runKey("scaling", r.runId)) ? readScaleRows(dataDir, r) : undefined;
+    if (rows !== undefined) tables.set(file, scaleRowsToCsv(rows));
+    else if (committed?.texts.has(file)) tables.set(file, committed.texts.get(file) as string);
+  }
   const provenance = provenanceOf(variant, runs, tables);
   replaceDirAtomic(dir, (next) => {
     for (const [name, text] of tables) writeFileAtomic(join(next, name), text);
@@ -1153,6 +1340,7 @@ export async function buildReport(out: string, variant: VariantName, opts: Build
     md.push(`### ${def.title}`, "", def.description, "");
     const table = resultsTableMarkdown(read(n));
     md.push(table === "" ? "No finished run in this variant." : table, "");
+    if (n === "scaling" && table !== "") await scalingSection(read(n), texts, dir, variant, md, figure);
   }
 
   // ** provenance **

@@ -25,6 +25,7 @@ import {
   storeVariants,
   type Provenance,
 } from "../src/report.js";
+import { runId } from "../src/run-id.js";
 import { environment, storeInterrupted, storeRun } from "./store-runs.js";
 
 const root = mkdtempSync(join(tmpdir(), "lowprec-report-safety-"));
@@ -127,6 +128,39 @@ describe("collectReport onto the repository's committed budget collection", () =
       expect.arrayContaining(Object.keys(committed.collection?.runs ?? {})),
     );
     expect(lines.some((l) => l.startsWith("table2: ") && l.includes("finished runs kept from"))).toBe(true);
+  });
+});
+
+describe("collectReport when a definition changes", () => {
+  it("a collected run that its experiment no longer plans is dropped, and named; the planned ones are kept", () => {
+    const out = join(root, "changed-def");
+    const runs = table2Smoke();
+    const first = join(root, "changed-def-1");
+    storeRun(first, runs[0]!, at(1));
+    storeRun(first, runs[1]!, at(2));
+    collectReport(first, "smoke", out);
+    // the collection as an older definition would have left it: runs[0] under the id of a configuration the
+    // definition no longer plans (7 epochs), its files' lengths and hashes recorded again
+    const dir = join(out, "results", "smoke");
+    const config = { ...runs[0]!.config, hyper: { ...runs[0]!.config.hyper, epochs: 7 } };
+    const stale = runId(config);
+    const rename = (text: string) => text.replaceAll(runs[0]!.runId, stale);
+    writeFileSync(join(dir, "table2.csv"), rename(readFileSync(join(dir, "table2.csv"), "utf8")));
+    const prov = JSON.parse(rename(readFileSync(join(dir, "provenance.json"), "utf8"))) as Provenance;
+    for (const f of prov.files ?? []) {
+      const bytes = readFileSync(join(dir, f.name));
+      f.bytes = bytes.length;
+      f.sha256 = createHash("sha256").update(bytes).digest("hex");
+    }
+    writeFileSync(join(dir, "provenance.json"), `${JSON.stringify(prov, null, 2)}\n`);
+    const second = join(root, "changed-def-2");
+    storeRun(second, runs[2]!, at(3));
+    const lines = logged(() => collectReport(second, "smoke", out));
+    expect(lines).toContain("table2: 1 collected run dropped: its definition no longer plans them");
+    expect(Object.keys(provenanceOf(out).collection?.runs ?? {}).sort()).toEqual(
+      [`table2/${runs[1]!.runId}`, `table2/${runs[2]!.runId}`].sort(),
+    );
+    expect(readFileSync(join(dir, "table2.csv"), "utf8")).not.toContain(stale);
   });
 });
 

@@ -61,6 +61,21 @@ export const FIGURE_KINDS: readonly FigureKind[] = Object.freeze([
   "overflow-rate",
 ] as const);
 
+/**
+ * The figures drawn like the paper's from an experiment's rows (a series per setting, normalised error against a
+ * swept field): the paper's four, and beyond the paper the scaling policies (`policiesSpec`).
+ */
+export type SeriesFigureKind = FigureKind | "scaling";
+
+/** The scaling experiment's policies, in the order its figure and facts give them. */
+export const SCALING_POLICIES: readonly string[] = Object.freeze([
+  "overflow-rate",
+  "delayed-amax",
+  "current-amax",
+  "predictive",
+  "block-scaled",
+]);
+
 /** A colour per dataset, the same in every figure. */
 const DATASET_COLORS: Readonly<Record<string, string>> = {
   "pi-mnist": "#4c78a8",
@@ -221,7 +236,7 @@ const notFloat32 = (r: ResultRow) => r.format !== "float32";
 const bitsText = (unit: string) => (xs: readonly number[]) =>
   `${listText(xs.map(String))} ${unit}${xs.length === 1 && xs[0] === 1 ? "" : "s"}`;
 
-const KINDS: Readonly<Record<FigureKind, KindDef>> = {
+const KINDS: Readonly<Record<SeriesFigureKind, KindDef>> = {
   "radix-point": {
     title: "Fixed point: test error vs radix point position",
     xTitle: "integer bits (radix point position)",
@@ -284,6 +299,20 @@ const KINDS: Readonly<Record<FigureKind, KindDef>> = {
     xText: (xs) => listText(xs.map(rateText)),
     widths: false,
   },
+  scaling: {
+    title: "Scaling policies: test error vs width of the propagations",
+    xTitle: "propagation width (bits, with sign)",
+    xLog: false,
+    x: (r) => r.propagationBits,
+    point: (r) => notFloat32(r) && Number.isFinite(r.propagationBits),
+    series: (r) => r.setting,
+    seriesTitle: "scaling policy",
+    style: (labels) => seriesStyle(labels),
+    order: orderBy(SCALING_POLICIES),
+    knees: [],
+    xText: bitsText("bit"),
+    widths: true,
+  },
 };
 
 /** One point of a paper figure: the runs of one dataset, series and x, over seeds. */
@@ -311,7 +340,7 @@ interface FigureData {
   datasets: string[];
 }
 
-function figureData(kind: FigureKind, rows: readonly ResultRow[]): FigureData {
+function figureData(kind: SeriesFigureKind, rows: readonly ResultRow[]): FigureData {
   const def = KINDS[kind];
   const all = rows.filter((r) => r.experiment === kind);
   const done = all.filter((r) => r.status === "done");
@@ -454,7 +483,7 @@ const PANEL = { width: 480, height: 300 };
 const CHAR_PX = 7;
 const KNEE_ROW_PX = 15;
 
-function seriesFigure(kind: FigureKind, rows: readonly ResultRow[]): VegaLiteSpec {
+function seriesFigure(kind: SeriesFigureKind, rows: readonly ResultRow[]): VegaLiteSpec {
   const data = figureData(kind, rows);
   const { def, points } = data;
   const several = data.datasets.length > 1;
@@ -724,6 +753,14 @@ export function overflowRateSpec(rows: readonly ResultRow[]): VegaLiteSpec {
   return seriesFigure("overflow-rate", rows);
 }
 
+/**
+ * Beyond the paper: the scaling experiment's normalised error against the propagation width, a series per policy
+ * (mean over seeds and its 95 % interval), a panel per dataset.
+ */
+export function policiesSpec(rows: readonly ResultRow[]): VegaLiteSpec {
+  return seriesFigure("scaling", rows);
+}
+
 /** The paper's figure `kind` from result rows (rows of other experiments are ignored). */
 export function figureSpec(kind: FigureKind, rows: readonly ResultRow[]): VegaLiteSpec {
   if (!Object.hasOwn(KINDS, kind))
@@ -732,7 +769,7 @@ export function figureSpec(kind: FigureKind, rows: readonly ResultRow[]): VegaLi
 }
 
 /** Per dataset and series of the figure `kind` (in the figure's order), its points sorted by x. */
-function figureSeries(kind: FigureKind, rows: readonly ResultRow[]) {
+function figureSeries(kind: SeriesFigureKind, rows: readonly ResultRow[]) {
   const { def, points, datasets } = figureData(kind, rows);
   return datasets.flatMap((d) =>
     sortedUnique(
@@ -759,7 +796,7 @@ function ratioText(s: Summary): string {
  * at which x the interval contains 1, lies above or below it, which points are single runs; for the widths, from
  * which width up no interval lies above 1, beside the paper's knee.
  */
-export function figureFacts(kind: FigureKind, rows: readonly ResultRow[]): string[] {
+export function figureFacts(kind: SeriesFigureKind, rows: readonly ResultRow[]): string[] {
   if (!Object.hasOwn(KINDS, kind))
     throw new Error(`figureFacts: unknown figure "${String(kind)}"; known: ${FIGURE_KINDS.join(", ")}`);
   const def = KINDS[kind];
@@ -1221,6 +1258,122 @@ export function telemetrySpec(rows: readonly ScaleRow[]): VegaLiteSpec {
         },
       }),
     ],
+  };
+}
+
+/**
+ * What a policy loses, per group over training (beyond the paper): the overflow rate (values beyond the range:
+ * saturated) and the flush rate (nonzero values rounded to 0) of each group's telemetry windows, a column per layer.
+ * `title` names the run (policy, width, seed); `only` keeps those groups. The training phase only. A rate of 0 is
+ * drawn at the floor below the smallest positive rate.
+ */
+export function scaleRatesSpec(allRows: readonly ScaleRow[], title: string, only?: readonly string[]): VegaLiteSpec {
+  // NOTE: the training phase only (a calibration runs at 32 bits), and the groups asked for
+  const rows = allRows.filter((r) => r.phase === "training" && (only === undefined || only.includes(r.group)));
+  const knownGroups = GROUP_FAMILIES.flatMap((f) => [...f.groups]);
+  const groups = sortedUnique(
+    rows.map((r) => r.group),
+    orderBy(knownGroups),
+  );
+  const layerNumbers = sortedUnique(
+    rows.map((r) => r.layer),
+    numeric,
+  );
+  const layerName = (l: number) => `layer ${l}`;
+  const rates: { field: "overflowRate" | "flushRate"; label: string }[] = [
+    { field: "overflowRate", label: "overflow rate (saturated)" },
+    { field: "flushRate", label: "flush rate (nonzero → 0)" },
+  ];
+  // NOTE: telemetry written before the flush rate has none (undefined): not drawn.
+  const rateOf = (r: ScaleRow, f: "overflowRate" | "flushRate"): number => r[f] ?? Number.NaN;
+  const positive = rows
+    .flatMap((r) => [rateOf(r, "overflowRate"), rateOf(r, "flushRate")])
+    .filter((v) => v > 0 && Number.isFinite(v));
+  const floor = positive.length > 0 ? Number(`1e${Math.floor(Math.log10(Math.min(...positive))) - 1}`) : 1e-6;
+  const values: Datum[] = [];
+  const lines = new Map<string, ScaleRow[]>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.layer, r.group]);
+    lines.set(key, [...(lines.get(key) ?? []), r]);
+  }
+  for (const key of [...lines.keys()].sort()) {
+    const line = lines
+      .get(key)!
+      .slice()
+      .sort((a, b) => a.examples - b.examples);
+    for (const { field, label } of rates) {
+      const finite = line.filter((r) => Number.isFinite(rateOf(r, field)));
+      const binSize = Math.max(1, Math.ceil(finite.length / TELEMETRY_POINTS));
+      for (let i = 0; i < finite.length; i += binSize) {
+        const bin = finite.slice(i, i + binSize);
+        const rate = bin.reduce((a, r) => a + rateOf(r, field), 0) / bin.length;
+        const last = bin[bin.length - 1]!;
+        values.push({
+          rate: label,
+          layer: layerName(last.layer),
+          group: last.group,
+          examples: last.examples,
+          value: round6(Math.max(rate, floor)),
+        });
+      }
+    }
+  }
+  return {
+    $schema: SCHEMA_URL,
+    title: {
+      text: title,
+      subtitle: [
+        `${groups.length} group${groups.length === 1 ? "" : "s"} · ${layerNumbers.length} layer` +
+          `${layerNumbers.length === 1 ? "" : "s"} (rows) · x: examples seen (training phase; a calibration ` +
+          "before it is not drawn)",
+        `rates: mean over bins of telemetry windows; 0 drawn at ${floor.toExponential(0)}`,
+      ],
+    },
+    config: REPORT_CONFIG,
+    data: { values },
+    facet: {
+      column: {
+        field: "rate",
+        type: "nominal",
+        title: null,
+        sort: rates.map((r) => r.label),
+        header: { labelFontWeight: "bold" },
+      },
+      row: {
+        field: "layer",
+        type: "nominal",
+        title: null,
+        sort: layerNumbers.map(layerName),
+        header: { labelAngle: 0, labelAlign: "left" },
+      },
+    },
+    spec: {
+      width: 300,
+      height: 90,
+      mark: { type: "line", point: { size: 14, filled: true }, strokeWidth: 1.4 },
+      encoding: {
+        x: {
+          field: "examples",
+          type: "quantitative",
+          title: "examples seen",
+          axis: { format: "~s", labelExpr: "datum.value === 0 ? '0' : datum.label" },
+        },
+        y: {
+          field: "value",
+          type: "quantitative",
+          title: null,
+          scale: { type: "log" },
+          axis: { format: ".0e", values: decades(floor, Math.max(floor * 10, ...positive)) },
+        },
+        color: {
+          field: "group",
+          type: "nominal",
+          title: "group",
+          scale: { domain: groups, range: groups.map((g, i) => GROUP_COLORS[g] ?? PALETTE[i % PALETTE.length]!) },
+        },
+      },
+    },
+    resolve: { scale: { y: "shared" } },
   };
 }
 

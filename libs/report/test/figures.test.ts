@@ -13,6 +13,8 @@ import {
   figureKnees,
   figureSpec,
   imageColours,
+  policiesSpec,
+  scaleRatesSpec,
   imageGridSpec,
   type PaperTable2,
   type ResultRow,
@@ -585,6 +587,45 @@ describe("telemetry and cost figures", () => {
       "update_b",
     ]);
     expect(new Set(legend.map((e) => e.fill)).size).toBe(10);
+  });
+
+  it("scaling policies: a line per policy in the policies' order, the float32 line, the facts per policy", async () => {
+    const policies = ["block-scaled", "overflow-rate", "predictive"];
+    const rows = policies.flatMap((p) =>
+      sweep("scaling", "propagationBits", [6, 8], ["pi-mnist"], [1, 2, 3], {
+        setting: p,
+        format: p === "block-scaled" ? "mxint" : "dynamic-fixed",
+      }).map((r) => ({ ...r, runId: `${p}-${r.runId}` })),
+    );
+    const spec = policiesSpec(rows);
+    expectValid(spec);
+    const svg = await toSvg(spec);
+    expectWellFormedXml(svg);
+    // the legend in SCALING_POLICIES' order, whatever the rows' order
+    expect(legendEntries(svg).map((e) => e.label)).toEqual(["overflow-rate", "predictive", "block-scaled"]);
+    expect(svg).toContain(">propagation width (bits, with sign)</text>");
+    const facts = figureFacts("scaling", rows);
+    for (const p of policies) expect(facts.some((f) => f.startsWith(`PI MNIST, ${p}:`))).toBe(true);
+  });
+
+  it("scale rates: training windows only, the groups asked for, a zero at the floor below the smallest rate", async () => {
+    const rows = scaleRows().map((r, i) => ({ ...r, flushRate: i % 3 === 0 ? 0 : 0.25 }));
+    const spec = scaleRatesSpec(rows, "overflow-rate at 6 bits", ["y", "dEdy"]);
+    expectValid(spec);
+    const svg = await toSvg(spec);
+    expectWellFormedXml(svg);
+    expect(legendEntries(svg).map((e) => e.label)).toEqual(["y", "dEdy"]);
+    const values = (spec as unknown as { data: { values: Datum[] } }).data.values;
+    // 2 layers × 2 groups × 2 rates × 4 training windows (the 2 calibration windows are not drawn)
+    expect(values).toHaveLength(32);
+    expect(Math.min(...values.map((v) => v.examples as number))).toBe(3000);
+    // overflow rates 0 and 1e-4: the floor is a decade below the smallest positive rate, 1e-5
+    expect(new Set(values.filter((v) => v.rate === "overflow rate (saturated)").map((v) => v.value))).toEqual(
+      new Set([1e-5, 1e-4]),
+    );
+    expect(subtitle(spec)).toContain("rates: mean over bins of telemetry windows; 0 drawn at 1e-5");
+    for (const label of ["overflow rate (saturated)", "flush rate (nonzero → 0)", "layer 0", "layer 1"])
+      expect(svg).toContain(`>${label}</text>`);
   });
 
   const cost = (dataset: string, setting: string, pj: number, errors: number[], pareto: boolean): CostErrorPoint => ({
