@@ -608,7 +608,7 @@ describe("telemetry and cost figures", () => {
     for (const p of policies) expect(facts.some((f) => f.startsWith(`PI MNIST, ${p}:`))).toBe(true);
   });
 
-  it("scale rates: training windows only, the groups asked for, a zero at the floor below the smallest rate", async () => {
+  it("scale rates: training windows only, the groups asked for, a zero at the floor below the least rate", async () => {
     const rows = scaleRows().map((r, i) => ({ ...r, flushRate: i % 3 === 0 ? 0 : 0.25 }));
     const spec = scaleRatesSpec(rows, "overflow-rate at 6 bits", ["y", "dEdy"]);
     expectValid(spec);
