@@ -450,23 +450,28 @@ function meanRate(rows: readonly ScaleRow[], group: string, field: "overflowRate
   return vs.length === 0 ? Number.NaN : vs.reduce((a, b) => a + b, 0) / vs.length;
 }
 
+/** What the scaling policies lose at the narrowest width of one dataset (policyLosses). */
+export interface PolicyLosses {
+  readonly dataset: string;
+  /** the narrowest width with finished runs */
+  readonly bits: number;
+  /** the table: ratio to float32 and each tabulated group's mean overflow and flush rates, per policy */
+  readonly markdown: string;
+  /** the policy with the highest mean ratio there that has telemetry: its rates figure's run */
+  readonly worst?: { policy: string; ratio: number; seed: number; telemetry: ScaleRow[] };
+}
+
 /**
- * The scaling experiment beyond its table: the normalised error against the width, a line per policy; then, per
- * dataset at the narrowest width, what each policy's groups lost over training (overflow and flush rates of its
- * first seed's telemetry) and the rates figure of the policy with the highest mean ratio there.
+ * Per dataset of the scaling experiment's rows, at its narrowest width: each policy's ratio to float32 (mean and
+ * 95 % interval over seeds) and the mean overflow and flush rates over training of its first seed's telemetry
+ * (`telemetryOf(dataset, setting)`), and the policy with the highest mean ratio.
  */
-async function scalingSection(
+export function policyLosses(
   rows: readonly ResultRow[],
-  texts: ReadonlyMap<string, string>,
-  dir: string,
-  variant: VariantName,
-  md: string[],
-  figure: (name: string, spec: VegaLiteSpec, what: string) => Promise<void>,
-): Promise<void> {
+  telemetryOf: (dataset: string, setting: string) => ScaleRow[] | undefined,
+): PolicyLosses[] {
   const done = rows.filter((r) => r.status === "done" && r.setting !== "fp32");
-  if (done.length === 0) return;
-  await figure(`scaling-${variant}`, policiesSpec(rows), "scaling policies");
-  md.push(...figureFacts("scaling", rows).map((f) => `- ${f}`), "");
+  const out: PolicyLosses[] = [];
   for (const dataset of [...new Set(done.map((r) => r.dataset))]) {
     const mine = done.filter((r) => r.dataset === dataset);
     const bits = Math.min(...mine.map((r) => r.propagationBits));
@@ -476,13 +481,13 @@ async function scalingSection(
     const ratio = new Map<string, number>();
     const telemetry = new Map<string, ScaleRow[]>();
     for (const p of policies) {
-      const runs = at.filter((r) => r.setting === p);
-      const usable = runs.map((r) => r.normalizedError).filter(Number.isFinite);
+      const usable = at
+        .filter((r) => r.setting === p)
+        .map((r) => r.normalizedError)
+        .filter(Number.isFinite);
       const sum = usable.length > 0 ? summarize(usable) : undefined;
       if (sum) ratio.set(p, sum.mean);
-      const file = scalingTelemetryFile({ dataset, setting: p });
-      const text = texts.get(file);
-      const t = text === undefined ? undefined : scaleRowsFromCsv(text, join(dir, file));
+      const t = telemetryOf(dataset, p);
       if (t) telemetry.set(p, t);
       lines.push([
         p,
@@ -496,49 +501,101 @@ async function scalingSection(
         t ? rateText(meanRate(t, "dEdw", "flushRate")) : "—",
       ]);
     }
-    md.push(
-      `#### What each policy loses at ${bits} bits (${datasetLabel(dataset)})`,
-      "",
-      `Ratio to float32 at ${bits} bits (mean [95 % interval], n seeds), and the mean over the training windows ` +
-        "and layers of the first seed's telemetry: the overflow rate (values beyond the range, saturated) and the " +
-        "flush rate (nonzero values rounded to 0) of the activations y, the weights w, the back-propagated " +
-        "gradient (ĝ_y, where a per-group policy rounds it; block-scaled: ĝ_z) and the weight gradient ĝ_W. " +
-        "Block-scaled rounds only the products' operands (METHOD.md §8.6): its rates are those of the forward " +
-        "operands and of ĝ_z in the weight gradient, and it does not round ĝ_W (—).",
-      "",
-      markdownTable(
-        [
-          "Policy",
-          `Ratio at ${bits} bits`,
-          ...POLICY_GROUPS.map(([, l]) => `overflow ${l}`),
-          ...POLICY_GROUPS.map(([, l]) => `flushed ${l}`),
-          "flushed ĝ_W",
-        ],
-        lines,
-        ["l", "r", "r", "r", "r", "r", "r", "r", "r"],
-      ),
-      "",
+    const markdown = markdownTable(
+      [
+        "Policy",
+        `Ratio at ${bits} bits`,
+        ...POLICY_GROUPS.map(([, l]) => `overflow ${l}`),
+        ...POLICY_GROUPS.map(([, l]) => `flushed ${l}`),
+        "flushed ĝ_W",
+      ],
+      lines,
+      ["l", "r", "r", "r", "r", "r", "r", "r", "r"],
     );
     const ranked = [...ratio.entries()].sort((a, b) => b[1] - a[1]);
     const worst = ranked.find(([p]) => telemetry.has(p));
-    if (worst === undefined) continue;
-    const [policy, mean] = worst;
-    const t = telemetry.get(policy)!;
-    const seed = Math.min(...at.filter((r) => r.setting === policy).map((r) => r.seed));
+    out.push({
+      dataset,
+      bits,
+      markdown,
+      ...(worst === undefined
+        ? {}
+        : {
+            worst: {
+              policy: worst[0],
+              ratio: worst[1],
+              seed: Math.min(...at.filter((r) => r.setting === worst[0]).map((r) => r.seed)),
+              telemetry: telemetry.get(worst[0])!,
+            },
+          }),
+    });
+  }
+  return out;
+}
+
+/** The explanation above each policyLosses table. */
+export function policyLossesIntro(bits: number): string {
+  return (
+    `Ratio to float32 at ${bits} bits (mean [95 % interval], n seeds), and the mean over the training windows ` +
+    "and layers of the first seed's telemetry: the overflow rate (values beyond the range, saturated) and the " +
+    "flush rate (nonzero values rounded to 0) of the activations y, the weights w, the back-propagated " +
+    "gradient (ĝ_y, where a per-group policy rounds it; block-scaled: ĝ_z) and the weight gradient ĝ_W. " +
+    "Block-scaled rounds only the products' operands (METHOD.md §8.6): its rates are those of the forward " +
+    "operands and of ĝ_z in the weight gradient, and it does not round ĝ_W (—)."
+  );
+}
+
+/** The rates figure's title for the worst policy of a policyLosses entry. */
+export function policyRatesTitle(l: PolicyLosses): string {
+  const w = l.worst!;
+  return `${w.policy} at ${l.bits} bits, ${datasetLabel(l.dataset)}, seed ${w.seed}: what its groups lose`;
+}
+
+/** The groups the rates figure of a policy's telemetry draws. */
+export function policyRatesGroups(telemetry: readonly ScaleRow[]): string[] {
+  return ["y", "w", policyGroup(telemetry, "grad"), "dEdw"];
+}
+
+/**
+ * The scaling experiment beyond its table: the normalised error against the width, a line per policy; then, per
+ * dataset at the narrowest width, what each policy's groups lost over training (policyLosses) and the rates figure
+ * of the policy with the highest mean ratio there.
+ */
+async function scalingSection(
+  rows: readonly ResultRow[],
+  texts: ReadonlyMap<string, string>,
+  dir: string,
+  variant: VariantName,
+  md: string[],
+  figure: (name: string, spec: VegaLiteSpec, what: string) => Promise<void>,
+): Promise<void> {
+  if (!rows.some((r) => r.status === "done" && r.setting !== "fp32")) return;
+  await figure(`scaling-${variant}`, policiesSpec(rows), "scaling policies");
+  md.push(...figureFacts("scaling", rows).map((f) => `- ${f}`), "");
+  const telemetryOf = (dataset: string, setting: string): ScaleRow[] | undefined => {
+    const file = scalingTelemetryFile({ dataset, setting });
+    const text = texts.get(file);
+    return text === undefined ? undefined : scaleRowsFromCsv(text, join(dir, file));
+  };
+  for (const l of policyLosses(rows, telemetryOf)) {
     md.push(
-      `The policy with the highest mean ratio to float32 at ${bits} bits on ${datasetLabel(dataset)} is ` +
-        `${policy} (${mean.toFixed(3)}); its groups' rates over training (seed ${seed}):`,
+      `#### What each policy loses at ${l.bits} bits (${datasetLabel(l.dataset)})`,
+      "",
+      policyLossesIntro(l.bits),
+      "",
+      l.markdown,
+      "",
+    );
+    if (l.worst === undefined) continue;
+    md.push(
+      `The policy with the highest mean ratio to float32 at ${l.bits} bits on ${datasetLabel(l.dataset)} is ` +
+        `${l.worst.policy} (${l.worst.ratio.toFixed(3)}); its groups' rates over training (seed ${l.worst.seed}):`,
       "",
     );
     await figure(
-      `scaling-rates-${dataset}-${variant}`,
-      scaleRatesSpec(t, `${policy} at ${bits} bits, ${datasetLabel(dataset)}, seed ${seed}: what its groups lose`, [
-        "y",
-        "w",
-        policyGroup(t, "grad"),
-        "dEdw",
-      ]),
-      `${policy} rates`,
+      `scaling-rates-${l.dataset}-${variant}`,
+      scaleRatesSpec(l.worst.telemetry, policyRatesTitle(l), policyRatesGroups(l.worst.telemetry)),
+      `${l.worst.policy} rates`,
     );
   }
 }
