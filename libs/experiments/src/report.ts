@@ -12,7 +12,15 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { compareSettings, loadNetworks, PAPER_SETTINGS } from "@lowprec/hwcost";
+import { bfloat16, fp8e4m3, fp8e5m2, MX_PRESETS } from "@lowprec/formats";
+import {
+  compareSettings,
+  type CostRow,
+  loadNetworks,
+  MX_SETTINGS,
+  PAPER_SETTINGS,
+  type PrecisionSetting,
+} from "@lowprec/hwcost";
 import { NETWORK_PRESETS, type DataRecord } from "@lowprec/maxout";
 import {
   conditionsLine,
@@ -449,6 +457,76 @@ function meanRate(rows: readonly ScaleRow[], group: string, field: "overflowRate
     .filter(Number.isFinite);
   return vs.length === 0 ? Number.NaN : vs.reduce((a, b) => a + b, 0) / vs.length;
 }
+
+/** The points of a cost-vs-error figure: per network and setting of `rows`, its MAC energy and test error. */
+function costErrorPoints(
+  done: readonly ResultRow[],
+  settings: readonly PrecisionSetting[],
+  costName: Readonly<Record<string, string>>,
+): { points: Omit<CostErrorPoint, "pareto">[]; energy: string[][]; costs: CostRow[] } {
+  const networks = loadNetworks().networks.filter((n) => done.some((r) => r.dataset === n.id));
+  const costs = compareSettings(
+    networks.map((n) => ({ id: n.id, shape: n })),
+    settings,
+  );
+  const points: Omit<CostErrorPoint, "pareto">[] = [];
+  const energy: string[][] = [];
+  for (const n of networks) {
+    for (const [setting, name] of Object.entries(costName)) {
+      const mine = done.filter((r) => r.dataset === n.id && r.setting === setting);
+      const c = costs.find((x) => x.network === n.id && x.setting === name);
+      if (!c || mine.length === 0) continue;
+      const testError = summarize(mine.map((r) => r.testError));
+      points.push({ dataset: n.id, setting, picojoulesPerMac: c.macPicojoules, testError });
+      const paperEpochs = NETWORK_PRESETS[n.id as DatasetName].hyper.epochs;
+      energy.push([
+        datasetLabel(n.id),
+        setting,
+        c.macPicojoules.toPrecision(3),
+        c.epochJoules.toPrecision(3),
+        (c.epochJoules * paperEpochs).toPrecision(3),
+        pct(testError.mean),
+      ]);
+    }
+  }
+  return { points, energy, costs };
+}
+
+/** The points with the Pareto front of their means marked, per dataset. */
+function withParetoFront(points: readonly Omit<CostErrorPoint, "pareto">[]): CostErrorPoint[] {
+  const withFront: CostErrorPoint[] = [];
+  for (const d of new Set(points.map((p) => p.dataset))) {
+    const mine = points.filter((p) => p.dataset === d);
+    const front = new Set(
+      paretoFront(
+        mine,
+        (p) => p.picojoulesPerMac,
+        (p) => p.testError.mean,
+      ),
+    );
+    for (const p of mine) withFront.push({ ...p, pareto: front.has(p) });
+  }
+  return withFront;
+}
+
+/**
+ * The formats experiment's settings as hwcost prices them: the paper's where they are the same, the floats and
+ * FP8 with bfloat16 stored parameters (as the presets), the MX settings by their forward element (MXFP6: E2M3).
+ */
+const FORMATS_COST: readonly [string, PrecisionSetting][] = [
+  ["fp32", PAPER_SETTINGS[1]!],
+  ["half", PAPER_SETTINGS[2]!],
+  ["dfxp", PAPER_SETTINGS[4]!],
+  ["bfloat16", { name: "bfloat16", propagation: bfloat16, update: bfloat16, description: "bfloat16 16/16" }],
+  ["fp8e4m3", { name: "fp8e4m3", propagation: fp8e4m3, update: bfloat16, description: "FP8 E4M3, bfloat16 W" }],
+  ["fp8e5m2", { name: "fp8e5m2", propagation: fp8e5m2, update: bfloat16, description: "FP8 E5M2, bfloat16 W" }],
+  ["fp8e4m3-current-amax", { name: "fp8e4m3", propagation: fp8e4m3, update: bfloat16, description: "FP8 E4M3" }],
+  ["fp8e4m3-predictive", { name: "fp8e4m3", propagation: fp8e4m3, update: bfloat16, description: "FP8 E4M3" }],
+  ["mxfp8", MX_SETTINGS.find((m) => m.name === "mxfp8e4m3")!],
+  ["mxfp6", { name: "mxfp6e2m3", propagation: MX_PRESETS["mxfp6e2m3"]!, update: bfloat16, description: "MXFP6 E2M3" }],
+  ["mxfp4", MX_SETTINGS.find((m) => m.name === "mxfp4e2m1")!],
+  ["mxint8", MX_SETTINGS.find((m) => m.name === "mxint8")!],
+];
 
 /** What the scaling policies lose at the narrowest width of one dataset (policyLosses). */
 export interface PolicyLosses {
@@ -1312,44 +1390,8 @@ export async function buildReport(out: string, variant: VariantName, opts: Build
   // ** cost vs error **
   const done = t2.filter((r) => r.status === "done");
   if (done.length > 0) {
-    const networks = loadNetworks().networks.filter((n) => done.some((r) => r.dataset === n.id));
-    const costs = compareSettings(
-      networks.map((n) => ({ id: n.id, shape: n })),
-      PAPER_SETTINGS,
-    );
-    const points: Omit<CostErrorPoint, "pareto">[] = [];
-    const energy: string[][] = [];
-    for (const n of networks) {
-      for (const [setting, costName] of Object.entries(COST_SETTING)) {
-        const mine = done.filter((r) => r.dataset === n.id && r.setting === setting);
-        const c = costs.find((x) => x.network === n.id && x.setting === costName);
-        if (!c || mine.length === 0) continue;
-        const testError = summarize(mine.map((r) => r.testError));
-        const err = testError.mean;
-        points.push({ dataset: n.id, setting, picojoulesPerMac: c.macPicojoules, testError });
-        const paperEpochs = NETWORK_PRESETS[n.id as DatasetName].hyper.epochs;
-        energy.push([
-          datasetLabel(n.id),
-          setting,
-          c.macPicojoules.toPrecision(3),
-          c.epochJoules.toPrecision(3),
-          (c.epochJoules * paperEpochs).toPrecision(3),
-          pct(err),
-        ]);
-      }
-    }
-    const withFront: CostErrorPoint[] = [];
-    for (const d of new Set(points.map((p) => p.dataset))) {
-      const mine = points.filter((p) => p.dataset === d);
-      const front = new Set(
-        paretoFront(
-          mine,
-          (p) => p.picojoulesPerMac,
-          (p) => p.testError.mean,
-        ),
-      );
-      for (const p of mine) withFront.push({ ...p, pareto: front.has(p) });
-    }
+    const { points, energy, costs } = costErrorPoints(done, PAPER_SETTINGS, COST_SETTING);
+    const withFront = withParetoFront(points);
     md.push("## Cost vs error (beyond the paper)", "");
     md.push(
       "Energy of one multiply-accumulate (45 nm ASIC model of @lowprec/hwcost; the paper reports FPGA cost only, " +
@@ -1398,6 +1440,34 @@ export async function buildReport(out: string, variant: VariantName, opts: Build
     const table = resultsTableMarkdown(read(n));
     md.push(table === "" ? "No finished run in this variant." : table, "");
     if (n === "scaling" && table !== "") await scalingSection(read(n), texts, dir, variant, md, figure);
+    if (n === "formats" && table !== "") {
+      const rows = read(n).filter((r) => r.status === "done");
+      const costName = Object.fromEntries(FORMATS_COST.map(([setting, c]) => [setting, c.name]));
+      // NOTE: each cost setting once (the FP8 rows of several policies share one)
+      const settings = [...new Map(FORMATS_COST.map(([, c]) => [c.name, c])).values()];
+      const { points, energy } = costErrorPoints(rows, settings, costName);
+      if (points.length > 0) {
+        md.push(
+          "Cost vs error of these settings, under this table's conditions: the energy of one multiply-accumulate " +
+            "(45 nm ASIC model of @lowprec/hwcost, binary32 accumulation for the MX settings; the scaling policy " +
+            "of an FP8 row does not change its MAC) against the test error above (mean and 95 % interval over " +
+            "seeds); the Pareto front of the means is joined by a line.",
+          "",
+        );
+        await figure(`cost-error-formats-${variant}`, costErrorSpec(withParetoFront(points)), "formats cost vs error");
+        md.push(
+          markdownTable(["Dataset", "Setting", "pJ / MAC", "J / epoch", "J / paper run", "test error (%)"], energy, [
+            "l",
+            "l",
+            "r",
+            "r",
+            "r",
+            "r",
+          ]),
+          "",
+        );
+      }
+    }
   }
 
   // ** provenance **
