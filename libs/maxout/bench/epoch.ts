@@ -5,7 +5,7 @@
  * This script installs nothing; without PyTorch it says so and reports our figures only.
  *
  *   npx tsx bench/epoch.ts [--preset P[,P…]]… [--batches N] [--rounds R] [--no-torch] [--profile]
- *                          [--isa avx512,avx2[,portable]]
+ *                          [--isa avx512,avx2[,portable]] [--mx]
  *
  * Timing uses one synthetic batch of each data set's shape (the arithmetic does not depend on the values); an
  * epoch's time is extrapolated from N timed batches after warm-up batches, × floor(examples / batch). The 2 cores
@@ -19,7 +19,8 @@
  * `--isa avx512,avx2[,portable]` runs all of it once per SIMD path, each in a child process with LOWPREC_SIMD set;
  * on the avx2 path also OPENBLAS_CORETYPE=Haswell, ONEDNN_MAX_CPU_ISA=AVX2, DNNL_MAX_CPU_ISA=AVX2 and (PyTorch)
  * ATEN_CPU_CAPABILITY=avx2, so that the libraries take their AVX2 kernels too (an AVX2 host emulated on an AVX-512
- * one); then one table per path.
+ * one); then one table per path. `--mx` also times our MXFP8 setting (block-scaled products, METHOD.md §8.6) in the
+ * same rounds, alternately with the others, and prints its epoch over our fp32 epoch (PyTorch has no MX to compare).
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { countNetwork, loadNetworks, type LayerShape } from "@lowprec/hwcost";
@@ -42,8 +43,9 @@ import {
 } from "@lowprec/tensor";
 import { Network, NETWORK_PRESETS, resolveConfig, type NetworkPresetName, type NetworkSpec } from "../src/index.js";
 
-type Precision = "fp32" | "dfxp";
+type Precision = "fp32" | "dfxp" | "mxfp8";
 const PRESETS = Object.keys(NETWORK_PRESETS) as NetworkPresetName[];
+/** The settings timed on both sides (ours and PyTorch's). */
 const PRECISIONS: readonly Precision[] = ["fp32", "dfxp"];
 
 // ** command line **
@@ -62,7 +64,7 @@ function positive(name: string): number | undefined {
   if (!/^[1-9][0-9]*$/.test(v)) throw new RangeError(`--${name} must be a positive integer, got "${v}"`);
   return Number(v);
 }
-const known = new Set(["--preset", "--batches", "--rounds", "--no-torch", "--profile", "--isa"]);
+const known = new Set(["--preset", "--batches", "--rounds", "--no-torch", "--profile", "--isa", "--mx"]);
 argv.forEach((a, i) => {
   if (a.startsWith("--") && !known.has(a)) throw new RangeError(`unknown option ${a} (known: ${[...known].join(" ")})`);
   if (!a.startsWith("--") && !["--preset", "--batches", "--rounds", "--isa"].includes(argv[i - 1] ?? ""))
@@ -78,6 +80,8 @@ const presets = chosen.length ? PRESETS.filter((p) => chosen.includes(p)) : PRES
 const rounds = positive("rounds") ?? 2;
 const batchesOverride = positive("batches");
 const withTorch = !argv.includes("--no-torch");
+/** ours only: MXFP8 beside fp32 and dfxp */
+const OURS: readonly Precision[] = argv.includes("--mx") ? [...PRECISIONS, "mxfp8"] : PRECISIONS;
 const withProfile = argv.includes("--profile");
 const isas = (value("isa") ?? "")
   .split(",")
@@ -451,7 +455,7 @@ for (let round = 0; round < rounds; round++) {
     const warmup = warmupBatches(preset),
       batches = timedBatches(preset);
     process.stderr.write(`(timing ${preset}, round ${round + 1} of ${rounds})\n`);
-    for (const precision of PRECISIONS) {
+    for (const precision of OURS) {
       const s = secondsPerBatch(bench(preset, precision), warmup, batches) * epochBatches(preset);
       keep(ours, `${preset}/${precision}`, s, (a, b) => a < b);
     }
@@ -522,6 +526,17 @@ for (const preset of presets) {
   ]);
 }
 printTable(rows);
+if (OURS.includes("mxfp8")) {
+  const mxRows = [["preset", "ours fp32", "ours mxfp8", "mxfp8/fp32"]];
+  for (const preset of presets) {
+    const f = ours.get(`${preset}/fp32`)!,
+      m = ours.get(`${preset}/mxfp8`)!;
+    mxRows.push([preset, `${fmt(f)} s`, `${fmt(m)} s`, `${(m / f).toFixed(2)}×`]);
+  }
+  console.log("\nMXFP8 (every product's operands in blocks of 32, METHOD.md §8.6), timed in the same rounds:");
+  printTable(mxRows);
+  console.log("  mxfp8/fp32 = our MXFP8 epoch over our fp32 epoch (target ≤ 1.3×)");
+}
 console.log(
   "  timed = warm-up + timed batches; dfxp/fp32 = our dfxp 10/12 over our fp32 (target ≤ 1.15×)" +
     "; ours/torch = our fp32 over PyTorch fp32 (target ≤ 1); torch dfxp = the same rounding written in PyTorch",
