@@ -492,6 +492,18 @@ function costErrorPoints(
   return { points, energy, costs };
 }
 
+/** The energy rows of costErrorPoints as a table; `errorTitle` heads the last column. */
+function energyTable(energy: readonly string[][], errorTitle: string): string {
+  return markdownTable(["Dataset", "Setting", "pJ / MAC", "J / epoch", "J / paper run", errorTitle], energy, [
+    "l",
+    "l",
+    "r",
+    "r",
+    "r",
+    "r",
+  ]);
+}
+
 /** The points with the Pareto front of their means marked, per dataset. */
 function withParetoFront(points: readonly Omit<CostErrorPoint, "pareto">[]): CostErrorPoint[] {
   const withFront: CostErrorPoint[] = [];
@@ -1406,17 +1418,7 @@ export async function buildReport(out: string, variant: VariantName, opts: Build
         `1 MB SRAM, the model's default level; ${costs[0]?.memoryLevel ?? "sram-1MB"}):`,
       "",
     );
-    md.push(
-      markdownTable(["Dataset", "Setting", "pJ / MAC", "J / epoch", "J / paper run", "our test error (%)"], energy, [
-        "l",
-        "l",
-        "r",
-        "r",
-        "r",
-        "r",
-      ]),
-      "",
-    );
+    md.push(energyTable(energy, "our test error (%)"), "");
   }
 
   // ** beyond the paper **
@@ -1455,17 +1457,7 @@ export async function buildReport(out: string, variant: VariantName, opts: Build
           "",
         );
         await figure(`cost-error-formats-${variant}`, costErrorSpec(withParetoFront(points)), "formats cost vs error");
-        md.push(
-          markdownTable(["Dataset", "Setting", "pJ / MAC", "J / epoch", "J / paper run", "test error (%)"], energy, [
-            "l",
-            "l",
-            "r",
-            "r",
-            "r",
-            "r",
-          ]),
-          "",
-        );
+        md.push(energyTable(energy, "test error (%)"), "");
       }
     }
   }

@@ -58,6 +58,7 @@ import {
   binary16,
   createScale,
   dynamicFixed,
+  emptyMxStats,
   fixed,
   float,
   floatExponentRange,
@@ -805,17 +806,7 @@ export class LayerPrecision {
     if (format === undefined) return undefined;
     let stats = g.mxStats.get(name);
     if (!stats) {
-      stats = {
-        count: 0,
-        blocks: 0,
-        nanBlocks: 0,
-        nan: 0,
-        overflow: 0,
-        overflowHalfRange: 0,
-        flushed: 0,
-        zeros: 0,
-        amax: 0,
-      };
+      stats = { ...emptyMxStats(), overflowHalfRange: 0 };
       g.mxStats.set(name, stats);
     }
     const observed = o.observe && o.step !== "test";

@@ -6,6 +6,7 @@
  * a row length of its block loop, columns through a transpose), held to it by the same tests.
  */
 import type { MxQuantizeStats, RandomStream } from "@lowprec/formats";
+import { emptyMxStats } from "./formats-api.js";
 import type { MxMatrix, QuantizeMxArgs } from "./kernels.js";
 
 /**
@@ -21,19 +22,13 @@ export type FlatMxPass = (
   stats: MxQuantizeStats,
 ) => void;
 
-function zeroStats(s: MxQuantizeStats): MxQuantizeStats {
-  s.count = 0;
-  s.blocks = 0;
-  s.nanBlocks = 0;
-  s.nan = 0;
-  s.overflow = 0;
-  s.flushed = 0;
-  s.zeros = 0;
-  s.amax = 0;
-  return s;
+/** `s` zeroed in place (every count and the amax), returned. */
+export function zeroMxStats(s: MxQuantizeStats): MxQuantizeStats {
+  return Object.assign(s, emptyMxStats());
 }
 
-function addStats(into: MxQuantizeStats, s: MxQuantizeStats): void {
+/** `s`'s counts added into `into`, whose amax becomes the larger (two passes' stats as one pass's). */
+export function addMxStats(into: MxQuantizeStats, s: MxQuantizeStats): void {
   into.count += s.count;
   into.blocks += s.blocks;
   into.nanBlocks += s.nanBlocks;
@@ -75,32 +70,21 @@ export function quantizeMxMatrix(a: QuantizeMxArgs, y: Float32Array, flat: FlatM
     transposeInto(a.x, m.rows, m.cols, src);
     dst = new Float32Array(n);
   }
-  const total = zeroStats(
-    a.stats ?? { count: 0, blocks: 0, nanBlocks: 0, nan: 0, overflow: 0, flushed: 0, zeros: 0, amax: 0 },
-  );
-  const part: MxQuantizeStats = {
-    count: 0,
-    blocks: 0,
-    nanBlocks: 0,
-    nan: 0,
-    overflow: 0,
-    flushed: 0,
-    zeros: 0,
-    amax: 0,
-  };
+  const total = a.stats === undefined ? emptyMxStats() : zeroMxStats(a.stats);
+  const part = emptyMxStats();
   const base = a.rng?.counter;
   if (len % k === 0 || lines <= 1) {
     // NOTE: every block lies within one line: the flat pass over the whole (transposed) matrix is the same pass.
-    flat(src, dst, a.rng, a.scales, zeroStats(part));
-    addStats(total, part);
+    flat(src, dst, a.rng, a.scales, zeroMxStats(part));
+    addMxStats(total, part);
   } else
     for (let l = 0; l < lines; l++) {
       const lo = l * len,
         hi = lo + len;
       const rng = a.rng === undefined ? undefined : { seed: a.rng.seed, counter: base! + lo };
       const scales = a.scales?.subarray(l * perLine, (l + 1) * perLine);
-      flat(src.subarray(lo, hi), dst.subarray(lo, hi), rng, scales, zeroStats(part));
-      addStats(total, part);
+      flat(src.subarray(lo, hi), dst.subarray(lo, hi), rng, scales, zeroMxStats(part));
+      addMxStats(total, part);
     }
   if (!byRows) transposeInto(dst, m.cols, m.rows, y);
   if (a.rng !== undefined && a.rounding === "stochastic") a.rng.counter = base! + n;

@@ -1,6 +1,6 @@
 /** What the network asks of every layer kind (maxout dense, maxout conv, softmax). */
 import type { RandomStream } from "@lowprec/formats";
-import type { Kernels } from "@lowprec/tensor";
+import { addMxStats, type Kernels, zeroMxStats } from "@lowprec/tensor";
 import type { Faithfulness } from "../config.js";
 import type { LayerPrecision, MxOperandName } from "../policy.js";
 import type { LayerSpec } from "../presets.js";
@@ -102,9 +102,8 @@ export function mxOperand(
     return y;
   }
   // NOTE: one pass per matrix, the counts summed into the operand's stats.
-  const part = { count: 0, blocks: 0, nanBlocks: 0, nan: 0, overflow: 0, flushed: 0, zeros: 0, amax: 0 },
-    st = q.stats;
-  st.count = st.blocks = st.nanBlocks = st.nan = st.overflow = st.flushed = st.zeros = st.amax = 0;
+  const part = zeroMxStats({ ...q.stats }),
+    st = zeroMxStats(q.stats);
   for (let b = 0; b < batch; b++) {
     const lo = b * size,
       hi = lo + size;
@@ -117,14 +116,7 @@ export function mxOperand(
       stats: part,
       matrix: { rows, cols, along },
     });
-    st.count += part.count;
-    st.blocks += part.blocks;
-    st.nanBlocks += part.nanBlocks;
-    st.nan += part.nan;
-    st.overflow += part.overflow;
-    st.flushed += part.flushed;
-    st.zeros += part.zeros;
-    if (part.amax > st.amax) st.amax = part.amax;
+    addMxStats(st, part);
   }
   return y;
 }
