@@ -549,6 +549,8 @@ export interface PolicyLosses {
   readonly markdown: string;
   /** the policy with the highest mean ratio there that has telemetry: its rates figure's run */
   readonly worst?: { policy: string; ratio: number; seed: number; telemetry: ScaleRow[] };
+  /** the worst policy's rates beside the paper's rule's, computed from the table's numbers */
+  readonly facts: string[];
 }
 
 /**
@@ -604,10 +606,27 @@ export function policyLosses(
     );
     const ranked = [...ratio.entries()].sort((a, b) => b[1] - a[1]);
     const worst = ranked.find(([p]) => telemetry.has(p));
+    const facts: string[] = [];
+    const rule = "overflow-rate";
+    if (worst !== undefined && worst[0] !== rule && telemetry.has(rule) && ratio.has(rule)) {
+      const [w, r] = [telemetry.get(worst[0])!, telemetry.get(rule)!];
+      const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(0)} %` : "—");
+      const both = (g: string, field: "overflowRate" | "flushRate", show: (v: number) => string) =>
+        `${show(meanRate(w, g === "grad" ? policyGroup(w, "grad") : g, field))} vs ` +
+        `${show(meanRate(r, g === "grad" ? policyGroup(r, "grad") : g, field))}`;
+      facts.push(
+        `At ${bits} bits on ${datasetLabel(dataset)}, ${worst[0]} (ratio ${worst[1].toFixed(3)}) against the paper's ` +
+          `overflow-rate rule (${ratio.get(rule)!.toFixed(3)}): flushed to zero, the gradient ` +
+          `${both("grad", "flushRate", pct)}, ĝ_W ${both("dEdw", "flushRate", pct)}, y ${both("y", "flushRate", pct)}` +
+          `; overflow of y ${both("y", "overflowRate", rateText)}, of the gradient ` +
+          `${both("grad", "overflowRate", rateText)} (means over training, first seed).`,
+      );
+    }
     out.push({
       dataset,
       bits,
       markdown,
+      facts,
       ...(worst === undefined
         ? {}
         : {
@@ -675,6 +694,8 @@ async function scalingSection(
       "",
       l.markdown,
       "",
+      ...l.facts.map((f) => `- ${f}`),
+      ...(l.facts.length > 0 ? [""] : []),
     );
     if (l.worst === undefined) continue;
     md.push(

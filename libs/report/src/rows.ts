@@ -71,6 +71,7 @@ export interface ScaleRow {
   examples: number;
   layer: number;
   group: string;
+  /** NaN (an empty cell) for a group with no single scale: a block-scaled (MX) one, each block having its own */
   integerBits: number;
   overflowRate: number;
   overflowRateHalfRange: number;
@@ -194,7 +195,8 @@ const SCALE_SCHEMA: Schema<ScaleRow> = {
     amax: "number",
   },
   nonEmpty: new Set(["group"]),
-  finite: new Set(["epoch", "batch", "examples", "layer", "integerBits"]),
+  // NOTE: integerBits may be empty (NaN): a block-scaled group has no single scale
+  finite: new Set(["epoch", "batch", "examples", "layer"]),
   // NOTE: telemetry written before this column existed still reads (flushRate NaN)
   optional: new Set(["flushRate"]),
 };

@@ -126,12 +126,13 @@ describe("scale telemetry CSV", () => {
     );
   });
 
-  it("requires finite epoch, batch, examples, layer and integer bits", () => {
-    const text =
-      "phase,epoch,batch,examples,layer,group,integerBits,overflowRate,overflowRateHalfRange,amax\n" +
-      "train,1,0,100,0,weights,,0,0,1\n";
-    expect(() => scaleRowsFromCsv(text, "scales/epoch-0001.csv")).toThrow(
-      'scales/epoch-0001.csv: row 1, column "integerBits": expected a finite number, got ""',
+  it("requires finite epoch, batch, examples and layer; empty integer bits (a block-scaled group) read as NaN", () => {
+    const head = "phase,epoch,batch,examples,layer,group,integerBits,overflowRate,overflowRateHalfRange,amax\n";
+    expect(() => scaleRowsFromCsv(`${head}train,1,0,100,,weights,3,0,0,1\n`, "scales/epoch-0001.csv")).toThrow(
+      'scales/epoch-0001.csv: row 1, column "layer": expected a finite number, got ""',
     );
+    const [row] = scaleRowsFromCsv(`${head}train,1,0,100,0,w,,0.01,0,1\n`, "scales/epoch-0001.csv");
+    expect(row!.integerBits).toBeNaN();
+    expect(row!.overflowRate).toBe(0.01);
   });
 });
