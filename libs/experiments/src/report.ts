@@ -1477,7 +1477,11 @@ export async function buildReport(out: string, variant: VariantName, opts: Build
             "seeds); the Pareto front of the means is joined by a line.",
           "",
         );
-        await figure(`cost-error-formats-${variant}`, costErrorSpec(withParetoFront(points)), "formats cost vs error");
+        await figure(
+          `cost-error-formats-${variant}`,
+          costErrorSpec(withParetoFront(points), { width: 760, height: 420, fromZero: false }),
+          "formats cost vs error",
+        );
         md.push(energyTable(energy, "test error (%)"), "");
       }
     }

@@ -110,7 +110,8 @@ export const TEST_EXAMPLES: Readonly<Record<DatasetName, number>> = {
 function rowOf(run: PlannedRun, dataDir: string, log: (line: string) => void): ResultRow {
   const c = run.config;
   const p = c.precision;
-  const scaled = p.format === "dynamic-fixed" || p.groupScale === true;
+  // NOTE: an MX format's scale is per block (block-scaled): the row says so, as it names any other policy
+  const scaled = p.format === "dynamic-fixed" || p.groupScale === true || p.scaling.kind === "block-scaled";
   const base: ResultRow = {
     experiment: run.experiment,
     variant: run.variant,

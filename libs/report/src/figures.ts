@@ -1394,13 +1394,13 @@ const overlap = (a: Box, b: Box) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] &&
 function placeLabels(
   points: readonly CostErrorPoint[],
   xDomain: readonly [number, number],
-  top: number,
+  [bottom, top]: readonly [number, number],
   width: number,
   height: number,
 ): { position: LabelPosition; y: number }[] {
   const [l0, l1] = [Math.log10(xDomain[0]), Math.log10(xDomain[1])];
   const px = (v: number) => ((Math.log10(v) - l0) / (l1 - l0)) * width;
-  const py = (v: number) => height * (1 - v / top);
+  const py = (v: number) => height * (1 - (v - bottom) / (top - bottom));
   const ends = (p: CostErrorPoint) => {
     const s = p.testError;
     return s.n >= 2 && Number.isFinite(s.hi) ? [s.hi, s.lo] : [s.mean, s.mean];
@@ -1464,14 +1464,18 @@ export interface CostErrorPoint {
  * labelled point with its 95 % t interval over seeds as a bar (none for n = 1), the Pareto front (the `pareto`
  * points) filled and joined by a line, the others hollow. Not a figure of the paper.
  */
-export function costErrorSpec(points: readonly CostErrorPoint[]): VegaLiteSpec {
+export function costErrorSpec(
+  points: readonly CostErrorPoint[],
+  options: { width?: number; height?: number; fromZero?: boolean } = {},
+): VegaLiteSpec {
   const drawn = points.filter(
     (p) => Number.isFinite(p.picojoulesPerMac) && p.picojoulesPerMac > 0 && Number.isFinite(p.testError.mean),
   );
   const pjs = drawn.map((p) => p.picojoulesPerMac);
   const [lo, hi] = pjs.length > 0 ? [Math.min(...pjs), Math.max(...pjs)] : [1, 1];
   const xDomain = [round6(lo / 2), round6(hi * 2.5)];
-  const [width, height] = [320, 220];
+  const [width, height] = [options.width ?? 320, options.height ?? 220];
+  const fromZero = options.fromZero ?? true;
   const values: Datum[] = [];
   for (const d of sortedUnique(
     drawn.map((p) => p.dataset),
@@ -1480,11 +1484,15 @@ export function costErrorSpec(points: readonly CostErrorPoint[]): VegaLiteSpec {
     const mine = drawn
       .filter((p) => p.dataset === d)
       .sort((a, b) => a.picojoulesPerMac - b.picojoulesPerMac || a.setting.localeCompare(b.setting));
-    const top =
-      Math.max(...mine.flatMap((p) => [p.testError.mean, p.testError.hi].filter(Number.isFinite))) * 1.25 || 1;
-    const labels = placeLabels(mine, xDomain as [number, number], top, width, height);
-    // An invisible datum at the top of each panel: the panel's error axis runs from 0 to it.
+    const highest = Math.max(...mine.flatMap((p) => [p.testError.mean, p.testError.hi].filter(Number.isFinite)));
+    const lowest = Math.min(...mine.flatMap((p) => [p.testError.mean, p.testError.lo].filter(Number.isFinite)));
+    // NOTE: from 0, the top a quarter above the highest end; else a quarter of the points' span beyond each end
+    const margin = (highest - lowest) / 4 || highest / 4 || 1;
+    const [bottom, top] = fromZero ? [0, highest * 1.25 || 1] : [Math.max(0, lowest - margin), highest + margin];
+    const labels = placeLabels(mine, xDomain as [number, number], [bottom, top], width, height);
+    // Invisible data at the top (and bottom) of each panel: the panel's error axis runs between them.
     values.push({ part: "top", dataset: datasetLabel(d), pj: xDomain[0]!, mean: round6(top) });
+    if (!fromZero) values.push({ part: "top", dataset: datasetLabel(d), pj: xDomain[0]!, mean: round6(bottom) });
     for (const [i, p] of mine.entries())
       values.push({
         part: "point",
@@ -1518,7 +1526,7 @@ export function costErrorSpec(points: readonly CostErrorPoint[]): VegaLiteSpec {
     field: "mean",
     type: "quantitative" as const,
     title: "test error (%)",
-    scale: { zero: true, nice: false },
+    scale: { zero: fromZero, nice: false },
   };
   const color = { field: "dataset", type: "nominal" as const, scale: datasets, legend: null };
   const onFront = "datum.front === 'on the Pareto front'";
@@ -1556,7 +1564,7 @@ export function costErrorSpec(points: readonly CostErrorPoint[]): VegaLiteSpec {
       subtitle: [
         seeds,
         "filled and joined: the Pareto front (nothing both cheaper and more accurate); hollow: dominated",
-        "test error axis starts at 0",
+        fromZero ? "test error axis starts at 0" : "test error axis: the points' range (not from 0)",
       ],
     },
     config: REPORT_CONFIG,
@@ -1572,7 +1580,7 @@ export function costErrorSpec(points: readonly CostErrorPoint[]): VegaLiteSpec {
     resolve: { scale: { y: "independent" } },
     spec: {
       width,
-      height: 220,
+      height,
       layer: [
         {
           transform: [only("top")],
