@@ -319,23 +319,24 @@ describeForBackends("quantizeMx over a matrix: blocks along the rows or down the
   ];
   for (const [rows, cols, k] of cases)
     for (const along of ["rows", "columns"] as const)
-      it(`${rows} × ${cols}, block ${k}, along the ${along}: each line quantized on its own`, () => {
+      it(`${rows} × ${cols}, block ${k}, along the ${along}: each line quantized on its own, every mode`, () => {
         const x = mxData(k, rows * 31 + cols).subarray(0, rows * cols);
         expect(x.length).toBe(rows * cols);
-        const format = mx(MX_ELEMENTS.fp6e2m3, { block: k });
-        for (const rounding of ["nearest-even", "stochastic"] as const) {
-          const want = byLines(x, rows, cols, along, format, rounding, 1000);
-          const s = { seed: 3, counter: 1000 };
-          const y = new Float32Array(x.length),
-            scales = new Uint8Array(want.scales.length);
-          const st = be().quantizeMx({ x, y, format, rounding, rng: s, scales, matrix: { rows, cols, along } });
-          const i = firstBitDifference(want.y, y);
-          expect(i, i < 0 ? "" : `i=${i} x=${x[i]} want ${want.y[i]} got ${y[i]}`).toBe(-1);
-          expect(Array.from(scales)).toEqual(want.scales);
-          expect(st).toEqual(want.stats);
-          expect(s.counter).toBe(rounding === "stochastic" ? 1000 + rows * cols : 1000);
-        }
+        for (const format of [mx(MX_ELEMENTS.fp6e2m3, { block: k }), mx(MX_ELEMENTS.int8, { block: k })])
+          for (const rounding of MODES) {
+            const want = byLines(x, rows, cols, along, format, rounding, 1000);
+            const s = { seed: 3, counter: 1000 };
+            const y = new Float32Array(x.length),
+              scales = new Uint8Array(want.scales.length);
+            const st = be().quantizeMx({ x, y, format, rounding, rng: s, scales, matrix: { rows, cols, along } });
+            const i = firstBitDifference(want.y, y);
+            expect(i, i < 0 ? "" : `i=${i} x=${x[i]} want ${want.y[i]} got ${y[i]}`).toBe(-1);
+            expect(Array.from(scales)).toEqual(want.scales);
+            expect(st).toEqual(want.stats);
+            expect(s.counter).toBe(rounding === "stochastic" ? 1000 + rows * cols : 1000);
+          }
         // in place gives the same bits
+        const format = mx(MX_ELEMENTS.fp6e2m3, { block: k });
         const inPlace = x.slice();
         be().quantizeMx({ x: inPlace, format, matrix: { rows, cols, along } });
         expect(firstBitDifference(byLines(x, rows, cols, along, format, "nearest-even", 0).y, inPlace)).toBe(-1);
