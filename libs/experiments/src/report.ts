@@ -610,14 +610,15 @@ export function policyLosses(
     const rule = "overflow-rate";
     if (worst !== undefined && worst[0] !== rule && telemetry.has(rule) && ratio.has(rule)) {
       const [w, r] = [telemetry.get(worst[0])!, telemetry.get(rule)!];
-      const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(0)} %` : "—");
+      const percent = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(0)} %` : "—");
       const both = (g: string, field: "overflowRate" | "flushRate", show: (v: number) => string) =>
         `${show(meanRate(w, g === "grad" ? policyGroup(w, "grad") : g, field))} vs ` +
         `${show(meanRate(r, g === "grad" ? policyGroup(r, "grad") : g, field))}`;
       facts.push(
         `At ${bits} bits on ${datasetLabel(dataset)}, ${worst[0]} (ratio ${worst[1].toFixed(3)}) against the paper's ` +
           `overflow-rate rule (${ratio.get(rule)!.toFixed(3)}): flushed to zero, the gradient ` +
-          `${both("grad", "flushRate", pct)}, ĝ_W ${both("dEdw", "flushRate", pct)}, y ${both("y", "flushRate", pct)}` +
+          `${both("grad", "flushRate", percent)}, ĝ_W ${both("dEdw", "flushRate", percent)}, y ` +
+          `${both("y", "flushRate", percent)}` +
           `; overflow of y ${both("y", "overflowRate", rateText)}, of the gradient ` +
           `${both("grad", "overflowRate", rateText)} (means over training, first seed).`,
       );

@@ -1098,6 +1098,39 @@ const GROUP_COLORS: Readonly<Record<string, string>> = {
 /** At most this many points per line of the telemetry figure (more bloat the SVG and hide the trend). */
 const TELEMETRY_POINTS = 120;
 
+/** Each (layer, group)'s telemetry rows in training order, by key (JSON of [layer, group]), keys sorted. */
+function groupLines(rows: readonly ScaleRow[]): ScaleRow[][] {
+  const lines = new Map<string, ScaleRow[]>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.layer, r.group]);
+    lines.set(key, [...(lines.get(key) ?? []), r]);
+  }
+  return [...lines.keys()].sort().map((key) =>
+    lines
+      .get(key)!
+      .slice()
+      .sort((a, b) => a.examples - b.examples || a.epoch - b.epoch || a.batch - b.batch),
+  );
+}
+
+/** Where a rate of 0 is drawn on a log axis: a decade below the smallest positive rate (1e-6 without one). */
+function rateFloor(rates: readonly number[]): number {
+  const positive = rates.filter((v) => v > 0 && Number.isFinite(v));
+  return positive.length > 0 ? Number(`1e${Math.floor(Math.log10(Math.min(...positive))) - 1}`) : 1e-6;
+}
+
+/** A line's finite rates averaged over bins of windows (at most TELEMETRY_POINTS), each with its bin's last row. */
+function binnedRates(line: readonly ScaleRow[], rate: (r: ScaleRow) => number): { last: ScaleRow; rate: number }[] {
+  const finite = line.filter((r) => Number.isFinite(rate(r)));
+  const binSize = Math.max(1, Math.ceil(finite.length / TELEMETRY_POINTS));
+  const out: { last: ScaleRow; rate: number }[] = [];
+  for (let i = 0; i < finite.length; i += binSize) {
+    const bin = finite.slice(i, i + binSize);
+    out.push({ last: bin[bin.length - 1]!, rate: bin.reduce((a, r) => a + rate(r), 0) / bin.length });
+  }
+  return out;
+}
+
 /**
  * Dynamic fixed point telemetry of one run, in small multiples: a column per group family (weights and biases,
  * weighted sums and outputs, gradients, momentum velocities; GROUP_FAMILIES of facts.ts) and a row per layer,
@@ -1123,39 +1156,24 @@ export function telemetrySpec(rows: readonly ScaleRow[]): VegaLiteSpec {
     numeric,
   );
   const layerName = (l: number) => `layer ${l}`;
-  const lines = new Map<string, ScaleRow[]>();
-  for (const r of rows) {
-    const key = JSON.stringify([r.layer, r.group]);
-    lines.set(key, [...(lines.get(key) ?? []), r]);
-  }
   const positive = rows.map((r) => r.overflowRate).filter((v) => v > 0 && Number.isFinite(v));
-  const floor = positive.length > 0 ? Number(`1e${Math.floor(Math.log10(Math.min(...positive))) - 1}`) : 1e-6;
+  const floor = rateFloor(positive);
   const values: Datum[] = [];
   const base = (r: ScaleRow) => ({ family: familyOf(r.group), layer: layerName(r.layer), group: r.group });
-  for (const key of [...lines.keys()].sort()) {
-    const line = lines
-      .get(key)!
-      .slice()
-      .sort((a, b) => a.examples - b.examples || a.epoch - b.epoch || a.batch - b.batch);
+  for (const line of groupLines(rows)) {
     line.forEach((r, i) => {
       const prev = line[i - 1];
       const changed = prev === undefined || prev.integerBits !== r.integerBits || i === line.length - 1;
       if (changed || line.length <= TELEMETRY_POINTS * 4)
         values.push({ part: "bits", ...base(r), examples: r.examples, integerBits: r.integerBits });
     });
-    const finite = line.filter((r) => Number.isFinite(r.overflowRate));
-    const binSize = Math.max(1, Math.ceil(finite.length / TELEMETRY_POINTS));
-    for (let i = 0; i < finite.length; i += binSize) {
-      const bin = finite.slice(i, i + binSize);
-      const rate = bin.reduce((a, r) => a + r.overflowRate, 0) / bin.length;
-      const last = bin[bin.length - 1]!;
+    for (const { last, rate } of binnedRates(line, (r) => r.overflowRate))
       values.push({
         part: "rate",
         ...base(last),
         examples: last.examples,
         overflowRate: round6(Math.max(rate, floor)),
       });
-    }
   }
   // The calibration band: from the start to the last calibration window, in every panel; its label in the first.
   const calibration = rows.filter((r) => r.phase === "calibration");
@@ -1289,25 +1307,11 @@ export function scaleRatesSpec(allRows: readonly ScaleRow[], title: string, only
   const positive = rows
     .flatMap((r) => [rateOf(r, "overflowRate"), rateOf(r, "flushRate")])
     .filter((v) => v > 0 && Number.isFinite(v));
-  const floor = positive.length > 0 ? Number(`1e${Math.floor(Math.log10(Math.min(...positive))) - 1}`) : 1e-6;
+  const floor = rateFloor(positive);
   const values: Datum[] = [];
-  const lines = new Map<string, ScaleRow[]>();
-  for (const r of rows) {
-    const key = JSON.stringify([r.layer, r.group]);
-    lines.set(key, [...(lines.get(key) ?? []), r]);
-  }
-  for (const key of [...lines.keys()].sort()) {
-    const line = lines
-      .get(key)!
-      .slice()
-      .sort((a, b) => a.examples - b.examples);
-    for (const { field, label } of rates) {
-      const finite = line.filter((r) => Number.isFinite(rateOf(r, field)));
-      const binSize = Math.max(1, Math.ceil(finite.length / TELEMETRY_POINTS));
-      for (let i = 0; i < finite.length; i += binSize) {
-        const bin = finite.slice(i, i + binSize);
-        const rate = bin.reduce((a, r) => a + rateOf(r, field), 0) / bin.length;
-        const last = bin[bin.length - 1]!;
+  for (const line of groupLines(rows))
+    for (const { field, label } of rates)
+      for (const { last, rate } of binnedRates(line, (r) => rateOf(r, field)))
         values.push({
           rate: label,
           layer: layerName(last.layer),
@@ -1315,9 +1319,6 @@ export function scaleRatesSpec(allRows: readonly ScaleRow[], title: string, only
           examples: last.examples,
           value: round6(Math.max(rate, floor)),
         });
-      }
-    }
-  }
   return {
     $schema: SCHEMA_URL,
     title: {

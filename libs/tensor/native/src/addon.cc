@@ -607,9 +607,8 @@ napi_value QuantizeMx(napi_env env, napi_callback_info info) {
     st = quantize_mx(p, t, t, scales, n);
     transpose_into(t, cols, rows, y);
   } else {
-    // NOTE: a row of zero length holds no block (the row mode needs row > 0).
-    if (line == 0 && along != 0) p.row = 0;
-    st = along != 0 && line == 0 ? MxStats{} : quantize_mx(p, x, y, scales, n);
+    // NOTE: a matrix with a zero-length line is empty (rows · cols = n): p.row stays 0 and the flat pass sees n = 0.
+    st = quantize_mx(p, x, y, scales, n);
   }
   s[0] = (double)st.count; s[1] = (double)st.blocks; s[2] = (double)st.nan_blocks; s[3] = (double)st.nan;
   s[4] = (double)st.overflow; s[5] = (double)st.flushed; s[6] = (double)st.zeros; s[7] = st.amax;
