@@ -597,6 +597,7 @@ const GROUPS: readonly { name: string; kernels: readonly KernelName[] }[] = [
   { name: "bias", kernels: ["biasAdd", "biasGrad"] },
   { name: "dropout", kernels: ["dropoutMask", "applyMask"] },
   { name: "quantize", kernels: ["quantize"] },
+  { name: "quantize MX", kernels: ["quantizeMx"] },
   { name: "update", kernels: ["axpby", "add", "columnNorms", "scaleColumns", "scale"] },
   { name: "gemm (dense layers)", kernels: ["gemm"] },
   { name: "other kernels", kernels: ["softmaxCrossEntropyForward", "softmaxCrossEntropyBackward"] },
@@ -622,10 +623,8 @@ if (withProfile) {
   );
   for (const preset of presets) {
     process.stderr.write(`(profiling ${preset})\n`);
-    const runs = PRECISIONS.map((p) => profileSteps(preset, p));
-    const table: string[][] = [
-      [`${preset} (${timedBatches(preset)} steps)`, ...PRECISIONS.flatMap((p) => [p, "", "calls"])],
-    ];
+    const runs = OURS.map((p) => profileSteps(preset, p));
+    const table: string[][] = [[`${preset} (${timedBatches(preset)} steps)`, ...OURS.flatMap((p) => [p, "", "calls"])]];
     const cell = (ms: number, stepMs: number): string[] => [ms.toFixed(2), `${((100 * ms) / stepMs).toFixed(1)} %`];
     for (const g of GROUPS)
       table.push([

@@ -1,8 +1,10 @@
 /**
  * Quantize throughput over 1e7 float32, in place (elements/s), native and ts, per format and rounding; then the MX
- * block formats (quantizeMx, blocks of 32).
+ * block formats (quantizeMx, blocks of 32), flat and over a 784 × 1200 matrix in blocks along its rows and down its
+ * columns.
  */
 import {
+  bfloat16,
   binary16,
   dynamicFixed,
   fixed,
@@ -28,6 +30,7 @@ const cases: [string, Format, RoundingMode, number?][] = [
   ["fixed 20/5", fixed({ bits: 20, integerBits: 5 }), "stochastic"],
   ["dynamic-fixed 10, integerBits 3", dynamicFixed({ bits: 10 }), "stochastic", 3],
   ["binary16", binary16, "nearest-even"],
+  ["bfloat16", bfloat16, "nearest-even"],
   ["binary16", binary16, "stochastic"],
 ];
 const run = (be: Backend, label: string, secs: number) => {
@@ -67,3 +70,25 @@ for (const be of natives) run(be, "native", 1.5);
 run(TsBackend, "ts    ", 0.5);
 for (const be of natives) runMx(be, "native", 1.5);
 runMx(TsBackend, "ts    ", 0.5);
+
+// The trainer's layouts (METHOD.md §8.6): a PI-MNIST first-layer weight matrix, 784 × 1200, in blocks along its rows
+// (ĝ_z·Ŵᵀ) and down its columns (x̃·Ŵ); the column pass must not cost much more than the row pass.
+const rows = 784,
+  cols = 1200,
+  w = x.subarray(0, rows * cols),
+  wy = new Float32Array(rows * cols);
+const runMatrix = (be: Backend, label: string, secs: number) => {
+  for (const [format, rounding] of mxCases)
+    for (const along of ["rows", "columns"] as const) {
+      const rng = { seed: 1, counter: 0 },
+        matrix = { rows, cols, along },
+        f = () => be.quantizeMx({ x: w, y: wy, format, rounding, rng, matrix });
+      const t = timeIt(f, secs);
+      console.log(
+        `${label} ${format.name} ${rows} × ${cols} along ${along.padEnd(7)}, ${rounding}:` +
+          ` ${(w.length / t / 1e9).toFixed(2)}e9 elements/s (${(t * 1e3).toFixed(2)} ms per pass)`,
+      );
+    }
+};
+for (const be of natives) runMatrix(be, "native", 0.5);
+runMatrix(TsBackend, "ts    ", 0.3);

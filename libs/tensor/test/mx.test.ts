@@ -171,6 +171,17 @@ function mxData(k: number, seed: number): Float32Array {
   return out;
 }
 
+/** rows × cols values of mxData's kinds: its blocks for seeds rows·31 + cols, +1, … laid end to end. */
+function mxMatrixData(k: number, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let at = 0, seed = rows * 31 + cols; at < out.length; seed++) {
+    const d = mxData(k, seed).subarray(0, out.length - at);
+    out.set(d, at);
+    at += d.length;
+  }
+  return out;
+}
+
 const PRESETS = Object.values(MX_PRESETS);
 const BLOCKS = [32, 16, 7, 1];
 
@@ -316,13 +327,18 @@ describeForBackends("quantizeMx over a matrix: blocks along the rows or down the
     [70, 5, 32], // ragged columns
     [8, 48, 16], // rows a multiple of the block (one flat pass)
     [3, 9, 4],
+    // the native column pass runs 64 columns at a time (a vector lane each): columns over several such groups and
+    // a ragged last group, ragged bands of rows, NaN blocks in some lanes only
+    [40, 150, 16],
+    [33, 64, 32],
   ];
   for (const [rows, cols, k] of cases)
     for (const along of ["rows", "columns"] as const)
       it(`${rows} × ${cols}, block ${k}, along the ${along}: each line quantized on its own, every mode`, () => {
-        const x = mxData(k, rows * 31 + cols).subarray(0, rows * cols);
+        const x = mxMatrixData(k, rows, cols);
         expect(x.length).toBe(rows * cols);
-        for (const format of [mx(MX_ELEMENTS.fp6e2m3, { block: k }), mx(MX_ELEMENTS.int8, { block: k })])
+        const elements = [MX_ELEMENTS.fp6e2m3, MX_ELEMENTS.int8, MX_ELEMENTS.fp8e4m3];
+        for (const format of elements.map((e) => mx(e, { block: k })))
           for (const rounding of MODES) {
             const want = byLines(x, rows, cols, along, format, rounding, 1000);
             const s = { seed: 3, counter: 1000 };

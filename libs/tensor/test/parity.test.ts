@@ -187,56 +187,89 @@ for (const path of SIMD)
           expect(firstBitDifference(want, inPlace)).toBe(-1);
         });
 
-    // binary16 with nearest-even has its own 8-lane kernel (F16C) when the CPU has it: every length class
-    // (shorter than a vector, exactly one, a ragged tail, several threads), unaligned starts, in place, and a
-    // sweep of float32 patterns over every sign, exponent and top-10 mantissa bits with the 13 low bits at a
-    // tie, either side of it, zero and random, plus the ties of the subnormal range (odd multiples of 2^-25).
-    it("binary16, nearest-even: lengths 1..100003, ragged tails, unaligned, in place, every exponent and tie", () => {
-      const r = rng(16);
-      const edges = edgeValues({ format: binary16, label: "binary16" }, r);
-      const sweep = new Uint32Array(2 ** 19 + 2 * 4097);
-      const low = [0, 0x1000, 0x0fff, 0x1001];
-      for (let h = 0; h < 2 ** 19; h++)
-        sweep[h] = ((h << 13) | (h % 5 < 4 ? low[h % 5]! : Math.floor(r() * 0x2000))) >>> 0;
-      const subs = new Float32Array(sweep.buffer, 2 ** 19 * 4);
-      for (let k = 0; k <= 4096; k++) {
-        subs[2 * k] = k * 2 ** -25;
-        subs[2 * k + 1] = -k * 2 ** -25;
-      }
-      const subBits = new Uint32Array(sweep.buffer, 2 ** 19 * 4);
-      // a float32 ulp off the tie (or off 0)
-      for (let k = 0; k < subBits.length; k += 3) subBits[k] = subBits[k]! + (k % 2 === 0 ? 1 : -1);
-      const pool = new Float32Array(edges.length + sweep.length);
-      pool.set(edges);
-      pool.set(new Float32Array(sweep.buffer), edges.length);
-      const check = (x: Float32Array, what: string) => {
-        const want = new Float32Array(x.length),
-          got = new Float32Array(x.length);
-        const ref = quantize(x, binary16, { rounding: "nearest-even", out: want }).stats;
-        const stats = nb().quantize({ x, y: got, format: binary16, rounding: "nearest-even" });
-        const i = firstBitDifference(want, got);
-        expect(i, i < 0 ? "" : `${what}: x=${x[i]} want ${want[i]} got ${got[i]}`).toBe(-1);
-        expect(stats, what).toEqual(ref);
-        expect(ref.flushed, what).toBe(flushedIn(x, want));
-        expect(ref.zeros, what).toBe(zerosIn(x));
-        const inPlace = x.slice();
-        expect(nb().quantize({ x: inPlace, format: binary16, rounding: "nearest-even" }), what).toEqual(ref);
-        expect(firstBitDifference(want, inPlace), `${what} in place`).toBe(-1);
-        return ref.flushed;
-      };
-      for (const len of [1, 2, 7, 8, 9, 15, 16, 17, 31, 1000, 100_003])
-        for (const start of [0, 1, 3, edges.length - len, pool.length - len - 5])
-          if (start >= 0) check(pool.subarray(start, start + len), `length ${len} at ${start}`);
-      expect(check(pool, `the whole pool (${pool.length})`)).toBeGreaterThan(0);
-      // the NaN inputs' counts and canonical NaN, and Inf overflow counts, in a short ragged array; 2^-25 (the tie
-      // of binary16's smallest subnormal 2^-24) and 1e-45 flush to zero, −3·2^-25 does not
-      expect(
-        check(
-          Float32Array.of(NaN, -Infinity, 65520, -65519.99, 32752, 32751.9, 2 ** -25, -(2 ** -25) * 3, 1e-45),
-          "specials",
-        ),
-      ).toBe(2);
-    });
+    // binary16 with nearest-even has its own 8-lane kernel (F16C) when the CPU has it, bfloat16 one on the bits: every
+    // length class (shorter than a vector, exactly one, a ragged tail, several threads), unaligned starts, in place,
+    // and a sweep of float32 patterns over every sign, exponent and kept mantissa bits (binary16's top 10 of float32's
+    // 23, bfloat16's top 7) with the dropped low bits at a tie, either side of it, zero and random, plus the ties of
+    // the subnormal range (odd multiples of half the smallest subnormal).
+    const kernels = [
+      {
+        format: binary16,
+        low: 13,
+        sweepBits: 19,
+        halfSubnormal: 2 ** -25,
+        // NaN inputs' counts and canonical NaN, Inf overflow counts; 2^-25 (the tie of binary16's smallest
+        // subnormal 2^-24) and 1e-45 flush to zero, −3·2^-25 does not; 32751.9 rounds up to half the range (32752)
+        specials: [NaN, -Infinity, 65520, -65519.99, 32752, 32751.9, 2 ** -25, -(2 ** -25) * 3, 1e-45],
+        counts: [2, 1, 3, 5],
+      },
+      {
+        format: bfloat16,
+        low: 16,
+        sweepBits: 16,
+        halfSubnormal: 2 ** -134,
+        // (2 − 2^-8)·2^127, the tie above the largest finite value (2 − 2^-7)·2^127, rounds to even: ∞
+        // (counted as overflow); a float32 ulp below it rounds to the largest; half the largest, and a float32
+        // ulp below the tie under it (rounds down, not counted); 2^-134 and 1e-45 flush, −3·2^-134 does not
+        specials: [
+          NaN,
+          -Infinity,
+          (2 - 2 ** -8) * 2 ** 127,
+          -((2 - 2 ** -8) * 2 ** 127 - 2 ** 104),
+          (2 - 2 ** -7) * 2 ** 126,
+          (2 - 2 ** -7) * 2 ** 126 - 2 ** 118 - 2 ** 103,
+          2 ** -134,
+          -(2 ** -134) * 3,
+          1e-45,
+        ],
+        counts: [2, 1, 3, 4],
+      },
+    ];
+    for (const k of kernels)
+      it(`${k.format.name}, nearest-even: lengths 1..100003, unaligned, in place, every exponent and tie`, () => {
+        const r = rng(16);
+        const format = k.format;
+        const edges = edgeValues({ format, label: format.name }, r);
+        const tie = 2 ** (k.low - 1),
+          lowMask = 2 ** k.low - 1;
+        const sweep = new Uint32Array(2 ** k.sweepBits + 2 * 4097);
+        const low = [0, tie, tie - 1, tie + 1];
+        for (let h = 0; h < 2 ** k.sweepBits; h++)
+          sweep[h] = ((h << k.low) | (h % 5 < 4 ? low[h % 5]! : Math.floor(r() * lowMask))) >>> 0;
+        const subs = new Float32Array(sweep.buffer, 2 ** k.sweepBits * 4);
+        for (let j = 0; j <= 4096; j++) {
+          subs[2 * j] = j * k.halfSubnormal;
+          subs[2 * j + 1] = -j * k.halfSubnormal;
+        }
+        const subBits = new Uint32Array(sweep.buffer, 2 ** k.sweepBits * 4);
+        // a float32 ulp off the tie (or off 0)
+        for (let j = 0; j < subBits.length; j += 3) subBits[j] = subBits[j]! + (j % 2 === 0 ? 1 : -1);
+        const pool = new Float32Array(edges.length + sweep.length);
+        pool.set(edges);
+        pool.set(new Float32Array(sweep.buffer), edges.length);
+        const check = (x: Float32Array, what: string) => {
+          const want = new Float32Array(x.length),
+            got = new Float32Array(x.length);
+          const ref = quantize(x, format, { rounding: "nearest-even", out: want }).stats;
+          const stats = nb().quantize({ x, y: got, format, rounding: "nearest-even" });
+          const i = firstBitDifference(want, got);
+          expect(i, i < 0 ? "" : `${what}: x=${x[i]} want ${want[i]} got ${got[i]}`).toBe(-1);
+          expect(stats, what).toEqual(ref);
+          expect(ref.flushed, what).toBe(flushedIn(x, want));
+          expect(ref.zeros, what).toBe(zerosIn(x));
+          const inPlace = x.slice();
+          expect(nb().quantize({ x: inPlace, format, rounding: "nearest-even" }), what).toEqual(ref);
+          expect(firstBitDifference(want, inPlace), `${what} in place`).toBe(-1);
+          return ref;
+        };
+        for (const len of [1, 2, 7, 8, 9, 15, 16, 17, 31, 1000, 100_003])
+          for (const start of [0, 1, 3, edges.length - len, pool.length - len - 5])
+            if (start >= 0) check(pool.subarray(start, start + len), `length ${len} at ${start}`);
+        expect(check(pool, `the whole pool (${pool.length})`).flushed).toBeGreaterThan(0);
+        // [flushed, NaN, overflows (−∞, ∞ or the largest), at or above half the range]
+        const sp = check(Float32Array.from(k.specials), "specials");
+        expect([sp.flushed, sp.nan, sp.overflow, sp.overflowHalfRange]).toEqual(k.counts);
+      });
 
     it("binary16, nearest-even fused into a kernel (scale) equals the reference quantize", () => {
       const r = rng(17),

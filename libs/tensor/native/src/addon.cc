@@ -572,8 +572,8 @@ static float* mx_scratch(size_t n) {
 // quantizeMx(x, y, q, block, emax, scales, st, rows, cols, along): y = x rounded to an MX format whose element is the
 // quantize params q (fixed or float), in blocks of `block`; scales (Uint8Array of one code per block, or null) gets
 // the E8M0 codes; st (Float64Array(8)) gets [count, blocks, nanBlocks, nan, overflow, flushed, zeros, amax]. along
-// 0: the flat array; 1: rows × cols, blocks along each row; 2: blocks down each column (the transpose, along its
-// rows, transposed back: element (r, c) draws at counter + c·rows + r).
+// 0: the flat array; 1: rows × cols, blocks along each row; 2: blocks down each column, as the transpose along its
+// rows (element (r, c) draws at counter + c·rows + r).
 napi_value QuantizeMx(napi_env env, napi_callback_info info) {
   Args a(env, info, "quantizeMx", 10);
   const float* x = a.f32(0, "x", -1);
@@ -600,8 +600,14 @@ napi_value QuantizeMx(napi_env env, napi_callback_info info) {
   double* s = (double*)a.typed(6, "stats", napi_float64_array, "Float64Array", 8);
   if (a.failed) return nullptr;
   MxStats st;
-  if (along == 2 && n > 0) {
-    // NOTE: in place in one scratch: the transpose, rounded there, transposed back into y (x may be y).
+  if (along == 2 && n > 0 && p.elem.mode != STOCHASTIC) {
+    // blocks down the columns in place (quantize.cc: a vector lane per column)
+    p.row = rows;
+    p.cols = cols;
+    st = quantize_mx(p, x, y, scales, n);
+  } else if (along == 2 && n > 0) {
+    // NOTE: stochastic draws run down the columns (counter + c·rows + r): in one scratch, the transpose, rounded there
+    // along its rows, transposed back into y (x may be y).
     float* t = mx_scratch(static_cast<size_t>(n));
     transpose_into(x, rows, cols, t);
     st = quantize_mx(p, t, t, scales, n);

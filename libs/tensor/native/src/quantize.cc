@@ -345,6 +345,49 @@ inline bool is_binary16_nearest_even(const QParams& q) {
          !q.saturate && q.ieee;
 }
 
+// formats' `bfloat16` preset (binary32's exponent, 7 fraction bits, subnormals, IEEE specials, overflow to ∞) with
+// round-to-nearest-even.
+inline bool is_bfloat16_nearest_even(const QParams& q) {
+  return q.kind == Q_FLOAT && q.mode == NEAREST_EVEN && q.t == 7 && q.emin == -126 &&
+         q.max == 0x1.fep127 && !q.flush && !q.saturate && q.ieee;
+}
+
+// That format on float32's bits, in integer lanes on every SIMD path: bfloat16 is float32's top half, so rounding
+// to nearest even adds 0x7fff plus the lowest kept bit to |x|'s bits and clears the low 16. That is float_block
+// <NEAREST_EVEN> bit for bit: a normal's grid step is 2^(e−7), the kept bits' ulp; a float32 subnormal rounds to a
+// multiple of 2^−133 (emin − t), the same ulp; a carry out of the fraction moves to the next binade (and past the
+// largest finite value, 0x7f7f0000, to 0x7f800000: ∞, where float_block's v > max takes its IEEE overflow value,
+// ∞); ±Inf stays; NaN becomes the canonical +NaN. The sign is put back, −0 included. Stats as float_block: over
+// non-NaN inputs overflow = #(|q| ≥ max), half = #(|q| ≥ max/2 = 0x7eff0000's value), compared on the bits (both
+// nonnegative floats); zeros = #(x = ±0); flushed = #(q = ±0) − zeros; amax = the largest finite |x|.
+void bfloat16_ne_bits(const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
+  const int32_t* xb = reinterpret_cast<const int32_t*>(x);
+  int32_t* yb = reinterpret_cast<int32_t*>(y);
+  int64_t overflow = 0, half = 0, nan = 0, zeros_out = 0, zeros_in = 0;
+  int32_t amax = 0;
+  for (int64_t c0 = lo; c0 < hi; c0 += 4096) {
+    const int64_t c1 = std::min(hi, c0 + 4096);
+    int32_t ov = 0, hf = 0, nn = 0, zo = 0, zi = 0;  // NOTE: int32 per chunk, so that the loop vectorises
+    for (int64_t i = c0; i < c1; i++) {
+      const int32_t u = xb[i], a = u & 0x7fffffff;
+      const int32_t is_nan = a > 0x7f800000;
+      amax = std::max(amax, a < 0x7f800000 ? a : 0);
+      zi += a == 0;
+      const int32_t r = (int32_t)(((uint32_t)a + 0x7fffu + (((uint32_t)a >> 16) & 1u)) & 0xffff0000u);
+      ov += (1 - is_nan) & (int32_t)(r >= 0x7f7f0000);
+      hf += (1 - is_nan) & (int32_t)(r >= 0x7eff0000);
+      nn += is_nan;
+      zo += r == 0;
+      yb[i] = is_nan ? 0x7fc00000 : (r | (u & (int32_t)0x80000000u));
+    }
+    overflow += ov; half += hf; nan += nn; zeros_out += zo; zeros_in += zi;
+  }
+  st.overflow += overflow; st.half += half; st.nan += nan; st.flushed += zeros_out - zeros_in; st.zeros += zeros_in;
+  float am;
+  std::memcpy(&am, &amax, sizeof am);
+  if ((double)am > st.amax) st.amax = am;
+}
+
 // A float32 input is exactly a double: nothing rounds, so nothing is flushed (st.flushed stays as it is).
 void identity_range(const float* x, float* y, int64_t lo, int64_t hi, QStats& st) {
   const double half_max = FLOAT32_MAX / 2;
@@ -396,91 +439,152 @@ inline MxElement mx_element(const QParams& q) {
   return c;
 }
 
-// One block's elements in [lo, hi), scale 2^s: y[i] = X · round(x[i] · 2^−s) in the element type, without early
-// exits. Step for step as formats' quantizeFloat / quantizeFixed on the exact quotient x · 2^−s (a float32 times a
-// power of two in [2^−127, 2^127] is exact in double), the draws at counter + i. Adds the saturated (|x / X| > max)
-// and flushed (a nonzero x whose element is ±0) counts.
+// One element x of a block with scale 2^s (inv_x = 2^−s, big_x = 2^s, as doubles): X · round(x · 2^−s) in the
+// element type, without early exits. Step for step as formats' quantizeFloat / quantizeFixed on the exact quotient
+// x · 2^−s (a float32 times a power of two in [2^−127, 2^127] is exact in double); `draw` is used by STOCHASTIC only.
+// Adds 1 to ov when it saturates (|x / X| > max) and to fl when a nonzero x becomes ±0, each times `live` (0 or 1).
 template <int MODE, bool FIXED>
-void mx_elements(const MxElement& c, int s, const float* __restrict x, float* __restrict y, int64_t lo, int64_t hi,
-                 const uint32_t* draws, int64_t& over, int64_t& flushed) {
-  const double inv_x = double_of((uint64_t)(1023 - s) << 52), big_x = double_of((uint64_t)(1023 + s) << 52);
-  const double max = c.max, min_normal = c.min_normal, finite_ov = c.finite_ov;
-  const double fs = c.fs, finv = c.finv, kmax = c.kmax;
-  const int64_t t = c.t, emin = c.emin;
-  const bool flush = c.flush;
-  int64_t ov = 0, fl0 = 0;
-  for (int64_t i = lo; i < hi; i++) {
-    const float xf = x[i];
-    const double yv = (double)xf * inv_x;
-    ov += std::fabs(yv) > max;
-    double e_out;
-    if (FIXED) {
-      double v = yv * fs;
-      v = v > kmax ? kmax : v;
-      v = v < -kmax ? -kmax : v;
-      double k;
-      if (MODE == NEAREST_EVEN) k = std::rint(v);
-      else if (MODE == NEAREST_AWAY) k = std::round(v);
-      else if (MODE == TOWARD_ZERO) k = std::trunc(v);
-      else {
-        const double f = std::floor(v);
-        k = draw_as_double(draws[i - lo]) < (v - f) * TWO32 ? f + 1 : f;
-      }
-      e_out = k * finv + 0.0;  // −0 + 0 = +0: two's complement has a single zero
-    } else {
-      const double a = std::fabs(yv);
-      int64_t e = (int64_t)((bits_of(a) >> 52) & 0x7ff) - 1023;  // a is 0 or a normal double
-      e = e < emin ? emin : e;
-      const double ys = a * double_of((uint64_t)(t - e + 1023) << 52);
-      double r;
-      if (MODE == NEAREST_EVEN) r = std::rint(ys);
-      else if (MODE == NEAREST_AWAY) r = std::round(ys);
-      else if (MODE == TOWARD_ZERO) r = std::floor(ys);
-      else {
-        const double f = std::floor(ys);
-        r = draw_as_double(draws[i - lo]) < (ys - f) * TWO32 ? f + 1 : f;
-      }
-      double v = r * double_of((uint64_t)(e - t + 1023) << 52);
-      v = v > max ? finite_ov : v;
-      v = (flush && v < min_normal) ? 0.0 : v;
-      e_out = (bits_of(xf) & 0x80000000u) != 0 ? -v : v;  // a negative value rounding to zero keeps its sign
+inline __attribute__((always_inline)) float mx_element_double(const MxElement& c, float xf, double inv_x, double big_x,
+                                                              uint32_t draw, int64_t live, int64_t& ov, int64_t& fl) {
+  const double yv = (double)xf * inv_x;
+  ov += (int64_t)(std::fabs(yv) > c.max) & live;
+  double e_out;
+  if (FIXED) {
+    double v = yv * c.fs;
+    v = v > c.kmax ? c.kmax : v;
+    v = v < -c.kmax ? -c.kmax : v;
+    double k;
+    if (MODE == NEAREST_EVEN) k = std::rint(v);
+    else if (MODE == NEAREST_AWAY) k = std::round(v);
+    else if (MODE == TOWARD_ZERO) k = std::trunc(v);
+    else {
+      const double f = std::floor(v);
+      k = draw_as_double(draw) < (v - f) * TWO32 ? f + 1 : f;
     }
-    fl0 += e_out == 0 && xf != 0;
-    y[i] = (float)(e_out * big_x);
+    e_out = k * c.finv + 0.0;  // −0 + 0 = +0: two's complement has a single zero
+  } else {
+    const double a = std::fabs(yv);
+    int64_t e = (int64_t)((bits_of(a) >> 52) & 0x7ff) - 1023;  // a is 0 or a normal double
+    e = e < c.emin ? c.emin : e;
+    const double ys = a * double_of((uint64_t)(c.t - e + 1023) << 52);
+    double r;
+    if (MODE == NEAREST_EVEN) r = std::rint(ys);
+    else if (MODE == NEAREST_AWAY) r = std::round(ys);
+    else if (MODE == TOWARD_ZERO) r = std::floor(ys);
+    else {
+      const double f = std::floor(ys);
+      r = draw_as_double(draw) < (ys - f) * TWO32 ? f + 1 : f;
+    }
+    double v = r * double_of((uint64_t)(e - c.t + 1023) << 52);
+    v = v > c.max ? c.finite_ov : v;
+    v = (c.flush && v < c.min_normal) ? 0.0 : v;
+    e_out = (bits_of(xf) & 0x80000000u) != 0 ? -v : v;  // a negative value rounding to zero keeps its sign
   }
-  over += ov;
-  flushed += fl0;
+  fl += (int64_t)(e_out == 0 && xf != 0) & live;
+  return (float)(e_out * big_x);
 }
 
-// Float elements, nearest-even, in float32 lanes (twice as many per vector), bit for bit mx_elements<NEAREST_EVEN,
-// false> when the element saturates, keeps subnormals and its half smallest subnormal lies above 2^−126 (`f32` of
-// mx_element; every MX float element), and s <= 126 (2^−s a float32 normal):
+// The same in float32 lanes (twice as many per vector), float elements and nearest-even only, bit for bit
+// mx_element_double<NEAREST_EVEN, false> when the element saturates, keeps subnormals and its half smallest
+// subnormal lies above 2^−126 (`f32` of mx_element; every MX float element), and s <= 126 (2^−s a float32 normal;
+// inv_x = 2^−s and big_x = 2^s as floats):
 // - |x| · 2^−s is exact in float32 unless it falls below 2^−126, and such a quotient rounds to ±0 on either path;
 // - its exponent comes from its bits (a float32 subnormal reads as −127 and clamps to emin); a · 2^(t−e) is exact,
 //   below 2^24, and rintf rounds it to even as rint does; r · 2^(e−t) is an element value, exact;
 // - v · 2^s is one rounding of an exact product to float32, as the double path's (float)(v · 2^s); copysign puts
 //   back the sign, −0 included.
+inline __attribute__((always_inline)) float mx_element_f32_ne(float max, float finite_ov, int32_t t, int32_t emin,
+                                                              float xf, float inv_x, float big_x, int32_t live,
+                                                              int32_t& ov, int32_t& fl) {
+  const float a = std::fabs(xf) * inv_x;
+  ov += (int32_t)(a > max) & live;
+  int32_t e = ((__builtin_bit_cast(int32_t, a) >> 23) & 0xff) - 127;
+  e = e < emin ? emin : e;
+  const float r = std::rint(a * __builtin_bit_cast(float, (t - e + 127) << 23));
+  float v = r * __builtin_bit_cast(float, (e - t + 127) << 23);
+  v = v > max ? finite_ov : v;
+  fl += (int32_t)(v == 0) & (int32_t)(xf != 0) & live;  // NOTE: not &&, which keeps the loop scalar
+  return std::copysign(v * big_x, xf);
+}
+
+// One block's elements in [lo, hi), scale 2^s (the draws of element i at draws[i − lo]).
+template <int MODE, bool FIXED>
+void mx_elements(const MxElement& c, int s, const float* __restrict x, float* __restrict y, int64_t lo, int64_t hi,
+                 const uint32_t* draws, int64_t& over, int64_t& flushed) {
+  const double inv_x = double_of((uint64_t)(1023 - s) << 52), big_x = double_of((uint64_t)(1023 + s) << 52);
+  int64_t ov = 0, fl0 = 0;
+  for (int64_t i = lo; i < hi; i++)
+    y[i] = mx_element_double<MODE, FIXED>(c, x[i], inv_x, big_x, MODE == STOCHASTIC ? draws[i - lo] : 0, 1, ov, fl0);
+  over += ov;
+  flushed += fl0;
+}
+
+// mx_elements<NEAREST_EVEN, false> through mx_element_f32_ne (its conditions hold).
 void mx_elements_f32_ne(const MxElement& c, int s, const float* __restrict x, float* __restrict y, int64_t lo,
                         int64_t hi, int64_t& over, int64_t& flushed) {
   const float inv_x = float_of((uint32_t)(127 - s) << 23), big_x = (float)double_of((uint64_t)(1023 + s) << 52);
   const float max = (float)c.max, finite_ov = (float)c.finite_ov;
   const int32_t t = (int32_t)c.t, emin = (int32_t)c.emin;
   int32_t ov = 0, fl0 = 0;
-  for (int64_t i = lo; i < hi; i++) {
-    const float xf = x[i];
-    const float a = std::fabs(xf) * inv_x;
-    ov += a > max;
-    int32_t e = ((__builtin_bit_cast(int32_t, a) >> 23) & 0xff) - 127;
-    e = e < emin ? emin : e;
-    const float r = std::rint(a * __builtin_bit_cast(float, (t - e + 127) << 23));
-    float v = r * __builtin_bit_cast(float, (e - t + 127) << 23);
-    v = v > max ? finite_ov : v;
-    fl0 += (int32_t)(v == 0) & (int32_t)(xf != 0);  // NOTE: not &&, which keeps the loop scalar
-    y[i] = std::copysign(v * big_x, xf);
-  }
+  for (int64_t i = lo; i < hi; i++) y[i] = mx_element_f32_ne(max, finite_ov, t, emin, x[i], inv_x, big_x, 1, ov, fl0);
   over += ov;
   flushed += fl0;
 }
+
+// A block's E8M0 scale exponent s from the bits m of its largest magnitude (NaN and ±Inf above every finite value):
+// OCP MX 1.0 §6.3 with formats' choices (all-zero block: 2^−126; below 2^−127: clamped); 128 when the block is NaN
+// (a NaN or ±Inf in it, or s > 127).
+inline int mx_scale_exponent(int32_t m, int emax) {
+  const int s = m >= 0x7f800000 ? 128 : (m == 0 ? -126 : float32_exponent((uint32_t)m)) - emax;
+  return s > 127 ? 128 : s < -127 ? -127 : s;
+}
+
+// Full blocks of 32 with a float element and nearest-even (mx_element_f32_ne's conditions, checked per block: s <=
+// 126, so no NaN or ±Inf in the block), the common MX case, with no horizontal reduction but the block's maximum:
+// the finite maximum and the counts of ±0, saturated and flushed values stay in 32 lanes across blocks, summed once
+// at the end (`finish`). Per block, bit for bit what mx_range's general path computes.
+struct MxLanes32 {
+  alignas(64) int32_t mf[32] = {}, zeros[32] = {}, ov[32] = {}, fl[32] = {};
+
+  // One block at x + start (its 32 bits read as int32 too); false when it is not for this path (s > 126 or a NaN
+  // block): nothing is then written or counted.
+  bool block(const MxElement& c, int emax, const float* __restrict x, float* __restrict y, int64_t start,
+             uint8_t* code) {
+    const int32_t* __restrict u = reinterpret_cast<const int32_t*>(x + start);
+    int32_t m = 0;
+    for (int i = 0; i < 32; i++) m = std::max(m, u[i] & 0x7fffffff);
+    const int s = mx_scale_exponent(m, emax);
+    if (s > 126) return false;
+    for (int i = 0; i < 32; i++) {
+      const int32_t v = u[i] & 0x7fffffff;
+      mf[i] = std::max(mf[i], v);  // finite: the block has no NaN or ±Inf (s <= 126)
+      zeros[i] += v == 0;
+    }
+    if (code != nullptr) *code = (uint8_t)(s + 127);
+    const float inv_x = float_of((uint32_t)(127 - s) << 23), big_x = (float)double_of((uint64_t)(1023 + s) << 52);
+    const float max = (float)c.max, finite_ov = (float)c.finite_ov;
+    const int32_t t = (int32_t)c.t, emin = (int32_t)c.emin;
+    const float* __restrict xs = x + start;
+    float* __restrict ys = y + start;
+    for (int i = 0; i < 32; i++) {
+      int32_t o = 0, f = 0;
+      ys[i] = mx_element_f32_ne(max, finite_ov, t, emin, xs[i], inv_x, big_x, 1, o, f);
+      ov[i] += o;
+      fl[i] += f;
+    }
+    return true;
+  }
+
+  void finish(MxStats& st) const {
+    int32_t am = 0;
+    for (int i = 0; i < 32; i++) {
+      am = std::max(am, mf[i]);
+      st.zeros += zeros[i]; st.overflow += ov[i]; st.flushed += fl[i];
+    }
+    const double amax = (double)float_of((uint32_t)am);
+    if (amax > st.amax) st.amax = amax;
+  }
+};
 
 template <int MODE, bool FIXED>
 void mx_range(const MxParams& p, const float* x, float* y, uint8_t* scales, int64_t n, int64_t b0, int64_t b1,
@@ -492,10 +596,14 @@ void mx_range(const MxParams& p, const float* x, float* y, uint8_t* scales, int6
   const float qnan = std::numeric_limits<float>::quiet_NaN();
   uint32_t draws[4096];
   const int64_t row = p.row, per_row = row > 0 ? (row + k - 1) / k : 0;
+  const bool lanes32 = MODE == NEAREST_EVEN && !FIXED && c.f32 && k == 32;
+  MxLanes32 lanes;
   for (int64_t b = b0; b < b1; b++) {
     // NOTE: with rows, block b is block b % per_row of row b / per_row; a block never runs past its row's end.
     const int64_t r = row > 0 ? b / per_row : 0, j = row > 0 ? b - r * per_row : b;
     const int64_t start = r * row + j * k, end = std::min(row > 0 ? (r + 1) * row : n, start + k);
+    if (lanes32 && end - start == 32 && lanes.block(c, p.emax, x, y, start, scales == nullptr ? nullptr : scales + b))
+      continue;
     // 1. the block's maximum magnitude on the bits (NaN and ±Inf above every finite value), finite maximum, ±0, NaN
     // NOTE: int32 throughout (a block holds at most 2^20 values), so that the loop vectorises.
     int32_t m = 0, mf = 0, zeros = 0, nan = 0;
@@ -510,15 +618,14 @@ void mx_range(const MxParams& p, const float* x, float* y, uint8_t* scales, int6
     st.nan += nan;
     const double amax = (double)float_of((uint32_t)mf);
     if (amax > st.amax) st.amax = amax;
-    // 2. its scale: OCP MX 1.0 §6.3 with formats' choices (all-zero block: 2^−126; below 2^−127: clamped)
-    int s = m >= 0x7f800000 ? 128 : (m == 0 ? -126 : float32_exponent((uint32_t)m)) - p.emax;
+    // 2. its scale
+    const int s = mx_scale_exponent(m, p.emax);
     if (s > 127) {
       if (scales != nullptr) scales[b] = 255;
       st.nan_blocks++;
       for (int64_t i = start; i < end; i++) y[i] = qnan;
       continue;
     }
-    s = s < -127 ? -127 : s;
     if (scales != nullptr) scales[b] = (uint8_t)(s + 127);
     // 3. the elements, 4096 at a time (the draws of a chunk at counter + i)
     int64_t over = 0, flushed = 0;
@@ -531,6 +638,108 @@ void mx_range(const MxParams& p, const float* x, float* y, uint8_t* scales, int6
     st.overflow += over;
     st.flushed += flushed;
   }
+  if (lanes32) lanes.finish(st);
+}
+
+// Blocks down the columns of a row-major rows × cols matrix (MxParams.cols > 0, p.row = rows): block j of column c
+// holds rows [j·k, min(rows, j·k + k)) of that column, and its code goes to scales[c·⌈rows/k⌉ + j], as when the
+// transpose is rounded along its rows. Tasks are MX_COLS consecutive columns of one band of k rows: one vector per
+// row holds a lane per column, each lane with its own scale, so that nothing is transposed. Every count and the
+// maximum are order-free, so the stats equal the transpose's. Not for STOCHASTIC (its draws run down the columns:
+// the addon transposes for it).
+constexpr int64_t MX_COLS = 64;
+
+template <int MODE, bool FIXED>
+void mx_columns_range(const MxParams& p, const float* x, float* y, uint8_t* scales, int64_t t0, int64_t t1,
+                      MxStats& st) {
+  static_assert(MODE != STOCHASTIC, "stochastic columns are rounded on the transpose");
+  const MxElement c = mx_element(p.elem);
+  const int64_t k = p.block, rows = p.row, cols = p.cols, per_col = (rows + k - 1) / k;
+  const int64_t chunks = (cols + MX_COLS - 1) / MX_COLS;
+  const int32_t* bits = reinterpret_cast<const int32_t*>(x);
+  const float qnan = std::numeric_limits<float>::quiet_NaN();
+  const float max_f = (float)c.max, finite_ov_f = (float)c.finite_ov;
+  const int32_t t_i = (int32_t)c.t, emin_i = (int32_t)c.emin;
+  alignas(64) int32_t m[MX_COLS], mf[MX_COLS], live[MX_COLS];
+  alignas(64) float inv_f[MX_COLS], big_f[MX_COLS];
+  alignas(64) double inv_d[MX_COLS], big_d[MX_COLS];
+  alignas(64) int64_t live64[MX_COLS];
+  for (int64_t task = t0; task < t1; task++) {
+    const int64_t j = task / chunks, c0 = (task - j * chunks) * MX_COLS;
+    const int64_t r0 = j * k, r1 = std::min(rows, r0 + k), w = std::min(cols - c0, MX_COLS);
+    // 1. each column's maximum magnitude on the bits, finite maximum, ±0, NaN (as mx_range, a lane per column)
+    for (int64_t i = 0; i < w; i++) m[i] = mf[i] = 0;
+    int32_t zeros = 0, nan = 0;
+    for (int64_t r = r0; r < r1; r++) {
+      const int32_t* row = bits + r * cols + c0;
+      for (int64_t i = 0; i < w; i++) {
+        const int32_t u = row[i] & 0x7fffffff;
+        m[i] = std::max(m[i], u);
+        mf[i] = std::max(mf[i], u < 0x7f800000 ? u : 0);
+        zeros += u == 0;
+        nan += u > 0x7f800000;
+      }
+    }
+    st.zeros += zeros;
+    st.nan += nan;
+    // 2. the scales; a NaN block's lane is rounded with s = 0, uncounted (live = 0), then overwritten with NaN
+    bool f32 = MODE == NEAREST_EVEN && !FIXED && c.f32, any_nan = false;
+    for (int64_t i = 0; i < w; i++) {
+      const double amax = (double)float_of((uint32_t)mf[i]);
+      if (amax > st.amax) st.amax = amax;
+      int s = mx_scale_exponent(m[i], p.emax);
+      const int64_t b = (c0 + i) * per_col + j;
+      if (s > 127) {
+        if (scales != nullptr) scales[b] = 255;
+        st.nan_blocks++;
+        any_nan = true;
+        s = 0;
+        live[i] = 0;
+      } else {
+        if (scales != nullptr) scales[b] = (uint8_t)(s + 127);
+        live[i] = 1;
+      }
+      live64[i] = live[i];
+      f32 = f32 && s <= 126;
+      inv_d[i] = double_of((uint64_t)(1023 - s) << 52);
+      big_d[i] = double_of((uint64_t)(1023 + s) << 52);
+      inv_f[i] = float_of((uint32_t)(127 - std::min(s, 126)) << 23);
+      big_f[i] = (float)big_d[i];
+    }
+    // 3. the elements, row by row
+    if (f32) {
+      int32_t ov = 0, fl = 0;
+      for (int64_t r = r0; r < r1; r++) {
+        const float* xr = x + r * cols + c0;
+        float* yr = y + r * cols + c0;
+        for (int64_t i = 0; i < w; i++)
+          yr[i] = mx_element_f32_ne(max_f, finite_ov_f, t_i, emin_i, xr[i], inv_f[i], big_f[i], live[i], ov, fl);
+      }
+      st.overflow += ov;
+      st.flushed += fl;
+    } else {
+      int64_t ov = 0, fl = 0;
+      for (int64_t r = r0; r < r1; r++) {
+        const float* xr = x + r * cols + c0;
+        float* yr = y + r * cols + c0;
+        for (int64_t i = 0; i < w; i++)
+          yr[i] = mx_element_double<MODE, FIXED>(c, xr[i], inv_d[i], big_d[i], 0, live64[i], ov, fl);
+      }
+      st.overflow += ov;
+      st.flushed += fl;
+    }
+    if (any_nan)
+      for (int64_t i = 0; i < w; i++)
+        if (live[i] == 0)
+          for (int64_t r = r0; r < r1; r++) y[r * cols + c0 + i] = qnan;
+  }
+}
+
+template <int MODE>
+void mx_columns_kind(const MxParams& p, const float* x, float* y, uint8_t* scales, int64_t t0, int64_t t1,
+                     MxStats& st) {
+  if (p.elem.kind == Q_FIXED) mx_columns_range<MODE, true>(p, x, y, scales, t0, t1, st);
+  else mx_columns_range<MODE, false>(p, x, y, scales, t0, t1, st);
 }
 
 template <int MODE>
@@ -570,6 +779,7 @@ void quantize_range(const QParams& q, const float* x, float* y, int64_t lo, int6
 #ifdef LP_HAVE_F16C
           if (is_binary16_nearest_even(q)) { binary16_ne_f16c(x, y, lo, hi, st); return; }
 #endif
+          if (is_bfloat16_nearest_even(q)) { bfloat16_ne_bits(x, y, lo, hi, st); return; }
           float_range<NEAREST_EVEN>(q, x, y, lo, hi, st); return;
         case NEAREST_AWAY: float_range<NEAREST_AWAY>(q, x, y, lo, hi, st); return;
         case TOWARD_ZERO: float_range<TOWARD_ZERO>(q, x, y, lo, hi, st); return;
@@ -594,15 +804,27 @@ MxStats quantize_mx(const MxParams& p, const float* x, float* y, uint8_t* scales
   const int64_t k = p.block;
   const int64_t blocks = k <= 0 ? 0 : p.row > 0 ? (n / p.row) * ((p.row + k - 1) / k) : (n + k - 1) / k;
   Buffer<MxStats> parts((size_t)num_threads());
-  pfor(blocks, std::max<int64_t>(1, (int64_t{1} << 15) / k), [&](int t, int64_t b0, int64_t b1) {
-    MxStats& st = parts[(size_t)t];
-    switch (p.elem.mode) {
-      case NEAREST_EVEN: mx_dispatch_kind<NEAREST_EVEN>(p, x, y, scales, n, b0, b1, st); return;
-      case NEAREST_AWAY: mx_dispatch_kind<NEAREST_AWAY>(p, x, y, scales, n, b0, b1, st); return;
-      case TOWARD_ZERO: mx_dispatch_kind<TOWARD_ZERO>(p, x, y, scales, n, b0, b1, st); return;
-      default: mx_dispatch_kind<STOCHASTIC>(p, x, y, scales, n, b0, b1, st); return;
-    }
-  });
+  if (p.cols > 0 && p.row > 0 && k > 0) {
+    const int64_t tasks = ((p.row + k - 1) / k) * ((p.cols + MX_COLS - 1) / MX_COLS);
+    pfor(tasks, std::max<int64_t>(1, (int64_t{1} << 15) / (k * MX_COLS)), [&](int t, int64_t t0, int64_t t1) {
+      MxStats& st = parts[(size_t)t];
+      switch (p.elem.mode) {
+        case NEAREST_EVEN: mx_columns_kind<NEAREST_EVEN>(p, x, y, scales, t0, t1, st); return;
+        case NEAREST_AWAY: mx_columns_kind<NEAREST_AWAY>(p, x, y, scales, t0, t1, st); return;
+        default: mx_columns_kind<TOWARD_ZERO>(p, x, y, scales, t0, t1, st); return;  // (never STOCHASTIC)
+      }
+    });
+  } else {
+    pfor(blocks, std::max<int64_t>(1, (int64_t{1} << 15) / k), [&](int t, int64_t b0, int64_t b1) {
+      MxStats& st = parts[(size_t)t];
+      switch (p.elem.mode) {
+        case NEAREST_EVEN: mx_dispatch_kind<NEAREST_EVEN>(p, x, y, scales, n, b0, b1, st); return;
+        case NEAREST_AWAY: mx_dispatch_kind<NEAREST_AWAY>(p, x, y, scales, n, b0, b1, st); return;
+        case TOWARD_ZERO: mx_dispatch_kind<TOWARD_ZERO>(p, x, y, scales, n, b0, b1, st); return;
+        default: mx_dispatch_kind<STOCHASTIC>(p, x, y, scales, n, b0, b1, st); return;
+      }
+    });
+  }
   MxStats total;
   for (size_t t = 0; t < parts.size(); t++) {
     const MxStats& o = parts[t];

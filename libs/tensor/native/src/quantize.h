@@ -43,6 +43,8 @@ struct MxParams {
   int64_t block = 32;
   int emax = 0;      // exponent of the element's largest power of two
   int64_t row = 0;   // > 0: x is rows of `row` values, each in its own blocks (the last of a row may be short)
+  int64_t cols = 0;  // > 0 (with row = the number of rows): blocks run down the columns of a row-major row × cols
+                     // matrix, block j of column c at scales[c·⌈row/block⌉ + j]; not with stochastic rounding
 };
 // What an MX pass saw (formats' MxQuantizeStats). NOTE: no member functions (see isa.h on shared symbols).
 struct MxStats {
