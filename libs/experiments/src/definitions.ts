@@ -9,6 +9,8 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  FLOAT_FORMATS,
+  isFloatFormat,
   MAX_EPOCHS,
   NETWORK_PRESETS,
   PRECISION_PRESETS,
@@ -66,6 +68,12 @@ export interface SettingDef {
    * current amax, predictive (with the defaults of SETTING_SCALINGS) or block-scaled (an MX preset's own)
    */
   readonly scaling?: SettingScaling;
+  /**
+   * beyond the paper, float and MX settings only: the format of the stored parameters (the preset's updateFormat
+   * otherwise), e.g. float32 to separate an MX setting's block scaling from its bfloat16 storage; an MX setting
+   * gives the width it implies as updateBits too (32 for float32)
+   */
+  readonly updateFormat?: string;
 }
 
 /** The scaling policies a setting may name, with the spec each stands for (undefined: the preset's own). */
@@ -158,7 +166,7 @@ export interface PlannedRun {
   readonly source?: VariantSource;
 }
 
-const SETTING_KEYS = ["name", "precision", ...SWEEPABLE, "rounding", "scaling"];
+const SETTING_KEYS = ["name", "precision", ...SWEEPABLE, "rounding", "scaling", "updateFormat"];
 const VARIANT_KEYS = [
   "description",
   "datasets",
@@ -319,6 +327,8 @@ export function validateExperiment(raw: unknown, source: string): ExperimentDef 
       !(typeof o["scaling"] === "string" && Object.hasOwn(SETTING_SCALINGS, o["scaling"]))
     )
       fail(`${at}.scaling`, `expected one of ${Object.keys(SETTING_SCALINGS).join(", ")}`);
+    if (o["updateFormat"] !== undefined && !(typeof o["updateFormat"] === "string" && isFloatFormat(o["updateFormat"])))
+      fail(`${at}.updateFormat`, `expected one of ${Object.keys(FLOAT_FORMATS).join(", ")}`);
     for (const k of SWEEPABLE) {
       const v = o[k];
       if (v === undefined) continue;
@@ -515,6 +525,7 @@ export function* planRuns(
           for (const key of ["propagationBits", "updateBits", "integerBits"] as const)
             if (point[key] !== undefined) precision[key] = point[key];
           if (s.rounding !== undefined) precision["rounding"] = s.rounding;
+          if (s.updateFormat !== undefined) precision["updateFormat"] = s.updateFormat;
           let scaling: ScalingSpec = base.scaling;
           const named = s.scaling === undefined ? undefined : SETTING_SCALINGS[s.scaling];
           if (named !== undefined) scaling = named;

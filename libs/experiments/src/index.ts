@@ -179,6 +179,7 @@ export {
   storeVariants,
   policyLosses,
   policyLossesIntro,
+  storageControlFacts,
   policyRatesTitle,
   policyRatesGroups,
   scalingTelemetryFile,

@@ -32,6 +32,7 @@ import {
   isPartial,
   figureSpec,
   markdownTable,
+  overlaps,
   paretoFront,
   resultsFromCsv,
   resultsTableMarkdown,
@@ -54,6 +55,7 @@ import {
   type PaperTable2,
   type ResultRow,
   type ScaleRow,
+  type Summary,
 } from "@lowprec/report";
 import { CorruptFileError, recoverDirSwap, replaceDirAtomic, sha256Hex, writeFileAtomic } from "@lowprec/storage";
 import {
@@ -643,6 +645,46 @@ export function policyLosses(
   return out;
 }
 
+/**
+ * Per dataset, the scaling experiment's control for block scaling: `block-scaled` (parameters stored in bfloat16)
+ * beside `block-scaled-f32` (the same, stored in float32) at each width both ran, as ratios to float32 (mean [95 %
+ * interval], n seeds), and at which widths the two intervals do not overlap (n ≥ 2 on both sides).
+ */
+export function storageControlFacts(rows: readonly ResultRow[]): string[] {
+  const [bf16, f32] = ["block-scaled", "block-scaled-f32"];
+  const done = rows.filter((r) => r.status === "done" && Number.isFinite(r.normalizedError));
+  const facts: string[] = [];
+  for (const dataset of [...new Set(done.map((r) => r.dataset))]) {
+    const ratios = (setting: string, bits: number) =>
+      done
+        .filter((r) => r.dataset === dataset && r.setting === setting && r.propagationBits === bits)
+        .map((r) => r.normalizedError);
+    const widths = [...new Set(done.filter((r) => r.dataset === dataset).map((r) => r.propagationBits))]
+      .filter((b) => ratios(bf16, b).length > 0 && ratios(f32, b).length > 0)
+      .sort((a, b) => a - b);
+    if (widths.length === 0) continue;
+    const text = (x: Summary) =>
+      x.n < 2 ? `${x.mean.toFixed(3)}, n=1` : `${x.mean.toFixed(3)} [${x.lo.toFixed(3)}, ${x.hi.toFixed(3)}], n=${x.n}`;
+    const [compared, apart]: [number[], number[]] = [[], []];
+    const parts = widths.map((b) => {
+      const [a, c] = [summarize(ratios(bf16, b)), summarize(ratios(f32, b))];
+      if (a.n >= 2 && c.n >= 2) compared.push(b);
+      if (a.n >= 2 && c.n >= 2 && !overlaps(a, c)) apart.push(b);
+      return `${b} bits ${text(a)} vs ${text(c)}`;
+    });
+    facts.push(
+      `${datasetLabel(dataset)}, block-scaled with the parameters stored in bfloat16 vs in float32 ` +
+        `(${f32}), ratio to float32: ${parts.join("; ")}. ` +
+        (compared.length === 0
+          ? "No width has two runs or more on both sides: no intervals to compare."
+          : apart.length === 0
+            ? `The two intervals overlap at every width compared (${compared.join(", ")} bits).`
+            : `The two intervals do not overlap at ${apart.join(", ")} bits (of ${compared.join(", ")}).`),
+    );
+  }
+  return facts;
+}
+
 /** The explanation above each policyLosses table. */
 export function policyLossesIntro(bits: number): string {
   return (
@@ -682,6 +724,8 @@ async function scalingSection(
   if (!rows.some((r) => r.status === "done" && r.setting !== "fp32")) return;
   await figure(`scaling-${variant}`, policiesSpec(rows), "scaling policies");
   md.push(...figureFacts("scaling", rows).map((f) => `- ${f}`), "");
+  const control = storageControlFacts(rows);
+  if (control.length > 0) md.push(...control.map((f) => `- ${f}`), "");
   const telemetryOf = (dataset: string, setting: string): ScaleRow[] | undefined => {
     const file = scalingTelemetryFile({ dataset, setting });
     const text = texts.get(file);

@@ -124,6 +124,11 @@ describe("experiment files", () => {
       (d) => ((d["settings"] as Record<string, unknown>[])[1]!["scaling"] = "autoflex"),
       /settings\[1\]\.scaling: expected one of overflow-rate, delayed-amax, current-amax, predictive, block-scaled/,
     ],
+    [
+      "an unknown stored-parameter format",
+      (d) => ((d["settings"] as Record<string, unknown>[])[1]!["updateFormat"] = "float16"),
+      /settings\[1\]\.updateFormat: expected one of float32, binary16, bfloat16, fp8e4m3, fp8e5m2/,
+    ],
   ];
   for (const [what, f, message] of bad)
     it(`rejects ${what}, naming the file and the field`, () => {
@@ -149,6 +154,31 @@ describe("experiment files", () => {
     expect(() => policy("block-scaled")).toThrow(
       /settings\[1\]\.scaling: dfxp starts from dfxp, whose scaling is overflow-rate, not block-scaled/,
     );
+  });
+  it("updateFormat sets the stored parameters' format; the preset's rules still apply at planning", () => {
+    const plan = (extra: Record<string, unknown>) =>
+      expandRuns(
+        loadExperiment(
+          write(
+            `update-format-${Object.values(extra).join("-")}`,
+            mutate((d) => Object.assign((d["settings"] as Record<string, unknown>[])[1]!, extra)),
+          ),
+        ),
+        "smoke",
+      ).filter((r) => r.setting === "dfxp");
+    const mx = { precision: "mxint8", scaling: "block-scaled" };
+    const bf16 = plan(mx),
+      f32 = plan({ ...mx, updateFormat: "float32", updateBits: 32 });
+    expect(bf16.map((r) => r.config.precision.updateFormat)).toEqual(["bfloat16", "bfloat16"]);
+    expect(f32.map((r) => [r.config.precision.updateFormat, r.config.precision.updateBits])).toEqual([
+      ["float32", 32],
+      ["float32", 32],
+    ]);
+    // a different configuration, so a different run
+    expect(f32.map((r) => r.runId)).not.toEqual(bf16.map((r) => r.runId));
+    // MX: the width must follow the format; fixed point has no stored-parameter format
+    expect(() => plan({ ...mx, updateFormat: "float32" })).toThrow(/settings\[1\] \(dfxp\).*updateBits/);
+    expect(() => plan({ updateFormat: "bfloat16" })).toThrow(/settings\[1\] \(dfxp\).*updateFormat/);
   });
   it("rejects a file that is not JSON", () => {
     const p = join(dir, "broken.json");

@@ -9,6 +9,8 @@ export {
   MX_PRECISION_FORMATS,
   MX_MAX_BLOCK,
   isMxFormat,
+  isFloatFormat,
+  FLOAT_FORMATS,
   PRECISION_PRESETS,
   LayerPrecision,
   resolveGroup,

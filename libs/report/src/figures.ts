@@ -74,6 +74,8 @@ export const SCALING_POLICIES: readonly string[] = Object.freeze([
   "current-amax",
   "predictive",
   "block-scaled",
+  // the control: block-scaled with float32 stored parameters (bfloat16 above)
+  "block-scaled-f32",
 ]);
 
 /** A colour per dataset, the same in every figure. */
