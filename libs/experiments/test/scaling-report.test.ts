@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ResultRow } from "@lowprec/report";
+import type { ResultRow, ScaleRow } from "@lowprec/report";
 import { makeRow } from "../../report/test/fixtures.ts";
-import { storageControlFacts } from "../src/index.js";
+import { policyLosses, storageControlFacts } from "../src/index.js";
 
 /** Runs of one scaling setting at one width, a ratio to float32 per seed. */
 const runs = (dataset: string, setting: string, bits: number, ratios: readonly number[]): ResultRow[] =>
@@ -59,5 +59,108 @@ describe("storageControlFacts: block-scaled with bfloat16 vs float32 stored para
       status: "failed",
     }));
     expect(storageControlFacts([...runs("pi-mnist", "block-scaled", 6, [1.1, 1.2]), ...failed])).toEqual([]);
+  });
+});
+
+/** Telemetry rows of one group: a training window per (overflow rate, flush rate) pair. */
+const windows = (group: string, rates: readonly [number, number][], phase = "training"): ScaleRow[] =>
+  rates.map(([overflowRate, flushRate], i) => ({
+    phase,
+    epoch: 1,
+    batch: 100 * (i + 1),
+    examples: 10_000 * (i + 1),
+    layer: 0,
+    group,
+    integerBits: 2,
+    overflowRate,
+    overflowRateHalfRange: overflowRate,
+    flushRate,
+    amax: 1,
+  }));
+
+describe("policyLosses: what each policy loses at the narrowest width", () => {
+  const rows = [
+    ...runs("pi-mnist", "overflow-rate", 6, [1.1, 1.2]),
+    ...runs("pi-mnist", "predictive", 6, [1.5, 1.6]),
+    ...runs("pi-mnist", "predictive", 8, [3, 3]), // wider: not tabulated, though worse
+    ...runs("pi-mnist", "fp32", 32, [1, 1]).map((r) => ({ ...r, setting: "fp32" })),
+  ];
+  const telemetry: Record<string, ScaleRow[]> = {
+    // means over the training windows: y overflow 2e-3, flush 0.2; ĝ_y overflow 1e-4, flush 0.2; ĝ_W flush 0.26;
+    // calibration windows and a window without nonzero values (NaN) do not count
+    "overflow-rate": [
+      ...windows("y", [
+        [0.001, 0.1],
+        [0.003, 0.3],
+      ]),
+      ...windows("y", [[0.5, 0.9]], "calibration"),
+      ...windows("w", [[0, 0.01]]),
+      ...windows("dEdy", [
+        [1e-4, 0.2],
+        [1e-4, Number.NaN],
+      ]),
+      ...windows("dEdw", [[0, 0.26]]),
+    ],
+    predictive: [
+      ...windows("y", [[0, 0.4]]),
+      ...windows("w", [[0, 0.02]]),
+      ...windows("dEdy", [[1e-4, 0.29]]),
+      ...windows("dEdw", [[0, 0.39]]),
+    ],
+  };
+  const [l] = policyLosses(rows, (d, s) => (d === "pi-mnist" ? telemetry[s] : undefined));
+
+  it("tabulates each policy's ratio (interval over seeds) and mean rates at 6 bits", () => {
+    expect(l!.dataset).toBe("pi-mnist");
+    expect(l!.bits).toBe(6);
+    // [1.5, 1.6]: mean 1.55, sd 0.0707, half-width t(1) · sd / √2 = 12.706 · 0.05 = 0.635
+    const line = (p: string) => l!.markdown.split("\n").find((x) => x.startsWith(`| ${p} `))!;
+    expect(line("predictive").split("|").map((c) => c.trim())).toEqual([
+      "",
+      "predictive",
+      "1.550 [0.915, 2.185], n=2",
+      "0",
+      "0",
+      "1.0e-4",
+      "4.0e-1",
+      "2.0e-2",
+      "2.9e-1",
+      "3.9e-1",
+      "",
+    ]);
+    expect(line("overflow-rate").split("|").map((c) => c.trim())).toEqual([
+      "",
+      "overflow-rate",
+      "1.150 [0.515, 1.785], n=2",
+      "2.0e-3",
+      "0",
+      "1.0e-4",
+      "2.0e-1",
+      "1.0e-2",
+      "2.0e-1",
+      "2.6e-1",
+      "",
+    ]);
+  });
+
+  it("names the worst policy and states its rates beside the rule's, from the same numbers", () => {
+    expect(l!.worst).toMatchObject({ policy: "predictive", ratio: 1.55, seed: 1234 });
+    expect(l!.facts).toEqual([
+      "At 6 bits on PI MNIST, predictive (ratio 1.550) against the paper's overflow-rate rule (1.150): flushed " +
+        "to zero, the gradient 29 % vs 20 %, ĝ_W 39 % vs 26 %, y 40 % vs 20 %; overflow of y 0 vs 2.0e-3, of " +
+        "the gradient 1.0e-4 vs 1.0e-4 (means over training, first seed).",
+    ]);
+  });
+
+  it("states nothing when the worst policy is the rule itself, or a policy lacks telemetry", () => {
+    const ruleWorst = policyLosses(
+      [...runs("pi-mnist", "overflow-rate", 6, [2, 2.1]), ...runs("pi-mnist", "predictive", 6, [1, 1.1])],
+      (_d, s) => telemetry[s],
+    );
+    expect(ruleWorst[0]!.worst!.policy).toBe("overflow-rate");
+    expect(ruleWorst[0]!.facts).toEqual([]);
+    const noTelemetry = policyLosses(rows, () => undefined);
+    expect(noTelemetry[0]!.worst).toBeUndefined();
+    expect(noTelemetry[0]!.markdown).toContain("| predictive ");
   });
 });
