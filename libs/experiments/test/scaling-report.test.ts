@@ -115,7 +115,11 @@ describe("policyLosses: what each policy loses at the narrowest width", () => {
     expect(l!.bits).toBe(6);
     // [1.5, 1.6]: mean 1.55, sd 0.0707, half-width t(1) · sd / √2 = 12.706 · 0.05 = 0.635
     const line = (p: string) => l!.markdown.split("\n").find((x) => x.startsWith(`| ${p} `))!;
-    expect(line("predictive").split("|").map((c) => c.trim())).toEqual([
+    expect(
+      line("predictive")
+        .split("|")
+        .map((c) => c.trim()),
+    ).toEqual([
       "",
       "predictive",
       "1.550 [0.915, 2.185], n=2",
@@ -128,7 +132,11 @@ describe("policyLosses: what each policy loses at the narrowest width", () => {
       "3.9e-1",
       "",
     ]);
-    expect(line("overflow-rate").split("|").map((c) => c.trim())).toEqual([
+    expect(
+      line("overflow-rate")
+        .split("|")
+        .map((c) => c.trim()),
+    ).toEqual([
       "",
       "overflow-rate",
       "1.150 [0.515, 1.785], n=2",

@@ -21,7 +21,7 @@ import {
   type PrecisionPresetName,
   type PrecisionSpec,
   type ScalingSpec,
-} from "./policy.js";
+} from "@lowprec/precision";
 import { NETWORK_PRESETS, type HyperParameters, type NetworkPresetName, type NetworkSpec } from "./presets.js";
 
 /**

@@ -1,6 +1,7 @@
 /**
  * @lowprec/maxout: the paper's Maxout networks trained with every multiplication's operands rounded to
- * a chosen format (Courbariaux, David & Bengio, arXiv 1412.7024). The method is in policy.ts.
+ * a chosen format (Courbariaux, David & Bengio, arXiv 1412.7024). The method (where it rounds) is
+ * @lowprec/precision's, re-exported here.
  */
 export {
   GROUPS,
@@ -33,7 +34,7 @@ export {
   type ScaleRecord,
   type PrecisionPresetName,
   type LayerPrecisionState,
-} from "./policy.js";
+} from "@lowprec/precision";
 export {
   NETWORK_PRESETS,
   type NetworkPresetName,
@@ -74,7 +75,7 @@ export {
   type ScaleWindowState,
 } from "./scale-window.js";
 export { Network, type StepResult, type Blame } from "./network.js";
-export { justInTimeKernels } from "./just-in-time.js";
+export { justInTimeKernels } from "@lowprec/precision";
 export {
   train,
   checkSplits,

@@ -4,12 +4,18 @@
  */
 import type { Kernels } from "@lowprec/tensor";
 import { hasScaleKind, type TrainConfig } from "./config.js";
-import { justInTimeKernels } from "./just-in-time.js";
 import type { Layer, LayerContext } from "./layers/layer.js";
 import { MaxoutConv } from "./layers/maxout-conv.js";
 import { MaxoutDense } from "./layers/maxout-dense.js";
 import { Softmax } from "./layers/softmax.js";
-import { LayerPrecision, mixSeed, type GroupName, type LayerPrecisionState, type ScaleRecord } from "./policy.js";
+import {
+  justInTimeKernels,
+  LayerPrecision,
+  mixSeed,
+  type GroupName,
+  type LayerPrecisionState,
+  type ScaleRecord,
+} from "@lowprec/precision";
 import { countStep, scaleWindowRule, type ScaleWindowRule, type ScaleWindowState } from "./scale-window.js";
 import { STREAM } from "./schedule.js";
 

@@ -3,7 +3,7 @@
  * configuration, the data it trains on, per-epoch metrics, scale telemetry, checkpoints, and progress events.
  */
 import type { TrainConfig } from "./config.js";
-import type { ScaleRecord } from "./policy.js";
+import type { ScaleRecord } from "@lowprec/precision";
 
 /** One epoch's metrics (epoch 0: the untrained network; errors in percent). */
 export interface EpochMetrics {

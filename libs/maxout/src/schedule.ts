@@ -4,7 +4,7 @@
  */
 import { randomBits } from "@lowprec/formats";
 import type { HyperParameters } from "./presets.js";
-import { mixSeed } from "./policy.js";
+import { mixSeed } from "@lowprec/precision";
 
 /**
  * Learning rate of epoch `epoch` (1-based): LR0 for epoch 1, then a linear step per epoch down to the

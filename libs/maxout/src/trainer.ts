@@ -8,7 +8,7 @@ import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from "./checkpoin
 import { calibrationEpochsOf, usesDynamicFixed, type TrainConfig } from "./config.js";
 import { Network, type LayerState } from "./network.js";
 import { dataRecord, type DataProvenance, type EpochMetrics, type RunOutput, type ScaleRow } from "./output.js";
-import type { LayerPrecisionState } from "./policy.js";
+import type { LayerPrecisionState } from "@lowprec/precision";
 import { scaleWindowWarnings } from "./scale-window.js";
 import { epochOrder, learningRateAt, momentumAt } from "./schedule.js";
 import { inputShapeProblem } from "./shapes.js";

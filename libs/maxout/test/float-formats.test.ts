@@ -23,7 +23,7 @@ import {
   type TrainResult,
 } from "../src/index.js";
 import type { NetworkSpec } from "../src/presets.js";
-import { scaledFloat } from "../src/policy.js";
+import { scaledFloat } from "@lowprec/precision";
 import { denseNet, kernels, toyConfig, toyData, toySplits } from "./helpers.js";
 
 const P = 2 ** -8;

@@ -2,7 +2,7 @@
 import type { RandomStream } from "@lowprec/formats";
 import { addMxStats, type Kernels, zeroMxStats } from "@lowprec/tensor";
 import type { Faithfulness } from "../config.js";
-import type { LayerPrecision, MxOperandName } from "../policy.js";
+import type { LayerPrecision, MxOperandName } from "@lowprec/precision";
 import type { LayerSpec } from "../presets.js";
 import type { Parameters } from "./parameters.js";
 

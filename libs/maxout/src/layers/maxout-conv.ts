@@ -6,7 +6,7 @@
 import type { RandomStream } from "@lowprec/formats";
 import { convOutputSize, poolOutputSize, type Conv2dShape, type Kernels, type MaxPoolShape } from "@lowprec/tensor";
 import { convFanOut, type Faithfulness } from "../config.js";
-import type { LayerPrecision } from "../policy.js";
+import type { LayerPrecision } from "@lowprec/precision";
 import type { LayerCommon, MaxoutConvSpec } from "../presets.js";
 import { fillUniform } from "../schedule.js";
 import { head, headI32, headU8, type Layer, type LayerContext, type MxLayout, MxScratch, mxOperand } from "./layer.js";

@@ -5,7 +5,7 @@
  */
 import type { Kernels } from "@lowprec/tensor";
 import type { Faithfulness } from "../config.js";
-import type { LayerPrecision } from "../policy.js";
+import type { LayerPrecision } from "@lowprec/precision";
 
 /** W (rows × cols as max-norm sees it: FC in × out, conv F·P × C·kh·kw), b, velocities, gradients and Ŵ, b̂. */
 export class Parameters {

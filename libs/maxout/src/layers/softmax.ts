@@ -6,7 +6,7 @@
 import type { RandomStream } from "@lowprec/formats";
 import type { Kernels } from "@lowprec/tensor";
 import type { Faithfulness } from "../config.js";
-import type { LayerPrecision } from "../policy.js";
+import type { LayerPrecision } from "@lowprec/precision";
 import type { LayerCommon, SoftmaxSpec } from "../presets.js";
 import { fillUniform } from "../schedule.js";
 import { denseBackwardTail, head, headU8, type Layer, type LayerContext, MxScratch, mxOperand } from "./layer.js";

@@ -1,5 +1,5 @@
 /**
- * Just-in-time (current amax) scaling in the Maxout trainer: a pass of a `current-amax` group needs the amax of the
+ * Just-in-time (current amax) scaling in a trainer: a pass of a `current-amax` group needs the amax of the
  * tensor it rounds before it rounds it, but the kernels fuse the rounding into the kernel that produces the tensor.
  * `LayerPrecision.at` therefore registers such a pass (by its stats object, which a spec keeps when spread into the
  * kernel's arguments) with a function from the tensor's amax to the final rounding, and `justInTimeKernels` runs the

@@ -1,7 +1,10 @@
 /**
- * WHERE THE PAPER ROUNDS (METHOD.md §2 and §3): the precision policy of the Maxout trainer.
+ * WHERE THE PAPER ROUNDS (METHOD.md §2 and §3): the precision policy, shared by the trainers (@lowprec/maxout).
  *
- * Every layer has ten groups of values, each with its own format state (the authors' `dropout_layer`):
+ * A layer kind's rounding is a table (`PolicyTable`): its groups, the named points where a step rounds them, the
+ * operands of its products for block-scaled groups. `LayerPrecision` runs any table; the paper's layer
+ * (`PAPER_LAYER`) is the one below. Every layer of the paper has ten groups of values, each with its own format
+ * state (the authors' `dropout_layer`):
  *
  *   w         weights W       stored at the UPDATE width, multiplied as Ŵ = Q_p(W) (same integer bits)
  *   b         biases b        same as W
@@ -81,9 +84,9 @@ export type Width = "propagation" | "update";
 /** Where a rounding happens in a training step. */
 export type Step = "forward" | "backward" | "update" | "test";
 
-export interface RoundingPoint {
+export interface RoundingPoint<G extends string = GroupName> {
   readonly step: Step;
-  readonly group: GroupName;
+  readonly group: G;
   readonly width: Width;
   /** whether this pass feeds the group's overflow statistics (one observed pass per group and step) */
   readonly observe: boolean;
@@ -168,9 +171,9 @@ export const ROUNDING_POINTS = {
 export type PointName = keyof typeof ROUNDING_POINTS;
 
 /** Which product an MX operand feeds and which group it belongs to. */
-export interface MxOperand {
+export interface MxOperand<G extends string = GroupName> {
   readonly step: Step;
-  readonly group: GroupName;
+  readonly group: G;
   /** whether this pass feeds the group's telemetry (one observed pass per group and step) */
   readonly observe: boolean;
   readonly what: string;
@@ -201,6 +204,39 @@ export const MX_OPERANDS = {
   testWeights: { step: "test", group: "w", observe: false, what: "MX(W·s) for x·Ŵs" },
 } as const satisfies Record<string, MxOperand>;
 export type MxOperandName = keyof typeof MX_OPERANDS;
+
+/**
+ * A kind of layer's rounding as data: its groups (each with its own format state), the named points where a step
+ * rounds them, and, for block-scaled groups, the operands of its products. `LayerPrecision` runs any such table;
+ * `PAPER_LAYER` is the paper's (the ten groups of the authors' layers, METHOD.md §3), which every Maxout layer uses.
+ */
+export interface PolicyTable<
+  G extends string = GroupName,
+  P extends string = PointName,
+  O extends string = MxOperandName,
+> {
+  readonly name: string;
+  readonly groups: readonly G[];
+  readonly points: Readonly<Record<P, RoundingPoint<G>>>;
+  readonly mxOperands: Readonly<Record<O, MxOperand<G>>>;
+  /** the groups of stored parameters (W and b: rounded at the update width, observed there) */
+  readonly parameterGroups: readonly G[];
+  /**
+   * the points that make the multiplier copies of the stored parameters (Ŵ, b̂): where a scaled float group whose
+   * stored values carry no scale is observed instead
+   */
+  readonly copyPoints: readonly P[];
+}
+
+/** The paper's layer: the ten groups, ROUNDING_POINTS and MX_OPERANDS above. */
+export const PAPER_LAYER: PolicyTable = Object.freeze({
+  name: "the paper's layer (METHOD.md §3)",
+  groups: GROUPS,
+  points: ROUNDING_POINTS,
+  mxOperands: MX_OPERANDS,
+  parameterGroups: ["w", "b"] as const,
+  copyPoints: ["weightsForMultiply", "biasesForMultiply"] as const,
+});
 
 /** What a product needs to round one operand: the MX format, rounding, stream and the stats to fill. */
 export interface MxOperandSpec {
@@ -446,7 +482,8 @@ export interface GroupKnobs {
 /** One override: applies to the layers and groups it names (all when omitted); later ones win. */
 export interface GroupOverride extends Partial<GroupKnobs> {
   readonly layer?: number;
-  readonly group?: GroupName;
+  /** a group of the layer's table (the paper's layer: one of GROUPS) */
+  readonly group?: string;
 }
 
 /** A precision policy: defaults for every group, overrides, and the DFXP calibration of METHOD.md §2.3. */
@@ -462,7 +499,7 @@ export interface PrecisionSpec extends GroupKnobs {
 /** The resolved rounding of one group of one layer. */
 export interface GroupRule {
   readonly layer: number;
-  readonly group: GroupName;
+  readonly group: string;
   readonly knobs: GroupKnobs;
   /** Q_p's format, or undefined for float32 (no rounding); a scaled float group's unscaled format */
   readonly propagation: Format | undefined;
@@ -521,7 +558,7 @@ function seesAllPasses(scale: GroupScale | undefined): boolean {
 }
 
 /** Which format, widths, rounding and scaling apply to `group` of layer `layer` under `spec`. */
-export function resolveGroup(spec: PrecisionSpec, layer: number, group: GroupName): GroupRule {
+export function resolveGroup(spec: PrecisionSpec, layer: number, group: string): GroupRule {
   let knobs: GroupKnobs = {
     format: spec.format,
     propagationBits: spec.propagationBits,
@@ -570,8 +607,9 @@ export function resolveGroup(spec: PrecisionSpec, layer: number, group: GroupNam
 /** One rounding a step performed, for the recorder. */
 export interface RoundingEvent {
   readonly layer: number;
-  readonly point: PointName | MxOperandName;
-  readonly group: GroupName;
+  /** a rounding point or an MX operand of the layer's table */
+  readonly point: string;
+  readonly group: string;
   readonly width: Width;
   readonly format: string;
   readonly integerBits: number | undefined;
@@ -582,7 +620,7 @@ export interface RoundingEvent {
 /** One row of scale telemetry: a group's state at the end of a window of examples. */
 export interface ScaleRecord {
   readonly layer: number;
-  readonly group: GroupName;
+  readonly group: string;
   /**
    * the integer bits after the window's scale update (for fixed formats: the constant radix; with current amax: those
    * of the group's last pass)
@@ -624,9 +662,9 @@ class GroupState {
    */
   readonly observeCopies: boolean;
   /** one stats object per rounding point using this group (filled by the kernels) */
-  readonly stats = new Map<PointName, QuantizeStats>();
+  readonly stats = new Map<string, QuantizeStats>();
   /** block-scaled groups: one per MX operand of the group (MX_OPERANDS) */
-  readonly mxStats = new Map<MxOperandName, MxPassStats>();
+  readonly mxStats = new Map<string, MxPassStats>();
   /** observed passes this step */
   readonly pending: QuantizeStats[] = [];
   /** delayed amax: the group's other passes this step, whose input amax the rule sees too (see `at`) */
@@ -642,10 +680,11 @@ class GroupState {
   constructor(
     readonly rule: GroupRule,
     seed: number,
+    parameter: boolean,
   ) {
     this.scale = rule.scaling && rule.propagation ? makeScale(rule) : undefined;
     this.rng = { seed, counter: 0 };
-    this.observeCopies = (rule.group === "w" || rule.group === "b") && rule.scaledPropagation && !rule.scaledUpdate;
+    this.observeCopies = parameter && rule.scaledPropagation && !rule.scaledUpdate;
   }
 
   integerBits(): number | undefined {
@@ -701,37 +740,50 @@ export interface LayerPrecisionState {
  * (undefined: float32, no rounding) and hand it to the kernel that produces the value; `endStep` then
  * feeds the observed passes to the scales.
  */
-export class LayerPrecision {
-  private readonly groups: Record<GroupName, GroupState>;
+export class LayerPrecision<
+  G extends string = GroupName,
+  P extends string = PointName,
+  O extends string = MxOperandName,
+> {
+  private readonly groups: Record<G, GroupState>;
   /** during DFXP calibration both widths are `calibrationBits` */
   calibrating = false;
   /** receives every rounding (tests list a step's roundings with it) */
   recorder: ((e: RoundingEvent) => void) | undefined;
 
+  /**
+   * `table`: the layer's groups and rounding points (default: the paper's layer). Each group's random stream is
+   * seeded from `seed`, the layer and the group's place in the table.
+   */
   constructor(
     readonly spec: PrecisionSpec,
     readonly layer: number,
     seed: number,
+    readonly table: PolicyTable<G, P, O> = PAPER_LAYER as unknown as PolicyTable<G, P, O>,
   ) {
-    const g = {} as Record<GroupName, GroupState>;
-    GROUPS.forEach((name, i) => {
-      g[name] = new GroupState(resolveGroup(spec, layer, name), mixSeed(seed, 0x51, layer, i));
+    const g = {} as Record<G, GroupState>;
+    table.groups.forEach((name, i) => {
+      g[name] = new GroupState(
+        resolveGroup(spec, layer, name),
+        mixSeed(seed, 0x51, layer, i),
+        table.parameterGroups.includes(name),
+      );
     });
     this.groups = g;
   }
 
-  rule(group: GroupName): GroupRule {
+  rule(group: G): GroupRule {
     return this.groups[group].rule;
   }
 
   /** The current integer bits of a group (undefined for float formats). */
-  integerBits(group: GroupName): number | undefined {
+  integerBits(group: G): number | undefined {
     return this.groups[group].integerBits();
   }
 
   /** The rounding to apply at `point`, or undefined when the group is float32 (nothing to do). */
-  at(point: PointName): QuantizeSpec | undefined {
-    const p: RoundingPoint = ROUNDING_POINTS[point];
+  at(point: P): QuantizeSpec | undefined {
+    const p: RoundingPoint<G> = this.table.points[point];
     const g = this.groups[p.group];
     let format = p.width === "update" ? g.rule.update : g.rule.propagation;
     if (format === undefined) return undefined;
@@ -752,7 +804,7 @@ export class LayerPrecision {
     const observed =
       p.step !== "test" &&
       g.rule.mx === undefined &&
-      (g.observeCopies ? point === "weightsForMultiply" || point === "biasesForMultiply" : p.observe);
+      (g.observeCopies ? this.table.copyPoints.includes(point) : p.observe);
     if (observed) g.pending.push(stats);
     // NOTE: delayed amax must see the largest |x| before the group's range clamps it. A group's observed pass may
     // round values that an earlier pass of the step already clamped to that range: w is observed after max-norm,
@@ -799,8 +851,8 @@ export class LayerPrecision {
    * The rounding of product operand `name` (MX_OPERANDS), or undefined when its group is not block-scaled (the
    * product then takes the operand as it is).
    */
-  atMx(name: MxOperandName): MxOperandSpec | undefined {
-    const o: MxOperand = MX_OPERANDS[name];
+  atMx(name: O): MxOperandSpec | undefined {
+    const o: MxOperand<G> = this.table.mxOperands[name];
     const g = this.groups[o.group];
     const format = g.rule.mx;
     if (format === undefined) return undefined;
@@ -825,8 +877,8 @@ export class LayerPrecision {
   }
 
   /** First group whose passes this step saw a NaN input (for the divergence message). */
-  nanGroup(): GroupName | undefined {
-    for (const name of GROUPS) if (this.groups[name].pending.some((s) => s.nan > 0)) return name;
+  nanGroup(): G | undefined {
+    for (const name of this.table.groups) if (this.groups[name].pending.some((s) => s.nan > 0)) return name;
     return undefined;
   }
 
@@ -835,7 +887,7 @@ export class LayerPrecision {
    * overflow-rate scales only accumulate here; `closeScaleWindow` updates them.
    */
   endStep(examples: number): void {
-    for (const name of GROUPS) {
+    for (const name of this.table.groups) {
       const g = this.groups[name];
       // NOTE: delayed amax reads only the amax of these (its rates are those of no window).
       for (const s of g.amaxOnly) {
@@ -869,7 +921,7 @@ export class LayerPrecision {
    * divided by `divisor` (the authors: the batches counted in this epoch's window) or by their number.
    */
   closeScaleWindow(divisor?: number): void {
-    for (const name of GROUPS) {
+    for (const name of this.table.groups) {
       const g = this.groups[name];
       if (g.scale?.policy.kind === "overflow-rate") g.scale.closeWindow(divisor);
     }
@@ -877,13 +929,13 @@ export class LayerPrecision {
 
   /** Whether some group of this layer moves its scale by the overflow-rate rule. */
   get hasOverflowRateScale(): boolean {
-    return GROUPS.some((name) => this.groups[name].scale?.policy.kind === "overflow-rate");
+    return this.table.groups.some((name) => this.groups[name].scale?.policy.kind === "overflow-rate");
   }
 
   /** Closes the telemetry window: one record per group that was rounded, then resets the window. */
   takeRecords(): ScaleRecord[] {
     const out: ScaleRecord[] = [];
-    for (const name of GROUPS) {
+    for (const name of this.table.groups) {
       const g = this.groups[name];
       if (g.windowSteps === 0) continue;
       out.push({
@@ -907,7 +959,7 @@ export class LayerPrecision {
 
   toJSON(): LayerPrecisionState {
     const groups: LayerPrecisionState["groups"] = {};
-    for (const name of GROUPS) {
+    for (const name of this.table.groups) {
       const g = this.groups[name];
       groups[name] = {
         scale: g.scale?.toJSON(),
@@ -924,7 +976,7 @@ export class LayerPrecision {
   }
 
   restore(state: LayerPrecisionState): void {
-    for (const name of GROUPS) {
+    for (const name of this.table.groups) {
       const s = state.groups[name];
       const g = this.groups[name];
       if (!s) throw new RangeError(`checkpoint: layer ${this.layer} has no state for group ${name}`);
