@@ -4,9 +4,9 @@
  * records must be the one of the code that ran, not of whatever checkout the shell happens to be in.
  *
  * fingerprint: SHA-256 over the sorted list of (path relative to its package, bytes) of every built file the
- * training code runs: `dist/**\/*.js` of @lowprec/formats, tensor, storage, datasets, maxout and experiments
- * (each package found from this module's own location, never from the cwd), plus the native addon when it is
- * built. The presets and every other constant live in those dist files; none of these packages reads a data
+ * training code runs: `dist/**\/*.js` of @lowprec/formats, tensor, storage, datasets, precision, maxout and
+ * experiments (each package found from this module's own location, never from the cwd), plus the native addon when
+ * it is built. The presets and every other constant live in those dist files; none of these packages reads a data
  * file of its own while training (the experiment definitions and table2.json are read by the enqueuer and the
  * report, and the datasets' files are recorded with their SHA-256 in each run's data.json). Source maps and
  * .d.ts files are left out: they do not run.
@@ -37,6 +37,7 @@ export const FINGERPRINTED_PACKAGES = [
   "@lowprec/tensor",
   "@lowprec/storage",
   "@lowprec/datasets",
+  "@lowprec/precision",
   "@lowprec/maxout",
   "@lowprec/experiments",
 ] as const;

@@ -12,7 +12,14 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadMnist } from "@lowprec/datasets";
 import { resolveConfig } from "@lowprec/maxout";
 import { ManifestWriter } from "@lowprec/storage";
-import { codeIdentity, commitLabel, experimentsRoot, fingerprintOf, packageRoots } from "../src/code-identity.js";
+import {
+  codeIdentity,
+  commitLabel,
+  experimentsRoot,
+  FINGERPRINTED_PACKAGES,
+  fingerprintOf,
+  packageRoots,
+} from "../src/code-identity.js";
 import { currentEnvironment } from "../src/environment.js";
 import { OtherCodeError, runTraining } from "../src/run.js";
 
@@ -51,7 +58,8 @@ describe("codeIdentity", () => {
 
   it("changes when one byte of a built file changes, not when the code moves or a source map changes", () => {
     const roots = packageRoots();
-    expect([...roots.keys()]).toHaveLength(6);
+    expect([...roots.keys()]).toEqual([...FINGERPRINTED_PACKAGES]);
+    expect(FINGERPRINTED_PACKAGES).toContain("@lowprec/precision"); // the policy: where the method rounds
     const t0 = performance.now();
     const real = fingerprintOf(roots);
     const ms = performance.now() - t0;
@@ -80,6 +88,14 @@ describe("codeIdentity", () => {
     const edited = fingerprintOf(copy);
     expect(edited).not.toBe(real);
     writeFileSync(presets, text);
+    expect(fingerprintOf(copy)).toBe(real);
+    // so does the policy's: dynamic fixed point's maximum overflow rate 1e-4 → 2e-4 in precision's dist/policy.js
+    const policy = join(copy.get("@lowprec/precision")!, "dist", "policy.js");
+    const rules = readFileSync(policy, "utf8");
+    expect(rules).toContain("maxRate: 1e-4");
+    writeFileSync(policy, rules.replace("maxRate: 1e-4", "maxRate: 2e-4"));
+    expect(fingerprintOf(copy)).not.toBe(real);
+    writeFileSync(policy, rules);
     expect(fingerprintOf(copy)).toBe(real);
     // the native addon counts too
     const addon = join(copy.get("@lowprec/tensor")!, "native", "build", "Release", "lowprec_tensor.node");
