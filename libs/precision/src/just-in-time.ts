@@ -70,6 +70,14 @@ export function justInTimeKernels(k: Kernels): Kernels {
     axpby: (a) => twoPass(a.quantize, a.y, (q) => k.axpby({ ...a, quantize: q })) ?? k.axpby(a),
     scale: (a) => twoPass(a.quantize, a.y, (q) => k.scale({ ...a, quantize: q })) ?? k.scale(a),
     add: (a) => twoPass(a.quantize, a.y, (q) => k.add({ ...a, quantize: q })) ?? k.add(a),
+    softmaxRows: (a) => twoPass(a.quantize, a.y, (q) => k.softmaxRows({ ...a, quantize: q })) ?? k.softmaxRows(a),
+    softmaxRowsBackward: (a) =>
+      twoPass(a.quantize, a.dx, (q) => k.softmaxRowsBackward({ ...a, quantize: q })) ?? k.softmaxRowsBackward(a),
+    layerNorm: (a) => twoPass(a.quantize, a.y, (q) => k.layerNorm({ ...a, quantize: q })) ?? k.layerNorm(a),
+    layerNormBackward: (a) =>
+      twoPass(a.quantize, a.dx, (q) => k.layerNormBackward({ ...a, quantize: q })) ?? k.layerNormBackward(a),
+    gelu: (a) => twoPass(a.quantize, a.y, (q) => k.gelu({ ...a, quantize: q })) ?? k.gelu(a),
+    geluBackward: (a) => twoPass(a.quantize, a.dx, (q) => k.geluBackward({ ...a, quantize: q })) ?? k.geluBackward(a),
     quantize: (a: QuantizeArgs) => {
       const { x, y, ...q } = a;
       const out = y ?? x;

@@ -17,7 +17,7 @@
     {
       "target_name": "lowprec_tensor",
       "sources": ["src/addon.cc", "src/simd.cc", "src/threads.cc", "src/gemm.cc", "src/conv.cc", "src/dnnl_conv.cc",
-                  "src/linalg64.cc"],
+                  "src/linalg64.cc", "src/attention.cc"],
       "dependencies": ["kernels_portable"],
       "cflags_cc": ["<!@(node -p \"process.env.LOWPREC_DNNL === '1' ? '-fopenmp' : ''\")"],
       "include_dirs": ["<!(node -p \"process.env.LOWPREC_BLAS_INCLUDE || '.'\")"],

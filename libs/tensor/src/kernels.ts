@@ -53,6 +53,13 @@ export const KERNEL_NAMES = [
   // ** rounding **
   "quantize",
   "quantizeMx",
+  // ** attention and normalisation (the Transformer's) **
+  "softmaxRows",
+  "softmaxRowsBackward",
+  "layerNorm",
+  "layerNormBackward",
+  "gelu",
+  "geluBackward",
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
@@ -419,6 +426,100 @@ export interface Kernels {
   add(args: AddArgs): Stats;
   quantize(args: QuantizeArgs): QuantizeStats;
   quantizeMx(args: QuantizeMxArgs): MxQuantizeStats;
+  softmaxRows(args: SoftmaxRowsArgs): Stats;
+  softmaxRowsBackward(args: SoftmaxRowsBackwardArgs): Stats;
+  /** returns the stats of y's rounding */
+  layerNorm(args: LayerNormArgs): Stats;
+  /** returns the stats of dx's rounding */
+  layerNormBackward(args: LayerNormBackwardArgs): Stats;
+  gelu(args: GeluArgs): Stats;
+  geluBackward(args: GeluBackwardArgs): Stats;
+}
+
+// ---------------------------------------------------------------------------------------------
+// attention and normalisation (the Transformer's kernels)
+//
+// Each row's sums are float64, in column order, on every backend; exp and tanh are float64 (the platform's), and
+// each result is one rounding of a float64 value to float32, so the backends agree to the bit but where two float64
+// libraries differ in the last bit of exp or tanh and that bit decides a float32 rounding (not seen in the tests).
+
+/**
+ * y[r, :] = softmax(x[r, :]) for each of `rows` rows of `cols` values: m = max, s = Σ exp(x − m), y = exp(x − m) / s
+ * (float64, then float32). A temperature (attention's 1/√d) is the caller's: scale x first (e.g. gemm's alpha).
+ * y may be x.
+ */
+export interface SoftmaxRowsArgs {
+  rows: number;
+  cols: number;
+  x: Float32Array;
+  y: Float32Array;
+  quantize?: QuantizeSpec;
+}
+
+/** dx[r, :] = y ⊙ (dy − Σ_c dy ⊙ y) per row (the dot in float64), the gradient through softmaxRows; dx may be dy. */
+export interface SoftmaxRowsBackwardArgs {
+  rows: number;
+  cols: number;
+  y: Float32Array;
+  dy: Float32Array;
+  dx: Float32Array;
+  quantize?: QuantizeSpec;
+}
+
+/**
+ * Layer normalisation over each row: μ = Σ x / cols, σ² = Σ (x − μ)² / cols (float64), rstd = 1 / √(σ² + eps);
+ * y = (x − μ) · rstd · γ[c] + β[c] (float64, then float32). `mean` and `rstd` (one per row, float32) are written for
+ * the backward pass. y may be x.
+ */
+export interface LayerNormArgs {
+  rows: number;
+  cols: number;
+  x: Float32Array;
+  gamma: Float32Array;
+  beta: Float32Array;
+  /** added to the variance, > 0 (the usual 1e-5) */
+  eps: number;
+  y: Float32Array;
+  mean: Float32Array;
+  rstd: Float32Array;
+  quantize?: QuantizeSpec;
+}
+
+/**
+ * The gradients through layerNorm, from the forward's x, mean and rstd: x̂ = (x − μ) · rstd; dγ[c] = Σ_r dy · x̂ and
+ * dβ[c] = Σ_r dy (float64, row order; overwritten, not accumulated); g = dy · γ; dx = rstd · (g − mean_c(g) −
+ * x̂ · mean_c(g · x̂)) (float64 per row). `quantize` rounds dx; dx may be dy.
+ */
+export interface LayerNormBackwardArgs {
+  rows: number;
+  cols: number;
+  x: Float32Array;
+  gamma: Float32Array;
+  mean: Float32Array;
+  rstd: Float32Array;
+  dy: Float32Array;
+  dx: Float32Array;
+  dgamma: Float32Array;
+  dbeta: Float32Array;
+  quantize?: QuantizeSpec;
+}
+
+/**
+ * y = GELU(x) with the tanh form, x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³))) (float64, then float32): the form
+ * of BERT and GPT-2 and PyTorch's `approximate="tanh"`; the erf form needs an erf, which JavaScript lacks. y may be x.
+ */
+export interface GeluArgs {
+  x: Float32Array;
+  y: Float32Array;
+  quantize?: QuantizeSpec;
+}
+
+/** dx = dy · GELU′(x) of the same tanh form (float64, then float32); dx may be dy. */
+export interface GeluBackwardArgs {
+  x: Float32Array;
+  dy: Float32Array;
+  dx: Float32Array;
+  quantize?: QuantizeSpec;
 }
 
 /** What `backendInfo()` reports, for every training run to print. */

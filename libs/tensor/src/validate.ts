@@ -320,3 +320,31 @@ export function checkQuantizeMx(a: QuantizeMxArgs): { y: Float32Array; blocks: n
   if (a.scales !== undefined) checkArray(K, "scales", a.scales, Uint8Array, blocks, what);
   return { y, blocks };
 }
+
+/**
+ * Row kernels (softmaxRows, layerNorm and their backward passes): rows × cols arrays (cols ≥ 1) and per-column
+ * (`perColumn`) and per-row (`perRow`) arrays, all Float32Array. Returns [rows, cols].
+ */
+export function checkRows(
+  kernel: string,
+  a: { rows: number; cols: number },
+  arrays: readonly [string, unknown][],
+  perColumn: readonly [string, unknown][],
+  perRow: readonly [string, unknown][],
+  q: QuantizeSpec | undefined,
+): [number, number] {
+  const r = checkDim(kernel, "rows", a.rows),
+    c = checkDim(kernel, "cols", a.cols, 1);
+  for (const [name, arr] of arrays) checkArray(kernel, name, arr, Float32Array, r * c, `rows×cols = ${r}×${c}`);
+  for (const [name, arr] of perColumn) checkArray(kernel, name, arr, Float32Array, c, `cols = ${c}`);
+  for (const [name, arr] of perRow) checkArray(kernel, name, arr, Float32Array, r, `rows = ${r}`);
+  checkQuantize(kernel, q);
+  return [r, c];
+}
+
+/** layerNorm's eps: a finite number > 0. */
+export function checkEps(kernel: string, eps: unknown): number {
+  if (typeof eps !== "number" || !(eps > 0) || !Number.isFinite(eps))
+    throw new ShapeError(kernel, `eps must be a finite number > 0, got ${String(eps)}`);
+  return eps;
+}

@@ -9,6 +9,7 @@
 #include <string>
 #include <memory>
 
+#include "attention.h"
 #include "conv.h"
 #include "dnnl_conv.h"
 #include "gemm.h"
@@ -621,6 +622,88 @@ napi_value QuantizeMx(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+// ** attention and normalisation (attention.cc) **
+
+napi_value SoftmaxRows(napi_env env, napi_callback_info info) {
+  Args a(env, info, "softmaxRows", 6);
+  int64_t r = a.dim(0, "rows"), c = a.dim(1, "cols");
+  const float* x = a.f32(2, "x", a.product({r, c}));
+  float* y = a.f32(3, "y", a.product({r, c}));
+  QParams q = a.qparams(4);
+  if (a.failed) return nullptr;
+  a.stats(5, softmax_rows(r, c, x, y, q));
+  return undefined(env);
+}
+
+napi_value SoftmaxRowsBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "softmaxRowsBackward", 7);
+  int64_t r = a.dim(0, "rows"), c = a.dim(1, "cols");
+  const float* y = a.f32(2, "y", a.product({r, c}));
+  const float* dy = a.f32(3, "dy", a.product({r, c}));
+  float* dx = a.f32(4, "dx", a.product({r, c}));
+  QParams q = a.qparams(5);
+  if (a.failed) return nullptr;
+  a.stats(6, softmax_rows_backward(r, c, y, dy, dx, q));
+  return undefined(env);
+}
+
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  Args a(env, info, "layerNorm", 11);
+  int64_t r = a.dim(0, "rows"), c = a.dim(1, "cols");
+  const float* x = a.f32(2, "x", a.product({r, c}));
+  const float* gamma = a.f32(3, "gamma", c);
+  const float* beta = a.f32(4, "beta", c);
+  const double eps = a.num(5, "eps");
+  float* y = a.f32(6, "y", a.product({r, c}));
+  float* mean = a.f32(7, "mean", r);
+  float* rstd = a.f32(8, "rstd", r);
+  QParams q = a.qparams(9);
+  if (!a.failed && !(eps > 0 && std::isfinite(eps))) a.fail("eps must be a finite number > 0");
+  if (a.failed) return nullptr;
+  a.stats(10, layer_norm(r, c, x, gamma, beta, eps, y, mean, rstd, q));
+  return undefined(env);
+}
+
+napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "layerNormBackward", 12);
+  int64_t r = a.dim(0, "rows"), c = a.dim(1, "cols");
+  const float* x = a.f32(2, "x", a.product({r, c}));
+  const float* gamma = a.f32(3, "gamma", c);
+  const float* mean = a.f32(4, "mean", r);
+  const float* rstd = a.f32(5, "rstd", r);
+  const float* dy = a.f32(6, "dy", a.product({r, c}));
+  float* dx = a.f32(7, "dx", a.product({r, c}));
+  float* dgamma = a.f32(8, "dgamma", c);
+  float* dbeta = a.f32(9, "dbeta", c);
+  QParams q = a.qparams(10);
+  if (a.failed) return nullptr;
+  a.stats(11, layer_norm_backward(r, c, x, gamma, mean, rstd, dy, dx, dgamma, dbeta, q));
+  return undefined(env);
+}
+
+napi_value Gelu(napi_env env, napi_callback_info info) {
+  Args a(env, info, "gelu", 4);
+  const float* x = a.f32(0, "x", -1);
+  int64_t n = a.length_of(0);
+  float* y = a.f32(1, "y", n);
+  QParams q = a.qparams(2);
+  if (a.failed) return nullptr;
+  a.stats(3, gelu(n, x, y, q));
+  return undefined(env);
+}
+
+napi_value GeluBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info, "geluBackward", 5);
+  const float* x = a.f32(0, "x", -1);
+  int64_t n = a.length_of(0);
+  const float* dy = a.f32(1, "dy", n);
+  float* dx = a.f32(2, "dx", n);
+  QParams q = a.qparams(3);
+  if (a.failed) return nullptr;
+  a.stats(4, gelu_backward(n, x, dy, dx, q));
+  return undefined(env);
+}
+
 // ** float64 preprocessing kernels (linalg64.cc): not part of the trainer's kernels **
 
 napi_value Float64Info(napi_env env, napi_callback_info) {
@@ -725,6 +808,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"softmaxCrossEntropyBackward", SoftmaxBackward}, {"dropoutMask", DropoutMask}, {"applyMask", ApplyMask},
       {"columnNorms", ColumnNorms}, {"scaleColumns", ScaleColumns}, {"axpby", Axpby}, {"scale", Scale},
       {"add", Add}, {"quantize", Quantize}, {"quantizeMx", QuantizeMx},
+      {"softmaxRows", SoftmaxRows}, {"softmaxRowsBackward", SoftmaxRowsBackward}, {"layerNorm", LayerNorm},
+      {"layerNormBackward", LayerNormBackward}, {"gelu", Gelu}, {"geluBackward", GeluBackward},
       {"float64Info", Float64Info}, {"matMulNT64", MatMulNT64}, {"eigh64", Eigh64},
   };
   for (const Fn& f : fns) {

@@ -40,6 +40,12 @@ import type {
   ScaleArgs,
   ScaleColumnsArgs,
   SoftmaxCrossEntropyBackwardArgs,
+  SoftmaxRowsArgs,
+  SoftmaxRowsBackwardArgs,
+  LayerNormArgs,
+  LayerNormBackwardArgs,
+  GeluArgs,
+  GeluBackwardArgs,
   SoftmaxCrossEntropyForwardArgs,
   SimdPath,
   SoftmaxCrossEntropyResult,
@@ -178,6 +184,37 @@ export interface Addon {
     cols: number,
     along: number,
   ): void;
+  softmaxRows(rows: number, cols: number, x: F32, y: F32, q: Q, st: Q): void;
+  softmaxRowsBackward(rows: number, cols: number, y: F32, dy: F32, dx: F32, q: Q, st: Q): void;
+  layerNorm(
+    rows: number,
+    cols: number,
+    x: F32,
+    gamma: F32,
+    beta: F32,
+    eps: number,
+    y: F32,
+    mean: F32,
+    rstd: F32,
+    q: Q,
+    st: Q,
+  ): void;
+  layerNormBackward(
+    rows: number,
+    cols: number,
+    x: F32,
+    gamma: F32,
+    mean: F32,
+    rstd: F32,
+    dy: F32,
+    dx: F32,
+    dgamma: F32,
+    dbeta: F32,
+    q: Q,
+    st: Q,
+  ): void;
+  gelu(x: F32, y: F32, q: Q, st: Q): void;
+  geluBackward(x: F32, dy: F32, dx: F32, q: Q, st: Q): void;
 }
 
 /**
@@ -548,6 +585,107 @@ export function createNativeBackend(addon: Addon, reason?: string, simd?: SimdPa
       stats.amax = s[7]!;
       if (a.rounding === "stochastic") a.rng!.counter += y.length;
       return stats;
+    },
+    softmaxRows(a: SoftmaxRowsArgs) {
+      const [r, c] = v.checkRows(
+        "softmaxRows",
+        a,
+        [
+          ["x", a.x],
+          ["y", a.y],
+        ],
+        [],
+        [],
+        a.quantize,
+      );
+      return withQuantize("softmaxRows", a.quantize, r * c, (p, s) => addon.softmaxRows(r, c, a.x, a.y, p, s));
+    },
+    softmaxRowsBackward(a: SoftmaxRowsBackwardArgs) {
+      const K = "softmaxRowsBackward";
+      const [r, c] = v.checkRows(
+        K,
+        a,
+        [
+          ["y", a.y],
+          ["dy", a.dy],
+          ["dx", a.dx],
+        ],
+        [],
+        [],
+        a.quantize,
+      );
+      return withQuantize(K, a.quantize, r * c, (p, s) => addon.softmaxRowsBackward(r, c, a.y, a.dy, a.dx, p, s));
+    },
+    layerNorm(a: LayerNormArgs) {
+      const [r, c] = v.checkRows(
+        "layerNorm",
+        a,
+        [
+          ["x", a.x],
+          ["y", a.y],
+        ],
+        [
+          ["gamma", a.gamma],
+          ["beta", a.beta],
+        ],
+        [
+          ["mean", a.mean],
+          ["rstd", a.rstd],
+        ],
+        a.quantize,
+      );
+      const eps = v.checkEps("layerNorm", a.eps);
+      return withQuantize("layerNorm", a.quantize, r * c, (p, s) =>
+        addon.layerNorm(r, c, a.x, a.gamma, a.beta, eps, a.y, a.mean, a.rstd, p, s),
+      );
+    },
+    layerNormBackward(a: LayerNormBackwardArgs) {
+      const K = "layerNormBackward";
+      const [r, c] = v.checkRows(
+        K,
+        a,
+        [
+          ["x", a.x],
+          ["dy", a.dy],
+          ["dx", a.dx],
+        ],
+        [
+          ["gamma", a.gamma],
+          ["dgamma", a.dgamma],
+          ["dbeta", a.dbeta],
+        ],
+        [
+          ["mean", a.mean],
+          ["rstd", a.rstd],
+        ],
+        a.quantize,
+      );
+      return withQuantize(K, a.quantize, r * c, (p, s) =>
+        addon.layerNormBackward(r, c, a.x, a.gamma, a.mean, a.rstd, a.dy, a.dx, a.dgamma, a.dbeta, p, s),
+      );
+    },
+    gelu(a: GeluArgs) {
+      const n = v.checkSameLength(
+        "gelu",
+        [
+          ["x", a.x],
+          ["y", a.y],
+        ],
+        a.quantize,
+      );
+      return withQuantize("gelu", a.quantize, n, (p, s) => addon.gelu(a.x, a.y, p, s));
+    },
+    geluBackward(a: GeluBackwardArgs) {
+      const n = v.checkSameLength(
+        "geluBackward",
+        [
+          ["x", a.x],
+          ["dy", a.dy],
+          ["dx", a.dx],
+        ],
+        a.quantize,
+      );
+      return withQuantize("geluBackward", a.quantize, n, (p, s) => addon.geluBackward(a.x, a.dy, a.dx, p, s));
     },
   };
   // NOTE: an addon built from older sources may lack a function: that kernel throws, naming itself.

@@ -32,6 +32,12 @@ import type {
   SoftmaxCrossEntropyBackwardArgs,
   SoftmaxCrossEntropyForwardArgs,
   SoftmaxCrossEntropyResult,
+  SoftmaxRowsArgs,
+  SoftmaxRowsBackwardArgs,
+  LayerNormArgs,
+  LayerNormBackwardArgs,
+  GeluArgs,
+  GeluBackwardArgs,
 } from "../kernels.js";
 import * as v from "../validate.js";
 import { ShapeError } from "../errors.js";
@@ -491,6 +497,190 @@ function quantizeMxKernel(a: QuantizeMxArgs): MxQuantizeStats {
 const INFO: BackendInfo = Object.freeze({ name: "ts", blas: false, threads: 1 });
 
 /** The reference backend. */
+// ** attention and normalisation **
+
+function softmaxRows(a: SoftmaxRowsArgs): QuantizeStats | undefined {
+  const [rows, cols] = v.checkRows(
+    "softmaxRows",
+    a,
+    [
+      ["x", a.x],
+      ["y", a.y],
+    ],
+    [],
+    [],
+    a.quantize,
+  );
+  const { x, y } = a;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let m = Number.NEGATIVE_INFINITY;
+    for (let c = 0; c < cols; c++) m = Math.max(m, x[o + c]!);
+    let sum = 0;
+    for (let c = 0; c < cols; c++) sum += Math.exp(x[o + c]! - m);
+    // NOTE: x may be y: each value is read before it is written
+    for (let c = 0; c < cols; c++) y[o + c] = Math.exp(x[o + c]! - m) / sum;
+  }
+  return quantizeInPlace(y, a.quantize);
+}
+
+function softmaxRowsBackward(a: SoftmaxRowsBackwardArgs): QuantizeStats | undefined {
+  const K = "softmaxRowsBackward";
+  const [rows, cols] = v.checkRows(
+    K,
+    a,
+    [
+      ["y", a.y],
+      ["dy", a.dy],
+      ["dx", a.dx],
+    ],
+    [],
+    [],
+    a.quantize,
+  );
+  const { y, dy, dx } = a;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let dot = 0;
+    for (let c = 0; c < cols; c++) dot += dy[o + c]! * y[o + c]!;
+    for (let c = 0; c < cols; c++) dx[o + c] = y[o + c]! * (dy[o + c]! - dot);
+  }
+  return quantizeInPlace(dx, a.quantize);
+}
+
+function layerNorm(a: LayerNormArgs): QuantizeStats | undefined {
+  const K = "layerNorm";
+  const [rows, cols] = v.checkRows(
+    K,
+    a,
+    [
+      ["x", a.x],
+      ["y", a.y],
+    ],
+    [
+      ["gamma", a.gamma],
+      ["beta", a.beta],
+    ],
+    [
+      ["mean", a.mean],
+      ["rstd", a.rstd],
+    ],
+    a.quantize,
+  );
+  const eps = v.checkEps(K, a.eps);
+  const { x, gamma, beta, y, mean, rstd } = a;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let s = 0;
+    for (let c = 0; c < cols; c++) s += x[o + c]!;
+    const mu = s / cols;
+    let ss = 0;
+    for (let c = 0; c < cols; c++) ss += (x[o + c]! - mu) * (x[o + c]! - mu);
+    const rs = 1 / Math.sqrt(ss / cols + eps);
+    for (let c = 0; c < cols; c++) y[o + c] = (x[o + c]! - mu) * rs * gamma[c]! + beta[c]!;
+    mean[r] = mu;
+    rstd[r] = rs;
+  }
+  return quantizeInPlace(y, a.quantize);
+}
+
+function layerNormBackward(a: LayerNormBackwardArgs): QuantizeStats | undefined {
+  const K = "layerNormBackward";
+  const [rows, cols] = v.checkRows(
+    K,
+    a,
+    [
+      ["x", a.x],
+      ["dy", a.dy],
+      ["dx", a.dx],
+    ],
+    [
+      ["gamma", a.gamma],
+      ["dgamma", a.dgamma],
+      ["dbeta", a.dbeta],
+    ],
+    [
+      ["mean", a.mean],
+      ["rstd", a.rstd],
+    ],
+    a.quantize,
+  );
+  const { x, gamma, mean, rstd, dy, dx, dgamma, dbeta } = a;
+  // the parameters' gradients first: dx may be dy
+  for (let c = 0; c < cols; c++) {
+    let dg = 0,
+      db = 0;
+    for (let r = 0; r < rows; r++) {
+      const i = r * cols + c;
+      dg += dy[i]! * ((x[i]! - mean[r]!) * rstd[r]!);
+      db += dy[i]!;
+    }
+    dgamma[c] = dg;
+    dbeta[c] = db;
+  }
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols,
+      mu = mean[r]!,
+      rs = rstd[r]!;
+    let sg = 0,
+      sgx = 0;
+    for (let c = 0; c < cols; c++) {
+      const g = dy[o + c]! * gamma[c]!;
+      sg += g;
+      sgx += g * ((x[o + c]! - mu) * rs);
+    }
+    const mg = sg / cols,
+      mgx = sgx / cols;
+    for (let c = 0; c < cols; c++) {
+      const g = dy[o + c]! * gamma[c]!;
+      dx[o + c] = rs * (g - mg - (x[o + c]! - mu) * rs * mgx);
+    }
+  }
+  return quantizeInPlace(dx, a.quantize);
+}
+
+/** √(2/π) and the cubic coefficient of GELU's tanh form. */
+const GELU_C = Math.sqrt(2 / Math.PI),
+  GELU_A = 0.044715;
+
+function gelu(a: GeluArgs): QuantizeStats | undefined {
+  const n = v.checkSameLength(
+    "gelu",
+    [
+      ["x", a.x],
+      ["y", a.y],
+    ],
+    a.quantize,
+  );
+  const { x, y } = a;
+  for (let i = 0; i < n; i++) {
+    const u = x[i]!;
+    y[i] = 0.5 * u * (1 + Math.tanh(GELU_C * (u + GELU_A * u * u * u)));
+  }
+  return quantizeInPlace(y, a.quantize);
+}
+
+function geluBackward(a: GeluBackwardArgs): QuantizeStats | undefined {
+  const n = v.checkSameLength(
+    "geluBackward",
+    [
+      ["x", a.x],
+      ["dy", a.dy],
+      ["dx", a.dx],
+    ],
+    a.quantize,
+  );
+  const { x, dy, dx } = a;
+  for (let i = 0; i < n; i++) {
+    const u = x[i]!;
+    const t = Math.tanh(GELU_C * (u + GELU_A * u * u * u));
+    // d/du [u/2 · (1 + t)] = (1 + t)/2 + u/2 · (1 − t²) · √(2/π) · (1 + 3·0.044715·u²)
+    const d = 0.5 * (1 + t) + 0.5 * u * (1 - t * t) * GELU_C * (1 + 3 * GELU_A * u * u);
+    dx[i] = dy[i]! * d;
+  }
+  return quantizeInPlace(dx, a.quantize);
+}
+
 export const TsBackend: Backend = Object.freeze({
   info: INFO,
   gemm,
@@ -514,4 +704,10 @@ export const TsBackend: Backend = Object.freeze({
   add,
   quantize: quantizeKernel,
   quantizeMx: quantizeMxKernel,
+  softmaxRows,
+  softmaxRowsBackward,
+  layerNorm,
+  layerNormBackward,
+  gelu,
+  geluBackward,
 });

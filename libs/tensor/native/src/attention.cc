@@ -1,0 +1,132 @@
+// See attention.h. Rows (or elements) run on the thread pool; each row's arithmetic is sequential, in column order.
+#include "attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "threads.h"
+
+namespace lp {
+namespace {
+
+QStats round_output(const QParams& q, float* y, int64_t n) {
+  if (q.kind == Q_NONE) return QStats{};
+  return quantize(q, y, y, n);
+}
+
+// √(2/π) and the cubic coefficient of GELU's tanh form (kernels.ts: the same constants in float64).
+const double GELU_C = std::sqrt(2.0 / 3.141592653589793), GELU_A = 0.044715;
+
+}  // namespace
+
+QStats softmax_rows(int64_t rows, int64_t cols, const float* x, float* y, const QParams& q) {
+  parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int, int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; r++) {
+      const float* xr = x + r * cols;
+      float* yr = y + r * cols;
+      double m = -std::numeric_limits<double>::infinity();
+      for (int64_t c = 0; c < cols; c++) m = std::max(m, (double)xr[c]);
+      double sum = 0;
+      for (int64_t c = 0; c < cols; c++) sum += std::exp((double)xr[c] - m);
+      // NOTE: x may be y: each value is read before it is written
+      for (int64_t c = 0; c < cols; c++) yr[c] = (float)(std::exp((double)xr[c] - m) / sum);
+    }
+  });
+  return round_output(q, y, rows * cols);
+}
+
+QStats softmax_rows_backward(int64_t rows, int64_t cols, const float* y, const float* dy, float* dx,
+                             const QParams& q) {
+  parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int, int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; r++) {
+      const int64_t o = r * cols;
+      double dot = 0;
+      for (int64_t c = 0; c < cols; c++) dot += (double)dy[o + c] * (double)y[o + c];
+      for (int64_t c = 0; c < cols; c++)
+        dx[o + c] = (float)((double)y[o + c] * ((double)dy[o + c] - dot));
+    }
+  });
+  return round_output(q, dx, rows * cols);
+}
+
+QStats layer_norm(int64_t rows, int64_t cols, const float* x, const float* gamma, const float* beta, double eps,
+                  float* y, float* mean, float* rstd, const QParams& q) {
+  parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int, int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; r++) {
+      const float* xr = x + r * cols;
+      float* yr = y + r * cols;
+      double s = 0;
+      for (int64_t c = 0; c < cols; c++) s += xr[c];
+      const double mu = s / (double)cols;
+      double ss = 0;
+      for (int64_t c = 0; c < cols; c++) ss += ((double)xr[c] - mu) * ((double)xr[c] - mu);
+      const double rs = 1 / std::sqrt(ss / (double)cols + eps);
+      for (int64_t c = 0; c < cols; c++)
+        yr[c] = (float)(((double)xr[c] - mu) * rs * (double)gamma[c] + (double)beta[c]);
+      mean[r] = (float)mu;
+      rstd[r] = (float)rs;
+    }
+  });
+  return round_output(q, y, rows * cols);
+}
+
+QStats layer_norm_backward(int64_t rows, int64_t cols, const float* x, const float* gamma, const float* mean,
+                           const float* rstd, const float* dy, float* dx, float* dgamma, float* dbeta,
+                           const QParams& q) {
+  // the parameters' gradients first (dx may be dy), a column per task, rows in order
+  parallel_for(cols, 16, [&](int, int64_t lo, int64_t hi) {
+    for (int64_t c = lo; c < hi; c++) {
+      double dg = 0, db = 0;
+      for (int64_t r = 0; r < rows; r++) {
+        const int64_t i = r * cols + c;
+        dg += (double)dy[i] * (((double)x[i] - (double)mean[r]) * (double)rstd[r]);
+        db += (double)dy[i];
+      }
+      dgamma[c] = (float)dg;
+      dbeta[c] = (float)db;
+    }
+  });
+  parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int, int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; r++) {
+      const int64_t o = r * cols;
+      const double mu = mean[r], rs = rstd[r];
+      double sg = 0, sgx = 0;
+      for (int64_t c = 0; c < cols; c++) {
+        const double g = (double)dy[o + c] * (double)gamma[c];
+        sg += g;
+        sgx += g * (((double)x[o + c] - mu) * rs);
+      }
+      const double mg = sg / (double)cols, mgx = sgx / (double)cols;
+      for (int64_t c = 0; c < cols; c++) {
+        const double g = (double)dy[o + c] * (double)gamma[c];
+        dx[o + c] = (float)(rs * (g - mg - ((double)x[o + c] - mu) * rs * mgx));
+      }
+    }
+  });
+  return round_output(q, dx, rows * cols);
+}
+
+QStats gelu(int64_t n, const float* x, float* y, const QParams& q) {
+  parallel_for(n, 4096, [&](int, int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; i++) {
+      const double u = x[i];
+      y[i] = (float)(0.5 * u * (1 + std::tanh(GELU_C * (u + GELU_A * u * u * u))));
+    }
+  });
+  return round_output(q, y, n);
+}
+
+QStats gelu_backward(int64_t n, const float* x, const float* dy, float* dx, const QParams& q) {
+  parallel_for(n, 4096, [&](int, int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; i++) {
+      const double u = x[i];
+      const double t = std::tanh(GELU_C * (u + GELU_A * u * u * u));
+      const double d = 0.5 * (1 + t) + 0.5 * u * (1 - t * t) * GELU_C * (1 + 3 * GELU_A * u * u);
+      dx[i] = (float)((double)dy[i] * d);
+    }
+  });
+  return round_output(q, dx, n);
+}
+
+}  // namespace lp

@@ -1,0 +1,279 @@
+/**
+ * The Transformer's row and elementwise kernels (softmaxRows, layerNorm, gelu and their backward passes) on every
+ * backend: hand-computed values; each backward pass against central differences of a float64 reference of its
+ * forward (written here, not the kernels' code); the native backend bit for bit the ts one on odd shapes; a fused
+ * rounding equal to the kernel followed by quantize; bad input in one line naming the field.
+ */
+import { binary16, dynamicFixed, quantize } from "@lowprec/formats";
+import { expect, it } from "vitest";
+import { type Backend, TsBackend } from "../src/index.js";
+import { describeForBackends, firstBitDifference, randomArray, rng } from "./helpers.js";
+
+const F = (...v: number[]) => Float32Array.from(v);
+
+// ** float64 references of the forward passes **
+
+function softmaxRef(x: Float64Array, rows: number, cols: number): Float64Array {
+  const y = new Float64Array(x.length);
+  for (let r = 0; r < rows; r++) {
+    const row = x.subarray(r * cols, (r + 1) * cols);
+    const m = Math.max(...row);
+    const e = row.map((v) => Math.exp(v - m));
+    const s = e.reduce((a, b) => a + b, 0);
+    for (let c = 0; c < cols; c++) y[r * cols + c] = e[c]! / s;
+  }
+  return y;
+}
+
+function layerNormRef(
+  x: Float64Array,
+  gamma: Float64Array,
+  beta: Float64Array,
+  rows: number,
+  cols: number,
+  eps: number,
+): Float64Array {
+  const y = new Float64Array(x.length);
+  for (let r = 0; r < rows; r++) {
+    const row = x.subarray(r * cols, (r + 1) * cols);
+    const mu = row.reduce((a, b) => a + b, 0) / cols;
+    const variance = row.reduce((a, b) => a + (b - mu) ** 2, 0) / cols;
+    for (let c = 0; c < cols; c++)
+      y[r * cols + c] = ((row[c]! - mu) / Math.sqrt(variance + eps)) * gamma[c]! + beta[c]!;
+  }
+  return y;
+}
+
+const geluRef = (x: Float64Array) =>
+  x.map((u) => 0.5 * u * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (u + 0.044715 * u ** 3))));
+
+/** ∂/∂v_i of Σ w ⊙ f(v) by central differences in float64, for every i. */
+function numericGradient(v: Float64Array, w: Float64Array, f: (v: Float64Array) => Float64Array, h = 1e-6) {
+  const g = new Float64Array(v.length);
+  const loss = (u: Float64Array) => f(u).reduce((a, b, i) => a + b * w[i]!, 0);
+  for (let i = 0; i < v.length; i++) {
+    const u = Float64Array.from(v);
+    u[i] = v[i]! + h;
+    const up = loss(u);
+    u[i] = v[i]! - h;
+    g[i] = (up - loss(u)) / (2 * h);
+  }
+  return g;
+}
+
+function expectClose(got: Float32Array, want: Float64Array, tol: number, what: string): void {
+  for (let i = 0; i < want.length; i++)
+    expect(Math.abs(got[i]! - want[i]!), `${what}[${i}]: ${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(
+      tol * (1 + Math.abs(want[i]!)),
+    );
+}
+
+describeForBackends("attention kernels: values", (be: () => Backend) => {
+  it("softmaxRows: hand-computed rows, large and −∞ logits, in place", () => {
+    // [0, ln 3] → [1/4, 3/4]; equal values → uniform; 1000 twice → halves (no overflow); −∞ → 0
+    const x = F(0, Math.log(3), 5, 5, 1000, 1000, Number.NEGATIVE_INFINITY, 0);
+    const y = new Float32Array(8);
+    be().softmaxRows({ rows: 4, cols: 2, x, y });
+    expect(Array.from(y)).toEqual([0.25, 0.75, 0.5, 0.5, 0.5, 0.5, 0, 1]);
+    be().softmaxRows({ rows: 4, cols: 2, x, y: x });
+    expect(Array.from(x)).toEqual(Array.from(y));
+  });
+
+  it("layerNorm: a hand-computed row; mean and rstd kept for the backward pass", () => {
+    // x = 1, 2, 3, 4: μ = 2.5, σ² = 1.25; eps = 0.75 makes √(σ² + eps) = √2; γ = 2, β = 1: y = (x − 2.5)·√2 + 1
+    const y = new Float32Array(4),
+      mean = new Float32Array(1),
+      rstd = new Float32Array(1);
+    const gamma = F(2, 2, 2, 2),
+      beta = F(1, 1, 1, 1);
+    be().layerNorm({ rows: 1, cols: 4, x: F(1, 2, 3, 4), gamma, beta, eps: 0.75, y, mean, rstd });
+    expect(Array.from(y)).toEqual(
+      Array.from(F(1 - 1.5 * Math.SQRT2, 1 - 0.5 * Math.SQRT2, 1 + 0.5 * Math.SQRT2, 1 + 1.5 * Math.SQRT2)),
+    );
+    expect([mean[0], rstd[0]]).toEqual([2.5, Math.fround(Math.SQRT1_2)]);
+  });
+
+  it("gelu: values of the tanh form (Python's math, rounded to float32) and its derivative at 1", () => {
+    const y = new Float32Array(5);
+    be().gelu({ x: F(0, 1, -0.5, 3, -10), y });
+    expect(Array.from(y)).toEqual([0, 0.8411920070648193, -0.1542859971523285, 2.9963626861572266, -0]);
+    const dx = new Float32Array(1);
+    be().geluBackward({ x: F(1), dy: F(1), dx });
+    expect(dx[0]).toBe(1.0829640626907349);
+  });
+});
+
+describeForBackends("attention kernels: gradients against float64 central differences", (be: () => Backend) => {
+  const r = rng(31);
+  const [rows, cols] = [3, 7];
+  const x = randomArray(rows * cols, r, 3);
+  const w = randomArray(rows * cols, r, 1); // L = Σ w ⊙ f(x)
+  const x64 = Float64Array.from(x),
+    w64 = Float64Array.from(w);
+
+  it("softmaxRowsBackward", () => {
+    const y = new Float32Array(x.length),
+      dx = new Float32Array(x.length);
+    be().softmaxRows({ rows, cols, x, y });
+    be().softmaxRowsBackward({ rows, cols, y, dy: w, dx });
+    expectClose(
+      dx,
+      numericGradient(x64, w64, (v) => softmaxRef(v, rows, cols)),
+      1e-5,
+      "dx",
+    );
+  });
+
+  it("layerNormBackward: dx, dγ and dβ", () => {
+    const gamma = randomArray(cols, r, 2),
+      beta = randomArray(cols, r, 1),
+      eps = 1e-5;
+    const [g64, b64] = [Float64Array.from(gamma), Float64Array.from(beta)];
+    const y = new Float32Array(x.length),
+      mean = new Float32Array(rows),
+      rstd = new Float32Array(rows),
+      dx = new Float32Array(x.length),
+      dgamma = new Float32Array(cols),
+      dbeta = new Float32Array(cols);
+    be().layerNorm({ rows, cols, x, gamma, beta, eps, y, mean, rstd });
+    expectClose(y, layerNormRef(x64, g64, b64, rows, cols, eps), 1e-6, "y");
+    be().layerNormBackward({ rows, cols, x, gamma, mean, rstd, dy: w, dx, dgamma, dbeta });
+    expectClose(
+      dx,
+      numericGradient(x64, w64, (v) => layerNormRef(v, g64, b64, rows, cols, eps)),
+      1e-5,
+      "dx",
+    );
+    expectClose(
+      dgamma,
+      numericGradient(g64, w64, (v) => layerNormRef(x64, v, b64, rows, cols, eps)),
+      1e-5,
+      "dγ",
+    );
+    expectClose(
+      dbeta,
+      numericGradient(b64, w64, (v) => layerNormRef(x64, g64, v, rows, cols, eps)),
+      1e-5,
+      "dβ",
+    );
+  });
+
+  it("geluBackward", () => {
+    const dx = new Float32Array(x.length);
+    be().geluBackward({ x, dy: w, dx });
+    expectClose(dx, numericGradient(x64, w64, geluRef), 1e-5, "dx");
+  });
+});
+
+describeForBackends("attention kernels: the ts backend's bits, odd shapes, fused rounding", (be: () => Backend) => {
+  // 1 row, 1 column, a column count that is no multiple of a vector, more rows than a thread's share
+  const shapes: [number, number][] = [
+    [1, 1],
+    [1, 7],
+    [5, 13],
+    [300, 17],
+  ];
+  for (const [rows, cols] of shapes)
+    it(`${rows} × ${cols}: every kernel equals ts bit for bit, rounded or not`, () => {
+      const r = rng(rows * 100 + cols);
+      const x = randomArray(rows * cols, r, 4),
+        dy = randomArray(rows * cols, r, 1),
+        gamma = randomArray(cols, r, 2),
+        beta = randomArray(cols, r, 1);
+      const run = (
+        k: Backend,
+        q?: () => { format: typeof binary16 } | { format: ReturnType<typeof dynamicFixed>; integerBits: number },
+      ) => {
+        const n = rows * cols;
+        const out = {
+          sy: new Float32Array(n),
+          sdx: new Float32Array(n),
+          ly: new Float32Array(n),
+          mean: new Float32Array(rows),
+          rstd: new Float32Array(rows),
+          ldx: new Float32Array(n),
+          dg: new Float32Array(cols),
+          db: new Float32Array(cols),
+          gy: new Float32Array(n),
+          gdx: new Float32Array(n),
+        };
+        const stats = [
+          k.softmaxRows({ rows, cols, x, y: out.sy, quantize: q?.() }),
+          k.softmaxRowsBackward({ rows, cols, y: out.sy, dy, dx: out.sdx, quantize: q?.() }),
+          k.layerNorm({
+            rows,
+            cols,
+            x,
+            gamma,
+            beta,
+            eps: 1e-5,
+            y: out.ly,
+            mean: out.mean,
+            rstd: out.rstd,
+            quantize: q?.(),
+          }),
+          k.layerNormBackward({
+            rows,
+            cols,
+            x,
+            gamma,
+            mean: out.mean,
+            rstd: out.rstd,
+            dy,
+            dx: out.ldx,
+            dgamma: out.dg,
+            dbeta: out.db,
+            quantize: q?.(),
+          }),
+          k.gelu({ x, y: out.gy, quantize: q?.() }),
+          k.geluBackward({ x, dy, dx: out.gdx, quantize: q?.() }),
+        ];
+        return { out, stats };
+      };
+      for (const q of [
+        undefined,
+        () => ({ format: binary16 }),
+        () => ({ format: dynamicFixed({ bits: 8 }), integerBits: 2 }),
+      ]) {
+        const [want, got] = [run(TsBackend, q), run(be(), q)];
+        for (const [name, a] of Object.entries(want.out)) {
+          const i = firstBitDifference(a, got.out[name as keyof typeof got.out]);
+          expect(i, `${name}${q ? " rounded" : ""}: first difference at ${i}`).toBe(-1);
+        }
+        expect(got.stats).toEqual(want.stats);
+      }
+    });
+
+  it("a fused rounding is the kernel then quantize in place (dynamic fixed point, 8 bits, 0 integer bits)", () => {
+    const r = rng(5),
+      x = randomArray(40, r, 2),
+      y = new Float32Array(40),
+      ref = new Float32Array(40);
+    const spec = { format: dynamicFixed({ bits: 8 }), integerBits: 0 };
+    const st = be().gelu({ x, y, quantize: spec });
+    be().gelu({ x, y: ref });
+    const out = new Float32Array(40);
+    const want = quantize(ref, spec.format, { integerBits: 0, out });
+    expect(firstBitDifference(out, y)).toBe(-1);
+    expect(st).toEqual(want.stats);
+    expect(st!.overflow).toBeGreaterThan(0); // no integer bit: the largest value is 1 − 2^-7, and gelu(x) ≥ 1 saturates
+  });
+
+  it("bad input: one line naming the kernel and the field", () => {
+    const x = new Float32Array(6),
+      y = new Float32Array(6);
+    expect(() => be().softmaxRows({ rows: 2, cols: 0, x: new Float32Array(0), y: new Float32Array(0) })).toThrow(
+      /softmaxRows: cols must be an integer ≥ 1/,
+    );
+    expect(() => be().softmaxRows({ rows: 2, cols: 3, x, y: new Float32Array(5) })).toThrow(
+      /softmaxRows: y has length 5, expected 6 = rows×cols = 2×3/,
+    );
+    const ln = { rows: 2, cols: 3, x, gamma: new Float32Array(3), beta: new Float32Array(3), y };
+    const [mean, rstd] = [new Float32Array(2), new Float32Array(2)];
+    expect(() => be().layerNorm({ ...ln, eps: 0, mean, rstd })).toThrow(/layerNorm: eps must be a finite number > 0/);
+    expect(() => be().layerNorm({ ...ln, eps: 1e-5, mean: new Float32Array(3), rstd })).toThrow(
+      /layerNorm: mean has length 3, expected 2 = rows = 2/,
+    );
+    expect(() => be().gelu({ x, y: new Float32Array(4) })).toThrow(/gelu: y has length 4, expected 6 = length of x/);
+  });
+});
