@@ -70,6 +70,7 @@ export function justInTimeKernels(k: Kernels): Kernels {
     axpby: (a) => twoPass(a.quantize, a.y, (q) => k.axpby({ ...a, quantize: q })) ?? k.axpby(a),
     scale: (a) => twoPass(a.quantize, a.y, (q) => k.scale({ ...a, quantize: q })) ?? k.scale(a),
     add: (a) => twoPass(a.quantize, a.y, (q) => k.add({ ...a, quantize: q })) ?? k.add(a),
+    batchedMatmul: (a) => twoPass(a.quantize, a.c, (q) => k.batchedMatmul({ ...a, quantize: q })) ?? k.batchedMatmul(a),
     softmaxRows: (a) => twoPass(a.quantize, a.y, (q) => k.softmaxRows({ ...a, quantize: q })) ?? k.softmaxRows(a),
     softmaxRowsBackward: (a) =>
       twoPass(a.quantize, a.dx, (q) => k.softmaxRowsBackward({ ...a, quantize: q })) ?? k.softmaxRowsBackward(a),

@@ -54,6 +54,7 @@ export const KERNEL_NAMES = [
   "quantize",
   "quantizeMx",
   // ** attention and normalisation (the Transformer's) **
+  "batchedMatmul",
   "softmaxRows",
   "softmaxRowsBackward",
   "layerNorm",
@@ -426,6 +427,7 @@ export interface Kernels {
   add(args: AddArgs): Stats;
   quantize(args: QuantizeArgs): QuantizeStats;
   quantizeMx(args: QuantizeMxArgs): MxQuantizeStats;
+  batchedMatmul(args: BatchedMatmulArgs): Stats;
   softmaxRows(args: SoftmaxRowsArgs): Stats;
   softmaxRowsBackward(args: SoftmaxRowsBackwardArgs): Stats;
   /** returns the stats of y's rounding */
@@ -442,6 +444,27 @@ export interface Kernels {
 // Each row's sums are float64, in column order, on every backend; exp and tanh are float64 (the platform's), and
 // each result is one rounding of a float64 value to float32, so the backends agree to the bit but where two float64
 // libraries differ in the last bit of exp or tanh and that bit decides a float32 rounding (not seen in the tests).
+
+/**
+ * c[i] ← alpha · op(a[i]) · op(b[i]) for each of `batch` pairs: attention's per-head products (Q·Kᵀ, P·V and their
+ * gradients). a[i], b[i] and c[i] are consecutive row-major matrices: a[i] is m × k (k × m when `transA`), b[i] k × n
+ * (n × k when `transB`), c[i] m × n. Each entry is a float64 sum in k order, times alpha, then one rounding to
+ * float32 (the ts backend's gemm arithmetic), on both backends; c is overwritten.
+ */
+export interface BatchedMatmulArgs {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  a: Float32Array;
+  b: Float32Array;
+  c: Float32Array;
+  transA?: boolean;
+  transB?: boolean;
+  /** default 1 */
+  alpha?: number;
+  quantize?: QuantizeSpec;
+}
 
 /**
  * y[r, :] = softmax(x[r, :]) for each of `rows` rows of `cols` values: m = max, s = Σ exp(x − m), y = exp(x − m) / s

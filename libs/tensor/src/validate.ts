@@ -3,6 +3,7 @@
  * with messages that name the kernel and the shapes. Returns the derived sizes the kernel needs.
  */
 import type {
+  BatchedMatmulArgs,
   AddArgs,
   AxpbyArgs,
   BiasAddArgs,
@@ -347,4 +348,32 @@ export function checkEps(kernel: string, eps: unknown): number {
   if (typeof eps !== "number" || !(eps > 0) || !Number.isFinite(eps))
     throw new ShapeError(kernel, `eps must be a finite number > 0, got ${String(eps)}`);
   return eps;
+}
+
+/** batchedMatmul: batch, m, n, k ≥ 0, a, b, c of batch·m·k, batch·k·n, batch·m·n, a finite alpha. */
+export function checkBatchedMatmul(a: BatchedMatmulArgs): void {
+  const K = "batchedMatmul";
+  const b = checkDim(K, "batch", a.batch),
+    m = checkDim(K, "m", a.m),
+    n = checkDim(K, "n", a.n),
+    k = checkDim(K, "k", a.k);
+  checkArray(
+    K,
+    "a",
+    a.a,
+    Float32Array,
+    b * m * k,
+    `batch×${a.transA ? "k×m" : "m×k"} = ${b}×${a.transA ? `${k}×${m}` : `${m}×${k}`}`,
+  );
+  checkArray(
+    K,
+    "b",
+    a.b,
+    Float32Array,
+    b * k * n,
+    `batch×${a.transB ? "n×k" : "k×n"} = ${b}×${a.transB ? `${n}×${k}` : `${k}×${n}`}`,
+  );
+  checkArray(K, "c", a.c, Float32Array, b * m * n, `batch×m×n = ${b}×${m}×${n}`);
+  if (a.alpha !== undefined) checkNumber(K, "alpha", a.alpha);
+  checkQuantize(K, a.quantize);
 }

@@ -1,5 +1,5 @@
 /**
- * The Transformer's row and elementwise kernels (softmaxRows, layerNorm, gelu and their backward passes) on every
+ * The Transformer's kernels (batchedMatmul, softmaxRows, layerNorm, gelu and their backward passes) on every
  * backend: hand-computed values; each backward pass against central differences of a float64 reference of its
  * forward (written here, not the kernels' code); the native backend bit for bit the ts one on odd shapes; a fused
  * rounding equal to the kernel followed by quantize; bad input in one line naming the field.
@@ -275,5 +275,106 @@ describeForBackends("attention kernels: the ts backend's bits, odd shapes, fused
       /layerNorm: mean has length 3, expected 2 = rows = 2/,
     );
     expect(() => be().gelu({ x, y: new Float32Array(4) })).toThrow(/gelu: y has length 4, expected 6 = length of x/);
+  });
+});
+
+describeForBackends("batchedMatmul", (be: () => Backend) => {
+  it("hand-computed products, each pair on its own; alpha; every transpose", () => {
+    // pair 0: [[1, 2], [3, 4]]·[[5, 6], [7, 8]] = [[19, 22], [43, 50]]; pair 1: I·[[1, 2], [3, 4]]
+    const a = F(1, 2, 3, 4, 1, 0, 0, 1),
+      b = F(5, 6, 7, 8, 1, 2, 3, 4),
+      c = new Float32Array(8);
+    be().batchedMatmul({ batch: 2, m: 2, n: 2, k: 2, a, b, c, alpha: 0.5 });
+    expect(Array.from(c)).toEqual([9.5, 11, 21.5, 25, 0.5, 1, 1.5, 2]);
+    // the stored transposes give the same products
+    const aT = F(1, 3, 2, 4, 1, 0, 0, 1),
+      bT = F(5, 7, 6, 8, 1, 3, 2, 4),
+      c2 = new Float32Array(8);
+    for (const [ta, tb] of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      be().batchedMatmul({ batch: 2, m: 2, n: 2, k: 2, a: ta ? aT : a, b: tb ? bT : b, c: c2, transA: ta, transB: tb });
+      expect(Array.from(c2), `transA ${ta} transB ${tb}`).toEqual([19, 22, 43, 50, 1, 2, 3, 4]);
+    }
+  });
+
+  it("each pair equals the ts backend's gemm of that pair, bit for bit (odd shapes, every transpose)", () => {
+    const r = rng(77);
+    for (const [batch, m, n, k] of [
+      [1, 1, 1, 1],
+      [1, 1, 13, 7],
+      [5, 16, 16, 8],
+      [3, 7, 5, 9],
+    ] as const)
+      for (const transA of [false, true])
+        for (const transB of [false, true]) {
+          const a = randomArray(batch * m * k, r, 2),
+            b = randomArray(batch * k * n, r, 2),
+            c = new Float32Array(batch * m * n);
+          be().batchedMatmul({ batch, m, n, k, a, b, c, transA, transB, alpha: 0.25 });
+          for (let t = 0; t < batch; t++) {
+            const want = new Float32Array(m * n);
+            TsBackend.gemm({
+              m,
+              n,
+              k,
+              a: a.subarray(t * m * k, (t + 1) * m * k),
+              b: b.subarray(t * k * n, (t + 1) * k * n),
+              c: want,
+              transA,
+              transB,
+              alpha: 0.25,
+            });
+            const i = firstBitDifference(want, c.subarray(t * m * n, (t + 1) * m * n));
+            expect(i, `${batch}×${m}×${n}×${k} ${transA} ${transB} pair ${t}: ${i}`).toBe(-1);
+          }
+        }
+  });
+
+  it("the gradient products: ∂/∂A of Σ W ⊙ (A·B) = W·Bᵀ, ∂/∂B = Aᵀ·W (float64 central differences)", () => {
+    const r = rng(78),
+      [batch, m, n, k] = [2, 3, 4, 5];
+    const a = randomArray(batch * m * k, r, 1),
+      b = randomArray(batch * k * n, r, 1),
+      w = randomArray(batch * m * n, r, 1);
+    const [a64, b64, w64] = [Float64Array.from(a), Float64Array.from(b), Float64Array.from(w)];
+    const product = (x: Float64Array, y: Float64Array) => {
+      const c = new Float64Array(batch * m * n);
+      for (let t = 0; t < batch; t++)
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++)
+            for (let p = 0; p < k; p++)
+              c[t * m * n + i * n + j]! += x[t * m * k + i * k + p]! * y[t * k * n + p * n + j]!;
+      return c;
+    };
+    const da = new Float32Array(a.length),
+      db = new Float32Array(b.length);
+    be().batchedMatmul({ batch, m: m, n: k, k: n, a: w, b, c: da, transB: true });
+    be().batchedMatmul({ batch, m: k, n, k: m, a, b: w, c: db, transA: true });
+    expectClose(
+      da,
+      numericGradient(a64, w64, (x) => product(x, b64)),
+      1e-6,
+      "dA",
+    );
+    expectClose(
+      db,
+      numericGradient(b64, w64, (y) => product(a64, y)),
+      1e-6,
+      "dB",
+    );
+  });
+
+  it("rounds its output like any producing kernel, and names a wrong length", () => {
+    const a = F(1, 2, 3, 4),
+      b = F(1, 1, 1, 1),
+      c = new Float32Array(4);
+    const st = be().batchedMatmul({ batch: 1, m: 2, n: 2, k: 2, a, b, c, quantize: { format: binary16 } });
+    expect([Array.from(c), st!.count]).toEqual([[3, 3, 7, 7], 4]);
+    expect(() => be().batchedMatmul({ batch: 2, m: 2, n: 2, k: 2, a, b, c })).toThrow(
+      /batchedMatmul: a has length 4, expected 8 = batch×m×k = 2×2×2/,
+    );
   });
 });

@@ -624,6 +624,22 @@ napi_value QuantizeMx(napi_env env, napi_callback_info info) {
 
 // ** attention and normalisation (attention.cc) **
 
+napi_value BatchedMatmul(napi_env env, napi_callback_info info) {
+  Args a(env, info, "batchedMatmul", 7);
+  const int32_t* d = (const int32_t*)a.typed(0, "dims", napi_int32_array, "Int32Array", 6);
+  if (a.failed) return nullptr;
+  const int64_t batch = d[0], m = d[1], n = d[2], k = d[3];
+  if (batch < 0 || m < 0 || n < 0 || k < 0) a.fail("dims must be ≥ 0");
+  const double alpha = a.num(1, "alpha");
+  const float* A = a.f32(2, "a", a.product({batch, m, k}));
+  const float* B = a.f32(3, "b", a.product({batch, k, n}));
+  float* C = a.f32(4, "c", a.product({batch, m, n}));
+  QParams q = a.qparams(5);
+  if (a.failed) return nullptr;
+  a.stats(6, batched_matmul(batch, m, n, k, d[4] != 0, d[5] != 0, alpha, A, B, C, q));
+  return undefined(env);
+}
+
 napi_value SoftmaxRows(napi_env env, napi_callback_info info) {
   Args a(env, info, "softmaxRows", 6);
   int64_t r = a.dim(0, "rows"), c = a.dim(1, "cols");
@@ -808,8 +824,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"softmaxCrossEntropyBackward", SoftmaxBackward}, {"dropoutMask", DropoutMask}, {"applyMask", ApplyMask},
       {"columnNorms", ColumnNorms}, {"scaleColumns", ScaleColumns}, {"axpby", Axpby}, {"scale", Scale},
       {"add", Add}, {"quantize", Quantize}, {"quantizeMx", QuantizeMx},
-      {"softmaxRows", SoftmaxRows}, {"softmaxRowsBackward", SoftmaxRowsBackward}, {"layerNorm", LayerNorm},
-      {"layerNormBackward", LayerNormBackward}, {"gelu", Gelu}, {"geluBackward", GeluBackward},
+      {"batchedMatmul", BatchedMatmul}, {"softmaxRows", SoftmaxRows}, {"softmaxRowsBackward", SoftmaxRowsBackward},
+      {"layerNorm", LayerNorm}, {"layerNormBackward", LayerNormBackward}, {"gelu", Gelu},
+      {"geluBackward", GeluBackward},
       {"float64Info", Float64Info}, {"matMulNT64", MatMulNT64}, {"eigh64", Eigh64},
   };
   for (const Fn& f : fns) {

@@ -20,6 +20,26 @@ const double GELU_C = std::sqrt(2.0 / 3.141592653589793), GELU_A = 0.044715;
 
 }  // namespace
 
+QStats batched_matmul(int64_t batch, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b, double alpha,
+                      const float* a, const float* b, float* c, const QParams& q) {
+  // op(A)[i, p] and op(B)[p, j] as strides into each stored matrix (the ts backend's gemm)
+  const int64_t ai = trans_a ? 1 : k, ap = trans_a ? m : 1, bp = trans_b ? 1 : n, bj = trans_b ? k : 1;
+  parallel_for(batch * m, std::max<int64_t>(1, 4096 / std::max<int64_t>(n * k, 1)), [&](int, int64_t lo, int64_t hi) {
+    for (int64_t row = lo; row < hi; row++) {
+      const int64_t t = row / m, i = row - t * m;
+      const float* at = a + t * m * k;
+      const float* bt = b + t * k * n;
+      float* ct = c + t * m * n;
+      for (int64_t j = 0; j < n; j++) {
+        double sum = 0;
+        for (int64_t p = 0; p < k; p++) sum += (double)at[i * ai + p * ap] * (double)bt[p * bp + j * bj];
+        ct[i * n + j] = (float)(alpha * sum);
+      }
+    }
+  });
+  return round_output(q, c, batch * m * n);
+}
+
 QStats softmax_rows(int64_t rows, int64_t cols, const float* x, float* y, const QParams& q) {
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int, int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; r++) {

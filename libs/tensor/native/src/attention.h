@@ -9,6 +9,9 @@
 
 namespace lp {
 
+// c[t] = alpha · op(a[t]) · op(b[t]) for t < batch (kernels.ts batchedMatmul): float64 sums in k order.
+QStats batched_matmul(int64_t batch, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b, double alpha,
+                      const float* a, const float* b, float* c, const QParams& q);
 QStats softmax_rows(int64_t rows, int64_t cols, const float* x, float* y, const QParams& q);
 QStats softmax_rows_backward(int64_t rows, int64_t cols, const float* y, const float* dy, float* dx,
                              const QParams& q);

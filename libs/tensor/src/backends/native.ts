@@ -40,6 +40,7 @@ import type {
   ScaleArgs,
   ScaleColumnsArgs,
   SoftmaxCrossEntropyBackwardArgs,
+  BatchedMatmulArgs,
   SoftmaxRowsArgs,
   SoftmaxRowsBackwardArgs,
   LayerNormArgs,
@@ -184,6 +185,8 @@ export interface Addon {
     cols: number,
     along: number,
   ): void;
+  /** dims: [batch, m, n, k, transA, transB] */
+  batchedMatmul(dims: Int32Array, alpha: number, a: F32, b: F32, c: F32, q: Q, st: Q): void;
   softmaxRows(rows: number, cols: number, x: F32, y: F32, q: Q, st: Q): void;
   softmaxRowsBackward(rows: number, cols: number, y: F32, dy: F32, dx: F32, q: Q, st: Q): void;
   layerNorm(
@@ -585,6 +588,13 @@ export function createNativeBackend(addon: Addon, reason?: string, simd?: SimdPa
       stats.amax = s[7]!;
       if (a.rounding === "stochastic") a.rng!.counter += y.length;
       return stats;
+    },
+    batchedMatmul(a: BatchedMatmulArgs) {
+      v.checkBatchedMatmul(a);
+      const dims = Int32Array.of(a.batch, a.m, a.n, a.k, a.transA ? 1 : 0, a.transB ? 1 : 0);
+      return withQuantize("batchedMatmul", a.quantize, a.c.length, (p, s) =>
+        addon.batchedMatmul(dims, a.alpha ?? 1, a.a, a.b, a.c, p, s),
+      );
     },
     softmaxRows(a: SoftmaxRowsArgs) {
       const [r, c] = v.checkRows(

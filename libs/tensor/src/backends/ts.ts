@@ -32,6 +32,7 @@ import type {
   SoftmaxCrossEntropyBackwardArgs,
   SoftmaxCrossEntropyForwardArgs,
   SoftmaxCrossEntropyResult,
+  BatchedMatmulArgs,
   SoftmaxRowsArgs,
   SoftmaxRowsBackwardArgs,
   LayerNormArgs,
@@ -499,6 +500,31 @@ const INFO: BackendInfo = Object.freeze({ name: "ts", blas: false, threads: 1 })
 /** The reference backend. */
 // ** attention and normalisation **
 
+function batchedMatmul(a: BatchedMatmulArgs): QuantizeStats | undefined {
+  v.checkBatchedMatmul(a);
+  const { batch, m, n, k, c } = a;
+  const A = a.a,
+    B = a.b,
+    alpha = a.alpha ?? 1;
+  // op(A)[i, p] and op(B)[p, j] as strides into each stored matrix, as gemm
+  const ai = a.transA ? 1 : k,
+    ap = a.transA ? m : 1;
+  const bp = a.transB ? 1 : n,
+    bj = a.transB ? k : 1;
+  for (let t = 0; t < batch; t++) {
+    const ao = t * m * k,
+      bo = t * k * n,
+      co = t * m * n;
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let p = 0; p < k; p++) sum += A[ao + i * ai + p * ap]! * B[bo + p * bp + j * bj]!;
+        c[co + i * n + j] = alpha * sum;
+      }
+  }
+  return quantizeInPlace(c, a.quantize);
+}
+
 function softmaxRows(a: SoftmaxRowsArgs): QuantizeStats | undefined {
   const [rows, cols] = v.checkRows(
     "softmaxRows",
@@ -704,6 +730,7 @@ export const TsBackend: Backend = Object.freeze({
   add,
   quantize: quantizeKernel,
   quantizeMx: quantizeMxKernel,
+  batchedMatmul,
   softmaxRows,
   softmaxRowsBackward,
   layerNorm,
