@@ -3,38 +3,9 @@
  * a chosen format (Courbariaux, David & Bengio, arXiv 1412.7024). The method (where it rounds) is
  * @lowprec/precision's, re-exported here.
  */
-export {
-  GROUPS,
-  ROUNDING_POINTS,
-  MX_OPERANDS,
-  MX_PRECISION_FORMATS,
-  MX_MAX_BLOCK,
-  isMxFormat,
-  isFloatFormat,
-  FLOAT_FORMATS,
-  PRECISION_PRESETS,
-  LayerPrecision,
-  resolveGroup,
-  mixSeed,
-  type GroupName,
-  type Width,
-  type Step,
-  type RoundingPoint,
-  type PointName,
-  type MxOperand,
-  type MxOperandName,
-  type MxPrecisionFormat,
-  type PrecisionFormat,
-  type ScalingSpec,
-  type GroupKnobs,
-  type GroupOverride,
-  type PrecisionSpec,
-  type GroupRule,
-  type RoundingEvent,
-  type ScaleRecord,
-  type PrecisionPresetName,
-  type LayerPrecisionState,
-} from "@lowprec/precision";
+// NOTE: the policy (where the paper rounds) is @lowprec/precision's; all of it is re-exported, so that users of this
+// library see one package.
+export * from "@lowprec/precision";
 export {
   NETWORK_PRESETS,
   type NetworkPresetName,
@@ -75,7 +46,6 @@ export {
   type ScaleWindowState,
 } from "./scale-window.js";
 export { Network, type StepResult, type Blame } from "./network.js";
-export { justInTimeKernels } from "@lowprec/precision";
 export {
   train,
   checkSplits,

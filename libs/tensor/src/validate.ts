@@ -4,6 +4,12 @@
  */
 import type {
   BatchedMatmulArgs,
+  GeluArgs,
+  GeluBackwardArgs,
+  LayerNormArgs,
+  LayerNormBackwardArgs,
+  SoftmaxRowsArgs,
+  SoftmaxRowsBackwardArgs,
   AddArgs,
   AxpbyArgs,
   BiasAddArgs,
@@ -376,4 +382,102 @@ export function checkBatchedMatmul(a: BatchedMatmulArgs): void {
   checkArray(K, "c", a.c, Float32Array, b * m * n, `batch×m×n = ${b}×${m}×${n}`);
   if (a.alpha !== undefined) checkNumber(K, "alpha", a.alpha);
   checkQuantize(K, a.quantize);
+}
+
+// The validations shared by both backends for the Transformer's kernels: each returns the dims the kernel loops over.
+
+export function checkSoftmaxRows(a: SoftmaxRowsArgs): [number, number] {
+  return checkRows(
+    "softmaxRows",
+    a,
+    [
+      ["x", a.x],
+      ["y", a.y],
+    ],
+    [],
+    [],
+    a.quantize,
+  );
+}
+
+export function checkSoftmaxRowsBackward(a: SoftmaxRowsBackwardArgs): [number, number] {
+  return checkRows(
+    "softmaxRowsBackward",
+    a,
+    [
+      ["y", a.y],
+      ["dy", a.dy],
+      ["dx", a.dx],
+    ],
+    [],
+    [],
+    a.quantize,
+  );
+}
+
+/** Also checks eps; returns [rows, cols, eps]. */
+export function checkLayerNorm(a: LayerNormArgs): [number, number, number] {
+  const [rows, cols] = checkRows(
+    "layerNorm",
+    a,
+    [
+      ["x", a.x],
+      ["y", a.y],
+    ],
+    [
+      ["gamma", a.gamma],
+      ["beta", a.beta],
+    ],
+    [
+      ["mean", a.mean],
+      ["rstd", a.rstd],
+    ],
+    a.quantize,
+  );
+  return [rows, cols, checkEps("layerNorm", a.eps)];
+}
+
+export function checkLayerNormBackward(a: LayerNormBackwardArgs): [number, number] {
+  return checkRows(
+    "layerNormBackward",
+    a,
+    [
+      ["x", a.x],
+      ["dy", a.dy],
+      ["dx", a.dx],
+    ],
+    [
+      ["gamma", a.gamma],
+      ["dgamma", a.dgamma],
+      ["dbeta", a.dbeta],
+    ],
+    [
+      ["mean", a.mean],
+      ["rstd", a.rstd],
+    ],
+    a.quantize,
+  );
+}
+
+export function checkGelu(a: GeluArgs): number {
+  return checkSameLength(
+    "gelu",
+    [
+      ["x", a.x],
+      ["y", a.y],
+    ],
+    a.quantize,
+  );
+}
+
+export function checkGeluBackward(a: GeluBackwardArgs): number {
+  return checkSameLength(
+    "geluBackward",
+    [
+      ["x", a.x],
+      ["dy", a.dy],
+      ["dx", a.dx],
+    ],
+    a.quantize,
+  );
 }

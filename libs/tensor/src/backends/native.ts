@@ -597,104 +597,33 @@ export function createNativeBackend(addon: Addon, reason?: string, simd?: SimdPa
       );
     },
     softmaxRows(a: SoftmaxRowsArgs) {
-      const [r, c] = v.checkRows(
-        "softmaxRows",
-        a,
-        [
-          ["x", a.x],
-          ["y", a.y],
-        ],
-        [],
-        [],
-        a.quantize,
-      );
+      const [r, c] = v.checkSoftmaxRows(a);
       return withQuantize("softmaxRows", a.quantize, r * c, (p, s) => addon.softmaxRows(r, c, a.x, a.y, p, s));
     },
     softmaxRowsBackward(a: SoftmaxRowsBackwardArgs) {
-      const K = "softmaxRowsBackward";
-      const [r, c] = v.checkRows(
-        K,
-        a,
-        [
-          ["y", a.y],
-          ["dy", a.dy],
-          ["dx", a.dx],
-        ],
-        [],
-        [],
-        a.quantize,
+      const [r, c] = v.checkSoftmaxRowsBackward(a);
+      return withQuantize("softmaxRowsBackward", a.quantize, r * c, (p, s) =>
+        addon.softmaxRowsBackward(r, c, a.y, a.dy, a.dx, p, s),
       );
-      return withQuantize(K, a.quantize, r * c, (p, s) => addon.softmaxRowsBackward(r, c, a.y, a.dy, a.dx, p, s));
     },
     layerNorm(a: LayerNormArgs) {
-      const [r, c] = v.checkRows(
-        "layerNorm",
-        a,
-        [
-          ["x", a.x],
-          ["y", a.y],
-        ],
-        [
-          ["gamma", a.gamma],
-          ["beta", a.beta],
-        ],
-        [
-          ["mean", a.mean],
-          ["rstd", a.rstd],
-        ],
-        a.quantize,
-      );
-      const eps = v.checkEps("layerNorm", a.eps);
+      const [r, c, eps] = v.checkLayerNorm(a);
       return withQuantize("layerNorm", a.quantize, r * c, (p, s) =>
         addon.layerNorm(r, c, a.x, a.gamma, a.beta, eps, a.y, a.mean, a.rstd, p, s),
       );
     },
     layerNormBackward(a: LayerNormBackwardArgs) {
-      const K = "layerNormBackward";
-      const [r, c] = v.checkRows(
-        K,
-        a,
-        [
-          ["x", a.x],
-          ["dy", a.dy],
-          ["dx", a.dx],
-        ],
-        [
-          ["gamma", a.gamma],
-          ["dgamma", a.dgamma],
-          ["dbeta", a.dbeta],
-        ],
-        [
-          ["mean", a.mean],
-          ["rstd", a.rstd],
-        ],
-        a.quantize,
-      );
-      return withQuantize(K, a.quantize, r * c, (p, s) =>
+      const [r, c] = v.checkLayerNormBackward(a);
+      return withQuantize("layerNormBackward", a.quantize, r * c, (p, s) =>
         addon.layerNormBackward(r, c, a.x, a.gamma, a.mean, a.rstd, a.dy, a.dx, a.dgamma, a.dbeta, p, s),
       );
     },
     gelu(a: GeluArgs) {
-      const n = v.checkSameLength(
-        "gelu",
-        [
-          ["x", a.x],
-          ["y", a.y],
-        ],
-        a.quantize,
-      );
+      const n = v.checkGelu(a);
       return withQuantize("gelu", a.quantize, n, (p, s) => addon.gelu(a.x, a.y, p, s));
     },
     geluBackward(a: GeluBackwardArgs) {
-      const n = v.checkSameLength(
-        "geluBackward",
-        [
-          ["x", a.x],
-          ["dy", a.dy],
-          ["dx", a.dx],
-        ],
-        a.quantize,
-      );
+      const n = v.checkGeluBackward(a);
       return withQuantize("geluBackward", a.quantize, n, (p, s) => addon.geluBackward(a.x, a.dy, a.dx, p, s));
     },
   };

@@ -551,19 +551,7 @@ function softmaxRows(a: SoftmaxRowsArgs): QuantizeStats | undefined {
 }
 
 function softmaxRowsBackward(a: SoftmaxRowsBackwardArgs): QuantizeStats | undefined {
-  const K = "softmaxRowsBackward";
-  const [rows, cols] = v.checkRows(
-    K,
-    a,
-    [
-      ["y", a.y],
-      ["dy", a.dy],
-      ["dx", a.dx],
-    ],
-    [],
-    [],
-    a.quantize,
-  );
+  const [rows, cols] = v.checkSoftmaxRowsBackward(a);
   const { y, dy, dx } = a;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
@@ -575,25 +563,7 @@ function softmaxRowsBackward(a: SoftmaxRowsBackwardArgs): QuantizeStats | undefi
 }
 
 function layerNorm(a: LayerNormArgs): QuantizeStats | undefined {
-  const K = "layerNorm";
-  const [rows, cols] = v.checkRows(
-    K,
-    a,
-    [
-      ["x", a.x],
-      ["y", a.y],
-    ],
-    [
-      ["gamma", a.gamma],
-      ["beta", a.beta],
-    ],
-    [
-      ["mean", a.mean],
-      ["rstd", a.rstd],
-    ],
-    a.quantize,
-  );
-  const eps = v.checkEps(K, a.eps);
+  const [rows, cols, eps] = v.checkLayerNorm(a);
   const { x, gamma, beta, y, mean, rstd } = a;
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
@@ -611,26 +581,7 @@ function layerNorm(a: LayerNormArgs): QuantizeStats | undefined {
 }
 
 function layerNormBackward(a: LayerNormBackwardArgs): QuantizeStats | undefined {
-  const K = "layerNormBackward";
-  const [rows, cols] = v.checkRows(
-    K,
-    a,
-    [
-      ["x", a.x],
-      ["dy", a.dy],
-      ["dx", a.dx],
-    ],
-    [
-      ["gamma", a.gamma],
-      ["dgamma", a.dgamma],
-      ["dbeta", a.dbeta],
-    ],
-    [
-      ["mean", a.mean],
-      ["rstd", a.rstd],
-    ],
-    a.quantize,
-  );
+  const [rows, cols] = v.checkLayerNormBackward(a);
   const { x, gamma, mean, rstd, dy, dx, dgamma, dbeta } = a;
   // the parameters' gradients first: dx may be dy
   for (let c = 0; c < cols; c++) {
