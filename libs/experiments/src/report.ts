@@ -1249,7 +1249,8 @@ const IMAGES = "images";
 
 /**
  * What the page says of the paper-length Table 2 runs, per dataset with a run finished or stopped part way: how
- * many finished, how many stopped (and where), how many are still to run, and the command that continues them.
+ * many finished, how many stopped (and where), how many are still to run, and (while one is) the command that
+ * continues them.
  */
 function paperLengthSentence(rows: readonly ResultRow[]): string {
   const datasets = [...new Set(rows.filter((r) => r.status === "done" || isPartial(r)).map((r) => r.dataset))];
@@ -1265,10 +1266,13 @@ function paperLengthSentence(rows: readonly ResultRow[]): string {
       `${left > 0 ? `, ${left} not started` : ""}`
     );
   });
+  const unfinished = rows.some((r) => datasets.includes(r.dataset) && r.status !== "done");
   return (
-    `Paper-length runs (the \`paper\` variant, read from \`results/paper/\`): ${parts.join("; ")}. ` +
-    "`lowprec sweep table2 --variant paper --only dataset=<dataset>` continues them (a sweep resumes an " +
-    "interrupted run from its checkpoint)."
+    `Paper-length runs (the \`paper\` variant, read from \`results/paper/\`): ${parts.join("; ")}.` +
+    (unfinished
+      ? " `lowprec sweep table2 --variant paper --only dataset=<dataset>` continues them (a sweep resumes an " +
+        "interrupted run from its checkpoint)."
+      : "")
   );
 }
 

@@ -309,13 +309,33 @@ describe("the budget page's Table 2 with the paper-length runs", () => {
     const page = readFileSync(join(out, "README.md"), "utf8");
     expect(page).toContain(
       "Paper-length runs (the `paper` variant, read from `results/paper/`): PI MNIST: 1 of 4 runs finished, 1 " +
-        "stopped part way (half at epoch 4 of 800), 2 not started.",
+        "stopped part way (half at epoch 4 of 800), 2 not started. `lowprec sweep table2 --variant paper",
     );
     expect(page).toContain("2.00 so far: epoch 4 of 800 (best validation at 3), seed 1234, 800 ep, all train");
     // the paper-length fp32 run's line comes first in its cell, then the budget's
     const fp32 = page.split("\n").find((l) => l.startsWith("| Single precision"))!;
     expect(fp32.indexOf("800 ep")).toBeLessThan(fp32.indexOf("50 ep"));
     expect(fp32).toMatch(/800 ep, all train, 10000 test, best epoch 1, 0\.00 h<br>/);
+  });
+
+  it("once a column's paper-length runs all finished, the sentence says so, with no command", async () => {
+    const def = loadExperiment("table2");
+    const dataDir = join(root, "paper-length-done");
+    const runs = expandRuns(def, "paper").filter((r) => r.dataset === "pi-mnist" && r.seed === 1234);
+    runs.forEach((r, i) => {
+      storeRun(dataDir, r, environment(A, false, `2026-01-0${i + 1}T00:00:00.000Z`), 10_000);
+    });
+    const budget = expandRuns(def, "budget").find((r) => r.dataset === "pi-mnist" && r.setting === "fp32")!;
+    storeRun(dataDir, budget, environment(A, false, "2026-01-05T00:00:00.000Z"), 10_000);
+    const out = join(root, "paper-length-done-report");
+    collectReport(dataDir, "budget", out);
+    collectReport(dataDir, "paper", out);
+    await buildReport(out, "budget");
+    const page = readFileSync(join(out, "README.md"), "utf8");
+    expect(page).toContain(
+      "Paper-length runs (the `paper` variant, read from `results/paper/`): PI MNIST: 4 of 4 runs finished.\n",
+    );
+    expect(page).not.toContain("continues them");
   });
 
   it("the images variant's CIFAR-10 runs join Table 2, labelled with their data", async () => {
