@@ -451,19 +451,8 @@ export interface Kernels {
  * (n × k when `transB`), c[i] m × n. Each entry is a float64 sum in k order, times alpha, then one rounding to
  * float32 (the ts backend's gemm arithmetic), on both backends; c is overwritten.
  */
-export interface BatchedMatmulArgs {
+export interface BatchedMatmulArgs extends Omit<GemmArgs, "beta"> {
   batch: number;
-  m: number;
-  n: number;
-  k: number;
-  a: Float32Array;
-  b: Float32Array;
-  c: Float32Array;
-  transA?: boolean;
-  transB?: boolean;
-  /** default 1 */
-  alpha?: number;
-  quantize?: QuantizeSpec;
 }
 
 /**
