@@ -151,6 +151,11 @@ export interface CollectOptions {
    * written beside the runs (`lowprec reproduce`); provenance.json counts such runs (`dirtyRuns`) either way.
    */
   readonly refuseDirty?: boolean;
+  /**
+   * remake the committed collection even when the store holds none of its runs: its finished runs kept (verified
+   * against provenance.json), its tables and telemetry rewritten by the current collection code (`--recollect`)
+   */
+  readonly recollect?: boolean;
   /** with refuseDirty: collect dirty runs anyway (`--allow-dirty`); the page's provenance section says so */
   readonly allowDirty?: boolean;
   /**
@@ -407,12 +412,65 @@ function readScaleRows(dataDir: string, run: PlannedRun): ScaleRow[] | undefined
   return rows;
 }
 
+/** The most training epochs a collected telemetry file keeps every window of (a budget run's 50 or 100 do). */
+export const TELEMETRY_EPOCHS = 100;
+
+/**
+ * A run's scale rows made small enough to commit: unchanged when training has at most `maxEpochs` epochs; else
+ * the calibration rows whole and, of training, the last window of every `every`-th epoch (every = ⌈epochs /
+ * maxEpochs⌉) and of the last epoch. An 800-epoch paper run's 120,000 rows (8.8 MiB) become about 3,000.
+ * Idempotent: thinning thinned rows changes nothing.
+ */
+export function thinScaleRows(
+  rows: readonly ScaleRow[],
+  maxEpochs = TELEMETRY_EPOCHS,
+): { rows: ScaleRow[]; every: number } {
+  const training = rows.filter((r) => r.phase === "training");
+  const last = training.reduce((m, r) => Math.max(m, r.epoch), 0);
+  if (last <= maxEpochs) return { rows: [...rows], every: 1 };
+  const every = Math.ceil(last / maxEpochs);
+  // NOTE: an epoch's last window is the one with the most batches done; kept for every layer and group
+  const lastBatch = new Map<number, number>();
+  for (const r of training) lastBatch.set(r.epoch, Math.max(lastBatch.get(r.epoch) ?? 0, r.batch));
+  const keep = (r: ScaleRow): boolean =>
+    r.phase !== "training" || ((r.epoch % every === 0 || r.epoch === last) && r.batch === lastBatch.get(r.epoch));
+  return { rows: rows.filter(keep), every };
+}
+
+/** telemetry.json's words for how the rows were thinned (nothing when every window is kept). */
+function thinnedNote(every: number): { thinned?: string } {
+  return every === 1
+    ? {}
+    : { thinned: `calibration whole; training: the last window of every ${every}th epoch and of the last epoch` };
+}
+
 /** The scales of the telemetry run `run` as tables (nothing without scales, or when a scales file is corrupt). */
 function collectTelemetry(dataDir: string, run: PlannedRun, variant: VariantName, tables: Map<string, string>): void {
-  const rows = readScaleRows(dataDir, run);
-  if (rows === undefined) return;
+  const read = readScaleRows(dataDir, run);
+  if (read === undefined) return;
+  const { rows, every } = thinScaleRows(read);
   tables.set("telemetry.csv", scaleRowsToCsv(rows));
-  tables.set("telemetry.json", `${JSON.stringify({ ...TELEMETRY, runId: run.runId, variant }, null, 2)}\n`);
+  const which = { ...TELEMETRY, runId: run.runId, variant, ...thinnedNote(every) };
+  tables.set("telemetry.json", `${JSON.stringify(which, null, 2)}\n`);
+}
+
+/**
+ * The committed telemetry files of a collection, thinned as a collection from the store would be (a collection
+ * made before thinning existed is made small; a thinned one is unchanged).
+ */
+function keepTelemetry(committed: ReadonlyMap<string, string>, dir: string, tables: Map<string, string>): void {
+  const csv = committed.get("telemetry.csv");
+  const json = committed.get("telemetry.json");
+  if (csv === undefined || json === undefined) return;
+  const { rows, every } = thinScaleRows(scaleRowsFromCsv(csv, join(dir, "telemetry.csv")));
+  if (every === 1) {
+    tables.set("telemetry.csv", csv);
+    tables.set("telemetry.json", json);
+    return;
+  }
+  tables.set("telemetry.csv", scaleRowsToCsv(rows));
+  const which = { ...(JSON.parse(json) as Record<string, unknown>), ...thinnedNote(every) };
+  tables.set("telemetry.json", `${JSON.stringify(which, null, 2)}\n`);
 }
 
 /**
@@ -914,7 +972,9 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   const partial = [...fresh.values()].some((e) => e.rows.some(isPartial));
   // NOTE: nothing of this variant in the store (the wrong data root, or another variant's runs): never written,
   // --force or not, so a committed collection is never replaced by "runs 0, machine unknown"
-  if (storeRuns.size === 0 && !partial) throw new Error(nothingToCollect(dataDir, variant, dir, before, opts.hintArgs));
+  // (--recollect excepted: it remakes the committed collection from its own verified runs)
+  if (storeRuns.size === 0 && !partial && !(opts.recollect && before > 0))
+    throw new Error(nothingToCollect(dataDir, variant, dir, before, opts.hintArgs));
   if (opts.force && storeRuns.size === 0 && before > 0)
     throw new Error(
       `${store}: no finished run of the ${variant} variant (interrupted ones only); --force would replace the ` +
@@ -967,9 +1027,7 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   const run = telemetryRun(variant);
   const telemetry = run ? runKey(TELEMETRY.experiment, run.runId) : undefined;
   if (run && telemetry !== undefined && storeRuns.has(telemetry)) collectTelemetry(dataDir, run, variant, tables);
-  else if (telemetry !== undefined && committed?.runs.has(telemetry))
-    for (const f of ["telemetry.csv", "telemetry.json"])
-      if (committed.texts.has(f)) tables.set(f, committed.texts.get(f) as string);
+  else if (telemetry !== undefined && committed?.runs.has(telemetry)) keepTelemetry(committed.texts, dir, tables);
   // NOTE: the scaling policies' telemetry at their narrowest width, each from the store or kept as committed
   for (const r of scalingTelemetryRuns(variant)) {
     const file = scalingTelemetryFile(r);

@@ -38,7 +38,7 @@ describe("table2's images variant", () => {
     expect(runs.map((r) => r.setting)).toEqual(["fp32", "fp32", "half", "half", "fixed", "fixed", "dfxp", "dfxp"]);
     for (const r of runs) {
       expect(r.source).toEqual({ images: "cifar10-jpeg", label: "JPEG copy of the real images" });
-      expect([r.config.hyper.epochs, r.config.trainLimit, r.config.evalLimit]).toEqual([10, 0, 0]);
+      expect([r.config.hyper.epochs, r.config.trainLimit, r.config.evalLimit]).toEqual([5, 0, 0]);
     }
     // the official-files variants carry no source
     expect(expandRuns(def, "budget").every((r) => r.source === undefined)).toBe(true);

@@ -271,3 +271,34 @@ describe("the hints", () => {
     ]);
   });
 });
+
+describe("--recollect: a committed collection remade from its own runs, the store empty", () => {
+  it("the paper collection: every run and table kept, its 800-epoch telemetry thinned to commit size", () => {
+    const out = committedCopy("recollect-paper");
+    const before = provenanceOf(out, "paper");
+    const table = readFileSync(join(out, "results", "paper", "table2.csv"), "utf8");
+    const store = join(root, "recollect-empty");
+    // without --recollect an empty store is refused, as ever
+    expect(() => collectReport(store, "paper", out)).toThrow("no finished run of any variant");
+    collectReport(store, "paper", out, { recollect: true });
+    const after = provenanceOf(out, "paper");
+    expect(after.runs).toBe(before.runs);
+    expect(Object.keys(after.collection?.runs ?? {})).toEqual(Object.keys(before.collection?.runs ?? {}));
+    expect(readFileSync(join(out, "results", "paper", "table2.csv"), "utf8")).toBe(table);
+    const csv = readFileSync(join(out, "results", "paper", "telemetry.csv"), "utf8");
+    expect(csv.length).toBeLessThan(400_000);
+    const which = JSON.parse(readFileSync(join(out, "results", "paper", "telemetry.json"), "utf8"));
+    expect(which.thinned).toMatch(/^calibration whole; training: the last window of every \d+th epoch/);
+    // a second recollect changes nothing: thinning is idempotent
+    const once = snapshot(join(out, "results", "paper"));
+    collectReport(store, "paper", out, { recollect: true });
+    expect(snapshot(join(out, "results", "paper"))).toEqual(once);
+  });
+
+  it("a store-less recollect of a variant with no collection is refused as an empty store is", () => {
+    const out = join(root, "recollect-none");
+    expect(() => collectReport(join(root, "recollect-empty2"), "paper", out, { recollect: true })).toThrow(
+      "no finished run of any variant",
+    );
+  });
+});

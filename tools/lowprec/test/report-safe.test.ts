@@ -158,6 +158,18 @@ describe("lowprec report --variant smoke", () => {
       "lowprec report: --data-dir: only --collect reads the result store (and smoke writes beside it)",
     );
   });
+
+  it("--recollect: only with --collect, never with --force", () => {
+    const out = join(root, "smoke-out");
+    const alone = L(["report", "--variant", "smoke", "--recollect", "--out", out]);
+    expect(alone.status).toBe(2);
+    expect(usageLine(alone)).toBe("lowprec report: --recollect: only --collect rewrites the collected tables");
+    const both = L(["report", "--variant", "smoke", "--collect", "--force", "--recollect", "--data-dir", store]);
+    expect(both.status).toBe(2);
+    expect(usageLine(both)).toBe(
+      "lowprec report: --force and --recollect: --force keeps the store's runs only, --recollect the collected ones",
+    );
+  });
 });
 
 describe("the repository's reports/ is the budget page", () => {

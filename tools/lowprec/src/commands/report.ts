@@ -23,7 +23,7 @@ const LOCAL = LOCAL_VARIANTS.join(", ");
 export const command: Command = {
   name: "report",
   summary: "write reports/: Table 2 beside the paper, the four figures, telemetry, cost vs error (Markdown, SVG, PNG)",
-  synopsis: "[--variant budget|paper|long|images|smoke] [--collect [--force] [--allow-dirty]] [--out DIR]",
+  synopsis: "[--variant budget|paper|long|images|smoke] [--collect [--force|--recollect] [--allow-dirty]] [--out DIR]",
   description:
     "Builds DIR/README.md and DIR/figures/ from the results tables in DIR/results/<variant>/ (committed, so the\n" +
     "report rebuilds byte for byte without training). DIR is the repository's reports/, except for the\n" +
@@ -35,14 +35,19 @@ export const command: Command = {
     "no run of the variant is refused, naming the variants it holds and the command for each; --force keeps the\n" +
     "store's runs only and names what it drops. Runs trained from a work tree with uncommitted changes (commit\n" +
     "+dirty) are refused without --allow-dirty (the page then says how many such runs it holds). A refusal\n" +
-    "writes nothing. The page is built only from tables that match the lengths and SHA-256 hashes\n" +
-    "provenance.json records.",
+    "writes nothing. --recollect remakes a committed collection from its own runs when the store no longer\n" +
+    "holds them (after the collection code changed). The page is built only from tables that match the lengths\n" +
+    "and SHA-256 hashes provenance.json records.",
   options: {
     variant: VARIANT_OPTION,
     collect: { type: "boolean", description: "refresh DIR/results/<variant>/ from the result store first" },
     force: {
       type: "boolean",
       description: "with --collect: the store's runs only, even fewer than collected; says what it drops",
+    },
+    recollect: {
+      type: "boolean",
+      description: "with --collect: remake the committed collection from its verified runs, even from an empty store",
     },
     "allow-dirty": {
       type: "boolean",
@@ -67,6 +72,7 @@ export const command: Command = {
     if (!collect) {
       if (!local) args.refuse(["data-dir"], `only --collect reads the result store (and ${LOCAL} writes beside it)`);
       args.refuse(["force"], "only --collect replaces the collected tables");
+      args.refuse(["recollect"], "only --collect rewrites the collected tables");
       args.refuse(["allow-dirty"], "only --collect reads the runs' commits");
     }
     const committed = resolve(repoRoot(), "reports");
@@ -91,7 +97,13 @@ export const command: Command = {
     if (collect) {
       const force = args.flag("force");
       const allowDirty = args.flag("allow-dirty");
-      const files = collectReport(dataDir!, variant, out, { force, refuseDirty: true, allowDirty, hintArgs: dataArg });
+      const recollect = args.flag("recollect");
+      if (force && recollect)
+        throw new UsageError(
+          "--force and --recollect: --force keeps the store's runs only, --recollect the collected ones",
+        );
+      const opts = { force, recollect, refuseDirty: true, allowDirty, hintArgs: dataArg };
+      const files = collectReport(dataDir!, variant, out, opts);
       console.log(`collected ${files.length} files into ${resolve(out, "results", variant)}`);
     }
     const page: VariantName = section ? "budget" : variant;
