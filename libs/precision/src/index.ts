@@ -49,3 +49,13 @@ export {
   type LayerPrecisionState,
 } from "./policy.js";
 export { justInTimeKernels } from "./just-in-time.js";
+export {
+  ATTENTION_GROUPS,
+  ATTENTION_POINTS,
+  ATTENTION_CORE,
+  LINEAR_POINTS,
+  TRANSFORMER_LINEAR,
+  type AttentionGroup,
+  type AttentionPoint,
+  type LinearPoint,
+} from "./transformer.js";

@@ -32,7 +32,7 @@ describe("METHOD.md's opening", () => {
     const below = all.slice(contents + 1).filter((h) => h.level <= 3);
     const linked = anchorLinks(section("Contents").join("\n")).map((l) => l.anchor);
     expect(linked).toEqual(below.map((h) => h.anchor));
-    // the numbered sections keep their numbers, 1 to 8 at level 2, in order
+    // the numbered sections keep their numbers, 1 to 9 at level 2, in order
     expect(below.filter((h) => h.level === 2).map((h) => h.text.split(".")[0])).toEqual([
       "Overview",
       "1",
@@ -43,6 +43,7 @@ describe("METHOD.md's opening", () => {
       "6",
       "7",
       "8",
+      "9",
     ]);
   });
 

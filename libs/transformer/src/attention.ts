@@ -1,0 +1,163 @@
+/**
+ * Multi-head self-attention's core, between the projections: from q̂, k̂, v̂ (rows = images × tokens, d values each,
+ * heads side by side) to the context ĉ, rounded at the points of @lowprec/precision's ATTENTION_CORE (METHOD.md §9).
+ * Heads are laid out (image, head, token, d_h) for the batched products, and back.
+ */
+import type { AttentionGroup, AttentionPoint, LayerPrecision } from "@lowprec/precision";
+import type { Kernels } from "@lowprec/tensor";
+import { head } from "./layers.js";
+
+export type AttentionPrecision = LayerPrecision<AttentionGroup, AttentionPoint, never>;
+
+/** (images, tokens, heads, dh) → (images, heads, tokens, dh). */
+export function splitHeads(
+  x: Float32Array,
+  y: Float32Array,
+  images: number,
+  tokens: number,
+  heads: number,
+  dh: number,
+) {
+  const d = heads * dh;
+  for (let n = 0; n < images; n++)
+    for (let t = 0; t < tokens; t++) {
+      const src = (n * tokens + t) * d;
+      for (let h = 0; h < heads; h++) {
+        const dst = ((n * heads + h) * tokens + t) * dh;
+        y.set(x.subarray(src + h * dh, src + (h + 1) * dh), dst);
+      }
+    }
+}
+
+/** (images, heads, tokens, dh) → (images, tokens, heads, dh). */
+export function mergeHeads(
+  x: Float32Array,
+  y: Float32Array,
+  images: number,
+  tokens: number,
+  heads: number,
+  dh: number,
+) {
+  const d = heads * dh;
+  for (let n = 0; n < images; n++)
+    for (let h = 0; h < heads; h++)
+      for (let t = 0; t < tokens; t++) {
+        const src = ((n * heads + h) * tokens + t) * dh;
+        y.set(x.subarray(src, src + dh), (n * tokens + t) * d + h * dh);
+      }
+}
+
+export class AttentionCore {
+  readonly dh: number;
+  private readonly scale: number;
+  private readonly q: Float32Array;
+  private readonly kk: Float32Array;
+  private readonly v: Float32Array;
+  private readonly s: Float32Array;
+  private readonly p: Float32Array;
+  private readonly c: Float32Array;
+  private readonly out: Float32Array;
+  private readonly dc: Float32Array;
+  private readonly dp: Float32Array;
+  private readonly dq: Float32Array;
+  private readonly dk: Float32Array;
+  private readonly dv: Float32Array;
+  private readonly dqOut: Float32Array;
+  private readonly dkOut: Float32Array;
+  private readonly dvOut: Float32Array;
+
+  constructor(
+    readonly name: string,
+    readonly tokens: number,
+    readonly dim: number,
+    readonly heads: number,
+    readonly precision: AttentionPrecision,
+    private readonly k: Kernels,
+    capacityImages: number,
+  ) {
+    this.dh = dim / heads;
+    this.scale = 1 / Math.sqrt(this.dh);
+    const rows = capacityImages * tokens * dim,
+      sq = capacityImages * heads * tokens * tokens;
+    const f = (n: number) => new Float32Array(n);
+    [this.q, this.kk, this.v, this.c, this.out, this.dc] = [f(rows), f(rows), f(rows), f(rows), f(rows), f(rows)];
+    [this.dq, this.dk, this.dv, this.dqOut, this.dkOut, this.dvOut] = [
+      f(rows),
+      f(rows),
+      f(rows),
+      f(rows),
+      f(rows),
+      f(rows),
+    ];
+    [this.s, this.p, this.dp] = [f(sq), f(sq), f(sq)];
+  }
+
+  /** ĉ (images·tokens × d) from q̂, k̂, v̂ of the same layout. */
+  forward(q: Float32Array, kx: Float32Array, v: Float32Array, images: number, test = false): Float32Array {
+    const { k, precision: pr, tokens: T, heads: H, dh } = this;
+    const n = images * T * this.dim,
+      b = images * H,
+      sq = b * T * T;
+    const [qh, kh, vh] = [head(this.q, n), head(this.kk, n), head(this.v, n)];
+    splitHeads(q, qh, images, T, H, dh);
+    splitHeads(kx, kh, images, T, H, dh);
+    splitHeads(v, vh, images, T, H, dh);
+    const s = head(this.s, sq),
+      p = head(this.p, sq),
+      c = head(this.c, n);
+    const at = (train: AttentionPoint, testPoint: AttentionPoint) => pr.at(test ? testPoint : train);
+    k.batchedMatmul({
+      batch: b,
+      m: T,
+      n: T,
+      k: dh,
+      a: qh,
+      b: kh,
+      transB: true,
+      alpha: this.scale,
+      c: s,
+      quantize: at("scores", "testScores"),
+    });
+    k.softmaxRows({ rows: b * T, cols: T, x: s, y: p, quantize: at("probs", "testProbs") });
+    k.batchedMatmul({ batch: b, m: T, n: dh, k: T, a: p, b: vh, c, quantize: at("context", "testContext") });
+    const out = head(this.out, n);
+    mergeHeads(c, out, images, T, H, dh);
+    return out;
+  }
+
+  /** ∂E/∂q, ∂E/∂k, ∂E/∂v (not rounded: the projections round them as their ĝ_z) from ∂E/∂c. */
+  backward(dcIn: Float32Array, images: number): [Float32Array, Float32Array, Float32Array] {
+    const { k, precision: pr, tokens: T, heads: H, dh } = this;
+    const n = images * T * this.dim,
+      b = images * H,
+      sq = b * T * T;
+    const dc = head(this.dc, n);
+    splitHeads(dcIn, dc, images, T, H, dh);
+    const gc = pr.at("contextGradient");
+    if (gc) k.quantize({ x: dc, ...gc });
+    const p = head(this.p, sq),
+      dp = head(this.dp, sq);
+    const [qh, kh, vh] = [head(this.q, n), head(this.kk, n), head(this.v, n)];
+    k.batchedMatmul({
+      batch: b,
+      m: T,
+      n: T,
+      k: dh,
+      a: dc,
+      b: vh,
+      transB: true,
+      c: dp,
+      quantize: pr.at("probsGradient"),
+    });
+    k.softmaxRowsBackward({ rows: b * T, cols: T, y: p, dy: dp, dx: dp, quantize: pr.at("scoresGradient") });
+    const [dq, dk, dv] = [head(this.dq, n), head(this.dk, n), head(this.dv, n)];
+    k.batchedMatmul({ batch: b, m: T, n: dh, k: T, a: dp, b: kh, alpha: this.scale, c: dq });
+    k.batchedMatmul({ batch: b, m: T, n: dh, k: T, a: dp, transA: true, b: qh, alpha: this.scale, c: dk });
+    k.batchedMatmul({ batch: b, m: T, n: dh, k: T, a: p, transA: true, b: dc, c: dv });
+    const [oq, ok, ov] = [head(this.dqOut, n), head(this.dkOut, n), head(this.dvOut, n)];
+    mergeHeads(dq, oq, images, T, H, dh);
+    mergeHeads(dk, ok, images, T, H, dh);
+    mergeHeads(dv, ov, images, T, H, dh);
+    return [oq, ok, ov];
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * Training a ViT: seeded shuffles, momentum SGD with warm-up and linear decay, the overflow-rate windows, dynamic
+ * fixed point's calibration epochs (as the Maxout trainer: trained at `calibrationBits` while the scales move, then
+ * the initial weights put back), an evaluation after each epoch.
+ */
+import { randomBits } from "@lowprec/formats";
+import type { PrecisionSpec, ScaleRecord } from "@lowprec/precision";
+import type { Kernels } from "@lowprec/tensor";
+import { learningRateAt, type VitHyper, type VitSpec, validateVitHyper } from "./config.js";
+import { Vit } from "./network.js";
+
+/** Examples as the network takes them: `count` images of channels × height × width values, one label each. */
+export interface VitData {
+  readonly images: Float32Array;
+  readonly labels: Uint8Array;
+  readonly count: number;
+}
+
+export interface VitEpoch {
+  /** 1-based; calibration epochs are numbered apart (`phase`) */
+  readonly epoch: number;
+  readonly phase: "calibration" | "training";
+  readonly learningRate: number;
+  /** mean −log p(label) over the epoch's training batches */
+  readonly loss: number;
+  /** training error over the epoch's batches, % */
+  readonly trainError: number;
+  /** test error after the epoch, % (undefined without test data) */
+  readonly testError: number | undefined;
+  readonly seconds: number;
+}
+
+export interface VitTrainOptions {
+  readonly spec: VitSpec;
+  readonly hyper: VitHyper;
+  readonly precision: PrecisionSpec;
+  readonly seed: number;
+  readonly kernels: Kernels;
+  readonly train: VitData;
+  readonly test?: VitData;
+  /** called after each epoch */
+  readonly onEpoch?: (e: VitEpoch) => void;
+  /** called with each closed window's scale records, and its epoch */
+  readonly onScales?: (records: ScaleRecord[], epoch: number, phase: VitEpoch["phase"]) => void;
+  /** a clock in seconds (tests pass a fake one) */
+  readonly clock?: () => number;
+}
+
+export interface VitResult {
+  readonly network: Vit;
+  readonly epochs: readonly VitEpoch[];
+  /** the last epoch's test error, % */
+  readonly testError: number | undefined;
+}
+
+/** Whether the policy has dynamic fixed point groups (and so calibration epochs). */
+export function hasDynamicFixed(p: PrecisionSpec): boolean {
+  return p.format === "dynamic-fixed" || p.overrides.some((o) => o.format === "dynamic-fixed");
+}
+
+/** Test error (%) of `net` on `data`, in batches of at most its capacity. */
+export function evaluate(net: Vit, data: VitData): number {
+  const per = featuresPerImage(net.spec);
+  net.setLabels(new Int32Array(data.labels));
+  let errors = 0;
+  for (let i = 0; i < data.count; i += net.capacity) {
+    const n = Math.min(net.capacity, data.count - i);
+    net.setLabels(Int32Array.from(data.labels.subarray(i, i + n)));
+    errors += net.forward(data.images.subarray(i * per, (i + n) * per), n, true).errors;
+  }
+  return (100 * errors) / data.count;
+}
+
+function featuresPerImage(s: VitSpec): number {
+  return s.image.channels * s.image.height * s.image.width;
+}
+
+/** A seeded permutation of 0..n−1 for epoch `epoch` (Fisher–Yates on randomBits). */
+export function epochOrder(n: number, seed: number, epoch: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const s = (seed ^ Math.imul(epoch + 1, 0x85ebca6b)) >>> 0;
+  for (let i = n - 1; i > 0; i--) {
+    const j = randomBits(s, i) % (i + 1);
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  return order;
+}
+
+export function trainVit(o: VitTrainOptions): VitResult {
+  const { spec, hyper, train } = o;
+  validateVitHyper(hyper);
+  const clock = o.clock ?? (() => performance.now() / 1000);
+  const per = featuresPerImage(spec);
+  if (train.images.length !== train.count * per)
+    throw new RangeError(`train: ${train.images.length} values for ${train.count} images of ${per} values each`);
+  const net = new Vit(spec, o.precision, o.kernels, hyper.batch, o.seed);
+  net.init(o.seed);
+  const batches = Math.ceil(train.count / hyper.batch);
+  const total = hyper.epochs * batches,
+    warmup = Math.round(hyper.warmupEpochs * batches);
+  const x = new Float32Array(hyper.batch * per),
+    labels = new Int32Array(hyper.batch);
+  const epochs: VitEpoch[] = [];
+  let windowBatches = 0;
+
+  const runEpoch = (epoch: number, phase: VitEpoch["phase"], stepBase: number): VitEpoch => {
+    const t0 = clock();
+    const order = epochOrder(train.count, o.seed, phase === "calibration" ? -epoch : epoch);
+    let loss = 0,
+      errors = 0,
+      lr = 0;
+    for (let b = 0; b < batches; b++) {
+      const lo = b * hyper.batch,
+        n = Math.min(hyper.batch, train.count - lo);
+      for (let i = 0; i < n; i++) {
+        const e = order[lo + i]!;
+        x.set(train.images.subarray(e * per, (e + 1) * per), i * per);
+        labels[i] = train.labels[e]!;
+      }
+      net.setLabels(n === hyper.batch ? labels : labels.subarray(0, n));
+      const r = net.forward(n === hyper.batch ? x : x.subarray(0, n * per), n);
+      if (!Number.isFinite(r.loss))
+        throw new Error(`vit: the loss is ${r.loss} at ${phase} epoch ${epoch}, batch ${b + 1} (the run diverged)`);
+      loss += r.loss;
+      errors += r.errors;
+      net.backward(n);
+      lr = learningRateAt(hyper, stepBase + b, total, warmup);
+      net.update(lr, hyper.momentum);
+      net.endStep(n);
+      if (++windowBatches === hyper.scaleWindow) {
+        net.closeScaleWindow();
+        windowBatches = 0;
+        const rec = net.takeRecords();
+        if (rec.length > 0) o.onScales?.(rec, epoch, phase);
+      }
+    }
+    const nan = net.nanGroup();
+    if (nan !== undefined) throw new Error(`vit: group ${nan} has a NaN scale at ${phase} epoch ${epoch}`);
+    const testError = o.test && phase === "training" ? evaluate(net, o.test) : undefined;
+    const row: VitEpoch = {
+      epoch,
+      phase,
+      learningRate: lr,
+      loss: loss / train.count,
+      trainError: (100 * errors) / train.count,
+      testError,
+      seconds: clock() - t0,
+    };
+    o.onEpoch?.(row);
+    return row;
+  };
+
+  if (hasDynamicFixed(o.precision) && o.precision.calibrationEpochs > 0) {
+    const initial = net.paramLayers.map((l) => [l.params.w.slice(), l.params.b.slice()] as const);
+    net.calibrating = true;
+    for (let c = 1; c <= o.precision.calibrationEpochs; c++) epochs.push(runEpoch(c, "calibration", (c - 1) * batches));
+    net.calibrating = false;
+    net.paramLayers.forEach((l, i) => {
+      l.params.w.set(initial[i]![0]);
+      l.params.b.set(initial[i]![1]);
+      l.params.resetVelocity();
+    });
+  }
+  for (let e = 1; e <= hyper.epochs; e++) epochs.push(runEpoch(e, "training", (e - 1) * batches));
+  const last = epochs[epochs.length - 1];
+  return { network: net, epochs, testError: last?.testError };
+}
