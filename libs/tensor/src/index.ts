@@ -29,5 +29,6 @@ export {
   type KernelTiming,
 } from "./profile.js";
 export { TsBackend } from "./backends/ts.js";
+export { tanhBasic, expNeg } from "./tanh.js";
 export { addMxStats, zeroMxStats } from "./mx-matrix.js";
 export { nativeFloat64Available, nativeMatMulNT64, nativeEigh64, type MatMulNT64, type Eigen64 } from "./linalg64.js";

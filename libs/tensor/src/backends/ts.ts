@@ -42,6 +42,7 @@ import type {
 } from "../kernels.js";
 import * as v from "../validate.js";
 import { ShapeError } from "../errors.js";
+import { tanhBasic } from "../tanh.js";
 
 /** Rounds y in place with @lowprec/formats (the fused step of a producing kernel). */
 function quantizeInPlace(y: Float32Array, q: QuantizeSpec | undefined): QuantizeStats | undefined {
@@ -632,7 +633,7 @@ function gelu(a: GeluArgs): QuantizeStats | undefined {
   const { x, y } = a;
   for (let i = 0; i < n; i++) {
     const u = x[i]!;
-    y[i] = 0.5 * u * (1 + Math.tanh(GELU_C * (u + GELU_A * u * u * u)));
+    y[i] = 0.5 * u * (1 + tanhBasic(GELU_C * (u + GELU_A * u * u * u)));
   }
   return quantizeInPlace(y, a.quantize);
 }
@@ -650,7 +651,7 @@ function geluBackward(a: GeluBackwardArgs): QuantizeStats | undefined {
   const { x, dy, dx } = a;
   for (let i = 0; i < n; i++) {
     const u = x[i]!;
-    const t = Math.tanh(GELU_C * (u + GELU_A * u * u * u));
+    const t = tanhBasic(GELU_C * (u + GELU_A * u * u * u));
     // d/du [u/2 · (1 + t)] = (1 + t)/2 + u/2 · (1 − t²) · √(2/π) · (1 + 3·0.044715·u²)
     const d = 0.5 * (1 + t) + 0.5 * u * (1 - t * t) * GELU_C * (1 + 3 * GELU_A * u * u);
     dx[i] = dy[i]! * d;
