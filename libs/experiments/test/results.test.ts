@@ -353,11 +353,11 @@ describe("the budget page's Table 2 with the paper-length runs", () => {
     const page = readFileSync(join(out, "README.md"), "utf8");
     const fp32 = page.split("\n").find((l) => l.startsWith("| Single precision"))!;
     expect(fp32).toContain(
-      "seed 1234, 10 ep, all train, 9984 test, images, JPEG copy of the real images (cifar10-jpeg)",
+      "seed 1234, 5 ep, all train, 9984 test, images, JPEG copy of the real images (cifar10-jpeg)",
     );
     // the findings on CIFAR-10 read those runs, and their evidence names the data
     const evidence =
-      "images variant, 10 epochs on the whole training set, data: cifar10-jpeg: JPEG copy of the real images";
+      "images variant, 5 epochs on the whole training set, data: cifar10-jpeg: JPEG copy of the real images";
     expect(page.split("\n").find((l) => l.includes("Dynamic fixed point on CIFAR-10"))).toContain(evidence);
     await expect(buildReport(out, "images")).rejects.toThrow("the images variant is a section of the budget report");
   });
