@@ -479,7 +479,10 @@ function notTested(
   rows: readonly ResultRow[],
   ns: readonly number[],
 ): string {
-  return `${why}; to test: ${command(ctx, experiment, variant, dataset)} (${conditionsText(rows, ns)})`;
+  // NOTE: the variant of the rows themselves when they have one (a CIFAR-10 cell from the images variant on the
+  // budget page), so that the command runs more of the same runs
+  const of = rows.find((r) => r.variant !== undefined)?.variant ?? variant;
+  return `${why}; to test: ${command(ctx, experiment, of, dataset)} (${conditionsText(rows, ns)})`;
 }
 
 /** "n = 1 at every point", or "n = 1 at 8 bits at 1e-5, …; no rows at …" (`total`: the points there are). */

@@ -359,6 +359,10 @@ describe("the budget page's Table 2 with the paper-length runs", () => {
     const evidence =
       "images variant, 5 epochs on the whole training set, data: cifar10-jpeg: JPEG copy of the real images";
     expect(page.split("\n").find((l) => l.includes("Dynamic fixed point on CIFAR-10"))).toContain(evidence);
+    // and the command that would test them runs more of the same runs: the images variant, not the official files'
+    expect(page.split("\n").find((l) => l.includes("Dynamic fixed point on CIFAR-10"))).toContain(
+      "to test: `lowprec sweep table2 --variant images --seeds 3 --only dataset=cifar10`",
+    );
     await expect(buildReport(out, "images")).rejects.toThrow("the images variant is a section of the budget report");
   });
 });
