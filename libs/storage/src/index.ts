@@ -26,3 +26,4 @@ export {
   type ManifestEntry,
 } from "./manifest.js";
 export { replaceDirAtomic, recoverDirSwap } from "./swap.js";
+export { CHECKPOINT_MAGIC, CheckpointError, decodeCheckpoint, encodeCheckpoint } from "./checkpoint.js";

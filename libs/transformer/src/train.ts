@@ -4,7 +4,8 @@
  * the initial weights put back), an evaluation after each epoch.
  */
 import { randomBits } from "@lowprec/formats";
-import type { PrecisionSpec, ScaleRecord } from "@lowprec/precision";
+import type { LayerPrecisionState, PrecisionSpec, ScaleRecord } from "@lowprec/precision";
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from "@lowprec/storage";
 import type { Kernels } from "@lowprec/tensor";
 import { learningRateAt, type VitHyper, type VitSpec, validateVitHyper } from "./config.js";
 import { Vit } from "./network.js";
@@ -44,6 +45,44 @@ export interface VitTrainOptions {
   readonly onScales?: (records: ScaleRecord[], epoch: number, phase: VitEpoch["phase"]) => void;
   /** a clock in seconds (tests pass a fake one) */
   readonly clock?: () => number;
+  /** receives the training state after each epoch (a checkpoint: `resume` continues from it) */
+  readonly checkpoint?: (bytes: Uint8Array) => void;
+  /** a checkpoint of this same training (spec, hyper-parameters, policy, seed, data size) to continue from */
+  readonly resume?: Uint8Array;
+  /** stop after this many epochs of the whole run, calibration included (tests: a run killed there) */
+  readonly stopAfterEpochs?: number;
+}
+
+/** What a checkpoint must agree with to be resumed: the training's definition. */
+function identityOf(o: VitTrainOptions) {
+  return { spec: o.spec, hyper: o.hyper, precision: o.precision, seed: o.seed, trainCount: o.train.count };
+}
+
+interface VitState {
+  readonly identity: ReturnType<typeof identityOf>;
+  /** epochs finished, calibration included */
+  readonly finished: number;
+  readonly epochs: VitEpoch[];
+  readonly windowBatches: number;
+  readonly precision: LayerPrecisionState[];
+  /** while calibrating: the initial parameters, put back when calibration ends */
+  readonly initialSaved: boolean;
+}
+
+/** The first field where two JSON values differ ("hyper.batch"), or undefined when they are equal. */
+function firstDifference(a: unknown, b: unknown, path = ""): string | undefined {
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null)
+    return Object.is(a, b) ? undefined : path || "(value)";
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of [...keys].sort()) {
+    const d = firstDifference(
+      (a as Record<string, unknown>)[k],
+      (b as Record<string, unknown>)[k],
+      path ? `${path}.${k}` : k,
+    );
+    if (d !== undefined) return d;
+  }
+  return undefined;
 }
 
 export interface VitResult {
@@ -153,18 +192,84 @@ export function trainVit(o: VitTrainOptions): VitResult {
     return row;
   };
 
-  if (hasDynamicFixed(o.precision) && o.precision.calibrationEpochs > 0) {
-    const initial = net.paramLayers.map((l) => [l.params.w.slice(), l.params.b.slice()] as const);
-    net.calibrating = true;
-    for (let c = 1; c <= o.precision.calibrationEpochs; c++) epochs.push(runEpoch(c, "calibration", (c - 1) * batches));
-    net.calibrating = false;
-    net.paramLayers.forEach((l, i) => {
-      l.params.w.set(initial[i]![0]);
-      l.params.b.set(initial[i]![1]);
-      l.params.resetVelocity();
+  const calibration = hasDynamicFixed(o.precision) ? o.precision.calibrationEpochs : 0;
+  const layers = net.paramLayers;
+  let initial = calibration > 0 ? layers.map((l) => [l.params.w.slice(), l.params.b.slice()] as const) : undefined;
+  let finished = 0;
+  if (o.resume) {
+    const { header, arrays } = decodeCheckpoint(o.resume);
+    const st = header as VitState;
+    const differs = firstDifference(JSON.parse(JSON.stringify(identityOf(o))), st.identity);
+    if (differs !== undefined) throw new CheckpointError(`checkpoint is of another training: ${differs} differs`);
+    const take = (name: string, into: Float32Array) => {
+      const a = arrays.get(name);
+      if (!a || a.length !== into.length)
+        throw new CheckpointError(`checkpoint is corrupt: array ${name} missing or of another length`);
+      into.set(a);
+    };
+    layers.forEach((l) => {
+      take(`${l.name}.w`, l.params.w);
+      take(`${l.name}.b`, l.params.b);
+      take(`${l.name}.vw`, l.params.vw);
+      take(`${l.name}.vb`, l.params.vb);
     });
+    if (st.initialSaved && initial)
+      layers.forEach((l, i) => {
+        take(`${l.name}.w0`, initial![i]![0] as Float32Array);
+        take(`${l.name}.b0`, initial![i]![1] as Float32Array);
+      });
+    if (!st.initialSaved) initial = undefined;
+    net.restorePrecision(st.precision);
+    epochs.push(...st.epochs);
+    windowBatches = st.windowBatches;
+    finished = st.finished;
   }
-  for (let e = 1; e <= hyper.epochs; e++) epochs.push(runEpoch(e, "training", (e - 1) * batches));
+  const save = () => {
+    if (!o.checkpoint) return;
+    const arrays = new Map<string, Float32Array>();
+    layers.forEach((l, i) => {
+      arrays.set(`${l.name}.w`, l.params.w);
+      arrays.set(`${l.name}.b`, l.params.b);
+      arrays.set(`${l.name}.vw`, l.params.vw);
+      arrays.set(`${l.name}.vb`, l.params.vb);
+      if (initial) {
+        arrays.set(`${l.name}.w0`, initial[i]![0] as Float32Array);
+        arrays.set(`${l.name}.b0`, initial[i]![1] as Float32Array);
+      }
+    });
+    const state: VitState = {
+      identity: identityOf(o),
+      finished,
+      epochs,
+      windowBatches,
+      precision: net.precisionState(),
+      initialSaved: initial !== undefined,
+    };
+    o.checkpoint(encodeCheckpoint(state, arrays));
+  };
+  const plan: { phase: VitEpoch["phase"]; epoch: number }[] = [
+    ...Array.from({ length: calibration }, (_, c) => ({ phase: "calibration" as const, epoch: c + 1 })),
+    ...Array.from({ length: hyper.epochs }, (_, e) => ({ phase: "training" as const, epoch: e + 1 })),
+  ];
+  for (; finished < plan.length; ) {
+    if (o.stopAfterEpochs !== undefined && finished >= o.stopAfterEpochs) break;
+    const { phase, epoch } = plan[finished]!;
+    net.calibrating = phase === "calibration";
+    epochs.push(runEpoch(epoch, phase, (epoch - 1) * batches));
+    finished++;
+    // NOTE: calibration ends: the initial weights back, velocities zero, the scales kept (as the Maxout trainer)
+    if (phase === "calibration" && epoch === calibration && initial) {
+      net.calibrating = false;
+      layers.forEach((l, i) => {
+        l.params.w.set(initial![i]![0]);
+        l.params.b.set(initial![i]![1]);
+        l.params.resetVelocity();
+      });
+      initial = undefined;
+    }
+    save();
+  }
+  net.calibrating = false;
   const last = epochs[epochs.length - 1];
   return { network: net, epochs, testError: last?.testError };
 }
