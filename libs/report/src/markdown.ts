@@ -181,11 +181,17 @@ function partialLines(rows: readonly ResultRow[]): string[] {
     );
 }
 
-/** The runs of a cell that are not done, as "+2 runs not done (in progress)"; "" when every run is done. */
+/**
+ * The runs of a cell that are not done, as "+2 runs not done (in progress)"; "" when every run is done. In a cell
+ * whose runs come from several variants (CIFAR-10: the images variant beside the budget's official files), each
+ * reason names its variant: "+3 runs not done (budget variant: not run: data missing)".
+ */
 function notDoneNote(rows: readonly ResultRow[]): string {
   const left = rows.filter((r) => !isDone(r) && !isPartial(r));
   if (left.length === 0) return "";
-  const reasons = [...new Set(left.map((r) => reason(r.status)))].sort().join("; ");
+  const mixed = new Set(rows.map((r) => r.variant)).size > 1;
+  const why = (r: ResultRow) => (mixed ? `${r.variant} variant: ${reason(r.status)}` : reason(r.status));
+  const reasons = [...new Set(left.map(why))].sort().join("; ");
   return `<br>+${left.length} run${left.length === 1 ? "" : "s"} not done (${reasons})`;
 }
 

@@ -132,6 +132,33 @@ describe("table2Markdown", () => {
     );
   });
 
+  it("a cell mixing variants names the variant of each run not done (CIFAR-10 from images beside the budget's)", () => {
+    const images = {
+      variant: "images",
+      dataset: "cifar10",
+      epochs: 5,
+      data: "cifar10-jpeg: JPEG copy of the real images",
+    };
+    const md = table2Markdown(
+      [
+        makeRow({ ...images, testError: 58 }),
+        makeRow({ ...images, seed: 2, testError: 60 }),
+        makeRow({
+          dataset: "cifar10",
+          variant: "budget",
+          status: "not run: data missing (run `x`)",
+          testError: Number.NaN,
+        }),
+        makeRow({ dataset: "cifar10", variant: "budget", seed: 2, status: "not run: data missing (run `x`)" }),
+      ],
+      PAPER,
+    );
+    expect(cell(md, "Fixed point", 5)).toMatch(/<br>\+2 runs not done \(budget variant: not run: data missing\)$/);
+    // one variant: the reason alone, as before
+    const one = table2Markdown([makeRow({ testError: 1.3 }), makeRow({ seed: 2, status: "in progress" })], PAPER);
+    expect(cell(one, "Fixed point", 3)).toMatch(/<br>\+1 run not done \(in progress\)$/);
+  });
+
   it("a cell without a finished run gives the reason and the command that would run it", () => {
     const md = table2Markdown(
       [
