@@ -9,6 +9,30 @@ import { head } from "./layers.js";
 
 export type AttentionPrecision = LayerPrecision<AttentionGroup, AttentionPoint, never>;
 
+/**
+ * Moves each head's dh values between the layouts (images, tokens, heads, dh) and (images, heads, tokens, dh):
+ * `toHeads` from the first to the second, else back.
+ */
+function permuteHeads(
+  x: Float32Array,
+  y: Float32Array,
+  images: number,
+  tokens: number,
+  heads: number,
+  dh: number,
+  toHeads: boolean,
+): void {
+  const d = heads * dh;
+  for (let n = 0; n < images; n++)
+    for (let t = 0; t < tokens; t++)
+      for (let h = 0; h < heads; h++) {
+        const rows = (n * tokens + t) * d + h * dh,
+          perHead = ((n * heads + h) * tokens + t) * dh;
+        const [from, to] = toHeads ? [rows, perHead] : [perHead, rows];
+        y.set(x.subarray(from, from + dh), to);
+      }
+}
+
 /** (images, tokens, heads, dh) → (images, heads, tokens, dh). */
 export function splitHeads(
   x: Float32Array,
@@ -18,15 +42,7 @@ export function splitHeads(
   heads: number,
   dh: number,
 ) {
-  const d = heads * dh;
-  for (let n = 0; n < images; n++)
-    for (let t = 0; t < tokens; t++) {
-      const src = (n * tokens + t) * d;
-      for (let h = 0; h < heads; h++) {
-        const dst = ((n * heads + h) * tokens + t) * dh;
-        y.set(x.subarray(src + h * dh, src + (h + 1) * dh), dst);
-      }
-    }
+  permuteHeads(x, y, images, tokens, heads, dh, true);
 }
 
 /** (images, heads, tokens, dh) → (images, tokens, heads, dh). */
@@ -38,13 +54,7 @@ export function mergeHeads(
   heads: number,
   dh: number,
 ) {
-  const d = heads * dh;
-  for (let n = 0; n < images; n++)
-    for (let h = 0; h < heads; h++)
-      for (let t = 0; t < tokens; t++) {
-        const src = ((n * heads + h) * tokens + t) * dh;
-        y.set(x.subarray(src, src + dh), (n * tokens + t) * d + h * dh);
-      }
+  permuteHeads(x, y, images, tokens, heads, dh, false);
 }
 
 export class AttentionCore {
