@@ -17,6 +17,7 @@ import {
   PRECISION_PRESETS,
   resolveGroup,
   SCALABLE_FORMATS,
+  usesDynamicFixed,
   type PrecisionFormat,
   type PrecisionPresetName,
   type PrecisionSpec,
@@ -135,10 +136,7 @@ export function convFanOut(l: { readonly maps: number; readonly kernel: number; 
   return (l.maps * l.kernel * l.kernel) / (l.poolSize * l.poolSize);
 }
 
-/** Whether some group is dynamic fixed point: the trainer then calibrates the scales first (METHOD.md §2.3). */
-export function usesDynamicFixed(p: PrecisionSpec): boolean {
-  return p.format === "dynamic-fixed" || p.overrides.some((o) => o.format === "dynamic-fixed");
-}
+export { usesDynamicFixed };
 
 /** The calibration epochs a run will train: a run of 0 epochs trains nothing, so it has none either. */
 export function calibrationEpochsOf(c: TrainConfig): number {

@@ -18,6 +18,7 @@ export {
   PRECISION_PRESETS,
   LayerPrecision,
   resolveGroup,
+  usesDynamicFixed,
   mixSeed,
   isMxFormat,
   isFloatFormat,

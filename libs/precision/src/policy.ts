@@ -557,6 +557,14 @@ function seesAllPasses(scale: GroupScale | undefined): boolean {
   return kind === "delayed-amax" || kind === "predictive";
 }
 
+/**
+ * Whether some group is dynamic fixed point: a trainer then calibrates the scales first (METHOD.md §2.3). Shared by
+ * the Maxout and Transformer trainers.
+ */
+export function usesDynamicFixed(p: PrecisionSpec): boolean {
+  return p.format === "dynamic-fixed" || p.overrides.some((o) => o.format === "dynamic-fixed");
+}
+
 /** Which format, widths, rounding and scaling apply to `group` of layer `layer` under `spec`. */
 export function resolveGroup(spec: PrecisionSpec, layer: number, group: string): GroupRule {
   let knobs: GroupKnobs = {

@@ -23,7 +23,6 @@ export {
   trainVit,
   evaluate,
   epochOrder,
-  hasDynamicFixed,
   type VitData,
   type VitEpoch,
   type VitTrainOptions,

@@ -4,11 +4,12 @@
  * the initial weights put back), an evaluation after each epoch.
  */
 import { randomBits } from "@lowprec/formats";
-import type { LayerPrecisionState, PrecisionSpec, ScaleRecord } from "@lowprec/precision";
+import { type LayerPrecisionState, type PrecisionSpec, type ScaleRecord, usesDynamicFixed } from "@lowprec/precision";
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from "@lowprec/storage";
 import type { Kernels } from "@lowprec/tensor";
 import { learningRateAt, type VitHyper, type VitSpec, validateVitHyper } from "./config.js";
 import { Vit } from "./network.js";
+import type { ParamLayer } from "./layers.js";
 
 /** Examples as the network takes them: `count` images of channels × height × width values, one label each. */
 export interface VitData {
@@ -69,6 +70,29 @@ interface VitState {
   readonly initialSaved: boolean;
 }
 
+/**
+ * The arrays a checkpoint holds, by name: each layer's W, b and velocities (`<layer>.w`, `.b`, `.vw`, `.vb`) and,
+ * while calibrating, the initial W and b it puts back (`.w0`, `.b0`). Live arrays: saving reads them, resuming
+ * writes them.
+ */
+function stateArrays(
+  layers: readonly ParamLayer[],
+  initial: readonly (readonly [Float32Array, Float32Array])[] | undefined,
+): Map<string, Float32Array> {
+  const arrays = new Map<string, Float32Array>();
+  layers.forEach((l, i) => {
+    arrays.set(`${l.name}.w`, l.params.w);
+    arrays.set(`${l.name}.b`, l.params.b);
+    arrays.set(`${l.name}.vw`, l.params.vw);
+    arrays.set(`${l.name}.vb`, l.params.vb);
+    if (initial) {
+      arrays.set(`${l.name}.w0`, initial[i]![0]);
+      arrays.set(`${l.name}.b0`, initial[i]![1]);
+    }
+  });
+  return arrays;
+}
+
 /** The first field where two JSON values differ ("hyper.batch"), or undefined when they are equal. */
 function firstDifference(a: unknown, b: unknown, path = ""): string | undefined {
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null)
@@ -92,15 +116,9 @@ export interface VitResult {
   readonly testError: number | undefined;
 }
 
-/** Whether the policy has dynamic fixed point groups (and so calibration epochs). */
-export function hasDynamicFixed(p: PrecisionSpec): boolean {
-  return p.format === "dynamic-fixed" || p.overrides.some((o) => o.format === "dynamic-fixed");
-}
-
 /** Test error (%) of `net` on `data`, in batches of at most its capacity. */
 export function evaluate(net: Vit, data: VitData): number {
   const per = featuresPerImage(net.spec);
-  net.setLabels(new Int32Array(data.labels));
   let errors = 0;
   for (let i = 0; i < data.count; i += net.capacity) {
     const n = Math.min(net.capacity, data.count - i);
@@ -192,7 +210,7 @@ export function trainVit(o: VitTrainOptions): VitResult {
     return row;
   };
 
-  const calibration = hasDynamicFixed(o.precision) ? o.precision.calibrationEpochs : 0;
+  const calibration = usesDynamicFixed(o.precision) ? o.precision.calibrationEpochs : 0;
   const layers = net.paramLayers;
   let initial = calibration > 0 ? layers.map((l) => [l.params.w.slice(), l.params.b.slice()] as const) : undefined;
   let finished = 0;
@@ -207,18 +225,8 @@ export function trainVit(o: VitTrainOptions): VitResult {
         throw new CheckpointError(`checkpoint is corrupt: array ${name} missing or of another length`);
       into.set(a);
     };
-    layers.forEach((l) => {
-      take(`${l.name}.w`, l.params.w);
-      take(`${l.name}.b`, l.params.b);
-      take(`${l.name}.vw`, l.params.vw);
-      take(`${l.name}.vb`, l.params.vb);
-    });
-    if (st.initialSaved && initial)
-      layers.forEach((l, i) => {
-        take(`${l.name}.w0`, initial![i]![0] as Float32Array);
-        take(`${l.name}.b0`, initial![i]![1] as Float32Array);
-      });
     if (!st.initialSaved) initial = undefined;
+    for (const [name, into] of stateArrays(layers, initial)) take(name, into);
     net.restorePrecision(st.precision);
     epochs.push(...st.epochs);
     windowBatches = st.windowBatches;
@@ -226,17 +234,7 @@ export function trainVit(o: VitTrainOptions): VitResult {
   }
   const save = () => {
     if (!o.checkpoint) return;
-    const arrays = new Map<string, Float32Array>();
-    layers.forEach((l, i) => {
-      arrays.set(`${l.name}.w`, l.params.w);
-      arrays.set(`${l.name}.b`, l.params.b);
-      arrays.set(`${l.name}.vw`, l.params.vw);
-      arrays.set(`${l.name}.vb`, l.params.vb);
-      if (initial) {
-        arrays.set(`${l.name}.w0`, initial[i]![0] as Float32Array);
-        arrays.set(`${l.name}.b0`, initial[i]![1] as Float32Array);
-      }
-    });
+    const arrays = stateArrays(layers, initial);
     const state: VitState = {
       identity: identityOf(o),
       finished,
