@@ -479,9 +479,9 @@ function notTested(
   rows: readonly ResultRow[],
   ns: readonly number[],
 ): string {
-  // NOTE: the variant of the rows themselves when they have one (a CIFAR-10 cell from the images variant on the
-  // budget page), so that the command runs more of the same runs
-  const of = rows.find((r) => r.variant !== undefined)?.variant ?? variant;
+  // NOTE: the variant of the rows themselves (a CIFAR-10 cell from the images variant on the budget page), so that
+  // the command runs more of the same runs
+  const of = rows[0]?.variant ?? variant;
   return `${why}; to test: ${command(ctx, experiment, of, dataset)} (${conditionsText(rows, ns)})`;
 }
 

@@ -437,40 +437,41 @@ export function thinScaleRows(
   return { rows: rows.filter(keep), every };
 }
 
-/** telemetry.json's words for how the rows were thinned (nothing when every window is kept). */
-function thinnedNote(every: number): { thinned?: string } {
-  return every === 1
-    ? {}
-    : { thinned: `calibration whole; training: the last window of every ${every}th epoch and of the last epoch` };
+/**
+ * telemetry.csv and telemetry.json from thinned rows: `which` names the run, and when rows were dropped the json says
+ * how (`thinned`).
+ */
+function setTelemetry(
+  tables: Map<string, string>,
+  thinned: { rows: ScaleRow[]; every: number },
+  which: Record<string, unknown>,
+): void {
+  const kept = `calibration whole; training: the last window of every ${thinned.every}th epoch and of the last epoch`;
+  const note = thinned.every === 1 ? {} : { thinned: kept };
+  tables.set("telemetry.csv", scaleRowsToCsv(thinned.rows));
+  tables.set("telemetry.json", `${JSON.stringify({ ...which, ...note }, null, 2)}\n`);
 }
 
 /** The scales of the telemetry run `run` as tables (nothing without scales, or when a scales file is corrupt). */
 function collectTelemetry(dataDir: string, run: PlannedRun, variant: VariantName, tables: Map<string, string>): void {
   const read = readScaleRows(dataDir, run);
   if (read === undefined) return;
-  const { rows, every } = thinScaleRows(read);
-  tables.set("telemetry.csv", scaleRowsToCsv(rows));
-  const which = { ...TELEMETRY, runId: run.runId, variant, ...thinnedNote(every) };
-  tables.set("telemetry.json", `${JSON.stringify(which, null, 2)}\n`);
+  setTelemetry(tables, thinScaleRows(read), { ...TELEMETRY, runId: run.runId, variant });
 }
 
 /**
  * The committed telemetry files of a collection, thinned as a collection from the store would be (a collection
- * made before thinning existed is made small; a thinned one is unchanged).
+ * made before thinning existed is made small; a thinned one is kept byte for byte).
  */
 function keepTelemetry(committed: ReadonlyMap<string, string>, dir: string, tables: Map<string, string>): void {
   const csv = committed.get("telemetry.csv");
   const json = committed.get("telemetry.json");
   if (csv === undefined || json === undefined) return;
-  const { rows, every } = thinScaleRows(scaleRowsFromCsv(csv, join(dir, "telemetry.csv")));
-  if (every === 1) {
+  const thinned = thinScaleRows(scaleRowsFromCsv(csv, join(dir, "telemetry.csv")));
+  if (thinned.every === 1) {
     tables.set("telemetry.csv", csv);
     tables.set("telemetry.json", json);
-    return;
-  }
-  tables.set("telemetry.csv", scaleRowsToCsv(rows));
-  const which = { ...(JSON.parse(json) as Record<string, unknown>), ...thinnedNote(every) };
-  tables.set("telemetry.json", `${JSON.stringify(which, null, 2)}\n`);
+  } else setTelemetry(tables, thinned, JSON.parse(json) as Record<string, unknown>);
 }
 
 /**
