@@ -15,12 +15,14 @@ import {
   type ImageLayout,
   type Splits as DataSplits,
 } from "@lowprec/datasets";
-import { NETWORK_PRESETS, type Splits } from "@lowprec/maxout";
-import type { VariantSource } from "./definitions.js";
+import type { Splits } from "@lowprec/maxout";
+import { VIT_PRESETS } from "@lowprec/transformer";
+import { maxoutPreset, type VariantSource } from "./definitions.js";
+import { isVitPreset } from "./vit-run.js";
 import { zcaKernels } from "./zca-kernels.js";
 
 /** The presets whose networks take MNIST-layout images (one grey 28×28 channel), so any IDX folder can feed them. */
-export const MNIST_LAYOUT_PRESETS: readonly string[] = ["pi-mnist", "mnist-conv"];
+export const MNIST_LAYOUT_PRESETS: readonly string[] = ["pi-mnist", "mnist-conv", "vit-mnist"];
 
 /**
  * A data set other than the preset's own: an MNIST-layout IDX folder (Fashion-MNIST, KMNIST, ...), split as MNIST
@@ -50,7 +52,22 @@ export const IMAGE_LAYOUT_PRESETS: Readonly<Record<string, ImageLayout>> = {
   cifar10: "rgb32",
   "pi-mnist": "grey28",
   "mnist-conv": "grey28",
+  "vit-mnist": "grey28",
 };
+
+/** A preset network's input ([channels, height, width]) and its class count, Maxout's or the ViT's. */
+export function presetIo(preset: string): { readonly input: readonly number[]; readonly classes: number } {
+  const m = maxoutPreset(preset);
+  if (m) {
+    const out = m.network.layers[m.network.layers.length - 1];
+    return { input: m.network.input, classes: out?.kind === "softmax" ? out.classes : 0 };
+  }
+  if (isVitPreset(preset)) {
+    const { image, classes } = VIT_PRESETS[preset].spec;
+    return { input: [image.channels, image.height, image.width], classes };
+  }
+  throw new RangeError(`no network preset "${preset}"`);
+}
 
 /** The name a data source is recorded and its run folder named by (idxDatasetIdentity, imageFolderName). */
 export function dataSourceName(source: DataSource): string {
@@ -78,7 +95,7 @@ export function loadSplits(
       );
     s = loadIdxFolder(preset, source);
   } else if (source?.kind === "images") s = loadImagesFolder(preset, dataDir, source, log);
-  else if (preset === "pi-mnist" || preset === "mnist-conv") s = loadMnist({});
+  else if (MNIST_LAYOUT_PRESETS.includes(preset)) s = loadMnist({});
   else if (preset === "cifar10") {
     const z = zcaKernels();
     s = loadCifar10({
@@ -97,7 +114,7 @@ function loadIdxFolder(preset: string, source: IdxSource): DataSplits {
   const dir = resolve(source.dir);
   const { name, classNames } = idxDatasetIdentity(dir, source.name);
   const s = loadIdxDataset({ dir, name, classNames });
-  const [c, h, w] = NETWORK_PRESETS[preset as keyof typeof NETWORK_PRESETS].network.input;
+  const [c, h, w] = presetIo(preset).input;
   const [sc, sh, sw] = s.train.shape;
   if (sc !== c || sh !== h || sw !== w)
     throw new DataFormatError(
@@ -128,9 +145,7 @@ function loadImagesFolder(
   const name = dataSourceName(source);
   // NOTE: the class count is checked on the listing, before the images are decoded
   const classNames = listImageFolder(dir).classNames;
-  const layers = NETWORK_PRESETS[preset as keyof typeof NETWORK_PRESETS].network.layers;
-  const out = layers[layers.length - 1];
-  const classes = out?.kind === "softmax" ? out.classes : 0;
+  const classes = presetIo(preset).classes;
   if (classNames.length > classes)
     throw new DataFormatError(
       join(dir, "train"),

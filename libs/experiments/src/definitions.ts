@@ -18,14 +18,31 @@ import {
   type HyperParameters,
   type PrecisionSpec,
   type ScalingSpec,
-  type TrainConfig,
 } from "@lowprec/maxout";
 import { runId } from "./run-id.js";
+import { isVitPreset, resolveVitConfig, type RunConfig } from "./vit-run.js";
+import { VIT_PRESETS } from "@lowprec/transformer";
 
-export const DATASETS = ["pi-mnist", "mnist-conv", "cifar10", "svhn"] as const;
+/**
+ * The columns an experiment runs: a network on its data set. The paper's four Maxout presets, and beyond the paper
+ * `vit-mnist`, a small vision Transformer on MNIST (@lowprec/transformer).
+ */
+export const DATASETS = ["pi-mnist", "mnist-conv", "cifar10", "svhn", "vit-mnist"] as const;
 export type DatasetName = (typeof DATASETS)[number];
 export const VARIANTS = ["paper", "budget", "long", "images", "smoke"] as const;
 export type VariantName = (typeof VARIANTS)[number];
+
+/** The Maxout preset of a column (undefined for the ViT's, and for a name that is no column). */
+export function maxoutPreset(d: string): (typeof NETWORK_PRESETS)[keyof typeof NETWORK_PRESETS] | undefined {
+  return Object.hasOwn(NETWORK_PRESETS, d) ? NETWORK_PRESETS[d as keyof typeof NETWORK_PRESETS] : undefined;
+}
+
+/** A column's own length in epochs (the paper's, for the Maxout presets) and the seed of its first run. */
+export function presetDefaults(d: string): { readonly epochs: number; readonly seed: number } | undefined {
+  const m = maxoutPreset(d);
+  if (m) return { epochs: m.hyper.epochs, seed: m.hyper.seed };
+  return isVitPreset(d) ? { epochs: VIT_PRESETS[d].hyper.epochs, seed: VIT_PRESETS[d].seed } : undefined;
+}
 
 /** Training examples per epoch of each preset's full training split (the paper's splits). */
 export const TRAIN_EXAMPLES: Readonly<Record<DatasetName, number>> = {
@@ -33,6 +50,7 @@ export const TRAIN_EXAMPLES: Readonly<Record<DatasetName, number>> = {
   "mnist-conv": 50_000,
   cifar10: 45_000,
   svhn: 598_388,
+  "vit-mnist": 50_000,
 };
 
 /**
@@ -160,7 +178,7 @@ export interface PlannedRun {
   /** the swept values of this run, e.g. { propagationBits: 10 } */
   readonly point: Readonly<Partial<Record<Sweepable, number>>>;
   readonly seed: number;
-  readonly config: TrainConfig;
+  readonly config: RunConfig;
   readonly runId: string;
   /** the variant's data for this dataset when it is not the preset's own (recorded in run.json) */
   readonly source?: VariantSource;
@@ -262,6 +280,7 @@ const SPLIT_LIMITS: Readonly<Record<DatasetName, Readonly<Record<LimitField, num
   "mnist-conv": { trainLimit: TRAIN_EXAMPLES["mnist-conv"], evalLimit: 10_000 },
   cifar10: { trainLimit: TRAIN_EXAMPLES.cifar10, evalLimit: 10_000 },
   svhn: { trainLimit: TRAIN_EXAMPLES.svhn, evalLimit: 26_032 },
+  "vit-mnist": { trainLimit: TRAIN_EXAMPLES["vit-mnist"], evalLimit: 10_000 },
 };
 
 /**
@@ -420,7 +439,7 @@ export function compressedSchedule(
   preset: string,
   epochs: number,
 ): Pick<HyperParameters, "learningRateSaturationEpochs" | "momentumSaturationEpochs"> {
-  const h = NETWORK_PRESETS[preset as DatasetName]?.hyper;
+  const h = maxoutPreset(preset)?.hyper;
   if (!h) throw new RangeError(`unknown preset "${preset}"`);
   const f = epochs / h.epochs;
   return {
@@ -509,17 +528,17 @@ export function* planRuns(
       return have !== undefined && (have === want || Number(have) === Number(want));
     });
   for (const dataset of v.datasets ?? def.datasets) {
-    const preset = NETWORK_PRESETS[dataset];
-    const epochs = perDataset(v.epochs, dataset) ?? preset.hyper.epochs;
+    const own = presetDefaults(dataset)!;
+    const epochs = perDataset(v.epochs, dataset) ?? own.epochs;
     const trainLimit = perDataset(v.trainLimit, dataset) ?? 0;
     const evalLimit = perDataset(v.evalLimit, dataset) ?? 0;
-    const hyper: Partial<HyperParameters> = v.compressSchedule
-      ? { epochs, ...compressedSchedule(dataset, epochs) }
-      : { epochs };
+    // NOTE: the ViT's schedule (warm-up, then a linear decay to zero at the last epoch) follows its length already.
+    const hyper: Partial<HyperParameters> =
+      v.compressSchedule && maxoutPreset(dataset) ? { epochs, ...compressedSchedule(dataset, epochs) } : { epochs };
     for (const [si, s] of def.settings.entries()) {
       for (const point of pointsOf(s, v.values)) {
         for (let k = 0; k < seeds; k++) {
-          const seed = preset.hyper.seed + k;
+          const seed = own.seed + k;
           const base = PRECISION_PRESETS[s.precision as keyof typeof PRECISION_PRESETS] as PrecisionSpec;
           const precision: Record<string, unknown> = {};
           for (const key of ["propagationBits", "updateBits", "integerBits"] as const)
@@ -545,14 +564,12 @@ export function* planRuns(
             );
           if (base.format === "dynamic-fixed" || s.scaling !== undefined) precision["scaling"] = scaling;
           precision["name"] = s.name;
-          let config: TrainConfig;
+          let config: RunConfig;
           try {
-            config = resolveConfig(dataset, base, {
-              hyper: { ...hyper, seed },
-              precision: precision as Partial<PrecisionSpec>,
-              trainLimit,
-              evalLimit,
-            });
+            const overrides = { precision: precision as Partial<PrecisionSpec>, trainLimit, evalLimit };
+            config = isVitPreset(dataset)
+              ? resolveVitConfig(dataset, base, { ...overrides, hyper: { epochs, seed } })
+              : resolveConfig(dataset, base, { ...overrides, hyper: { ...hyper, seed } });
           } catch (e) {
             const msg = e instanceof Error ? e.message : String(e);
             throw new DefinitionError(`${source}: settings[${si}] (${s.name}) on ${dataset}: ${msg}`);

@@ -13,10 +13,11 @@
 import { existsSync, readdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { calibrationEpochsOf, type EpochMetrics, type TrainConfig } from "@lowprec/maxout";
+import type { EpochMetrics } from "@lowprec/maxout";
 import { DATASETS, TRAIN_EXAMPLES, type DatasetName } from "./definitions.js";
 import { readConfigRecord, readRunJson } from "./run-folder.js";
 import type { RunSummary } from "./run.js";
+import { runCalibrationEpochs, type RunConfig } from "./vit-run.js";
 
 /** Validation and test examples of each dataset (the paper's splits). */
 const EVAL_SPLITS: Readonly<Record<DatasetName, { readonly valid: number; readonly test: number }>> = {
@@ -24,6 +25,7 @@ const EVAL_SPLITS: Readonly<Record<DatasetName, { readonly valid: number; readon
   "mnist-conv": { valid: 10_000, test: 10_000 },
   cifar10: { valid: 5_000, test: 10_000 },
   svhn: { valid: 6_000, test: 26_032 },
+  "vit-mnist": { valid: 10_000, test: 10_000 },
 };
 
 /**
@@ -36,6 +38,9 @@ const BUILT_IN_RATE: Readonly<Record<DatasetName, number>> = {
   "mnist-conv": 4e-3,
   cifar10: 1.2e-2,
   svhn: 1.2e-2,
+  // the ViT in dfxp 10/12 (lowprec train --preset vit-mnist --train-limit 2000): 3.7 s per epoch of 2,000 images
+  // while two CIFAR-10 runs held both cores
+  "vit-mnist": 1.9e-3,
 };
 
 /**
@@ -63,6 +68,7 @@ const BUILT_IN_EPOCH_SECONDS: Readonly<Record<DatasetName, number>> = {
   "mnist-conv": 1,
   cifar10: 1,
   svhn: 1,
+  "vit-mnist": 1,
 };
 
 /** Seconds a run spends beside its epochs (opening, its files written and synced), measured as above. */
@@ -80,6 +86,7 @@ const LOAD_SECONDS: Readonly<Record<DatasetName, number>> = {
   "mnist-conv": 1.4,
   cifar10: 0,
   svhn: 0,
+  "vit-mnist": 1.4,
 };
 
 /** The data a worker loads once for several presets (MNIST conv trains on PI-MNIST's images). */
@@ -88,6 +95,7 @@ const LOADED_AS: Readonly<Record<DatasetName, string>> = {
   "mnist-conv": "mnist",
   cifar10: "cifar10",
   svhn: "svhn",
+  "vit-mnist": "mnist",
 };
 
 /** A training split more than this many times larger or smaller than a finished run's is not estimated from it. */
@@ -96,7 +104,7 @@ export const SIMILAR_SIZE = 8;
 const isDataset = (p: string): p is DatasetName => (DATASETS as readonly string[]).includes(p);
 
 /** The examples an epoch of `config` trains on and evaluates (validation and test together). */
-export function epochExamples(config: TrainConfig): { train: number; evaluated: number } {
+export function epochExamples(config: RunConfig): { train: number; evaluated: number } {
   const preset = isDataset(config.preset) ? config.preset : "pi-mnist";
   const train = TRAIN_EXAMPLES[preset];
   const { valid, test } = EVAL_SPLITS[preset];
@@ -127,7 +135,7 @@ export interface RunSample {
 /** A finished run's sample from its configuration and metrics (undefined when it trained no epoch). */
 export function runSample(
   id: string,
-  config: TrainConfig,
+  config: RunConfig,
   threads: number,
   history: readonly EpochMetrics[],
 ): RunSample | undefined {
@@ -138,7 +146,7 @@ export function runSample(
   const trainSeconds = mean(trained.map((m) => m.trainSeconds));
   const evalSeconds = mean(trained.map((m) => Math.max(0, m.seconds - m.trainSeconds)));
   if (!(Number.isFinite(trainSeconds) && Number.isFinite(evalSeconds) && trainSeconds > 0)) return undefined;
-  const cal = calibrationEpochsOf(config);
+  const cal = runCalibrationEpochs(config);
   const { train, evaluated } = epochExamples(config);
   return {
     id,
@@ -182,7 +190,7 @@ export interface RunEstimate {
 /** What a planned run needs for its estimate. */
 export interface EstimatedRun {
   readonly dataset: DatasetName;
-  readonly config: TrainConfig;
+  readonly config: RunConfig;
 }
 
 /** Seconds of a run's parts at a sample's speed, scaled to its examples. */
@@ -268,7 +276,7 @@ export class RunHistory {
   estimate(run: EstimatedRun, epochsLeft: number, threads: number): RunEstimate {
     const { cost, from } = this.epochCost(run, threads);
     const fresh = epochsLeft >= run.config.hyper.epochs;
-    const first = fresh ? cost.evaluation + calibrationEpochsOf(run.config) * cost.calibration : 0;
+    const first = fresh ? cost.evaluation + runCalibrationEpochs(run.config) * cost.calibration : 0;
     return { seconds: RUN_OVERHEAD_SECONDS + first + epochsLeft * (cost.train + cost.evaluation), from };
   }
 }

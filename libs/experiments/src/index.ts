@@ -169,6 +169,24 @@ export {
 } from "./results.js";
 export { runTraining, summarize, OtherCodeError, type RunSummary, type RunOptions } from "./run.js";
 export {
+  isVitConfig,
+  isVitPreset,
+  VIT_PRESET_NAMES,
+  resolveVitConfig,
+  validateVitRunConfig,
+  checkVitSplits,
+  trainVitRun,
+  vitMetrics,
+  vitCalibrationEpochs,
+  vitScalesMove,
+  vitWindowsClosed,
+  runCalibrationEpochs,
+  type RunConfig,
+  type VitRunConfig,
+  type VitOverrides,
+  type VitRunOptions,
+} from "./vit-run.js";
+export {
   collectReport,
   buildReport,
   collectCommand,

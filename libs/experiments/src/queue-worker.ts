@@ -42,6 +42,7 @@ import {
 } from "./queue.js";
 import { claimFolder, MAX_TIMER_MS, releaseDeadLock } from "./queue-lock.js";
 import { runId } from "./run-id.js";
+import { isVitConfig, validateVitRunConfig } from "./vit-run.js";
 import type { RunSummary } from "./run.js";
 import { damagedAdvice, storedState } from "./store.js";
 import { describeRun, THREADS_PER_RUN, workerPath } from "./sweep.js";
@@ -218,7 +219,8 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       );
     // NOTE: a job is input from the network: check it as a file would be checked, before anything runs.
     try {
-      validateConfig(config);
+      if (isVitConfig(config)) validateVitRunConfig(config);
+      else validateConfig(config);
     } catch (e) {
       throw new UnrecoverableError(`job ${id}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -28,7 +28,7 @@
  */
 import type { ConnectionOptions, Job, JobsOptions, Queue } from "bullmq";
 import type { Redis as RedisConnection } from "ioredis";
-import type { TrainConfig } from "@lowprec/maxout";
+import type { RunConfig } from "./vit-run.js";
 import { codeIdentity, describeCode, type CodeIdentity } from "./code-identity.js";
 import { runDataAvailable } from "./data.js";
 import { expandRuns, type ExperimentDef, type PlannedRun, type VariantName } from "./definitions.js";
@@ -83,7 +83,7 @@ export function sharedDirectory(dataDir: string): ResultLocation {
 
 /** What a job carries: everything a worker needs, without the experiment file (the configuration is resolved). */
 export interface QueueJobData {
-  readonly config: TrainConfig;
+  readonly config: RunConfig;
   readonly meta: RunMeta;
   /** the enqueuing command line, recorded in each run */
   readonly command: readonly string[];

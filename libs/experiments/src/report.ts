@@ -21,7 +21,7 @@ import {
   PAPER_SETTINGS,
   type PrecisionSetting,
 } from "@lowprec/hwcost";
-import { NETWORK_PRESETS, type DataRecord } from "@lowprec/maxout";
+import type { DataRecord } from "@lowprec/maxout";
 import {
   conditionsLine,
   costErrorSpec,
@@ -62,7 +62,7 @@ import {
   expandRuns,
   experimentNames,
   loadExperiment,
-  type DatasetName,
+  presetDefaults,
   type PlannedRun,
   type VariantName,
   VARIANTS,
@@ -539,7 +539,7 @@ function costErrorPoints(
       if (!c || mine.length === 0) continue;
       const testError = summarize(mine.map((r) => r.testError));
       points.push({ dataset: n.id, setting, picojoulesPerMac: c.macPicojoules, testError });
-      const paperEpochs = NETWORK_PRESETS[n.id as DatasetName].hyper.epochs;
+      const paperEpochs = presetDefaults(n.id)?.epochs ?? Number.NaN;
       energy.push([
         datasetLabel(n.id),
         setting,
@@ -923,7 +923,7 @@ function plannedRunIds(experiment: string, variant: VariantName, rows: readonly 
   const def = loadExperiment(experiment);
   const v = def.variants[variant];
   if (!v) return new Set();
-  const offsets = rows.map((r) => r.seed - (NETWORK_PRESETS[r.dataset as DatasetName]?.hyper.seed ?? r.seed));
+  const offsets = rows.map((r) => r.seed - (presetDefaults(r.dataset)?.seed ?? r.seed));
   const seeds = Math.max(v.seeds ?? 1, ...offsets.map((o) => o + 1));
   return new Set(expandRuns(def, variant, { seeds }).map((r) => r.runId));
 }
@@ -1281,7 +1281,7 @@ function shorterThanThePaper(rows: readonly ResultRow[]): string {
   const done = rows.filter((r) => r.status === "done");
   const parts: string[] = [];
   for (const d of [...new Set(done.map((r) => r.dataset))]) {
-    const full = NETWORK_PRESETS[d as DatasetName]?.hyper.epochs;
+    const full = presetDefaults(d)?.epochs;
     if (full === undefined) continue;
     const short = done.filter((r) => r.dataset === d && (r.epochs < full || r.trainLimit > 0));
     const kinds = [...new Set(short.map((r) => `${r.epochs} of ${full} epochs${subset(r)}`))];

@@ -5,12 +5,19 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { NETWORK_PRESETS, type EpochMetrics } from "@lowprec/maxout";
+import type { EpochMetrics } from "@lowprec/maxout";
 import type { ResultRow } from "@lowprec/report";
 import { CorruptFileError } from "@lowprec/storage";
 import { commitLabel } from "./code-identity.js";
 import { runDataAvailable, sourceDir } from "./data.js";
-import { expandRuns, type DatasetName, type ExperimentDef, type PlannedRun, type VariantName } from "./definitions.js";
+import {
+  expandRuns,
+  presetDefaults,
+  type DatasetName,
+  type ExperimentDef,
+  type PlannedRun,
+  type VariantName,
+} from "./definitions.js";
 import { summarize } from "./run.js";
 import { readConfigRecord, readDataRecord, readRunJson } from "./run-folder.js";
 import { damagedAdvice, resultsRoot, runDir, storedState, type RunMeta } from "./store.js";
@@ -40,7 +47,7 @@ export function storedSeeds(def: ExperimentDef, variant: VariantName, dataDir: s
       throw e;
     }
     // NOTE: a variant's seeds are the preset's seed, + 1, + 2, ... (expandRuns).
-    const base = NETWORK_PRESETS[m?.dataset as DatasetName]?.hyper.seed;
+    const base = presetDefaults(String(m?.dataset))?.seed;
     if (base === undefined || typeof m?.seed !== "number" || !Number.isSafeInteger(m.seed)) continue;
     const n = m.seed - base + 1;
     if (n <= most) continue;
@@ -80,7 +87,8 @@ export interface EvaluationConfig {
   /** the first `evalLimit` examples of the validation and test splits; 0: all */
   readonly evalLimit: number;
   readonly hyper: { readonly batch: number };
-  readonly faithfulness: { readonly dropPartialBatches: boolean };
+  /** a Maxout run's switches (a ViT run has none: it evaluates every example) */
+  readonly faithfulness?: { readonly dropPartialBatches: boolean };
 }
 
 /**
@@ -92,7 +100,7 @@ export interface EvaluationConfig {
 export function evaluatedExamples(config: EvaluationConfig, splitCount: number): number {
   const count = config.evalLimit > 0 ? Math.min(config.evalLimit, splitCount) : splitCount;
   const batch = config.hyper.batch;
-  return config.faithfulness.dropPartialBatches ? Math.floor(count / batch) * batch : count;
+  return config.faithfulness?.dropPartialBatches ? Math.floor(count / batch) * batch : count;
 }
 
 /**
@@ -105,6 +113,7 @@ export const TEST_EXAMPLES: Readonly<Record<DatasetName, number>> = {
   "mnist-conv": 10_000,
   cifar10: 10_000,
   svhn: 26_032,
+  "vit-mnist": 10_000,
 };
 
 function rowOf(run: PlannedRun, dataDir: string, log: (line: string) => void): ResultRow {

@@ -35,7 +35,6 @@ import {
   type ProgressEvent,
   type RunOutput,
   type ScaleRow,
-  type TrainConfig,
 } from "@lowprec/maxout";
 import {
   CorruptFileError,
@@ -51,6 +50,7 @@ import {
 import { rowsToCsv, SCALE_COLUMNS } from "@lowprec/report";
 import type { BitSettings, Environment } from "./environment.js";
 import { runId } from "./run-id.js";
+import type { RunConfig } from "./vit-run.js";
 
 /** How to open a folder: a new run, the continuation of the run it holds, or a new run replacing it. */
 export type OpenMode = "new" | "resume" | "force";
@@ -100,7 +100,7 @@ export const METRIC_COLUMNS: readonly (keyof EpochMetrics & string)[] = [
 /** What config.json holds. */
 export interface ConfigRecord {
   runId: string;
-  config: TrainConfig;
+  config: RunConfig;
   environment: Environment;
   /** environments of earlier sessions of this run (before resumes) */
   earlier: Environment[];
@@ -174,7 +174,7 @@ export function readDataRecord(dir: string): DataRecord | undefined {
 }
 
 /** A RunOutput over a locked folder. Call close() when the run stops (the lock also goes at process exit). */
-export class RunFolder implements RunOutput {
+export class RunFolder implements RunOutput<RunConfig> {
   private readonly log: (line: string) => void;
   private readonly interactive: boolean;
   private readonly onEvent: ((e: ProgressEvent) => void) | undefined;
@@ -250,7 +250,7 @@ export class RunFolder implements RunOutput {
     return this.previous?.environment?.bits;
   }
 
-  writeConfig(config: TrainConfig, environment: Record<string, unknown>): void {
+  writeConfig(config: RunConfig, environment: Record<string, unknown>): void {
     const earlier = this.previous ? [...(this.previous.earlier ?? []), this.previous.environment] : [];
     const record = { runId: runId(config), config, environment, earlier };
     this.write("config.json", `${JSON.stringify(record, null, 2)}\n`);

@@ -4,14 +4,9 @@
  * untrained network), and the notes of a run too short for what it measures (dynamic fixed point's calibration
  * epochs, which come before the training epochs asked for, and scales that cannot settle).
  */
-import {
-  calibrationEpochsOf,
-  PRECISION_PRESETS,
-  scaleWindowRule,
-  windowsClosed,
-  type TrainConfig,
-} from "@lowprec/maxout";
+import { PRECISION_PRESETS, scaleWindowRule, windowsClosed } from "@lowprec/maxout";
 import type { RunSummary } from "./run.js";
+import { isVitConfig, runCalibrationEpochs, vitScalesMove, vitWindowsClosed, type RunConfig } from "./vit-run.js";
 
 /**
  * The fewest scale windows (calibration and training together) in which every dynamic fixed point scale can reach
@@ -43,8 +38,8 @@ export function describeResult(
 }
 
 /** "dfxp: 2 calibration epochs before the 1 training epoch" for a run that calibrates (METHOD.md §2.3). */
-export function calibrationNote(config: TrainConfig): string | undefined {
-  const c = calibrationEpochsOf(config);
+export function calibrationNote(config: RunConfig): string | undefined {
+  const c = runCalibrationEpochs(config);
   if (c === 0) return undefined;
   return `dfxp: ${plural(c, "calibration epoch")} before the ${plural(config.hyper.epochs, "training epoch")}`;
 }
@@ -53,10 +48,16 @@ export function calibrationNote(config: TrainConfig): string | undefined {
  * The note of a run whose overflow-rate scales close fewer than SETTLE_WINDOWS windows on `trainCount` training
  * examples (after `trainLimit`), calibration and training together; none for a run without such scales.
  */
-export function settleNote(config: TrainConfig, trainCount: number): string | undefined {
-  if (config.hyper.epochs === 0 || !scaleWindowRule(config).moves) return undefined;
-  const n = windowsClosed(config, trainCount, SETTLE_WINDOWS);
-  const closed = n.calibration + n.training;
+export function settleNote(config: RunConfig, trainCount: number): string | undefined {
+  let closed: number;
+  if (isVitConfig(config)) {
+    if (config.hyper.epochs === 0 || !vitScalesMove(config)) return undefined;
+    closed = vitWindowsClosed(config, trainCount, SETTLE_WINDOWS);
+  } else {
+    if (config.hyper.epochs === 0 || !scaleWindowRule(config).moves) return undefined;
+    const n = windowsClosed(config, trainCount, SETTLE_WINDOWS);
+    closed = n.calibration + n.training;
+  }
   if (closed >= SETTLE_WINDOWS) return undefined;
   return (
     `warning: too short for the dfxp scales to settle: ${closed} scale window(s), fewer than the ` +
@@ -65,6 +66,6 @@ export function settleNote(config: TrainConfig, trainCount: number): string | un
 }
 
 /** The notes of a run on `trainCount` training examples, each a phrase (none for most runs). */
-export function runNotes(config: TrainConfig, trainCount: number): string[] {
+export function runNotes(config: RunConfig, trainCount: number): string[] {
   return [calibrationNote(config), settleNote(config, trainCount)].filter((n): n is string => n !== undefined);
 }

@@ -6,8 +6,6 @@ import {
   type EpochMetrics,
   type ProgressEvent,
   type Splits,
-  type TrainConfig,
-  type TrainResult,
 } from "@lowprec/maxout";
 import { backendInfo, getBackend, type BackendInfo } from "@lowprec/tensor";
 import { codeIdentity, describeCode } from "./code-identity.js";
@@ -15,6 +13,7 @@ import { bitDifferences, bitSettings, currentEnvironment } from "./environment.j
 import { startHeartbeat, type HeartbeatHandle } from "./queue-lock.js";
 import { RunFolder, type OpenMode } from "./run-folder.js";
 import { runId } from "./run-id.js";
+import { checkVitSplits, isVitConfig, trainVitRun, type RunConfig } from "./vit-run.js";
 
 /** summary.json: the reported numbers of a run. */
 export interface RunSummary {
@@ -70,7 +69,7 @@ const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((s, x) => s
  * runTraining when the run stops, and re-derived from a verified metrics.json when summary.json is damaged.
  * The best epoch and its errors are the last epoch's running best (the trainer tracks them per epoch).
  */
-export function summarize(config: TrainConfig, history: readonly EpochMetrics[], backend: BackendInfo): RunSummary {
+export function summarize(config: RunConfig, history: readonly EpochMetrics[], backend: BackendInfo): RunSummary {
   const trained = history.filter((m) => m.epoch > 0);
   const last = trained.at(-1);
   const final = history.at(-1);
@@ -93,15 +92,16 @@ export function summarize(config: TrainConfig, history: readonly EpochMetrics[],
 
 /** Trains `config` on `data` into `opts.dir`; the summary is written whether the run completes or stops. */
 export function runTraining(
-  config: TrainConfig,
+  config: RunConfig,
   data: Splits,
   opts: RunOptions,
-): { result: TrainResult; summary: RunSummary } {
+): { history: readonly EpochMetrics[]; summary: RunSummary } {
   const log = opts.log ?? ((l: string) => console.log(l));
   const command = opts.command ?? [];
   // NOTE: before the folder opens: mode "force" deletes the run in it, which a configuration that cannot train on
   // this data (a batch larger than a split) must not cost.
-  checkSplits(config, data);
+  if (isVitConfig(config)) checkVitSplits(config, data);
+  else checkSplits(config, data);
   // NOTE: the heartbeat is beaten here, by the process that holds the lock and trains, from its progress events
   // (a timer would not fire during a synchronous epoch); a beat throws LockLostError once the folder is taken over.
   let heart: HeartbeatHandle | undefined;
@@ -141,17 +141,20 @@ export function runTraining(
     }
     opts.beforeTraining?.(folder);
     const environment = currentEnvironment(command);
-    const result = train(config, data, folder, {
+    const trainOptions = {
       kernels: getBackend(),
       resume: folder.resumable,
       environment: { ...environment },
       ...(opts.stopAfterEpoch !== undefined ? { stopAfterEpoch: opts.stopAfterEpoch } : {}),
-    });
-    const summary = summarize(config, result.history, backendInfo());
+    };
+    const { history } = isVitConfig(config)
+      ? trainVitRun(config, data, folder, trainOptions)
+      : train(config, data, folder, trainOptions);
+    const summary = summarize(config, history, backendInfo());
     if (!Number.isFinite(summary.testErrorAtBestValid) || !Number.isFinite(summary.bestValidError))
       throw new DivergenceError("evaluation", summary.bestEpoch, 0, -1, "none", summary.testErrorAtBestValid);
     folder.writeSummary(summary);
-    return { result, summary };
+    return { history, summary };
   } finally {
     heart?.stop();
     folder.close();

@@ -4,11 +4,12 @@
  * its parent is gone (checked at every batch), so a killed sweep leaves no orphan training: the interrupted
  * run keeps its last checkpoint and is resumed by the next sweep.
  */
-import type { Splits, TrainConfig } from "@lowprec/maxout";
+import type { Splits } from "@lowprec/maxout";
+import type { RunConfig } from "./vit-run.js";
 import { LockedError, type LockHolder } from "@lowprec/storage";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { loadSplits, runSource } from "./data.js";
+import { loadSplits, MNIST_LAYOUT_PRESETS, runSource } from "./data.js";
 import { readRunJson } from "./run-folder.js";
 import { runTraining } from "./run.js";
 import type { RunSummary } from "./run.js";
@@ -19,7 +20,7 @@ import type { RunMeta } from "./store.js";
 export interface WorkerJob {
   readonly type: "run";
   readonly dir: string;
-  readonly config: TrainConfig;
+  readonly config: RunConfig;
   readonly meta: RunMeta;
   readonly dataDir: string;
   readonly command: readonly string[];
@@ -75,7 +76,8 @@ function handle(job: WorkerJob): void {
   const t0 = performance.now();
   try {
     const source = runSource(job.meta, job.dataDir);
-    const preset = job.config.preset === "mnist-conv" && !source ? "pi-mnist" : job.config.preset;
+    // NOTE: the MNIST-layout presets load the same embedded MNIST splits: one copy serves them all
+    const preset = MNIST_LAYOUT_PRESETS.includes(job.config.preset) && !source ? "pi-mnist" : job.config.preset;
     const key = `${preset}:${source ? `images:${source.dir}` : ""}:${job.dataDir}`;
     let data = splits.get(key);
     if (!data) {

@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { NETWORK_PRESETS } from "@lowprec/maxout";
+import { NETWORK_PRESETS, type TrainConfig } from "@lowprec/maxout";
 import { OutsideRootError } from "@lowprec/storage";
 import {
   DefinitionError,
@@ -58,6 +58,7 @@ describe("experiment files", () => {
       "rounding",
       "scaling",
       "table2",
+      "transformer",
       "update-bits",
     ]);
     for (const n of experimentNames()) expect(loadExperiment(n).name).toBe(n);
@@ -248,7 +249,7 @@ describe("expanding a variant", () => {
   });
   it("compresses the schedules in proportion when asked (PI-MNIST, 100 of 800 epochs: 50 and 25)", () => {
     const v = { description: "b", epochs: 100, compressSchedule: true };
-    const c = expandRuns({ ...def, variants: { budget: v } } as ExperimentDef, "budget")[0]!.config;
+    const c = expandRuns({ ...def, variants: { budget: v } } as ExperimentDef, "budget")[0]!.config as TrainConfig;
     expect(c.hyper.learningRateSaturationEpochs).toBe(50);
     expect(c.hyper.momentumSaturationEpochs).toBe(25);
     const p = NETWORK_PRESETS["pi-mnist"].hyper;
@@ -256,7 +257,7 @@ describe("expanding a variant", () => {
       { ...def, variants: { budget: { ...v, compressSchedule: false } } } as ExperimentDef,
       "budget",
     );
-    expect(plain[0]!.config.hyper.learningRateSaturationEpochs).toBe(p.learningRateSaturationEpochs);
+    expect((plain[0]!.config as TrainConfig).hyper.learningRateSaturationEpochs).toBe(p.learningRateSaturationEpochs);
   });
 });
 

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { calibrationEpochsOf, type EpochMetrics } from "@lowprec/maxout";
+import { calibrationEpochsOf, type EpochMetrics, type TrainConfig } from "@lowprec/maxout";
 import { ManifestWriter } from "@lowprec/storage";
 import { expandRuns, loadExperiment, type PlannedRun } from "../src/definitions.js";
 import { currentEnvironment } from "../src/environment.js";
@@ -52,7 +52,7 @@ function metrics(run: PlannedRun): EpochMetrics[] {
     bestValidError: 60 - epoch,
     bestTestError: 61 - epoch,
   });
-  return [row(0, 0, 1 + 1.5 * calibrationEpochsOf(run.config)), row(1, 2, 3)];
+  return [row(0, 0, 1 + 1.5 * calibrationEpochsOf(run.config as TrainConfig)), row(1, 2, 3)];
 }
 
 /** A finished run written as a run folder writes it (sealed), on host `host`, at one thread. */

@@ -3,7 +3,7 @@
 // to settle warned about, with the number of windows a scale needs derived from the committed telemetry.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { resolveConfig } from "@lowprec/maxout";
+import { resolveConfig, type TrainConfig } from "@lowprec/maxout";
 import { expandRuns, loadExperiment } from "../src/definitions.js";
 import { epochExamples } from "../src/estimate.js";
 import {
@@ -70,7 +70,8 @@ describe("scales that cannot settle", () => {
     const conv = smoke.find((r) => r.dataset === "mnist-conv")!;
     expect(settleNote(conv.config, epochExamples(conv.config).train)).toMatch(/: 6 scale window\(s\)/);
     // with one more training epoch the PI-MNIST smoke run closes 20 windows
-    const longer = { ...pi.config, hyper: { ...pi.config.hyper, epochs: 2 } };
+    const piConfig = pi.config as TrainConfig;
+    const longer = { ...piConfig, hyper: { ...piConfig.hyper, epochs: 2 } };
     expect(settleNote(longer, 1000)).toBeUndefined();
     const budget = expandRuns(loadExperiment("table2"), "budget").filter(
       (r) => r.setting === "dfxp" && r.seed === 1234,

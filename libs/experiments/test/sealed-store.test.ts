@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { EpochMetrics } from "@lowprec/maxout";
+import type { EpochMetrics, TrainConfig } from "@lowprec/maxout";
 import { ManifestWriter } from "@lowprec/storage";
 import { backendInfo } from "@lowprec/tensor";
 import { expandRuns, loadExperiment, type PlannedRun } from "../src/definitions.js";
@@ -89,7 +89,8 @@ describe("storedState", () => {
   it("re-derives a damaged summary.json from the verified metrics: the same numbers, and says so", () => {
     const dataDir = join(root, "summary");
     const run = expandRuns(def, "smoke")[0]!;
-    const config = { ...run.config, hyper: { ...run.config.hyper, epochs: 2 } };
+    const one = run.config as TrainConfig;
+    const config = { ...one, hyper: { ...one.hyper, epochs: 2 } };
     const twoEpochs = { ...run, config, runId: runId(config) };
     const dir = store(dataDir, twoEpochs);
     const s = storedState(join(dataDir, "results"), twoEpochs);

@@ -100,9 +100,10 @@ export type ProgressEvent =
   /** something the run will not do as its configuration may suggest (e.g. scales that cannot move) */
   | { kind: "warning"; message: string };
 
-export interface RunOutput {
+/** Where a run writes; `C` is its configuration's type (a Maxout TrainConfig here; other networks have theirs). */
+export interface RunOutput<C = TrainConfig> {
   /** the resolved configuration (and a description of the environment), once per run */
-  writeConfig(config: TrainConfig, environment: Record<string, unknown>): void;
+  writeConfig(config: C, environment: Record<string, unknown>): void;
   /**
    * the data the run trains on, once per run, just before writeConfig; an implementation that keeps the record
    * of an earlier session may refuse to resume on other data by throwing (then nothing is written)

@@ -2,6 +2,7 @@
  * The scale window (METHOD.md §2.3): how many steps the overflow-rate rule averages before it moves a scale, how
  * it is counted, and how many windows a run will close (short runs are warned when the scales cannot move).
  */
+import { scaleWindowOf } from "@lowprec/precision";
 import { calibrationEpochsOf, hasOverflowRateScale, type TrainConfig } from "./config.js";
 
 /**
@@ -26,12 +27,9 @@ export interface ScaleWindowState {
 
 /** The scale window of a configuration. */
 export function scaleWindowRule(config: TrainConfig): ScaleWindowRule {
-  const s = config.precision.scaling;
   const moves = hasOverflowRateScale(config.precision, config.network.layers.length);
-  const inBatches = s.kind === "overflow-rate" && s.everyBatches !== undefined;
-  const length = s.kind === "overflow-rate" ? (s.everyBatches ?? s.everyExamples ?? 10_000) : 10_000;
   const counting = moves ? (config.faithfulness.scaleWindow ?? "continuous") : "continuous";
-  return { counting, length, unit: inBatches ? "batches" : "examples", moves };
+  return { counting, ...scaleWindowOf(config.precision.scaling), moves };
 }
 
 /** "100 batches" / "10,000 examples", for messages. */

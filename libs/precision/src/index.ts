@@ -19,6 +19,7 @@ export {
   LayerPrecision,
   resolveGroup,
   usesDynamicFixed,
+  scaleWindowOf,
   mixSeed,
   isMxFormat,
   isFloatFormat,
@@ -49,6 +50,12 @@ export {
   type PrecisionPresetName,
   type LayerPrecisionState,
 } from "./policy.js";
+export {
+  validatePrecisionSpec,
+  PrecisionSpecError,
+  MAX_CALIBRATION_EPOCHS,
+  BEYOND_PAPER_FLOATS,
+} from "./validate.js";
 export { justInTimeKernels } from "./just-in-time.js";
 export {
   ATTENTION_GROUPS,

@@ -1179,3 +1179,12 @@ export const PRECISION_PRESETS = {
   },
 } as const satisfies Record<string, PrecisionSpec>;
 export type PrecisionPresetName = keyof typeof PRECISION_PRESETS;
+
+/**
+ * The scale window a scaling spec states (METHOD.md §2.3): the overflow-rate rule's `everyBatches` or
+ * `everyExamples`; any other policy paces its telemetry every 10,000 examples.
+ */
+export function scaleWindowOf(s: ScalingSpec): { readonly length: number; readonly unit: "examples" | "batches" } {
+  if (s.kind === "overflow-rate" && s.everyBatches !== undefined) return { length: s.everyBatches, unit: "batches" };
+  return { length: s.kind === "overflow-rate" ? (s.everyExamples ?? 10_000) : 10_000, unit: "examples" };
+}

@@ -37,7 +37,12 @@ function precisionOf(s: string): PrecisionSpec {
     console.error(`bench/formats.ts: --settings: unknown setting ${name}`);
     process.exit(2);
   }
-  const p = PRECISION_PRESETS[name as PrecisionPresetName];
+  const preset = PRECISION_PRESETS[name as PrecisionPresetName];
+  // the window of the overflow-rate rule, in batches (--window)
+  const p: PrecisionSpec =
+    preset.scaling.kind === "overflow-rate"
+      ? { ...preset, scaling: { kind: "overflow-rate", maxRate: preset.scaling.maxRate, everyBatches: window } }
+      : preset;
   if (bits === undefined) return p;
   const b = Number(bits);
   if (!Number.isInteger(b) || b < 2 || b > 32) {
@@ -58,7 +63,7 @@ const data = {
   count: train,
 };
 const kernels = getBackend();
-const hyper = { ...VIT_MNIST_HYPER, epochs, scaleWindow: window };
+const hyper = { ...VIT_MNIST_HYPER, epochs };
 console.log(
   `vit-mnist on the first ${train} MNIST training images, ${epochs} epochs (dfxp: + 2 calibration epochs), ` +
     `batch ${hyper.batch}, lr ${hyper.learningRate}, scale window ${window} batches; test error on the 10,000 ` +

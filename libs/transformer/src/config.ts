@@ -28,8 +28,6 @@ export interface VitHyper {
   readonly momentum: number;
   /** warm-up length in epochs (may be fractional); the rate rises linearly from 0 over it */
   readonly warmupEpochs: number;
-  /** batches per scale window of the overflow-rate rule (the authors': 100) */
-  readonly scaleWindow: number;
 }
 
 /** The preset `vit-mnist`: 7×7 patches of a 28×28 image (16 tokens), d = 64, 4 heads, 4 blocks, MLP 256. */
@@ -49,8 +47,29 @@ export const VIT_MNIST_HYPER: VitHyper = Object.freeze({
   learningRate: 0.05,
   momentum: 0.9,
   warmupEpochs: 0.2,
-  scaleWindow: 100,
 });
+
+/** A named network with its schedule, as `lowprec train --preset` takes it. */
+export interface VitPreset {
+  readonly name: string;
+  readonly description: string;
+  readonly spec: VitSpec;
+  readonly hyper: VitHyper;
+  /** the seed of the first run (as the Maxout presets: 1234) */
+  readonly seed: number;
+}
+
+/** The ViT presets: `vit-mnist` on MNIST's 28×28 grey images. */
+export const VIT_PRESETS: Readonly<Record<"vit-mnist", VitPreset>> = Object.freeze({
+  "vit-mnist": Object.freeze({
+    name: "vit-mnist",
+    description: "vision Transformer on MNIST: 7×7 patches (16 tokens), d 64, 4 heads, 4 pre-norm blocks, MLP 256",
+    spec: VIT_MNIST,
+    hyper: VIT_MNIST_HYPER,
+    seed: 1234,
+  }),
+});
+export type VitPresetName = keyof typeof VIT_PRESETS;
 
 /** A spec or hyper-parameter that cannot work; the message names the field. */
 export class VitConfigError extends RangeError {
@@ -85,7 +104,6 @@ export function validateVitSpec(s: VitSpec): void {
 export function validateVitHyper(h: VitHyper): void {
   positiveInt(h.epochs, "epochs");
   positiveInt(h.batch, "batch");
-  positiveInt(h.scaleWindow, "scaleWindow");
   if (!(h.learningRate > 0 && Number.isFinite(h.learningRate)))
     throw new VitConfigError(`learningRate: ${h.learningRate} (a positive number expected)`);
   if (!(h.momentum >= 0 && h.momentum < 1)) throw new VitConfigError(`momentum: ${h.momentum} (in [0, 1) expected)`);

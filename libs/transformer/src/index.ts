@@ -7,6 +7,7 @@
 export {
   VIT_MNIST,
   VIT_MNIST_HYPER,
+  VIT_PRESETS,
   VitConfigError,
   validateVitSpec,
   validateVitHyper,
@@ -15,16 +16,21 @@ export {
   learningRateAt,
   type VitSpec,
   type VitHyper,
+  type VitPreset,
+  type VitPresetName,
 } from "./config.js";
 export { Params, Linear, LayerNormLayer, Positions, type ParamLayer, type LinearPrecision } from "./layers.js";
 export { AttentionCore, splitHeads, mergeHeads, type AttentionPrecision } from "./attention.js";
 export { Vit, BLOCK_PARTS, vitLayerNames, validateVitPrecision, meanTokens, type StepLoss } from "./network.js";
 export {
   trainVit,
+  checkVitCheckpoint,
   evaluate,
+  measure,
   epochOrder,
   type VitData,
   type VitEpoch,
   type VitTrainOptions,
   type VitResult,
+  type WindowClose,
 } from "./train.js";

@@ -12,10 +12,12 @@ import {
   GROUPS,
   isMxFormat,
   LayerPrecision,
+  PrecisionSpecError,
   type LayerPrecisionState,
   type PrecisionSpec,
   type ScaleRecord,
   TRANSFORMER_LINEAR,
+  validatePrecisionSpec,
 } from "@lowprec/precision";
 import type { Kernels } from "@lowprec/tensor";
 import { AttentionCore, type AttentionPrecision } from "./attention.js";
@@ -42,6 +44,15 @@ export function vitLayerNames(blocks: number): string[] {
  * wired here).
  */
 export function validateVitPrecision(p: PrecisionSpec, layers: number): void {
+  const check = (spec: PrecisionSpec, where: string) => {
+    try {
+      validatePrecisionSpec(spec, where);
+    } catch (e) {
+      throw e instanceof PrecisionSpecError ? new VitConfigError(e.message) : e;
+    }
+  };
+  check(p, "precision");
+  for (const [i, o] of p.overrides.entries()) check({ ...p, ...o }, `precision.overrides[${i}]`);
   const known = new Set<string>([...GROUPS, ...ATTENTION_GROUPS]);
   if (isMxFormat(p.format))
     throw new VitConfigError(`precision.format: ${p.format}: block-scaled (MX) products are not wired in the ViT yet`);

@@ -4,7 +4,13 @@
  * the initial weights put back), an evaluation after each epoch.
  */
 import { randomBits } from "@lowprec/formats";
-import { type LayerPrecisionState, type PrecisionSpec, type ScaleRecord, usesDynamicFixed } from "@lowprec/precision";
+import {
+  type LayerPrecisionState,
+  type PrecisionSpec,
+  type ScaleRecord,
+  scaleWindowOf,
+  usesDynamicFixed,
+} from "@lowprec/precision";
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from "@lowprec/storage";
 import type { Kernels } from "@lowprec/tensor";
 import { learningRateAt, type VitHyper, type VitSpec, validateVitHyper } from "./config.js";
@@ -19,7 +25,10 @@ export interface VitData {
 }
 
 export interface VitEpoch {
-  /** 1-based; calibration epochs are numbered apart (`phase`) */
+  /**
+   * 1-based; calibration epochs are numbered apart (`phase`). Epoch 0 (phase "training", no loss) is the untrained
+   * network's evaluation, made when there is validation or test data.
+   */
   readonly epoch: number;
   readonly phase: "calibration" | "training";
   readonly learningRate: number;
@@ -27,8 +36,15 @@ export interface VitEpoch {
   readonly loss: number;
   /** training error over the epoch's batches, % */
   readonly trainError: number;
-  /** test error after the epoch, % (undefined without test data) */
+  /** validation error after the epoch, % (undefined without validation data, and while calibrating) */
+  readonly validError: number | undefined;
+  /** mean −log p(label) on the validation data after the epoch */
+  readonly validLoss: number | undefined;
+  /** test error after the epoch, % (undefined without test data, and while calibrating) */
   readonly testError: number | undefined;
+  /** seconds of the training passes */
+  readonly trainSeconds: number;
+  /** seconds of the epoch, its evaluations included */
   readonly seconds: number;
 }
 
@@ -39,11 +55,13 @@ export interface VitTrainOptions {
   readonly seed: number;
   readonly kernels: Kernels;
   readonly train: VitData;
+  /** evaluated after each training epoch (the run's best epoch is chosen on it) */
+  readonly valid?: VitData;
   readonly test?: VitData;
-  /** called after each epoch */
-  readonly onEpoch?: (e: VitEpoch) => void;
-  /** called with each closed window's scale records, and its epoch */
-  readonly onScales?: (records: ScaleRecord[], epoch: number, phase: VitEpoch["phase"]) => void;
+  /** called after each epoch (epoch 0 included) with the run's epochs so far, those of earlier sessions included */
+  readonly onEpoch?: (e: VitEpoch, history: readonly VitEpoch[]) => void;
+  /** called with each closed window's scale records, and where the window closed */
+  readonly onScales?: (records: ScaleRecord[], at: WindowClose) => void;
   /** a clock in seconds (tests pass a fake one) */
   readonly clock?: () => number;
   /** receives the training state after each epoch (a checkpoint: `resume` continues from it) */
@@ -55,7 +73,7 @@ export interface VitTrainOptions {
 }
 
 /** What a checkpoint must agree with to be resumed: the training's definition. */
-function identityOf(o: VitTrainOptions) {
+function identityOf(o: Pick<VitTrainOptions, "spec" | "hyper" | "precision" | "seed" | "train">) {
   return { spec: o.spec, hyper: o.hyper, precision: o.precision, seed: o.seed, trainCount: o.train.count };
 }
 
@@ -63,8 +81,10 @@ interface VitState {
   readonly identity: ReturnType<typeof identityOf>;
   /** epochs finished, calibration included */
   readonly finished: number;
+  /** training examples seen, calibration included */
+  readonly examples: number;
   readonly epochs: VitEpoch[];
-  readonly windowBatches: number;
+  readonly window: WindowCount;
   readonly precision: LayerPrecisionState[];
   /** while calibrating: the initial parameters, put back when calibration ends */
   readonly initialSaved: boolean;
@@ -116,16 +136,38 @@ export interface VitResult {
   readonly testError: number | undefined;
 }
 
-/** Test error (%) of `net` on `data`, in batches of at most its capacity. */
-export function evaluate(net: Vit, data: VitData): number {
+/** Where a scale window closed: the epoch, its phase, the batches done in it, the examples the run has seen. */
+export interface WindowClose {
+  readonly epoch: number;
+  readonly phase: VitEpoch["phase"];
+  readonly batch: number;
+  readonly examples: number;
+}
+
+/** The scale window's counters since it last closed (kept in checkpoints). */
+interface WindowCount {
+  examples: number;
+  batches: number;
+}
+
+/** Error (%) and mean −log p(label) of `net` on `data`, in batches of at most its capacity. */
+export function measure(net: Vit, data: VitData): { readonly error: number; readonly loss: number } {
   const per = featuresPerImage(net.spec);
-  let errors = 0;
+  let errors = 0,
+    loss = 0;
   for (let i = 0; i < data.count; i += net.capacity) {
     const n = Math.min(net.capacity, data.count - i);
     net.setLabels(Int32Array.from(data.labels.subarray(i, i + n)));
-    errors += net.forward(data.images.subarray(i * per, (i + n) * per), n, true).errors;
+    const r = net.forward(data.images.subarray(i * per, (i + n) * per), n, true);
+    errors += r.errors;
+    loss += r.loss;
   }
-  return (100 * errors) / data.count;
+  return { error: (100 * errors) / data.count, loss: loss / data.count };
+}
+
+/** Test error (%) of `net` on `data`. */
+export function evaluate(net: Vit, data: VitData): number {
+  return measure(net, data).error;
 }
 
 function featuresPerImage(s: VitSpec): number {
@@ -146,6 +188,19 @@ export function epochOrder(n: number, seed: number, epoch: number): Uint32Array 
   return order;
 }
 
+/**
+ * Refuses a checkpoint of another training (another spec, schedule, policy, seed or training-set size), naming the
+ * first field that differs; a caller checks before it writes anything of its own.
+ */
+export function checkVitCheckpoint(
+  o: Pick<VitTrainOptions, "spec" | "hyper" | "precision" | "seed" | "train">,
+  bytes: Uint8Array,
+): void {
+  const st = decodeCheckpoint(bytes).header as VitState;
+  const differs = firstDifference(JSON.parse(JSON.stringify(identityOf(o))), st.identity);
+  if (differs !== undefined) throw new CheckpointError(`checkpoint is of another training: ${differs} differs`);
+}
+
 export function trainVit(o: VitTrainOptions): VitResult {
   const { spec, hyper, train } = o;
   validateVitHyper(hyper);
@@ -161,7 +216,9 @@ export function trainVit(o: VitTrainOptions): VitResult {
   const x = new Float32Array(hyper.batch * per),
     labels = new Int32Array(hyper.batch);
   const epochs: VitEpoch[] = [];
-  let windowBatches = 0;
+  const windowRule = scaleWindowOf(o.precision.scaling);
+  let window: WindowCount = { examples: 0, batches: 0 };
+  let examplesSeen = 0;
 
   const runEpoch = (epoch: number, phase: VitEpoch["phase"], stepBase: number): VitEpoch => {
     const t0 = clock();
@@ -187,15 +244,20 @@ export function trainVit(o: VitTrainOptions): VitResult {
       lr = learningRateAt(hyper, stepBase + b, total, warmup);
       net.update(lr, hyper.momentum);
       net.endStep(n);
-      if (++windowBatches === hyper.scaleWindow) {
+      examplesSeen += n;
+      window.examples += n;
+      window.batches += 1;
+      if ((windowRule.unit === "batches" ? window.batches : window.examples) >= windowRule.length) {
         net.closeScaleWindow();
-        windowBatches = 0;
+        window = { examples: 0, batches: 0 };
         const rec = net.takeRecords();
-        if (rec.length > 0) o.onScales?.(rec, epoch, phase);
+        if (rec.length > 0) o.onScales?.(rec, { epoch, phase, batch: b + 1, examples: examplesSeen });
       }
     }
     const nan = net.nanGroup();
     if (nan !== undefined) throw new Error(`vit: group ${nan} has a NaN scale at ${phase} epoch ${epoch}`);
+    const trainSeconds = clock() - t0;
+    const valid = o.valid && phase === "training" ? measure(net, o.valid) : undefined;
     const testError = o.test && phase === "training" ? evaluate(net, o.test) : undefined;
     const row: VitEpoch = {
       epoch,
@@ -203,10 +265,12 @@ export function trainVit(o: VitTrainOptions): VitResult {
       learningRate: lr,
       loss: loss / train.count,
       trainError: (100 * errors) / train.count,
+      validError: valid?.error,
+      validLoss: valid?.loss,
       testError,
+      trainSeconds,
       seconds: clock() - t0,
     };
-    o.onEpoch?.(row);
     return row;
   };
 
@@ -215,10 +279,9 @@ export function trainVit(o: VitTrainOptions): VitResult {
   let initial = calibration > 0 ? layers.map((l) => [l.params.w.slice(), l.params.b.slice()] as const) : undefined;
   let finished = 0;
   if (o.resume) {
+    checkVitCheckpoint(o, o.resume);
     const { header, arrays } = decodeCheckpoint(o.resume);
     const st = header as VitState;
-    const differs = firstDifference(JSON.parse(JSON.stringify(identityOf(o))), st.identity);
-    if (differs !== undefined) throw new CheckpointError(`checkpoint is of another training: ${differs} differs`);
     const take = (name: string, into: Float32Array) => {
       const a = arrays.get(name);
       if (!a || a.length !== into.length)
@@ -229,7 +292,8 @@ export function trainVit(o: VitTrainOptions): VitResult {
     for (const [name, into] of stateArrays(layers, initial)) take(name, into);
     net.restorePrecision(st.precision);
     epochs.push(...st.epochs);
-    windowBatches = st.windowBatches;
+    window = { ...st.window };
+    examplesSeen = st.examples;
     finished = st.finished;
   }
   const save = () => {
@@ -239,7 +303,8 @@ export function trainVit(o: VitTrainOptions): VitResult {
       identity: identityOf(o),
       finished,
       epochs,
-      windowBatches,
+      window,
+      examples: examplesSeen,
       precision: net.precisionState(),
       initialSaved: initial !== undefined,
     };
@@ -249,12 +314,33 @@ export function trainVit(o: VitTrainOptions): VitResult {
     ...Array.from({ length: calibration }, (_, c) => ({ phase: "calibration" as const, epoch: c + 1 })),
     ...Array.from({ length: hyper.epochs }, (_, e) => ({ phase: "training" as const, epoch: e + 1 })),
   ];
+  if (!o.resume && (o.valid || o.test)) {
+    const t0 = clock();
+    const valid = o.valid ? measure(net, o.valid) : undefined;
+    const testError = o.test ? evaluate(net, o.test) : undefined;
+    const row: VitEpoch = {
+      epoch: 0,
+      phase: "training",
+      learningRate: learningRateAt(hyper, 0, total, warmup),
+      loss: Number.NaN,
+      trainError: Number.NaN,
+      validError: valid?.error,
+      validLoss: valid?.loss,
+      testError,
+      trainSeconds: 0,
+      seconds: clock() - t0,
+    };
+    epochs.push(row);
+    o.onEpoch?.(row, epochs);
+  }
   for (; finished < plan.length; ) {
     if (o.stopAfterEpochs !== undefined && finished >= o.stopAfterEpochs) break;
     const { phase, epoch } = plan[finished]!;
     net.calibrating = phase === "calibration";
-    epochs.push(runEpoch(epoch, phase, (epoch - 1) * batches));
+    const row = runEpoch(epoch, phase, (epoch - 1) * batches);
+    epochs.push(row);
     finished++;
+    o.onEpoch?.(row, epochs);
     // NOTE: calibration ends: the initial weights back, velocities zero, the scales kept (as the Maxout trainer)
     if (phase === "calibration" && epoch === calibration && initial) {
       net.calibrating = false;

@@ -26,12 +26,16 @@ function data(count: number) {
 }
 
 function run(kernels: Kernels, seed: number, precision: PrecisionSpec = PRECISION_PRESETS.dfxp) {
-  const hyper = { epochs: 2, batch: 5, learningRate: 0.1, momentum: 0.9, warmupEpochs: 0.5, scaleWindow: 2 };
+  const hyper = { epochs: 2, batch: 5, learningRate: 0.1, momentum: 0.9, warmupEpochs: 0.5 };
   const scales: number[] = [];
   const r = trainVit({
     spec: SPEC,
     hyper,
-    precision: { ...precision, calibrationEpochs: 1 },
+    precision: {
+      ...precision,
+      calibrationEpochs: 1,
+      scaling: { kind: "overflow-rate", maxRate: 1e-4, everyBatches: 2 },
+    },
     seed,
     kernels,
     train: data(12),

@@ -22,8 +22,12 @@ function options(seed = 5): VitTrainOptions {
   const count = 11;
   return {
     spec: SPEC,
-    hyper: { epochs: 3, batch: 4, learningRate: 0.1, momentum: 0.9, warmupEpochs: 0.5, scaleWindow: 2 },
-    precision: { ...PRECISION_PRESETS.dfxp, calibrationEpochs: 2 },
+    hyper: { epochs: 3, batch: 4, learningRate: 0.1, momentum: 0.9, warmupEpochs: 0.5 },
+    precision: {
+      ...PRECISION_PRESETS.dfxp,
+      calibrationEpochs: 2,
+      scaling: { kind: "overflow-rate", maxRate: 1e-4, everyBatches: 2 },
+    },
     seed,
     kernels: TsBackend,
     train: {

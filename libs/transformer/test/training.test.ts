@@ -41,13 +41,16 @@ describe("a ViT trained on MNIST", () => {
       const last: ScaleRecord[][] = [];
       const r = trainVit({
         spec: VIT_MNIST,
-        hyper: { ...VIT_MNIST_HYPER, epochs: 2, batch: 64, warmupEpochs: 0.5, scaleWindow },
-        precision: PRECISION_PRESETS.dfxp,
+        hyper: { ...VIT_MNIST_HYPER, epochs: 2, batch: 64, warmupEpochs: 0.5 },
+        precision: {
+          ...PRECISION_PRESETS.dfxp,
+          scaling: { kind: "overflow-rate", maxRate: 1e-4, everyBatches: scaleWindow },
+        },
         seed: 1234,
         kernels,
         train: first(mnist.train, 3200),
-        onScales: (rec, _e, phase) => {
-          if (phase === "training") last.push(rec);
+        onScales: (rec, at) => {
+          if (at.phase === "training") last.push(rec);
         },
       });
       // the flush rate of block 1's output-projection gradient in the first training window

@@ -26,6 +26,7 @@ import {
   type QueueRunStatus,
 } from "@lowprec/experiments";
 import { lockFolder, ManifestWriter, pidAlive } from "@lowprec/storage";
+import type { TrainConfig } from "@lowprec/maxout";
 
 const root = mkdtempSync(join(tmpdir(), "lowprec-queue-"));
 const redisInstalled = spawnSync("redis-server", ["--version"], { encoding: "utf8" }).status === 0;
@@ -275,7 +276,8 @@ describe.skipIf(!redisInstalled)("sweeps on a job queue", () => {
     sealed.write("checkpoint.bin", "not a checkpoint");
     sealed.settle();
     const lock = lockFolder(runDir(join(d, "results"), locked!), "queue test");
-    const bad = { ...corrupt!.config, hyper: { ...corrupt!.config.hyper, learningRate: -1 } };
+    const good = corrupt!.config as TrainConfig;
+    const bad = { ...good, hyper: { ...good.hyper, learningRate: -1 } };
     const badMeta = { ...runMeta(corrupt!), experiment: "bad", runId: runId(bad) };
     const target = queueTarget(join(d, "results"));
     const queue = await openQueue(redis.url, target);

@@ -5,7 +5,13 @@
 import { join, resolve } from "node:path";
 import {
   calibrationNote,
+  checkVitSplits,
   compressedSchedule,
+  isVitConfig,
+  isVitPreset,
+  resolveVitConfig,
+  VIT_PRESET_NAMES,
+  type RunConfig,
   dataSourceName,
   describeResult,
   IMAGE_LAYOUT_PRESETS,
@@ -29,7 +35,6 @@ import {
   type Faithfulness,
   type PrecisionSpec,
   type Splits,
-  type TrainConfig,
 } from "@lowprec/maxout";
 import { insideRoot } from "@lowprec/storage";
 import { backendInfo, describeBackend } from "@lowprec/tensor";
@@ -191,9 +196,12 @@ function refuseIgnored(args: Args, precision: string, scaling: string | undefine
 }
 
 /** Builds the configuration from the command line; `preset` and `precision` come from the caller. */
-export function configFromArgs(args: Args, preset: string, precisionName: string, defaultEpochs?: number): TrainConfig {
-  if (!(preset in NETWORK_PRESETS))
-    throw new UsageError(`option --preset: ${unknownName("preset", preset, Object.keys(NETWORK_PRESETS))}`);
+export function configFromArgs(args: Args, preset: string, precisionName: string, defaultEpochs?: number): RunConfig {
+  const vit = isVitPreset(preset);
+  if (!(preset in NETWORK_PRESETS) && !vit)
+    throw new UsageError(
+      `option --preset: ${unknownName("preset", preset, [...Object.keys(NETWORK_PRESETS), ...VIT_PRESET_NAMES])}`,
+    );
   const base = (PRECISION_PRESETS as Record<string, PrecisionSpec>)[precisionName];
   if (!base)
     throw new UsageError(
@@ -204,6 +212,13 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
     ? args.choice("scaling", ["overflow-rate", "delayed-amax", "current-amax", "predictive"] as const)
     : undefined;
   refuseIgnored(args, precisionName, scalingKind);
+  if (vit) {
+    args.refuse(
+      args.has("compress-schedule") ? ["compress-schedule"] : [],
+      `the ${preset} schedule (a warm-up, then a linear decay to zero at the last epoch) follows --epochs already`,
+    );
+    args.refuse(args.has("switch") ? ["switch"] : [], "the faithfulness switches are the Maxout trainer's");
+  }
   const hyper: Record<string, unknown> = {};
   const epochs = args.number("epochs", RANGES.epochs) ?? defaultEpochs;
   if (epochs !== undefined) hyper["epochs"] = epochs;
@@ -220,7 +235,8 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
   const seed = args.number("seed", RANGES.seed);
   if (seed !== undefined) hyper["seed"] = seed;
   const lr = args.number("lr", RANGES.lr);
-  if (lr !== undefined) {
+  if (lr !== undefined && vit) hyper["learningRate"] = lr;
+  else if (lr !== undefined) {
     // NOTE: --lr sets LR0; the final rate keeps the preset's ratio (the paper's LR0/10).
     const p = NETWORK_PRESETS[preset as keyof typeof NETWORK_PRESETS].hyper;
     hyper["learningRate"] = lr;
@@ -270,6 +286,17 @@ export function configFromArgs(args: Args, preset: string, precisionName: string
         faithfulness[k] = v === "true" ? true : v === "false" ? false : v;
       }
   }
+  if (vit)
+    try {
+      return resolveVitConfig(preset, base, {
+        hyper,
+        precision: precision as Partial<PrecisionSpec>,
+        trainLimit: args.number("train-limit", RANGES["train-limit"], 0),
+        evalLimit: args.number("eval-limit", RANGES["eval-limit"], 0),
+      });
+    } catch (e) {
+      throw new UsageError(e instanceof Error ? e.message : String(e));
+    }
   const overrides: ConfigOverrides = {
     hyper,
     precision: precision as Partial<PrecisionSpec>,
@@ -333,7 +360,7 @@ export function dataSourceFromArgs(args: Args, preset: string): DataSource | und
  * --train-limit and --eval-limit against the data loaded: a limit above a split's size trains on the whole split
  * while the run's record says otherwise, so it is refused, naming the size.
  */
-function checkLimits(args: Args, config: TrainConfig, data: Splits): void {
+function checkLimits(args: Args, config: RunConfig, data: Splits): void {
   const train = data.train.count;
   if (config.trainLimit > train)
     throw new UsageError(
@@ -346,7 +373,8 @@ function checkLimits(args: Args, config: TrainConfig, data: Splits): void {
         `(${data.test.count}) splits hold`,
     );
   try {
-    checkSplits(config, data);
+    if (isVitConfig(config)) checkVitSplits(config, data);
+    else checkSplits(config, data);
   } catch (e) {
     const opt = args.has("batch") ? "option --batch: " : "";
     throw new UsageError(`${opt}${e instanceof Error ? e.message : String(e)}`);
@@ -372,7 +400,11 @@ export const command: Command = {
     "another MNIST-layout data set (Fashion-MNIST, KMNIST, ...); --dataset images:DIR trains cifar10 or an MNIST\n" +
     "preset on a folder of images (train/<class>/*, test/<class>/*: .png, .jpg, .jpeg).",
   options: {
-    preset: { type: "string", value: "P", description: "pi-mnist (default), mnist-conv, cifar10 or svhn" },
+    preset: {
+      type: "string",
+      value: "P",
+      description: "pi-mnist (default), mnist-conv, cifar10, svhn or vit-mnist (a vision Transformer)",
+    },
     dataset: {
       type: "string",
       value: "idx:DIR|images:DIR",
