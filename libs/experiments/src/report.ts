@@ -47,6 +47,13 @@ import {
   scaleRatesSpec,
   policiesSpec,
   SCALING_POLICIES,
+  groupSummariesFromCsv,
+  groupSummariesToCsv,
+  groupsAcrossLayers,
+  networksSideBySide,
+  summarizeGroups,
+  transformerSpec,
+  type GroupSummary,
   type VegaLiteSpec,
   toPng,
   telemetryFacts,
@@ -69,6 +76,8 @@ import {
 } from "./definitions.js";
 import { evaluateFindings, findingsMarkdown, loadFindingRules } from "./findings.js";
 import { collectResults, isDirtyCommit, storedRunDir, storedSeeds } from "./results.js";
+import { isVitConfig } from "./vit-run.js";
+import { vitLayerNames } from "@lowprec/transformer";
 import { readConfigRecord, readDataRecord, readJsonFile, readRunFile, type ConfigRecord } from "./run-folder.js";
 
 /** The paper's Table 2 (transcribed; see the file's provenance), in @lowprec/report's form. */
@@ -815,6 +824,117 @@ async function scalingSection(
   }
 }
 
+/** The transformer experiment's telemetry runs: the ViT at dynamic fixed point, first seed, widths 10 and 6. */
+export const TRANSFORMER_TELEMETRY_BITS: readonly number[] = [10, 6];
+
+function transformerTelemetryRuns(variant: VariantName): PlannedRun[] {
+  if (!experimentNames().includes("transformer")) return [];
+  const def = loadExperiment("transformer");
+  if (!def.variants[variant]) return [];
+  return expandRuns(def, variant, { seeds: 1, only: { dataset: "vit-mnist", setting: "dfxp" } }).filter((r) =>
+    TRANSFORMER_TELEMETRY_BITS.includes(r.point.propagationBits ?? Number.NaN),
+  );
+}
+
+/** The file of a transformer telemetry run in a collection: one row per layer and group (summarizeGroups). */
+export function transformerTelemetryFile(run: { dataset: string; setting: string; propagationBits: number }): string {
+  return `telemetry-transformer-${run.dataset}-${run.setting}-${run.propagationBits}.csv`;
+}
+
+/**
+ * The transformer section after its results table: the networks side by side, the dynamic fixed point widths
+ * figure and its facts, and per telemetry file the attention and linear groups' scales across layers.
+ */
+async function transformerSection(
+  rows: readonly ResultRow[],
+  texts: ReadonlyMap<string, string>,
+  dir: string,
+  variant: VariantName,
+  md: string[],
+  figure: (name: string, spec: VegaLiteSpec, what: string) => Promise<void>,
+): Promise<void> {
+  const side = networksSideBySide(rows, ["vit-mnist", "pi-mnist"]);
+  if (side.markdown !== "")
+    md.push(
+      "Each setting's normalised error on the two networks, trained on the same MNIST subset (mean ± sd [95 % " +
+        "interval], n seeds; each run ÷ the float32 run of its own network and seed):",
+      "",
+      side.markdown,
+      ...side.facts.map((f) => `- ${f}`),
+      ...(side.facts.length > 0 ? [""] : []),
+    );
+  if (rows.some((r) => r.status === "done" && r.format === "dynamic-fixed")) {
+    await figure(`transformer-${variant}`, transformerSpec(rows), "transformer widths");
+    md.push(...figureFacts("transformer", rows).map((f) => `- ${f}`), "");
+  }
+  for (const bits of TRANSFORMER_TELEMETRY_BITS) {
+    const file = transformerTelemetryFile({ dataset: "vit-mnist", setting: "dfxp", propagationBits: bits });
+    const text = texts.get(file);
+    if (text === undefined) continue;
+    const summary = groupSummariesFromCsv(text, join(dir, file));
+    md.push(
+      `#### The ViT's groups at dynamic fixed point ${bits}/12 (seed 1234)`,
+      "",
+      `Every group's integer bits after the last training window, over the layers that have it; its mean overflow ` +
+        "rate and its mean rate of nonzero values rounded to zero over the training windows; and the training " +
+        "examples seen (calibration included) when a window of it first overflowed more than the rule's 1e-4 " +
+        `(${file}):`,
+      "",
+      groupTelemetryTable(summary),
+      "",
+      ...attentionFacts(summary).map((f) => `- ${f}`),
+      "",
+    );
+  }
+}
+
+const rateCell = (v: number): string => (!Number.isFinite(v) ? "—" : v === 0 ? "0" : v.toExponential(1));
+
+function groupTelemetryTable(summary: readonly GroupSummary[]): string {
+  const body = groupsAcrossLayers(summary).map((g) => [
+    g.group,
+    String(g.layers),
+    g.lastBits,
+    rateCell(g.meanOverflowRate),
+    rateCell(g.meanFlushRate),
+    Number.isFinite(g.firstOverflowExamples) ? g.firstOverflowExamples.toLocaleString("en-US") : "never",
+  ]);
+  return markdownTable(
+    ["Group", "Layers", "Integer bits (last window)", "Mean overflow rate", "Mean flush rate", "First overflow > 1e-4"],
+    body,
+    ["l", "r", "l", "r", "r", "r"],
+  );
+}
+
+/**
+ * What a ViT telemetry summary says, computed from it: the group that needs the most integer bits, and whether the
+ * attention scores or the probabilities overflowed above the rule's rate first (or neither).
+ */
+export function attentionFacts(summary: readonly GroupSummary[]): string[] {
+  const across = groupsAcrossLayers(summary);
+  const facts: string[] = [];
+  const top = across[0];
+  if (top && Number.isFinite(top.maxLastBits)) {
+    const where = summary.filter((s) => s.group === top.group && s.lastBits === top.maxLastBits).map((s) => s.name);
+    facts.push(`The most integer bits at the end: ${top.group}, ${top.maxLastBits} (${where.join(", ")}).`);
+  }
+  const first = (g: string) => across.find((a) => a.group === g)?.firstOverflowExamples ?? Number.NaN;
+  const [scores, probs] = [first("scores"), first("probs")];
+  const at = (v: number) => `${v.toLocaleString("en-US")} examples`;
+  if (!Number.isFinite(scores) && !Number.isFinite(probs))
+    facts.push("Neither the scores nor the probabilities ever overflowed more than the rule's rate in a window.");
+  else if (Number.isFinite(scores) && (!Number.isFinite(probs) || scores < probs))
+    facts.push(
+      `The scores overflowed first (at ${at(scores)}; the probabilities ${Number.isFinite(probs) ? `at ${at(probs)}` : "never"}).`,
+    );
+  else if (Number.isFinite(probs) && (!Number.isFinite(scores) || probs < scores))
+    facts.push(
+      `The probabilities overflowed first (at ${at(probs)}; the scores ${Number.isFinite(scores) ? `at ${at(scores)}` : "never"}).`,
+    );
+  else facts.push(`The scores and the probabilities first overflowed in the same window (${at(scores)}).`);
+  return facts;
+}
+
 /** The file of a scaling telemetry run in a collection. */
 export function scalingTelemetryFile(run: { dataset: string; setting: string }): string {
   return `telemetry-scaling-${run.dataset}-${run.setting}.csv`;
@@ -1034,6 +1154,14 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
     const file = scalingTelemetryFile(r);
     const rows = storeRuns.has(runKey("scaling", r.runId)) ? readScaleRows(dataDir, r) : undefined;
     if (rows !== undefined) tables.set(file, scaleRowsToCsv(rows));
+    else if (committed?.texts.has(file)) tables.set(file, committed.texts.get(file) as string);
+  }
+  // NOTE: the ViT's groups at two widths, summarised per layer and group (the raw windows of 38 layers are megabytes)
+  for (const r of transformerTelemetryRuns(variant)) {
+    const file = transformerTelemetryFile({ ...r, propagationBits: r.point.propagationBits ?? Number.NaN });
+    const rows = storeRuns.has(runKey("transformer", r.runId)) ? readScaleRows(dataDir, r) : undefined;
+    if (rows !== undefined && isVitConfig(r.config))
+      tables.set(file, groupSummariesToCsv(summarizeGroups(rows, vitLayerNames(r.config.network.blocks))));
     else if (committed?.texts.has(file)) tables.set(file, committed.texts.get(file) as string);
   }
   const provenance = provenanceOf(variant, runs, tables);
@@ -1571,6 +1699,7 @@ export async function buildReport(out: string, variant: VariantName, opts: Build
     const table = resultsTableMarkdown(read(n));
     md.push(table === "" ? "No finished run in this variant." : table, "");
     if (n === "scaling" && table !== "") await scalingSection(read(n), texts, dir, variant, md, figure);
+    if (n === "transformer" && table !== "") await transformerSection(read(n), texts, dir, variant, md, figure);
     if (n === "formats" && table !== "") {
       const rows = read(n).filter((r) => r.status === "done");
       const costName = Object.fromEntries(FORMATS_COST.map(([setting, c]) => [setting, c.name]));

@@ -65,7 +65,7 @@ export const FIGURE_KINDS: readonly FigureKind[] = Object.freeze([
  * The figures drawn like the paper's from an experiment's rows (a series per setting, normalised error against a
  * swept field): the paper's four, and beyond the paper the scaling policies (`policiesSpec`).
  */
-export type SeriesFigureKind = FigureKind | "scaling";
+export type SeriesFigureKind = FigureKind | "scaling" | "transformer";
 
 /** The scaling experiment's policies, in the order its figure and facts give them. */
 export const SCALING_POLICIES: readonly string[] = Object.freeze([
@@ -312,6 +312,20 @@ const KINDS: Readonly<Record<SeriesFigureKind, KindDef>> = {
     style: (labels) => seriesStyle(labels),
     order: orderBy(SCALING_POLICIES),
     knees: [],
+    xText: bitsText("bit"),
+    widths: true,
+  },
+  transformer: {
+    title: "Dynamic fixed point: test error vs width of the propagations, a Transformer beside a Maxout network",
+    xTitle: "propagation width (bits, with sign; updates at 12)",
+    xLog: false,
+    x: (r) => r.propagationBits,
+    point: (r) => r.format === "dynamic-fixed" && Number.isFinite(r.propagationBits),
+    series: (r) => formatLabel(r.format),
+    seriesTitle: "format",
+    style: formatStyle,
+    order: formatOrder,
+    knees: [{ series: formatLabel("dynamic-fixed"), x: 10, label: "paper (Maxout): dynamic ≈ 10" }],
     xText: bitsText("bit"),
     widths: true,
   },
@@ -761,6 +775,14 @@ export function overflowRateSpec(rows: readonly ResultRow[]): VegaLiteSpec {
  */
 export function policiesSpec(rows: readonly ResultRow[]): VegaLiteSpec {
   return seriesFigure("scaling", rows);
+}
+
+/**
+ * Beyond the paper: the transformer experiment's dynamic fixed point rows, normalised error against the propagation
+ * width (updates at 12), a panel per network (the ViT, the paper's PI-MNIST Maxout network on the same subset).
+ */
+export function transformerSpec(rows: readonly ResultRow[]): VegaLiteSpec {
+  return seriesFigure("transformer", rows);
 }
 
 /** The paper's figure `kind` from result rows (rows of other experiments are ignored). */

@@ -21,6 +21,7 @@ export {
   datasetLabel,
   markdownTable,
   resultsTableMarkdown,
+  networksSideBySide,
   table2Markdown,
   isPartial,
   table2RatiosMarkdown,
@@ -51,6 +52,7 @@ export {
   telemetrySpec,
   scaleRatesSpec,
   policiesSpec,
+  transformerSpec,
   SCALING_POLICIES,
   type SeriesFigureKind,
   costErrorSpec,
@@ -80,3 +82,11 @@ export {
   telemetryFacts,
 } from "./facts.js";
 export { BUNDLE_SVG_LIMIT, figureBundle, toSvg, toPng } from "./render.js";
+export {
+  summarizeGroups,
+  groupSummariesToCsv,
+  groupSummariesFromCsv,
+  groupsAcrossLayers,
+  GROUP_SUMMARY_COLUMNS,
+  type GroupSummary,
+} from "./group-telemetry.js";

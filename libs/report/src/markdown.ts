@@ -28,6 +28,7 @@ export const DATASETS: readonly { id: string; label: string }[] = Object.freeze(
   { id: "mnist-conv", label: "MNIST (conv)" },
   { id: "cifar10", label: "CIFAR-10" },
   { id: "svhn", label: "SVHN" },
+  { id: "vit-mnist", label: "ViT on MNIST" },
 ]);
 
 /** The display name of a dataset id ("pi-mnist" → "PI MNIST"); unknown ids are shown as they are. */
@@ -413,4 +414,58 @@ export function resultsTableMarkdown(rows: readonly ResultRow[]): string {
   });
   const align = header.map((h): "l" | "r" => (h.endsWith("bits") ? "r" : "l"));
   return `${markdownTable(header, body, align)}\n\n${conditionsLine(done)}\n`;
+}
+
+/** "1.04 [0.98, 1.10]" or "1.04 (n = 1)" of a summary of ratios, 3 decimals. */
+function ratioShort(s: ReturnType<typeof summarize>): string {
+  return s.n < 2 ? `${s.mean.toFixed(3)} (n = 1)` : `${s.mean.toFixed(3)} [${s.lo.toFixed(3)}, ${s.hi.toFixed(3)}]`;
+}
+
+/**
+ * The same settings on several networks, side by side: a row per (setting, propagation and update widths,
+ * scaling), a column per dataset of `datasets` with its normalised error (÷ the float32 run of the same dataset and
+ * seed) as `formatSummary` gives it, "—" where that network has no paired run. Then one sentence per row run on
+ * every network with an interval: whether the networks' 95 % intervals overlap, and which mean is higher. Rows of
+ * float32 (the baseline, 1 by construction) are left out. "" when no row is done.
+ */
+export function networksSideBySide(
+  rows: readonly ResultRow[],
+  datasets: readonly string[],
+): { markdown: string; facts: string[] } {
+  const done = rows.filter((r) => isDone(r) && datasets.includes(r.dataset) && r.format !== "float32");
+  if (done.length === 0) return { markdown: "", facts: [] };
+  const keyOf = (r: ResultRow) => [r.setting, r.propagationBits, r.updateBits, r.scaling].join("\u0000");
+  const groups = new Map<string, ResultRow[]>();
+  for (const r of done) groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r]);
+  const header = ["Setting", "Prop. bits", "Up. bits", ...datasets.map((d) => `${datasetLabel(d)} (÷ float32)`)];
+  const facts: string[] = [];
+  const body = [...groups.values()].map((g) => {
+    const r = g[0]!;
+    const per = datasets.map((d) => {
+      const paired = g
+        .filter((x) => x.dataset === d)
+        .map((x) => x.normalizedError)
+        .filter(Number.isFinite);
+      return paired.length === 0 ? undefined : summarize(paired);
+    });
+    const label = `${r.setting} ${r.propagationBits}/${r.updateBits}`;
+    if (per.every((s) => s !== undefined && s.n >= 2)) {
+      const ss = per as ReturnType<typeof summarize>[];
+      const overlap = Math.max(...ss.map((s) => s.lo)) <= Math.min(...ss.map((s) => s.hi));
+      const hi = ss.reduce((m, s, i) => (s.mean > ss[m]!.mean ? i : m), 0);
+      const texts = ss.map((s, i) => `${datasetLabel(datasets[i]!)} ${ratioShort(s)}`).join(", ");
+      facts.push(
+        `${label}: ${texts}; ${overlap ? "the 95 % intervals overlap" : "the 95 % intervals do not overlap"}, ` +
+          `the higher mean is ${datasetLabel(datasets[hi]!)}'s.`,
+      );
+    }
+    return [
+      r.setting,
+      String(r.propagationBits),
+      String(r.updateBits),
+      ...per.map((s) => (s === undefined ? "—" : formatSummary(s, 3))),
+    ];
+  });
+  const align = header.map((h): "l" | "r" => (h.endsWith("bits") ? "r" : "l"));
+  return { markdown: `${markdownTable(header, body, align)}\n\n${conditionsLine(done)}\n`, facts };
 }
