@@ -921,16 +921,13 @@ export function attentionFacts(summary: readonly GroupSummary[]): string[] {
   const first = (g: string) => across.find((a) => a.group === g)?.firstOverflowExamples ?? Number.NaN;
   const [scores, probs] = [first("scores"), first("probs")];
   const at = (v: number) => `${v.toLocaleString("en-US")} examples`;
+  const when = (v: number) => (Number.isFinite(v) ? `at ${at(v)}` : "never");
   if (!Number.isFinite(scores) && !Number.isFinite(probs))
     facts.push("Neither the scores nor the probabilities ever overflowed more than the rule's rate in a window.");
   else if (Number.isFinite(scores) && (!Number.isFinite(probs) || scores < probs))
-    facts.push(
-      `The scores overflowed first (at ${at(scores)}; the probabilities ${Number.isFinite(probs) ? `at ${at(probs)}` : "never"}).`,
-    );
+    facts.push(`The scores overflowed first (at ${at(scores)}; the probabilities ${when(probs)}).`);
   else if (Number.isFinite(probs) && (!Number.isFinite(scores) || probs < scores))
-    facts.push(
-      `The probabilities overflowed first (at ${at(probs)}; the scores ${Number.isFinite(scores) ? `at ${at(scores)}` : "never"}).`,
-    );
+    facts.push(`The probabilities overflowed first (at ${at(probs)}; the scores ${when(scores)}).`);
   else facts.push(`The scores and the probabilities first overflowed in the same window (${at(scores)}).`);
   return facts;
 }

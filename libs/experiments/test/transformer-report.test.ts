@@ -22,7 +22,7 @@ const g = (name: string, group: string, lastBits: number, firstOverflowExamples:
 });
 
 describe("attentionFacts", () => {
-  it("names the group with the most integer bits and its layers, and which of scores and probs overflowed first", () => {
+  it("names the group with the most integer bits and its layers, and whether scores or probs overflowed first", () => {
     const facts = attentionFacts([
       g("block1.attn", "scores", 4, 6400),
       g("block2.attn", "scores", 7, Number.NaN),

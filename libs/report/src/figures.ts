@@ -894,7 +894,7 @@ export interface FigureKnee {
  * Our knee beside the paper's for each dataset and series of a width figure ("prop-bits", "update-bits"), from
  * the rows the figure draws, by the rule of figureFacts (so a caption and this never disagree).
  */
-export function figureKnees(kind: FigureKind, rows: readonly ResultRow[]): FigureKnee[] {
+export function figureKnees(kind: SeriesFigureKind, rows: readonly ResultRow[]): FigureKnee[] {
   if (!Object.hasOwn(KINDS, kind) || !KINDS[kind].widths)
     throw new Error(`figureKnees: "${String(kind)}" is not a width figure; width figures: prop-bits, update-bits`);
   const def = KINDS[kind];

@@ -142,8 +142,8 @@ describe("the transformer figure", () => {
           );
     const facts = figureFacts("transformer", rows);
     expect(facts).toContain(
-      "ViT on MNIST, dynamic fixed point: from 8 bits up (the widest swept: 14), no 95 % interval lies wholly above 1; " +
-        "the paper's knee: about 10 bits.",
+      "ViT on MNIST, dynamic fixed point: from 8 bits up (the widest swept: 14), no 95 % interval lies wholly " +
+        "above 1; the paper's knee: about 10 bits.",
     );
     expect(facts).toContain(
       "PI MNIST, dynamic fixed point: from 12 bits up (the widest swept: 14), no 95 % interval lies wholly above 1; " +
