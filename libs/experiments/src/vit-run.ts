@@ -314,6 +314,8 @@ export function trainVitRun(
       if (last && (last.phase === "training" || last.epoch === calibration)) output.writeCheckpoint(bytes);
     },
   });
+  // NOTE: a finished run resumed trains no epoch: its history is the checkpoint's
+  history = vitMetrics(config, result.epochs, train.count);
   const trained = result.epochs.filter((e) => e.phase === "training" && e.epoch > 0).length;
   return { history, completed: trained >= hyper.epochs };
 }
