@@ -61,7 +61,12 @@ describe("resolveVitConfig", () => {
     expect(() => resolveVitConfig("vit-mnist", "dfxp", { precision: { propagationBits: 40 } })).toThrow(
       /^invalid config precision\.propagationBits: expected an integer in \[2, 32\]/,
     );
-    expect(() => resolveVitConfig("vit-mnist", "mxfp8")).toThrow(/^precision\.format: mxfp8e4m3: block-scaled/);
+    expect(() => resolveVitConfig("vit-mnist", "mxfp8", { precision: { propagationBits: 6 } })).toThrow(
+      /^invalid config precision\.propagationBits: expected 8 \(the element width of mxfp8e4m3\), got 6$/,
+    );
+    expect(() => resolveVitConfig("vit-mnist", "dfxp", { precision: { overrides: [{ group: "keys" }] } })).toThrow(
+      /^precision\.overrides\[0\]\.group: "keys" is not a group of the ViT/,
+    );
     expect(() => resolveVitConfig("vit-mnist", "fp32", { hyper: { seed: -1 } })).toThrow(/^hyper\.seed: -1/);
     expect(() => resolveVitConfig("vit-mnist", "fp32", { trainLimit: 1.5 })).toThrow(/^trainLimit: 1\.5/);
     expect(() => resolveVitConfig("vit-mnist", "fp32", { hyper: { momentum: 1 } })).toThrow(/^momentum: 1/);

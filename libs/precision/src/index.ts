@@ -56,11 +56,14 @@ export {
   MAX_CALIBRATION_EPOCHS,
   BEYOND_PAPER_FLOATS,
 } from "./validate.js";
+export { MxScratch, mxOperand, type MxLayout } from "./mx-operand.js";
 export { justInTimeKernels } from "./just-in-time.js";
 export {
   ATTENTION_GROUPS,
   ATTENTION_POINTS,
   ATTENTION_CORE,
+  ATTENTION_MX_OPERANDS,
+  type AttentionMxOperand,
   LINEAR_POINTS,
   TRANSFORMER_LINEAR,
   type AttentionGroup,

@@ -18,7 +18,16 @@
  * Every operand of the four products (q̂, k̂, v̂, ŝ's softmax p̂, ĝ_c, ĝ_s) is thus on its group's grid. No parameter
  * lives here: the core has no stored values and no update.
  */
-import { GROUPS, type GroupName, type PolicyTable, ROUNDING_POINTS, type RoundingPoint } from "./policy.js";
+import {
+  GROUPS,
+  type GroupName,
+  MX_OPERANDS,
+  type MxOperand,
+  type MxOperandName,
+  type PolicyTable,
+  ROUNDING_POINTS,
+  type RoundingPoint,
+} from "./policy.js";
 
 const R = ROUNDING_POINTS;
 
@@ -50,11 +59,12 @@ export const LINEAR_POINTS = {
 export type LinearPoint = keyof typeof LINEAR_POINTS;
 
 /** The table of a Transformer's linear layers, LayerNorms and position table. */
-export const TRANSFORMER_LINEAR: PolicyTable<GroupName, LinearPoint, never> = Object.freeze({
+export const TRANSFORMER_LINEAR: PolicyTable<GroupName, LinearPoint, MxOperandName> = Object.freeze({
   name: "a Transformer's linear layer (METHOD.md §9)",
   groups: GROUPS,
   points: LINEAR_POINTS,
-  mxOperands: {},
+  // NOTE: the three products of a linear layer are the paper's dense layer's: x̃·Ŵ, ĝ_z·Ŵᵀ, x̃ᵀ·ĝ_z
+  mxOperands: MX_OPERANDS,
   parameterGroups: ["w", "b"] as const,
   copyPoints: ["weightsForMultiply", "biasesForMultiply"] as const,
 });
@@ -95,12 +105,69 @@ export const ATTENTION_POINTS = {
 } as const satisfies Record<string, RoundingPoint<AttentionGroup>>;
 export type AttentionPoint = keyof typeof ATTENTION_POINTS;
 
-/** The attention core's table for `LayerPrecision` (no MX operands yet: block-scaled settings are refused). */
-export const ATTENTION_CORE: PolicyTable<AttentionGroup, AttentionPoint, never> = Object.freeze({
+/**
+ * The operands of the attention core's six products under a block-scaled (MX) setting, each in blocks along the
+ * axis its product sums (per head: q̂, k̂, v̂ and ĝ_c are tokens × d_h, p̂ and ĝ_s tokens × tokens): the head width
+ * for q̂·k̂ᵀ and ĝ_c·v̂ᵀ, the key tokens for p̂·v̂ and ĝ_s·k̂, the query tokens for ĝ_sᵀ·q̂ and p̂ᵀ·ĝ_c. An operand
+ * belongs to the group of the tensor it is (q̂ and k̂ to scores, whose product they make; p̂ to probs; v̂ to
+ * context; the gradients to theirs); each group is observed on one operand of its forward or backward products.
+ */
+export const ATTENTION_MX_OPERANDS = {
+  scoresQuery: { step: "forward", group: "scores", observe: true, what: "MX(q̂) for q̂·k̂ᵀ, along d_h" },
+  scoresKey: { step: "forward", group: "scores", observe: false, what: "MX(k̂) for q̂·k̂ᵀ, along d_h" },
+  contextProbs: { step: "forward", group: "probs", observe: true, what: "MX(p̂) for p̂·v̂, along the key tokens" },
+  contextValues: { step: "forward", group: "context", observe: true, what: "MX(v̂) for p̂·v̂, along the tokens" },
+  probsGradientContext: {
+    step: "backward",
+    group: "dEdcontext",
+    observe: true,
+    what: "MX(ĝ_c) for ĝ_c·v̂ᵀ, along d_h",
+  },
+  probsGradientValues: { step: "backward", group: "context", observe: false, what: "MX(v̂) for ĝ_c·v̂ᵀ, along d_h" },
+  queryGradientScores: {
+    step: "backward",
+    group: "dEdscores",
+    observe: true,
+    what: "MX(ĝ_s) for ĝ_s·k̂, along the key tokens",
+  },
+  queryGradientKeys: { step: "backward", group: "scores", observe: false, what: "MX(k̂) for ĝ_s·k̂, along the tokens" },
+  keyGradientScores: {
+    step: "backward",
+    group: "dEdscores",
+    observe: false,
+    what: "MX(ĝ_s) for ĝ_sᵀ·q̂, along the query tokens",
+  },
+  keyGradientQueries: {
+    step: "backward",
+    group: "scores",
+    observe: false,
+    what: "MX(q̂) for ĝ_sᵀ·q̂, along the tokens",
+  },
+  valueGradientProbs: {
+    step: "backward",
+    group: "probs",
+    observe: false,
+    what: "MX(p̂) for p̂ᵀ·ĝ_c, along the query tokens",
+  },
+  valueGradientContext: {
+    step: "backward",
+    group: "dEdcontext",
+    observe: false,
+    what: "MX(ĝ_c) for p̂ᵀ·ĝ_c, along the tokens",
+  },
+  testScoresQuery: { step: "test", group: "scores", observe: false, what: "MX(q̂) for q̂·k̂ᵀ" },
+  testScoresKey: { step: "test", group: "scores", observe: false, what: "MX(k̂) for q̂·k̂ᵀ" },
+  testContextProbs: { step: "test", group: "probs", observe: false, what: "MX(p̂) for p̂·v̂" },
+  testContextValues: { step: "test", group: "context", observe: false, what: "MX(v̂) for p̂·v̂" },
+} as const satisfies Record<string, MxOperand<AttentionGroup>>;
+export type AttentionMxOperand = keyof typeof ATTENTION_MX_OPERANDS;
+
+/** The attention core's table for `LayerPrecision`. */
+export const ATTENTION_CORE: PolicyTable<AttentionGroup, AttentionPoint, AttentionMxOperand> = Object.freeze({
   name: "attention core (METHOD.md §9)",
   groups: ATTENTION_GROUPS,
   points: ATTENTION_POINTS,
-  mxOperands: {},
+  mxOperands: ATTENTION_MX_OPERANDS,
   parameterGroups: [],
   copyPoints: [],
 });

@@ -3,11 +3,19 @@
  * heads side by side) to the context ĉ, rounded at the points of @lowprec/precision's ATTENTION_CORE (METHOD.md §9).
  * Heads are laid out (image, head, token, d_h) for the batched products, and back.
  */
-import type { AttentionGroup, AttentionPoint, LayerPrecision } from "@lowprec/precision";
+import {
+  type AttentionGroup,
+  type AttentionMxOperand,
+  type AttentionPoint,
+  type LayerPrecision,
+  type MxLayout,
+  MxScratch,
+  mxOperand,
+} from "@lowprec/precision";
 import type { Kernels } from "@lowprec/tensor";
 import { head } from "./layers.js";
 
-export type AttentionPrecision = LayerPrecision<AttentionGroup, AttentionPoint, never>;
+export type AttentionPrecision = LayerPrecision<AttentionGroup, AttentionPoint, AttentionMxOperand>;
 
 /**
  * Moves each head's dh values between the layouts (images, tokens, heads, dh) and (images, heads, tokens, dh):
@@ -75,6 +83,8 @@ export class AttentionCore {
   private readonly dqOut: Float32Array;
   private readonly dkOut: Float32Array;
   private readonly dvOut: Float32Array;
+  /** the MX copies of the products' operands (block-scaled settings only) */
+  private readonly mx = new MxScratch<AttentionMxOperand>();
 
   constructor(
     readonly name: string,
@@ -116,20 +126,35 @@ export class AttentionCore {
       p = head(this.p, sq),
       c = head(this.c, n);
     const at = (train: AttentionPoint, testPoint: AttentionPoint) => pr.at(test ? testPoint : train);
+    const mx = (train: AttentionMxOperand, testName: AttentionMxOperand, x: Float32Array, layout: MxLayout) =>
+      mxOperand(k, pr, this.mx, test ? testName : train, x, layout);
+    const [tokensByDh, tokensByTokens] = [
+      { batch: b, rows: T, cols: dh },
+      { batch: b, rows: T, cols: T },
+    ];
     k.batchedMatmul({
       batch: b,
       m: T,
       n: T,
       k: dh,
-      a: qh,
-      b: kh,
+      a: mx("scoresQuery", "testScoresQuery", qh, { ...tokensByDh, along: "rows" }),
+      b: mx("scoresKey", "testScoresKey", kh, { ...tokensByDh, along: "rows" }),
       transB: true,
       alpha: this.scale,
       c: s,
       quantize: at("scores", "testScores"),
     });
     k.softmaxRows({ rows: b * T, cols: T, x: s, y: p, quantize: at("probs", "testProbs") });
-    k.batchedMatmul({ batch: b, m: T, n: dh, k: T, a: p, b: vh, c, quantize: at("context", "testContext") });
+    k.batchedMatmul({
+      batch: b,
+      m: T,
+      n: dh,
+      k: T,
+      a: mx("contextProbs", "testContextProbs", p, { ...tokensByTokens, along: "rows" }),
+      b: mx("contextValues", "testContextValues", vh, { ...tokensByDh, along: "columns" }),
+      c,
+      quantize: at("context", "testContext"),
+    });
     const out = head(this.out, n);
     mergeHeads(c, out, images, T, H, dh);
     return out;
@@ -148,22 +173,44 @@ export class AttentionCore {
     const p = head(this.p, sq),
       dp = head(this.dp, sq);
     const [qh, kh, vh] = [head(this.q, n), head(this.kk, n), head(this.v, n)];
+    const mx = (name: AttentionMxOperand, x: Float32Array, cols: number, along: MxLayout["along"]) =>
+      mxOperand(k, pr, this.mx, name, x, { batch: b, rows: T, cols, along });
     k.batchedMatmul({
       batch: b,
       m: T,
       n: T,
       k: dh,
-      a: dc,
-      b: vh,
+      a: mx("probsGradientContext", dc, dh, "rows"),
+      b: mx("probsGradientValues", vh, dh, "rows"),
       transB: true,
       c: dp,
       quantize: pr.at("probsGradient"),
     });
     k.softmaxRowsBackward({ rows: b * T, cols: T, y: p, dy: dp, dx: dp, quantize: pr.at("scoresGradient") });
     const [dq, dk, dv] = [head(this.dq, n), head(this.dk, n), head(this.dv, n)];
-    k.batchedMatmul({ batch: b, m: T, n: dh, k: T, a: dp, b: kh, alpha: this.scale, c: dq });
-    k.batchedMatmul({ batch: b, m: T, n: dh, k: T, a: dp, transA: true, b: qh, alpha: this.scale, c: dk });
-    k.batchedMatmul({ batch: b, m: T, n: dh, k: T, a: p, transA: true, b: dc, c: dv });
+    const common = { batch: b, m: T, n: dh, k: T };
+    k.batchedMatmul({
+      ...common,
+      a: mx("queryGradientScores", dp, T, "rows"),
+      b: mx("queryGradientKeys", kh, dh, "columns"),
+      alpha: this.scale,
+      c: dq,
+    });
+    k.batchedMatmul({
+      ...common,
+      a: mx("keyGradientScores", dp, T, "columns"),
+      transA: true,
+      b: mx("keyGradientQueries", qh, dh, "columns"),
+      alpha: this.scale,
+      c: dk,
+    });
+    k.batchedMatmul({
+      ...common,
+      a: mx("valueGradientProbs", p, T, "columns"),
+      transA: true,
+      b: mx("valueGradientContext", dc, dh, "columns"),
+      c: dv,
+    });
     const [oq, ok, ov] = [head(this.dqOut, n), head(this.dkOut, n), head(this.dvOut, n)];
     mergeHeads(dq, oq, images, T, H, dh);
     mergeHeads(dk, ok, images, T, H, dh);

@@ -21,7 +21,15 @@ export {
 } from "./config.js";
 export { Params, Linear, LayerNormLayer, Positions, type ParamLayer, type LinearPrecision } from "./layers.js";
 export { AttentionCore, splitHeads, mergeHeads, type AttentionPrecision } from "./attention.js";
-export { Vit, BLOCK_PARTS, vitLayerNames, validateVitPrecision, meanTokens, type StepLoss } from "./network.js";
+export {
+  Vit,
+  BLOCK_PARTS,
+  vitLayerNames,
+  validateVitPrecision,
+  meanTokens,
+  attentionSpec,
+  type StepLoss,
+} from "./network.js";
 export {
   trainVit,
   checkVitCheckpoint,

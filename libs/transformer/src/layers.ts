@@ -4,10 +4,10 @@
  * max-norm, METHOD.md §9), so it rounds where a Maxout layer does: Ŵ = Q_p(W), ẑ = Q_p(x·Ŵ + b̂), ŷ = Q_p(act(ẑ)),
  * the gradients at Q_p, the velocity at Q_p and the stored W, b at Q_u.
  */
-import type { LayerPrecision, LinearPoint } from "@lowprec/precision";
+import { type LayerPrecision, type LinearPoint, MxScratch, type MxOperandName, mxOperand } from "@lowprec/precision";
 import type { Kernels } from "@lowprec/tensor";
 
-export type LinearPrecision = LayerPrecision<string, LinearPoint, never>;
+export type LinearPrecision = LayerPrecision<string, LinearPoint, MxOperandName>;
 
 /** Rows' first `len` values of a buffer (the buffer itself when exactly that long). */
 export function head(a: Float32Array, len: number): Float32Array {
@@ -86,6 +86,8 @@ export class Linear implements ParamLayer {
   private readonly y: Float32Array;
   private readonly dz: Float32Array;
   private readonly dx: Float32Array;
+  /** the MX copies of the products' operands (block-scaled settings only) */
+  private readonly mx = new MxScratch<MxOperandName>();
 
   constructor(
     readonly name: string,
@@ -108,7 +110,18 @@ export class Linear implements ParamLayer {
     w.copies(k, p, test);
     this.x = x;
     const z = head(this.z, rows * this.outSize);
-    k.gemm({ m: rows, n: this.outSize, k: this.inSize, a: x, b: w.wMul, c: z });
+    // NOTE: under an MX setting each operand is rounded in blocks along the summed axis (the input features)
+    const a = mxOperand(k, p, this.mx, test ? "testInput" : "forwardInput", head(x, rows * this.inSize), {
+      rows,
+      cols: this.inSize,
+      along: "rows",
+    });
+    const b = mxOperand(k, p, this.mx, test ? "testWeights" : "forwardWeights", w.wMul, {
+      rows: this.inSize,
+      cols: this.outSize,
+      along: "columns",
+    });
+    k.gemm({ m: rows, n: this.outSize, k: this.inSize, a, b, c: z });
     const zq = p.at(test ? "testWeightedSum" : "weightedSum");
     k.biasAdd({ batch: rows, channels: this.outSize, spatial: 1, x: z, bias: w.bMul, y: z, quantize: zq });
     if (this.activation === "none") return z;
@@ -140,16 +153,32 @@ export class Linear implements ParamLayer {
       m: this.inSize,
       n: this.outSize,
       k: rows,
-      a: head(this.x, rows * this.inSize),
+      a: mxOperand(k, p, this.mx, "weightGradientInput", head(this.x, rows * this.inSize), {
+        rows,
+        cols: this.inSize,
+        along: "columns",
+      }),
       transA: true,
-      b: dz,
+      b: mxOperand(k, p, this.mx, "weightGradient", dz, { rows, cols: this.outSize, along: "columns" }),
       c: w.gw,
       quantize: p.at("weightGradient"),
     });
     k.biasGrad({ batch: rows, channels: this.outSize, spatial: 1, dy: dz, db: w.gb, quantize: p.at("biasGradient") });
     if (!wantInput) return undefined;
     const dx = head(this.dx, rows * this.inSize);
-    k.gemm({ m: rows, n: this.inSize, k: this.outSize, a: dz, b: w.wMul, transB: true, c: dx });
+    k.gemm({
+      m: rows,
+      n: this.inSize,
+      k: this.outSize,
+      a: mxOperand(k, p, this.mx, "inputGradient", dz, { rows, cols: this.outSize, along: "rows" }),
+      b: mxOperand(k, p, this.mx, "inputGradientWeights", w.wMul, {
+        rows: this.inSize,
+        cols: this.outSize,
+        along: "rows",
+      }),
+      transB: true,
+      c: dx,
+    });
     return dx;
   }
 

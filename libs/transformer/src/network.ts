@@ -10,7 +10,6 @@ import {
   ATTENTION_CORE,
   ATTENTION_GROUPS,
   GROUPS,
-  isMxFormat,
   LayerPrecision,
   PrecisionSpecError,
   type LayerPrecisionState,
@@ -39,9 +38,8 @@ export function vitLayerNames(blocks: number): string[] {
 }
 
 /**
- * Refuses a policy the network cannot run, in one line naming the field: an override naming a group that no
- * layer of a Transformer has, or a layer beyond its last; a block-scaled (MX) format (its products are not yet
- * wired here).
+ * Refuses a policy the network cannot run, in one line naming the field: an invalid policy (validatePrecisionSpec),
+ * an override naming a group that no layer of a Transformer has, or a layer beyond its last.
  */
 export function validateVitPrecision(p: PrecisionSpec, layers: number): void {
   const check = (spec: PrecisionSpec, where: string) => {
@@ -54,8 +52,6 @@ export function validateVitPrecision(p: PrecisionSpec, layers: number): void {
   check(p, "precision");
   for (const [i, o] of p.overrides.entries()) check({ ...p, ...o }, `precision.overrides[${i}]`);
   const known = new Set<string>([...GROUPS, ...ATTENTION_GROUPS]);
-  if (isMxFormat(p.format))
-    throw new VitConfigError(`precision.format: ${p.format}: block-scaled (MX) products are not wired in the ViT yet`);
   p.overrides.forEach((o, i) => {
     if (o.group !== undefined && !known.has(o.group))
       throw new VitConfigError(
@@ -63,11 +59,22 @@ export function validateVitPrecision(p: PrecisionSpec, layers: number): void {
       );
     if (o.layer !== undefined && !(Number.isInteger(o.layer) && o.layer >= 0 && o.layer < layers))
       throw new VitConfigError(`precision.overrides[${i}].layer: ${o.layer} (the ViT has layers 0 to ${layers - 1})`);
-    if (o.format !== undefined && isMxFormat(o.format))
-      throw new VitConfigError(
-        `precision.overrides[${i}].format: ${o.format}: block-scaled (MX) products are not wired in the ViT yet`,
-      );
   });
+}
+
+/** The attention core's gradient groups, which take a format override of the gradient group dEdz. */
+const ATTENTION_GRADIENTS = ["dEdcontext", "dEdprobs", "dEdscores"] as const;
+
+/**
+ * The policy of the attention cores: `p`, where an override of the gradient group dEdz for every layer (an MX
+ * preset's gradients in E5M2 or E3M2, METHOD.md §8.6) also sets the core's gradient groups, which the paper's layer
+ * does not have (METHOD.md §9); an override naming a core group itself still wins (it comes later).
+ */
+export function attentionSpec(p: PrecisionSpec): PrecisionSpec {
+  const extra = p.overrides
+    .filter((o) => o.group === "dEdz" && o.layer === undefined)
+    .flatMap((o) => ATTENTION_GRADIENTS.map((group) => ({ ...o, group })));
+  return extra.length === 0 ? p : { ...p, overrides: [...extra, ...p.overrides] };
 }
 
 class Block {
@@ -196,7 +203,7 @@ export class Vit {
     validateVitPrecision(precision, this.layerNames.length);
     this.precisions = this.layerNames.map((name, i) =>
       name.endsWith(".attn")
-        ? new LayerPrecision(precision, i, seed, ATTENTION_CORE)
+        ? new LayerPrecision(attentionSpec(precision), i, seed, ATTENTION_CORE)
         : new LayerPrecision(precision, i, seed, TRANSFORMER_LINEAR),
     );
     const T = this.tokens,

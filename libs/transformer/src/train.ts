@@ -291,7 +291,9 @@ export function trainVit(o: VitTrainOptions): VitResult {
     if (!st.initialSaved) initial = undefined;
     for (const [name, into] of stateArrays(layers, initial)) take(name, into);
     net.restorePrecision(st.precision);
-    epochs.push(...st.epochs);
+    // NOTE: the header is JSON: NaN (epoch 0's loss and training error) came back as null
+    const nan = (v: number | null) => (v === null ? Number.NaN : v);
+    epochs.push(...st.epochs.map((e) => ({ ...e, loss: nan(e.loss), trainError: nan(e.trainError) })));
     window = { ...st.window };
     examplesSeen = st.examples;
     finished = st.finished;

@@ -64,10 +64,11 @@ describe("the precision policy", () => {
     expect((net.precisions[3] as LinearPrecision).rule("z").propagation?.name).toBe("dfxp10");
   });
 
-  it("block-scaled (MX) formats are refused, naming the field", () => {
-    expect(() => make(VIT_MNIST, PRECISION_PRESETS.mxfp8)).toThrow(
-      "precision.format: mxfp8e4m3: block-scaled (MX) products are not wired in the ViT yet",
+  it("an impossible policy is refused naming the field (validatePrecisionSpec), an MX one built", () => {
+    expect(() => make(VIT_MNIST, { ...PRECISION_PRESETS.mxfp8, integerBits: 3 })).toThrow(
+      "invalid config precision.integerBits: expected 0 (an MX block's scale comes from its maximum), got 3",
     );
+    expect(make(VIT_MNIST, PRECISION_PRESETS.mxfp8).precisions[6]!.rule("dEdscores").mx?.name).toBe("mxfp8e5m2");
   });
 });
 

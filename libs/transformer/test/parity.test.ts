@@ -43,7 +43,8 @@ function run(kernels: Kernels, seed: number, precision: PrecisionSpec = PRECISIO
     onScales: (rec) => scales.push(...rec.map((x) => x.integerBits ?? Number.NaN)),
   });
   const params = r.network.paramLayers.flatMap((l) => [...l.params.w, ...l.params.b]);
-  return { params: Float32Array.from(params), losses: r.epochs.map((e) => e.loss), scales };
+  // NOTE: epoch 0 evaluates the untrained network: no training loss
+  return { params: Float32Array.from(params), losses: r.epochs.filter((e) => e.epoch > 0).map((e) => e.loss), scales };
 }
 
 let native: Kernels | undefined;

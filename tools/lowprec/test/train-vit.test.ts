@@ -21,7 +21,18 @@ const config = (precision: string, rest: string[] = []) =>
 
 describe("lowprec train --preset vit-mnist: the configuration", () => {
   it("takes the ViT preset, the precision preset and the run options", () => {
-    const c = config("dfxp", ["--epochs", "4", "--lr", "0.02", "--seed", "7", "--prop-bits", "8", "--train-limit", "500"]);
+    const c = config("dfxp", [
+      "--epochs",
+      "4",
+      "--lr",
+      "0.02",
+      "--seed",
+      "7",
+      "--prop-bits",
+      "8",
+      "--train-limit",
+      "500",
+    ]);
     expect(c).toMatchObject({
       kind: "vit",
       preset: "vit-mnist",
@@ -38,7 +49,7 @@ describe("lowprec train --preset vit-mnist: the configuration", () => {
     };
     one("fp32", ["--compress-schedule"], /--compress-schedule.*follows --epochs already/);
     one("dfxp", ["--prop-bits", "10", "--switch", "dropPartialBatches=false"], /--switch.*Maxout trainer's/);
-    one("mxfp8", [], /precision\.format: mxfp8e4m3: block-scaled \(MX\) products are not wired in the ViT yet/);
+    one("mxfp8", ["--prop-bits", "6"], /--prop-bits.*scales every block/);
     one("dfxp", ["--prop-bits", "40"], /--prop-bits/);
     expect(() => configFromArgs(parse([]), "vit-cifar", "fp32")).toThrow(/vit-mnist/);
   });

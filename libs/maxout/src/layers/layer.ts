@@ -1,8 +1,8 @@
 /** What the network asks of every layer kind (maxout dense, maxout conv, softmax). */
 import type { RandomStream } from "@lowprec/formats";
-import { addMxStats, type Kernels, zeroMxStats } from "@lowprec/tensor";
+import type { Kernels } from "@lowprec/tensor";
 import type { Faithfulness } from "../config.js";
-import type { LayerPrecision, MxOperandName } from "@lowprec/precision";
+import { type LayerPrecision, type MxLayout, MxScratch, mxOperand } from "@lowprec/precision";
 import type { LayerSpec } from "../presets.js";
 import type { Parameters } from "./parameters.js";
 
@@ -52,74 +52,8 @@ export function headI32(a: Int32Array, len: number): Int32Array {
   return a.length === len ? a : a.subarray(0, len);
 }
 
-/** Scratch for a layer's MX operand copies (MX_OPERANDS), allocated at the first pass that needs one. */
-export class MxScratch {
-  private readonly buffers = new Map<MxOperandName, Float32Array>();
-
-  take(name: MxOperandName, length: number): Float32Array {
-    let b = this.buffers.get(name);
-    if (!b || b.length < length) {
-      b = new Float32Array(length);
-      this.buffers.set(name, b);
-    }
-    return head(b, length);
-  }
-}
-
-/**
- * How an operand's blocks lie: `src` is `batch` (default 1) consecutive row-major rows × cols matrices, each in
- * blocks along its rows or down its columns; the layer chooses the axis that its product sums.
- */
-export interface MxLayout {
-  readonly rows: number;
-  readonly cols: number;
-  readonly along: "rows" | "columns";
-  readonly batch?: number;
-}
-
-/**
- * Operand `name` of a product rounded to its block-scaled group's MX format (blocks as `layout` says) into scratch;
- * `src` itself when the group is not block-scaled.
- */
-export function mxOperand(
-  k: Kernels,
-  p: LayerPrecision,
-  scratch: MxScratch,
-  name: MxOperandName,
-  src: Float32Array,
-  layout: MxLayout,
-): Float32Array {
-  const q = p.atMx(name);
-  if (q === undefined) return src;
-  const y = scratch.take(name, src.length);
-  const { rows, cols, along } = layout,
-    batch = layout.batch ?? 1,
-    size = rows * cols;
-  if (batch * size !== src.length)
-    throw new RangeError(`${name}: ${batch} × ${rows} × ${cols} values expected, the operand has ${src.length}`);
-  if (batch === 1) {
-    k.quantizeMx({ x: src, y, format: q.format, rounding: q.rounding, rng: q.rng, stats: q.stats, matrix: layout });
-    return y;
-  }
-  // NOTE: one pass per matrix, the counts summed into the operand's stats.
-  const part = zeroMxStats({ ...q.stats }),
-    st = zeroMxStats(q.stats);
-  for (let b = 0; b < batch; b++) {
-    const lo = b * size,
-      hi = lo + size;
-    k.quantizeMx({
-      x: src.subarray(lo, hi),
-      y: y.subarray(lo, hi),
-      format: q.format,
-      rounding: q.rounding,
-      rng: q.rng,
-      stats: part,
-      matrix: { rows, cols, along },
-    });
-    addMxStats(st, part);
-  }
-  return y;
-}
+// NOTE: the MX operand helpers serve every network: they live in @lowprec/precision.
+export { MxScratch, mxOperand, type MxLayout };
 
 /** A fully connected layer's buffers that its backward pass reads and writes. */
 export interface DenseBuffers {
