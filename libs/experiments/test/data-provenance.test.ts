@@ -118,7 +118,7 @@ describe("loadSplits", () => {
     const s = loadSplits("pi-mnist", root, quiet);
     expect(s.train.provenance?.files).toHaveLength(4);
     expect(() => loadSplits("cifar10", root, quiet, { kind: "idx", dir: root })).toThrow(
-      'an idx: data set feeds an MNIST-layout preset (pi-mnist, mnist-conv), not "cifar10"',
+      'an idx: data set feeds an MNIST-layout preset (pi-mnist, mnist-conv, vit-mnist), not "cifar10"',
     );
   });
 

@@ -409,13 +409,13 @@ export const command: Command = {
       type: "string",
       value: "idx:DIR|images:DIR",
       description:
-        "idx:DIR: train pi-mnist or mnist-conv on another MNIST-layout data set\n" +
+        "idx:DIR: train pi-mnist, mnist-conv or vit-mnist on another MNIST-layout data set\n" +
         "(Fashion-MNIST, KMNIST, ...): a folder of train-images-idx3-ubyte,\n" +
         "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (plain\n" +
         "or .gz), split as MNIST (the last 10 000 training images validate).\n" +
         "images:DIR: a folder of images, DIR/train/<class>/* and DIR/test/<class>/* (.png,\n" +
         ".jpg, .jpeg; classes = the folders, sorted), as torchvision's ImageFolder: cifar10\n" +
-        "takes colour 32×32 images (GCN + ZCA, the last 5 000 validate), pi-mnist and\n" +
+        "takes colour 32×32 images (GCN + ZCA, the last 5 000 validate), pi-mnist, vit-mnist and\n" +
         "mnist-conv grey 28×28 ones (pixels / 255, the last 10 000 validate); the training\n" +
         "images (before the split) and the test images (so that --eval-limit takes a mix of\n" +
         "classes) are each put in a fixed pseudo-random order (seed 0)",
