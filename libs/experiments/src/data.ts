@@ -50,6 +50,7 @@ export type DataSource = IdxSource | ImagesSource;
 /** The presets an images: folder feeds, with the layout each network takes. */
 export const IMAGE_LAYOUT_PRESETS: Readonly<Record<string, ImageLayout>> = {
   cifar10: "rgb32",
+  "vit-cifar10": "rgb32",
   "pi-mnist": "grey28",
   "mnist-conv": "grey28",
   "vit-mnist": "grey28",
@@ -96,7 +97,7 @@ export function loadSplits(
     s = loadIdxFolder(preset, source);
   } else if (source?.kind === "images") s = loadImagesFolder(preset, dataDir, source, log);
   else if (MNIST_LAYOUT_PRESETS.includes(preset)) s = loadMnist({});
-  else if (preset === "cifar10") {
+  else if (preset === "cifar10" || preset === "vit-cifar10") {
     const z = zcaKernels();
     s = loadCifar10({
       dataDir,

@@ -3,15 +3,17 @@
 // epoch 0 and the best validation epoch, the calibration windows in scales epoch 0, checkpoints that a killed run
 // resumes from to the same bits, a resume by another configuration refused. Maxout run ids do not move (the
 // resolved-configs fixture pins them); a ViT id is its own.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadMnist } from "@lowprec/datasets";
+import { loadMnist, writeSyntheticCifar10 } from "@lowprec/datasets";
 import type { EpochMetrics } from "@lowprec/maxout";
 import { decodeCheckpoint } from "@lowprec/storage";
+import { nativeFloat64Available } from "@lowprec/tensor";
 import { PRECISION_PRESETS } from "@lowprec/precision";
 import type { VitEpoch } from "@lowprec/transformer";
+import { loadSplits } from "../src/data.js";
 import { expandRuns, type ExperimentDef } from "../src/definitions.js";
 import { runId } from "../src/run-id.js";
 import { runTraining } from "../src/run.js";
@@ -56,7 +58,9 @@ describe("resolveVitConfig", () => {
   });
 
   it("refuses in one line naming the field", () => {
-    expect(() => resolveVitConfig("vit-cifar", "fp32")).toThrow(/unknown ViT preset "vit-cifar" \(known: vit-mnist\)/);
+    expect(() => resolveVitConfig("vit-cifar", "fp32")).toThrow(
+      /unknown ViT preset "vit-cifar" \(known: vit-mnist, vit-cifar10\)/,
+    );
     expect(() => resolveVitConfig("vit-mnist", "fp64")).toThrow(/unknown precision preset "fp64"/);
     expect(() => resolveVitConfig("vit-mnist", "dfxp", { precision: { propagationBits: 40 } })).toThrow(
       /^invalid config precision\.propagationBits: expected an integer in \[2, 32\]/,
@@ -232,4 +236,29 @@ describe("experiments with a vit-mnist column", () => {
     expect(c.precision.scaling).toEqual({ kind: "overflow-rate", maxRate: 1e-4, everyBatches: 20 });
     expect(runs.filter((r) => r.dataset === "pi-mnist").every((r) => !isVitConfig(r.config))).toBe(true);
   });
+});
+
+describe("vit-cifar10", () => {
+  // NOTE: the ZCA of 5,040 images is fitted by the native float64 kernels (seconds); the TypeScript ones take minutes
+  it.runIf(nativeFloat64Available().available)(
+    "trains on CIFAR-10's layout (GCN + ZCA, 3×32×32) into a run folder",
+    () => {
+      const dataDir = join(root, "cifar-root");
+      // 5,040 synthetic training records: the last 5,000 validate, 40 train
+      const raw = join(dataDir, "raw", "cifar-10-batches-bin");
+      mkdirSync(raw, { recursive: true });
+      writeSyntheticCifar10(raw, 5040, 8);
+      const data = loadSplits("vit-cifar10", dataDir, quiet);
+      expect(data.train.shape).toEqual([3, 32, 32]);
+      const config = resolveVitConfig("vit-cifar10", "fp32", { hyper: { epochs: 1, batch: 8 }, evalLimit: 16 });
+      expect(config.network).toMatchObject({ image: { channels: 3, height: 32, width: 32 }, patch: 4 });
+      const { summary } = runTraining(config, data, { dir: join(root, "cifar-run"), mode: "new", log: quiet });
+      expect(summary).toMatchObject({ preset: "vit-cifar10", epochsDone: 1, completed: true });
+      // and MNIST's images do not fit it: one line naming the shapes
+      expect(() => runTraining(config, mnist, { dir: join(root, "cifar-mnist"), mode: "new", log: quiet })).toThrow(
+        /^data: the train images are 1×28×28; the vit-cifar10 network takes 3×32×32$/,
+      );
+    },
+    120_000,
+  );
 });

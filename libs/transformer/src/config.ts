@@ -49,6 +49,16 @@ export const VIT_MNIST_HYPER: VitHyper = Object.freeze({
   warmupEpochs: 0.2,
 });
 
+/**
+ * The preset `vit-cifar10`: 4×4 patches of a 32×32 colour image (64 tokens), otherwise `vit-mnist`'s network; its
+ * schedule is vit-mnist's (not tuned for CIFAR-10: a starting point, measured nowhere yet).
+ */
+export const VIT_CIFAR10: VitSpec = Object.freeze({
+  ...VIT_MNIST,
+  image: Object.freeze({ channels: 3, height: 32, width: 32 }),
+  patch: 4,
+});
+
 /** A named network with its schedule, as `lowprec train --preset` takes it. */
 export interface VitPreset {
   readonly name: string;
@@ -59,12 +69,19 @@ export interface VitPreset {
   readonly seed: number;
 }
 
-/** The ViT presets: `vit-mnist` on MNIST's 28×28 grey images. */
-export const VIT_PRESETS: Readonly<Record<"vit-mnist", VitPreset>> = Object.freeze({
+/** The ViT presets: `vit-mnist` on MNIST's 28×28 grey images, `vit-cifar10` on CIFAR-10's 32×32 colour ones. */
+export const VIT_PRESETS: Readonly<Record<"vit-mnist" | "vit-cifar10", VitPreset>> = Object.freeze({
   "vit-mnist": Object.freeze({
     name: "vit-mnist",
     description: "vision Transformer on MNIST: 7×7 patches (16 tokens), d 64, 4 heads, 4 pre-norm blocks, MLP 256",
     spec: VIT_MNIST,
+    hyper: VIT_MNIST_HYPER,
+    seed: 1234,
+  }),
+  "vit-cifar10": Object.freeze({
+    name: "vit-cifar10",
+    description: "vision Transformer on CIFAR-10: 4×4 patches (64 tokens), d 64, 4 heads, 4 pre-norm blocks, MLP 256",
+    spec: VIT_CIFAR10,
     hyper: VIT_MNIST_HYPER,
     seed: 1234,
   }),

@@ -6,6 +6,7 @@
  */
 export {
   VIT_MNIST,
+  VIT_CIFAR10,
   VIT_MNIST_HYPER,
   VIT_PRESETS,
   VitConfigError,

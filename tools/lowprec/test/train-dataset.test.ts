@@ -338,7 +338,7 @@ describe("lowprec train --dataset: usage errors (exit 2)", () => {
   it("idx: with a preset that is not MNIST-layout", async () => {
     await usage(
       ["--preset", "cifar10", "--dataset", "idx:/tmp/x"],
-      "option --dataset: an idx: data set (grey 28×28 images) feeds --preset pi-mnist or mnist-conv" +
+      "option --dataset: an idx: data set (grey 28×28 images) feeds --preset pi-mnist or mnist-conv or vit-mnist" +
         "; the cifar10 preset trains on its own data",
     );
   });
@@ -346,8 +346,8 @@ describe("lowprec train --dataset: usage errors (exit 2)", () => {
   it("images: with a preset it cannot feed", async () => {
     await usage(
       ["--preset", "svhn", "--dataset", "images:/tmp/x"],
-      "option --dataset: an images: data set feeds --preset cifar10 (colour 32×32 images) or pi-mnist, mnist-conv" +
-        " (grey 28×28 images); the svhn preset trains on its own data",
+      "option --dataset: an images: data set feeds --preset cifar10 or vit-cifar10 (colour 32×32 images) or " +
+        "pi-mnist, mnist-conv, vit-mnist (grey 28×28 images); the svhn preset trains on its own data",
     );
   });
 

@@ -348,7 +348,7 @@ export function dataSourceFromArgs(args: Args, preset: string): DataSource | und
     );
   if (scheme === "images" && !(preset in IMAGE_LAYOUT_PRESETS))
     throw new UsageError(
-      "option --dataset: an images: data set feeds --preset cifar10 (colour 32×32 images) or " +
+      "option --dataset: an images: data set feeds --preset cifar10 or vit-cifar10 (colour 32×32 images) or " +
         `${MNIST_LAYOUT_PRESETS.join(", ")} (grey 28×28 images); the ${preset} preset trains on its own data`,
     );
   if (name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
@@ -403,7 +403,7 @@ export const command: Command = {
     preset: {
       type: "string",
       value: "P",
-      description: "pi-mnist (default), mnist-conv, cifar10, svhn or vit-mnist (a vision Transformer)",
+      description: "pi-mnist (default), mnist-conv, cifar10, svhn; vision Transformers: vit-mnist, vit-cifar10",
     },
     dataset: {
       type: "string",
