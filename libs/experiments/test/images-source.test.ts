@@ -69,7 +69,8 @@ describe("loadSplits with an images: folder", () => {
 
   it("refuses a preset it cannot feed, and more classes than the network's outputs", () => {
     expect(() => loadSplits("svhn", root, quiet, { kind: "images", dir: root })).toThrow(
-      'an images: data set feeds cifar10 (rgb32), pi-mnist (grey28), mnist-conv (grey28), vit-mnist (grey28), not "svhn"',
+      "an images: data set feeds cifar10 (rgb32), vit-cifar10 (rgb32), pi-mnist (grey28), mnist-conv (grey28), " +
+        'vit-mnist (grey28), not "svhn"',
     );
     const dir = join(root, "eleven");
     for (let k = 0; k < 11; k++)
