@@ -55,7 +55,7 @@ describe("unknown names: exit 2, the closest name, the --help pointer", () => {
   it("presets, precisions and choices", async () => {
     await usage(
       ["train", "--preset", "foo"],
-      'option --preset: unknown preset "foo" (known: pi-mnist, mnist-conv, cifar10, svhn)',
+      'option --preset: unknown preset "foo" (known: pi-mnist, mnist-conv, cifar10, svhn, vit-mnist, vit-cifar10)',
     );
     await usage(
       ["train", "--preset", "pi-mnst"],
@@ -185,7 +185,8 @@ describe("lowprec sweep|results PATH.json: a user's own definition file", () => 
       const r = lowprec(argv);
       expect(r.status).toBe(1);
       expect(r.err.trim()).toBe(
-        `lowprec ${cmd}: ${bad}: datasets[0]: unknown dataset "mnist" (known: pi-mnist, mnist-conv, cifar10, svhn)`,
+        `lowprec ${cmd}: ${bad}: datasets[0]: unknown dataset "mnist" ` +
+          "(known: pi-mnist, mnist-conv, cifar10, svhn, vit-mnist)",
       );
     }
     const missing = join(root, "nowhere", "mine.json");
