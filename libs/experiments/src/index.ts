@@ -203,7 +203,7 @@ export {
   scalingTelemetryFile,
   transformerTelemetryFile,
   attentionFacts,
-  TRANSFORMER_TELEMETRY_BITS,
+  TRANSFORMER_TELEMETRY,
   type PolicyLosses,
   type BuildOptions,
   type CollectOptions,

@@ -824,15 +824,22 @@ async function scalingSection(
   }
 }
 
-/** The transformer experiment's telemetry runs: the ViT at dynamic fixed point, first seed, widths 10 and 6. */
-export const TRANSFORMER_TELEMETRY_BITS: readonly number[] = [10, 6];
+/**
+ * The transformer experiment's telemetry runs, the ViT's first seed: dynamic fixed point at the paper's 10 bits and
+ * at 6 (below the Maxout network's knee), and fixed point 20/20 (one radix point for every group).
+ */
+export const TRANSFORMER_TELEMETRY: readonly { readonly setting: string; readonly bits: number }[] = [
+  { setting: "dfxp", bits: 10 },
+  { setting: "dfxp", bits: 6 },
+  { setting: "fixed", bits: 20 },
+];
 
 function transformerTelemetryRuns(variant: VariantName): PlannedRun[] {
   if (!experimentNames().includes("transformer")) return [];
   const def = loadExperiment("transformer");
   if (!def.variants[variant]) return [];
-  return expandRuns(def, variant, { seeds: 1, only: { dataset: "vit-mnist", setting: "dfxp" } }).filter((r) =>
-    TRANSFORMER_TELEMETRY_BITS.includes(r.point.propagationBits ?? Number.NaN),
+  return expandRuns(def, variant, { seeds: 1, only: { dataset: "vit-mnist" } }).filter((r) =>
+    TRANSFORMER_TELEMETRY.some((t) => t.setting === r.setting && t.bits === r.config.precision.propagationBits),
   );
 }
 
@@ -867,13 +874,14 @@ async function transformerSection(
     await figure(`transformer-${variant}`, transformerSpec(rows), "transformer widths");
     md.push(...figureFacts("transformer", rows).map((f) => `- ${f}`), "");
   }
-  for (const bits of TRANSFORMER_TELEMETRY_BITS) {
-    const file = transformerTelemetryFile({ dataset: "vit-mnist", setting: "dfxp", propagationBits: bits });
+  for (const { setting, bits } of TRANSFORMER_TELEMETRY) {
+    const file = transformerTelemetryFile({ dataset: "vit-mnist", setting, propagationBits: bits });
     const text = texts.get(file);
     if (text === undefined) continue;
     const summary = groupSummariesFromCsv(text, join(dir, file));
+    const which = setting === "dfxp" ? `dynamic fixed point ${bits}/12` : `${setting} ${bits} bits`;
     md.push(
-      `#### The ViT's groups at dynamic fixed point ${bits}/12 (seed 1234)`,
+      `#### The ViT's groups at ${which} (seed 1234)`,
       "",
       `Every group's integer bits after the last training window, over the layers that have it; its mean overflow ` +
         "rate and its mean rate of nonzero values rounded to zero over the training windows; and the training " +
@@ -1155,7 +1163,7 @@ export function collectReport(dataDir: string, variant: VariantName, out: string
   }
   // NOTE: the ViT's groups at two widths, summarised per layer and group (the raw windows of 38 layers are megabytes)
   for (const r of transformerTelemetryRuns(variant)) {
-    const file = transformerTelemetryFile({ ...r, propagationBits: r.point.propagationBits ?? Number.NaN });
+    const file = transformerTelemetryFile({ ...r, propagationBits: r.config.precision.propagationBits });
     const rows = storeRuns.has(runKey("transformer", r.runId)) ? readScaleRows(dataDir, r) : undefined;
     if (rows !== undefined && isVitConfig(r.config))
       tables.set(file, groupSummariesToCsv(summarizeGroups(rows, vitLayerNames(r.config.network.blocks))));
