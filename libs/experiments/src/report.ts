@@ -914,18 +914,35 @@ function groupTelemetryTable(summary: readonly GroupSummary[]): string {
   );
 }
 
+/** "a, b, c" or "a, b, c and 4 more". */
+const namesText = (names: readonly string[], most = 3): string =>
+  names.length <= most ? names.join(", ") : `${names.slice(0, most).join(", ")} and ${names.length - most} more`;
+
 /**
- * What a ViT telemetry summary says, computed from it: the group that needs the most integer bits, and whether the
- * attention scores or the probabilities overflowed above the rule's rate first (or neither).
+ * What a ViT telemetry summary says, computed from it: the group that needs the most integer bits (or that every
+ * group keeps one radix point), the groups with the highest mean flush and overflow rates, and whether the attention
+ * scores or the probabilities overflowed above the rule's rate first (or neither).
  */
 export function attentionFacts(summary: readonly GroupSummary[]): string[] {
   const across = groupsAcrossLayers(summary);
   const facts: string[] = [];
   const top = across[0];
-  if (top && Number.isFinite(top.maxLastBits)) {
+  const bits = new Set(summary.map((s) => s.lastBits).filter(Number.isFinite));
+  if (bits.size === 1) facts.push(`Every group keeps ${[...bits][0]} integer bits: one radix point for all.`);
+  else if (top && Number.isFinite(top.maxLastBits)) {
     const where = summary.filter((s) => s.group === top.group && s.lastBits === top.maxLastBits).map((s) => s.name);
-    facts.push(`The most integer bits at the end: ${top.group}, ${top.maxLastBits} (${where.join(", ")}).`);
+    facts.push(`The most integer bits at the end: ${top.group}, ${top.maxLastBits} (${namesText(where)}).`);
   }
+  const highest = (field: "meanFlushRate" | "meanOverflowRate") =>
+    across
+      .filter((g) => Number.isFinite(g[field]) && g[field] > 0)
+      .sort((a, b) => b[field] - a[field] || a.group.localeCompare(b.group))
+      .slice(0, 3)
+      .map((g) => `${g.group} ${rateCell(g[field])}`);
+  const flush = highest("meanFlushRate"),
+    overflow = highest("meanOverflowRate");
+  if (flush.length > 0) facts.push(`The highest mean rates of nonzero values rounded to zero: ${flush.join(", ")}.`);
+  if (overflow.length > 0) facts.push(`The highest mean overflow rates: ${overflow.join(", ")}.`);
   const first = (g: string) => across.find((a) => a.group === g)?.firstOverflowExamples ?? Number.NaN;
   const [scores, probs] = [first("scores"), first("probs")];
   const at = (v: number) => `${v.toLocaleString("en-US")} examples`;
