@@ -173,6 +173,27 @@ describeForBackends("attention kernels: the ts backend's bits, odd shapes, fused
     [5, 13],
     [300, 17],
   ];
+  it("gelu and its gradient at the edges equal ts bit for bit (±0, subnormals, e^(−z) past 2^−1022, ±∞, NaN)", () => {
+    // u = ±20.5: z = 2·|w| ≈ 700; ±21.5: ≈ 800 (beyond 745); ±19: the table's last normal powers of two
+    const x = F(0, -0, 1e-45, -1e-45, 1e-20, 5, -5, 19, -19, 20.5, -20.5, 21, -21, 21.5, -21.5, 30, -30, 1e30, -1e30);
+    const edges = Float32Array.from([...x, Infinity, -Infinity, Number.NaN]);
+    const dy = Float32Array.from(edges, (_, i) => (i % 3) - 1 + 0.25);
+    const pair = (k: Backend) => {
+      const y = new Float32Array(edges.length),
+        dx = new Float32Array(edges.length);
+      k.gelu({ x: edges, y });
+      k.geluBackward({ x: edges, dy, dx });
+      return { y, dx };
+    };
+    const [want, got] = [pair(TsBackend), pair(be())];
+    // NOTE: a NaN's sign and payload are not specified (x86 makes the default NaN negative): a NaN matches a NaN
+    // (gelu(−∞) = −∞ · 0 is one, and NaN in gives NaN out)
+    const bits = (a: Float32Array) => [...new Uint32Array(a.buffer)].map((u, i) => (Number.isNaN(a[i]) ? "NaN" : u));
+    expect(bits(got.y)).toEqual(bits(want.y));
+    expect(bits(got.dx)).toEqual(bits(want.dx));
+    expect(Number.isNaN(got.y[edges.length - 1]!)).toBe(true);
+  });
+
   for (const [rows, cols] of shapes)
     it(`${rows} × ${cols}: every kernel equals ts bit for bit, rounded or not`, () => {
       const r = rng(rows * 100 + cols);

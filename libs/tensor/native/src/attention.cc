@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 
+#include "ops.h"
 #include "threads.h"
 
 namespace lp {
@@ -16,53 +17,6 @@ QStats round_output(const QParams& q, float* y, int64_t n) {
   return quantize(q, y, y, n);
 }
 
-// √(2/π) and the cubic coefficient of GELU's tanh form (kernels.ts: the same constants in float64).
-const double GELU_C = std::sqrt(2.0 / 3.141592653589793), GELU_A = 0.044715;
-
-// tanh with basic operations only, so that backends/ts.ts gives the same bits on every platform (the C library's
-// tanh and V8's may differ in the last bit, and glibc's costs ~10× more): tanh(w) = ±(1 − E)/(1 + E) with
-// E = e^(−2|w|); e^(−z) = 2^(−k)·e^(−r), z = k·ln 2 + r (Cody–Waite: ln 2 split in two, k·LN2_HI exact),
-// |r| ≤ ln 2 / 2, e^(−r) by Horner on its Taylor series to degree 13 (truncation below 1e-17).
-const double LOG2E = 1.4426950408889634, LN2_HI = 0.6931471803691238, LN2_LO = 1.9082149292705877e-10;
-const int NEG_POW2_SIZE = 1100;
-
-const double* neg_pow2() {
-  // 2^0, 2^−1, ... by halving (exact down to the subnormals, then 0)
-  static const double* table = [] {
-    static double t[NEG_POW2_SIZE];
-    t[0] = 1;
-    for (int k = 1; k < NEG_POW2_SIZE; k++) t[k] = t[k - 1] / 2;
-    return t;
-  }();
-  return table;
-}
-
-inline double exp_neg(double z, const double* p2) {
-  if (!(z < 745.0)) return 0.0;  // e^(−745) is below the smallest double; NaN gives 0 (the caller's u stays NaN)
-  const double k = std::floor(z * LOG2E + 0.5);
-  const double s = -((z - k * LN2_HI) - k * LN2_LO);
-  double p = 1.6059043836821613e-10;
-  p = p * s + 2.08767569878681e-09;
-  p = p * s + 2.505210838544172e-08;
-  p = p * s + 2.755731922398589e-07;
-  p = p * s + 2.7557319223985893e-06;
-  p = p * s + 2.48015873015873e-05;
-  p = p * s + 0.0001984126984126984;
-  p = p * s + 0.001388888888888889;
-  p = p * s + 0.008333333333333333;
-  p = p * s + 0.041666666666666664;
-  p = p * s + 0.16666666666666666;
-  p = p * s + 0.5;
-  p = p * s + 1;
-  p = p * s + 1;
-  return p * p2[(int)k];
-}
-
-inline double tanh_basic(double w, const double* p2) {
-  const double e = exp_neg(2 * std::fabs(w), p2);
-  const double t = (1 - e) / (1 + e);
-  return w < 0 ? -t : t;
-}
 
 }  // namespace
 
@@ -190,27 +144,14 @@ QStats layer_norm_backward(int64_t rows, int64_t cols, const float* x, const flo
   return round_output(q, dx, rows * cols);
 }
 
+// NOTE: the values come from the SIMD path's kernels (ops.cc: vectorised, the bits of backends/ts.ts's tanhBasic)
 QStats gelu(int64_t n, const float* x, float* y, const QParams& q) {
-  const double* p2 = neg_pow2();
-  parallel_for(n, 4096, [&](int, int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; i++) {
-      const double u = x[i];
-      y[i] = (float)(0.5 * u * (1 + tanh_basic(GELU_C * (u + GELU_A * u * u * u), p2)));
-    }
-  });
+  gelu_values(n, x, y);
   return round_output(q, y, n);
 }
 
 QStats gelu_backward(int64_t n, const float* x, const float* dy, float* dx, const QParams& q) {
-  const double* p2 = neg_pow2();
-  parallel_for(n, 4096, [&](int, int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; i++) {
-      const double u = x[i];
-      const double t = tanh_basic(GELU_C * (u + GELU_A * u * u * u), p2);
-      const double d = 0.5 * (1 + t) + 0.5 * u * (1 - t * t) * GELU_C * (1 + 3 * GELU_A * u * u);
-      dx[i] = (float)((double)dy[i] * d);
-    }
-  });
+  gelu_grad_values(n, x, dy, dx);
   return round_output(q, dx, n);
 }
 

@@ -649,6 +649,77 @@ void apply_mask(const float* x, const uint8_t* mask, float* y, int64_t n) {
   });
 }
 
+// GELU's tanh form with tanh from basic operations, so that backends/ts.ts (src/tanh.ts: tanhBasic) gives the same
+// bits on every platform (the C library's tanh and V8's may differ in the last bit, and glibc's costs ~10× more):
+// tanh(w) = ±(1 − E)/(1 + E) with E = e^(−2|w|); e^(−z) = 2^(−k)·e^(−r), z = k·ln 2 + r (Cody–Waite: ln 2 split in
+// two, k·LN2_HI exact), |r| ≤ ln 2 / 2, e^(−r) by Horner on its Taylor series to degree 13 (truncation below 1e-17).
+// Written so that the compiler vectorises it on the AVX2 and AVX-512 paths (4.6× and 7.5× the scalar loop, measured
+// on 16.7 M inputs, bit for bit equal): 2^(−k) is built from its bits, not read from a table; it is the table's
+// value for 0 ≤ k ≤ 1022, and beyond (z > 708) both it and the table's subnormal give tanh = ±1 exactly, since
+// 1 ± E rounds to 1. √(2/π) and 0.044715 are the constants of kernels.ts.
+const double GELU_C = std::sqrt(2.0 / 3.141592653589793), GELU_A = 0.044715;
+const double LOG2E = 1.4426950408889634, LN2_HI = 0.6931471803691238, LN2_LO = 1.9082149292705877e-10;
+
+inline double pow2_neg(double k) {
+  // 2^52 + (1023 − k) holds 1023 − k in its low bits; shifted into the exponent field it is 2^(−k)
+  const double m = (1023.0 - k) + 4503599627370496.0;
+  uint64_t bits;
+  std::memcpy(&bits, &m, 8);
+  bits <<= 52;
+  double r;
+  std::memcpy(&r, &bits, 8);
+  return k > 1022.0 ? 0.0 : r;
+}
+
+inline double exp_neg_vec(double z) {
+  const bool big = !(z < 745.0);  // e^(−745) is below the smallest double; NaN gives 0 as the scalar's does
+  const double zz = big ? 0.0 : z;
+  const double k = std::floor(zz * LOG2E + 0.5);
+  const double s = -((zz - k * LN2_HI) - k * LN2_LO);
+  double p = 1.6059043836821613e-10;
+  p = p * s + 2.08767569878681e-09;
+  p = p * s + 2.505210838544172e-08;
+  p = p * s + 2.755731922398589e-07;
+  p = p * s + 2.7557319223985893e-06;
+  p = p * s + 2.48015873015873e-05;
+  p = p * s + 0.0001984126984126984;
+  p = p * s + 0.001388888888888889;
+  p = p * s + 0.008333333333333333;
+  p = p * s + 0.041666666666666664;
+  p = p * s + 0.16666666666666666;
+  p = p * s + 0.5;
+  p = p * s + 1;
+  p = p * s + 1;
+  return big ? 0.0 : p * pow2_neg(k);
+}
+
+inline double gelu_tanh(double u) {
+  const double w = GELU_C * (u + GELU_A * u * u * u);
+  const double e = exp_neg_vec(2 * std::fabs(w));
+  const double t = (1 - e) / (1 + e);
+  return w < 0 ? -t : t;
+}
+
+void gelu_values(int64_t n, const float* x, float* y) {
+  pfor(n, 4096, [&](int, int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; i++) {
+      const double u = x[i];
+      y[i] = (float)(0.5 * u * (1 + gelu_tanh(u)));
+    }
+  });
+}
+
+void gelu_grad_values(int64_t n, const float* x, const float* dy, float* dx) {
+  pfor(n, 4096, [&](int, int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; i++) {
+      const double u = x[i];
+      const double t = gelu_tanh(u);
+      const double d = 0.5 * (1 + t) + 0.5 * u * (1 - t * t) * GELU_C * (1 + 3 * GELU_A * u * u);
+      dx[i] = (float)((double)dy[i] * d);
+    }
+  });
+}
+
 void column_norms(int64_t rows, int64_t cols, const float* w, float* norms) {
   pfor(cols, 64, [&](int, int64_t lo, int64_t hi) {
     Buffer<double> acc((size_t)(hi - lo));
@@ -699,6 +770,8 @@ const KernelTable table = {
     LP_ISA_NS::softmax_xent_backward,
     LP_ISA_NS::dropout_mask,
     LP_ISA_NS::apply_mask,
+    LP_ISA_NS::gelu_values,
+    LP_ISA_NS::gelu_grad_values,
     LP_ISA_NS::column_norms,
     LP_ISA_NS::scale_columns,
     LP_ISA_NS::axpby,

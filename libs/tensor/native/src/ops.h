@@ -29,6 +29,10 @@ QStats softmax_xent_backward(int64_t batch, int64_t classes, const float* probs,
                              double scale, const QParams& q);
 void dropout_mask(uint8_t* mask, int64_t n, double keep_prob, uint32_t seed, uint64_t counter);
 void apply_mask(const float* x, const uint8_t* mask, float* y, int64_t n);
+// GELU's tanh form, y = 0.5·u·(1 + tanh(√(2/π)·(u + 0.044715·u³))), and its derivative times dy, in float64 with
+// attention.cc's tanh from basic operations (the TypeScript reference's bits); not rounded.
+void gelu_values(int64_t n, const float* x, float* y);
+void gelu_grad_values(int64_t n, const float* x, const float* dy, float* dx);
 void column_norms(int64_t rows, int64_t cols, const float* w, float* norms);
 QStats scale_columns(int64_t rows, int64_t cols, const float* w, const float* factors, float* y, const QParams& q);
 QStats axpby(int64_t n, double alpha, const float* x, double beta, float* y, const QParams& q);

@@ -175,6 +175,10 @@ void dropout_mask(uint8_t* mask, int64_t n, double keep_prob, uint32_t seed, uin
   g_table->dropout_mask(mask, n, keep_prob, seed, counter);
 }
 void apply_mask(const float* x, const uint8_t* mask, float* y, int64_t n) { g_table->apply_mask(x, mask, y, n); }
+void gelu_values(int64_t n, const float* x, float* y) { g_table->gelu_values(n, x, y); }
+void gelu_grad_values(int64_t n, const float* x, const float* dy, float* dx) {
+  g_table->gelu_grad_values(n, x, dy, dx);
+}
 void column_norms(int64_t rows, int64_t cols, const float* w, float* norms) {
   g_table->column_norms(rows, cols, w, norms);
 }

@@ -32,6 +32,8 @@ struct KernelTable {
   decltype(&lp::softmax_xent_backward) softmax_xent_backward;
   decltype(&lp::dropout_mask) dropout_mask;
   decltype(&lp::apply_mask) apply_mask;
+  decltype(&lp::gelu_values) gelu_values;
+  decltype(&lp::gelu_grad_values) gelu_grad_values;
   decltype(&lp::column_norms) column_norms;
   decltype(&lp::scale_columns) scale_columns;
   decltype(&lp::axpby) axpby;
