@@ -578,9 +578,9 @@ describe("the shipped rules on no rows", () => {
     const fs = evaluateFindings({ tables: new Map(), paper });
     // 4 columns × 3 settings, 4 orders, 4 near-float32; radix 2 datasets, 4 knees × 2, overflow 2 (budget);
     // beyond (budget datasets): bfloat16 1, FP8 2, rounding 2 pairs (PI-MNIST); delayed amax 1 and the other
-    // scalers 3 pairs on PI-MNIST and MNIST conv; MXFP8 1 (PI-MNIST)
+    // scalers 3 pairs on PI-MNIST and MNIST conv; MXFP8 1 (PI-MNIST); the transformer's knee 2 (the ViT, PI-MNIST)
     expect(fs.filter((f) => !f.beyondPaper)).toHaveLength(12 + 4 + 4 + 2 + 8 + 2);
-    expect(fs.filter((f) => f.beyondPaper)).toHaveLength(1 + 2 + 2 + 2 * (1 + 3) + 1);
+    expect(fs.filter((f) => f.beyondPaper)).toHaveLength(1 + 2 + 2 + 2 * (1 + 3) + 1 + 2);
     expect(new Set(fs.map((f) => f.id)).size).toBe(fs.length);
     for (const f of fs) {
       expect(f.verdict, f.id).toBe("not tested");
@@ -619,6 +619,7 @@ describe("the rules file", () => {
       "delayed-amax*",
       "other-scalers*",
       "mxfp8*",
+      "knee-transformer*",
     ]);
   });
 
