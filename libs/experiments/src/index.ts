@@ -162,6 +162,7 @@ export {
   isDirtyCommit,
   runCommit,
   storedSeeds,
+  plannedSeeds,
   storedRunDir,
   MAX_STORED_SEEDS,
   TEST_EXAMPLES,

@@ -75,7 +75,7 @@ import {
   VARIANTS,
 } from "./definitions.js";
 import { evaluateFindings, findingsMarkdown, loadFindingRules } from "./findings.js";
-import { collectResults, isDirtyCommit, storedRunDir, storedSeeds } from "./results.js";
+import { collectResults, isDirtyCommit, plannedSeeds, storedRunDir } from "./results.js";
 import { isVitConfig } from "./vit-run.js";
 import { vitLayerNames } from "@lowprec/transformer";
 import { readConfigRecord, readDataRecord, readJsonFile, readRunFile, type ConfigRecord } from "./run-folder.js";
@@ -362,7 +362,7 @@ function collectExperiment(
   if (!def.variants[variant]) return undefined;
   const rows = collectResults(def, variant, dataDir, undefined, (line) => console.log(line));
   const runs = new Map<string, CollectedRun>();
-  for (const run of expandRuns(def, variant, { seeds: storedSeeds(def, variant, dataDir) })) {
+  for (const run of expandRuns(def, variant, { seeds: plannedSeeds(def, variant, dataDir) })) {
     const row = rows.find((r) => r.runId === run.runId);
     if (row?.status !== "done") continue;
     if (isDirtyCommit(row.commit))

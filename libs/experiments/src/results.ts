@@ -61,6 +61,15 @@ export function storedSeeds(def: ExperimentDef, variant: VariantName, dataDir: s
 }
 
 /**
+ * The seeds per cell a collection plans: the variant's own (`seeds`, 1 when absent), or more when the store holds
+ * more (storedSeeds). A store that lacks some cells' runs still plans every seed of the variant, so their rows say
+ * "not run" rather than vanish.
+ */
+export function plannedSeeds(def: ExperimentDef, variant: VariantName, dataDir: string): number {
+  return Math.max(def.variants[variant]?.seeds ?? 1, storedSeeds(def, variant, dataDir));
+}
+
+/**
  * The commit of the code a run trained with, from its config.json's environment: `code` ({commit, dirty}) when
  * recorded, else `gitCommit` (`<sha>` or `<sha>+dirty`); "+dirty" when the work tree had uncommitted changes;
  * "unknown" when neither names a commit (runs outside a git checkout, or records without either field).
@@ -218,7 +227,7 @@ export function collectResults(
   def: ExperimentDef,
   variant: VariantName,
   dataDir: string,
-  seeds = storedSeeds(def, variant, dataDir),
+  seeds = plannedSeeds(def, variant, dataDir),
   log: (line: string) => void = () => undefined,
 ): ResultRow[] {
   const runs = expandRuns(def, variant, { seeds });

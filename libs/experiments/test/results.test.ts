@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { expandRuns, loadExperiment, type PlannedRun } from "../src/definitions.js";
 import { buildReport, collectReport, type Provenance } from "../src/report.js";
-import { collectResults, evaluatedExamples, runCommit, storedRunDir } from "../src/results.js";
+import { collectResults, evaluatedExamples, plannedSeeds, runCommit, storedRunDir } from "../src/results.js";
 import { environment, storeInterrupted, storeRun } from "./store-runs.js";
 
 const root = mkdtempSync(join(tmpdir(), "lowprec-results-"));
@@ -364,5 +364,20 @@ describe("the budget page's Table 2 with the paper-length runs", () => {
       "to test: `lowprec sweep table2 --variant images --seeds 3 --only dataset=cifar10`",
     );
     await expect(buildReport(out, "images")).rejects.toThrow("the images variant is a section of the budget report");
+  });
+});
+
+describe("plannedSeeds", () => {
+  it("plans the variant's own seeds even when the store holds none of a cell's runs", () => {
+    const empty = join(root, "empty-store");
+    mkdirSync(empty, { recursive: true });
+    const def = loadExperiment("table2");
+    // budget: 3 seeds per cell; smoke: 1 (no seeds field)
+    expect(plannedSeeds(def, "budget", empty)).toBe(3);
+    expect(plannedSeeds(def, "smoke", empty)).toBe(1);
+    // so a collection from an empty store still lists every planned seed, as "not run"
+    const rows = collectResults(def, "budget", empty);
+    expect(new Set(rows.map((r) => r.seed))).toEqual(new Set([1234, 1235, 1236]));
+    expect(rows.every((r) => r.status.startsWith("not run"))).toBe(true);
   });
 });
