@@ -25,7 +25,11 @@ type Phase = "forward" | "backward" | "update";
 function methodTable(): Map<string, Record<Phase, string[]>> {
   const text = readFileSync(new URL("../../../METHOD.md", import.meta.url), "utf8");
   const section = text.slice(text.indexOf("## 9."));
-  const rows = section.split("\n").filter((l) => /^\| [^-]/.test(l) && !l.startsWith("| kind"));
+  // NOTE: the table whose header starts "| kind" (the section's other tables, MX's operands, are not this one)
+  const lines = section.split("\n");
+  const start = lines.findIndex((l) => l.startsWith("| kind"));
+  const end = lines.findIndex((l, i) => i > start && !l.startsWith("|"));
+  const rows = lines.slice(start + 1, end).filter((l) => /^\| [^-]/.test(l));
   const byLayer = new Map<string, Record<Phase, string[]>>();
   for (const row of rows) {
     const [, , layers, forward, backward, update] = row.split("|").map((c) => c.trim());
