@@ -17,12 +17,14 @@ import {
 } from "@lowprec/maxout";
 import {
   ATTENTION_GROUPS,
+  calibrationEpochsFor,
+  countWindowStep,
   GROUPS,
+  hasScaleKind,
   PRECISION_PRESETS,
   type PrecisionSpec,
-  resolveGroup,
+  type ScaleWindowCount,
   scaleWindowOf,
-  usesDynamicFixed,
 } from "@lowprec/precision";
 import { decodeCheckpoint } from "@lowprec/storage";
 import type { Kernels } from "@lowprec/tensor";
@@ -79,7 +81,7 @@ export interface VitOverrides {
 
 /** The calibration epochs a ViT run trains (dynamic fixed point only, as the Maxout trainer). */
 export function vitCalibrationEpochs(c: VitRunConfig): number {
-  return usesDynamicFixed(c.precision) && c.hyper.epochs > 0 ? c.precision.calibrationEpochs : 0;
+  return calibrationEpochsFor(c.precision, c.hyper.epochs);
 }
 
 /** The calibration epochs any run trains (Maxout or ViT). */
@@ -90,10 +92,7 @@ export function runCalibrationEpochs(c: RunConfig): number {
 /** Whether some group of some layer of a ViT configuration moves its scale by the overflow-rate rule. */
 export function vitScalesMove(c: VitRunConfig): boolean {
   const layers = vitLayerNames(c.network.blocks).length;
-  for (let layer = 0; layer < layers; layer++)
-    for (const group of [...GROUPS, ...ATTENTION_GROUPS])
-      if (resolveGroup(c.precision, layer, group).scaling?.kind === "overflow-rate") return true;
-  return false;
+  return hasScaleKind(c.precision, layers, "overflow-rate", [...GROUPS, ...ATTENTION_GROUPS]);
 }
 
 /**
@@ -106,18 +105,13 @@ export function vitWindowsClosed(c: VitRunConfig, trainCount: number, atMost: nu
     partial = trainCount - full * c.hyper.batch;
   const sizes = [...Array<number>(full).fill(c.hyper.batch), ...(partial > 0 ? [partial] : [])];
   let closed = 0,
-    examples = 0,
-    batches = 0;
+    count: ScaleWindowCount = { examples: 0, batches: 0 };
   for (let e = 0; e < vitCalibrationEpochs(c) + c.hyper.epochs && closed < atMost; e++)
-    for (const n of sizes) {
-      examples += n;
-      batches++;
-      if ((w.unit === "batches" ? batches : examples) >= w.length) {
+    for (const n of sizes)
+      if (countWindowStep(w, count, n)) {
         closed++;
-        examples = 0;
-        batches = 0;
+        count = { examples: 0, batches: 0 };
       }
-    }
   return closed;
 }
 

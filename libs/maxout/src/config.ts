@@ -5,17 +5,17 @@
  */
 import {
   BEYOND_PAPER_FLOATS,
+  calibrationEpochsFor,
   GROUPS,
+  hasScaleKind,
   isMxFormat,
   MAX_CALIBRATION_EPOCHS,
   PRECISION_PRESETS,
   PrecisionSpecError,
-  resolveGroup,
   usesDynamicFixed,
   validatePrecisionSpec,
   type PrecisionPresetName,
   type PrecisionSpec,
-  type ScalingSpec,
 } from "@lowprec/precision";
 import { NETWORK_PRESETS, type HyperParameters, type NetworkPresetName, type NetworkSpec } from "./presets.js";
 
@@ -134,22 +134,16 @@ export { usesDynamicFixed };
 
 /** The calibration epochs a run will train: a run of 0 epochs trains nothing, so it has none either. */
 export function calibrationEpochsOf(c: TrainConfig): number {
-  return usesDynamicFixed(c.precision) && c.hyper.epochs > 0 ? c.precision.calibrationEpochs : 0;
+  return calibrationEpochsFor(c.precision, c.hyper.epochs);
 }
 
 /** Whether some group of some layer (or the input, which never scales) moves by the overflow-rate rule. */
 export function hasOverflowRateScale(p: PrecisionSpec, layers: number): boolean {
-  for (let layer = 0; layer < layers; layer++)
-    for (const group of GROUPS) if (resolveGroup(p, layer, group).scaling?.kind === "overflow-rate") return true;
-  return false;
+  return hasScaleKind(p, layers, "overflow-rate");
 }
 
-/** Whether some group of some layer scales by the policy of kind `kind`. */
-export function hasScaleKind(p: PrecisionSpec, layers: number, kind: ScalingSpec["kind"]): boolean {
-  for (let layer = 0; layer < layers; layer++)
-    for (const group of GROUPS) if (resolveGroup(p, layer, group).scaling?.kind === kind) return true;
-  return false;
-}
+// NOTE: the policy's query, shared with the ViT (which passes its attention groups too)
+export { hasScaleKind };
 
 /** The fully resolved configuration of a run. */
 export interface TrainConfig {

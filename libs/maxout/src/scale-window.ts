@@ -2,7 +2,7 @@
  * The scale window (METHOD.md §2.3): how many steps the overflow-rate rule averages before it moves a scale, how
  * it is counted, and how many windows a run will close (short runs are warned when the scales cannot move).
  */
-import { scaleWindowOf } from "@lowprec/precision";
+import { countWindowStep, type ScaleWindowCount, scaleWindowOf } from "@lowprec/precision";
 import { calibrationEpochsOf, hasOverflowRateScale, type TrainConfig } from "./config.js";
 
 /**
@@ -19,11 +19,8 @@ export interface ScaleWindowRule {
   readonly moves: boolean;
 }
 
-/** The window's counters (for checkpoints). */
-export interface ScaleWindowState {
-  examples: number;
-  batches: number;
-}
+/** The window's counters (for checkpoints): @lowprec/precision's, shared with the ViT's trainer. */
+export type ScaleWindowState = ScaleWindowCount;
 
 /** The scale window of a configuration. */
 export function scaleWindowRule(config: TrainConfig): ScaleWindowRule {
@@ -42,9 +39,7 @@ export function describeWindow(w: ScaleWindowRule): string {
  * the counters). The one rule the network trains by and `windowsClosed` predicts with.
  */
 export function countStep(w: ScaleWindowRule, state: ScaleWindowState, n: number): boolean {
-  state.examples += n;
-  state.batches += 1;
-  return (w.unit === "batches" ? state.batches : state.examples) >= w.length;
+  return countWindowStep(w, state, n);
 }
 
 /** The sizes of an epoch's batches on `trainCount` examples: full ones, and the partial last one unless dropped. */

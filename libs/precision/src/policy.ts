@@ -1188,3 +1188,43 @@ export function scaleWindowOf(s: ScalingSpec): { readonly length: number; readon
   if (s.kind === "overflow-rate" && s.everyBatches !== undefined) return { length: s.everyBatches, unit: "batches" };
   return { length: s.kind === "overflow-rate" ? (s.everyExamples ?? 10_000) : 10_000, unit: "examples" };
 }
+
+/**
+ * The dynamic fixed point calibration epochs a run of `epochs` training epochs trains (METHOD.md §2.3): the policy's
+ * when some group is dynamic fixed point, none otherwise, and none for a run of 0 epochs (it trains nothing).
+ */
+export function calibrationEpochsFor(p: PrecisionSpec, epochs: number): number {
+  return usesDynamicFixed(p) && epochs > 0 ? p.calibrationEpochs : 0;
+}
+
+/** Whether some group of `groups` (default: the paper's ten) of some of `layers` layers scales by the policy `kind`. */
+export function hasScaleKind(
+  p: PrecisionSpec,
+  layers: number,
+  kind: ScalingSpec["kind"],
+  groups: readonly string[] = GROUPS,
+): boolean {
+  for (let layer = 0; layer < layers; layer++)
+    for (const group of groups) if (resolveGroup(p, layer, group).scaling?.kind === kind) return true;
+  return false;
+}
+
+/** A scale window's counters since it last closed (checkpointed by the trainers). */
+export interface ScaleWindowCount {
+  examples: number;
+  batches: number;
+}
+
+/**
+ * Counts one step of `n` examples into `state`; true when the window (scaleWindowOf) is full: the caller then closes
+ * it and resets the counters. The one rule every trainer counts by, and the run lines predict with.
+ */
+export function countWindowStep(
+  w: { readonly length: number; readonly unit: "examples" | "batches" },
+  state: ScaleWindowCount,
+  n: number,
+): boolean {
+  state.examples += n;
+  state.batches += 1;
+  return (w.unit === "batches" ? state.batches : state.examples) >= w.length;
+}

@@ -5,11 +5,13 @@
  */
 import { randomBits } from "@lowprec/formats";
 import {
+  calibrationEpochsFor,
+  countWindowStep,
   type LayerPrecisionState,
   type PrecisionSpec,
   type ScaleRecord,
+  type ScaleWindowCount,
   scaleWindowOf,
-  usesDynamicFixed,
 } from "@lowprec/precision";
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from "@lowprec/storage";
 import type { Kernels } from "@lowprec/tensor";
@@ -84,7 +86,7 @@ interface VitState {
   /** training examples seen, calibration included */
   readonly examples: number;
   readonly epochs: VitEpoch[];
-  readonly window: WindowCount;
+  readonly window: ScaleWindowCount;
   readonly precision: LayerPrecisionState[];
   /** while calibrating: the initial parameters, put back when calibration ends */
   readonly initialSaved: boolean;
@@ -142,12 +144,6 @@ export interface WindowClose {
   readonly phase: VitEpoch["phase"];
   readonly batch: number;
   readonly examples: number;
-}
-
-/** The scale window's counters since it last closed (kept in checkpoints). */
-interface WindowCount {
-  examples: number;
-  batches: number;
 }
 
 /** Error (%) and mean −log p(label) of `net` on `data`, in batches of at most its capacity. */
@@ -217,7 +213,7 @@ export function trainVit(o: VitTrainOptions): VitResult {
     labels = new Int32Array(hyper.batch);
   const epochs: VitEpoch[] = [];
   const windowRule = scaleWindowOf(o.precision.scaling);
-  let window: WindowCount = { examples: 0, batches: 0 };
+  let window: ScaleWindowCount = { examples: 0, batches: 0 };
   let examplesSeen = 0;
 
   const runEpoch = (epoch: number, phase: VitEpoch["phase"], stepBase: number): VitEpoch => {
@@ -245,9 +241,7 @@ export function trainVit(o: VitTrainOptions): VitResult {
       net.update(lr, hyper.momentum);
       net.endStep(n);
       examplesSeen += n;
-      window.examples += n;
-      window.batches += 1;
-      if ((windowRule.unit === "batches" ? window.batches : window.examples) >= windowRule.length) {
+      if (countWindowStep(windowRule, window, n)) {
         net.closeScaleWindow();
         window = { examples: 0, batches: 0 };
         const rec = net.takeRecords();
@@ -274,7 +268,7 @@ export function trainVit(o: VitTrainOptions): VitResult {
     return row;
   };
 
-  const calibration = usesDynamicFixed(o.precision) ? o.precision.calibrationEpochs : 0;
+  const calibration = calibrationEpochsFor(o.precision, hyper.epochs);
   const layers = net.paramLayers;
   let initial = calibration > 0 ? layers.map((l) => [l.params.w.slice(), l.params.b.slice()] as const) : undefined;
   let finished = 0;
