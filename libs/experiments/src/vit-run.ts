@@ -191,7 +191,7 @@ function resumedEpoch(bytes: Uint8Array): number {
 }
 
 /** The first `limit` examples of a split (all with 0), as the ViT takes them. */
-function head(d: Splits["train"], limit: number): VitData {
+function firstExamples(d: Splits["train"], limit: number): VitData {
   const count = limit > 0 ? Math.min(limit, d.count) : d.count;
   const per = d.images.length / d.count;
   const labels = d.labels instanceof Uint8Array ? d.labels : Uint8Array.from(d.labels as ArrayLike<number>);
@@ -243,9 +243,9 @@ export function trainVitRun(
 ): { history: EpochMetrics[]; completed: boolean } {
   validateVitRunConfig(config);
   checkVitSplits(config, data);
-  const train = head(data.train, config.trainLimit);
-  const valid = head(data.valid, config.evalLimit);
-  const test = head(data.test, config.evalLimit);
+  const train = firstExamples(data.train, config.trainLimit);
+  const valid = firstExamples(data.valid, config.evalLimit);
+  const test = firstExamples(data.test, config.evalLimit);
   const calibration = vitCalibrationEpochs(config);
   const resume = options.resume ? output.readCheckpoint() : undefined;
   const emit = (e: ProgressEvent) => output.progress?.(e);

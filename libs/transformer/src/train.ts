@@ -192,7 +192,11 @@ export function checkVitCheckpoint(
   o: Pick<VitTrainOptions, "spec" | "hyper" | "precision" | "seed" | "train">,
   bytes: Uint8Array,
 ): void {
-  const st = decodeCheckpoint(bytes).header as VitState;
+  checkIdentity(o, decodeCheckpoint(bytes).header as VitState);
+}
+
+/** Refuses a decoded checkpoint's state of another training, naming the first field that differs. */
+function checkIdentity(o: Pick<VitTrainOptions, "spec" | "hyper" | "precision" | "seed" | "train">, st: VitState) {
   const differs = firstDifference(JSON.parse(JSON.stringify(identityOf(o))), st.identity);
   if (differs !== undefined) throw new CheckpointError(`checkpoint is of another training: ${differs} differs`);
 }
@@ -273,9 +277,9 @@ export function trainVit(o: VitTrainOptions): VitResult {
   let initial = calibration > 0 ? layers.map((l) => [l.params.w.slice(), l.params.b.slice()] as const) : undefined;
   let finished = 0;
   if (o.resume) {
-    checkVitCheckpoint(o, o.resume);
     const { header, arrays } = decodeCheckpoint(o.resume);
     const st = header as VitState;
+    checkIdentity(o, st);
     const take = (name: string, into: Float32Array) => {
       const a = arrays.get(name);
       if (!a || a.length !== into.length)
