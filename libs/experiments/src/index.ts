@@ -204,6 +204,7 @@ export {
   scalingTelemetryFile,
   transformerTelemetryFile,
   attentionFacts,
+  readCollectedRows,
   TRANSFORMER_TELEMETRY,
   type PolicyLosses,
   type BuildOptions,
@@ -242,3 +243,12 @@ export {
   type FlatRule,
   type CompareRule,
 } from "./findings.js";
+export {
+  tcoAccuracy,
+  tcoAnswer,
+  tcoMarkdown,
+  tornadoBars,
+  TCO_MEASURED,
+  TCO_DATASET,
+  TCO_QUESTION,
+} from "./tco.js";

@@ -20,11 +20,13 @@ import {
   MX_SETTINGS,
   PAPER_SETTINGS,
   type PrecisionSetting,
+  usd,
 } from "@lowprec/hwcost";
 import type { DataRecord } from "@lowprec/maxout";
 import {
   conditionsLine,
   costErrorSpec,
+  tornadoSpec,
   csvNumber,
   datasetLabel,
   FIGURE_KINDS,
@@ -77,6 +79,7 @@ import {
 import { evaluateFindings, findingsMarkdown, loadFindingRules } from "./findings.js";
 import { collectResults, isDirtyCommit, plannedSeeds, storedRunDir } from "./results.js";
 import { isVitConfig } from "./vit-run.js";
+import { TCO_QUESTION, tcoAnswer, tcoMarkdown } from "./tco.js";
 import { vitLayerNames } from "@lowprec/transformer";
 import { readConfigRecord, readDataRecord, readJsonFile, readRunFile, type ConfigRecord } from "./run-folder.js";
 
@@ -1351,6 +1354,18 @@ function verifiedCollection(dir: string): { provenance: Provenance; texts: Map<s
   return { provenance, texts };
 }
 
+/**
+ * The rows of one experiment's table in a collected results folder (`<out>/results/<variant>/<name>.csv`), each file
+ * checked against the collection's provenance.json (size, SHA-256) first; [] when the variant or table is absent.
+ */
+export function readCollectedRows(out: string, variant: VariantName, name: string): ResultRow[] {
+  const dir = join(out, "results", variant);
+  recoverDirSwap(dir);
+  if (!existsSync(dir)) return [];
+  const text = verifiedCollection(dir).texts.get(`${name}.csv`);
+  return text !== undefined ? resultsFromCsv(text, join(dir, `${name}.csv`)) : [];
+}
+
 /** A fingerprint as the page shows it: long hex shortened to 12 digits, as the commits. */
 const shortFingerprint = (f: string): string => (/^[0-9a-f]{13,}$/.test(f) ? f.slice(0, 12) : f);
 
@@ -1744,6 +1759,36 @@ export async function buildReport(out: string, variant: VariantName, opts: Build
         md.push(energyTable(energy, "test error (%)"), "");
       }
     }
+  }
+
+  // ** total cost of ownership **
+  if (variant === "budget") {
+    const { result, sensitivity, bars } = tcoAnswer(TCO_QUESTION, "dfxp-10-12", (e) => read(e));
+    md.push(
+      "## What a precision choice saves: total cost of ownership (beyond the paper)",
+      "",
+      "The cost model of @lowprec/hwcost turned into money for one stated workload (`lowprec tco --network " +
+        `${TCO_QUESTION.network} --runs-per-month ${TCO_QUESTION.runsPerMonth}\`): MAC units per device from each ` +
+        "MAC's area, the device-hours a run needs, the hardware amortised over its lifetime and the energy at a " +
+        "price and a PUE, with each setting's measured error beside its cost. Every default, its source and its " +
+        'range: `libs/hwcost/README.md`, "Total cost of ownership".',
+      "",
+      ...tcoMarkdown(result, sensitivity),
+    );
+    await figure(
+      "tco-tornado",
+      tornadoSpec(bars, sensitivity.baseSaving, {
+        title: `What decides ${sensitivity.setting}'s saving against float32`,
+        subtitle: [
+          `${TCO_QUESTION.network}, ${result.workload.epochs} epochs, ${TCO_QUESTION.runsPerMonth} runs a month, ` +
+            `${result.target.id}, ${result.capacity} capacity`,
+          "each bar: one assumption from its low to its high value, the others at their defaults",
+          `dashed: the saving at the defaults (${usd(sensitivity.baseSaving)} a year)`,
+        ],
+        axisTitle: "saving against float32 ($ per year)",
+      }),
+      "TCO tornado",
+    );
   }
 
   // ** provenance **

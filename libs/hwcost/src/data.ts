@@ -68,6 +68,8 @@ export interface Horowitz45nm {
 export interface NetworkEntry extends NetworkShape {
   readonly id: string;
   readonly name: string;
+  /** the epochs of the paper's run of this network (METHOD.md §4's presets) */
+  readonly paperEpochs: number;
   readonly source: string;
 }
 
@@ -75,6 +77,33 @@ export interface NetworksFile {
   readonly title: string;
   readonly source: string;
   readonly networks: readonly NetworkEntry[];
+}
+
+/** One assumption of the TCO model (data/tco.json): its default, the range the sensitivity sweeps, its source. */
+export interface TcoAssumption {
+  readonly name: string;
+  readonly label: string;
+  readonly unit: string;
+  readonly value: number;
+  readonly low: number;
+  readonly high: number;
+  readonly source: string;
+}
+
+/** A hardware target of the TCO model: an ASIC die or an FPGA device, with its own parameters. */
+export interface TcoTargetEntry {
+  readonly id: string;
+  readonly kind: "asic" | "fpga";
+  readonly description: string;
+  readonly parameters: readonly TcoAssumption[];
+}
+
+export interface TcoFile {
+  readonly title: string;
+  readonly source: string;
+  /** the assumptions every target shares (energy price, PUE, lifetime, utilisation, static power, DRAM share) */
+  readonly assumptions: readonly TcoAssumption[];
+  readonly targets: readonly TcoTargetEntry[];
 }
 
 // ---------------------------------------------------------------- field checks
@@ -254,7 +283,7 @@ export function parseNetworks(raw: unknown, file = "networks.json"): NetworksFil
     source: r.str(o.source, "$.source"),
     networks: r.arr(o.networks, "$.networks").map((v, i): NetworkEntry => {
       const p = `$.networks[${i}]`;
-      const n = r.obj(v, p, ["id", "name", "batch", "trainExamples", "source", "layers"]);
+      const n = r.obj(v, p, ["id", "name", "batch", "trainExamples", "paperEpochs", "source", "layers"]);
       const id = r.str(n.id, `${p}.id`);
       if (seen.has(id)) r.fail(`${p}.id`, "a unique id", id);
       seen.add(id);
@@ -263,11 +292,64 @@ export function parseNetworks(raw: unknown, file = "networks.json"): NetworksFil
         name: r.str(n.name, `${p}.name`),
         batch: r.int(n.batch, `${p}.batch`),
         trainExamples: r.int(n.trainExamples, `${p}.trainExamples`),
+        paperEpochs: r.int(n.paperEpochs, `${p}.paperEpochs`),
         source: r.str(n.source, `${p}.source`),
         layers: r.arr(n.layers, `${p}.layers`).map((l, j) => parseLayer(r, l, `${p}.layers[${j}]`)),
       };
     }),
   };
+}
+
+function parseAssumption(r: Reader, v: unknown, p: string): TcoAssumption {
+  const a = r.obj(v, p, ["name", "label", "unit", "value", "low", "high", "source"]);
+  const low = r.num(a.low, `${p}.low`);
+  const value = r.num(a.value, `${p}.value`);
+  const high = r.num(a.high, `${p}.high`);
+  if (!(low <= value && value <= high)) r.fail(`${p}.value`, `low ≤ value ≤ high (low ${low}, high ${high})`, value);
+  return {
+    name: r.str(a.name, `${p}.name`),
+    label: r.str(a.label, `${p}.label`),
+    unit: r.str(a.unit, `${p}.unit`),
+    value,
+    low,
+    high,
+    source: r.str(a.source, `${p}.source`),
+  };
+}
+
+export function parseTco(raw: unknown, file = "tco.json"): TcoFile {
+  const r = new Reader(file);
+  const o = r.obj(raw, "$", ["title", "source", "assumptions", "targets"]);
+  const names = new Set<string>();
+  const assumptions = r.arr(o.assumptions, "$.assumptions").map((v, i) => {
+    const a = parseAssumption(r, v, `$.assumptions[${i}]`);
+    if (names.has(a.name)) r.fail(`$.assumptions[${i}].name`, "a unique name", a.name);
+    names.add(a.name);
+    return a;
+  });
+  const ids = new Set<string>();
+  const targets = r.arr(o.targets, "$.targets").map((v, i): TcoTargetEntry => {
+    const p = `$.targets[${i}]`;
+    const t = r.obj(v, p, ["id", "kind", "description", "parameters"]);
+    const id = r.str(t.id, `${p}.id`);
+    if (ids.has(id)) r.fail(`${p}.id`, "a unique id", id);
+    ids.add(id);
+    const own = new Set<string>();
+    const parameters = r.arr(t.parameters, `${p}.parameters`).map((x, j) => {
+      const a = parseAssumption(r, x, `${p}.parameters[${j}]`);
+      if (names.has(a.name) || own.has(a.name))
+        r.fail(`${p}.parameters[${j}].name`, "a name not used by the shared assumptions or this target", a.name);
+      own.add(a.name);
+      return a;
+    });
+    return {
+      id,
+      kind: r.oneOf(t.kind, `${p}.kind`, ["asic", "fpga"] as const),
+      description: r.str(t.description, `${p}.description`),
+      parameters,
+    };
+  });
+  return { title: r.str(o.title, "$.title"), source: r.str(o.source, "$.source"), assumptions, targets };
 }
 
 // ---------------------------------------------------------------- files
@@ -290,6 +372,7 @@ function readJson(name: string): unknown {
 let table1: Table1 | undefined;
 let horowitz: Horowitz45nm | undefined;
 let networks: NetworksFile | undefined;
+let tco: TcoFile | undefined;
 
 /** The paper's Table 1, from `data/table1.json`. */
 export function loadTable1(): Table1 {
@@ -304,4 +387,9 @@ export function loadHorowitz45nm(): Horowitz45nm {
 /** The paper's four networks, from `data/networks.json`. */
 export function loadNetworks(): NetworksFile {
   return (networks ??= parseNetworks(readJson("networks.json"), dataPath("networks.json")));
+}
+
+/** The TCO model's defaults and their sources, from `data/tco.json`. */
+export function loadTco(): TcoFile {
+  return (tco ??= parseTco(readJson("tco.json"), dataPath("tco.json")));
 }

@@ -9,12 +9,25 @@ export {
   loadTable1,
   loadHorowitz45nm,
   loadNetworks,
+  loadTco,
+  parseTco,
   parseTable1,
   parseHorowitz,
   parseNetworks,
   dataPath,
 } from "./data.js";
-export type { Table1, Table1Row, Horowitz45nm, ArithmeticRow, MemoryRow, NetworkEntry, NetworksFile } from "./data.js";
+export type {
+  Table1,
+  Table1Row,
+  Horowitz45nm,
+  ArithmeticRow,
+  MemoryRow,
+  NetworkEntry,
+  NetworksFile,
+  TcoAssumption,
+  TcoFile,
+  TcoTargetEntry,
+} from "./data.js";
 export {
   UnsupportedFormatError,
   datapathOf,
@@ -57,4 +70,38 @@ export type {
   GroupStorage,
   StorageGroup,
 } from "./cost.js";
-export { formatCostRows, formatCalibration, formatFitsCsv, TABLE_FORMATS, type TableFormat } from "./table.js";
+export {
+  formatCostRows,
+  formatCalibration,
+  formatFitsCsv,
+  formatTco,
+  sig,
+  usd,
+  valueText,
+  TABLE_FORMATS,
+  type TableFormat,
+} from "./table.js";
+export {
+  tco,
+  tcoSensitivity,
+  tcoAssumptions,
+  tcoNetwork,
+  tcoTarget,
+  accuracyVerdict,
+  TcoInputError,
+  TCO_SETTINGS,
+  TCO_CAPACITIES,
+  HOURS_PER_YEAR,
+  HOURS_PER_MONTH,
+} from "./tco.js";
+export type {
+  TcoWorkload,
+  TcoCapacity,
+  TcoOptions,
+  TcoRow,
+  TcoResult,
+  SettingAccuracy,
+  AccuracyVerdict,
+  TornadoBar,
+  TcoSensitivity,
+} from "./tco.js";

@@ -2,6 +2,7 @@
 import Papa from "papaparse";
 import type { Calibration, Fit } from "./calibrate.js";
 import type { CostRow } from "./cost.js";
+import type { TcoResult, TcoRow, TcoSensitivity } from "./tco.js";
 
 export type TableFormat = "table" | "csv" | "json";
 export const TABLE_FORMATS: readonly TableFormat[] = Object.freeze(["table", "csv", "json"]);
@@ -58,7 +59,8 @@ export function formatFitsCsv(fits: Readonly<Record<string, Fit>>): string {
   return toCsv(["fit", "quantity", "row", "measured", "modelled", "relativeError"], rows);
 }
 
-function sig(x: number, digits = 3): string {
+/** A number at `digits` significant digits, whole with separators from 10^digits. */
+export function sig(x: number, digits = 3): string {
   if (x === 0) return "0";
   return Math.abs(x) >= 10 ** digits ? Math.round(x).toLocaleString("en-US") : Number(x.toPrecision(digits)).toString();
 }
@@ -188,4 +190,164 @@ export function formatCalibration(c: Calibration): string {
     "",
     ...fitBlock("FPGA DSP blocks per MAC, Stratix V (Table 1)", c.fits.fpgaDsps),
   ].join("\n");
+}
+
+// ---------------------------------------------------------------- total cost of ownership
+
+const TCO_COLUMNS: readonly (keyof TcoRow)[] = [
+  "setting",
+  "macsPerRun",
+  "macUnitsPerDevice",
+  "macsPerSecondPerDevice",
+  "runHoursOnOneDevice",
+  "devicesForDeadline",
+  "deviceHoursPerMonth",
+  "devices",
+  "deviceUsd",
+  "hardwareUsdPerYear",
+  "dynamicKwhPerYear",
+  "staticKwhPerYear",
+  "memoryShareOfDynamic",
+  "facilityKwhPerYear",
+  "energyUsdPerYear",
+  "totalUsdPerYear",
+  "savingUsdPerYear",
+  "savingFraction",
+  "verdict",
+];
+
+/** Dollars as a reader wants them: cents below $10, whole dollars with separators above. */
+export function usd(x: number): string {
+  const a = Math.abs(x);
+  const s =
+    a >= 10 ? Math.round(a).toLocaleString("en-US") : a >= 0.01 ? a.toFixed(2) : a === 0 ? "0" : a.toPrecision(2);
+  return `${x < 0 ? "−" : ""}$${s}`;
+}
+
+/** An assumption's value as a reader reads it: fractions in %, dollars with their sign, "×" and PUE bare. */
+export function valueText(v: number, unit: string): string {
+  if (unit.startsWith("fraction")) return `${sig(100 * v)} %`;
+  if (unit === "$/kWh") return `$${sig(v)}/kWh`;
+  if (unit.startsWith("$")) return usd(v);
+  if (unit === "×") return `${sig(v)}×`;
+  if (unit.startsWith("facility W")) return sig(v);
+  return `${sig(v)} ${unit}`;
+}
+
+/** An interval as `mean [lo, hi]`, or the mean alone when n < 2. */
+function interval(s: { n: number; mean: number; lo: number; hi: number }, digits: number): string {
+  const f = (x: number) => x.toFixed(digits);
+  return Number.isFinite(s.lo) && Number.isFinite(s.hi) ? `${f(s.mean)} [${f(s.lo)}, ${f(s.hi)}]` : f(s.mean);
+}
+
+const VERDICT_MARK: Readonly<Record<string, string>> = { within: "", unclear: "?", outside: "✗", unmeasured: "" };
+
+/**
+ * Renders a TCO result and the sensitivity of one setting's saving. `table`: the workload and target, one row
+ * per setting (cost per year, saving against float32, measured error beside it, `✗` outside the tolerance, `?`
+ * undecided), the tornado as a table (widest swing first), the deciding assumption and the break-even; `csv`: the
+ * rows, every field, SI units; `json`: result and sensitivity whole.
+ */
+export function formatTco(result: TcoResult, sensitivity: TcoSensitivity, format: TableFormat): string {
+  if (format === "json") return JSON.stringify({ ...result, sensitivity }, null, 2);
+  if (format === "csv")
+    return toCsv(
+      [...TCO_COLUMNS, "testError", "testErrorLo", "testErrorHi", "ratio", "ratioLo", "ratioHi", "n", "measuredIn"],
+      result.rows.map((r) => [
+        ...TCO_COLUMNS.map((c) => r[c] as string | number),
+        r.accuracy?.testError.mean ?? null,
+        r.accuracy?.testError.lo ?? null,
+        r.accuracy?.testError.hi ?? null,
+        r.accuracy?.ratio.mean ?? null,
+        r.accuracy?.ratio.lo ?? null,
+        r.accuracy?.ratio.hi ?? null,
+        r.accuracy?.ratio.n ?? null,
+        r.accuracy?.source ?? null,
+      ]),
+    );
+  const w = result.workload;
+  const lines: string[] = [
+    `workload: ${w.network}, ${w.epochs} epochs of ${w.trainExamples.toLocaleString("en-US")} examples, ` +
+      `${w.runsPerMonth} runs a month, each within ${w.deadlineHours} h`,
+    `target: ${result.target.id} (${result.target.description}); capacity: ${result.capacity}` +
+      (result.capacity === "shared"
+        ? " (the workload pays for the device-hours it uses)"
+        : " (a fleet of whole devices, powered all year)"),
+    "",
+  ];
+  const measured = result.rows.some((r) => r.accuracy);
+  const header = [
+    "setting",
+    "MACs/device",
+    "run h (1 device)",
+    result.capacity === "owned" ? "devices" : "device-yr/yr",
+    "hardware $/yr",
+    "energy kWh/yr",
+    "energy $/yr",
+    "total $/yr",
+    "saving vs float32",
+    ...(measured ? ["test error % [95 % CI]", "÷ float32 [95 % CI]", "n", "measured in"] : []),
+  ];
+  const body = result.rows.map((r) => [
+    r.setting,
+    r.macUnitsPerDevice.toLocaleString("en-US"),
+    sig(r.runHoursOnOneDevice),
+    result.capacity === "owned" ? String(r.devices) : sig(r.devices),
+    usd(r.hardwareUsdPerYear),
+    sig(r.facilityKwhPerYear),
+    usd(r.energyUsdPerYear),
+    usd(r.totalUsdPerYear),
+    r === result.rows[0] ? "(baseline)" : `${usd(r.savingUsdPerYear)} (${(100 * r.savingFraction).toFixed(1)} %)`,
+    ...(measured
+      ? r.accuracy
+        ? [
+            interval(r.accuracy.testError, 2),
+            `${interval(r.accuracy.ratio, 3)}${VERDICT_MARK[r.verdict]}`,
+            String(r.accuracy.ratio.n),
+            r.accuracy.source.split(" ")[0]!,
+          ]
+        : ["not measured", "", "", ""]
+      : []),
+  ]);
+  lines.push(alignTable(header, body, measured ? [0, header.length - 1] : 1), "");
+  if (measured) {
+    const sources = [...new Set(result.rows.flatMap((r) => (r.accuracy ? [r.accuracy.source] : [])))];
+    lines.push(
+      `Error measured in: ${sources.join("; ")}.`,
+      `✗: the ratio's 95 % interval lies wholly above 1 + ${result.tolerance} (worse than float32 beyond the ` +
+        `tolerance); ?: it straddles 1 + ${result.tolerance}; unmarked: at or below it.`,
+      "",
+    );
+  }
+  const s = sensitivity;
+  lines.push(
+    `Sensitivity of ${s.setting}'s saving against ${s.baseline} (${usd(s.baseSaving)}/yr at the defaults), one ` +
+      "assumption at a time at its low and high value:",
+    "",
+    alignTable(
+      ["assumption", "low", "default", "high", "saving at low", "saving at high", "swing"],
+      s.bars.map((b) => [
+        `${b.label} (${b.name})`,
+        sig(b.low),
+        sig(b.base),
+        sig(b.high),
+        usd(b.savingAtLow),
+        usd(b.savingAtHigh),
+        usd(b.swing),
+      ]),
+      1,
+    ),
+    "",
+  );
+  const d = s.bars[0]!;
+  lines.push(
+    `Deciding assumption: ${d.label} (${d.name}): from ${valueText(d.low, d.unit)} to ${valueText(d.high, d.unit)} ` +
+      `the saving moves from ${usd(d.savingAtLow)} to ${usd(d.savingAtHigh)} a year.`,
+    s.breakEvenEpochFactor === null
+      ? `Break-even: ${s.setting} saves nothing against ${s.baseline} here.`
+      : `Break-even: ${s.setting} stays cheaper than ${s.baseline} until it needs ${sig(s.breakEvenEpochFactor)}× ` +
+          `${s.baseline}'s epochs (an accuracy loss paid back with longer training).`,
+    'Defaults and their sources: libs/hwcost/README.md, "Total cost of ownership" (data/tco.json).',
+  );
+  return lines.join("\n");
 }

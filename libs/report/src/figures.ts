@@ -1649,3 +1649,74 @@ export function costErrorSpec(
     },
   };
 }
+
+/** One assumption of a tornado chart: the answer with it at its low and at its high value. */
+export interface TornadoInput {
+  readonly label: string;
+  /** the low and high values as the reader should see them, units included (e.g. "0.0575 $/kWh") */
+  readonly lowText: string;
+  readonly highText: string;
+  readonly atLow: number;
+  readonly atHigh: number;
+}
+
+/**
+ * A tornado chart: one horizontal bar per assumption from the answer at its low value to the answer at its high
+ * value, widest first, and a rule at the answer with every assumption at its default (`base`). The bar's two
+ * halves are coloured by which end of the assumption's range they come from; each end is labelled with it.
+ */
+export function tornadoSpec(
+  bars: readonly TornadoInput[],
+  base: number,
+  options: { title: string; subtitle: readonly string[]; axisTitle: string; width?: number },
+): VegaLiteSpec {
+  const sorted = [...bars].sort(
+    (a, b) => Math.abs(b.atHigh - b.atLow) - Math.abs(a.atHigh - a.atLow) || a.label.localeCompare(b.label),
+  );
+  const order = sorted.map((b) => b.label);
+  const values: Datum[] = sorted.flatMap((b) => [
+    { label: b.label, end: "low value", from: round6(base), to: round6(b.atLow), text: b.lowText },
+    { label: b.label, end: "high value", from: round6(base), to: round6(b.atHigh), text: b.highText },
+  ]);
+  const all = [base, ...sorted.flatMap((b) => [b.atLow, b.atHigh])];
+  const span = Math.max(...all) - Math.min(...all) || Math.abs(base) || 1;
+  // NOTE: room on both sides for the end labels
+  const domain = [round6(Math.min(...all) - 0.35 * span), round6(Math.max(...all) + 0.35 * span)];
+  const x = { field: "from", type: "quantitative" as const, title: options.axisTitle, scale: { domain, nice: false } };
+  const y = { field: "label", type: "nominal" as const, title: null, sort: order, axis: { labelLimit: 320 } };
+  const color = {
+    field: "end",
+    type: "nominal" as const,
+    title: "assumption at its",
+    scale: { domain: ["low value", "high value"], range: ["#4c78a8", "#f58518"] },
+    legend: { orient: "bottom" as const, direction: "horizontal" as const },
+  };
+  return {
+    $schema: SCHEMA_URL,
+    title: { text: options.title, subtitle: [...options.subtitle] },
+    config: REPORT_CONFIG,
+    width: options.width ?? 520,
+    height: { step: 26 },
+    data: { values },
+    layer: [
+      { mark: { type: "bar", height: 16 }, encoding: { x, x2: { field: "to" }, y, color } },
+      ...([">=", "<"] as const).map((op) => ({
+        transform: [{ filter: `datum.to ${op} datum.from` }],
+        mark: {
+          type: "text" as const,
+          fontSize: 10,
+          color: "#333333",
+          baseline: "middle" as const,
+          align: op === ">=" ? ("left" as const) : ("right" as const),
+          dx: op === ">=" ? 4 : -4,
+        },
+        encoding: { x: { ...x, field: "to" }, y, text: { field: "text", type: "nominal" as const } },
+      })),
+      {
+        data: { values: [{ base: round6(base) }] },
+        mark: { type: "rule", color: "#333333", strokeDash: [4, 3] },
+        encoding: { x: { field: "base", type: "quantitative" } },
+      },
+    ],
+  } as VegaLiteSpec;
+}

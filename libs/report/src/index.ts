@@ -56,6 +56,8 @@ export {
   SCALING_POLICIES,
   type SeriesFigureKind,
   costErrorSpec,
+  tornadoSpec,
+  type TornadoInput,
   table2RatioSpec,
   figureFacts,
   figureKnees,

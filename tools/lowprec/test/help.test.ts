@@ -36,6 +36,7 @@ describe("every command", () => {
       "reproduce",
       "results",
       "sweep",
+      "tco",
       "train",
       "verify",
       "worker",
