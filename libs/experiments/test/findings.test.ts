@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { row } from "./result-row.js";
 import { describe, expect, it } from "vitest";
 import type { PaperTable2, ResultRow } from "@lowprec/report";
 import {
@@ -28,36 +29,6 @@ const HALF_WIDTH = 0.024841; // t(0.975, 2) · 0.01 / √3, by hand from the t t
 
 /** Three seeds around m: mean m, sd 0.01, interval m ± 0.024841. */
 const three = (m: number): number[] => [m - 0.01, m, m + 0.01];
-
-function row(p: Partial<ResultRow> & Pick<ResultRow, "experiment" | "setting">): ResultRow {
-  return {
-    variant: "budget",
-    runId: "0000000000000000",
-    dataset: "pi-mnist",
-    format: "fixed",
-    propagationBits: 32,
-    updateBits: 32,
-    integerBits: 5,
-    maxOverflowRate: Number.NaN,
-    rounding: "nearest-away",
-    scaling: "none",
-    seed: 1234,
-    epochs: 20,
-    trainLimit: 10_000,
-    status: "done",
-    bestEpoch: 20,
-    validError: Number.NaN,
-    testError: 5,
-    baselineTestError: 5,
-    normalizedError: 1,
-    seconds: 1,
-    commit: "",
-    testExamples: 5000,
-    epochsDone: 20,
-    data: "",
-    ...p,
-  };
-}
 
 /** One done row per value (seeds 1234, 1235, ...), the value as both the normalised and the test error. */
 function seeds(values: readonly number[], p: Partial<ResultRow> & Pick<ResultRow, "experiment" | "setting">) {

@@ -2,37 +2,12 @@
 import { tco, tcoSensitivity } from "@lowprec/hwcost";
 import type { ResultRow } from "@lowprec/report";
 import { describe, expect, it } from "vitest";
+import { row as baseRow } from "./result-row.js";
 import { TCO_MEASURED, TCO_QUESTION, tcoAccuracy, tcoAnswer, tcoMarkdown, tornadoBars } from "../src/tco.js";
 
-function row(p: Partial<ResultRow> & Pick<ResultRow, "experiment" | "setting">): ResultRow {
-  return {
-    variant: "budget",
-    runId: "0000000000000000",
-    dataset: "pi-mnist",
-    format: "fixed",
-    propagationBits: 32,
-    updateBits: 32,
-    integerBits: 5,
-    maxOverflowRate: Number.NaN,
-    rounding: "nearest-away",
-    scaling: "none",
-    seed: 1234,
-    epochs: 50,
-    trainLimit: 0,
-    status: "done",
-    bestEpoch: 20,
-    validError: Number.NaN,
-    testError: 1.4,
-    baselineTestError: 1.4,
-    normalizedError: 1,
-    seconds: 1,
-    commit: "",
-    testExamples: 10_000,
-    epochsDone: 50,
-    data: "",
-    ...p,
-  };
-}
+/** A finished Table 2 run: 50 epochs on the whole training set, 10,000 test images. */
+const row = (p: Partial<ResultRow> & Pick<ResultRow, "experiment" | "setting">): ResultRow =>
+  baseRow({ epochs: 50, trainLimit: 0, testExamples: 10_000, epochsDone: 50, ...p });
 
 /** Three seeds of a setting: test errors `errors`, baseline 1.0 % each, so the ratios are errors ÷ 1. */
 const three = (experiment: string, setting: string, errors: readonly number[], dataset = "pi-mnist") =>
