@@ -178,6 +178,26 @@ describe("tco: every assumption moves the total as its formula says", () => {
   it("clock: twice the clock, half the run", () => {
     expect(at({ clockGHz: 2 }).runHoursOnOneDevice).toBeCloseTo(base.runHoursOnOneDevice / 2, 12);
   });
+  it.each([
+    ["electricityUsdPerKwh", 1],
+    ["pue", 1],
+    ["lifetimeYears", -1],
+    ["utilisation", -1],
+    ["idleWatts", 1],
+    ["dramShare", 1],
+    ["dieMm2", -1],
+    ["macShare", -1],
+    ["clockGHz", -1],
+    ["waferUsd", 1],
+    ["yield", -1],
+    ["boardUsd", 1],
+    ["chipCostFactor", 1],
+  ] as const)("%s at its high value moves float32's total the way its formula says (%i)", (name, sign) => {
+    const a = tcoAssumptions("asic-45nm").find((x) => x.name === name)!;
+    const lo = tco(ONE_EPOCH, { settings: SETTINGS, overrides: { [name]: a.low } }).rows[0]!.totalUsdPerYear;
+    const hi = tco(ONE_EPOCH, { settings: SETTINGS, overrides: { [name]: a.high } }).rows[0]!.totalUsdPerYear;
+    expect(Math.sign(hi - lo)).toBe(sign);
+  });
   it("the FPGA target multiplies the arithmetic energy by its energy factor and takes MACs from ALMs and DSPs", () => {
     const f = (energyFactor: number) =>
       tco(ONE_EPOCH, { settings: SETTINGS, target: "stratix-v", overrides: { energyFactor, dramShare: 0 } }).rows[0]!;
