@@ -75,6 +75,11 @@ export function tcoAccuracy(
 /** The manager's question of the report and notebook 07: PI-MNIST at the paper's length, 200 runs a month. */
 export const TCO_QUESTION: TcoWorkload = { network: "pi-mnist", runsPerMonth: 200, deadlineHours: 24 };
 
+const CAPACITY_TEXT: Readonly<Record<string, string>> = {
+  shared: "the workload pays for the device-hours it uses",
+  owned: "a fleet of whole devices, powered all year",
+};
+
 /** The tornado bars of a sensitivity (the saving per year at each end of every assumption's range). */
 export function tornadoBars(s: TcoSensitivity): TornadoInput[] {
   return s.bars.map((b) => ({
@@ -135,7 +140,7 @@ export function tcoMarkdown(result: TcoResult, s: TcoSensitivity): string[] {
   const out = [
     `Workload: ${w.network}, ${w.epochs} epochs of ${w.trainExamples.toLocaleString("en-US")} examples, ` +
       `${w.runsPerMonth} runs a month, each within ${w.deadlineHours} h; target ${result.target.id}, ` +
-      `${result.capacity} capacity (${result.capacity === "shared" ? "the workload pays for the device-hours it uses" : "a fleet of whole devices, powered all year"}).`,
+      `${result.capacity} capacity (${CAPACITY_TEXT[result.capacity]}).`,
     "",
     markdownTable(
       [
@@ -169,7 +174,8 @@ export function tcoMarkdown(result: TcoResult, s: TcoSensitivity): string[] {
     `- Cheapest setting: ${cheapest.setting}, ${usd(cheapest.totalUsdPerYear)} a year against float32's ` +
       `${usd(result.rows[0]!.totalUsdPerYear)} (its error: ${verdictText[cheapest.verdict]}).` +
       (cheapestWithin
-        ? ` Cheapest whose error is within the tolerance: ${cheapestWithin.setting}, ${usd(cheapestWithin.totalUsdPerYear)}.`
+        ? ` Cheapest whose error is within the tolerance: ${cheapestWithin.setting}, ` +
+          `${usd(cheapestWithin.totalUsdPerYear)}.`
         : " No setting but float32 has an error shown within the tolerance at this n."),
     `- ${s.setting} saves ${usd(focus.savingUsdPerYear)} a year (${(100 * focus.savingFraction).toFixed(1)} %). ` +
       `The assumption that moves that saving most is ${d.label} (\`${d.name}\`): from ${valueText(d.low, d.unit)} ` +

@@ -45,7 +45,10 @@ const ROUND: Record<string, number> = {
 /** PI-MNIST, one epoch of the 50,000 examples: 500 steps of 100. */
 const ONE_EPOCH: TcoWorkload = { network: "pi-mnist", epochs: 1, runsPerMonth: 100, deadlineHours: 24 };
 
-/** PI-MNIST's MACs per example: forward 784·1200 + 240·1200 + 240·10, backward twice that minus layer 0's input gradient. */
+/**
+ * PI-MNIST's MACs per example: forward 784·1200 + 240·1200 + 240·10, backward twice that minus layer 0's input
+ * gradient.
+ */
 const FORWARD = 784 * 1200 + 240 * 1200 + 240 * 10;
 const BACKWARD = 2 * FORWARD - 784 * 1200;
 
@@ -140,7 +143,7 @@ describe("tco: owned fleets and deadlines", () => {
   it("refuses a deadline no fleet can meet (fewer than one example per device per step), naming the field", () => {
     // 100 devices split a batch of 100; a deadline below run ÷ 100 cannot be met
     expect(() => tco({ ...ONE_EPOCH, deadlineHours: run / 150 }, { settings: SETTINGS, overrides: ROUND })).toThrow(
-      /^deadlineHours: .* cannot be met by any number of asic-45nm devices under single: a run is 500 sequential steps of batch 100/,
+      /^deadlineHours: .* cannot be met by any number of asic-45nm devices under single: a run is 500 sequential steps/,
     );
     expect(() =>
       tco({ ...ONE_EPOCH, deadlineHours: run / 90 }, { settings: SETTINGS, overrides: ROUND }),

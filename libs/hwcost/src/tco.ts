@@ -157,7 +157,7 @@ function checkBound(name: string, v: number): void {
   const b = BOUNDS[name] ?? { min: 0 };
   const low = b.minExclusive ? v <= b.min : v < b.min;
   if (!Number.isFinite(v) || low || (b.max !== undefined && v > b.max)) {
-    const range = `${b.minExclusive ? ">" : "≥"} ${b.min}` + (b.max !== undefined ? ` and ≤ ${b.max}` : "");
+    const range = `${b.minExclusive ? ">" : "≥"} ${b.min}${b.max !== undefined ? ` and ≤ ${b.max}` : ""}`;
     throw new TcoInputError(`${name}: ${v} (expected a number ${range})`);
   }
 }
@@ -262,7 +262,8 @@ function costSetting(
   }
   if (units < 1)
     throw new TcoInputError(
-      `target ${target.id}: one device holds no ${setting.name} MAC (${target.kind === "asic" ? "dieMm2 × macShare" : "alms, dsps"} too small)`,
+      `target ${target.id}: one device holds no ${setting.name} MAC ` +
+        `(${target.kind === "asic" ? "dieMm2 × macShare" : "alms, dsps"} too small)`,
     );
   const macsPerSecondPerDevice = units * at("clockGHz") * 1e9 * at("utilisation");
   const runSecondsOnOne = macsPerRun / macsPerSecondPerDevice;
@@ -273,7 +274,8 @@ function costSetting(
     const fastest = runSecondsOnOne / net.batch / 3600;
     throw new TcoInputError(
       `deadlineHours: ${w.deadlineHours} cannot be met by any number of ${target.id} devices under ${setting.name}: ` +
-        `a run is ${steps.toLocaleString("en-US")} sequential steps of batch ${net.batch}, at least ${fastest.toPrecision(3)} h with one ` +
+        `a run is ${steps.toLocaleString("en-US")} sequential steps of batch ${net.batch}, ` +
+        `at least ${fastest.toPrecision(3)} h with one ` +
         "example per device",
     );
   }
