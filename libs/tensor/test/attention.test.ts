@@ -328,6 +328,9 @@ describeForBackends("batchedMatmul", (be: () => Backend) => {
       [1, 1, 13, 7],
       [5, 16, 16, 8],
       [3, 7, 5, 9],
+      [3, 19, 35, 6],
+      [4, 16, 32, 16],
+      [2, 9, 17, 33],
     ] as const)
       for (const transA of [false, true])
         for (const transB of [false, true]) {
@@ -352,6 +355,39 @@ describeForBackends("batchedMatmul", (be: () => Backend) => {
             expect(i, `${batch}×${m}×${n}×${k} ${transA} ${transB} pair ${t}: ${i}`).toBe(-1);
           }
         }
+  });
+
+  it("exact integer products on the tiles' shapes (whole, and partial in rows and columns), every transpose", () => {
+    // small integers: every product and sum is exact in float32, so C equals a float64 triple loop written here
+    for (const [batch, m, n, k] of [
+      [2, 16, 16, 16],
+      [3, 19, 35, 6],
+      [1, 9, 8, 3],
+    ] as const) {
+      const a = Float32Array.from({ length: batch * m * k }, (_, i) => ((i * 7) % 11) - 5),
+        b = Float32Array.from({ length: batch * k * n }, (_, i) => ((i * 5) % 13) - 6);
+      const want = new Float64Array(batch * m * n);
+      for (let t = 0; t < batch; t++)
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < n; j++)
+            for (let p = 0; p < k; p++)
+              want[t * m * n + i * n + j]! += 2 * a[t * m * k + i * k + p]! * b[t * k * n + p * n + j]!;
+      // the stored transposes of each matrix
+      const transpose = (x: Float32Array, rows: number, cols: number) => {
+        const y = new Float32Array(x.length);
+        for (let t = 0; t < batch; t++)
+          for (let i = 0; i < rows; i++)
+            for (let j = 0; j < cols; j++) y[t * rows * cols + j * rows + i] = x[t * rows * cols + i * cols + j]!;
+        return y;
+      };
+      const [aT, bT] = [transpose(a, m, k), transpose(b, k, n)];
+      for (const transA of [false, true])
+        for (const transB of [false, true]) {
+          const c = new Float32Array(batch * m * n);
+          be().batchedMatmul({ batch, m, n, k, a: transA ? aT : a, b: transB ? bT : b, c, transA, transB, alpha: 2 });
+          expect(Array.from(c), `${batch}×${m}×${n}×${k} ${transA} ${transB}`).toEqual(Array.from(want));
+        }
+    }
   });
 
   it("the gradient products: ∂/∂A of Σ W ⊙ (A·B) = W·Bᵀ, ∂/∂B = Aᵀ·W (float64 central differences)", () => {

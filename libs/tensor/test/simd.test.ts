@@ -136,6 +136,19 @@ function battery(be: Backend): Out {
       [db],
       be.biasGrad({ batch: 4, channels: 10, spatial: 500, dy: ones.subarray(0, n), db, quantize: qs() }),
     );
+    // dense layers (spatial 1): the rows of images, vectorised over the channels
+    y = new Float32Array(n);
+    put(
+      `biasAdd dense ${label}`,
+      [y],
+      be.biasAdd({ batch: 200, channels: 100, spatial: 1, x: a, bias: ones.subarray(0, 100), y, quantize: qs() }),
+    );
+    const dbDense = new Float32Array(100);
+    put(
+      `biasGrad dense ${label}`,
+      [dbDense],
+      be.biasGrad({ batch: 200, channels: 100, spatial: 1, dy: ones.subarray(0, n), db: dbDense, quantize: qs() }),
+    );
     const labels = Int32Array.from({ length: 200 }, (_, i) => (i * 7) % 10);
     const probs = ones.subarray(0, 2000).map(Math.abs);
     y = new Float32Array(2000);
@@ -221,6 +234,35 @@ function battery(be: Backend): Out {
     be.applyMask({ x: x.subarray(0, mask.length), mask, y });
     put(`dropout ${keepProb}`, [mask, y]);
   }
+  // attention's batched products: register tiles (whole and partial in rows and columns) and the plain loop
+  for (const [batch, m, n, k] of [
+    [128, 16, 16, 16],
+    [3, 19, 35, 6],
+    [2, 7, 9, 5],
+    [1, 33, 64, 17],
+  ] as const)
+    for (const transA of [false, true])
+      for (const transB of [false, true]) {
+        const c = new Float32Array(batch * m * n);
+        const st = be.batchedMatmul({
+          batch,
+          m,
+          n,
+          k,
+          a: ones.subarray(0, batch * m * k),
+          b: ones.subarray(40_000 - batch * k * n, 40_000),
+          c,
+          transA,
+          transB,
+          alpha: 0.25,
+          quantize: q(dynamicFixed({ bits: 10 }), "stochastic", 4),
+        });
+        put(`batchedMatmul ${batch}×${m}×${n}×${k} ${transA} ${transB}`, [c], st);
+        const c2 = new Float32Array(batch * m * n);
+        const [a2, b2] = [ones.subarray(1, 1 + batch * m * k), ones.subarray(2, 2 + batch * k * n)];
+        be.batchedMatmul({ batch, m, n, k, a: a2, b: b2, c: c2, transA, transB });
+        put(`batchedMatmul unrounded ${batch}×${m}×${n}×${k} ${transA} ${transB}`, [c2]);
+      }
   const norms = new Float32Array(300);
   be.columnNorms({ rows: 166, cols: 300, w: ones.subarray(0, 49_800), norms });
   put("columnNorms", [norms]);

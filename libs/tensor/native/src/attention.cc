@@ -20,54 +20,29 @@ QStats round_output(const QParams& q, float* y, int64_t n) {
 
 }  // namespace
 
+// NOTE: the values come from the SIMD path's kernel (ops.cc: register tiles, the same float64 sums in k order)
 QStats batched_matmul(int64_t batch, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b, double alpha,
                       const float* a, const float* b, float* c, const QParams& q) {
-  // op(A)[i, p] as strides into each stored A; op(B) read row by row (a transposed B copied once per matrix). Each
-  // C[i, j] sums its products over p in order in float64, as the ts backend's gemm does, so the bits are the same;
-  // the loop over j (inner) runs the columns side by side.
-  const int64_t ai = trans_a ? 1 : k, ap = trans_a ? m : 1;
-  parallel_for(batch * m, std::max<int64_t>(1, 4096 / std::max<int64_t>(n * k, 1)), [&](int, int64_t lo, int64_t hi) {
-    std::unique_ptr<double[]> acc(new double[(size_t)std::max<int64_t>(n, 1)]);
-    std::unique_ptr<float[]> bt_copy(trans_b ? new float[(size_t)std::max<int64_t>(k * n, 1)] : nullptr);
-    int64_t copied = -1;
-    for (int64_t row = lo; row < hi; row++) {
-      const int64_t t = row / m, i = row - t * m;
-      const float* at = a + t * m * k;
-      const float* bt = b + t * k * n;
-      if (trans_b) {
-        if (copied != t) {
-          // B stored n × k: op(B)[p, j] = bt[j·k + p]
-          for (int64_t p = 0; p < k; p++)
-            for (int64_t j = 0; j < n; j++) bt_copy[(size_t)(p * n + j)] = bt[j * k + p];
-          copied = t;
-        }
-        bt = bt_copy.get();
-      }
-      double* s = acc.get();
-      for (int64_t j = 0; j < n; j++) s[j] = 0;
-      for (int64_t p = 0; p < k; p++) {
-        const double av = (double)at[i * ai + p * ap];
-        const float* br = bt + p * n;
-        for (int64_t j = 0; j < n; j++) s[j] += av * (double)br[j];
-      }
-      float* cr = c + t * m * n + i * n;
-      for (int64_t j = 0; j < n; j++) cr[j] = (float)(alpha * s[j]);
-    }
-  });
+  batched_matmul_values(batch, m, n, k, trans_a, trans_b, alpha, a, b, c);
   return round_output(q, c, batch * m * n);
 }
 
 QStats softmax_rows(int64_t rows, int64_t cols, const float* x, float* y, const QParams& q) {
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int, int64_t lo, int64_t hi) {
+    // each exp once (the same value both times the reference computes it)
+    std::unique_ptr<double[]> e(new double[(size_t)std::max<int64_t>(cols, 1)]);
     for (int64_t r = lo; r < hi; r++) {
       const float* xr = x + r * cols;
       float* yr = y + r * cols;
       double m = -std::numeric_limits<double>::infinity();
       for (int64_t c = 0; c < cols; c++) m = std::max(m, (double)xr[c]);
       double sum = 0;
-      for (int64_t c = 0; c < cols; c++) sum += std::exp((double)xr[c] - m);
+      for (int64_t c = 0; c < cols; c++) {
+        e[(size_t)c] = std::exp((double)xr[c] - m);
+        sum += e[(size_t)c];
+      }
       // NOTE: x may be y: each value is read before it is written
-      for (int64_t c = 0; c < cols; c++) yr[c] = (float)(std::exp((double)xr[c] - m) / sum);
+      for (int64_t c = 0; c < cols; c++) yr[c] = (float)(e[(size_t)c] / sum);
     }
   });
   return round_output(q, y, rows * cols);

@@ -45,6 +45,14 @@ QStats fused_rows(int64_t rows, int64_t row_len, float* y, const QParams& q, Op 
 
 QStats bias_add(int64_t batch, int64_t channels, int64_t spatial, const float* x, const float* bias, float* y,
                 const QParams& q) {
+  if (spatial == 1)  // dense layers: an image's channels in a row, vectorised over the channels
+    return fused_rows(batch, channels, y, q, [&](int64_t lo, int64_t hi) {
+      for (int64_t n = lo; n < hi; n++) {
+        const float* xr = x + n * channels;
+        float* yr = y + n * channels;
+        for (int64_t c = 0; c < channels; c++) yr[c] = xr[c] + bias[c];
+      }
+    });
   return fused_rows(batch * channels, spatial, y, q, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; r++) {
       const float b = bias[r % channels];
@@ -56,16 +64,29 @@ QStats bias_add(int64_t batch, int64_t channels, int64_t spatial, const float* x
 }
 
 QStats bias_grad(int64_t batch, int64_t channels, int64_t spatial, const float* dy, float* db, const QParams& q) {
-  pfor(channels, 1, [&](int, int64_t lo, int64_t hi) {
-    for (int64_t c = lo; c < hi; c++) {
-      double sum = 0;
+  if (spatial == 1) {
+    // dense layers: a band of channels per task, images in order, each channel's float64 sum in the same order as
+    // the loop below (image by image), vectorised over the channels
+    pfor(channels, 64, [&](int, int64_t lo, int64_t hi) {
+      Buffer<double> acc((size_t)(hi - lo));
       for (int64_t n = 0; n < batch; n++) {
-        const float* r = dy + (n * channels + c) * spatial;
-        for (int64_t s = 0; s < spatial; s++) sum += r[s];
+        const float* r = dy + n * channels;
+        for (int64_t c = lo; c < hi; c++) acc[(size_t)(c - lo)] += (double)r[c];
       }
-      db[c] = (float)sum;
-    }
-  });
+      for (int64_t c = lo; c < hi; c++) db[c] = (float)acc[(size_t)(c - lo)];
+    });
+  } else {
+    pfor(channels, 1, [&](int, int64_t lo, int64_t hi) {
+      for (int64_t c = lo; c < hi; c++) {
+        double sum = 0;
+        for (int64_t n = 0; n < batch; n++) {
+          const float* r = dy + (n * channels + c) * spatial;
+          for (int64_t s = 0; s < spatial; s++) sum += r[s];
+        }
+        db[c] = (float)sum;
+      }
+    });
+  }
   if (q.kind == Q_NONE) return QStats();
   return LP_ISA_NS::quantize(q, db, db, channels);
 }
@@ -720,6 +741,106 @@ void gelu_grad_values(int64_t n, const float* x, const float* dy, float* dx) {
   });
 }
 
+namespace {
+
+// The path's float64 vectors (GCC vector extensions: plain lane-wise IEEE operations, no FMA contraction under
+// -ffp-contract=off), and a register tile of C: BMM_ROWS rows × BMM_COLS columns of accumulators.
+#if LP_ISA == 2
+constexpr int VD = 8, BMM_ROWS = 8, BMM_COLS = 16;
+#elif LP_ISA == 1
+constexpr int VD = 4, BMM_ROWS = 4, BMM_COLS = 8;
+#else
+constexpr int VD = 2, BMM_ROWS = 2, BMM_COLS = 8;
+#endif
+typedef double vdouble __attribute__((vector_size(VD * sizeof(double))));
+typedef float vfloat __attribute__((vector_size(VD * sizeof(float))));
+
+// R rows of C × BMM_COLS columns from column j0, accumulated in registers: each C[i, j] the float64 sum over p in
+// order of (double)A[i, p]·(double)B[p, j], from 0, as the plain loop below.
+template <int R>
+void bmm_tile(int64_t k, int64_t n, int64_t ai, int64_t ap, double alpha, const float* a, const float* b, float* c,
+              int64_t j0) {
+  constexpr int NV = BMM_COLS / VD;
+  vdouble acc[R][NV];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < NV; v++) acc[r][v] = vdouble{};
+  for (int64_t p = 0; p < k; p++) {
+    const float* br = b + p * n + j0;
+    vdouble bv[NV];
+    for (int v = 0; v < NV; v++) {
+      vfloat f;
+      std::memcpy(&f, br + v * VD, sizeof f);
+      bv[v] = __builtin_convertvector(f, vdouble);
+    }
+    for (int r = 0; r < R; r++) {
+      const double av = (double)a[r * ai + p * ap];
+      for (int v = 0; v < NV; v++) acc[r][v] += av * bv[v];
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < NV; v++) {
+      const vfloat f = __builtin_convertvector(alpha * acc[r][v], vfloat);
+      std::memcpy(c + r * n + j0 + v * VD, &f, sizeof f);
+    }
+}
+
+// rows [0, rows) of C, columns [j0, n): the plain loop (any shape), the same sums as bmm_tile
+void bmm_plain(int64_t rows, int64_t k, int64_t n, int64_t ai, int64_t ap, double alpha, const float* a,
+               const float* b, float* c, int64_t j0, double* s) {
+  for (int64_t i = 0; i < rows; i++) {
+    for (int64_t j = j0; j < n; j++) s[j] = 0;
+    for (int64_t p = 0; p < k; p++) {
+      const double av = (double)a[i * ai + p * ap];
+      const float* br = b + p * n;
+      for (int64_t j = j0; j < n; j++) s[j] += av * (double)br[j];
+    }
+    for (int64_t j = j0; j < n; j++) c[i * n + j] = (float)(alpha * s[j]);
+  }
+}
+
+}  // namespace
+
+void batched_matmul_values(int64_t batch, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b, double alpha,
+                           const float* a, const float* b, float* c) {
+  // op(A)[i, p] as strides into each stored A; op(B) read row by row (a transposed B copied once per matrix). C goes
+  // in register tiles of BMM_ROWS rows × BMM_COLS columns, the rest by the plain loop: every C[i, j] is the same
+  // float64 sum in p order (no FMA: -ffp-contract=off), so every path and tile gives the ts backend's bits. The
+  // vector width (VD) only sets how many columns run side by side, never the order of a sum.
+  constexpr int R = BMM_ROWS, JB = BMM_COLS;
+  const int64_t ai = trans_a ? 1 : k, ap = trans_a ? m : 1;
+  pfor(batch * m, std::max<int64_t>(1, 4096 / std::max<int64_t>(n * k, 1)), [&](int, int64_t lo, int64_t hi) {
+    Buffer<double> acc((size_t)std::max<int64_t>(n, 1));
+    Buffer<float> bt_copy(trans_b ? (size_t)std::max<int64_t>(k * n, 1) : 1);
+    int64_t copied = -1;
+    for (int64_t row = lo; row < hi;) {
+      const int64_t t = row / m, i = row - t * m;
+      const int64_t rows = std::min(hi - row, m - i);  // this matrix's rows of the range
+      const float* at = a + t * m * k + i * ai;
+      const float* bt = b + t * k * n;
+      float* ct = c + t * m * n + i * n;
+      if (trans_b) {
+        if (copied != t) {
+          // B stored n × k: op(B)[p, j] = bt[j·k + p]
+          for (int64_t p = 0; p < k; p++)
+            for (int64_t j = 0; j < n; j++) bt_copy[(size_t)(p * n + j)] = bt[j * k + p];
+          copied = t;
+        }
+        bt = bt_copy.data();
+      }
+      const int64_t full = n - n % JB;
+      int64_t r = 0;
+      for (; r + R <= rows; r += R)
+        for (int64_t j0 = 0; j0 < full; j0 += JB)
+          bmm_tile<R>(k, n, ai, ap, alpha, at + r * ai, bt, ct + r * n, j0);
+      for (; r < rows; r++)
+        for (int64_t j0 = 0; j0 < full; j0 += JB)
+          bmm_tile<1>(k, n, ai, ap, alpha, at + r * ai, bt, ct + r * n, j0);
+      if (full < n) bmm_plain(rows, k, n, ai, ap, alpha, at, bt, ct, full, acc.data());
+      row += rows;
+    }
+  });
+}
+
 void column_norms(int64_t rows, int64_t cols, const float* w, float* norms) {
   pfor(cols, 64, [&](int, int64_t lo, int64_t hi) {
     Buffer<double> acc((size_t)(hi - lo));
@@ -772,6 +893,7 @@ const KernelTable table = {
     LP_ISA_NS::apply_mask,
     LP_ISA_NS::gelu_values,
     LP_ISA_NS::gelu_grad_values,
+    LP_ISA_NS::batched_matmul_values,
     LP_ISA_NS::column_norms,
     LP_ISA_NS::scale_columns,
     LP_ISA_NS::axpby,

@@ -33,6 +33,10 @@ void apply_mask(const float* x, const uint8_t* mask, float* y, int64_t n);
 // attention.cc's tanh from basic operations (the TypeScript reference's bits); not rounded.
 void gelu_values(int64_t n, const float* x, float* y);
 void gelu_grad_values(int64_t n, const float* x, const float* dy, float* dx);
+// c[t] = alpha · op(a[t]) · op(b[t]) for t < batch (attention.cc's batched_matmul, not rounded): each value one
+// float64 sum over p in order, then float32, on every path the bits of the ts backend's batchedMatmul.
+void batched_matmul_values(int64_t batch, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b, double alpha,
+                           const float* a, const float* b, float* c);
 void column_norms(int64_t rows, int64_t cols, const float* w, float* norms);
 QStats scale_columns(int64_t rows, int64_t cols, const float* w, const float* factors, float* y, const QParams& q);
 QStats axpby(int64_t n, double alpha, const float* x, double beta, float* y, const QParams& q);

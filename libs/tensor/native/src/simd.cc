@@ -179,6 +179,10 @@ void gelu_values(int64_t n, const float* x, float* y) { g_table->gelu_values(n, 
 void gelu_grad_values(int64_t n, const float* x, const float* dy, float* dx) {
   g_table->gelu_grad_values(n, x, dy, dx);
 }
+void batched_matmul_values(int64_t batch, int64_t m, int64_t n, int64_t k, bool trans_a, bool trans_b, double alpha,
+                           const float* a, const float* b, float* c) {
+  g_table->batched_matmul_values(batch, m, n, k, trans_a, trans_b, alpha, a, b, c);
+}
 void column_norms(int64_t rows, int64_t cols, const float* w, float* norms) {
   g_table->column_norms(rows, cols, w, norms);
 }

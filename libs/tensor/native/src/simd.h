@@ -34,6 +34,7 @@ struct KernelTable {
   decltype(&lp::apply_mask) apply_mask;
   decltype(&lp::gelu_values) gelu_values;
   decltype(&lp::gelu_grad_values) gelu_grad_values;
+  decltype(&lp::batched_matmul_values) batched_matmul_values;
   decltype(&lp::column_norms) column_norms;
   decltype(&lp::scale_columns) scale_columns;
   decltype(&lp::axpby) axpby;
