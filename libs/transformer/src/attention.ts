@@ -30,14 +30,15 @@ function permuteHeads(
   dh: number,
   toHeads: boolean,
 ): void {
+  // NOTE: plain index loops: a subarray and a set per head's dh values cost more than the copy itself
   const d = heads * dh;
   for (let n = 0; n < images; n++)
     for (let t = 0; t < tokens; t++)
       for (let h = 0; h < heads; h++) {
         const rows = (n * tokens + t) * d + h * dh,
           perHead = ((n * heads + h) * tokens + t) * dh;
-        const [from, to] = toHeads ? [rows, perHead] : [perHead, rows];
-        y.set(x.subarray(from, from + dh), to);
+        if (toHeads) for (let i = 0; i < dh; i++) y[perHead + i] = x[rows + i]!;
+        else for (let i = 0; i < dh; i++) y[rows + i] = x[perHead + i]!;
       }
 }
 
