@@ -79,6 +79,7 @@ export function justInTimeKernels(k: Kernels): Kernels {
       twoPass(a.quantize, a.dx, (q) => k.layerNormBackward({ ...a, quantize: q })) ?? k.layerNormBackward(a),
     gelu: (a) => twoPass(a.quantize, a.y, (q) => k.gelu({ ...a, quantize: q })) ?? k.gelu(a),
     geluBackward: (a) => twoPass(a.quantize, a.dx, (q) => k.geluBackward({ ...a, quantize: q })) ?? k.geluBackward(a),
+    swapAxes: (a) => k.swapAxes(a),
     quantize: (a: QuantizeArgs) => {
       const { x, y, ...q } = a;
       const out = y ?? x;

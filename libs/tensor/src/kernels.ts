@@ -61,6 +61,7 @@ export const KERNEL_NAMES = [
   "layerNormBackward",
   "gelu",
   "geluBackward",
+  "swapAxes",
 ] as const;
 export type KernelName = (typeof KERNEL_NAMES)[number];
 
@@ -436,6 +437,7 @@ export interface Kernels {
   layerNormBackward(args: LayerNormBackwardArgs): Stats;
   gelu(args: GeluArgs): Stats;
   geluBackward(args: GeluBackwardArgs): Stats;
+  swapAxes(args: SwapAxesArgs): void;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -532,6 +534,21 @@ export interface GeluBackwardArgs {
   dy: Float32Array;
   dx: Float32Array;
   quantize?: QuantizeSpec;
+}
+
+/**
+ * y ← x with its two middle axes swapped: x is outer × rows × cols × inner (row-major), y is outer × cols × rows ×
+ * inner, y[o, c, r, :] = x[o, r, c, :]. A copy: every value keeps its bits (NaN payloads included), nothing is
+ * rounded. Attention's head split (rows = tokens, cols = heads, inner = the head dimension) and merge (rows = heads,
+ * cols = tokens). y must not overlap x.
+ */
+export interface SwapAxesArgs {
+  outer: number;
+  rows: number;
+  cols: number;
+  inner: number;
+  x: Float32Array;
+  y: Float32Array;
 }
 
 /** What `backendInfo()` reports, for every training run to print. */

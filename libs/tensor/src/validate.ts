@@ -10,6 +10,7 @@ import type {
   LayerNormBackwardArgs,
   SoftmaxRowsArgs,
   SoftmaxRowsBackwardArgs,
+  SwapAxesArgs,
   AddArgs,
   AxpbyArgs,
   BiasAddArgs,
@@ -480,4 +481,25 @@ export function checkGeluBackward(a: GeluBackwardArgs): number {
     ],
     a.quantize,
   );
+}
+
+/** swapAxes: outer, rows, cols, inner ≥ 0, x and y of outer·rows·cols·inner, y not overlapping x. */
+export function checkSwapAxes(a: SwapAxesArgs): [number, number, number, number] {
+  const K = "swapAxes";
+  const o = checkDim(K, "outer", a.outer),
+    r = checkDim(K, "rows", a.rows),
+    c = checkDim(K, "cols", a.cols),
+    i = checkDim(K, "inner", a.inner);
+  const n = o * r * c * i;
+  checkArray(K, "x", a.x, Float32Array, n, `outer×rows×cols×inner = ${o}×${r}×${c}×${i}`);
+  checkArray(K, "y", a.y, Float32Array, n, `outer×cols×rows×inner = ${o}×${c}×${r}×${i}`);
+  const { x, y } = a;
+  if (
+    n > 0 &&
+    x.buffer === y.buffer &&
+    x.byteOffset < y.byteOffset + y.byteLength &&
+    y.byteOffset < x.byteOffset + x.byteLength
+  )
+    throw new ShapeError(K, "y must not overlap x");
+  return [o, r, c, i];
 }

@@ -1,6 +1,6 @@
 /**
- * The Transformer's kernels (batchedMatmul, softmaxRows, layerNorm, gelu and their backward passes) on every
- * backend: hand-computed values; each backward pass against central differences of a float64 reference of its
+ * The Transformer's kernels (batchedMatmul, softmaxRows, layerNorm, gelu and their backward passes, swapAxes) on
+ * every backend: hand-computed values; each backward pass against central differences of a float64 reference of its
  * forward (written here, not the kernels' code); the native backend bit for bit the ts one on odd shapes; a fused
  * rounding equal to the kernel followed by quantize; bad input in one line naming the field.
  */
@@ -460,5 +460,74 @@ describe("tanhBasic, GELU's tanh on both backends (basic operations only)", () =
     expect(expNeg(744)).toBeGreaterThan(0);
     expect(expNeg(744) / Math.exp(-744)).toBeCloseTo(1, 2); // subnormal: few significant bits left
     expect([expNeg(745), expNeg(1e9), expNeg(Number.NaN)]).toEqual([0, 0, 0]);
+  });
+});
+
+describeForBackends("swapAxes", (be: () => Backend) => {
+  it("hand-computed: the middle axes of 2 × 2 × 3 × 2 swapped, and back", () => {
+    // x[o, r, c, i] = 1000·o + 100·r + 10·c + i; y[o, c, r, i] must hold the same value
+    const [O, R, C, I] = [2, 2, 3, 2];
+    const x = new Float32Array(O * R * C * I),
+      want = new Float32Array(x.length);
+    for (let o = 0; o < O; o++)
+      for (let r = 0; r < R; r++)
+        for (let c = 0; c < C; c++)
+          for (let i = 0; i < I; i++) {
+            const value = 1000 * o + 100 * r + 10 * c + i;
+            x[((o * R + r) * C + c) * I + i] = value;
+            want[((o * C + c) * R + r) * I + i] = value;
+          }
+    const y = new Float32Array(x.length);
+    be().swapAxes({ outer: O, rows: R, cols: C, inner: I, x, y });
+    expect(Array.from(y.subarray(0, 12))).toEqual([0, 1, 100, 101, 10, 11, 110, 111, 20, 21, 120, 121]);
+    expect(Array.from(y)).toEqual(Array.from(want));
+    const back = new Float32Array(x.length);
+    be().swapAxes({ outer: O, rows: C, cols: R, inner: I, x: y, y: back });
+    expect(Array.from(back)).toEqual(Array.from(x));
+  });
+
+  it("copies bits: NaN payloads (a signalling one too), ±0, ±Infinity, subnormals; the ts backend's bits", () => {
+    const r = rng(91);
+    for (const [O, R, C, I] of [
+      [1, 1, 1, 1],
+      [32, 16, 4, 16],
+      [3, 5, 7, 1],
+      [2, 4, 3, 9],
+    ] as const) {
+      const x = randomArray(O * R * C * I, r, 3);
+      const u = new Uint32Array(x.buffer);
+      const special = [0x7fa00001, 0xffc01234, 0x80000000, 0x7f800000, 0xff800000, 0x00000001, 0x807fffff];
+      for (let j = 0; j < special.length; j++) u[(j * 37) % u.length] = special[j]!;
+      if (u.length === 1) u[0] = special[0]!;
+      const y = new Float32Array(x.length),
+        want = new Float32Array(x.length);
+      be().swapAxes({ outer: O, rows: R, cols: C, inner: I, x, y });
+      TsBackend.swapAxes({ outer: O, rows: R, cols: C, inner: I, x, y: want });
+      // NOTE: not firstBitDifference, which takes every NaN for the canonical one
+      expect(Array.from(new Uint32Array(y.buffer)), `${O}×${R}×${C}×${I}`).toEqual(
+        Array.from(new Uint32Array(want.buffer)),
+      );
+      // each value where the index arithmetic puts it
+      const yu = new Uint32Array(y.buffer);
+      for (let o = 0; o < O; o++)
+        for (let rr = 0; rr < R; rr++)
+          for (let c = 0; c < C; c++)
+            for (let i = 0; i < I; i++)
+              if (yu[((o * C + c) * R + rr) * I + i] !== u[((o * R + rr) * C + c) * I + i])
+                expect.fail(`${O}×${R}×${C}×${I}: (${o}, ${rr}, ${c}, ${i})`);
+    }
+  });
+
+  it("empty dims, a wrong length and an overlapping y are refused in one line", () => {
+    be().swapAxes({ outer: 0, rows: 3, cols: 2, inner: 4, x: F(), y: F() });
+    const x = new Float32Array(12);
+    expect(() => be().swapAxes({ outer: 1, rows: 2, cols: 3, inner: 2, x, y: new Float32Array(11) })).toThrow(
+      /swapAxes: y has length 11, expected 12 = outer×cols×rows×inner = 1×3×2×2/,
+    );
+    const buf = new Float32Array(20);
+    expect(() =>
+      be().swapAxes({ outer: 1, rows: 2, cols: 3, inner: 2, x: buf.subarray(0, 12), y: buf.subarray(8, 20) }),
+    ).toThrow(/swapAxes: y must not overlap x/);
+    expect(() => be().swapAxes({ outer: 1, rows: 2, cols: 3, inner: 2, x, y: x })).toThrow(/must not overlap/);
   });
 });

@@ -18,32 +18,11 @@ import { head } from "./layers.js";
 export type AttentionPrecision = LayerPrecision<AttentionGroup, AttentionPoint, AttentionMxOperand>;
 
 /**
- * Moves each head's dh values between the layouts (images, tokens, heads, dh) and (images, heads, tokens, dh):
- * `toHeads` from the first to the second, else back.
+ * (images, tokens, heads, dh) → (images, heads, tokens, dh): the kernels' swapAxes (a copy, the bits unchanged).
+ * x and y hold exactly images·tokens·heads·dh values.
  */
-function permuteHeads(
-  x: Float32Array,
-  y: Float32Array,
-  images: number,
-  tokens: number,
-  heads: number,
-  dh: number,
-  toHeads: boolean,
-): void {
-  // NOTE: plain index loops: a subarray and a set per head's dh values cost more than the copy itself
-  const d = heads * dh;
-  for (let n = 0; n < images; n++)
-    for (let t = 0; t < tokens; t++)
-      for (let h = 0; h < heads; h++) {
-        const rows = (n * tokens + t) * d + h * dh,
-          perHead = ((n * heads + h) * tokens + t) * dh;
-        if (toHeads) for (let i = 0; i < dh; i++) y[perHead + i] = x[rows + i]!;
-        else for (let i = 0; i < dh; i++) y[rows + i] = x[perHead + i]!;
-      }
-}
-
-/** (images, tokens, heads, dh) → (images, heads, tokens, dh). */
 export function splitHeads(
+  k: Kernels,
   x: Float32Array,
   y: Float32Array,
   images: number,
@@ -51,11 +30,12 @@ export function splitHeads(
   heads: number,
   dh: number,
 ) {
-  permuteHeads(x, y, images, tokens, heads, dh, true);
+  k.swapAxes({ outer: images, rows: tokens, cols: heads, inner: dh, x, y });
 }
 
-/** (images, heads, tokens, dh) → (images, tokens, heads, dh). */
+/** (images, heads, tokens, dh) → (images, tokens, heads, dh), as splitHeads. */
 export function mergeHeads(
+  k: Kernels,
   x: Float32Array,
   y: Float32Array,
   images: number,
@@ -63,7 +43,7 @@ export function mergeHeads(
   heads: number,
   dh: number,
 ) {
-  permuteHeads(x, y, images, tokens, heads, dh, false);
+  k.swapAxes({ outer: images, rows: heads, cols: tokens, inner: dh, x, y });
 }
 
 export class AttentionCore {
@@ -120,9 +100,9 @@ export class AttentionCore {
       b = images * H,
       sq = b * T * T;
     const [qh, kh, vh] = [head(this.q, n), head(this.kk, n), head(this.v, n)];
-    splitHeads(q, qh, images, T, H, dh);
-    splitHeads(kx, kh, images, T, H, dh);
-    splitHeads(v, vh, images, T, H, dh);
+    splitHeads(k, head(q, n), qh, images, T, H, dh);
+    splitHeads(k, head(kx, n), kh, images, T, H, dh);
+    splitHeads(k, head(v, n), vh, images, T, H, dh);
     const s = head(this.s, sq),
       p = head(this.p, sq),
       c = head(this.c, n);
@@ -157,7 +137,7 @@ export class AttentionCore {
       quantize: at("context", "testContext"),
     });
     const out = head(this.out, n);
-    mergeHeads(c, out, images, T, H, dh);
+    mergeHeads(k, c, out, images, T, H, dh);
     return out;
   }
 
@@ -168,7 +148,7 @@ export class AttentionCore {
       b = images * H,
       sq = b * T * T;
     const dc = head(this.dc, n);
-    splitHeads(dcIn, dc, images, T, H, dh);
+    splitHeads(k, head(dcIn, n), dc, images, T, H, dh);
     const gc = pr.at("contextGradient");
     if (gc) k.quantize({ x: dc, ...gc });
     const p = head(this.p, sq),
@@ -213,9 +193,9 @@ export class AttentionCore {
       c: dv,
     });
     const [oq, ok, ov] = [head(this.dqOut, n), head(this.dkOut, n), head(this.dvOut, n)];
-    mergeHeads(dq, oq, images, T, H, dh);
-    mergeHeads(dk, ok, images, T, H, dh);
-    mergeHeads(dv, ov, images, T, H, dh);
+    mergeHeads(k, dq, oq, images, T, H, dh);
+    mergeHeads(k, dk, ok, images, T, H, dh);
+    mergeHeads(k, dv, ov, images, T, H, dh);
     return [oq, ok, ov];
   }
 }

@@ -138,16 +138,17 @@ export class Linear implements ParamLayer {
   backward(dy: Float32Array, rows: number, wantInput: boolean): Float32Array | undefined {
     const { k, precision: p, params: w } = this;
     const n = rows * this.outSize;
-    const dz = head(this.dz, n);
+    // NOTE: unrounded, ĝ_z is dy itself (only read below), not a copy
+    let dz = head(this.dz, n);
     if (this.activation === "gelu") {
       const gy = p.at("outputGradient");
       if (gy) k.quantize({ x: dy, y: dz, ...gy });
-      else dz.set(head(dy, n));
-      k.geluBackward({ x: head(this.z, n), dy: dz, dx: dz, quantize: p.at("weightedSumGradient") });
+      const g = gy ? dz : head(dy, n);
+      k.geluBackward({ x: head(this.z, n), dy: g, dx: dz, quantize: p.at("weightedSumGradient") });
     } else {
       const gz = p.at("weightedSumGradient");
       if (gz) k.quantize({ x: head(dy, n), y: dz, ...gz });
-      else dz.set(head(dy, n));
+      else dz = head(dy, n);
     }
     k.gemm({
       m: this.inSize,

@@ -697,6 +697,22 @@ napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+napi_value SwapAxes(napi_env env, napi_callback_info info) {
+  Args a(env, info, "swapAxes", 6);
+  int64_t o = a.dim(0, "outer"), r = a.dim(1, "rows"), c = a.dim(2, "cols"), i = a.dim(3, "inner");
+  const float* x = a.f32(4, "x", a.product({o, r, c, i}));
+  float* y = a.f32(5, "y", a.product({o, c, r, i}));
+  if (a.failed) return nullptr;
+  const size_t bytes = (size_t)a.product({o, r, c, i}) * sizeof(float);
+  const char *xb = (const char*)x, *yb = (char*)y;
+  if (bytes > 0 && xb < yb + bytes && yb < xb + bytes) {
+    a.fail("y must not overlap x");
+    return nullptr;
+  }
+  swap_axes(o, r, c, i, x, y);
+  return undefined(env);
+}
+
 napi_value Gelu(napi_env env, napi_callback_info info) {
   Args a(env, info, "gelu", 4);
   const float* x = a.f32(0, "x", -1);
@@ -826,7 +842,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"add", Add}, {"quantize", Quantize}, {"quantizeMx", QuantizeMx},
       {"batchedMatmul", BatchedMatmul}, {"softmaxRows", SoftmaxRows}, {"softmaxRowsBackward", SoftmaxRowsBackward},
       {"layerNorm", LayerNorm}, {"layerNormBackward", LayerNormBackward}, {"gelu", Gelu},
-      {"geluBackward", GeluBackward},
+      {"geluBackward", GeluBackward}, {"swapAxes", SwapAxes},
       {"float64Info", Float64Info}, {"matMulNT64", MatMulNT64}, {"eigh64", Eigh64},
   };
   for (const Fn& f : fns) {

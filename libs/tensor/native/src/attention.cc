@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 
@@ -128,6 +129,20 @@ QStats gelu(int64_t n, const float* x, float* y, const QParams& q) {
 QStats gelu_backward(int64_t n, const float* x, const float* dy, float* dx, const QParams& q) {
   gelu_grad_values(n, x, dy, dx);
   return round_output(q, dx, n);
+}
+
+void swap_axes(int64_t outer, int64_t rows, int64_t cols, int64_t inner, const float* x, float* y) {
+  // a task per (o, r): its cols runs of inner values, each to its place in y
+  parallel_for(outer * rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(cols * inner, 1)),
+               [&](int, int64_t lo, int64_t hi) {
+    for (int64_t or_ = lo; or_ < hi; or_++) {
+      const int64_t o = or_ / rows, r = or_ - o * rows;
+      const float* xr = x + or_ * cols * inner;
+      float* yo = y + (o * cols * rows + r) * inner;
+      for (int64_t c = 0; c < cols; c++)
+        std::memcpy(yo + c * rows * inner, xr + c * inner, (size_t)inner * sizeof(float));
+    }
+  });
 }
 
 }  // namespace lp

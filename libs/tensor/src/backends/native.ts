@@ -43,6 +43,7 @@ import type {
   BatchedMatmulArgs,
   SoftmaxRowsArgs,
   SoftmaxRowsBackwardArgs,
+  SwapAxesArgs,
   LayerNormArgs,
   LayerNormBackwardArgs,
   GeluArgs,
@@ -188,6 +189,7 @@ export interface Addon {
   /** dims: [batch, m, n, k, transA, transB] */
   batchedMatmul(dims: Int32Array, alpha: number, a: F32, b: F32, c: F32, q: Q, st: Q): void;
   softmaxRows(rows: number, cols: number, x: F32, y: F32, q: Q, st: Q): void;
+  swapAxes(outer: number, rows: number, cols: number, inner: number, x: F32, y: F32): void;
   softmaxRowsBackward(rows: number, cols: number, y: F32, dy: F32, dx: F32, q: Q, st: Q): void;
   layerNorm(
     rows: number,
@@ -625,6 +627,10 @@ export function createNativeBackend(addon: Addon, reason?: string, simd?: SimdPa
     geluBackward(a: GeluBackwardArgs) {
       const n = v.checkGeluBackward(a);
       return withQuantize("geluBackward", a.quantize, n, (p, s) => addon.geluBackward(a.x, a.dy, a.dx, p, s));
+    },
+    swapAxes(a: SwapAxesArgs) {
+      const [o, r, c, i] = v.checkSwapAxes(a);
+      addon.swapAxes(o, r, c, i, a.x, a.y);
     },
   };
   // NOTE: an addon built from older sources may lack a function: that kernel throws, naming itself.

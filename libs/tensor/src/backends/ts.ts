@@ -35,6 +35,7 @@ import type {
   BatchedMatmulArgs,
   SoftmaxRowsArgs,
   SoftmaxRowsBackwardArgs,
+  SwapAxesArgs,
   LayerNormArgs,
   LayerNormBackwardArgs,
   GeluArgs,
@@ -659,6 +660,19 @@ function geluBackward(a: GeluBackwardArgs): QuantizeStats | undefined {
   return quantizeInPlace(dx, a.quantize);
 }
 
+function swapAxes(a: SwapAxesArgs): void {
+  const [outer, rows, cols, inner] = v.checkSwapAxes(a);
+  const { x, y } = a;
+  // NOTE: set() of a Float32Array copies the bytes: NaN payloads (signalling ones too) arrive unchanged
+  for (let o = 0; o < outer; o++)
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < cols; c++) {
+        const from = ((o * rows + r) * cols + c) * inner,
+          to = ((o * cols + c) * rows + r) * inner;
+        y.set(x.subarray(from, from + inner), to);
+      }
+}
+
 export const TsBackend: Backend = Object.freeze({
   info: INFO,
   gemm,
@@ -689,4 +703,5 @@ export const TsBackend: Backend = Object.freeze({
   layerNormBackward,
   gelu,
   geluBackward,
+  swapAxes,
 });
