@@ -63,23 +63,76 @@ QStats softmax_rows_backward(int64_t rows, int64_t cols, const float* y, const f
   return round_output(q, dx, rows * cols);
 }
 
+namespace {
+
+// LN_ROWS rows side by side: each row's sums are still one chain in column order (the same bits), but the chains of
+// different rows overlap in the pipeline instead of waiting on each add's latency.
+constexpr int64_t LN_ROWS = 4;
+
+// rows [r0, r0 + R) of layer_norm
+template <int64_t R>
+void layer_norm_rows(int64_t r0, int64_t cols, const float* x, const float* gamma, const float* beta, double eps,
+                     float* y, float* mean, float* rstd) {
+  const float* xr[R];
+  double s[R], ss[R], mu[R], rs[R];
+  for (int64_t i = 0; i < R; i++) {
+    xr[i] = x + (r0 + i) * cols;
+    s[i] = 0;
+    ss[i] = 0;
+  }
+  for (int64_t c = 0; c < cols; c++)
+    for (int64_t i = 0; i < R; i++) s[i] += xr[i][c];
+  for (int64_t i = 0; i < R; i++) mu[i] = s[i] / (double)cols;
+  for (int64_t c = 0; c < cols; c++)
+    for (int64_t i = 0; i < R; i++) ss[i] += ((double)xr[i][c] - mu[i]) * ((double)xr[i][c] - mu[i]);
+  for (int64_t i = 0; i < R; i++) rs[i] = 1 / std::sqrt(ss[i] / (double)cols + eps);
+  // NOTE: y may be x: each value is read before it is written
+  for (int64_t i = 0; i < R; i++) {
+    float* yr = y + (r0 + i) * cols;
+    for (int64_t c = 0; c < cols; c++)
+      yr[c] = (float)(((double)xr[i][c] - mu[i]) * rs[i] * (double)gamma[c] + (double)beta[c]);
+    mean[r0 + i] = (float)mu[i];
+    rstd[r0 + i] = (float)rs[i];
+  }
+}
+
+// rows [r0, r0 + R) of layer_norm_backward's dx
+template <int64_t R>
+void layer_norm_backward_rows(int64_t r0, int64_t cols, const float* x, const float* gamma, const float* mean,
+                              const float* rstd, const float* dy, float* dx) {
+  double mu[R], rs[R], sg[R], sgx[R];
+  for (int64_t i = 0; i < R; i++) {
+    mu[i] = mean[r0 + i];
+    rs[i] = rstd[r0 + i];
+    sg[i] = 0;
+    sgx[i] = 0;
+  }
+  for (int64_t c = 0; c < cols; c++)
+    for (int64_t i = 0; i < R; i++) {
+      const int64_t o = (r0 + i) * cols + c;
+      const double g = (double)dy[o] * (double)gamma[c];
+      sg[i] += g;
+      sgx[i] += g * (((double)x[o] - mu[i]) * rs[i]);
+    }
+  // NOTE: dx may be dy: each row's sums are complete before its values are written
+  for (int64_t i = 0; i < R; i++) {
+    const int64_t o = (r0 + i) * cols;
+    const double mg = sg[i] / (double)cols, mgx = sgx[i] / (double)cols;
+    for (int64_t c = 0; c < cols; c++) {
+      const double g = (double)dy[o + c] * (double)gamma[c];
+      dx[o + c] = (float)(rs[i] * (g - mg - ((double)x[o + c] - mu[i]) * rs[i] * mgx));
+    }
+  }
+}
+
+}  // namespace
+
 QStats layer_norm(int64_t rows, int64_t cols, const float* x, const float* gamma, const float* beta, double eps,
                   float* y, float* mean, float* rstd, const QParams& q) {
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int, int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; r++) {
-      const float* xr = x + r * cols;
-      float* yr = y + r * cols;
-      double s = 0;
-      for (int64_t c = 0; c < cols; c++) s += xr[c];
-      const double mu = s / (double)cols;
-      double ss = 0;
-      for (int64_t c = 0; c < cols; c++) ss += ((double)xr[c] - mu) * ((double)xr[c] - mu);
-      const double rs = 1 / std::sqrt(ss / (double)cols + eps);
-      for (int64_t c = 0; c < cols; c++)
-        yr[c] = (float)(((double)xr[c] - mu) * rs * (double)gamma[c] + (double)beta[c]);
-      mean[r] = (float)mu;
-      rstd[r] = (float)rs;
-    }
+    int64_t r = lo;
+    for (; r + LN_ROWS <= hi; r += LN_ROWS) layer_norm_rows<LN_ROWS>(r, cols, x, gamma, beta, eps, y, mean, rstd);
+    for (; r < hi; r++) layer_norm_rows<1>(r, cols, x, gamma, beta, eps, y, mean, rstd);
   });
   return round_output(q, y, rows * cols);
 }
@@ -87,35 +140,31 @@ QStats layer_norm(int64_t rows, int64_t cols, const float* x, const float* gamma
 QStats layer_norm_backward(int64_t rows, int64_t cols, const float* x, const float* gamma, const float* mean,
                            const float* rstd, const float* dy, float* dx, float* dgamma, float* dbeta,
                            const QParams& q) {
-  // the parameters' gradients first (dx may be dy), a column per task, rows in order
+  // the parameters' gradients first (dx may be dy): a band of columns per task, each column's sums over the rows in
+  // order, the band's columns side by side
   parallel_for(cols, 16, [&](int, int64_t lo, int64_t hi) {
-    for (int64_t c = lo; c < hi; c++) {
-      double dg = 0, db = 0;
-      for (int64_t r = 0; r < rows; r++) {
-        const int64_t i = r * cols + c;
-        dg += (double)dy[i] * (((double)x[i] - (double)mean[r]) * (double)rstd[r]);
-        db += (double)dy[i];
+    const int64_t w = hi - lo;
+    std::unique_ptr<double[]> dg(new double[(size_t)std::max<int64_t>(w, 1)]()),
+        db(new double[(size_t)std::max<int64_t>(w, 1)]());
+    for (int64_t r = 0; r < rows; r++) {
+      const double mr = mean[r], rr = rstd[r];
+      const float* dyr = dy + r * cols + lo;
+      const float* xr = x + r * cols + lo;
+      for (int64_t j = 0; j < w; j++) {
+        dg[(size_t)j] += (double)dyr[j] * (((double)xr[j] - mr) * rr);
+        db[(size_t)j] += (double)dyr[j];
       }
-      dgamma[c] = (float)dg;
-      dbeta[c] = (float)db;
+    }
+    for (int64_t j = 0; j < w; j++) {
+      dgamma[lo + j] = (float)dg[(size_t)j];
+      dbeta[lo + j] = (float)db[(size_t)j];
     }
   });
   parallel_for(rows, std::max<int64_t>(1, 4096 / std::max<int64_t>(cols, 1)), [&](int, int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; r++) {
-      const int64_t o = r * cols;
-      const double mu = mean[r], rs = rstd[r];
-      double sg = 0, sgx = 0;
-      for (int64_t c = 0; c < cols; c++) {
-        const double g = (double)dy[o + c] * (double)gamma[c];
-        sg += g;
-        sgx += g * (((double)x[o + c] - mu) * rs);
-      }
-      const double mg = sg / (double)cols, mgx = sgx / (double)cols;
-      for (int64_t c = 0; c < cols; c++) {
-        const double g = (double)dy[o + c] * (double)gamma[c];
-        dx[o + c] = (float)(rs * (g - mg - ((double)x[o + c] - mu) * rs * mgx));
-      }
-    }
+    int64_t r = lo;
+    for (; r + LN_ROWS <= hi; r += LN_ROWS)
+      layer_norm_backward_rows<LN_ROWS>(r, cols, x, gamma, mean, rstd, dy, dx);
+    for (; r < hi; r++) layer_norm_backward_rows<1>(r, cols, x, gamma, mean, rstd, dy, dx);
   });
   return round_output(q, dx, rows * cols);
 }
