@@ -243,10 +243,10 @@ export class LayerNormLayer implements ParamLayer {
   backward(dy: Float32Array, rows: number): Float32Array {
     const { k, precision: p, params: w } = this;
     const n = rows * this.dim;
-    const g = head(this.g, n);
+    // NOTE: unrounded, ĝ_y is dy itself (only read), not a copy
     const gy = p.at("outputGradient");
+    const g = gy ? head(this.g, n) : head(dy, n);
     if (gy) k.quantize({ x: head(dy, n), y: g, ...gy });
-    else g.set(head(dy, n));
     const dx = head(this.dx, n);
     k.layerNormBackward({
       rows,

@@ -159,8 +159,7 @@ class Block {
     const dc = this.out.backward(dh2, rows, true)!;
     const [dq, dk, dv] = this.attn.backward(dc, images);
     const s = head(this.dsum, n);
-    s.set(this.q.backward(dq, rows, true)!);
-    K.add({ a: s, b: this.k.backward(dk, rows, true)!, y: s });
+    K.add({ a: this.q.backward(dq, rows, true)!, b: this.k.backward(dk, rows, true)!, y: s });
     K.add({ a: s, b: this.v.backward(dv, rows, true)!, y: s });
     const dh = head(this.dh, n);
     K.add({ a: dh2, b: this.ln1.backward(s, rows), y: dh });
@@ -257,6 +256,13 @@ export class Vit {
       ps = patchSize(this.spec),
       T = this.tokens;
     const out = head(this.patches, images * T * ps);
+    if (C === 1) {
+      // one channel: image rows (gh bands of p rows of gw patches of p pixels) → (gh · gw patches of p × p), the
+      // middle axes of (images·gh, p, gw, p) swapped, by the kernels (a copy)
+      const gh = H / p;
+      this.kernels.swapAxes({ outer: images * gh, rows: p, cols: gw, inner: p, x: head(x, images * H * W), y: out });
+      return out;
+    }
     for (let n = 0; n < images; n++)
       for (let t = 0; t < T; t++) {
         const py = Math.floor(t / gw) * p,

@@ -58,6 +58,8 @@ describe.each(backends)("ViT gradients against float64 finite differences (%s)",
   for (const [label, spec, images] of [
     ["odd shapes, batch 3", ODD, 3],
     ["one token, one head, batch 1", { ...ODD, image: { channels: 1, height: 3, width: 3 }, heads: 1, blocks: 1 }, 1],
+    // one channel: the patch cut is the kernels' swapAxes (4 tokens in 2 bands of 2)
+    ["one channel, 6×6 images (4 tokens), batch 2", { ...ODD, image: { channels: 1, height: 6, width: 6 } }, 2],
   ] as const) {
     it(label, () => {
       const net = randomNet(spec, kernels, images);
