@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <memory>
 
@@ -188,8 +187,10 @@ void swap_axes(int64_t outer, int64_t rows, int64_t cols, int64_t inner, const f
       const int64_t o = or_ / rows, r = or_ - o * rows;
       const float* xr = x + or_ * cols * inner;
       float* yo = y + (o * cols * rows + r) * inner;
+      // NOTE: a plain loop, not memcpy: attention's runs are short (16 values), where a library call costs more
+      // than the copy. A float assignment is a move (no arithmetic): the bits, NaN payloads included, are kept.
       for (int64_t c = 0; c < cols; c++)
-        std::memcpy(yo + c * rows * inner, xr + c * inner, (size_t)inner * sizeof(float));
+        for (int64_t i = 0; i < inner; i++) yo[c * rows * inner + i] = xr[c * inner + i];
     }
   });
 }

@@ -23,7 +23,7 @@ QStats layer_norm_backward(int64_t rows, int64_t cols, const float* x, const flo
 QStats gelu(int64_t n, const float* x, float* y, const QParams& q);
 QStats gelu_backward(int64_t n, const float* x, const float* dy, float* dx, const QParams& q);
 // y[o, c, r, :] = x[o, r, c, :] (kernels.ts swapAxes): x outer × rows × cols × inner, y outer × cols × rows × inner,
-// copied byte for byte; y must not overlap x.
+// copied bit for bit; y must not overlap x.
 void swap_axes(int64_t outer, int64_t rows, int64_t cols, int64_t inner, const float* x, float* y);
 
 }  // namespace lp
