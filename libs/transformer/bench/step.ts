@@ -3,7 +3,10 @@
  * fixed point 10/12 beside the same network in PyTorch (bench/torch_vit.py, Debian's python3-torch), in one run:
  * rounds alternate ours and PyTorch's so that a noisy machine slows both alike; ratios of medians are reported.
  *
- *   npx tsx bench/step.ts [--batch B] [--steps S] [--rounds R] [--no-torch]
+ *   npx tsx bench/step.ts [--batch B] [--steps S] [--rounds R] [--no-torch] [--profile]
+ *
+ * `--profile` then times every kernel of 100 more float32 steps (LOWPREC_PROFILE=1, @lowprec/tensor's kernelProfile)
+ * and prints ms per step per kernel, and the rest of the step (TypeScript between the kernels).
  *
  * PyTorch runs with 1 and with 2 threads and the faster is kept (what a user would pick); ours uses the native
  * backend's thread pool.
@@ -13,7 +16,14 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PRECISION_PRESETS, type PrecisionSpec } from "@lowprec/precision";
-import { backendInfo, describeBackend, getBackend } from "@lowprec/tensor";
+import {
+  backendInfo,
+  describeBackend,
+  getBackend,
+  type Kernels,
+  kernelProfile,
+  resetKernelProfile,
+} from "@lowprec/tensor";
 import { VIT_MNIST, Vit } from "../src/index.js";
 
 const argv = process.argv.slice(2);
@@ -22,7 +32,7 @@ const opt = (name: string, dflt: number) => {
   return i < 0 ? dflt : Number(argv[i + 1]);
 };
 for (const a of argv)
-  if (a.startsWith("--") && !["--batch", "--steps", "--rounds", "--no-torch"].includes(a)) {
+  if (a.startsWith("--") && !["--batch", "--steps", "--rounds", "--no-torch", "--profile"].includes(a)) {
     console.error(`bench/step.ts: unknown option ${a}`);
     process.exit(2);
   }
@@ -31,13 +41,14 @@ const batch = opt("--batch", 64),
   rounds = opt("--rounds", 3);
 const kernels = getBackend("native");
 
-function oursStep(precision: PrecisionSpec): number[] {
-  const net = new Vit(VIT_MNIST, precision, kernels, batch, 1234);
+function oursStep(precision: PrecisionSpec, k: Kernels = kernels, n = steps): number[] {
+  const net = new Vit(VIT_MNIST, precision, k, batch, 1234);
   net.init(1234);
   const x = Float32Array.from({ length: batch * 784 }, (_, i) => Math.sin(i * 0.61));
   net.setLabels(Int32Array.from({ length: batch }, (_, i) => i % 10));
   const times: number[] = [];
-  for (let s = 0; s < steps + 3; s++) {
+  for (let s = 0; s < n + 3; s++) {
+    if (s === 3) resetKernelProfile();
     const t0 = performance.now();
     net.forward(x, batch);
     net.backward(batch);
@@ -107,4 +118,27 @@ if (py) {
   const t = median(theirs);
   console.log(`PyTorch float32 ${ms(t)} (${torchThreads} thread${torchThreads > 1 ? "s" : ""})`);
   console.log(`ours float32 / PyTorch: ${(f32 / t).toFixed(2)}×`);
+}
+
+if (argv.includes("--profile")) {
+  // NOTE: getBackend reads LOWPREC_PROFILE at each call: this one hands out the timed wrapper
+  process.env["LOWPREC_PROFILE"] = "1";
+  const n = 100;
+  const stepMs = (oursStep(PRECISION_PRESETS.fp32, getBackend("native"), n).reduce((a, b) => a + b, 0) / n) * 1000;
+  const rows = Object.entries(kernelProfile())
+    .filter(([, t]) => t.calls > 0)
+    .map(([name, t]) => ({ name, ms: t.ms / n, calls: t.calls / n }))
+    .sort((a, b) => b.ms - a.ms);
+  const inKernels = rows.reduce((a, r) => a + r.ms, 0);
+  console.log(`\nkernel profile, float32, ${n} steps: ${stepMs.toFixed(2)} ms per step (timed)`);
+  for (const r of rows)
+    console.log(
+      `  ${r.name.padEnd(28)} ${r.ms.toFixed(2).padStart(6)} ms ${String(r.calls).padStart(4)} calls ` +
+        `${((100 * r.ms) / stepMs).toFixed(1).padStart(5)} %`,
+    );
+  const rest = stepMs - inKernels;
+  console.log(
+    `  ${"(outside the kernels)".padEnd(28)} ${rest.toFixed(2).padStart(6)} ms      ` +
+      `${((100 * rest) / stepMs).toFixed(1).padStart(5)} %`,
+  );
 }
