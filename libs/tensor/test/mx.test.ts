@@ -54,6 +54,56 @@ describeForBackends("quantizeMx, hand-computed blocks", (be) => {
     expect(st).toEqual(stats({ count: 4, blocks: 2, overflow: 1, flushed: 1, amax: 1000 }));
   });
 
+  it("MXFP8 E4M3, full blocks of 32 (the kernels' common case): ties, subnormal elements, saturation, ±0", () => {
+    // max fround(1.9): floor(log2) = 0, emax 8: X = 2^−8 (code 119). In X's units: 1 → 256, 0.875 → 224 exact;
+    // 0.53125 → 136, a tie of 128 (1.000 · 2^7) and 144 (1.001 · 2^7), to the even 128: 0.5; 0.59375 → 152, a tie of
+    // 144 and 160 (1.010 · 2^7): 160, 0.625; 0.515625 → 132 → 128: 0.5. Subnormal elements (step 2^−9, 2^−17 in x):
+    // 3 · 2^−18 → 1.5 · 2^−9, a tie of 2^−9 (001) and 2^−8 (010): 2^−16; ±2^−18 → 2^−10, half the smallest
+    // subnormal, a tie to the even 0: flushed (−0 keeps its sign); 2^−130 (a float32 subnormal) flushed too.
+    // fround(1.9) → 486.4, 1.8 → 460.8, 1.76 → 450.56: each above 448, counted, saturated to 448 (1.75).
+    // ±0 stay. The 14 others: 0.25 → 64 exact.
+    const head = [1.9, 1, 0.875, 0.53125, 0.59375, 0.515625, 3 * 2 ** -18, 2 ** -18, -(2 ** -18), 2 ** -130, 1.8];
+    const tail = [-1.76, 0, -0, -0.25, 0.25, 0.25, 0.25];
+    const v = [...head, ...tail, ...Array.from({ length: 14 }, () => 0.25)];
+    const want = [1.75, 1, 0.875, 0.5, 0.625, 0.5, 2 ** -16, 0, -0, 0, 1.75, -1.75, 0, -0, -0.25, 0.25, 0.25, 0.25];
+    const w = [...want, ...Array.from({ length: 14 }, () => 0.25)];
+    expect(v.length).toBe(32);
+    const format = mx(MX_ELEMENTS.fp8e4m3, { block: 32 });
+    const one = stats({ count: 32, blocks: 1, overflow: 3, flushed: 3, zeros: 2, amax: Math.fround(1.9) });
+    // flat
+    const y = new Float32Array(32),
+      scales = new Uint8Array(1);
+    expect(be().quantizeMx({ x: F(...v), y, format, scales })).toEqual(one);
+    expect(bitsOf(y)).toEqual(bitsOf(F(...w)));
+    expect(Array.from(scales)).toEqual([119]);
+    // two lines: the block, and the block times 2^10 (X = 2^2, code 129; every result times 2^10)
+    const two = { ...one, count: 64, blocks: 2, overflow: 6, flushed: 6, zeros: 4, amax: Math.fround(1.9) * 1024 };
+    const rows = F(...v, ...v.map((a) => a * 1024)),
+      rowsWant = F(...w, ...w.map((a) => a * 1024));
+    const y2 = new Float32Array(64),
+      s2 = new Uint8Array(2);
+    expect(
+      be().quantizeMx({ x: rows, y: y2, format, scales: s2, matrix: { rows: 2, cols: 32, along: "rows" } }),
+    ).toEqual(two);
+    expect(bitsOf(y2)).toEqual(bitsOf(rowsWant));
+    expect(Array.from(s2)).toEqual([119, 129]);
+    // the same lines as the columns of a 32 × 2 matrix
+    const cols = new Float32Array(64),
+      colsWant = new Float32Array(64);
+    for (let r = 0; r < 32; r++)
+      for (let c = 0; c < 2; c++) {
+        cols[r * 2 + c] = rows[c * 32 + r]!;
+        colsWant[r * 2 + c] = rowsWant[c * 32 + r]!;
+      }
+    const y3 = new Float32Array(64),
+      s3 = new Uint8Array(2);
+    expect(
+      be().quantizeMx({ x: cols, y: y3, format, scales: s3, matrix: { rows: 32, cols: 2, along: "columns" } }),
+    ).toEqual(two);
+    expect(bitsOf(y3)).toEqual(bitsOf(colsWant));
+    expect(Array.from(s3)).toEqual([119, 129]);
+  });
+
   it("MXINT8 (k / 64, |k| ≤ 127): rounding modes on a tie, a single +0", () => {
     // max 1: X = 1 (code 127, emax 0). −0.3 · 64 = −19.2 → −19; 0.5 + 3 · 2^−7 = 33.5 / 64: a tie, to the even 34
     // (nearest-even), 34 (away), 33 (toward zero); −0 becomes +0.

@@ -539,50 +539,78 @@ inline int mx_scale_exponent(int32_t m, int emax) {
   return s > 127 ? 128 : s < -127 ? -127 : s;
 }
 
-// Full blocks of 32 with a float element and nearest-even (mx_element_f32_ne's conditions, checked per block: s <=
-// 126, so no NaN or ±Inf in the block), the common MX case, with no horizontal reduction but the block's maximum:
-// the finite maximum and the counts of ±0, saturated and flushed values stay in 32 lanes across blocks, summed once
-// at the end (`finish`). Per block, bit for bit what mx_range's general path computes.
-struct MxLanes32 {
-  alignas(64) int32_t mf[32] = {}, zeros[32] = {}, ov[32] = {}, fl[32] = {};
+// The same element on x's own bits, without dividing by the scale and multiplying back, for a block whose scale 2^s
+// lies in mx_bits_ok's range (every block of real data), bit for bit mx_element_f32_ne's value and counts:
+// - the element's grid, scaled by 2^s, has the step 2^(max(e, emin + s) − t) at |x| in [2^e, 2^(e+1)) (e = |x|'s
+//   exponent; lo_field = emin + s + 127 >= 1 is the float32 exponent field below which the step is fixed, so a float32
+//   subnormal |x|, field 0, takes the fixed step too). Adding C = 2^23 times that step and subtracting it again
+//   rounds |x| to a multiple of the step, to nearest even (|x| < 2^(e+1) <= C / 2^(22−t), so |x| + C lies in [C, 2C),
+//   whose float32 ulp is the step; C's field (max(field, lo_field) + 23 − t) is at most 254 for s in range). That is
+//   rint(|x| · 2^−s · 2^(t−e')) · 2^(e'−t) · 2^s of mx_element_f32_ne with every power of two moved out: its quotient
+//   |x| · 2^−s is exact when it is a float32 normal and rounds to 0 on both sides when it is not (|x| < 2^(s−126) is
+//   far below half the fixed step 2^(emin − t + s)); its product v · 2^s is exact (a multiple of 2^(emin − t + s) >=
+//   2^−149 with at most t + 1 significant bits, at most max · 2^s);
+// - saturation: |x| · 2^−s > max ⇔ |x| > max · 2^s (maxs, exact: max · 2^−127 and above are float32 normals),
+//   compared on the bits (both nonnegative), and a rounded value above maxs becomes maxs (the saturating element's
+//   finite overflow value is max);
+// - the sign goes back on by its bit (a negative value rounding to zero gives −0, as copysign);
+// - zo counts the zero results: flushed = zo − (the block's zero inputs), since a zero input gives a zero result.
+inline bool mx_bits_ok(const MxElement& c, int emax, int s) {
+  return s >= -126 - (int)c.emin && s <= 103 + (int)c.t - emax;
+}
 
-  // One block at x + start (its 32 bits read as int32 too); false when it is not for this path (s > 126 or a NaN
-  // block): nothing is then written or counted.
+inline __attribute__((always_inline)) float mx_element_bits(int32_t u, int32_t lo_field, int32_t c_off, float maxs,
+                                                            int32_t maxs_bits, int32_t& ov, int32_t& zo) {
+  const int32_t a = u & 0x7fffffff;
+  ov += (int32_t)(a > maxs_bits);
+  const int32_t field = std::max(a >> 23, lo_field);
+  const float step23 = __builtin_bit_cast(float, (field << 23) + c_off);  // 2^23 · the grid step at |x|
+  float r = (__builtin_bit_cast(float, a) + step23) - step23;
+  r = r > maxs ? maxs : r;
+  zo += (int32_t)(r == 0);
+  return __builtin_bit_cast(float, __builtin_bit_cast(int32_t, r) | (u ^ a));
+}
+
+// Full blocks of 32 with a float element and nearest-even (mx_element_f32_ne's conditions and mx_bits_ok's, checked
+// per block), the common MX case, with no horizontal reduction but the block's maximum: the counts of saturated and
+// zero results and of zero inputs stay in 32 lanes across blocks, summed once at the end (`finish`), and the finite
+// maximum is the largest block maximum (the block is finite). Per block, bit for bit what mx_range's general path
+// computes.
+struct MxLanes32 {
+  alignas(64) int32_t zi[32] = {}, zo[32] = {}, ov[32] = {};
+  int32_t amax = 0;
+
+  // One block at x + start (its 32 bits read as int32 too); false when it is not for this path (s out of
+  // mx_bits_ok's range, a NaN block among them): nothing is then written or counted.
   bool block(const MxElement& c, int emax, const float* __restrict x, float* __restrict y, int64_t start,
              uint8_t* code) {
     const int32_t* __restrict u = reinterpret_cast<const int32_t*>(x + start);
     int32_t m = 0;
     for (int i = 0; i < 32; i++) m = std::max(m, u[i] & 0x7fffffff);
     const int s = mx_scale_exponent(m, emax);
-    if (s > 126) return false;
-    for (int i = 0; i < 32; i++) {
-      const int32_t v = u[i] & 0x7fffffff;
-      mf[i] = std::max(mf[i], v);  // finite: the block has no NaN or ±Inf (s <= 126)
-      zeros[i] += v == 0;
-    }
+    if (!mx_bits_ok(c, emax, s)) return false;
+    amax = std::max(amax, m);
     if (code != nullptr) *code = (uint8_t)(s + 127);
-    const float inv_x = float_of((uint32_t)(127 - s) << 23), big_x = (float)double_of((uint64_t)(1023 + s) << 52);
-    const float max = (float)c.max, finite_ov = (float)c.finite_ov;
-    const int32_t t = (int32_t)c.t, emin = (int32_t)c.emin;
-    const float* __restrict xs = x + start;
+    const int32_t lo_field = (int32_t)c.emin + s + 127, c_off = (23 - (int32_t)c.t) << 23;
+    const float maxs = (float)c.max * float_of((uint32_t)(127 + s) << 23);
+    const int32_t maxs_bits = __builtin_bit_cast(int32_t, maxs);
     float* __restrict ys = y + start;
     for (int i = 0; i < 32; i++) {
-      int32_t o = 0, f = 0;
-      ys[i] = mx_element_f32_ne(max, finite_ov, t, emin, xs[i], inv_x, big_x, 1, o, f);
+      int32_t o = 0, z = 0;
+      zi[i] += (int32_t)((u[i] & 0x7fffffff) == 0);
+      ys[i] = mx_element_bits(u[i], lo_field, c_off, maxs, maxs_bits, o, z);
       ov[i] += o;
-      fl[i] += f;
+      zo[i] += z;
     }
     return true;
   }
 
   void finish(MxStats& st) const {
-    int32_t am = 0;
     for (int i = 0; i < 32; i++) {
-      am = std::max(am, mf[i]);
-      st.zeros += zeros[i]; st.overflow += ov[i]; st.flushed += fl[i];
+      st.zeros += zi[i]; st.overflow += ov[i]; st.flushed += zo[i] - zi[i];
     }
-    const double amax = (double)float_of((uint32_t)am);
-    if (amax > st.amax) st.amax = amax;
+    const double a = (double)float_of((uint32_t)amax);
+    if (a > st.amax) st.amax = a;
   }
 };
 
@@ -656,7 +684,7 @@ void mx_columns_range(const MxParams& p, const float* x, float* y, uint8_t* scal
   const MxElement c = mx_element(p.elem);
   const int64_t k = p.block, rows = p.row, cols = p.cols, per_col = (rows + k - 1) / k;
   const int64_t chunks = (cols + MX_COLS - 1) / MX_COLS;
-  const int32_t* bits = reinterpret_cast<const int32_t*>(x);
+  const int32_t* bits_in = reinterpret_cast<const int32_t*>(x);
   const float qnan = std::numeric_limits<float>::quiet_NaN();
   const float max_f = (float)c.max, finite_ov_f = (float)c.finite_ov;
   const int32_t t_i = (int32_t)c.t, emin_i = (int32_t)c.emin;
@@ -664,6 +692,9 @@ void mx_columns_range(const MxParams& p, const float* x, float* y, uint8_t* scal
   alignas(64) float inv_f[MX_COLS], big_f[MX_COLS];
   alignas(64) double inv_d[MX_COLS], big_d[MX_COLS];
   alignas(64) int64_t live64[MX_COLS];
+  alignas(64) int32_t lo_field[MX_COLS], maxs_bits[MX_COLS];
+  alignas(64) float maxs[MX_COLS];
+  const int32_t c_off = (23 - t_i) << 23;
   for (int64_t task = t0; task < t1; task++) {
     const int64_t j = task / chunks, c0 = (task - j * chunks) * MX_COLS;
     const int64_t r0 = j * k, r1 = std::min(rows, r0 + k), w = std::min(cols - c0, MX_COLS);
@@ -671,7 +702,7 @@ void mx_columns_range(const MxParams& p, const float* x, float* y, uint8_t* scal
     for (int64_t i = 0; i < w; i++) m[i] = mf[i] = 0;
     int32_t zeros = 0, nan = 0;
     for (int64_t r = r0; r < r1; r++) {
-      const int32_t* row = bits + r * cols + c0;
+      const int32_t* row = bits_in + r * cols + c0;
       for (int64_t i = 0; i < w; i++) {
         const int32_t u = row[i] & 0x7fffffff;
         m[i] = std::max(m[i], u);
@@ -683,7 +714,7 @@ void mx_columns_range(const MxParams& p, const float* x, float* y, uint8_t* scal
     st.zeros += zeros;
     st.nan += nan;
     // 2. the scales; a NaN block's lane is rounded with s = 0, uncounted (live = 0), then overwritten with NaN
-    bool f32 = MODE == NEAREST_EVEN && !FIXED && c.f32, any_nan = false;
+    bool f32 = MODE == NEAREST_EVEN && !FIXED && c.f32, any_nan = false, bits = f32;
     for (int64_t i = 0; i < w; i++) {
       const double amax = (double)float_of((uint32_t)mf[i]);
       if (amax > st.amax) st.amax = amax;
@@ -701,13 +732,28 @@ void mx_columns_range(const MxParams& p, const float* x, float* y, uint8_t* scal
       }
       live64[i] = live[i];
       f32 = f32 && s <= 126;
+      bits = bits && mx_bits_ok(c, p.emax, s);
+      lo_field[i] = (int32_t)c.emin + s + 127;
+      maxs[i] = max_f * float_of((uint32_t)std::min(std::max(127 + s, 1), 254) << 23);
+      maxs_bits[i] = __builtin_bit_cast(int32_t, maxs[i]);
       inv_d[i] = double_of((uint64_t)(1023 - s) << 52);
       big_d[i] = double_of((uint64_t)(1023 + s) << 52);
       inv_f[i] = float_of((uint32_t)(127 - std::min(s, 126)) << 23);
       big_f[i] = (float)big_d[i];
     }
-    // 3. the elements, row by row
-    if (f32) {
+    // 3. the elements, row by row (on their own bits when every lane's scale allows it and none is NaN: then every
+    // lane is live and the zero results less the band's zero inputs are the flushed values)
+    if (bits && !any_nan) {
+      int32_t ov = 0, zo = 0;
+      for (int64_t r = r0; r < r1; r++) {
+        const int32_t* xr = bits_in + r * cols + c0;
+        float* yr = y + r * cols + c0;
+        for (int64_t i = 0; i < w; i++)
+          yr[i] = mx_element_bits(xr[i], lo_field[i], c_off, maxs[i], maxs_bits[i], ov, zo);
+      }
+      st.overflow += ov;
+      st.flushed += zo - zeros;
+    } else if (f32) {
       int32_t ov = 0, fl = 0;
       for (int64_t r = r0; r < r1; r++) {
         const float* xr = x + r * cols + c0;
