@@ -30,7 +30,7 @@ import {
   type QuantizeSpec,
 } from "../src/index.js";
 import { loadAddon } from "../src/backends/native.js";
-import { firstBitDifference, randomArray, rng, SIMD } from "./helpers.js";
+import { describeForBackends, firstBitDifference, randomArray, rng, SIMD } from "./helpers.js";
 
 /** Nonzero finite inputs whose result is ±0, counted from the arrays: what stats.flushed must say. */
 function flushedIn(x: Float32Array, y: Float32Array): number {
@@ -657,5 +657,44 @@ describe.skipIf(!available)("a kernel missing from the addon", () => {
       be.gemm({ m: 1, n: 1, k: 1, a: Float32Array.of(1), b: Float32Array.of(1), c: new Float32Array(1) }),
     ).toThrow(/kernel gemm is not implemented by the native backend/);
     expect(be.info.name).toBe("native");
+  });
+});
+
+describeForBackends("bfloat16 nearest-even, hand-computed, across 4096-value chunks", (be) => {
+  it("a chunk with a value rounding up to half the range and a NaN among chunks of small values", () => {
+    // 2 · 4096 + 3 values of 0.25 (exact) but: [0] 1 + 2^−8, a tie of 1 (0x3f80, even) and 0x3f81: 1;
+    // [1] −(1 + 3 · 2^−8), a tie of 0x3f81 and 0x3f82 (even): −(1 + 2^−6); [2] −0 stays −0 (a zero, not flushed);
+    // [3] 2^−140 (a float32 subnormal below half of bfloat16's smallest subnormal 2^−133): flushed to +0;
+    // [5000] bits 0x7efe8001, a float32 ulp above the tie 0x7efe8000 under 0x7eff0000 = half the largest
+    // bfloat16: rounds up to it (counted in half, not overflow); [8194] NaN: the canonical NaN, counted.
+    const n = 2 * 4096 + 3;
+    const x = new Float32Array(n).fill(0.25),
+      xu = new Uint32Array(x.buffer);
+    x[0] = 1 + 2 ** -8;
+    x[1] = -(1 + 3 * 2 ** -8);
+    x[2] = -0;
+    x[3] = 2 ** -140;
+    xu[5000] = 0x7efe8001;
+    x[8194] = Number.NaN;
+    const want = new Float32Array(n).fill(0.25),
+      wu = new Uint32Array(want.buffer);
+    want[0] = 1;
+    want[1] = -(1 + 2 ** -6);
+    want[2] = -0;
+    want[3] = 0;
+    wu[5000] = 0x7eff0000;
+    wu[8194] = 0x7fc00000;
+    const y = new Float32Array(n);
+    const st = be().quantize({ x, y, format: bfloat16 });
+    expect(firstBitDifference(want, y)).toBe(-1);
+    expect(st).toEqual({
+      count: n,
+      overflow: 0,
+      overflowHalfRange: 1,
+      nan: 1,
+      flushed: 1,
+      zeros: 1,
+      amax: new Float32Array(new Uint32Array([0x7efe8001]).buffer)[0],
+    });
   });
 });
