@@ -249,6 +249,5 @@ export {
   tcoMarkdown,
   tornadoBars,
   TCO_MEASURED,
-  TCO_DATASET,
   TCO_QUESTION,
 } from "./tco.js";

@@ -12,6 +12,7 @@ import {
   sig,
   tco,
   tcoSensitivity,
+  intervalText,
   usd,
   valueText,
 } from "@lowprec/hwcost";
@@ -33,26 +34,21 @@ export const TCO_MEASURED: readonly {
   { tco: "mxint8", experiment: "formats", setting: "mxint8" },
 ];
 
-/** The TCO network ids that have a dataset of the same name in the results. */
-export const TCO_DATASET: Readonly<Record<string, string>> = {
-  "pi-mnist": "pi-mnist",
-  "mnist-conv": "mnist-conv",
-  cifar10: "cifar10",
-  svhn: "svhn",
-};
-
 /**
  * Each TCO setting's measured accuracy on `dataset`, from `rowsOf(experiment)`: the finished runs with a float32
  * run of the same seed and conditions, summarised over seeds (mean and 95 % t-interval). A setting with no such
- * run is left out (the TCO table then says "unmeasured").
+ * run is left out (the TCO table then says "unmeasured"). Each experiment's rows are read once.
  */
 export function tcoAccuracy(
   rowsOf: (experiment: "table2" | "formats") => readonly ResultRow[],
   dataset: string,
 ): Record<string, SettingAccuracy> {
   const out: Record<string, SettingAccuracy> = {};
+  const read = new Map<"table2" | "formats", readonly ResultRow[]>();
   for (const m of TCO_MEASURED) {
-    const rows = rowsOf(m.experiment).filter(
+    const all = read.get(m.experiment) ?? rowsOf(m.experiment);
+    read.set(m.experiment, all);
+    const rows = all.filter(
       (r) =>
         r.status === "done" &&
         r.dataset === dataset &&
@@ -91,24 +87,19 @@ export function tornadoBars(s: TcoSensitivity): TornadoInput[] {
   }));
 }
 
-/** Result, sensitivity and the tornado's bars of one workload, with the errors measured on its dataset. */
+/** Result, sensitivity and the tornado's bars of one workload, with the errors measured on its network's dataset. */
 export function tcoAnswer(
   workload: TcoWorkload,
   focus: string,
   rowsOf: (experiment: "table2" | "formats") => readonly ResultRow[],
   options: Omit<TcoOptions, "accuracy"> = {},
 ): { result: TcoResult; sensitivity: TcoSensitivity; bars: TornadoInput[] } {
-  const dataset = TCO_DATASET[workload.network];
-  const withAccuracy: TcoOptions = { ...options, accuracy: dataset ? tcoAccuracy(rowsOf, dataset) : {} };
+  // NOTE: the results name each dataset as hwcost names its network
+  const withAccuracy: TcoOptions = { ...options, accuracy: tcoAccuracy(rowsOf, workload.network) };
   const result = tco(workload, withAccuracy);
   const sensitivity = tcoSensitivity(workload, focus, withAccuracy);
   return { result, sensitivity, bars: tornadoBars(sensitivity) };
 }
-
-const interval = (s: { mean: number; lo: number; hi: number }, digits: number): string =>
-  Number.isFinite(s.lo) && Number.isFinite(s.hi)
-    ? `${s.mean.toFixed(digits)} [${s.lo.toFixed(digits)}, ${s.hi.toFixed(digits)}]`
-    : s.mean.toFixed(digits);
 
 /**
  * The TCO table as Markdown: cost per year and saving per setting, the measured error and ratio beside it (with
@@ -129,8 +120,8 @@ export function tcoMarkdown(result: TcoResult, s: TcoSensitivity): string[] {
     usd(r.energyUsdPerYear),
     usd(r.totalUsdPerYear),
     i === 0 ? "baseline" : `${usd(r.savingUsdPerYear)} (${(100 * r.savingFraction).toFixed(1)} %)`,
-    r.accuracy ? interval(r.accuracy.testError, 2) : "",
-    r.accuracy ? interval(r.accuracy.ratio, 3) : "",
+    r.accuracy ? intervalText(r.accuracy.testError, 2) : "",
+    r.accuracy ? intervalText(r.accuracy.ratio, 3) : "",
     r.accuracy ? String(r.accuracy.ratio.n) : "",
     r.accuracy ? r.accuracy.source.split(" ")[0]! : "",
     verdictText[r.verdict]!,

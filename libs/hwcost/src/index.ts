@@ -75,6 +75,7 @@ export {
   formatCalibration,
   formatFitsCsv,
   formatTco,
+  intervalText,
   sig,
   usd,
   valueText,

@@ -235,7 +235,7 @@ export function valueText(v: number, unit: string): string {
 }
 
 /** An interval as `mean [lo, hi]`, or the mean alone when n < 2. */
-function interval(s: { n: number; mean: number; lo: number; hi: number }, digits: number): string {
+export function intervalText(s: { n: number; mean: number; lo: number; hi: number }, digits: number): string {
   const f = (x: number) => x.toFixed(digits);
   return Number.isFinite(s.lo) && Number.isFinite(s.hi) ? `${f(s.mean)} [${f(s.lo)}, ${f(s.hi)}]` : f(s.mean);
 }
@@ -301,8 +301,8 @@ export function formatTco(result: TcoResult, sensitivity: TcoSensitivity, format
     ...(measured
       ? r.accuracy
         ? [
-            interval(r.accuracy.testError, 2),
-            `${interval(r.accuracy.ratio, 3)}${VERDICT_MARK[r.verdict]}`,
+            intervalText(r.accuracy.testError, 2),
+            `${intervalText(r.accuracy.ratio, 3)}${VERDICT_MARK[r.verdict]}`,
             String(r.accuracy.ratio.n),
             r.accuracy.source.split(" ")[0]!,
           ]
