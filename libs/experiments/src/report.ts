@@ -680,16 +680,26 @@ export function policyLosses(
     const ranked = [...ratio.entries()].sort((a, b) => b[1] - a[1]);
     const worst = ranked.find(([p]) => telemetry.has(p));
     const facts: string[] = [];
+    // NOTE: the worst policy's rates beside the paper's rule's; when the rule is the worst, beside the best policy's
     const rule = "overflow-rate";
-    if (worst !== undefined && worst[0] !== rule && telemetry.has(rule) && ratio.has(rule)) {
-      const [w, r] = [telemetry.get(worst[0])!, telemetry.get(rule)!];
+    const best = [...ranked].reverse().find(([p]) => telemetry.has(p));
+    const reference =
+      worst === undefined || best === undefined || best[0] === worst[0]
+        ? undefined
+        : worst[0] !== rule
+          ? telemetry.has(rule) && ratio.has(rule)
+            ? { policy: rule, label: "the paper's overflow-rate rule" }
+            : undefined
+          : { policy: best[0], label: `${best[0]}, the lowest mean there` };
+    if (worst !== undefined && reference !== undefined) {
+      const [w, r] = [telemetry.get(worst[0])!, telemetry.get(reference.policy)!];
       const percent = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(0)} %` : "—");
       const both = (g: string, field: "overflowRate" | "flushRate", show: (v: number) => string) =>
         `${show(meanRate(w, g === "grad" ? policyGroup(w, "grad") : g, field))} vs ` +
         `${show(meanRate(r, g === "grad" ? policyGroup(r, "grad") : g, field))}`;
       facts.push(
-        `At ${bits} bits on ${datasetLabel(dataset)}, ${worst[0]} (ratio ${worst[1].toFixed(3)}) against the paper's ` +
-          `overflow-rate rule (${ratio.get(rule)!.toFixed(3)}): flushed to zero, the gradient ` +
+        `At ${bits} bits on ${datasetLabel(dataset)}, ${worst[0]} (ratio ${worst[1].toFixed(3)}) against ` +
+          `${reference.label} (${ratio.get(reference.policy)!.toFixed(3)}): flushed to zero, the gradient ` +
           `${both("grad", "flushRate", percent)}, ĝ_W ${both("dEdw", "flushRate", percent)}, y ` +
           `${both("y", "flushRate", percent)}` +
           `; overflow of y ${both("y", "overflowRate", rateText)}, of the gradient ` +
@@ -715,6 +725,91 @@ export function policyLosses(
   }
   return out;
 }
+
+/** Which scaling policy wins at each width of one dataset (policyWinners). */
+export interface PolicyWinners {
+  readonly dataset: string;
+  /** a row per width: the policy of lowest mean ratio, those level with it, those worse, those without an interval */
+  readonly markdown: string;
+  /** per policy, the widths where it has the lowest mean, is level with it and is worse, from the table */
+  readonly facts: string[];
+}
+
+/**
+ * Per dataset of the scaling experiment's rows and per swept width: the policy with the lowest mean ratio to
+ * float32 among those with an interval (n ≥ 2), the policies whose 95 % interval overlaps its interval (level: the
+ * seeds cannot part them), those whose interval lies wholly above it (worse), and those with fewer than two finished
+ * runs (no interval: not ranked). Failed runs (no finite ratio) count as missing.
+ */
+export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
+  const done = rows.filter((r) => r.status === "done" && r.setting !== "fp32" && Number.isFinite(r.normalizedError));
+  const out: PolicyWinners[] = [];
+  const text = (p: string, x: Summary) => `${p} ${x.mean.toFixed(3)} [${x.lo.toFixed(3)}, ${x.hi.toFixed(3)}]`;
+  for (const dataset of [...new Set(done.map((r) => r.dataset))]) {
+    const mine = done.filter((r) => r.dataset === dataset);
+    const widths = [...new Set(mine.map((r) => r.propagationBits))].sort((a, b) => a - b);
+    const lines: string[][] = [];
+    const where = new Map<string, { best: number[]; level: number[]; worse: number[] }>();
+    const at = (p: string) => {
+      if (!where.has(p)) where.set(p, { best: [], level: [], worse: [] });
+      return where.get(p)!;
+    };
+    for (const bits of widths) {
+      const sums = SCALING_POLICIES.flatMap((p) => {
+        const xs = mine.filter((r) => r.setting === p && r.propagationBits === bits).map((r) => r.normalizedError);
+        return xs.length === 0 ? [] : [{ p, s: summarize(xs) }];
+      });
+      const ranked = sums.filter((x) => x.s.n >= 2).sort((a, b) => a.s.mean - b.s.mean);
+      const few = sums.filter((x) => x.s.n < 2).map((x) => `${x.p} (n=${x.s.n})`);
+      const best = ranked[0];
+      if (best === undefined) {
+        lines.push([String(bits), "—", "—", "—", few.join(", ") || "—"]);
+        continue;
+      }
+      const level = ranked.slice(1).filter((x) => overlaps(x.s, best.s));
+      const worse = ranked.slice(1).filter((x) => !overlaps(x.s, best.s));
+      at(best.p).best.push(bits);
+      for (const x of level) at(x.p).level.push(bits);
+      for (const x of worse) at(x.p).worse.push(bits);
+      lines.push([
+        String(bits),
+        `${text(best.p, best.s)}, n=${best.s.n}`,
+        level.map((x) => text(x.p, x.s)).join("; ") || "—",
+        worse.map((x) => text(x.p, x.s)).join("; ") || "—",
+        few.join(", ") || "—",
+      ]);
+    }
+    const markdown = markdownTable(
+      [
+        "Bits",
+        "Lowest mean ratio",
+        "Level with it (intervals overlap)",
+        "Worse (interval wholly above)",
+        "No interval",
+      ],
+      lines,
+      ["r", "l", "l", "l", "l"],
+    );
+    const list = (xs: readonly number[]) => xs.join(", ");
+    const facts = SCALING_POLICIES.filter((p) => where.has(p)).map((p) => {
+      const w = where.get(p)!;
+      const parts = [
+        ...(w.best.length > 0 ? [`the lowest mean at ${list(w.best)} bits`] : []),
+        ...(w.level.length > 0 ? [`level with the lowest at ${list(w.level)}`] : []),
+        ...(w.worse.length > 0 ? [`worse than the lowest at ${list(w.worse)}`] : []),
+      ];
+      return `${datasetLabel(dataset)}, ${p}: ${parts.join("; ")}.`;
+    });
+    out.push({ dataset, markdown, facts });
+  }
+  return out;
+}
+
+/** The explanation above each policyWinners table. */
+export const POLICY_WINNERS_INTRO =
+  "Per width, the policy with the lowest mean ratio to float32 (mean [95 % interval] over seeds), the policies " +
+  "whose interval overlaps its interval (the seeds cannot part them), those whose interval lies wholly above it, " +
+  "and those with fewer than two finished runs (not ranked).";
 
 /**
  * Per dataset, the scaling experiment's control for block scaling: `block-scaled` (parameters stored in bfloat16)
@@ -795,6 +890,17 @@ async function scalingSection(
   if (!rows.some((r) => r.status === "done" && r.setting !== "fp32")) return;
   await figure(`scaling-${variant}`, policiesSpec(rows), "scaling policies");
   md.push(...figureFacts("scaling", rows).map((f) => `- ${f}`), "");
+  for (const w of policyWinners(rows))
+    md.push(
+      `#### Which policy wins at each width (${datasetLabel(w.dataset)})`,
+      "",
+      POLICY_WINNERS_INTRO,
+      "",
+      w.markdown,
+      "",
+      ...w.facts.map((f) => `- ${f}`),
+      "",
+    );
   const control = storageControlFacts(rows);
   if (control.length > 0) md.push(...control.map((f) => `- ${f}`), "");
   const telemetryOf = (dataset: string, setting: string): ScaleRow[] | undefined => {

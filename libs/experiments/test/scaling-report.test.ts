@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ResultRow, ScaleRow } from "@lowprec/report";
 import { makeRow } from "../../report/test/fixtures.ts";
-import { policyLosses, storageControlFacts } from "../src/index.js";
+import { POLICY_WINNERS_INTRO, policyLosses, policyWinners, storageControlFacts } from "../src/index.js";
 
 /** Runs of one scaling setting at one width, a ratio to float32 per seed. */
 const runs = (dataset: string, setting: string, bits: number, ratios: readonly number[]): ResultRow[] =>
@@ -160,15 +160,84 @@ describe("policyLosses: what each policy loses at the narrowest width", () => {
     ]);
   });
 
-  it("states nothing when the worst policy is the rule itself, or a policy lacks telemetry", () => {
+  it("states the rule's rates beside the best policy's when the rule is the worst", () => {
     const ruleWorst = policyLosses(
       [...runs("pi-mnist", "overflow-rate", 6, [2, 2.1]), ...runs("pi-mnist", "predictive", 6, [1, 1.1])],
       (_d, s) => telemetry[s],
     );
     expect(ruleWorst[0]!.worst!.policy).toBe("overflow-rate");
-    expect(ruleWorst[0]!.facts).toEqual([]);
+    expect(ruleWorst[0]!.facts).toEqual([
+      "At 6 bits on PI MNIST, overflow-rate (ratio 2.050) against predictive, the lowest mean there (1.050): " +
+        "flushed to zero, the gradient 20 % vs 29 %, ĝ_W 26 % vs 39 %, y 20 % vs 40 %; overflow of y 2.0e-3 vs 0, " +
+        "of the gradient 1.0e-4 vs 1.0e-4 (means over training, first seed).",
+    ]);
+  });
+
+  it("states nothing when a single policy has telemetry, or a policy lacks telemetry", () => {
+    const alone = policyLosses(
+      [...runs("pi-mnist", "overflow-rate", 6, [2, 2.1]), ...runs("pi-mnist", "current-amax", 6, [1, 1.1])],
+      (_d, s) => telemetry[s],
+    );
+    expect(alone[0]!.worst!.policy).toBe("overflow-rate");
+    expect(alone[0]!.facts).toEqual([]);
     const noTelemetry = policyLosses(rows, () => undefined);
     expect(noTelemetry[0]!.worst).toBeUndefined();
     expect(noTelemetry[0]!.markdown).toContain("| predictive ");
+  });
+});
+
+describe("policyWinners: which policy wins at each width", () => {
+  const rows = [
+    // 8 bits: sd 0.02, half-width t(2) · 0.02 / √3 = 4.3027 · 0.011547 = 0.0497
+    ...runs("pi-mnist", "overflow-rate", 8, [1.0, 1.02, 1.04]), // [0.970, 1.070]: the lowest
+    ...runs("pi-mnist", "current-amax", 8, [1.05, 1.07, 1.09]), // [1.020, 1.120]: overlaps, level
+    ...runs("pi-mnist", "predictive", 8, [1.2, 1.22, 1.24]), // [1.170, 1.270]: wholly above 1.070, worse
+    ...runs("pi-mnist", "block-scaled", 8, [1.0]), // one run: no interval, not ranked
+    // 10 bits: [1.0, 1.01] mean 1.005, sd 0.00707, half-width 12.706 · 0.005 = 0.0635: [0.941, 1.069];
+    // the rule's three equal ratios give the interval [1.1, 1.1], wholly above
+    ...runs("pi-mnist", "predictive", 10, [1.0, 1.01]),
+    ...runs("pi-mnist", "overflow-rate", 10, [1.1, 1.1, 1.1]),
+    // a failed run does not count: current-amax has one finite ratio left at 10 bits
+    ...runs("pi-mnist", "current-amax", 10, [1.0]),
+    ...runs("pi-mnist", "current-amax", 10, [Number.NaN]).map((r) => ({ ...r, runId: "x", status: "failed" })),
+    // the baseline is not a policy; a width without two runs of any policy has no lowest
+    ...runs("pi-mnist", "fp32", 32, [1, 1]).map((r) => ({ ...r, setting: "fp32" })),
+    ...runs("mnist-conv", "delayed-amax", 12, [1.3]),
+  ];
+  const [pi, conv] = policyWinners(rows);
+
+  it("ranks the policies with an interval per width, hand-computed", () => {
+    expect(pi!.dataset).toBe("pi-mnist");
+    const cells = pi!.markdown
+      .split("\n")
+      .slice(2)
+      .map((l) =>
+        l
+          .split("|")
+          .slice(1, -1)
+          .map((c) => c.trim()),
+      );
+    expect(cells).toEqual([
+      [
+        "8",
+        "overflow-rate 1.020 [0.970, 1.070], n=3",
+        "current-amax 1.070 [1.020, 1.120]",
+        "predictive 1.220 [1.170, 1.270]",
+        "block-scaled (n=1)",
+      ],
+      ["10", "predictive 1.005 [0.941, 1.069], n=2", "—", "overflow-rate 1.100 [1.100, 1.100]", "current-amax (n=1)"],
+    ]);
+    expect(pi!.facts).toEqual([
+      "PI MNIST, overflow-rate: the lowest mean at 8 bits; worse than the lowest at 10.",
+      "PI MNIST, current-amax: level with the lowest at 8.",
+      "PI MNIST, predictive: the lowest mean at 10 bits; worse than the lowest at 8.",
+    ]);
+  });
+
+  it("names no winner where no policy has two runs", () => {
+    expect(conv!.dataset).toBe("mnist-conv");
+    expect(conv!.markdown.split("\n")[2]).toMatch(/^\| +12 \| — +\| — +\| — +\| delayed-amax \(n=1\) +\|$/);
+    expect(conv!.facts).toEqual([]);
+    expect(POLICY_WINNERS_INTRO).toContain("wholly above");
   });
 });
