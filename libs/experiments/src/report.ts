@@ -735,11 +735,15 @@ export interface PolicyWinners {
   readonly facts: string[];
 }
 
+/** The policies policyWinners ranks: all but the storage control, which differs from block-scaled in storage only. */
+const RANKED_POLICIES = SCALING_POLICIES.filter((p) => p !== "block-scaled-f32");
+
 /**
  * Per dataset of the scaling experiment's rows and per swept width: the policy with the lowest mean ratio to
  * float32 among those with an interval (n ≥ 2), the policies whose 95 % interval overlaps its interval (level: the
  * seeds cannot part them), those whose interval lies wholly above it (worse), and those with fewer than two finished
- * runs (no interval: not ranked). Failed runs (no finite ratio) count as missing.
+ * runs (no interval: not ranked). Failed runs (no finite ratio) count as missing. The storage control
+ * block-scaled-f32 is not ranked (storageControlFacts compares it with block-scaled).
  */
 export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
   const done = rows.filter((r) => r.status === "done" && r.setting !== "fp32" && Number.isFinite(r.normalizedError));
@@ -755,7 +759,7 @@ export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
       return where.get(p)!;
     };
     for (const bits of widths) {
-      const sums = SCALING_POLICIES.flatMap((p) => {
+      const sums = RANKED_POLICIES.flatMap((p) => {
         const xs = mine.filter((r) => r.setting === p && r.propagationBits === bits).map((r) => r.normalizedError);
         return xs.length === 0 ? [] : [{ p, s: summarize(xs) }];
       });
@@ -791,7 +795,7 @@ export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
       ["r", "l", "l", "l", "l"],
     );
     const list = (xs: readonly number[]) => xs.join(", ");
-    const facts = SCALING_POLICIES.filter((p) => where.has(p)).map((p) => {
+    const facts = RANKED_POLICIES.filter((p) => where.has(p)).map((p) => {
       const w = where.get(p)!;
       const parts = [
         ...(w.best.length > 0 ? [`the lowest mean at ${list(w.best)} bits`] : []),
@@ -809,7 +813,8 @@ export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
 export const POLICY_WINNERS_INTRO =
   "Per width, the policy with the lowest mean ratio to float32 (mean [95 % interval] over seeds), the policies " +
   "whose interval overlaps its interval (the seeds cannot part them), those whose interval lies wholly above it, " +
-  "and those with fewer than two finished runs (not ranked).";
+  "and those with fewer than two finished runs (not ranked). The storage control block-scaled-f32 is not ranked: " +
+  "it differs from block-scaled in its stored parameters only (compared below).";
 
 /**
  * Per dataset, the scaling experiment's control for block scaling: `block-scaled` (parameters stored in bfloat16)

@@ -193,6 +193,7 @@ describe("policyWinners: which policy wins at each width", () => {
     ...runs("pi-mnist", "current-amax", 8, [1.05, 1.07, 1.09]), // [1.020, 1.120]: overlaps, level
     ...runs("pi-mnist", "predictive", 8, [1.2, 1.22, 1.24]), // [1.170, 1.270]: wholly above 1.070, worse
     ...runs("pi-mnist", "block-scaled", 8, [1.0]), // one run: no interval, not ranked
+    ...runs("pi-mnist", "block-scaled-f32", 8, [0.5, 0.5, 0.5]), // the storage control: never ranked
     // 10 bits: [1.0, 1.01] mean 1.005, sd 0.00707, half-width 12.706 · 0.005 = 0.0635: [0.941, 1.069];
     // the rule's three equal ratios give the interval [1.1, 1.1], wholly above
     ...runs("pi-mnist", "predictive", 10, [1.0, 1.01]),
@@ -239,5 +240,6 @@ describe("policyWinners: which policy wins at each width", () => {
     expect(conv!.markdown.split("\n")[2]).toMatch(/^\| +12 \| — +\| — +\| — +\| delayed-amax \(n=1\) +\|$/);
     expect(conv!.facts).toEqual([]);
     expect(POLICY_WINNERS_INTRO).toContain("wholly above");
+    expect(POLICY_WINNERS_INTRO).toContain("block-scaled-f32 is not ranked");
   });
 });
