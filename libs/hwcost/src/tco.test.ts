@@ -238,9 +238,16 @@ describe("tco: bad input is one line naming the field", () => {
     expect(() => tcoSensitivity(ONE_EPOCH, "fp4")).toThrow(/^setting: "fp4" unknown/);
   });
   it("a device that holds no MAC", () => {
-    expect(() => tco(ONE_EPOCH, { overrides: { dieMm2: 0.001, macShare: 0.1 } })).toThrow(
-      /^target asic-45nm: one device holds no single MAC/,
-    );
+    const refusal = (() => {
+      try {
+        tco(ONE_EPOCH, { overrides: { dieMm2: 0.001, macShare: 0.1 } });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(TcoInputError);
+    expect((refusal as TcoInputError).field).toBe("dieMm2");
+    expect((refusal as TcoInputError).message).toMatch(/^dieMm2: one asic-45nm device holds no single MAC/);
   });
 });
 

@@ -11,6 +11,16 @@ import { MX_SETTINGS, networkCost, PAPER_SETTINGS, type PrecisionSetting } from 
 /** Bad input to the TCO model; the message names the field. */
 export class TcoInputError extends RangeError {
   override readonly name = "TcoInputError";
+  /**
+   * @param field the workload field, option or assumption at fault (`deadlineHours`, `electricityUsdPerKwh`...)
+   * @param detail what is wrong with it; the message is `field: detail`
+   */
+  constructor(
+    readonly field: string,
+    readonly detail: string,
+  ) {
+    super(`${field}: ${detail}`);
+  }
 }
 
 /** Hours in a year (365.25 days) and in a month (a twelfth of it). */
@@ -158,13 +168,13 @@ function checkBound(name: string, v: number): void {
   const low = b.minExclusive ? v <= b.min : v < b.min;
   if (!Number.isFinite(v) || low || (b.max !== undefined && v > b.max)) {
     const range = `${b.minExclusive ? ">" : "≥"} ${b.min}${b.max !== undefined ? ` and ≤ ${b.max}` : ""}`;
-    throw new TcoInputError(`${name}: ${v} (expected a number ${range})`);
+    throw new TcoInputError(name, `${v} (expected a number ${range})`);
   }
 }
 
 function positive(name: string, v: number, integer = false): number {
   if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v)))
-    throw new TcoInputError(`${name}: ${v} (expected a ${integer ? "whole number ≥ 1" : "number > 0"})`);
+    throw new TcoInputError(name, `${v} (expected a ${integer ? "whole number ≥ 1" : "number > 0"})`);
   return v;
 }
 
@@ -172,7 +182,7 @@ function positive(name: string, v: number, integer = false): number {
 export function tcoNetwork(id: string): NetworkEntry {
   const all = loadNetworks().networks;
   const n = all.find((x) => x.id === id);
-  if (!n) throw new TcoInputError(`network: unknown "${id}" (known: ${all.map((x) => x.id).join(", ")})`);
+  if (!n) throw new TcoInputError("network", `unknown "${id}" (known: ${all.map((x) => x.id).join(", ")})`);
   return n;
 }
 
@@ -180,7 +190,7 @@ export function tcoNetwork(id: string): NetworkEntry {
 export function tcoTarget(id: string): TcoTargetEntry {
   const all = loadTco().targets;
   const t = all.find((x) => x.id === id);
-  if (!t) throw new TcoInputError(`target: unknown "${id}" (known: ${all.map((x) => x.id).join(", ")})`);
+  if (!t) throw new TcoInputError("target", `unknown "${id}" (known: ${all.map((x) => x.id).join(", ")})`);
   return t;
 }
 
@@ -193,7 +203,8 @@ export function tcoAssumptions(
   for (const name of Object.keys(overrides))
     if (!all.some((a) => a.name === name))
       throw new TcoInputError(
-        `${name}: not an assumption of target ${targetId} (known: ${all.map((a) => a.name).join(", ")})`,
+        name,
+        `not an assumption of target ${targetId} (known: ${all.map((a) => a.name).join(", ")})`,
       );
   return all.map((a) => {
     const o = overrides[a.name];
@@ -208,7 +219,7 @@ function resolveWorkload(w: TcoWorkload): { workload: Required<TcoWorkload>; net
   const epochs = positive("epochs", w.epochs ?? net.paperEpochs, true);
   const trainExamples = positive("trainExamples", w.trainExamples ?? net.trainExamples, true);
   if (trainExamples < net.batch)
-    throw new TcoInputError(`trainExamples: ${trainExamples} (expected at least one batch of ${net.batch})`);
+    throw new TcoInputError("trainExamples", `${trainExamples} (expected at least one batch of ${net.batch})`);
   return {
     workload: {
       network: net.id,
@@ -236,7 +247,7 @@ function costSetting(
 ): Costed {
   const at = (name: string): number => {
     const x = v[name];
-    if (x === undefined) throw new TcoInputError(`${name}: missing from the assumptions of target ${target.id}`);
+    if (x === undefined) throw new TcoInputError(name, `missing from the assumptions of target ${target.id}`);
     return x;
   };
   const sram = networkCost(net, setting, { memory: "sram-1MB" });
@@ -262,7 +273,8 @@ function costSetting(
   }
   if (units < 1)
     throw new TcoInputError(
-      `target ${target.id}: one device holds no ${setting.name} MAC ` +
+      target.kind === "asic" ? "dieMm2" : "alms",
+      `one ${target.id} device holds no ${setting.name} MAC ` +
         `(${target.kind === "asic" ? "dieMm2 × macShare" : "alms, dsps"} too small)`,
     );
   const macsPerSecondPerDevice = units * at("clockGHz") * 1e9 * at("utilisation");
@@ -273,7 +285,8 @@ function costSetting(
   if (devicesForDeadline > net.batch) {
     const fastest = runSecondsOnOne / net.batch / 3600;
     throw new TcoInputError(
-      `deadlineHours: ${w.deadlineHours} cannot be met by any number of ${target.id} devices under ${setting.name}: ` +
+      "deadlineHours",
+      `${w.deadlineHours} cannot be met by any number of ${target.id} devices under ${setting.name}: ` +
         `a run is ${steps.toLocaleString("en-US")} sequential steps of batch ${net.batch}, ` +
         `at least ${fastest.toPrecision(3)} h with one ` +
         "example per device",
@@ -344,13 +357,13 @@ function resolveAll(workload: TcoWorkload, options: TcoOptions) {
   const target = tcoTarget(options.target ?? "asic-45nm");
   const capacity = options.capacity ?? "shared";
   if (!TCO_CAPACITIES.includes(capacity))
-    throw new TcoInputError(`capacity: unknown "${capacity}" (known: ${TCO_CAPACITIES.join(", ")})`);
+    throw new TcoInputError("capacity", `unknown "${capacity}" (known: ${TCO_CAPACITIES.join(", ")})`);
   const tolerance = options.tolerance ?? 0.05;
   if (!(Number.isFinite(tolerance) && tolerance >= 0))
-    throw new TcoInputError(`tolerance: ${tolerance} (expected a number ≥ 0)`);
+    throw new TcoInputError("tolerance", `${tolerance} (expected a number ≥ 0)`);
   const assumptions = tcoAssumptions(target.id, options.overrides);
   const settings = options.settings ?? TCO_SETTINGS;
-  if (settings.length === 0) throw new TcoInputError("settings: none given (expected float32 first, then others)");
+  if (settings.length === 0) throw new TcoInputError("settings", "none given (expected float32 first, then others)");
   return { w, net, target, capacity, tolerance, assumptions, settings };
 }
 
@@ -436,7 +449,8 @@ export function tcoSensitivity(workload: TcoWorkload, setting: string, options: 
   const i = r.settings.findIndex((s) => s.name === setting);
   if (i < 1)
     throw new TcoInputError(
-      `setting: "${setting}" ${i === 0 ? "is the baseline" : "unknown"} (compare one of: ${r.settings
+      "setting",
+      `"${setting}" ${i === 0 ? "is the baseline" : "unknown"} (compare one of: ${r.settings
         .slice(1)
         .map((s) => s.name)
         .join(", ")})`,

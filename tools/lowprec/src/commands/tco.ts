@@ -44,11 +44,10 @@ const FIELD_OPTIONS: Readonly<Record<string, string>> = {
   setting: "--focus",
 };
 
-function optionNamed(message: string): string {
-  const m = /^([A-Za-z]+): /.exec(message);
-  if (!m) return message;
-  const option = FIELD_OPTIONS[m[1]!];
-  return option ? `option ${option}: ${message.slice(m[0].length)}` : `option --set ${message}`;
+/** A model's refusal as the option that caused it: a workload field's own option, else `--set` (an assumption). */
+function optionNamed(e: TcoInputError): string {
+  const option = FIELD_OPTIONS[e.field];
+  return option ? `option ${option}: ${e.detail}` : `option --set ${e.message}`;
 }
 
 const TARGET_IDS = (): string[] => loadTco().targets.map((t) => t.id);
@@ -151,7 +150,7 @@ export const command: Command = {
       console.log(formatTco(result, sensitivity, args.flag("json") ? "json" : args.flag("csv") ? "csv" : "table"));
     } catch (e) {
       // NOTE: the model names the field; on the command line that is a usage error (exit 2), not a failure
-      if (e instanceof TcoInputError) throw new UsageError(optionNamed(e.message));
+      if (e instanceof TcoInputError) throw new UsageError(optionNamed(e));
       throw e;
     }
     return 0;
