@@ -199,6 +199,7 @@ export {
   policyLosses,
   policyWinners,
   POLICY_WINNERS_INTRO,
+  AT_CHANCE_ERROR,
   type PolicyWinners,
   policyLossesIntro,
   storageControlFacts,

@@ -742,8 +742,9 @@ const RANKED_POLICIES = SCALING_POLICIES.filter((p) => p !== "block-scaled-f32")
  * Per dataset of the scaling experiment's rows and per swept width: the policy with the lowest mean ratio to
  * float32 among those with an interval (n ≥ 2), the policies whose 95 % interval overlaps its interval (level: the
  * seeds cannot part them), those whose interval lies wholly above it (worse), and those with fewer than two finished
- * runs (no interval: not ranked). Failed runs (no finite ratio) count as missing. The storage control
- * block-scaled-f32 is not ranked (storageControlFacts compares it with block-scaled).
+ * runs (no interval: not ranked). A policy with a run at chance (AT_CHANCE_ERROR) is not ranked at that width: the
+ * runs at chance are counted. Failed runs (no finite ratio) count as missing. The storage control block-scaled-f32
+ * is not ranked (storageControlFacts compares it with block-scaled).
  */
 export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
   const done = rows.filter((r) => r.status === "done" && r.setting !== "fp32" && Number.isFinite(r.normalizedError));
@@ -753,21 +754,27 @@ export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
     const mine = done.filter((r) => r.dataset === dataset);
     const widths = [...new Set(mine.map((r) => r.propagationBits))].sort((a, b) => a - b);
     const lines: string[][] = [];
-    const where = new Map<string, { best: number[]; level: number[]; worse: number[] }>();
+    const where = new Map<string, { best: number[]; level: number[]; worse: number[]; chance: string[] }>();
     const at = (p: string) => {
-      if (!where.has(p)) where.set(p, { best: [], level: [], worse: [] });
+      if (!where.has(p)) where.set(p, { best: [], level: [], worse: [], chance: [] });
       return where.get(p)!;
     };
     for (const bits of widths) {
-      const sums = RANKED_POLICIES.flatMap((p) => {
-        const xs = mine.filter((r) => r.setting === p && r.propagationBits === bits).map((r) => r.normalizedError);
-        return xs.length === 0 ? [] : [{ p, s: summarize(xs) }];
+      const cells = RANKED_POLICIES.flatMap((p) => {
+        const mineAt = mine.filter((r) => r.setting === p && r.propagationBits === bits);
+        if (mineAt.length === 0) return [];
+        const chance = mineAt.filter((r) => r.testError >= AT_CHANCE_ERROR).length;
+        return [{ p, s: summarize(mineAt.map((r) => r.normalizedError)), chance }];
       });
-      const ranked = sums.filter((x) => x.s.n >= 2).sort((a, b) => a.s.mean - b.s.mean);
-      const few = sums.filter((x) => x.s.n < 2).map((x) => `${x.p} (n=${x.s.n})`);
+      const failed = cells.filter((x) => x.chance > 0);
+      for (const x of failed) at(x.p).chance.push(`${x.chance} of ${x.s.n} at ${bits} bits`);
+      const trained = cells.filter((x) => x.chance === 0);
+      const ranked = trained.filter((x) => x.s.n >= 2).sort((a, b) => a.s.mean - b.s.mean);
+      const few = trained.filter((x) => x.s.n < 2).map((x) => `${x.p} (n=${x.s.n})`);
+      const chanceText = failed.map((x) => `${x.p} (${x.chance} of ${x.s.n})`).join(", ") || "—";
       const best = ranked[0];
       if (best === undefined) {
-        lines.push([String(bits), "—", "—", "—", few.join(", ") || "—"]);
+        lines.push([String(bits), "—", "—", "—", chanceText, few.join(", ") || "—"]);
         continue;
       }
       const level = ranked.slice(1).filter((x) => overlaps(x.s, best.s));
@@ -780,6 +787,7 @@ export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
         `${text(best.p, best.s)}, n=${best.s.n}`,
         level.map((x) => text(x.p, x.s)).join("; ") || "—",
         worse.map((x) => text(x.p, x.s)).join("; ") || "—",
+        chanceText,
         few.join(", ") || "—",
       ]);
     }
@@ -789,10 +797,11 @@ export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
         "Lowest mean ratio",
         "Level with it (intervals overlap)",
         "Worse (interval wholly above)",
+        "Runs at chance (of n)",
         "No interval",
       ],
       lines,
-      ["r", "l", "l", "l", "l"],
+      ["r", "l", "l", "l", "l", "l"],
     );
     const list = (xs: readonly number[]) => xs.join(", ");
     const facts = RANKED_POLICIES.filter((p) => where.has(p)).map((p) => {
@@ -801,6 +810,7 @@ export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
         ...(w.best.length > 0 ? [`the lowest mean at ${list(w.best)} bits`] : []),
         ...(w.level.length > 0 ? [`level with the lowest at ${list(w.level)}`] : []),
         ...(w.worse.length > 0 ? [`worse than the lowest at ${list(w.worse)}`] : []),
+        ...(w.chance.length > 0 ? [`runs at chance: ${w.chance.join(", ")}`] : []),
       ];
       return `${datasetLabel(dataset)}, ${p}: ${parts.join("; ")}.`;
     });
@@ -809,12 +819,21 @@ export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
   return out;
 }
 
+/**
+ * A run "at chance": a test error of 80 % or more, within 10 points of guessing among the paper's 10 classes
+ * (90 %). Such a run did not train (it diverged, or never left the untrained network); its ratio is not a
+ * precision's cost but a failure, so policyWinners counts it apart instead of averaging it into an interval.
+ */
+export const AT_CHANCE_ERROR = 80;
+
 /** The explanation above each policyWinners table. */
 export const POLICY_WINNERS_INTRO =
   "Per width, the policy with the lowest mean ratio to float32 (mean [95 % interval] over seeds), the policies " +
-  "whose interval overlaps its interval (the seeds cannot part them), those whose interval lies wholly above it, " +
-  "and those with fewer than two finished runs (not ranked). The storage control block-scaled-f32 is not ranked: " +
-  "it differs from block-scaled in its stored parameters only (compared below).";
+  "whose interval overlaps its interval (the seeds cannot part them) and those whose interval lies wholly above " +
+  `it. A policy with a run at chance (test error ≥ ${AT_CHANCE_ERROR} %, near the 90 % of guessing among 10 ` +
+  "classes: the run did not train) is not ranked at that width: its runs at chance are counted instead. Policies " +
+  "with fewer than two finished runs have no interval and are not ranked. The storage control block-scaled-f32 " +
+  "is not ranked: it differs from block-scaled in its stored parameters only (compared below).";
 
 /**
  * Per dataset, the scaling experiment's control for block scaling: `block-scaled` (parameters stored in bfloat16)

@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { ResultRow, ScaleRow } from "@lowprec/report";
 import { makeRow } from "../../report/test/fixtures.ts";
-import { POLICY_WINNERS_INTRO, policyLosses, policyWinners, storageControlFacts } from "../src/index.js";
+import {
+  AT_CHANCE_ERROR,
+  POLICY_WINNERS_INTRO,
+  policyLosses,
+  policyWinners,
+  storageControlFacts,
+} from "../src/index.js";
 
 /** Runs of one scaling setting at one width, a ratio to float32 per seed. */
 const runs = (dataset: string, setting: string, bits: number, ratios: readonly number[]): ResultRow[] =>
@@ -194,6 +200,10 @@ describe("policyWinners: which policy wins at each width", () => {
     ...runs("pi-mnist", "predictive", 8, [1.2, 1.22, 1.24]), // [1.170, 1.270]: wholly above 1.070, worse
     ...runs("pi-mnist", "block-scaled", 8, [1.0]), // one run: no interval, not ranked
     ...runs("pi-mnist", "block-scaled-f32", 8, [0.5, 0.5, 0.5]), // the storage control: never ranked
+    // a seed at chance (test error 88.6 % ≥ 80 %): counted apart, the policy not ranked at 8 bits, though its
+    // interval [1.1, 1.1] ∪ 25 would overlap the lowest
+    ...runs("pi-mnist", "delayed-amax", 8, [1.1, 1.1]),
+    { ...runs("pi-mnist", "delayed-amax", 8, [25])[0]!, runId: "chance", seed: 1236, testError: 88.6 },
     // 10 bits: [1.0, 1.01] mean 1.005, sd 0.00707, half-width 12.706 · 0.005 = 0.0635: [0.941, 1.069];
     // the rule's three equal ratios give the interval [1.1, 1.1], wholly above
     ...runs("pi-mnist", "predictive", 10, [1.0, 1.01]),
@@ -224,12 +234,21 @@ describe("policyWinners: which policy wins at each width", () => {
         "overflow-rate 1.020 [0.970, 1.070], n=3",
         "current-amax 1.070 [1.020, 1.120]",
         "predictive 1.220 [1.170, 1.270]",
+        "delayed-amax (1 of 3)",
         "block-scaled (n=1)",
       ],
-      ["10", "predictive 1.005 [0.941, 1.069], n=2", "—", "overflow-rate 1.100 [1.100, 1.100]", "current-amax (n=1)"],
+      [
+        "10",
+        "predictive 1.005 [0.941, 1.069], n=2",
+        "—",
+        "overflow-rate 1.100 [1.100, 1.100]",
+        "—",
+        "current-amax (n=1)",
+      ],
     ]);
     expect(pi!.facts).toEqual([
       "PI MNIST, overflow-rate: the lowest mean at 8 bits; worse than the lowest at 10.",
+      "PI MNIST, delayed-amax: runs at chance: 1 of 3 at 8 bits.",
       "PI MNIST, current-amax: level with the lowest at 8.",
       "PI MNIST, predictive: the lowest mean at 10 bits; worse than the lowest at 8.",
     ]);
@@ -237,9 +256,22 @@ describe("policyWinners: which policy wins at each width", () => {
 
   it("names no winner where no policy has two runs", () => {
     expect(conv!.dataset).toBe("mnist-conv");
-    expect(conv!.markdown.split("\n")[2]).toMatch(/^\| +12 \| — +\| — +\| — +\| delayed-amax \(n=1\) +\|$/);
+    expect(conv!.markdown.split("\n")[2]).toMatch(/^\| +12 \| — +\| — +\| — +\| — +\| delayed-amax \(n=1\) +\|$/);
     expect(conv!.facts).toEqual([]);
+    // every policy at chance: no lowest, the failures counted
+    const [all] = policyWinners([
+      ...runs("svhn", "overflow-rate", 6, [20, 21]).map((r) => ({ ...r, testError: 90 })),
+      ...runs("svhn", "predictive", 6, [1.1, 20]).map((r, i) => ({ ...r, testError: i === 1 ? 80 : 5 })),
+    ]);
+    expect(all!.markdown.split("\n")[2]).toMatch(
+      /^\| +6 \| — +\| — +\| — +\| overflow-rate \(2 of 2\), predictive \(1 of 2\) \| — +\|$/,
+    );
+    expect(all!.facts).toEqual([
+      "SVHN, overflow-rate: runs at chance: 2 of 2 at 6 bits.",
+      "SVHN, predictive: runs at chance: 1 of 2 at 6 bits.",
+    ]);
     expect(POLICY_WINNERS_INTRO).toContain("wholly above");
     expect(POLICY_WINNERS_INTRO).toContain("block-scaled-f32 is not ranked");
+    expect(POLICY_WINNERS_INTRO).toContain(`test error ≥ ${AT_CHANCE_ERROR} %`);
   });
 });
