@@ -492,6 +492,8 @@ function seedLine(points: readonly SeriesPoint[], def: KindDef, several: boolean
 
 /** Nice tick values of the normalised error on a log axis. */
 const RATIO_TICKS = [0.2, 0.5, 0.8, 1, 1.25, 1.5, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000];
+/** The same over a wider range: 1-2-5 steps. */
+const COARSE_RATIO_TICKS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 
 /** Pixel size of a paper figure's panel. */
 const PANEL = { width: 480, height: 300 };
@@ -566,8 +568,9 @@ function seriesFigure(kind: SeriesFigureKind, rows: readonly ResultRow[]): VegaL
   // y: the normalised error from 0 (linear), or on a log axis when some point is above 3; headroom for the labels.
   const ys = points.flatMap((p) => [p.ratio.mean, p.ratio.lo, p.ratio.hi]).filter(Number.isFinite);
   const yMax = Math.max(1, ...ys);
-  const yMin = Math.min(1, ...ys);
   const yLog = yMax > 3;
+  // NOTE: a t interval of few seeds may reach below 0; a log axis has no place for it (its bar is cut, below)
+  const yMin = Math.min(1, ...(yLog ? ys.filter((v) => v > 0) : ys));
   const frac = height / (height - band);
   let yDomain: number[];
   let yTicks: number[];
@@ -575,7 +578,9 @@ function seriesFigure(kind: SeriesFigureKind, rows: readonly ResultRow[]): VegaL
     const lo = Math.min(yMin, 1) / 1.15;
     const top = 10 ** (Math.log10(lo) + (Math.log10(yMax * 1.05) - Math.log10(lo)) * frac);
     yDomain = [round6(lo), round6(top)];
-    yTicks = RATIO_TICKS.filter((t) => t >= lo && t <= top);
+    // NOTE: over more than a decade and a half, the ticks between 0.5 and 2 crowd the float32 label: 1-2-5 only
+    const ticks = Math.log10(top / lo) > 1.5 ? COARSE_RATIO_TICKS : RATIO_TICKS;
+    yTicks = ticks.filter((t) => t >= lo && t <= top);
   } else {
     const top = Math.max(yMax * 1.05, 1.2) * frac;
     const step = top > 2.5 ? 0.5 : 0.25;
@@ -584,6 +589,8 @@ function seriesFigure(kind: SeriesFigureKind, rows: readonly ResultRow[]): VegaL
   }
 
   const values: Datum[] = [];
+  const bottom = yDomain[0]!;
+  const cut = points.filter((p) => p.ratio.n >= 2 && p.ratio.lo < bottom);
   for (const d of data.datasets) values.push({ part: "baseline", dataset: datasetLabel(d), y: 1 });
   for (const p of points)
     values.push({
@@ -593,7 +600,9 @@ function seriesFigure(kind: SeriesFigureKind, rows: readonly ResultRow[]): VegaL
       x: round6(p.x),
       xPlot: xPlot(p),
       y: round6(p.ratio.mean),
-      lo: num(p.ratio.lo),
+      // drawn from the axis' bottom when the interval reaches below it; the tooltip gives the interval's own low
+      lo: num(Math.max(p.ratio.lo, bottom)),
+      intervalLo: num(p.ratio.lo),
       hi: num(p.ratio.hi),
       n: p.ratio.n,
       seeds: p.runs.map((r) => r.seed).join(", "),
@@ -704,7 +713,7 @@ function seriesFigure(kind: SeriesFigureKind, rows: readonly ResultRow[]): VegaL
           { field: "series", type: "nominal", title: def.seriesTitle },
           { field: "x", type: "quantitative", title: def.xTitle },
           { field: "y", type: "quantitative", title: "mean ratio to float32" },
-          { field: "lo", type: "quantitative", title: "95 % interval, low" },
+          { field: "intervalLo", type: "quantitative", title: "95 % interval, low" },
           { field: "hi", type: "quantitative", title: "95 % interval, high" },
           { field: "n", type: "quantitative", title: "seeds" },
           { field: "seeds", type: "nominal", title: "seed values" },
@@ -729,6 +738,16 @@ function seriesFigure(kind: SeriesFigureKind, rows: readonly ResultRow[]): VegaL
   subtitle.push(...missingLines(data.all, data.datasets, data.noBaseline));
   subtitle.push(`dashed grey line: float32 (ratio 1)${placed.length > 0 ? " · dotted: the paper's value" : ""}`);
   if (dodgePx > 0) subtitle.push(`series that share an x are drawn ${dodgePx} px apart`);
+  if (cut.length > 0)
+    subtitle.push(
+      `interval reaching below the axis (its bar cut at the bottom): ${cut
+        .map(
+          (p) =>
+            `${several ? `${datasetLabel(p.dataset)} ` : ""}${p.series} at ${def.xText([p.x])} ` +
+            `(low ${p.ratio.lo.toFixed(2)})`,
+        )
+        .join("; ")}`,
+    );
   return {
     $schema: SCHEMA_URL,
     title: { text: def.title, subtitle },
@@ -1047,7 +1066,7 @@ export function table2RatioSpec(rows: readonly ResultRow[], paper: PaperTable2):
           { field: "setting", type: "nominal" },
           { field: "source", type: "nominal" },
           { field: "ratio", type: "quantitative", title: "ratio to float32" },
-          { field: "lo", type: "quantitative", title: "95 % interval, low" },
+          { field: "intervalLo", type: "quantitative", title: "95 % interval, low" },
           { field: "hi", type: "quantitative", title: "95 % interval, high" },
           { field: "n", type: "quantitative", title: "seeds" },
           { field: "paperError", type: "quantitative", title: "paper's error (%)" },
@@ -1637,7 +1656,7 @@ export function costErrorSpec(
               { field: "setting", type: "nominal" },
               { field: "pj", type: "quantitative", title: "pJ per MAC" },
               { field: "mean", type: "quantitative", title: "mean test error (%)" },
-              { field: "lo", type: "quantitative", title: "95 % interval, low" },
+              { field: "intervalLo", type: "quantitative", title: "95 % interval, low" },
               { field: "hi", type: "quantitative", title: "95 % interval, high" },
               { field: "n", type: "quantitative", title: "seeds" },
               { field: "front", type: "nominal", title: "Pareto" },

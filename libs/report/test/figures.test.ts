@@ -608,6 +608,33 @@ describe("telemetry and cost figures", () => {
     for (const p of policies) expect(facts.some((f) => f.startsWith(`PI MNIST, ${p}:`))).toBe(true);
   });
 
+  it("a log axis cuts an interval that reaches below 0 at its bottom, and the subtitle names it", async () => {
+    // predictive at 8 bits: ratios 1, 1, 25 (a seed that did not train): mean 9, sd 13.856, half-width
+    // t(2) · sd / √3 = 4.3027 · 8 = 34.42: the interval [-25.42, 43.42]; the mean above 3 puts the axis on a log scale
+    const rows = [
+      ...point("scaling", "propagationBits", 8, [1, 1.02, 1.04], { setting: "overflow-rate", format: "dynamic-fixed" }),
+      ...point("scaling", "propagationBits", 8, [1, 1, 25], { setting: "predictive", format: "dynamic-fixed" }),
+    ].map((r) => ({ ...r, runId: `${r.setting}-${r.seed}` }));
+    const spec = policiesSpec(rows);
+    expectValid(spec);
+    const scale = JSON.stringify(spec).match(/"type":"log","domain":\[([^\]]+)\]/);
+    const [bottom, top] = scale![1]!.split(",").map(Number);
+    // the domain from the smallest positive value (the rule's low, 0.970) ÷ 1.15, never a negative number
+    expect(bottom).toBeCloseTo((1.02 - (4.302652729749462 * 0.02) / Math.sqrt(3)) / 1.15, 5);
+    expect(top).toBeGreaterThan(43.42);
+    const predictive = part(spec, "point").find((d) => d.series === "predictive")!;
+    expect(predictive.lo).toBeCloseTo(bottom!, 5);
+    expect(predictive.intervalLo).toBeCloseTo(9 - (4.302652729749462 * Math.sqrt(192)) / Math.sqrt(3), 4);
+    expect(subtitle(spec)).toContain(
+      "interval reaching below the axis (its bar cut at the bottom): predictive at 8 bits (low -25.42)",
+    );
+    expectWellFormedXml(await toSvg(spec));
+    // no cut, no line
+    expect(subtitle(policiesSpec(rows.filter((r) => r.setting === "overflow-rate"))).join("\n")).not.toContain(
+      "below the axis",
+    );
+  });
+
   it("scale rates: training windows only, the groups asked for, a zero at the floor below the least rate", async () => {
     const rows = scaleRows().map((r, i) => ({ ...r, flushRate: i % 3 === 0 ? 0 : 0.25 }));
     const spec = scaleRatesSpec(rows, "overflow-rate at 6 bits", ["y", "dEdy"]);
