@@ -680,25 +680,32 @@ export function policyLosses(
     const ranked = [...ratio.entries()].sort((a, b) => b[1] - a[1]);
     const worst = ranked.find(([p]) => telemetry.has(p));
     const facts: string[] = [];
-    // NOTE: the worst policy's rates beside the paper's rule's; when the rule is the worst, beside the best policy's
+    // NOTE: the worst policy's rates beside the paper's rule's; beside the best trained policy's when the rule is the
+    // worst, lacks telemetry or did not train (a run at chance explains nothing)
     const rule = "overflow-rate";
-    const best = [...ranked].reverse().find(([p]) => telemetry.has(p));
-    const reference =
-      worst === undefined || best === undefined || best[0] === worst[0]
-        ? undefined
-        : worst[0] !== rule
-          ? telemetry.has(rule) && ratio.has(rule)
-            ? { policy: rule, label: "the paper's overflow-rate rule" }
-            : undefined
-          : { policy: best[0], label: `${best[0]}, the lowest mean there` };
-    if (worst !== undefined && reference !== undefined) {
-      const [w, r] = [telemetry.get(worst[0])!, telemetry.get(reference.policy)!];
+    const atChance = (p: string) => at.some((r) => r.setting === p && r.testError >= AT_CHANCE_ERROR);
+    const best = [...ranked].reverse().find(([p]) => telemetry.has(p) && !atChance(p));
+    const ruleServes = telemetry.has(rule) && ratio.has(rule) && !atChance(rule);
+    const referenceOf = (p: string) =>
+      p !== rule && ruleServes
+        ? { policy: rule, label: "the paper's overflow-rate rule" }
+        : best !== undefined && best[0] !== p
+          ? { policy: best[0], label: `${best[0]}, the lowest mean there` }
+          : undefined;
+    // the worst policy; when it did not train, every policy with a run at chance, worst first
+    const losers =
+      worst === undefined ? [] : atChance(worst[0]) ? ranked.filter(([p]) => atChance(p) && telemetry.has(p)) : [worst];
+    for (const [loser, loserRatio] of losers) {
+      const reference = referenceOf(loser);
+      if (reference === undefined) continue;
+      const [w, r] = [telemetry.get(loser)!, telemetry.get(reference.policy)!];
       const percent = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(0)} %` : "—");
       const both = (g: string, field: "overflowRate" | "flushRate", show: (v: number) => string) =>
         `${show(meanRate(w, g === "grad" ? policyGroup(w, "grad") : g, field))} vs ` +
         `${show(meanRate(r, g === "grad" ? policyGroup(r, "grad") : g, field))}`;
       facts.push(
-        `At ${bits} bits on ${datasetLabel(dataset)}, ${worst[0]} (ratio ${worst[1].toFixed(3)}) against ` +
+        `At ${bits} bits on ${datasetLabel(dataset)}, ${loser} (ratio ${loserRatio.toFixed(3)}` +
+          `${atChance(loser) ? ", a run at chance" : ""}) against ` +
           `${reference.label} (${ratio.get(reference.policy)!.toFixed(3)}): flushed to zero, the gradient ` +
           `${both("grad", "flushRate", percent)}, ĝ_W ${both("dEdw", "flushRate", percent)}, y ` +
           `${both("y", "flushRate", percent)}` +

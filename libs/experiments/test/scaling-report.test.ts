@@ -179,6 +179,27 @@ describe("policyLosses: what each policy loses at the narrowest width", () => {
     ]);
   });
 
+  it("when the worst did not train: each policy with a run at chance beside the best trained policy", () => {
+    const chance = (r: ResultRow) => ({ ...r, testError: 90 });
+    const losses = policyLosses(
+      [
+        ...runs("mnist-conv", "overflow-rate", 6, [20, 21]).map(chance),
+        ...runs("mnist-conv", "predictive", 6, [22]).map(chance),
+        ...runs("mnist-conv", "current-amax", 6, [1.1, 1.2]),
+      ],
+      (_d, s) => (s === "current-amax" ? telemetry["predictive"] : telemetry[s]),
+    );
+    expect(losses[0]!.worst).toMatchObject({ policy: "predictive", ratio: 22 });
+    expect(losses[0]!.facts).toEqual([
+      "At 6 bits on MNIST (conv), predictive (ratio 22.000, a run at chance) against current-amax, the lowest mean " +
+        "there (1.150): flushed to zero, the gradient 29 % vs 29 %, ĝ_W 39 % vs 39 %, y 40 % vs 40 %; overflow of y " +
+        "0 vs 0, of the gradient 1.0e-4 vs 1.0e-4 (means over training, first seed).",
+      "At 6 bits on MNIST (conv), overflow-rate (ratio 20.500, a run at chance) against current-amax, the lowest " +
+        "mean there (1.150): flushed to zero, the gradient 20 % vs 29 %, ĝ_W 26 % vs 39 %, y 20 % vs 40 %; overflow " +
+        "of y 2.0e-3 vs 0, of the gradient 1.0e-4 vs 1.0e-4 (means over training, first seed).",
+    ]);
+  });
+
   it("states nothing when a single policy has telemetry, or a policy lacks telemetry", () => {
     const alone = policyLosses(
       [...runs("pi-mnist", "overflow-rate", 6, [2, 2.1]), ...runs("pi-mnist", "current-amax", 6, [1, 1.1])],
