@@ -680,11 +680,11 @@ export function policyLosses(
     const ranked = [...ratio.entries()].sort((a, b) => b[1] - a[1]);
     const worst = ranked.find(([p]) => telemetry.has(p));
     const facts: string[] = [];
-    // NOTE: the worst policy's rates beside the paper's rule's; beside the best trained policy's when the rule is the
-    // worst, lacks telemetry or did not train (a run at chance explains nothing)
+    // NOTE: the worst policy's rates beside the paper's rule's; beside the best trained policy's (the storage control
+    // aside) when the rule is the worst, lacks telemetry or did not train (a run at chance explains nothing)
     const rule = "overflow-rate";
     const atChance = (p: string) => at.some((r) => r.setting === p && r.testError >= AT_CHANCE_ERROR);
-    const best = [...ranked].reverse().find(([p]) => telemetry.has(p) && !atChance(p));
+    const best = [...ranked].reverse().find(([p]) => RANKED_POLICIES.includes(p) && telemetry.has(p) && !atChance(p));
     const ruleServes = telemetry.has(rule) && ratio.has(rule) && !atChance(rule);
     const referenceOf = (p: string) =>
       p !== rule && ruleServes

@@ -186,8 +186,10 @@ describe("policyLosses: what each policy loses at the narrowest width", () => {
         ...runs("mnist-conv", "overflow-rate", 6, [20, 21]).map(chance),
         ...runs("mnist-conv", "predictive", 6, [22]).map(chance),
         ...runs("mnist-conv", "current-amax", 6, [1.1, 1.2]),
+        // the storage control is never the reference, though lower
+        ...runs("mnist-conv", "block-scaled-f32", 6, [1.0, 1.0]),
       ],
-      (_d, s) => (s === "current-amax" ? telemetry["predictive"] : telemetry[s]),
+      (_d, s) => (s === "current-amax" || s === "block-scaled-f32" ? telemetry["predictive"] : telemetry[s]),
     );
     expect(losses[0]!.worst).toMatchObject({ policy: "predictive", ratio: 22 });
     expect(losses[0]!.facts).toEqual([
