@@ -700,9 +700,28 @@ export function policyLosses(
       if (reference === undefined) continue;
       const [w, r] = [telemetry.get(loser)!, telemetry.get(reference.policy)!];
       const percent = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(0)} %` : "—");
+      const pair = (g: string, field: "overflowRate" | "flushRate") => [
+        meanRate(w, g === "grad" ? policyGroup(w, "grad") : g, field),
+        meanRate(r, g === "grad" ? policyGroup(r, "grad") : g, field),
+      ];
       const both = (g: string, field: "overflowRate" | "flushRate", show: (v: number) => string) =>
-        `${show(meanRate(w, g === "grad" ? policyGroup(w, "grad") : g, field))} vs ` +
-        `${show(meanRate(r, g === "grad" ? policyGroup(r, "grad") : g, field))}`;
+        pair(g, field).map(show).join(" vs ");
+      // which of the stated rates are above the reference's (both measured): what the telemetry can blame
+      const stated = [
+        ["the gradient's flush", pair("grad", "flushRate")],
+        ["ĝ_W's flush", pair("dEdw", "flushRate")],
+        ["y's flush", pair("y", "flushRate")],
+        ["y's overflow", pair("y", "overflowRate")],
+        ["the gradient's overflow", pair("grad", "overflowRate")],
+      ] as const;
+      const comparable = stated.filter(([, [a, b]]) => Number.isFinite(a) && Number.isFinite(b));
+      const above = comparable.filter(([, [a, b]]) => a! > b!).map(([name]) => name);
+      const verdict =
+        comparable.length === 0
+          ? ""
+          : above.length === 0
+            ? ` None of these rates is above ${reference.policy}'s: they do not account for the loss.`
+            : ` Above ${reference.policy}'s: ${above.join(", ")}.`;
       facts.push(
         `At ${bits} bits on ${datasetLabel(dataset)}, ${loser} (ratio ${loserRatio.toFixed(3)}` +
           `${atChance(loser) ? ", a run at chance" : ""}) against ` +
@@ -710,7 +729,7 @@ export function policyLosses(
           `${both("grad", "flushRate", percent)}, ĝ_W ${both("dEdw", "flushRate", percent)}, y ` +
           `${both("y", "flushRate", percent)}` +
           `; overflow of y ${both("y", "overflowRate", rateText)}, of the gradient ` +
-          `${both("grad", "overflowRate", rateText)} (means over training, first seed).`,
+          `${both("grad", "overflowRate", rateText)} (means over training, first seed).${verdict}`,
       );
     }
     out.push({

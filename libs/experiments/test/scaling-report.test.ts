@@ -162,7 +162,8 @@ describe("policyLosses: what each policy loses at the narrowest width", () => {
     expect(l!.facts).toEqual([
       "At 6 bits on PI MNIST, predictive (ratio 1.550) against the paper's overflow-rate rule (1.150): flushed " +
         "to zero, the gradient 29 % vs 20 %, ĝ_W 39 % vs 26 %, y 40 % vs 20 %; overflow of y 0 vs 2.0e-3, of " +
-        "the gradient 1.0e-4 vs 1.0e-4 (means over training, first seed).",
+        "the gradient 1.0e-4 vs 1.0e-4 (means over training, first seed). Above overflow-rate's: the gradient's " +
+        "flush, ĝ_W's flush, y's flush.",
     ]);
   });
 
@@ -175,7 +176,7 @@ describe("policyLosses: what each policy loses at the narrowest width", () => {
     expect(ruleWorst[0]!.facts).toEqual([
       "At 6 bits on PI MNIST, overflow-rate (ratio 2.050) against predictive, the lowest mean there (1.050): " +
         "flushed to zero, the gradient 20 % vs 29 %, ĝ_W 26 % vs 39 %, y 20 % vs 40 %; overflow of y 2.0e-3 vs 0, " +
-        "of the gradient 1.0e-4 vs 1.0e-4 (means over training, first seed).",
+        "of the gradient 1.0e-4 vs 1.0e-4 (means over training, first seed). Above predictive's: y's overflow.",
     ]);
   });
 
@@ -195,10 +196,12 @@ describe("policyLosses: what each policy loses at the narrowest width", () => {
     expect(losses[0]!.facts).toEqual([
       "At 6 bits on MNIST (conv), predictive (ratio 22.000, a run at chance) against current-amax, the lowest mean " +
         "there (1.150): flushed to zero, the gradient 29 % vs 29 %, ĝ_W 39 % vs 39 %, y 40 % vs 40 %; overflow of y " +
-        "0 vs 0, of the gradient 1.0e-4 vs 1.0e-4 (means over training, first seed).",
+        "0 vs 0, of the gradient 1.0e-4 vs 1.0e-4 (means over training, first seed). None of these rates is above " +
+        "current-amax's: they do not account for the loss.",
       "At 6 bits on MNIST (conv), overflow-rate (ratio 20.500, a run at chance) against current-amax, the lowest " +
         "mean there (1.150): flushed to zero, the gradient 20 % vs 29 %, ĝ_W 26 % vs 39 %, y 20 % vs 40 %; overflow " +
-        "of y 2.0e-3 vs 0, of the gradient 1.0e-4 vs 1.0e-4 (means over training, first seed).",
+        "of y 2.0e-3 vs 0, of the gradient 1.0e-4 vs 1.0e-4 (means over training, first seed). Above " +
+        "current-amax's: y's overflow.",
     ]);
   });
 
