@@ -500,6 +500,8 @@ describe("Table 2 as ratios", () => {
     expect(ours).toMatchObject({ ratio: 1.2, n: 3 });
     expect(ours.lo).toBeCloseTo(1.2 - 0.248414, 5);
     const svg = await toSvg(spec);
+    // the tooltip reads the interval from the data (a field the data lack would read NaN)
+    expect(svg).toContain("95 % interval, low: 0.951586");
     // Axis 0 to max(1.5, 1.448) · 1.08 = 1.62 over 300 px: the paper's PI MNIST dfxp diamond at 1.219048 / 1.62
     // · 300 = 225.7 px.
     const diamond = svg.match(
@@ -675,6 +677,9 @@ describe("telemetry and cost figures", () => {
     expectValid(spec);
     const svg = await toSvg(spec);
     expectWellFormedXml(svg);
+    // the tooltip reads the interval from the data (a field the data lack would read NaN)
+    expect(svg).not.toContain("interval, low: NaN");
+    expect(svg).toContain("interval, low: 0.925793");
     expect(countRole(svg, "point")).toBe(points.length);
     expect(countRole(svg, "line mark")).toBe(2);
     expect(countErrorBars(svg)).toBe(3); // the PI MNIST points; MNIST's are single runs
