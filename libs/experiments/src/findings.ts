@@ -578,6 +578,13 @@ export function sweepKnee(points: readonly SweepPoint[]): Knee | undefined {
   };
 }
 
+/**
+ * A run "at chance": a test error of 80 % or more, within 10 points of guessing among the paper's 10 classes
+ * (90 %). Such a run did not train (it diverged, or never left the untrained network): the comparisons count it
+ * apart instead of averaging its ratio into an interval wide enough to look level.
+ */
+export const AT_CHANCE_ERROR = 80;
+
 export interface Optimum {
   /** the value of lowest mean */
   readonly best: number;
@@ -1077,11 +1084,27 @@ function compare(rule: CompareRule, ctx: Context, out: Finding[]): void {
         }
         let better = 0;
         let worse = 0;
+        const chance = (s: string, v: ResultRow[keyof ResultRow]) =>
+          rows.filter((r) => r.setting === s && r[rule.field] === v && r.testError >= AT_CHANCE_ERROR).length;
         const lines = at.map((x) => {
           const [sa, sb] = [x.ma.s as Summary, x.mb.s as Summary];
-          const rel = overlaps(sa, sb) ? "inside the noise" : sa.mean < sb.mean ? "better" : "worse";
-          if (rel === "better") better++;
-          if (rel === "worse") worse++;
+          // NOTE: a run at chance did not train: more of them is worse whatever the intervals (wide, around a failure)
+          const [ca, cb] = [chance(a, x.v), chance(b, x.v)];
+          const failures = `${ca} of ${sa.n} runs at chance vs ${cb} of ${sb.n}`;
+          const rel =
+            ca > cb
+              ? `worse (${failures})`
+              : ca < cb
+                ? `better (${failures})`
+                : ca > 0
+                  ? `as bad (${failures})`
+                  : overlaps(sa, sb)
+                    ? "inside the noise"
+                    : sa.mean < sb.mean
+                      ? "better"
+                      : "worse";
+          if (rel.startsWith("better")) better++;
+          if (rel.startsWith("worse")) worse++;
           const where = `${valueText(rule.field, x.v)}${fieldUnit(rule.field)}`;
           return `${where}: ${a} ${sumText(sa)} vs ${b} ${sumText(sb)}, ${rel}`;
         });

@@ -199,7 +199,6 @@ export {
   policyLosses,
   policyWinners,
   POLICY_WINNERS_INTRO,
-  AT_CHANCE_ERROR,
   type PolicyWinners,
   policyLossesIntro,
   storageControlFacts,
@@ -220,6 +219,7 @@ export {
   type DataProvenanceEntry,
 } from "./report.js";
 export {
+  AT_CHANCE_ERROR,
   evaluateFindings,
   findingsMarkdown,
   findingsSummary,

@@ -76,7 +76,7 @@ import {
   type VariantName,
   VARIANTS,
 } from "./definitions.js";
-import { evaluateFindings, findingsMarkdown, loadFindingRules } from "./findings.js";
+import { AT_CHANCE_ERROR, evaluateFindings, findingsMarkdown, loadFindingRules } from "./findings.js";
 import { collectResults, isDirtyCommit, plannedSeeds, storedRunDir } from "./results.js";
 import { isVitConfig } from "./vit-run.js";
 import { TCO_QUESTION, tcoAnswer, tcoMarkdown } from "./tco.js";
@@ -844,13 +844,6 @@ export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
   }
   return out;
 }
-
-/**
- * A run "at chance": a test error of 80 % or more, within 10 points of guessing among the paper's 10 classes
- * (90 %). Such a run did not train (it diverged, or never left the untrained network); its ratio is not a
- * precision's cost but a failure, so policyWinners counts it apart instead of averaging it into an interval.
- */
-export const AT_CHANCE_ERROR = 80;
 
 /** The explanation above each policyWinners table. */
 export const POLICY_WINNERS_INTRO =

@@ -11,6 +11,7 @@ import { row } from "./result-row.js";
 import { describe, expect, it } from "vitest";
 import type { PaperTable2, ResultRow } from "@lowprec/report";
 import {
+  AT_CHANCE_ERROR,
   conditionsText,
   evaluateFindings,
   findingRulesPath,
@@ -541,6 +542,47 @@ describe("comparisons beyond the paper", () => {
       "amax/cifar10/delayed-amax": "not reproduced",
       "amax/svhn/delayed-amax": "not tested",
     });
+  });
+});
+
+describe("comparisons: runs at chance", () => {
+  it("more runs at chance (test error ≥ AT_CHANCE_ERROR) is worse, fewer better, whatever the intervals", () => {
+    expect(AT_CHANCE_ERROR).toBe(80);
+    const ruleSet = rules({
+      ...common("amax", "scaling"),
+      kind: "compare",
+      pairs: [{ a: "delayed-amax", b: "overflow-rate" }],
+      field: "propagationBits",
+      relation: "as-good",
+    });
+    const at = (setting: string, dataset: string, w: number, ratios: number[], chance: readonly number[] = []) =>
+      seeds(ratios, { experiment: "scaling", setting, dataset, propagationBits: w }).map((r, i) =>
+        chance.includes(i) ? { ...r, testError: 88.56 } : r,
+      );
+    const rows = [
+      // PI MNIST 6 bits: a seed of delayed amax at chance; its interval [1, 1, 25] contains overflow-rate's
+      ...at("delayed-amax", "pi-mnist", 6, [1, 1, 25], [2]),
+      ...at("overflow-rate", "pi-mnist", 6, three(1)),
+      ...at("delayed-amax", "pi-mnist", 8, three(1)),
+      ...at("overflow-rate", "pi-mnist", 8, three(1)),
+      // MNIST conv 6 bits: both at chance on every seed (as bad); 8 bits level
+      ...at("delayed-amax", "mnist-conv", 6, three(20), [0, 1, 2]),
+      ...at("overflow-rate", "mnist-conv", 6, three(21), [0, 1, 2]),
+      ...at("delayed-amax", "mnist-conv", 8, three(1)),
+      ...at("overflow-rate", "mnist-conv", 8, three(1)),
+      // CIFAR-10 6 bits: the rule has a run at 80 % exactly (at chance), delayed amax none
+      ...at("delayed-amax", "cifar10", 6, three(1.5)),
+      ...at("overflow-rate", "cifar10", 6, [1, 1, 20]).map((r, i) => (i === 2 ? { ...r, testError: 80 } : r)),
+    ];
+    const fs = evaluateFindings({ tables: new Map([["scaling", rows]]), paper, rules: ruleSet });
+    expect(verdicts(fs)).toMatchObject({
+      "amax/pi-mnist/delayed-amax": "partly",
+      "amax/mnist-conv/delayed-amax": "reproduced",
+      "amax/cifar10/delayed-amax": "reproduced",
+    });
+    expect(byId(fs, "amax/pi-mnist/delayed-amax").evidence).toContain(", worse (1 of 3 runs at chance vs 0 of 3); 8");
+    expect(byId(fs, "amax/mnist-conv/delayed-amax").evidence).toContain(", as bad (3 of 3 runs at chance vs 3 of 3);");
+    expect(byId(fs, "amax/cifar10/delayed-amax").evidence).toContain(", better (0 of 3 runs at chance vs 1 of 3)");
   });
 });
 
