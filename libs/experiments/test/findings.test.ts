@@ -691,6 +691,10 @@ describe("conditions and Markdown", () => {
     expect(conditionsText(old, [1, 3])).toBe(
       "budget variant, 20 epochs on 10,000 training examples, test images not recorded, n = 1–3",
     );
+    const one = seeds([1], { experiment: "scaling", setting: "fp32", epochs: 1, trainLimit: 0, testExamples: 4992 });
+    expect(conditionsText(one, [1])).toBe(
+      "budget variant, 1 epoch on the whole training set, 4,992 test images, n = 1",
+    );
   });
 
   it("one table row per finding, then one summary line counting the verdicts", () => {

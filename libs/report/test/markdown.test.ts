@@ -279,6 +279,10 @@ describe("resultsTableMarkdown", () => {
     expect(cell(md, "PI MNIST | fixed", 5)).toBe("—");
     expect(md).toContain("Conditions: PI MNIST: 50 epochs on the whole training set, test images not recorded (1 run)");
     expect(resultsTableMarkdown([makeRow({ status: "not run" })])).toBe("");
+    // one epoch, singular
+    expect(resultsTableMarkdown([makeRow({ setting: "fixed", epochs: 1, testExamples: Number.NaN })])).toContain(
+      "Conditions: PI MNIST: 1 epoch on the whole training set, test images not recorded (1 run)",
+    );
   });
 });
 
