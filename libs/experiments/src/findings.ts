@@ -411,7 +411,8 @@ export function conditionsText(rows: readonly ResultRow[], ns: readonly number[]
     .map((t) => (t === 0 ? "the whole training set" : `${grouped(t)} training examples`));
   const tests = distinct(rows.map((r) => r.testExamples).filter((t) => Number.isFinite(t))).sort(byNumber);
   const testText = tests.length > 0 ? `${tests.map(grouped).join(" / ")} test images` : "test images not recorded";
-  const length = `${epochs.join(" / ")} epoch${epochs.length === 1 && epochs[0] === 1 ? "" : "s"} on ${subsets.join(" / ")}`;
+  const unit = epochs.length === 1 && epochs[0] === 1 ? "epoch" : "epochs";
+  const length = `${epochs.join(" / ")} ${unit} on ${subsets.join(" / ")}`;
   // NOTE: data other than the dataset's own files (an image folder) is named, so it is never read as the official set
   const data = distinct(rows.map((r) => r.data).filter((d) => d)).map((d) => `data: ${d}`);
   return [`${variants.join(" / ")} variant`, length, ...data, testText, nText(ns)].join(", ");

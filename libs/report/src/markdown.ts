@@ -366,7 +366,8 @@ export function conditionsLine(rows: readonly ResultRow[]): string {
         ? `tested on ${row.testExamples} test images`
         : "test images not recorded";
       const data = row.data ? ` of the ${dataLabel(row.data)}` : "";
-      return `${row.epochs} epoch${row.epochs === 1 ? "" : "s"} on ${train}${data}, ${test} (${runs} run${runs === 1 ? "" : "s"})`;
+      const unit = row.epochs === 1 ? "epoch" : "epochs";
+      return `${row.epochs} ${unit} on ${train}${data}, ${test} (${runs} run${runs === 1 ? "" : "s"})`;
     });
     return `${datasetLabel(d)}: ${each.join("; ")}; ${seedList(mine.map((r) => r.seed))}`;
   });
