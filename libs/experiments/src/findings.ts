@@ -586,6 +586,9 @@ export function sweepKnee(points: readonly SweepPoint[]): Knee | undefined {
  */
 export const AT_CHANCE_ERROR = 80;
 
+/** Whether a run is at chance (its test error at or above AT_CHANCE_ERROR). */
+export const isAtChance = (r: ResultRow): boolean => r.testError >= AT_CHANCE_ERROR;
+
 export interface Optimum {
   /** the value of lowest mean */
   readonly best: number;
@@ -1086,7 +1089,7 @@ function compare(rule: CompareRule, ctx: Context, out: Finding[]): void {
         let better = 0;
         let worse = 0;
         const chance = (s: string, v: ResultRow[keyof ResultRow]) =>
-          rows.filter((r) => r.setting === s && r[rule.field] === v && r.testError >= AT_CHANCE_ERROR).length;
+          rows.filter((r) => r.setting === s && r[rule.field] === v && isAtChance(r)).length;
         const lines = at.map((x) => {
           const [sa, sb] = [x.ma.s as Summary, x.mb.s as Summary];
           // NOTE: a run at chance did not train: more of them is worse whatever the intervals (wide, around a failure)

@@ -220,6 +220,7 @@ export {
 } from "./report.js";
 export {
   AT_CHANCE_ERROR,
+  isAtChance,
   evaluateFindings,
   findingsMarkdown,
   findingsSummary,

@@ -20,6 +20,7 @@ import {
   MX_SETTINGS,
   PAPER_SETTINGS,
   type PrecisionSetting,
+  intervalText,
   usd,
 } from "@lowprec/hwcost";
 import type { DataRecord } from "@lowprec/maxout";
@@ -76,7 +77,7 @@ import {
   type VariantName,
   VARIANTS,
 } from "./definitions.js";
-import { AT_CHANCE_ERROR, evaluateFindings, findingsMarkdown, loadFindingRules } from "./findings.js";
+import { AT_CHANCE_ERROR, evaluateFindings, findingsMarkdown, isAtChance, loadFindingRules } from "./findings.js";
 import { collectResults, isDirtyCommit, plannedSeeds, storedRunDir } from "./results.js";
 import { isVitConfig } from "./vit-run.js";
 import { TCO_QUESTION, tcoAnswer, tcoMarkdown } from "./tco.js";
@@ -613,6 +614,9 @@ const FORMATS_COST: readonly [string, PrecisionSetting][] = [
   ["mxint8", MX_SETTINGS.find((m) => m.name === "mxint8")!],
 ];
 
+/** A ratio's summary as "1.050 [1.025, 1.075], n=3", or "1.050, n=1" without an interval (3 decimals). */
+const ratioWithN = (s: Summary): string => `${intervalText(s, 3)}, n=${s.n}`;
+
 /** What the scaling policies lose at the narrowest width of one dataset (policyLosses). */
 export interface PolicyLosses {
   readonly dataset: string;
@@ -656,11 +660,7 @@ export function policyLosses(
       if (t) telemetry.set(p, t);
       lines.push([
         p,
-        sum === undefined
-          ? "—"
-          : sum.n >= 2
-            ? `${sum.mean.toFixed(3)} [${sum.lo.toFixed(3)}, ${sum.hi.toFixed(3)}], n=${sum.n}`
-            : `${sum.mean.toFixed(3)}, n=1`,
+        sum === undefined ? "—" : ratioWithN(sum),
         ...POLICY_GROUPS.map(([g]) => (t ? rateText(meanRate(t, policyGroup(t, g), "overflowRate")) : "—")),
         ...POLICY_GROUPS.map(([g]) => (t ? rateText(meanRate(t, policyGroup(t, g), "flushRate")) : "—")),
         t ? rateText(meanRate(t, "dEdw", "flushRate")) : "—",
@@ -683,7 +683,7 @@ export function policyLosses(
     // NOTE: the worst policy's rates beside the paper's rule's; beside the best trained policy's (the storage control
     // aside) when the rule is the worst, lacks telemetry or did not train (a run at chance explains nothing)
     const rule = "overflow-rate";
-    const atChance = (p: string) => at.some((r) => r.setting === p && r.testError >= AT_CHANCE_ERROR);
+    const atChance = (p: string) => at.some((r) => r.setting === p && isAtChance(r));
     const best = [...ranked].reverse().find(([p]) => RANKED_POLICIES.includes(p) && telemetry.has(p) && !atChance(p));
     const ruleServes = telemetry.has(rule) && ratio.has(rule) && !atChance(rule);
     const referenceOf = (p: string) =>
@@ -775,7 +775,7 @@ const RANKED_POLICIES = SCALING_POLICIES.filter((p) => p !== "block-scaled-f32")
 export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
   const done = rows.filter((r) => r.status === "done" && r.setting !== "fp32" && Number.isFinite(r.normalizedError));
   const out: PolicyWinners[] = [];
-  const text = (p: string, x: Summary) => `${p} ${x.mean.toFixed(3)} [${x.lo.toFixed(3)}, ${x.hi.toFixed(3)}]`;
+  const text = (p: string, x: Summary) => `${p} ${intervalText(x, 3)}`;
   for (const dataset of [...new Set(done.map((r) => r.dataset))]) {
     const mine = done.filter((r) => r.dataset === dataset);
     const widths = [...new Set(mine.map((r) => r.propagationBits))].sort((a, b) => a - b);
@@ -789,7 +789,7 @@ export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
       const cells = RANKED_POLICIES.flatMap((p) => {
         const mineAt = mine.filter((r) => r.setting === p && r.propagationBits === bits);
         if (mineAt.length === 0) return [];
-        const chance = mineAt.filter((r) => r.testError >= AT_CHANCE_ERROR).length;
+        const chance = mineAt.filter(isAtChance).length;
         return [{ p, s: summarize(mineAt.map((r) => r.normalizedError)), chance }];
       });
       const failed = cells.filter((x) => x.chance > 0);
@@ -810,7 +810,7 @@ export function policyWinners(rows: readonly ResultRow[]): PolicyWinners[] {
       for (const x of worse) at(x.p).worse.push(bits);
       lines.push([
         String(bits),
-        `${text(best.p, best.s)}, n=${best.s.n}`,
+        `${best.p} ${ratioWithN(best.s)}`,
         level.map((x) => text(x.p, x.s)).join("; ") || "—",
         worse.map((x) => text(x.p, x.s)).join("; ") || "—",
         chanceText,
@@ -872,14 +872,12 @@ export function storageControlFacts(rows: readonly ResultRow[]): string[] {
       .filter((b) => ratios(bf16, b).length > 0 && ratios(f32, b).length > 0)
       .sort((a, b) => a - b);
     if (widths.length === 0) continue;
-    const text = (x: Summary) =>
-      x.n < 2 ? `${x.mean.toFixed(3)}, n=1` : `${x.mean.toFixed(3)} [${x.lo.toFixed(3)}, ${x.hi.toFixed(3)}], n=${x.n}`;
     const [compared, apart]: [number[], number[]] = [[], []];
     const parts = widths.map((b) => {
       const [a, c] = [summarize(ratios(bf16, b)), summarize(ratios(f32, b))];
       if (a.n >= 2 && c.n >= 2) compared.push(b);
       if (a.n >= 2 && c.n >= 2 && !overlaps(a, c)) apart.push(b);
-      return `${b} bits ${text(a)} vs ${text(c)}`;
+      return `${b} bits ${ratioWithN(a)} vs ${ratioWithN(c)}`;
     });
     facts.push(
       `${datasetLabel(dataset)}, block-scaled with the parameters stored in bfloat16 vs in float32 ` +
